@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The whole test suite: lint, type-check, then every *.test.ts (unit tests next to the code, and the
+# suites under test/ that start real processes). Installs dependencies first when they are missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+echo "== lint (biome)"
+npx biome check .
+echo "== type-check (tsc)"
+npx tsc --noEmit
+
+if [ ! -d ../shared/specs ]; then
+  if [ "${CI:-}" = "true" ]; then
+    echo "FATAL: ../shared (specs and datasets) is missing; CI must have it beside the repository." >&2
+    exit 1
+  fi
+  echo "WARNING: ../shared is missing: contract tests against the platforms' API descriptions will be SKIPPED." >&2
+fi
+
+echo "== tests"
+mapfile -t files < <(find src test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
+exec node --import tsx --test --test-concurrency=2 --test-reporter=spec "${files[@]}"

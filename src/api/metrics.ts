@@ -1,0 +1,51 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { DeliveryMetrics } from "../delivery/delivery-metrics.ts";
+import type { PipelineMetrics } from "../pipeline/ingest/pipeline-metrics.ts";
+
+/** Sluice's Prometheus metrics; each stage sees only the narrow interface it reports through. */
+export class SluiceMetrics {
+  readonly registry = new Registry();
+  private readonly signalsTotal = new Counter({
+    name: "sluice_signals_total",
+    help: "Signals by outcome: accepted (stored), rejected, gated, suppressed, deduplicated (joined an incident), duplicate (same upstream id), opened, resolved, unmatched, shed",
+    labelNames: ["outcome"],
+    registers: [this.registry],
+  });
+  private readonly incidentsOpened = new Counter({
+    name: "sluice_incidents_opened_total",
+    help: "Incidents opened",
+    registers: [this.registry],
+  });
+  private readonly deliveriesTotal = new Counter({
+    name: "sluice_deliveries_total",
+    help: "Delivery attempts by platform and outcome (delivered, retry, dead)",
+    labelNames: ["platform", "outcome"],
+    registers: [this.registry],
+  });
+  private readonly latency = new Histogram({
+    name: "sluice_signal_to_delivery_seconds",
+    help: "From the arrival of the signal that caused a delivery to the platform accepting it",
+    labelNames: ["platform"],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+  readonly deadLetters = new Gauge({
+    name: "sluice_dead_letters",
+    help: "Deliveries in the dead-letter state",
+    registers: [this.registry],
+  });
+
+  constructor(options: { processMetrics: boolean } = { processMetrics: true }) {
+    if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: "sluice_" });
+  }
+
+  readonly pipeline: PipelineMetrics = {
+    signals: (outcome, count) => this.signalsTotal.inc({ outcome }, count),
+    incidentsOpened: (count) => this.incidentsOpened.inc(count),
+  };
+
+  readonly delivery: DeliveryMetrics = {
+    outcome: (platform, outcome) => this.deliveriesTotal.inc({ platform, outcome }),
+    latency: (platform, ms) => this.latency.observe({ platform }, ms / 1000),
+  };
+}

@@ -1,0 +1,149 @@
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { SluiceError } from "../../core/errors.ts";
+import { INCIDENT_STATES } from "../../core/incident.ts";
+import { SEVERITIES } from "../../core/signal.ts";
+import type { LifecycleService } from "../../lifecycle/lifecycle-service.ts";
+import { LIFECYCLE_ACTIONS } from "../../lifecycle/transition.ts";
+import { problemsOf } from "../../pipeline/normalize/zod-problems.ts";
+import type { Store } from "../../store/store.ts";
+import { type Authenticator, actorOf } from "../auth.ts";
+
+const csv = <T extends string>(values: readonly [T, ...T[]]) =>
+  z
+    .string()
+    .transform((text) => text.split(",").map((part) => part.trim()))
+    .pipe(z.array(z.enum(values)));
+
+const listQuery = z.strictObject({
+  state: csv(INCIDENT_STATES).optional(),
+  severity: csv(SEVERITIES).optional(),
+  service: z.string().min(1).optional(),
+  since: z.iso.datetime({ offset: true }).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().regex(/^\d+$/, "must be the nextCursor of a previous page").optional(),
+});
+
+const actionBody = z.strictObject({ reason: z.string().max(10_000).optional() }).default({});
+const noteBody = z.strictObject({ text: z.string().min(1).max(10_000) });
+
+function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z.infer<T> {
+  const parsed = schema.safeParse(value ?? undefined);
+  if (!parsed.success)
+    throw new SluiceError("VALIDATION_FAILED", `invalid ${where}`, {
+      problems: problemsOf(parsed.error, where === "query" ? "query" : ""),
+    });
+  return parsed.data;
+}
+
+export function incidentRoutes(
+  app: FastifyInstance,
+  deps: { store: Store; lifecycle: LifecycleService; auth: Authenticator },
+): void {
+  const { store, lifecycle, auth } = deps;
+  const viewer = auth.hook({ role: "viewer" });
+  const responder = auth.hook({ role: "responder" });
+
+  app.get(
+    "/api/incidents",
+    {
+      preHandler: viewer,
+      schema: {
+        tags: ["incidents"],
+        summary: "List incidents, newest first",
+        querystring: z.toJSONSchema(listQuery, { io: "input" }),
+      },
+    },
+    async (request) => {
+      const query = parse(listQuery, request.query, "query");
+      const page = await store.incidents.list({
+        ...query,
+        since: query.since === undefined ? undefined : Date.parse(query.since),
+      });
+      return { items: page.items.map(present), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    "/api/incidents/:id",
+    {
+      preHandler: viewer,
+      schema: { tags: ["incidents"], summary: "One incident with its signals, timeline and tickets (id or INC-n)" },
+    },
+    async (request) => {
+      const incident = await store.incidents.get(request.params.id);
+      if (!incident) throw new SluiceError("NOT_FOUND", `no incident ${request.params.id}`);
+      const [signals, timeline, tickets] = await Promise.all([
+        store.incidents.signals(incident.id, 100),
+        store.incidents.timeline(incident.id),
+        store.incidents.tickets(incident.id),
+      ]);
+      return { ...present(incident), signals: signals.map(({ raw: _raw, ...signal }) => signal), timeline, tickets };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    "/api/incidents/:id/timeline",
+    { preHandler: viewer, schema: { tags: ["incidents"], summary: "Who did what to the incident, when and why" } },
+    async (request) => {
+      const incident = await store.incidents.get(request.params.id);
+      if (!incident) throw new SluiceError("NOT_FOUND", `no incident ${request.params.id}`);
+      return { items: await store.incidents.timeline(incident.id) };
+    },
+  );
+
+  for (const action of LIFECYCLE_ACTIONS) {
+    app.post<{ Params: { id: string } }>(
+      `/api/incidents/:id/${action}`,
+      {
+        preHandler: responder,
+        schema: {
+          tags: ["incidents"],
+          summary: `${action[0]?.toUpperCase()}${action.slice(1)} an incident; 409 when the state does not allow it`,
+          body: z.toJSONSchema(actionBody, { io: "input" }),
+        },
+      },
+      async (request) => {
+        const body = parse(actionBody, request.body, "body");
+        const incident = await lifecycle.apply(request.params.id, action, { actor: actorOf(request), reason: body.reason });
+        return present(incident);
+      },
+    );
+  }
+
+  app.post<{ Params: { id: string } }>(
+    "/api/incidents/:id/notes",
+    {
+      preHandler: responder,
+      schema: { tags: ["incidents"], summary: "Add a note; it reaches every linked ticket", body: z.toJSONSchema(noteBody) },
+    },
+    async (request, reply) => {
+      const body = parse(noteBody, request.body, "body");
+      await lifecycle.addNote(request.params.id, body.text, { actor: actorOf(request) });
+      return reply.code(201).send({ ok: true });
+    },
+  );
+}
+
+/** An incident as the API shows it: timestamps as ISO strings. */
+export function present<
+  T extends {
+    firstSeenAt: number;
+    lastSeenAt: number;
+    createdAt: number;
+    updatedAt: number;
+    acknowledgedAt: number | null;
+    resolvedAt: number | null;
+  },
+>(incident: T) {
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  return {
+    ...incident,
+    firstSeenAt: iso(incident.firstSeenAt),
+    lastSeenAt: iso(incident.lastSeenAt),
+    createdAt: iso(incident.createdAt),
+    updatedAt: iso(incident.updatedAt),
+    acknowledgedAt: iso(incident.acknowledgedAt),
+    resolvedAt: iso(incident.resolvedAt),
+  };
+}

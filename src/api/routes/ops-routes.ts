@@ -1,0 +1,25 @@
+import type { FastifyInstance } from "fastify";
+import type { Store } from "../../store/store.ts";
+import type { SluiceMetrics } from "../metrics.ts";
+
+export function opsRoutes(app: FastifyInstance, deps: { store: Store; metrics: SluiceMetrics; isReady(): boolean }): void {
+  app.get("/healthz", { schema: { tags: ["operations"], summary: "Liveness: the process answers" } }, async () => ({
+    status: "ok",
+  }));
+
+  app.get(
+    "/readyz",
+    { schema: { tags: ["operations"], summary: "Readiness: the store answers and workers run" } },
+    async (_request, reply) => {
+      const storeOk = await deps.store.ping().catch(() => false);
+      const ready = storeOk && deps.isReady();
+      return reply.code(ready ? 200 : 503).send({ status: ready ? "ready" : "not ready", store: storeOk ? "ok" : "unavailable" });
+    },
+  );
+
+  app.get("/metrics", { schema: { tags: ["operations"], summary: "Prometheus metrics" } }, async (_request, reply) => {
+    const counts = await deps.store.deliveries.countByStatus().catch(() => ({}) as Record<string, number>);
+    deps.metrics.deadLetters.set(counts.dead ?? 0);
+    return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+}

@@ -1,0 +1,53 @@
+import pino from "pino";
+import { loadConfig } from "../config/loader.ts";
+import { createSluice, type Sluice } from "../main.ts";
+import { printError } from "./print-problems.ts";
+
+/** Starts a Sluice server and resolves when it has started; closes it on SIGTERM/SIGINT. */
+export async function startServer(
+  configFile: string | undefined,
+  overrides: { port?: number; dataDir?: string; logLevel?: string } = {},
+): Promise<{ sluice: Sluice; url: string }> {
+  const { config, warnings } = loadConfig(configFile);
+  const sluice = await createSluice(config, {
+    ...(overrides.dataDir ? { dataDir: overrides.dataDir } : {}),
+    ...(overrides.logLevel ? { logger: pino({ level: overrides.logLevel }) } : {}),
+  });
+  for (const warning of warnings) sluice.logger.warn(warning);
+  let host = config.server.host ?? "0.0.0.0";
+  if (!sluice.auth.enabled) {
+    host = "127.0.0.1";
+    sluice.logger.warn("no API tokens configured: listening on 127.0.0.1 only; add auth.tokens to expose Sluice");
+  }
+  sluice.start();
+  const url = await sluice.server.listen({ host, port: overrides.port ?? config.server.port });
+  sluice.logger.info({ url }, "sluice is listening");
+  let closing = false;
+  const stop = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    sluice.logger.info({ signal }, "shutting down: draining ingest and deliveries");
+    sluice.close().then(
+      () => process.exit(0),
+      (error) => {
+        sluice.logger.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGTERM", () => stop("SIGTERM"));
+  process.once("SIGINT", () => stop("SIGINT"));
+  return { sluice, url };
+}
+
+export async function serveCommand(configFile: string | undefined): Promise<number> {
+  try {
+    await startServer(configFile);
+  } catch (error) {
+    printError(error);
+    return 1;
+  }
+  // Keep running; the signal handlers end the process.
+  await new Promise(() => {});
+  return 0;
+}

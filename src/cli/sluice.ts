@@ -1,0 +1,57 @@
+import { Command, CommanderError } from "commander";
+import { checkConfigCommand } from "./check-config.ts";
+import { demoCommand } from "./demo.ts";
+import { replayCommand } from "./replay.ts";
+import { serveCommand } from "./serve.ts";
+
+/** The `sluice` command line; returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  const setExit = (code: number) => {
+    exitCode = code;
+  };
+  const program = new Command("sluice")
+    .description("Signals in, deduplicated and routed incident tickets out.")
+    .exitOverride()
+    .showHelpAfterError();
+
+  program
+    .command("serve")
+    .description("run the HTTP API, the pipeline and the delivery workers")
+    .option("-c, --config <file>", "config file (YAML or JSON); default $SLUICE_CONFIG or built-in defaults")
+    .action(async (options: { config?: string }) => setExit(await serveCommand(options.config ?? process.env.SLUICE_CONFIG)));
+
+  program
+    .command("check-config")
+    .description("validate a config file and list every problem with its path")
+    .argument("[file]", "config file; default $SLUICE_CONFIG")
+    .action(async (file?: string) => setExit(await checkConfigCommand(file ?? process.env.SLUICE_CONFIG)));
+
+  program
+    .command("replay")
+    .description("run recorded signals (JSON lines) through the pipeline without calling platforms; print the funnel")
+    .argument("<file>", "JSON lines: anomaly events, generic signals or alert webhook payloads")
+    .option("-c, --config <file>", "config file")
+    .option("--dry-run", "keep nothing: use a throwaway database")
+    .option("--json", "print one JSON object instead of the table")
+    .action(async (file: string, options: { config?: string; dryRun?: boolean; json?: boolean }) =>
+      setExit(await replayCommand(file, { ...options, config: options.config ?? process.env.SLUICE_CONFIG })),
+    );
+
+  program
+    .command("demo")
+    .description("start Sluice on embedded defaults, replay a bundled realistic stream, and show the result")
+    .option("-p, --port <port>", "port for the demo server", "8080")
+    .option("--exit", "stop after printing instead of serving on")
+    .action(async (options: { port: string; exit?: boolean }) =>
+      setExit(await demoCommand(Number(options.port), options.exit ?? false)),
+    );
+
+  try {
+    await program.parseAsync(argv, { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    throw error;
+  }
+  return exitCode;
+}

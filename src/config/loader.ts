@@ -1,0 +1,152 @@
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { parse as parseYaml } from "yaml";
+import type { z } from "zod";
+import { connectorFactories } from "../connectors/registry.ts";
+import { type FieldProblem, SluiceError } from "../core/errors.ts";
+import { SEVERITIES } from "../core/signal.ts";
+import { pendingPlatformSchemas } from "./pending-platforms.ts";
+import { resolveReferences } from "./references.ts";
+import { configFileSchema, PLATFORM_NAMES, type SluiceConfig } from "./schema.ts";
+
+export interface LoadedConfig {
+  config: SluiceConfig;
+  /** Things that work but probably are not what the user meant. */
+  warnings: string[];
+  /** Where the config came from: a path, or "defaults". */
+  source: string;
+}
+
+/** Loads, resolves and validates a config file (or the defaults); throws CONFIG_INVALID listing every problem. */
+export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  if (!path) return parseConfig({}, env, process.cwd(), "defaults");
+  const file = resolve(path);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
+    throw new SluiceError("CONFIG_INVALID", `cannot read config file ${file} (${code})`, { cause: error });
+  }
+  let document: unknown;
+  try {
+    document = parseYaml(text) ?? {};
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    throw new SluiceError("CONFIG_INVALID", `config file ${file} is neither valid YAML nor JSON`, {
+      problems: [{ path: "(file)", message: message ?? "parse error" }],
+      cause: error,
+    });
+  }
+  return parseConfig(document, env, dirname(file), file);
+}
+
+/** Validates an already-parsed document; `baseDir` anchors ${file:...} references. */
+export function parseConfig(document: unknown, env: NodeJS.ProcessEnv, baseDir: string, source: string): LoadedConfig {
+  const problems: FieldProblem[] = [];
+  if (document === null || typeof document !== "object" || Array.isArray(document)) {
+    throw new SluiceError("CONFIG_INVALID", "config must be an object at the top level", {
+      problems: [{ path: "(root)", message: "expected an object" }],
+    });
+  }
+  const unwrapped = unwrapHelmValues(document as Record<string, unknown>);
+  const resolved = resolveReferences(unwrapped, env, baseDir, problems);
+  const parsed = configFileSchema.safeParse(resolved);
+  if (!parsed.success) problems.push(...zodProblems(parsed.error));
+  if (!parsed.success || problems.length > 0) {
+    throw new SluiceError("CONFIG_INVALID", `${problems.length} problem(s) in config (${source})`, { problems });
+  }
+  const config = assemble(parsed.data as Record<string, unknown>);
+  const warnings = checkRouting(config, problems);
+  if (problems.length > 0) {
+    throw new SluiceError("CONFIG_INVALID", `${problems.length} problem(s) in config (${source})`, { problems });
+  }
+  return { config: deepFreeze(config), warnings, source };
+}
+
+// Helm values wrap the same document in `config:`; accept it as is.
+function unwrapHelmValues(document: Record<string, unknown>): Record<string, unknown> {
+  const keys = Object.keys(document);
+  const inner = document.config;
+  if (keys.length === 1 && inner && typeof inner === "object" && !Array.isArray(inner)) {
+    return inner as Record<string, unknown>;
+  }
+  return document;
+}
+
+function assemble(data: Record<string, unknown>): SluiceConfig {
+  const platforms: Record<string, unknown> = {};
+  const rest: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(data)) {
+    if (PLATFORM_NAMES.includes(key)) platforms[key] = value;
+    else rest[key] = value;
+  }
+  // A platform absent from the file gets its schema's defaults, so connectors always see a full block.
+  for (const factory of connectorFactories) {
+    if (platforms[factory.platform] === undefined) {
+      const defaults = factory.configSchema.safeParse(undefined);
+      if (defaults.success && defaults.data !== undefined) platforms[factory.platform] = defaults.data;
+    }
+  }
+  const config = { ...rest, platforms } as SluiceConfig;
+  const routing = config.routing as Record<string, unknown>;
+  const hasSeverityLists = SEVERITIES.some((severity) => routing[severity] !== undefined);
+  if (!hasSeverityLists && config.routing.rules.length === 0) {
+    // No routing at all: keep every incident visible through the in-memory platform and the API.
+    Object.assign(routing, { critical: ["memory"], high: ["memory"], medium: ["memory"], low: ["memory"] });
+  }
+  return config;
+}
+
+/** Routing to an unknown platform is an error; to a known but disabled one, a warning. */
+function checkRouting(config: SluiceConfig, problems: FieldProblem[]): string[] {
+  const warnings: string[] = [];
+  const seen = new Set<string>();
+  const check = (platform: string, path: string) => {
+    if (!PLATFORM_NAMES.includes(platform)) {
+      problems.push({ path, message: `unknown platform "${platform}" (known: ${PLATFORM_NAMES.join(", ")})` });
+      return;
+    }
+    if (seen.has(platform)) return;
+    seen.add(platform);
+    if (platform in pendingPlatformSchemas) {
+      warnings.push(`${path}: ${platform} has no connector in this version yet; incidents routed to it are not delivered there`);
+    } else if (!platformEnabled(config, platform)) {
+      warnings.push(`${path}: ${platform} is routed to but not enabled; set ${platform}.enabled: true to deliver there`);
+    }
+  };
+  for (const severity of SEVERITIES) {
+    for (const [i, platform] of (config.routing[severity] ?? []).entries()) check(platform, `routing.${severity}[${i}]`);
+  }
+  for (const [r, rule] of config.routing.rules.entries()) {
+    for (const [i, platform] of rule.platforms.entries()) check(platform, `routing.rules[${r}].platforms[${i}]`);
+  }
+  return warnings;
+}
+
+export function platformEnabled(config: SluiceConfig, platform: string): boolean {
+  const factory = connectorFactories.find((f) => f.platform === platform);
+  const block = config.platforms[platform];
+  return factory !== undefined && block !== undefined && factory.isEnabled(block);
+}
+
+function zodProblems(error: z.ZodError): FieldProblem[] {
+  return error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let text = "";
+  for (const part of path) {
+    if (typeof part === "number") text += `[${part}]`;
+    else text += text ? `.${String(part)}` : String(part);
+  }
+  return text || "(root)";
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const item of Object.values(value)) deepFreeze(item);
+  }
+  return value;
+}

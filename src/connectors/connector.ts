@@ -1,0 +1,70 @@
+import type { z } from "zod";
+import type { Clock } from "../core/clock.ts";
+import type { DeliveryAction } from "../core/delivery.ts";
+import type { Incident } from "../core/incident.ts";
+import type { Ticket } from "../core/ticket.ts";
+
+/** What a connector is asked to do: tell its platform about one change of one incident. */
+export interface DeliveryRequest {
+  action: DeliveryAction;
+  incident: Incident;
+  /** The platform's ticket for this incident, once one exists (absent for the first create). */
+  ticket: Ticket | null;
+  /** Stable per (incident, platform): platforms that deduplicate (dedup_key, alias, labels) use it. */
+  idempotencyKey: string;
+  /** Free text that comes with the change: a note, the reason of an escalation. */
+  detail: string;
+  /** Link to the incident in Sluice, when a public URL is configured. */
+  incidentUrl: string | null;
+}
+
+/** The ticket a platform now holds, returned by a create (and by updates that move it). */
+export interface TicketRef {
+  externalId: string;
+  url: string | null;
+  meta?: Record<string, unknown>;
+}
+
+/** Connectors report remote failures as values; the delivery stage owns retries and dead letters. */
+export type DeliveryResult =
+  | { kind: "delivered"; ticket?: TicketRef }
+  | { kind: "retryable"; reason: string; retryAfterMs?: number }
+  | { kind: "permanent"; reason: string; category: PermanentCategory };
+
+/** Why a delivery can never succeed as it is; "credentials" opens the platform's circuit. */
+export type PermanentCategory = "credentials" | "rejected" | "not-found" | "configuration";
+
+/** Fetch-compatible HTTP client, injected so tests and proxies can stand in for the network. */
+export type HttpClient = (url: string, init: RequestInit) => Promise<Response>;
+
+export interface ConnectionCheck {
+  ok: boolean;
+  detail: string;
+}
+
+/** One platform's side of delivery. */
+export interface Connector {
+  readonly platform: string;
+  deliver(request: DeliveryRequest): Promise<DeliveryResult>;
+  /** Checks credentials and reachability without creating anything. */
+  testConnection(): Promise<ConnectionCheck>;
+}
+
+export interface ConnectorDeps {
+  http: HttpClient;
+  clock: Clock;
+  /** Per-request timeout in milliseconds. */
+  timeoutMs: number;
+}
+
+/** How the registry learns about a platform: its config sub-schema and how to build it. */
+export interface ConnectorFactory<Schema extends z.ZodType = z.ZodType> {
+  readonly platform: string;
+  /** The platform's block in the config file. */
+  readonly configSchema: Schema;
+  /** Field names in the block whose values are secrets (never logged or returned). */
+  readonly secretFields: readonly string[];
+  /** True when the block turns the platform on. */
+  isEnabled(config: z.infer<Schema>): boolean;
+  create(config: z.infer<Schema>, deps: ConnectorDeps): Connector;
+}

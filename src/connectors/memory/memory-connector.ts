@@ -1,0 +1,52 @@
+import type { ConnectionCheck, Connector, DeliveryRequest, DeliveryResult } from "../connector.ts";
+
+/** A delivery the in-memory platform received. */
+export interface RecordedDelivery {
+  action: DeliveryRequest["action"];
+  incidentKey: string;
+  idempotencyKey: string;
+  detail: string;
+  at: number;
+}
+
+/**
+ * A platform that lives in the process: it keeps what it receives, honours idempotency keys the way
+ * real platforms do (a second create with the same key is the same ticket), and can be told to fail.
+ * Used by tests, dry runs and the demo.
+ */
+export class MemoryConnector implements Connector {
+  readonly received: RecordedDelivery[] = [];
+  /** Tickets by idempotency key: what a real platform would show. */
+  readonly tickets = new Map<string, { externalId: string; state: string }>();
+  private readonly scripted: DeliveryResult[] = [];
+
+  constructor(readonly platform = "memory") {}
+
+  /** Makes the next deliveries return these results instead of succeeding. */
+  failNext(...results: DeliveryResult[]): void {
+    this.scripted.push(...results);
+  }
+
+  async deliver(request: DeliveryRequest): Promise<DeliveryResult> {
+    const scripted = this.scripted.shift();
+    if (scripted) return scripted;
+    this.received.push({
+      action: request.action,
+      incidentKey: request.incident.key,
+      idempotencyKey: request.idempotencyKey,
+      detail: request.detail,
+      at: Date.now(),
+    });
+    let ticket = this.tickets.get(request.idempotencyKey);
+    if (!ticket) {
+      ticket = { externalId: `${this.platform}-${request.incident.key}`, state: request.incident.state };
+      this.tickets.set(request.idempotencyKey, ticket);
+    }
+    ticket.state = request.incident.state;
+    return { kind: "delivered", ticket: { externalId: ticket.externalId, url: null } };
+  }
+
+  async testConnection(): Promise<ConnectionCheck> {
+    return { ok: true, detail: "in-memory platform" };
+  }
+}

@@ -1,0 +1,53 @@
+import type { Severity, SignalKind } from "./signal.ts";
+
+export const INCIDENT_STATES = ["open", "acknowledged", "escalated", "resolved"] as const;
+export type IncidentState = (typeof INCIDENT_STATES)[number];
+
+export type Priority = "P1" | "P2" | "P3" | "P4" | "P5";
+
+const PRIORITY_BY_SEVERITY: Record<Severity, Priority> = {
+  critical: "P1",
+  high: "P2",
+  medium: "P3",
+  low: "P4",
+  info: "P5",
+};
+
+export function priorityFor(severity: Severity): Priority {
+  return PRIORITY_BY_SEVERITY[severity];
+}
+
+/** The unit of work: every signal that belongs to one problem. */
+export interface Incident {
+  id: string;
+  number: number;
+  key: string;
+  fingerprint: string;
+  kind: SignalKind;
+  title: string;
+  tenant: string;
+  service: string;
+  environment: string;
+  errorPattern: string;
+  severity: Severity;
+  priority: Priority;
+  state: IncidentState;
+  firstSeenAt: number;
+  lastSeenAt: number;
+  signalCount: number;
+  escalationLevel: number;
+  /** Platforms this incident is routed to and the rule that chose them. */
+  platforms: string[];
+  matchedRule: string;
+  summary: string;
+  createdAt: number;
+  updatedAt: number;
+  acknowledgedAt: number | null;
+  resolvedAt: number | null;
+  /** Bumped by every write; a write based on an older version is refused (optimistic concurrency). */
+  version: number;
+}
+
+export function incidentKey(number: number): string {
+  return `INC-${number}`;
+}

@@ -1,0 +1,206 @@
+import type { Logger } from "pino";
+import type { Connector, DeliveryResult } from "../connectors/connector.ts";
+import type { Clock } from "../core/clock.ts";
+import type { Delivery } from "../core/delivery.ts";
+import type { Incident } from "../core/incident.ts";
+import type { Store } from "../store/store.ts";
+import { type BackoffPolicy, nextDelayMs } from "./backoff.ts";
+import { CircuitBreaker } from "./circuit-breaker.ts";
+import type { DeliveryMetrics } from "./delivery-metrics.ts";
+
+export interface OutboxWorkerOptions {
+  store: Store;
+  connectors: ReadonlyMap<string, Connector>;
+  clock: Clock;
+  metrics: DeliveryMetrics;
+  logger: Logger;
+  backoff: BackoffPolicy;
+  maxAttempts: number;
+  concurrency: number;
+  breakerThreshold: number;
+  breakerCooldownMs: number;
+  /** Link to an incident in Sluice, for tickets; null without a public URL. */
+  incidentUrl(incident: Incident): string | null;
+  /** Idle poll interval; wake() cuts it short when new rows are queued. */
+  pollMs?: number;
+}
+
+/** Claims due outbox rows, calls connectors, and records the outcome: delivered, retry later, or dead. */
+export class OutboxWorker {
+  private readonly breakers = new Map<string, CircuitBreaker>();
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wakeUp: (() => void) | null = null;
+  private woken = false;
+  private busy = false;
+
+  constructor(private readonly options: OutboxWorkerOptions) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** New rows were queued: look now instead of at the next poll. */
+  wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  /** Delivers everything due now (and what that makes due); for tests, replays and shutdown. */
+  async flush(): Promise<void> {
+    while (await this.runOnce()) {
+      /* keep going while rows were due */
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    this.running = false;
+    this.wakeUp?.();
+    await this.loop;
+  }
+
+  breakerStatus(platform: string): string {
+    return this.breakers.get(platform)?.status ?? "closed";
+  }
+
+  private async run(): Promise<void> {
+    const pollMs = this.options.pollMs ?? 500;
+    while (this.running) {
+      let worked = false;
+      try {
+        worked = await this.runOnce();
+      } catch (error) {
+        this.options.logger.error({ err: error }, "delivery loop failed; retrying after the poll interval");
+      }
+      if (worked || !this.running) continue;
+      if (this.woken) {
+        this.woken = false;
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pollMs);
+        this.wakeUp = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wakeUp = null;
+      this.woken = false;
+    }
+  }
+
+  /** One claim-and-deliver round; true when it found rows to work on. */
+  private async runOnce(): Promise<boolean> {
+    if (this.busy) return false;
+    this.busy = true;
+    try {
+      const { store, clock, concurrency } = this.options;
+      const now = clock.now();
+      const blocked = [...this.breakers.entries()]
+        .filter(([, breaker]) => !breaker.canAttempt(now))
+        .map(([platform]) => platform);
+      const claimed = await store.deliveries.claim(now, concurrency * 8, 120_000, blocked);
+      if (claimed.length === 0) return false;
+      for (let i = 0; i < claimed.length; i += concurrency) {
+        await Promise.all(claimed.slice(i, i + concurrency).map((delivery) => this.deliverOne(delivery)));
+      }
+      return true;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async deliverOne(delivery: Delivery): Promise<void> {
+    const { store, clock } = this.options;
+    const incident = await store.incidents.get(delivery.incidentId);
+    if (!incident) return this.dead(delivery, `incident ${delivery.incidentId} no longer exists`);
+    const connector = this.options.connectors.get(delivery.platform);
+    if (!connector) return this.dead(delivery, `no connector for ${delivery.platform}: it is not enabled in this configuration`);
+    const ticket = await store.deliveries.ticket(incident.id, delivery.platform);
+    if (delivery.action === "create" && ticket) {
+      // The create went through before a crash kept us from recording it; nothing to send twice.
+      await store.deliveries.delivered(delivery, clock.now(), null);
+      return;
+    }
+    if (delivery.action !== "create" && !ticket) {
+      return this.dead(
+        delivery,
+        `no ${delivery.platform} ticket to ${delivery.action}: the create delivery failed; retry it first`,
+      );
+    }
+    let result: DeliveryResult;
+    try {
+      result = await connector.deliver({
+        action: delivery.action,
+        incident,
+        ticket,
+        idempotencyKey: delivery.idempotencyKey,
+        detail: delivery.detail,
+        incidentUrl: this.options.incidentUrl(incident),
+      });
+    } catch (error) {
+      // A connector that throws broke its contract; treat it as a transient failure and say so.
+      this.options.logger.error({ err: error, platform: delivery.platform }, "connector threw instead of returning a result");
+      result = { kind: "retryable", reason: `connector error: ${error instanceof Error ? error.message : String(error)}` };
+    }
+    await this.record(delivery, incident, result);
+  }
+
+  private async record(delivery: Delivery, incident: Incident, result: DeliveryResult): Promise<void> {
+    const { store, clock, metrics, logger } = this.options;
+    const now = clock.now();
+    const breaker = this.breakerFor(delivery.platform);
+    if (result.kind === "delivered") {
+      breaker.success();
+      const ticket = result.ticket
+        ? {
+            incidentId: incident.id,
+            platform: delivery.platform,
+            externalId: result.ticket.externalId,
+            url: result.ticket.url,
+            syncedState: incident.state,
+            meta: result.ticket.meta ?? {},
+          }
+        : null;
+      await store.deliveries.delivered(delivery, now, ticket);
+      metrics.outcome(delivery.platform, "delivered");
+      metrics.latency(delivery.platform, Math.max(0, Date.now() - delivery.causedAt));
+      return;
+    }
+    if (result.kind === "permanent") {
+      if (result.category === "credentials") breaker.trip(now);
+      return this.dead(delivery, `${result.category}: ${result.reason}`);
+    }
+    breaker.failure(now);
+    if (delivery.attempts >= this.options.maxAttempts) {
+      return this.dead(delivery, `gave up after ${delivery.attempts} attempts: ${result.reason}`);
+    }
+    const delay = nextDelayMs(this.options.backoff, delivery.attempts, result.retryAfterMs);
+    logger.warn(
+      { platform: delivery.platform, delivery: delivery.id, attempt: delivery.attempts, delayMs: delay, reason: result.reason },
+      "delivery failed; will retry",
+    );
+    await store.deliveries.retryLater(delivery.id, now + delay, result.reason, now);
+    metrics.outcome(delivery.platform, "retry");
+  }
+
+  private async dead(delivery: Delivery, reason: string): Promise<void> {
+    this.options.logger.error(
+      { platform: delivery.platform, delivery: delivery.id, incident: delivery.incidentId, reason },
+      "delivery is dead; retry it from the API once fixed",
+    );
+    await this.options.store.deliveries.dead(delivery.id, reason, this.options.clock.now());
+    this.options.metrics.outcome(delivery.platform, "dead");
+  }
+
+  private breakerFor(platform: string): CircuitBreaker {
+    let breaker = this.breakers.get(platform);
+    if (!breaker) {
+      breaker = new CircuitBreaker(this.options.breakerThreshold, this.options.breakerCooldownMs);
+      this.breakers.set(platform, breaker);
+    }
+    return breaker;
+  }
+}

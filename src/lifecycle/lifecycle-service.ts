@@ -1,0 +1,82 @@
+import type { Clock } from "../core/clock.ts";
+import { isSluiceError, SluiceError } from "../core/errors.ts";
+import type { Incident } from "../core/incident.ts";
+import { emptyChangeSet, type Store } from "../store/store.ts";
+import { type LifecycleAction, transition } from "./transition.ts";
+
+export interface ChangeOrigin {
+  /** Who did it: "api:<token name>", "sluice:auto-resolve", "<platform>:<user>". */
+  actor: string;
+  /** The platform the change came from; its ticket is not sent the change back. */
+  platform?: string;
+  /** Why, in the actor's words; goes to the timeline and to the tickets. */
+  reason?: string;
+}
+
+const CONFLICT_RETRIES = 3;
+
+/** Applies lifecycle actions and notes: validates, writes the timeline and queues ticket updates in one transaction. */
+export class LifecycleService {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly onDeliveriesQueued: () => void,
+  ) {}
+
+  async apply(idOrKey: string, action: LifecycleAction, origin: ChangeOrigin): Promise<Incident> {
+    for (let attempt = 1; ; attempt++) {
+      const incident = await this.require(idOrKey);
+      const now = this.clock.now();
+      const result = transition(incident, action, now);
+      if (!result.ok) throw new SluiceError("INVALID_TRANSITION", result.reason);
+      const changes = emptyChangeSet();
+      changes.incidentChanges.push({
+        id: incident.id,
+        expectedVersion: incident.version,
+        at: now,
+        addSignals: 0,
+        set: result.set,
+      });
+      const detail = origin.reason ?? "";
+      changes.timeline.push({
+        incidentId: incident.id,
+        at: now,
+        actor: origin.actor,
+        action: result.timelineAction,
+        detail,
+        rule: null,
+      });
+      for (const platform of incident.platforms) {
+        if (platform === origin.platform) continue;
+        changes.deliveries.push({ incidentId: incident.id, platform, action: result.deliveryAction, detail, causedAt: now });
+      }
+      try {
+        await this.store.apply(changes);
+      } catch (error) {
+        if (isSluiceError(error) && error.code === "CONFLICT" && attempt < CONFLICT_RETRIES) continue;
+        throw error;
+      }
+      if (changes.deliveries.length > 0) this.onDeliveriesQueued();
+      return (await this.store.incidents.get(incident.id)) as Incident;
+    }
+  }
+
+  async addNote(idOrKey: string, text: string, origin: ChangeOrigin): Promise<void> {
+    const incident = await this.require(idOrKey);
+    const now = this.clock.now();
+    const changes = emptyChangeSet();
+    changes.timeline.push({ incidentId: incident.id, at: now, actor: origin.actor, action: "note", detail: text, rule: null });
+    for (const platform of incident.platforms) {
+      if (platform === origin.platform) continue;
+      changes.deliveries.push({ incidentId: incident.id, platform, action: "comment", detail: text, causedAt: now });
+    }
+    await this.store.apply(changes);
+    if (changes.deliveries.length > 0) this.onDeliveriesQueued();
+  }
+
+  private async require(idOrKey: string): Promise<Incident> {
+    const incident = await this.store.incidents.get(idOrKey);
+    if (!incident) throw new SluiceError("NOT_FOUND", `no incident ${idOrKey}`);
+    return incident;
+  }
+}

@@ -1,0 +1,56 @@
+import type { DeliveryAction } from "../core/delivery.ts";
+import type { Incident, IncidentState } from "../core/incident.ts";
+import type { IncidentChange } from "../store/store.ts";
+
+export const LIFECYCLE_ACTIONS = ["acknowledge", "resolve", "escalate", "reopen"] as const;
+export type LifecycleAction = (typeof LIFECYCLE_ACTIONS)[number];
+
+const ALLOWED_FROM: Record<LifecycleAction, readonly IncidentState[]> = {
+  acknowledge: ["open", "escalated"],
+  resolve: ["open", "acknowledged", "escalated"],
+  escalate: ["open", "acknowledged", "escalated"],
+  reopen: ["resolved"],
+};
+
+export type TransitionResult =
+  | { ok: true; set: IncidentChange["set"]; timelineAction: string; deliveryAction: DeliveryAction }
+  | { ok: false; reason: string };
+
+/**
+ * The one lifecycle rule book: whether `action` may happen to `incident` now, and what it changes.
+ * Every origin (API, platform webhook, timer, auto-resolve) goes through here.
+ */
+export function transition(incident: Incident, action: LifecycleAction, at: number): TransitionResult {
+  const allowed = ALLOWED_FROM[action];
+  if (!allowed.includes(incident.state)) {
+    return {
+      ok: false,
+      reason: `${incident.key} is ${incident.state}; ${action} applies only to ${allowed.join(" or ")} incidents`,
+    };
+  }
+  switch (action) {
+    case "acknowledge":
+      return {
+        ok: true,
+        set: { state: "acknowledged", acknowledgedAt: at },
+        timelineAction: "acknowledged",
+        deliveryAction: "acknowledge",
+      };
+    case "resolve":
+      return { ok: true, set: { state: "resolved", resolvedAt: at }, timelineAction: "resolved", deliveryAction: "resolve" };
+    case "escalate":
+      return {
+        ok: true,
+        set: { state: "escalated", escalationLevel: incident.escalationLevel + 1 },
+        timelineAction: "escalated",
+        deliveryAction: "escalate",
+      };
+    case "reopen":
+      return {
+        ok: true,
+        set: { state: "open", resolvedAt: null, acknowledgedAt: null },
+        timelineAction: "reopened",
+        deliveryAction: "reopen",
+      };
+  }
+}

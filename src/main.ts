@@ -1,0 +1,148 @@
+import type { FastifyInstance } from "fastify";
+import pino, { type Logger } from "pino";
+import { Authenticator } from "./api/auth.ts";
+import { SluiceMetrics } from "./api/metrics.ts";
+import { buildServer } from "./api/server.ts";
+import { platformEnabled } from "./config/loader.ts";
+import type { SluiceConfig } from "./config/schema.ts";
+import type { Connector, HttpClient } from "./connectors/connector.ts";
+import { MemoryConnector } from "./connectors/memory/memory-connector.ts";
+import { connectorFactories } from "./connectors/registry.ts";
+import { type Clock, systemClock } from "./core/clock.ts";
+import type { Severity } from "./core/signal.ts";
+import { OutboxWorker } from "./delivery/outbox-worker.ts";
+import { LifecycleService } from "./lifecycle/lifecycle-service.ts";
+import { QuietResolver } from "./lifecycle/quiet-resolver.ts";
+import { IngestRunner } from "./pipeline/ingest/ingest-runner.ts";
+import { route } from "./pipeline/route/route.ts";
+import { SqliteStore } from "./store/sqlite/sqlite-store.ts";
+import type { Store } from "./store/store.ts";
+
+export interface SluiceOptions {
+  logger?: Logger;
+  clock?: Clock;
+  http?: HttpClient;
+  /** Replace every platform with an in-memory one (dry runs, tests). */
+  dryRun?: boolean;
+  /** Use this data directory instead of the configured one (":memory:" for throwaway). */
+  dataDir?: string;
+  /** Skip default process metrics (several instances in one test process). */
+  processMetrics?: boolean;
+}
+
+/** A wired Sluice: every stage, ready to serve or replay. */
+export interface Sluice {
+  config: SluiceConfig;
+  logger: Logger;
+  store: Store;
+  runner: IngestRunner;
+  worker: OutboxWorker;
+  lifecycle: LifecycleService;
+  quietResolver: QuietResolver;
+  metrics: SluiceMetrics;
+  connectors: ReadonlyMap<string, Connector>;
+  server: FastifyInstance;
+  auth: Authenticator;
+  /** Starts the background workers (delivery, auto-resolve). */
+  start(): void;
+  /** Drains ingest and delivery, then closes everything. */
+  close(): Promise<void>;
+}
+
+export async function createSluice(config: SluiceConfig, options: SluiceOptions = {}): Promise<Sluice> {
+  const logger =
+    options.logger ??
+    pino({
+      level: config.log.level,
+      redact: { paths: ["req.headers.authorization", "*.apiKey", "*.token", "*.secret"], censor: "[redacted]" },
+    });
+  const clock = options.clock ?? systemClock;
+  const store = await SqliteStore.open({
+    dataDir: options.dataDir ?? config.storage.dataDir,
+    synchronous: config.storage.synchronous,
+  });
+  const metrics = new SluiceMetrics({ processMetrics: options.processMetrics ?? true });
+  const connectors = buildConnectors(config, options, clock);
+  let worker: OutboxWorker | null = null;
+  const wake = () => worker?.wake();
+
+  const bySeverity = config.routing as Partial<Record<Severity, string[]>>;
+  const runner = new IngestRunner({
+    store,
+    clock,
+    metrics: metrics.pipeline,
+    gateRules: { minimumScore: config.anomaly.minimumScore, maintenance: config.maintenance },
+    lookbackMs: config.anomaly.lookbackWindow,
+    route: (signal) => route(signal, { bySeverity, rules: config.routing.rules }, (platform) => connectors.has(platform)),
+    onDeliveriesQueued: wake,
+  });
+  worker = new OutboxWorker({
+    store,
+    connectors,
+    clock,
+    metrics: metrics.delivery,
+    logger,
+    backoff: { initialMs: config.delivery.initialBackoff, maxMs: config.delivery.maxBackoff },
+    maxAttempts: config.delivery.maxAttempts,
+    concurrency: config.delivery.concurrency,
+    breakerThreshold: config.delivery.breakerThreshold,
+    breakerCooldownMs: config.delivery.breakerCooldown,
+    incidentUrl: (incident) =>
+      config.server.publicUrl ? new URL(`/incidents/${incident.key}`, config.server.publicUrl).toString() : null,
+  });
+  const lifecycle = new LifecycleService(store, clock, wake);
+  const quietResolver = new QuietResolver(store, lifecycle, clock, config.anomaly.quietPeriod, logger);
+  const auth = new Authenticator(config.auth);
+  let started = false;
+  const server = await buildServer({
+    logger,
+    bodyLimit: config.server.bodyLimit,
+    store,
+    runner,
+    lifecycle,
+    auth,
+    metrics,
+    wakeDeliveries: wake,
+    isReady: () => started,
+  });
+  const activeWorker = worker;
+  return {
+    config,
+    logger,
+    store,
+    runner,
+    worker: activeWorker,
+    lifecycle,
+    quietResolver,
+    metrics,
+    connectors,
+    server,
+    auth,
+    start() {
+      activeWorker.start();
+      quietResolver.start();
+      started = true;
+    },
+    async close() {
+      started = false;
+      await server.close();
+      await runner.shutdown();
+      quietResolver.shutdown();
+      await activeWorker.shutdown();
+      await store.close();
+    },
+  };
+}
+
+function buildConnectors(config: SluiceConfig, options: SluiceOptions, clock: Clock): Map<string, Connector> {
+  const connectors = new Map<string, Connector>();
+  const http = options.http ?? ((url: string, init: RequestInit) => fetch(url, init));
+  for (const factory of connectorFactories) {
+    if (!platformEnabled(config, factory.platform)) continue;
+    const connector = options.dryRun
+      ? new MemoryConnector(factory.platform)
+      : factory.create(config.platforms[factory.platform], { http, clock, timeoutMs: config.delivery.timeout });
+    connectors.set(factory.platform, connector);
+  }
+  return connectors;
+}

@@ -1,0 +1,36 @@
+import type { Signal } from "../../core/signal.ts";
+import { type Matcher, matches } from "../matcher.ts";
+
+export interface MaintenanceWindow {
+  name: string;
+  match: Matcher;
+  start: string;
+  end: string;
+}
+
+export interface GateRules {
+  minimumScore: number;
+  maintenance: readonly MaintenanceWindow[];
+}
+
+export type GateVerdict = { pass: true } | { pass: false; outcome: "gated" | "suppressed"; reason: string };
+
+const PASS: GateVerdict = { pass: true };
+
+/**
+ * Decides whether a signal may open or join incidents. Resolves always pass: they only ever close
+ * what is open. Windows are judged at the signal's own time, so replays behave as live runs did.
+ */
+export function gate(signal: Signal, rules: GateRules): GateVerdict {
+  if (signal.status === "resolved") return PASS;
+  if (signal.score !== null && signal.score < rules.minimumScore) {
+    return { pass: false, outcome: "gated", reason: `score ${signal.score} below minimumScore ${rules.minimumScore}` };
+  }
+  for (const window of rules.maintenance) {
+    if (signal.occurredAt < Date.parse(window.start) || signal.occurredAt >= Date.parse(window.end)) continue;
+    if (matches(window.match, signal)) {
+      return { pass: false, outcome: "suppressed", reason: `maintenance window "${window.name}"` };
+    }
+  }
+  return PASS;
+}

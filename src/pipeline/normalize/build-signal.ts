@@ -1,0 +1,91 @@
+import { newId } from "../../core/ids.ts";
+import type { Severity, Signal } from "../../core/signal.ts";
+
+/** What every mapper knows about the request a signal came in. */
+export interface NormalizeContext {
+  receivedAt: number;
+  /** Source name as authenticated or as given in the path. */
+  source: string;
+}
+
+const SEVERITY_ALIASES: Record<string, Severity> = {
+  critical: "critical",
+  crit: "critical",
+  fatal: "critical",
+  emergency: "critical",
+  page: "critical",
+  p1: "critical",
+  high: "high",
+  error: "high",
+  major: "high",
+  p2: "high",
+  medium: "medium",
+  warning: "medium",
+  warn: "medium",
+  moderate: "medium",
+  p3: "medium",
+  low: "low",
+  minor: "low",
+  p4: "low",
+  info: "info",
+  informational: "info",
+  none: "info",
+  p5: "info",
+};
+
+/** Maps the severity words sources use onto ours; undefined when the word is unknown. */
+export function severityFromText(text: string | undefined): Severity | undefined {
+  return text === undefined ? undefined : SEVERITY_ALIASES[text.trim().toLowerCase()];
+}
+
+/** Severity implied by an anomaly score when the source gives none. */
+export function severityFromScore(score: number): Severity {
+  if (score >= 0.97) return "critical";
+  if (score >= 0.9) return "high";
+  if (score >= 0.8) return "medium";
+  return "low";
+}
+
+/** Parses an ISO timestamp or epoch (seconds or milliseconds); undefined when unparseable. */
+export function parseTimestamp(value: string | number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === "number") return value < 1e11 ? Math.round(value * 1000) : Math.round(value);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : at;
+}
+
+const RAW_LIMIT = 8 * 1024;
+
+/** Keeps the upstream document for the record, but never more than RAW_LIMIT bytes of it. */
+export function capRaw(raw: unknown): unknown {
+  const text = JSON.stringify(raw);
+  return text.length <= RAW_LIMIT ? raw : { truncated: true, preview: text.slice(0, RAW_LIMIT) };
+}
+
+type Required = Pick<Signal, "sourceId" | "service" | "title" | "severity" | "kind">;
+
+/** Fills the fields a mapper did not set with Sluice's defaults. */
+export function buildSignal(context: NormalizeContext, fields: Required & Partial<Signal>): Signal {
+  return {
+    id: newId(context.receivedAt),
+    source: context.source,
+    receivedAt: context.receivedAt,
+    occurredAt: context.receivedAt,
+    status: "firing",
+    tenant: "default",
+    environment: "production",
+    score: null,
+    message: "",
+    errorPattern: "",
+    alertKey: null,
+    traceId: null,
+    spanIds: [],
+    labels: {},
+    annotations: {},
+    links: [],
+    affectedUsers: [],
+    affectedServices: [],
+    raw: null,
+    ...fields,
+  };
+}

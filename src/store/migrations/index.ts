@@ -1,0 +1,9 @@
+import type { Migration, MigrationProvider } from "kysely";
+import * as initial from "./0001-initial.ts";
+
+/** Migrations in order; names are stored in the database, so never rename one that shipped. */
+export const migrationProvider: MigrationProvider = {
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return { "0001-initial": initial };
+  },
+};

@@ -1,0 +1,205 @@
+import type { Delivery, DeliveryAction, DeliveryStatus } from "../../core/delivery.ts";
+import { type Incident, type IncidentState, incidentKey, type Priority } from "../../core/incident.ts";
+import type { Severity, Signal, SignalKind, SignalStatus } from "../../core/signal.ts";
+import type { Ticket } from "../../core/ticket.ts";
+import type { TimelineEvent } from "../../core/timeline.ts";
+
+// Row shapes as SQLite returns them (snake_case, JSON as text), and their mapping to core types.
+
+export interface IncidentRow {
+  id: string;
+  number: number;
+  fingerprint: string;
+  kind: string;
+  title: string;
+  tenant: string;
+  service: string;
+  environment: string;
+  error_pattern: string;
+  severity: string;
+  priority: string;
+  state: string;
+  first_seen_at: number;
+  last_seen_at: number;
+  signal_count: number;
+  escalation_level: number;
+  platforms: string;
+  matched_rule: string;
+  summary: string;
+  created_at: number;
+  updated_at: number;
+  acknowledged_at: number | null;
+  resolved_at: number | null;
+  version: number;
+}
+
+export function incidentFromRow(row: IncidentRow): Incident {
+  return {
+    id: row.id,
+    number: row.number,
+    key: incidentKey(row.number),
+    fingerprint: row.fingerprint,
+    kind: row.kind as SignalKind,
+    title: row.title,
+    tenant: row.tenant,
+    service: row.service,
+    environment: row.environment,
+    errorPattern: row.error_pattern,
+    severity: row.severity as Severity,
+    priority: row.priority as Priority,
+    state: row.state as IncidentState,
+    firstSeenAt: Number(row.first_seen_at),
+    lastSeenAt: Number(row.last_seen_at),
+    signalCount: row.signal_count,
+    escalationLevel: row.escalation_level,
+    platforms: JSON.parse(row.platforms) as string[],
+    matchedRule: row.matched_rule,
+    summary: row.summary,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    acknowledgedAt: row.acknowledged_at === null ? null : Number(row.acknowledged_at),
+    resolvedAt: row.resolved_at === null ? null : Number(row.resolved_at),
+    version: row.version,
+  };
+}
+
+export interface SignalRow {
+  id: string;
+  source: string;
+  source_id: string;
+  received_at: number;
+  occurred_at: number;
+  status: string;
+  kind: string;
+  tenant: string;
+  service: string;
+  environment: string;
+  severity: string;
+  score: number | null;
+  title: string;
+  message: string;
+  error_pattern: string;
+  alert_key: string | null;
+  trace_id: string | null;
+  detail: string;
+}
+
+/** The parts of a signal kept as one JSON column. */
+export type SignalDetail = Pick<
+  Signal,
+  "spanIds" | "labels" | "annotations" | "links" | "affectedUsers" | "affectedServices" | "raw"
+>;
+
+export function signalFromRow(row: SignalRow): Signal {
+  const detail = JSON.parse(row.detail) as SignalDetail;
+  return {
+    id: row.id,
+    source: row.source,
+    sourceId: row.source_id,
+    receivedAt: Number(row.received_at),
+    occurredAt: Number(row.occurred_at),
+    status: row.status as SignalStatus,
+    kind: row.kind as SignalKind,
+    tenant: row.tenant,
+    service: row.service,
+    environment: row.environment,
+    severity: row.severity as Severity,
+    score: row.score,
+    title: row.title,
+    message: row.message,
+    errorPattern: row.error_pattern,
+    alertKey: row.alert_key,
+    traceId: row.trace_id,
+    ...detail,
+  };
+}
+
+export interface DeliveryRow {
+  id: string;
+  incident_id: string;
+  platform: string;
+  action: string;
+  idempotency_key: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  detail: string;
+  caused_at: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export function deliveryFromRow(row: DeliveryRow): Delivery {
+  return {
+    id: row.id,
+    incidentId: row.incident_id,
+    platform: row.platform,
+    action: row.action as DeliveryAction,
+    idempotencyKey: row.idempotency_key,
+    status: row.status as DeliveryStatus,
+    attempts: row.attempts,
+    nextAttemptAt: Number(row.next_attempt_at),
+    lastError: row.last_error,
+    detail: row.detail,
+    causedAt: Number(row.caused_at),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+export interface TicketRow {
+  incident_id: string;
+  platform: string;
+  external_id: string;
+  url: string | null;
+  synced_state: string;
+  meta: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export function ticketFromRow(row: TicketRow): Ticket {
+  return {
+    incidentId: row.incident_id,
+    platform: row.platform,
+    externalId: row.external_id,
+    url: row.url,
+    syncedState: row.synced_state,
+    meta: JSON.parse(row.meta) as Record<string, unknown>,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+export interface TimelineRow {
+  id: number;
+  incident_id: string;
+  at: number;
+  actor: string;
+  action: string;
+  detail: string;
+  rule: string | null;
+}
+
+export function timelineFromRow(row: TimelineRow): TimelineEvent {
+  return {
+    id: row.id,
+    incidentId: row.incident_id,
+    at: Number(row.at),
+    actor: row.actor,
+    action: row.action,
+    detail: row.detail,
+    rule: row.rule,
+  };
+}
+
+/** Kysely's view of the tables. */
+export interface Tables {
+  incidents: IncidentRow;
+  signals: SignalRow & { fingerprint: string; outcome: string; outcome_reason: string | null; incident_id: string | null };
+  deliveries: DeliveryRow & { lease_until: number };
+  tickets: TicketRow;
+  timeline: TimelineRow;
+  incident_alerts: { incident_id: string; alert_key: string; status: string; updated_at: number };
+}

@@ -1,0 +1,188 @@
+import type Database from "better-sqlite3";
+import { SluiceError } from "../../core/errors.ts";
+import { newId } from "../../core/ids.ts";
+import type { ChangeSet, IncidentChange } from "../store.ts";
+import type { SignalDetail } from "./rows.ts";
+
+const COLUMN_OF: Record<keyof IncidentChange["set"], string> = {
+  lastSeenAt: "last_seen_at",
+  severity: "severity",
+  priority: "priority",
+  state: "state",
+  acknowledgedAt: "acknowledged_at",
+  resolvedAt: "resolved_at",
+  escalationLevel: "escalation_level",
+  title: "title",
+};
+
+/**
+ * The one write path of the SQLite store: prepared statements (the hot path cannot afford query
+ * building per row) run inside one transaction per change set.
+ */
+export class SqliteChangeWriter {
+  private readonly insertSignal: Database.Statement;
+  private readonly insertIncident: Database.Statement;
+  private readonly nextNumber: Database.Statement;
+  private readonly upsertAlert: Database.Statement;
+  private readonly insertTimeline: Database.Statement;
+  private readonly insertDelivery: Database.Statement;
+  private readonly updateStatements = new Map<string, Database.Statement>();
+  readonly apply: (changes: ChangeSet) => Map<string, number>;
+
+  constructor(private readonly raw: Database.Database) {
+    this.insertSignal = raw.prepare(
+      `INSERT INTO signals (id, source, source_id, received_at, occurred_at, status, kind, tenant, service, environment,
+        severity, score, title, message, error_pattern, fingerprint, alert_key, trace_id, outcome, outcome_reason, incident_id, detail)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.insertIncident = raw.prepare(
+      `INSERT INTO incidents (id, number, fingerprint, kind, title, tenant, service, environment, error_pattern, severity,
+        priority, state, first_seen_at, last_seen_at, signal_count, escalation_level, platforms, matched_rule, summary,
+        created_at, updated_at, acknowledged_at, resolved_at, version)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
+    );
+    this.nextNumber = raw.prepare("SELECT COALESCE(MAX(number), 0) + 1 AS n FROM incidents").pluck();
+    this.upsertAlert = raw.prepare(
+      `INSERT INTO incident_alerts (incident_id, alert_key, status, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (incident_id, alert_key) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at`,
+    );
+    this.insertTimeline = raw.prepare(
+      "INSERT INTO timeline (incident_id, at, actor, action, detail, rule) VALUES (?, ?, ?, ?, ?, ?)",
+    );
+    this.insertDelivery = raw.prepare(
+      `INSERT INTO deliveries (id, incident_id, platform, action, idempotency_key, status, attempts, next_attempt_at,
+        lease_until, last_error, detail, caused_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, 0, NULL, ?, ?, ?, ?)`,
+    );
+    this.apply = raw.transaction((changes: ChangeSet) => this.write(changes));
+  }
+
+  private write(changes: ChangeSet): Map<string, number> {
+    const numbers = new Map<string, number>();
+    for (const incident of changes.newIncidents) {
+      const number = this.nextNumber.get() as number;
+      numbers.set(incident.id, number);
+      this.insertIncident.run(
+        incident.id,
+        number,
+        incident.fingerprint,
+        incident.kind,
+        incident.title,
+        incident.tenant,
+        incident.service,
+        incident.environment,
+        incident.errorPattern,
+        incident.severity,
+        incident.priority,
+        incident.state,
+        incident.firstSeenAt,
+        incident.lastSeenAt,
+        incident.signalCount,
+        incident.escalationLevel,
+        JSON.stringify(incident.platforms),
+        incident.matchedRule,
+        incident.summary,
+        incident.createdAt,
+        incident.updatedAt,
+        incident.acknowledgedAt,
+        incident.resolvedAt,
+      );
+    }
+    for (const change of changes.incidentChanges) this.updateIncident(change);
+    for (const stored of changes.signals) {
+      const s = stored.signal;
+      const detail: SignalDetail = {
+        spanIds: s.spanIds,
+        labels: s.labels,
+        annotations: s.annotations,
+        links: s.links,
+        affectedUsers: s.affectedUsers,
+        affectedServices: s.affectedServices,
+        raw: s.raw,
+      };
+      this.insertSignal.run(
+        s.id,
+        s.source,
+        s.sourceId,
+        s.receivedAt,
+        s.occurredAt,
+        s.status,
+        s.kind,
+        s.tenant,
+        s.service,
+        s.environment,
+        s.severity,
+        s.score,
+        s.title,
+        s.message,
+        s.errorPattern,
+        stored.fingerprint,
+        s.alertKey,
+        s.traceId,
+        stored.outcome,
+        stored.outcomeReason,
+        stored.incidentId,
+        JSON.stringify(detail),
+      );
+    }
+    for (const alert of changes.alertStates) this.upsertAlert.run(alert.incidentId, alert.alertKey, alert.status, alert.at);
+    for (const event of changes.timeline) {
+      this.insertTimeline.run(event.incidentId, event.at, event.actor, event.action, event.detail, event.rule);
+    }
+    for (const delivery of changes.deliveries) {
+      const now = Date.now();
+      this.insertDelivery.run(
+        newId(),
+        delivery.incidentId,
+        delivery.platform,
+        delivery.action,
+        // One key per (incident, platform): the platform's own deduplication sees every retry and every
+        // later change of the incident as the same ticket.
+        `sluice-${delivery.incidentId}-${delivery.platform}`,
+        now,
+        delivery.detail,
+        delivery.causedAt,
+        now,
+        now,
+      );
+    }
+    return numbers;
+  }
+
+  private updateIncident(change: IncidentChange): void {
+    const fields = Object.keys(change.set).sort() as (keyof IncidentChange["set"])[];
+    const cacheKey = fields.join(",");
+    let statement = this.updateStatements.get(cacheKey);
+    if (!statement) {
+      const assignments = fields.map((field) =>
+        // Out-of-order signals must never move last_seen_at backwards.
+        field === "lastSeenAt" ? "last_seen_at = MAX(last_seen_at, @lastSeenAt)" : `${COLUMN_OF[field]} = @${field}`,
+      );
+      statement = this.raw.prepare(
+        `UPDATE incidents SET ${[...assignments, "signal_count = signal_count + @addSignals", "updated_at = @at", "version = version + 1"].join(", ")}
+         WHERE id = @id AND version = @expectedVersion`,
+      );
+      this.updateStatements.set(cacheKey, statement);
+    }
+    let result: Database.RunResult;
+    try {
+      result = statement.run({
+        ...change.set,
+        addSignals: change.addSignals,
+        at: change.at,
+        id: change.id,
+        expectedVersion: change.expectedVersion,
+      });
+    } catch (error) {
+      if ((error as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE") {
+        throw new SluiceError("CONFLICT", "another unresolved incident has the same fingerprint; resolve or use that one", {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+    if (result.changes !== 1) {
+      throw new SluiceError("CONFLICT", `incident ${change.id} changed concurrently; retry`);
+    }
+  }
+}

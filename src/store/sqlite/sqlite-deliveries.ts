@@ -1,0 +1,125 @@
+import type Database from "better-sqlite3";
+import type { Kysely } from "kysely";
+import type { Delivery } from "../../core/delivery.ts";
+import type { Ticket } from "../../core/ticket.ts";
+import type { DeliveryQuery, DeliveryRepository } from "../store.ts";
+import { type DeliveryRow, deliveryFromRow, type Tables, type TicketRow, ticketFromRow } from "./rows.ts";
+
+export class SqliteDeliveries implements DeliveryRepository {
+  private readonly claimTx: (now: number, limit: number, leaseMs: number, exclude: readonly string[]) => Delivery[];
+  private readonly due: Database.Statement;
+  private readonly lease: Database.Statement;
+
+  constructor(
+    private readonly raw: Database.Database,
+    private readonly db: Kysely<Tables>,
+  ) {
+    // A row is due when its time has come, nobody holds its lease, and no earlier row of the same
+    // incident and platform is still pending: changes reach a platform in the order they happened.
+    this.due = raw.prepare(
+      `SELECT d.* FROM deliveries d
+       WHERE d.status = 'pending' AND d.next_attempt_at <= @now AND d.lease_until <= @now
+         AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.incident_id = d.incident_id AND e.platform = d.platform
+                         AND e.status = 'pending' AND e.id < d.id)
+       ORDER BY d.next_attempt_at, d.id LIMIT @scan`,
+    );
+    this.lease = raw.prepare("UPDATE deliveries SET lease_until = ?, attempts = attempts + 1 WHERE id = ?");
+    this.claimTx = raw.transaction((now: number, limit: number, leaseMs: number, exclude: readonly string[]) => {
+      const rows = this.due.all({ now, scan: limit * 4 }) as DeliveryRow[];
+      const claimed: Delivery[] = [];
+      for (const row of rows) {
+        if (claimed.length >= limit) break;
+        if (exclude.includes(row.platform)) continue;
+        this.lease.run(now + leaseMs, row.id);
+        claimed.push({ ...deliveryFromRow(row), attempts: row.attempts + 1 });
+      }
+      return claimed;
+    });
+  }
+
+  async claim(now: number, limit: number, leaseMs: number, excludePlatforms: readonly string[]): Promise<Delivery[]> {
+    return this.claimTx(now, limit, leaseMs, excludePlatforms);
+  }
+
+  async delivered(delivery: Delivery, now: number, ticket: Omit<Ticket, "createdAt" | "updatedAt"> | null): Promise<void> {
+    this.raw.transaction(() => {
+      this.raw
+        .prepare("UPDATE deliveries SET status = 'delivered', last_error = NULL, updated_at = ?, lease_until = 0 WHERE id = ?")
+        .run(now, delivery.id);
+      if (ticket) {
+        this.raw
+          .prepare(
+            `INSERT INTO tickets (incident_id, platform, external_id, url, synced_state, meta, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (incident_id, platform) DO UPDATE SET external_id = excluded.external_id,
+               url = COALESCE(excluded.url, tickets.url), synced_state = excluded.synced_state,
+               meta = excluded.meta, updated_at = excluded.updated_at`,
+          )
+          .run(
+            ticket.incidentId,
+            ticket.platform,
+            ticket.externalId,
+            ticket.url,
+            ticket.syncedState,
+            JSON.stringify(ticket.meta),
+            now,
+            now,
+          );
+      }
+    })();
+  }
+
+  async retryLater(id: string, nextAttemptAt: number, error: string, now: number): Promise<void> {
+    this.raw
+      .prepare("UPDATE deliveries SET next_attempt_at = ?, last_error = ?, updated_at = ?, lease_until = 0 WHERE id = ?")
+      .run(nextAttemptAt, error, now, id);
+  }
+
+  async dead(id: string, error: string, now: number): Promise<void> {
+    this.raw
+      .prepare("UPDATE deliveries SET status = 'dead', last_error = ?, updated_at = ?, lease_until = 0 WHERE id = ?")
+      .run(error, now, id);
+  }
+
+  async revive(id: string, now: number): Promise<boolean> {
+    const result = this.raw
+      .prepare(
+        "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ?, lease_until = 0 WHERE id = ? AND status = 'dead'",
+      )
+      .run(now, now, id);
+    return result.changes === 1;
+  }
+
+  async list(query: DeliveryQuery): Promise<Delivery[]> {
+    let select = this.db.selectFrom("deliveries").selectAll();
+    if (query.status) select = select.where("status", "=", query.status);
+    if (query.platform) select = select.where("platform", "=", query.platform);
+    if (query.incidentId) select = select.where("incident_id", "=", query.incidentId);
+    const rows = await select.orderBy("id", "desc").limit(query.limit).execute();
+    return rows.map((row) => deliveryFromRow(row));
+  }
+
+  async get(id: string): Promise<Delivery | null> {
+    const row = await this.db.selectFrom("deliveries").selectAll().where("id", "=", id).executeTakeFirst();
+    return row ? deliveryFromRow(row) : null;
+  }
+
+  async ticket(incidentId: string, platform: string): Promise<Ticket | null> {
+    const row = await this.db
+      .selectFrom("tickets")
+      .selectAll()
+      .where("incident_id", "=", incidentId)
+      .where("platform", "=", platform)
+      .executeTakeFirst();
+    return row ? ticketFromRow(row as TicketRow) : null;
+  }
+
+  async countByStatus(): Promise<Record<string, number>> {
+    const rows = await this.db
+      .selectFrom("deliveries")
+      .select(["status", (eb) => eb.fn.countAll<number>().as("n")])
+      .groupBy("status")
+      .execute();
+    return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
+  }
+}

@@ -1,0 +1,53 @@
+import type Database from "better-sqlite3";
+import type { Kysely } from "kysely";
+import type { ChangeSet, DeliveryRepository, IncidentRepository, SignalRepository, Store } from "../store.ts";
+import { signalKey } from "../store.ts";
+import { openSqlite, type SqliteOptions } from "./open-database.ts";
+import type { Tables } from "./rows.ts";
+import { SqliteChangeWriter } from "./sqlite-changes.ts";
+import { SqliteDeliveries } from "./sqlite-deliveries.ts";
+import { SqliteIncidents } from "./sqlite-incidents.ts";
+
+/** The embedded store: one SQLite file in WAL mode, for a single Sluice process. */
+export class SqliteStore implements Store {
+  readonly incidents: IncidentRepository;
+  readonly signals: SignalRepository;
+  readonly deliveries: DeliveryRepository;
+  private readonly writer: SqliteChangeWriter;
+
+  private constructor(
+    private readonly raw: Database.Database,
+    private readonly db: Kysely<Tables>,
+  ) {
+    this.incidents = new SqliteIncidents(raw, db);
+    this.deliveries = new SqliteDeliveries(raw, db);
+    const exists = raw.prepare("SELECT 1 FROM signals WHERE source = ? AND source_id = ?").pluck();
+    this.signals = {
+      async existing(keys) {
+        const found = new Set<string>();
+        for (const { source, sourceId } of keys) {
+          if (exists.get(source, sourceId) !== undefined) found.add(signalKey(source, sourceId));
+        }
+        return found;
+      },
+    };
+    this.writer = new SqliteChangeWriter(raw);
+  }
+
+  static async open(options: SqliteOptions): Promise<SqliteStore> {
+    const { raw, db } = await openSqlite(options);
+    return new SqliteStore(raw, db);
+  }
+
+  async apply(changes: ChangeSet): Promise<Map<string, number>> {
+    return this.writer.apply(changes);
+  }
+
+  async ping(): Promise<boolean> {
+    return this.raw.prepare("SELECT 1").pluck().get() === 1;
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}

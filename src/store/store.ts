@@ -1,0 +1,128 @@
+import type { Delivery, DeliveryStatus, NewDelivery } from "../core/delivery.ts";
+import type { Incident, IncidentState } from "../core/incident.ts";
+import type { Severity, Signal } from "../core/signal.ts";
+import type { Ticket } from "../core/ticket.ts";
+import type { NewTimelineEvent, TimelineEvent } from "../core/timeline.ts";
+
+/** What happened to one accepted signal. */
+export type SignalOutcome = "gated" | "suppressed" | "duplicate" | "deduplicated" | "opened" | "resolved" | "unmatched";
+
+/** A signal as stored, with the decision taken on it. */
+export interface StoredSignal {
+  signal: Signal;
+  fingerprint: string;
+  outcome: SignalOutcome;
+  outcomeReason: string | null;
+  incidentId: string | null;
+}
+
+/** The view of an unresolved incident that correlation needs. */
+export interface OpenIncident {
+  id: string;
+  number: number;
+  fingerprint: string;
+  kind: Incident["kind"];
+  severity: Severity;
+  state: IncidentState;
+  firstSeenAt: number;
+  lastSeenAt: number;
+  platforms: string[];
+  version: number;
+  /** Alert keys of this incident still firing (alert incidents only). */
+  firingAlerts: Set<string>;
+}
+
+/** A change to an existing incident, applied only if nobody changed it since `expectedVersion`. */
+export interface IncidentChange {
+  id: string;
+  expectedVersion: number;
+  at: number;
+  addSignals: number;
+  set: Partial<
+    Pick<
+      Incident,
+      "lastSeenAt" | "severity" | "priority" | "state" | "acknowledgedAt" | "resolvedAt" | "escalationLevel" | "title"
+    >
+  >;
+}
+
+export type NewIncident = Omit<Incident, "number" | "key" | "version">;
+
+/** Everything one step of the pipeline or lifecycle writes, applied in one transaction. */
+export interface ChangeSet {
+  signals: StoredSignal[];
+  newIncidents: NewIncident[];
+  incidentChanges: IncidentChange[];
+  alertStates: { incidentId: string; alertKey: string; status: "firing" | "resolved"; at: number }[];
+  timeline: NewTimelineEvent[];
+  deliveries: NewDelivery[];
+}
+
+export function emptyChangeSet(): ChangeSet {
+  return { signals: [], newIncidents: [], incidentChanges: [], alertStates: [], timeline: [], deliveries: [] };
+}
+
+export interface IncidentQuery {
+  state?: IncidentState[];
+  severity?: Severity[];
+  service?: string;
+  since?: number;
+  limit: number;
+  /** Opaque cursor from a previous page. */
+  cursor?: string;
+}
+
+/** Reads and writes of incidents and what hangs off them. */
+export interface IncidentRepository {
+  findOpen(fingerprints: readonly string[]): Promise<Map<string, OpenIncident>>;
+  get(idOrKey: string): Promise<Incident | null>;
+  list(query: IncidentQuery): Promise<{ items: Incident[]; nextCursor: string | null }>;
+  signals(incidentId: string, limit: number): Promise<Signal[]>;
+  timeline(incidentId: string): Promise<TimelineEvent[]>;
+  tickets(incidentId: string): Promise<Ticket[]>;
+  /** Open anomaly incidents whose last signal is older than `before`. */
+  quietAnomalies(before: number, limit: number): Promise<Incident[]>;
+}
+
+/** Which upstream ids were already stored: idempotent ingest. */
+export interface SignalRepository {
+  existing(keys: readonly { source: string; sourceId: string }[]): Promise<Set<string>>;
+}
+
+export interface DeliveryQuery {
+  status?: DeliveryStatus;
+  platform?: string;
+  incidentId?: string;
+  limit: number;
+}
+
+/** The outbox: rows written with the incident change, claimed and completed by workers. */
+export interface DeliveryRepository {
+  /** Leases due rows, oldest first, at most one per (incident, platform) in order. */
+  claim(now: number, limit: number, leaseMs: number, excludePlatforms: readonly string[]): Promise<Delivery[]>;
+  delivered(delivery: Delivery, now: number, ticket: Omit<Ticket, "createdAt" | "updatedAt"> | null): Promise<void>;
+  retryLater(id: string, nextAttemptAt: number, error: string, now: number): Promise<void>;
+  dead(id: string, error: string, now: number): Promise<void>;
+  /** Puts a dead row back in the queue; false when it is not dead. */
+  revive(id: string, now: number): Promise<boolean>;
+  list(query: DeliveryQuery): Promise<Delivery[]>;
+  get(id: string): Promise<Delivery | null>;
+  ticket(incidentId: string, platform: string): Promise<Ticket | null>;
+  countByStatus(): Promise<Record<string, number>>;
+}
+
+/** The storage engine: repositories plus the one transactional write path. */
+export interface Store {
+  readonly incidents: IncidentRepository;
+  readonly signals: SignalRepository;
+  readonly deliveries: DeliveryRepository;
+  /** Applies a change set atomically; returns the numbers given to new incidents. Throws CONFLICT on a stale version. */
+  apply(changes: ChangeSet): Promise<Map<string, number>>;
+  /** Whether the store answers (for /readyz). */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export function signalKey(source: string, sourceId: string): string {
+  return `${source}\u0000${sourceId}`;
+}
