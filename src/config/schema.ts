@@ -49,7 +49,8 @@ const auth = z
   .strictObject({
     tokens: z
       .array(z.strictObject({ name: z.string().min(1), role: z.enum(["viewer", "responder", "admin"]), sha256: sha256Hex }))
-      .default([]),
+      .default([])
+      .describe("API tokens (sha256 of the token); viewer reads, responder acts on incidents, admin also retries deliveries."),
     ingestTokens: z
       .array(
         z.strictObject({
@@ -66,7 +67,7 @@ const baseShape = {
   server: z
     .strictObject({
       host: z.string().optional().describe("Bind address; defaults to 127.0.0.1 without tokens, 0.0.0.0 with."),
-      port: z.number().int().min(0).max(65535).default(8080),
+      port: z.number().int().min(0).max(65535).default(8080).describe("Port of the HTTP API."),
       publicUrl: z.url().optional().describe("Base URL of Sluice as responders reach it; used for links in tickets."),
       bodyLimit: z
         .number()
@@ -78,7 +79,7 @@ const baseShape = {
     .default({ port: 8080, bodyLimit: 5 * 1024 * 1024 }),
   storage: z
     .strictObject({
-      dataDir: z.string().default("./data"),
+      dataDir: z.string().default("./data").describe("Directory of the embedded SQLite database."),
       synchronous: z
         .enum(["full", "normal"])
         .default("full")
@@ -88,22 +89,34 @@ const baseShape = {
   auth,
   anomaly: z
     .strictObject({
-      minimumScore: z.number().min(0).max(1).default(0.85),
-      lookbackWindow: durationField("A signal joins an open incident whose last signal is this recent.").default(900_000),
-      quietPeriod: durationField("An anomaly incident with no signal for this long resolves itself.").default(1_800_000),
+      minimumScore: z
+        .number()
+        .min(0)
+        .max(1)
+        .default(0.85)
+        .describe("Anomaly events scoring below this are gated: stored and counted, never ticketed."),
+      lookbackWindow: durationField("A signal joins an open incident whose last signal is this recent (default 15m).").default(
+        900_000,
+      ),
+      quietPeriod: durationField("An anomaly incident with no signal for this long resolves itself (default 30m).").default(
+        1_800_000,
+      ),
     })
     .default({ minimumScore: 0.85, lookbackWindow: 900_000, quietPeriod: 1_800_000 }),
   routing,
-  maintenance: z.array(maintenanceWindow).default([]),
+  maintenance: z
+    .array(maintenanceWindow)
+    .default([])
+    .describe("Signals matching a window while it is active are suppressed: stored and counted, never ticketed."),
   delivery: z
     .strictObject({
-      maxAttempts: z.number().int().min(1).default(10),
-      initialBackoff: durationField("First retry delay; doubles each attempt, with jitter.").default(1000),
-      maxBackoff: durationField("Longest retry delay.").default(600_000),
-      timeout: durationField("Per-request timeout to a platform.").default(10_000),
-      concurrency: z.number().int().min(1).max(64).default(4),
+      maxAttempts: z.number().int().min(1).default(10).describe("Attempts before a delivery becomes a dead letter."),
+      initialBackoff: durationField("First retry delay; doubles each attempt, with jitter (default 1s).").default(1000),
+      maxBackoff: durationField("Longest retry delay (default 10m).").default(600_000),
+      timeout: durationField("Per-request timeout to a platform (default 10s).").default(10_000),
+      concurrency: z.number().int().min(1).max(64).default(4).describe("Deliveries in flight at once."),
       breakerThreshold: z.number().int().min(1).default(5).describe("Consecutive failures that open a platform's circuit."),
-      breakerCooldown: durationField("How long an open circuit waits before one trial request.").default(30_000),
+      breakerCooldown: durationField("How long an open circuit waits before one trial request (default 30s).").default(30_000),
     })
     .default({
       maxAttempts: 10,

@@ -77,7 +77,11 @@ export function planBatch(
   };
 
   const changeOf = (entry: Working): IncidentChange => {
-    entry.change ??= { id: entry.open.id, expectedVersion: entry.open.version, at: context.now, addSignals: 0, set: {} };
+    if (!entry.change) {
+      // Pushed now and filled in as the batch goes: a later signal may replace this fingerprint's entry.
+      entry.change = { id: entry.open.id, expectedVersion: entry.open.version, at: context.now, addSignals: 0, set: {} };
+      changes.incidentChanges.push(entry.change);
+    }
     return entry.change;
   };
 
@@ -119,7 +123,6 @@ export function planBatch(
       incidentId: decision.incidentId,
     });
   }
-  for (const entry of working.values()) if (entry.change) changes.incidentChanges.push(entry.change);
   return { changes, decisions, opened };
 
   function planResolve(signal: Signal, entry: Working | undefined): SignalDecision {

@@ -52,7 +52,7 @@ export class SqliteChangeWriter {
     this.insertDelivery = raw.prepare(
       `INSERT INTO deliveries (id, incident_id, platform, action, idempotency_key, status, attempts, next_attempt_at,
         lease_until, last_error, detail, caused_at, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, 0, NULL, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, 'pending', 0, 0, 0, NULL, ?, ?, ?, ?)`,
     );
     this.apply = raw.transaction((changes: ChangeSet) => this.write(changes));
   }
@@ -129,8 +129,9 @@ export class SqliteChangeWriter {
     for (const event of changes.timeline) {
       this.insertTimeline.run(event.incidentId, event.at, event.actor, event.action, event.detail, event.rule);
     }
+    // New rows are due at once (next_attempt_at 0), whatever clock the caller runs on.
+    const now = Date.now();
     for (const delivery of changes.deliveries) {
-      const now = Date.now();
       this.insertDelivery.run(
         newId(),
         delivery.incidentId,
@@ -139,7 +140,6 @@ export class SqliteChangeWriter {
         // One key per (incident, platform): the platform's own deduplication sees every retry and every
         // later change of the incident as the same ticket.
         `sluice-${delivery.incidentId}-${delivery.platform}`,
-        now,
         delivery.detail,
         delivery.causedAt,
         now,

@@ -84,9 +84,9 @@ export class SqliteDeliveries implements DeliveryRepository {
   async revive(id: string, now: number): Promise<boolean> {
     const result = this.raw
       .prepare(
-        "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ?, lease_until = 0 WHERE id = ? AND status = 'dead'",
+        "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = 0, updated_at = ?, lease_until = 0 WHERE id = ? AND status = 'dead'",
       )
-      .run(now, now, id);
+      .run(now, id);
     return result.changes === 1;
   }
 

@@ -1,0 +1,130 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { isSluiceError } from "../core/errors.ts";
+import { loadConfig, parseConfig } from "./loader.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "sluice-config-"));
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+function problemsOf(run: () => unknown): { path: string; message: string }[] {
+  try {
+    run();
+  } catch (error) {
+    assert.ok(isSluiceError(error), `expected a SluiceError, got ${String(error)}`);
+    assert.equal(error.code, "CONFIG_INVALID");
+    return error.problems;
+  }
+  assert.fail("expected the config to be rejected");
+}
+
+describe("config loader", () => {
+  it("starts on defaults with no file", () => {
+    const { config, warnings } = loadConfig(undefined, {});
+    assert.equal(config.anomaly.minimumScore, 0.85);
+    assert.equal(config.anomaly.lookbackWindow, 15 * 60_000);
+    assert.deepEqual(config.routing.critical, ["memory"]);
+    assert.deepEqual(warnings, []);
+    assert.ok(Object.isFrozen(config.anomaly), "config is frozen");
+  });
+
+  it("accepts the ticketing-agent JSON shape unchanged", () => {
+    const path = file(
+      "agent.json",
+      JSON.stringify({
+        pagerduty: { enabled: true, routingKey: "R0UT1NGKEY" },
+        routing: { critical: ["pagerduty", "slack", "jira"], high: ["jira", "slack"], medium: ["jira"], low: ["slack"] },
+        anomaly: { minimumScore: 0.85, lookbackWindow: "15m" },
+        llm: { provider: "openai", model: "gpt-4", apiKey: "sk-test" },
+      }),
+    );
+    const { config, warnings } = loadConfig(path, {});
+    assert.equal(config.anomaly.lookbackWindow, 900_000);
+    assert.deepEqual(config.routing.high, ["jira", "slack"]);
+    assert.deepEqual(config.platforms.pagerduty, { enabled: true, routingKey: "R0UT1NGKEY" });
+    assert.ok(
+      warnings.some((w) => w.includes("pagerduty")),
+      "routing to a platform without a connector is a warning",
+    );
+    assert.ok(warnings.some((w) => w.includes("slack") && w.includes("not enabled")));
+  });
+
+  it("accepts Helm values wrapped in config:", () => {
+    const path = file(
+      "values.yaml",
+      [
+        "config:",
+        "  pagerduty: { enabled: false }",
+        "  jira: { enabled: true, baseUrl: https://acme.atlassian.net, projectKey: OPS }",
+        "  servicenow: { enabled: false, instance: acme }",
+        "  anomaly: { minimumScore: 0.9 }",
+      ].join("\n"),
+    );
+    const { config } = loadConfig(path, {});
+    assert.equal(config.anomaly.minimumScore, 0.9);
+    assert.deepEqual(config.platforms.jira, { enabled: true, baseUrl: "https://acme.atlassian.net", projectKey: "OPS" });
+  });
+
+  it("resolves ${ENV}, ${ENV:-default} and ${file:...} references", () => {
+    file("secret.txt", "s3cr3t-from-file\n");
+    const path = file(
+      "refs.yaml",
+      [
+        "server: { port: '${PORT}' }",
+        "pagerduty: { enabled: true, routingKey: '${file:secret.txt}' }",
+        "log: { level: '${LEVEL:-warn}' }",
+      ].join("\n"),
+    );
+    const { config } = loadConfig(path, { PORT: "9090" });
+    assert.equal(config.server.port, 9090);
+    assert.equal((config.platforms.pagerduty as { routingKey: string }).routingKey, "s3cr3t-from-file");
+    assert.equal(config.log.level, "warn");
+  });
+
+  it("lists every problem with its path, and never echoes a secret", () => {
+    const problems = problemsOf(() =>
+      parseConfig(
+        {
+          anomaly: { minimumScore: 2, lookbackWindow: "soon" },
+          routing: { critical: ["pagerdutty"] },
+          server: { port: "http" },
+          pagerduty: { enabled: true, routingKey: "${MISSING_KEY}" },
+          bogus: true,
+        },
+        {},
+        dir,
+        "test",
+      ),
+    );
+    const paths = problems.map((p) => p.path).sort();
+    assert.deepEqual(paths, ["(root)", "anomaly.lookbackWindow", "anomaly.minimumScore", "pagerduty.routingKey", "server.port"]);
+    assert.ok(problems.find((p) => p.path === "(root)")?.message.includes("bogus"));
+    assert.match(problems.find((p) => p.path === "pagerduty.routingKey")?.message ?? "", /MISSING_KEY is not set/);
+  });
+
+  it("rejects routing to an unknown platform, naming it", () => {
+    const problems = problemsOf(() => parseConfig({ routing: { critical: ["pagerdutty"] } }, {}, dir, "test"));
+    assert.equal(problems[0]?.path, "routing.critical[0]");
+    assert.match(problems[0]?.message ?? "", /unknown platform "pagerdutty"/);
+  });
+
+  it("names a missing referenced file without its content", () => {
+    const problems = problemsOf(() =>
+      parseConfig({ slack: { enabled: true, botToken: "${file:/nonexistent/token}" } }, {}, dir, "t"),
+    );
+    assert.equal(problems[0]?.path, "slack.botToken");
+    assert.match(problems[0]?.message ?? "", /cannot read referenced file/);
+  });
+
+  it("reports a file that is not YAML or JSON", () => {
+    const path = file("broken.yaml", "routing: [critical: {\n");
+    const problems = problemsOf(() => loadConfig(path, {}));
+    assert.equal(problems[0]?.path, "(file)");
+  });
+});

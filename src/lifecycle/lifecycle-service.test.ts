@@ -1,0 +1,83 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { anomalyEvent, inMemorySluice } from "../../test/support/in-memory-sluice.ts";
+
+describe("lifecycle through the API", async () => {
+  const { sluice, memory } = await inMemorySluice();
+  const post = (url: string, payload?: unknown) => sluice.server.inject({ method: "POST", url, ...(payload ? { payload } : {}) });
+  before(async () => {
+    const response = await post("/api/v1/signals", anomalyEvent());
+    assert.equal(response.statusCode, 202);
+    await sluice.worker.flush();
+  });
+  after(() => sluice.close());
+
+  it("acknowledges, escalates, resolves and reopens, updating the ticket each time", async () => {
+    for (const [action, state] of [
+      ["acknowledge", "acknowledged"],
+      ["escalate", "escalated"],
+      ["resolve", "resolved"],
+      ["reopen", "open"],
+    ] as const) {
+      const response = await post(`/api/incidents/INC-1/${action}`, { reason: `because ${action}` });
+      assert.equal(response.statusCode, 200, response.body);
+      assert.equal(response.json().state, state);
+    }
+    await sluice.worker.flush();
+    assert.deepEqual(
+      memory.received.map((d) => d.action),
+      ["create", "acknowledge", "escalate", "resolve", "reopen"],
+    );
+    const timeline = (await sluice.server.inject({ url: "/api/incidents/INC-1/timeline" })).json().items as { action: string; actor: string; detail: string }[];
+    assert.deepEqual(
+      timeline.map((t) => t.action),
+      ["opened", "routed", "acknowledged", "escalated", "resolved", "reopened"],
+    );
+    assert.equal(timeline[2]?.actor, "api:anonymous");
+    assert.equal(timeline[2]?.detail, "because acknowledge");
+  });
+
+  it("refuses an invalid transition with 409 and the reason", async () => {
+    await post("/api/incidents/INC-1/resolve");
+    const response = await post("/api/incidents/INC-1/acknowledge");
+    assert.equal(response.statusCode, 409);
+    assert.equal(response.json().error.code, "INVALID_TRANSITION");
+    assert.match(response.json().error.message, /INC-1 is resolved; acknowledge applies only to open or escalated incidents/);
+  });
+
+  it("sends notes to every linked ticket as comments", async () => {
+    const response = await post("/api/incidents/INC-1/notes", { text: "rolled back payments to 2.3.0" });
+    assert.equal(response.statusCode, 201);
+    await sluice.worker.flush();
+    assert.equal(memory.received.at(-1)?.action, "comment");
+    assert.equal(memory.received.at(-1)?.detail, "rolled back payments to 2.3.0");
+  });
+
+  it("shows the incident with its signals, timeline and tickets", async () => {
+    const body = (await sluice.server.inject({ url: "/api/incidents/INC-1" })).json();
+    assert.equal(body.key, "INC-1");
+    assert.equal(body.signals.length, 1);
+    assert.equal(body.tickets[0].platform, "memory");
+    assert.equal(body.tickets[0].externalId, "memory-INC-1");
+    assert.ok(body.timeline.length >= 2);
+  });
+});
+
+describe("auto-resolve of quiet anomaly incidents", async () => {
+  const { sluice, clock, memory } = await inMemorySluice({ anomaly: { quietPeriod: "30m" } });
+  after(() => sluice.close());
+
+  it("resolves after the quiet period, and not before", async () => {
+    clock.set(Date.parse("2026-11-02T10:00:00Z"));
+    await sluice.server.inject({ method: "POST", url: "/api/v1/signals", payload: anomalyEvent({ "@timestamp": "2026-11-02T10:00:00Z" }) });
+    assert.equal(await sluice.quietResolver.sweep(Date.parse("2026-11-02T10:29:00Z")), 0);
+    assert.equal(await sluice.quietResolver.sweep(Date.parse("2026-11-02T10:31:00Z")), 1);
+    await sluice.worker.flush();
+    assert.deepEqual(
+      memory.received.map((d) => d.action),
+      ["create", "resolve"],
+    );
+    const timeline = (await sluice.server.inject({ url: "/api/incidents/INC-1/timeline" })).json().items;
+    assert.equal(timeline.at(-1).actor, "sluice:auto-resolve");
+  });
+});

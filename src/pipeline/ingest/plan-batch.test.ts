@@ -1,0 +1,153 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { Signal } from "../../core/signal.ts";
+import type { OpenIncident } from "../../store/store.ts";
+import { errorPatternOf, fingerprintOf } from "../correlate/fingerprint.ts";
+import { buildSignal } from "../normalize/build-signal.ts";
+import { type PlanContext, planBatch, type PreparedSignal } from "./plan-batch.ts";
+
+const MINUTE = 60_000;
+const context: PlanContext = {
+  lookbackMs: 15 * MINUTE,
+  now: 1_000_000,
+  route: () => ({ platforms: ["memory", "slack"], rule: "severity:high", unavailable: [] }),
+};
+
+let seq = 0;
+function signal(fields: Partial<Signal> = {}): PreparedSignal {
+  const built = buildSignal({ receivedAt: 0, source: "api" }, {
+    sourceId: `s-${++seq}`,
+    kind: "anomaly",
+    service: "payments",
+    title: "t",
+    message: `timeout after ${seq}ms for request ${seq.toString(16)}abc`,
+    severity: "high",
+    score: 0.9,
+    ...fields,
+  });
+  built.errorPattern = errorPatternOf(built);
+  return { signal: built, verdict: { pass: true }, fingerprint: fingerprintOf(built, built.errorPattern) };
+}
+
+function openFrom(prepared: PreparedSignal, fields: Partial<OpenIncident> = {}): Map<string, OpenIncident> {
+  return new Map([
+    [
+      prepared.fingerprint,
+      {
+        id: "inc-1",
+        number: 1,
+        fingerprint: prepared.fingerprint,
+        kind: "anomaly",
+        severity: "high",
+        state: "open",
+        firstSeenAt: 0,
+        lastSeenAt: 0,
+        platforms: ["memory"],
+        version: 3,
+        firingAlerts: new Set(),
+        ...fields,
+      },
+    ],
+  ]);
+}
+
+describe("planBatch", () => {
+  it("opens one incident for the same error with different ids and numbers, and routes it once", () => {
+    const items = [signal(), signal(), signal()];
+    const plan = planBatch(items, new Map(), new Set(), context);
+    assert.deepEqual(
+      plan.decisions.map((d) => d.outcome),
+      ["opened", "deduplicated", "deduplicated"],
+    );
+    assert.equal(plan.changes.newIncidents.length, 1);
+    assert.equal(plan.changes.newIncidents[0]?.signalCount, 3);
+    assert.deepEqual(
+      plan.changes.deliveries.map((d) => `${d.platform}:${d.action}`),
+      ["memory:create", "slack:create"],
+    );
+    assert.equal(plan.changes.newIncidents[0]?.matchedRule, "severity:high");
+    assert.ok(plan.changes.timeline.some((t) => t.action === "routed" && t.rule === "severity:high"));
+  });
+
+  it("keeps different services and different errors apart", () => {
+    const plan = planBatch([signal(), signal({ service: "orders" }), signal({ message: "connection pool exhausted" })], new Map(), new Set(), context);
+    assert.equal(plan.changes.newIncidents.length, 3);
+  });
+
+  it("joins an open incident within the lookback window with one versioned change", () => {
+    const first = signal({ occurredAt: 10 * MINUTE });
+    const second = signal({ occurredAt: 12 * MINUTE });
+    const plan = planBatch([first, second], openFrom(first, { lastSeenAt: 5 * MINUTE }), new Set(), context);
+    assert.deepEqual(
+      plan.decisions.map((d) => d.incidentId),
+      ["inc-1", "inc-1"],
+    );
+    assert.equal(plan.changes.incidentChanges.length, 1);
+    assert.deepEqual(plan.changes.incidentChanges[0], { id: "inc-1", expectedVersion: 3, at: context.now, addSignals: 2, set: { lastSeenAt: 12 * MINUTE } });
+    assert.equal(plan.changes.deliveries.length, 0, "joining is not news for the tickets");
+  });
+
+  it("past the lookback window, resolves the stale incident and opens a new one, saying why", () => {
+    const late = signal({ occurredAt: 40 * MINUTE });
+    const plan = planBatch([late], openFrom(late, { lastSeenAt: 10 * MINUTE }), new Set(), context);
+    assert.equal(plan.decisions[0]?.outcome, "opened");
+    assert.equal(plan.changes.incidentChanges[0]?.set.state, "resolved");
+    assert.match(plan.changes.timeline.find((t) => t.incidentId === "inc-1")?.detail ?? "", /lookbackWindow/);
+  });
+
+  it("raises severity and tells the tickets", () => {
+    const critical = signal({ severity: "critical" });
+    const plan = planBatch([critical], openFrom(critical), new Set(), context);
+    assert.deepEqual(plan.changes.incidentChanges[0]?.set, { lastSeenAt: 0, severity: "critical", priority: "P1" });
+    assert.deepEqual(
+      plan.changes.deliveries.map((d) => d.action),
+      ["update"],
+    );
+  });
+
+  it("treats a repeated upstream id as a duplicate, within a batch and across batches", () => {
+    const a = signal({ sourceId: "evt-1" });
+    const b = signal({ sourceId: "evt-1" });
+    const c = signal({ sourceId: "evt-2" });
+    const plan = planBatch([a, b, c], new Map(), new Set(["api\u0000evt-2"]), context);
+    assert.deepEqual(
+      plan.decisions.map((d) => d.outcome),
+      ["opened", "duplicate", "duplicate"],
+    );
+    assert.equal(plan.changes.signals.length, 1, "duplicates are not stored twice");
+  });
+
+  it("stores gated signals without touching incidents", () => {
+    const low = { ...signal(), verdict: { pass: false as const, outcome: "gated" as const, reason: "score 0.2 below minimumScore 0.85" } };
+    const plan = planBatch([low], new Map(), new Set(), context);
+    assert.equal(plan.decisions[0]?.outcome, "gated");
+    assert.equal(plan.changes.signals[0]?.outcome, "gated");
+    assert.equal(plan.changes.newIncidents.length, 0);
+  });
+
+  it("resolves an alert incident only when its last firing alert resolves", () => {
+    const alert = (key: string, status: "firing" | "resolved") =>
+      signal({ kind: "alert", alertKey: key, status, errorPattern: "alert:DiskFull", sourceId: `${key}:${status}` });
+    const plan = planBatch(
+      [alert("a", "firing"), alert("b", "firing"), alert("a", "resolved"), alert("b", "resolved")],
+      new Map(),
+      new Set(),
+      context,
+    );
+    assert.deepEqual(
+      plan.decisions.map((d) => d.outcome),
+      ["opened", "deduplicated", "resolved", "resolved"],
+    );
+    assert.match(plan.decisions[2]?.reason ?? "", /1 still firing/);
+    assert.equal(plan.changes.newIncidents[0]?.state, "resolved");
+    assert.deepEqual(
+      plan.changes.deliveries.map((d) => d.action),
+      ["create", "create", "resolve", "resolve"],
+    );
+  });
+
+  it("counts a resolve with nothing open as unmatched", () => {
+    const plan = planBatch([signal({ status: "resolved" })], new Map(), new Set(), context);
+    assert.equal(plan.decisions[0]?.outcome, "unmatched");
+  });
+});
