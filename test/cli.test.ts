@@ -1,0 +1,69 @@
+// Runs the real `sluice` command (bin/sluice.js) as a child process; needs nothing else.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+const bin = new URL("../bin/sluice.js", import.meta.url).pathname;
+const stream = new URL("../examples/demo-stream.jsonl", import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), "sluice-cli-"));
+
+async function sluice(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { cwd: dir, timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe("sluice CLI", () => {
+  it("replay --dry-run --json prints the funnel of the demo stream", async () => {
+    const { code, stdout } = await sluice("replay", stream, "--dry-run", "--json");
+    assert.equal(code, 0);
+    const funnel = JSON.parse(stdout);
+    // 523 lines: 240 below the score bar, 25 redelivered events and one repeated alert, 4 problems.
+    assert.deepEqual(funnel, { signals: 523, rejected: 0, gated: 240, suppressed: 0, deduplicated: 278, incidents: 4, deliveries: { memory: 5 } });
+  });
+
+  it("replay prints a readable funnel and reports rejected lines", async () => {
+    const file = join(dir, "mixed.jsonl");
+    writeFileSync(file, ['{"event_id":"a","anomaly_score":0.9,"service":"s","error_message":"boom"}', "not json", '{"service":1}', ""].join("\n"));
+    const { code, stdout, stderr } = await sluice("replay", file, "--dry-run");
+    assert.equal(code, 0);
+    assert.match(stdout, /signals\s+3/);
+    assert.match(stdout, /rejected\s+2/);
+    assert.match(stdout, /incidents\s+1/);
+    assert.match(stderr, /line 2: not valid JSON/);
+    assert.match(stderr, /line 3: .*title/);
+  });
+
+  it("check-config lists every problem with its path and exits non-zero", async () => {
+    const file = join(dir, "bad.yaml");
+    writeFileSync(file, "anomaly: { minimumScore: 3 }\nrouting: { high: [nowhere] }\nserver: { prot: 1 }\n");
+    const { code, stderr } = await sluice("check-config", file);
+    assert.equal(code, 1);
+    assert.match(stderr, /anomaly\.minimumScore: /);
+    assert.match(stderr, /server: Unrecognized key: "prot"/);
+  });
+
+  it("check-config accepts a good file", async () => {
+    const file = join(dir, "good.yaml");
+    writeFileSync(file, "anomaly: { minimumScore: 0.9, lookbackWindow: 10m }\n");
+    const { code, stdout } = await sluice("check-config", file);
+    assert.equal(code, 0);
+    assert.match(stdout, /ok/);
+  });
+
+  it("demo --exit runs the bundled stream end to end over HTTP", async () => {
+    const { code, stdout } = await sluice("demo", "--exit", "--port", "18911");
+    assert.equal(code, 0, stdout);
+    assert.match(stdout, /incidents\s+4/);
+    assert.match(stdout, /Where to look/);
+  });
+});
