@@ -5,7 +5,12 @@ import { parseConfig } from "../src/config/loader.ts";
 import { createSluice } from "../src/main.ts";
 
 const { config } = parseConfig({}, {}, process.cwd(), "defaults");
-const sluice = await createSluice(config, { dataDir: ":memory:", dryRun: true, processMetrics: false, logger: pino({ level: "silent" }) });
+const sluice = await createSluice(config, {
+  dataDir: ":memory:",
+  dryRun: true,
+  processMetrics: false,
+  logger: pino({ level: "silent" }),
+});
 await sluice.server.ready();
 const document = sluice.server.swagger();
 writeFileSync(new URL("../docs/openapi.json", import.meta.url), `${JSON.stringify(document, null, 2)}\n`);

@@ -28,12 +28,23 @@ describe("sluice CLI", () => {
     assert.equal(code, 0);
     const funnel = JSON.parse(stdout);
     // 523 lines: 240 below the score bar, 25 redelivered events and one repeated alert, 4 problems.
-    assert.deepEqual(funnel, { signals: 523, rejected: 0, gated: 240, suppressed: 0, deduplicated: 278, incidents: 4, deliveries: { memory: 5 } });
+    assert.deepEqual(funnel, {
+      signals: 523,
+      rejected: 0,
+      gated: 240,
+      suppressed: 0,
+      deduplicated: 278,
+      incidents: 4,
+      deliveries: { memory: 5 },
+    });
   });
 
   it("replay prints a readable funnel and reports rejected lines", async () => {
     const file = join(dir, "mixed.jsonl");
-    writeFileSync(file, ['{"event_id":"a","anomaly_score":0.9,"service":"s","error_message":"boom"}', "not json", '{"service":1}', ""].join("\n"));
+    writeFileSync(
+      file,
+      ['{"event_id":"a","anomaly_score":0.9,"service":"s","error_message":"boom"}', "not json", '{"service":1}', ""].join("\n"),
+    );
     const { code, stdout, stderr } = await sluice("replay", file, "--dry-run");
     assert.equal(code, 0);
     assert.match(stdout, /signals\s+3/);

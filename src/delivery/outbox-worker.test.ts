@@ -7,13 +7,28 @@ import { CircuitBreaker } from "./circuit-breaker.ts";
 describe("backoff", () => {
   const policy = { initialMs: 1000, maxMs: 60_000 };
   it("doubles per attempt with jitter between half and all of it, capped", () => {
-    assert.equal(nextDelayMs(policy, 1, undefined, () => 0), 500);
-    assert.equal(nextDelayMs(policy, 1, undefined, () => 1), 1000);
-    assert.equal(nextDelayMs(policy, 4, undefined, () => 1), 8000);
-    assert.equal(nextDelayMs(policy, 30, undefined, () => 1), 60_000);
+    assert.equal(
+      nextDelayMs(policy, 1, undefined, () => 0),
+      500,
+    );
+    assert.equal(
+      nextDelayMs(policy, 1, undefined, () => 1),
+      1000,
+    );
+    assert.equal(
+      nextDelayMs(policy, 4, undefined, () => 1),
+      8000,
+    );
+    assert.equal(
+      nextDelayMs(policy, 30, undefined, () => 1),
+      60_000,
+    );
   });
   it("waits at least as long as Retry-After asks", () => {
-    assert.equal(nextDelayMs(policy, 1, 30_000, () => 1), 30_000);
+    assert.equal(
+      nextDelayMs(policy, 1, 30_000, () => 1),
+      30_000,
+    );
   });
 });
 
@@ -39,10 +54,18 @@ describe("outbox worker", async () => {
   });
   after(() => sluice.close());
   const deliveries = async (status: string) =>
-    (await sluice.server.inject({ url: `/api/deliveries?status=${status}` })).json().items as { id: string; lastError: string; attempts: number }[];
+    (await sluice.server.inject({ url: `/api/deliveries?status=${status}` })).json().items as {
+      id: string;
+      lastError: string;
+      attempts: number;
+    }[];
   let service = 0;
   const openIncident = async () => {
-    const response = await sluice.server.inject({ method: "POST", url: "/api/v1/signals", payload: anomalyEvent({ service: `svc-${++service}` }) });
+    const response = await sluice.server.inject({
+      method: "POST",
+      url: "/api/v1/signals",
+      payload: anomalyEvent({ service: `svc-${++service}` }),
+    });
     assert.equal(response.statusCode, 202);
   };
 

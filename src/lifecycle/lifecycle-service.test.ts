@@ -28,7 +28,11 @@ describe("lifecycle through the API", async () => {
       memory.received.map((d) => d.action),
       ["create", "acknowledge", "escalate", "resolve", "reopen"],
     );
-    const timeline = (await sluice.server.inject({ url: "/api/incidents/INC-1/timeline" })).json().items as { action: string; actor: string; detail: string }[];
+    const timeline = (await sluice.server.inject({ url: "/api/incidents/INC-1/timeline" })).json().items as {
+      action: string;
+      actor: string;
+      detail: string;
+    }[];
     assert.deepEqual(
       timeline.map((t) => t.action),
       ["opened", "routed", "acknowledged", "escalated", "resolved", "reopened"],
@@ -69,7 +73,11 @@ describe("auto-resolve of quiet anomaly incidents", async () => {
 
   it("resolves after the quiet period, and not before", async () => {
     clock.set(Date.parse("2026-11-02T10:00:00Z"));
-    await sluice.server.inject({ method: "POST", url: "/api/v1/signals", payload: anomalyEvent({ "@timestamp": "2026-11-02T10:00:00Z" }) });
+    await sluice.server.inject({
+      method: "POST",
+      url: "/api/v1/signals",
+      payload: anomalyEvent({ "@timestamp": "2026-11-02T10:00:00Z" }),
+    });
     assert.equal(await sluice.quietResolver.sweep(Date.parse("2026-11-02T10:29:00Z")), 0);
     assert.equal(await sluice.quietResolver.sweep(Date.parse("2026-11-02T10:31:00Z")), 1);
     await sluice.worker.flush();

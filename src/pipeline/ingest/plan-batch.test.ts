@@ -4,7 +4,7 @@ import type { Signal } from "../../core/signal.ts";
 import type { OpenIncident } from "../../store/store.ts";
 import { errorPatternOf, fingerprintOf } from "../correlate/fingerprint.ts";
 import { buildSignal } from "../normalize/build-signal.ts";
-import { type PlanContext, planBatch, type PreparedSignal } from "./plan-batch.ts";
+import { type PlanContext, type PreparedSignal, planBatch } from "./plan-batch.ts";
 
 const MINUTE = 60_000;
 const context: PlanContext = {
@@ -15,16 +15,19 @@ const context: PlanContext = {
 
 let seq = 0;
 function signal(fields: Partial<Signal> = {}): PreparedSignal {
-  const built = buildSignal({ receivedAt: 0, source: "api" }, {
-    sourceId: `s-${++seq}`,
-    kind: "anomaly",
-    service: "payments",
-    title: "t",
-    message: `timeout after ${seq}ms for request ${seq.toString(16)}abc`,
-    severity: "high",
-    score: 0.9,
-    ...fields,
-  });
+  const built = buildSignal(
+    { receivedAt: 0, source: "api" },
+    {
+      sourceId: `s-${++seq}`,
+      kind: "anomaly",
+      service: "payments",
+      title: "t",
+      message: `timeout after ${seq}ms for request ${seq.toString(16)}abc`,
+      severity: "high",
+      score: 0.9,
+      ...fields,
+    },
+  );
   built.errorPattern = errorPatternOf(built);
   return { signal: built, verdict: { pass: true }, fingerprint: fingerprintOf(built, built.errorPattern) };
 }
@@ -70,7 +73,12 @@ describe("planBatch", () => {
   });
 
   it("keeps different services and different errors apart", () => {
-    const plan = planBatch([signal(), signal({ service: "orders" }), signal({ message: "connection pool exhausted" })], new Map(), new Set(), context);
+    const plan = planBatch(
+      [signal(), signal({ service: "orders" }), signal({ message: "connection pool exhausted" })],
+      new Map(),
+      new Set(),
+      context,
+    );
     assert.equal(plan.changes.newIncidents.length, 3);
   });
 
@@ -83,7 +91,13 @@ describe("planBatch", () => {
       ["inc-1", "inc-1"],
     );
     assert.equal(plan.changes.incidentChanges.length, 1);
-    assert.deepEqual(plan.changes.incidentChanges[0], { id: "inc-1", expectedVersion: 3, at: context.now, addSignals: 2, set: { lastSeenAt: 12 * MINUTE } });
+    assert.deepEqual(plan.changes.incidentChanges[0], {
+      id: "inc-1",
+      expectedVersion: 3,
+      at: context.now,
+      addSignals: 2,
+      set: { lastSeenAt: 12 * MINUTE },
+    });
     assert.equal(plan.changes.deliveries.length, 0, "joining is not news for the tickets");
   });
 
@@ -118,7 +132,10 @@ describe("planBatch", () => {
   });
 
   it("stores gated signals without touching incidents", () => {
-    const low = { ...signal(), verdict: { pass: false as const, outcome: "gated" as const, reason: "score 0.2 below minimumScore 0.85" } };
+    const low = {
+      ...signal(),
+      verdict: { pass: false as const, outcome: "gated" as const, reason: "score 0.2 below minimumScore 0.85" },
+    };
     const plan = planBatch([low], new Map(), new Set(), context);
     assert.equal(plan.decisions[0]?.outcome, "gated");
     assert.equal(plan.changes.signals[0]?.outcome, "gated");
