@@ -1,0 +1,65 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { describe, it } from "node:test";
+import { sampleIncident } from "../contract-suite.ts";
+import { toWebhookPayload } from "./transform.ts";
+
+const SENT_AT = Date.UTC(2025, 0, 15, 9, 45, 3, 250);
+
+function fixture(name: string): unknown {
+  return JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8"));
+}
+
+describe("webhook transform", () => {
+  it("create matches fixtures/create.json", () => {
+    const payload = toWebhookPayload(
+      {
+        action: "create",
+        incident: sampleIncident(),
+        idempotencyKey: "01JHQZ8X6N7V4W3Y2T1S0R9Q8P:webhook",
+        detail: "",
+        incidentUrl: "https://sluice.example.com/incidents/01JHQZ8X6N7V4W3Y2T1S0R9Q8P",
+      },
+      SENT_AT,
+    );
+    assert.deepEqual(payload, fixture("create.json"));
+  });
+
+  it("resolve without a public URL matches fixtures/resolve.json", () => {
+    const payload = toWebhookPayload(
+      {
+        action: "resolve",
+        incident: sampleIncident({ state: "resolved", signalCount: 23, lastSeenAt: Date.UTC(2025, 0, 15, 9, 58, 0) }),
+        idempotencyKey: "01JHQZ8X6N7V4W3Y2T1S0R9Q8P:webhook",
+        detail: "Provider recovered; error rate back to baseline.",
+        incidentUrl: null,
+      },
+      SENT_AT,
+    );
+    assert.deepEqual(payload, fixture("resolve.json"));
+  });
+
+  it("carries only the documented incident fields", () => {
+    const payload = toWebhookPayload(
+      { action: "comment", incident: sampleIncident(), idempotencyKey: "k", detail: "note", incidentUrl: null },
+      SENT_AT,
+    );
+    assert.deepEqual(Object.keys(payload.incident).sort(), [
+      "environment",
+      "firstSeenAt",
+      "id",
+      "key",
+      "lastSeenAt",
+      "matchedRule",
+      "priority",
+      "service",
+      "severity",
+      "signalCount",
+      "state",
+      "summary",
+      "tenant",
+      "title",
+      "url",
+    ]);
+  });
+});

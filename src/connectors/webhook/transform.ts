@@ -1,0 +1,66 @@
+import type { DeliveryAction } from "../../core/delivery.ts";
+import type { Incident } from "../../core/incident.ts";
+
+/** The incident as a webhook receiver sees it: a stable, documented subset with ISO timestamps. */
+export interface WebhookIncident {
+  key: string;
+  id: string;
+  title: string;
+  severity: Incident["severity"];
+  priority: Incident["priority"];
+  state: Incident["state"];
+  service: string;
+  environment: string;
+  tenant: string;
+  signalCount: number;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  summary: string;
+  matchedRule: string;
+  url: string | null;
+}
+
+/** The JSON body of every webhook request (documented in docs/connectors.md). */
+export interface WebhookPayload {
+  event: DeliveryAction;
+  idempotencyKey: string;
+  incident: WebhookIncident;
+  detail: string;
+  sentAt: string;
+}
+
+export interface WebhookInput {
+  action: DeliveryAction;
+  incident: Incident;
+  idempotencyKey: string;
+  detail: string;
+  incidentUrl: string | null;
+}
+
+/** Builds the body for one incident change; `sentAt` comes from the caller's clock so the output is reproducible. */
+export function toWebhookPayload(input: WebhookInput, sentAt: number): WebhookPayload {
+  const { incident } = input;
+  return {
+    event: input.action,
+    idempotencyKey: input.idempotencyKey,
+    incident: {
+      key: incident.key,
+      id: incident.id,
+      title: incident.title,
+      severity: incident.severity,
+      priority: incident.priority,
+      state: incident.state,
+      service: incident.service,
+      environment: incident.environment,
+      tenant: incident.tenant,
+      signalCount: incident.signalCount,
+      firstSeenAt: new Date(incident.firstSeenAt).toISOString(),
+      lastSeenAt: new Date(incident.lastSeenAt).toISOString(),
+      summary: incident.summary,
+      matchedRule: incident.matchedRule,
+      url: input.incidentUrl,
+    },
+    detail: input.detail,
+    sentAt: new Date(sentAt).toISOString(),
+  };
+}
