@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { SluiceError } from "../../core/errors.ts";
 import type { IngestRunner } from "../../pipeline/ingest/ingest-runner.ts";
+import type { PipelineMetrics } from "../../pipeline/ingest/pipeline-metrics.ts";
 import { alertWebhookSchema, mapAlertWebhook } from "../../pipeline/normalize/alert-webhook.ts";
 import { anomalyEventSchema } from "../../pipeline/normalize/anomaly-event.ts";
 import { genericSignalSchema } from "../../pipeline/normalize/generic-signal.ts";
@@ -39,8 +40,20 @@ function docSchema(schema: z.ZodType) {
   return z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
 }
 
-export function ingestRoutes(app: FastifyInstance, deps: { runner: IngestRunner; auth: Authenticator }): void {
-  const { runner, auth } = deps;
+export function ingestRoutes(
+  app: FastifyInstance,
+  deps: { runner: IngestRunner; auth: Authenticator; metrics: PipelineMetrics },
+): void {
+  const { runner, auth, metrics } = deps;
+  // Counts what a rejected request carried, so rejected signals show up next to accepted ones.
+  const rejecting = <T>(count: number, normalize: () => T): T => {
+    try {
+      return normalize();
+    } catch (error) {
+      metrics.signals("rejected", count);
+      throw error;
+    }
+  };
 
   app.post(
     "/api/v1/signals",
@@ -62,7 +75,7 @@ export function ingestRoutes(app: FastifyInstance, deps: { runner: IngestRunner;
       if (items.length > MAX_ITEMS) {
         throw new SluiceError("PAYLOAD_TOO_LARGE", `${items.length} items in one request; send at most ${MAX_ITEMS}`);
       }
-      const signals = normalizeItems(items, { receivedAt: Date.now(), source: "api" }, single);
+      const signals = rejecting(items.length, () => normalizeItems(items, { receivedAt: Date.now(), source: "api" }, single));
       const results = await runner.submit(signals);
       return reply.code(202).send({ accepted: results.length, results });
     },
@@ -82,7 +95,10 @@ export function ingestRoutes(app: FastifyInstance, deps: { runner: IngestRunner;
       },
       async (request, reply) => {
         const mapped = mapAlertWebhook(request.body, { receivedAt: Date.now(), source }, source === "alertmanager" ? "4" : null);
-        if ("problems" in mapped) throw validationFailed(mapped.problems, `invalid ${source} webhook`);
+        if ("problems" in mapped) {
+          metrics.signals("rejected", 1);
+          throw validationFailed(mapped.problems, `invalid ${source} webhook`);
+        }
         const results = mapped.signals.length > 0 ? await runner.submit(mapped.signals) : [];
         return reply.code(202).send({ accepted: results.length, results });
       },
