@@ -37,6 +37,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(() => () => true);
   app.decorateRequest("principal", null);
   registerErrorHandler(app);
+  // Only JSON and NDJSON carry signals; anything else is a 415, not a string that fails validation.
+  app.removeContentTypeParser("text/plain");
   registerNdjson(app);
   await app.register(swagger, {
     openapi: {

@@ -25,6 +25,9 @@ export interface OutboxWorkerOptions {
   pollMs?: number;
 }
 
+// Longer than a round can take (timeouts × rounds of `concurrency`), so no row is sent by two rounds at once.
+const LEASE_MS = 120_000;
+
 /** Claims due outbox rows, calls connectors, and records the outcome: delivered, retry later, or dead. */
 export class OutboxWorker {
   private readonly breakers = new Map<string, CircuitBreaker>();
@@ -32,7 +35,7 @@ export class OutboxWorker {
   private loop: Promise<void> | null = null;
   private wakeUp: (() => void) | null = null;
   private woken = false;
-  private busy = false;
+  private round: Promise<boolean> | null = null;
 
   constructor(private readonly options: OutboxWorkerOptions) {}
 
@@ -91,25 +94,28 @@ export class OutboxWorker {
     }
   }
 
-  /** One claim-and-deliver round; true when it found rows to work on. */
-  private async runOnce(): Promise<boolean> {
-    if (this.busy) return false;
-    this.busy = true;
-    try {
-      const { store, clock, concurrency } = this.options;
-      const now = clock.now();
-      const blocked = [...this.breakers.entries()]
-        .filter(([, breaker]) => !breaker.canAttempt(now))
-        .map(([platform]) => platform);
-      const claimed = await store.deliveries.claim(now, concurrency * 8, 120_000, blocked);
-      if (claimed.length === 0) return false;
-      for (let i = 0; i < claimed.length; i += concurrency) {
-        await Promise.all(claimed.slice(i, i + concurrency).map((delivery) => this.deliverOne(delivery)));
-      }
-      return true;
-    } finally {
-      this.busy = false;
+  /**
+   * One claim-and-deliver round; true when it found rows to work on. A caller that arrives while a
+   * round runs waits for it and is told "worked", so flush() looks again instead of returning early.
+   */
+  private runOnce(): Promise<boolean> {
+    if (this.round) return this.round.then(() => true);
+    this.round = this.claimAndDeliver().finally(() => {
+      this.round = null;
+    });
+    return this.round;
+  }
+
+  private async claimAndDeliver(): Promise<boolean> {
+    const { store, clock, concurrency } = this.options;
+    const now = clock.now();
+    const blocked = [...this.breakers.entries()].filter(([, breaker]) => !breaker.canAttempt(now)).map(([platform]) => platform);
+    const claimed = await store.deliveries.claim(now, concurrency * 8, LEASE_MS, blocked);
+    if (claimed.length === 0) return false;
+    for (let i = 0; i < claimed.length; i += concurrency) {
+      await Promise.all(claimed.slice(i, i + concurrency).map((delivery) => this.deliverOne(delivery)));
     }
+    return true;
   }
 
   private async deliverOne(delivery: Delivery): Promise<void> {

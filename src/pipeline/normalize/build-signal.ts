@@ -49,10 +49,12 @@ export function severityFromScore(score: number): Severity {
 /** Parses an ISO timestamp or epoch (seconds or milliseconds); undefined when unparseable. */
 export function parseTimestamp(value: string | number | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value === "number") return value < 1e11 ? Math.round(value * 1000) : Math.round(value);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : at;
+  const at = typeof value === "number" ? (value < 1e11 ? Math.round(value * 1000) : Math.round(value)) : Date.parse(value);
+  // Outside 1970..9999 a timestamp is a sender's bug, and would not survive a round trip through Date.
+  return Number.isFinite(at) && at >= 0 && at <= LATEST ? at : undefined;
 }
+
+const LATEST = Date.parse("9999-12-31T23:59:59.999Z");
 
 const RAW_LIMIT = 8 * 1024;
 

@@ -36,6 +36,9 @@ export class SqliteStore implements Store {
 
   static async open(options: SqliteOptions): Promise<SqliteStore> {
     const { raw, db } = await openSqlite(options);
+    // One process owns an SQLite file, so leases left by a previous (crashed) run belong to nobody:
+    // release them, or those deliveries would wait out the lease after a restart.
+    raw.prepare("UPDATE deliveries SET lease_until = 0 WHERE status = 'pending' AND lease_until > 0").run();
     return new SqliteStore(raw, db);
   }
 
