@@ -1,0 +1,105 @@
+// Child processes for the benchmark: pinned to one CPU each, started, waited for, and stopped.
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { availableParallelism } from "node:os";
+import { sleep } from "./stats.ts";
+
+/** CPU of the system under test (Sluice or Alertmanager); the load generator gets the other one. */
+export const SERVER_CPU = 0;
+export const LOAD_CPU = 1;
+
+const TASKSET = "/usr/bin/taskset";
+/** CPUs of the machine, read before pinSelf narrows this process's affinity. */
+export const CPUS = availableParallelism();
+const PINNABLE = existsSync(TASKSET) && CPUS >= 2;
+/** USER_HZ of /proc/<pid>/stat times; 100 on every Linux this runs on. */
+const CLOCK_TICKS = 100;
+
+/** True when processes can be pinned (taskset present and at least two CPUs). */
+export function canPin(): boolean {
+  return PINNABLE;
+}
+
+/** A free TCP port on 127.0.0.1 (released before it is used; good enough on a quiet machine). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Spawns a command pinned to `cpu` (when pinning is possible); stderr is kept for error reports. */
+export function spawnPinned(
+  cpu: number,
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; stdout?: "pipe" | "ignore" } = {},
+): { child: ChildProcess; stderr: () => string } {
+  const pinned = canPin();
+  const child = spawn(pinned ? TASKSET : command, pinned ? ["-c", String(cpu), command, ...args] : args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    stdio: ["ignore", options.stdout ?? "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-8000);
+  });
+  return { child, stderr: () => stderr };
+}
+
+/** Polls `url` until it answers 200, the child exits, or `timeoutMs` passes. */
+export async function waitForHttp(url: string, child: ChildProcess, timeoutMs: number, stderr: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`process exited (${child.exitCode}) before ${url} answered:\n${stderr()}`);
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms:\n${stderr()}`);
+}
+
+/** Sends SIGTERM, waits up to `timeoutMs` for the exit, then SIGKILL. */
+export async function stopProcess(child: ChildProcess, timeoutMs = 15_000): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  const code = await exited;
+  clearTimeout(timer);
+  return code;
+}
+
+/** Pins this process (all its threads) to `cpu`, so it stays off the server's CPU. */
+export function pinSelf(cpu: number): void {
+  if (!canPin()) return;
+  try {
+    execFileSync(TASKSET, ["-a", "-p", "-c", String(cpu), String(process.pid)], { stdio: "ignore" });
+  } catch {
+    // not fatal: the numbers just get noisier
+  }
+}
+
+/** CPU seconds (user + system, all threads) a process has used so far; NaN when unreadable. */
+export function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}

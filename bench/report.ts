@@ -1,0 +1,107 @@
+// Turns the runs into Markdown: the summary table (medians, targets, verdicts) and the per-run details.
+import type { Quantile } from "./histogram.ts";
+import type { LatencyRun } from "./latency.ts";
+import type { MemoryResult } from "./memory.ts";
+import { median, formatNumber as n } from "./stats.ts";
+import type { ThroughputRun } from "./throughput.ts";
+
+export interface BenchResults {
+  batch: { sluice: ThroughputRun[]; alertmanager: ThroughputRun[] };
+  single: { sluice: ThroughputRun[]; alertmanager: ThroughputRun[] };
+  latency: LatencyRun[];
+  memory: { incidents: number; runs: MemoryResult[] }[];
+}
+
+export interface ReportSettings {
+  batchConnections: number;
+  singleConnections: number;
+  latencyRate: number;
+  alertmanagerVersion: string;
+}
+
+const med = <T>(runs: T[], pick: (run: T) => number) => median(runs.map(pick));
+const verdict = (ok: boolean) => (ok ? "**met**" : "**not met**");
+
+function bucketText(runs: LatencyRun[], pick: (run: LatencyRun) => Quantile | null): string {
+  const quantiles = runs.map(pick).filter((q): q is Quantile => q !== null);
+  if (quantiles.length === 0) return "n/a";
+  const estimate = median(quantiles.map((q) => q.estimate));
+  const lower = median(quantiles.map((q) => q.lower));
+  const upper = median(quantiles.map((q) => q.upper));
+  return `≈ ${n(estimate, 1)} ms (bucket ${n(lower, 1)}–${n(upper, 1)} ms)`;
+}
+
+function throughputRow(label: string, runs: BenchResults["batch"], factor: number): string {
+  const sluice = med(runs.sluice, (r) => r.itemsPerSecond);
+  const alertmanager = med(runs.alertmanager, (r) => r.itemsPerSecond);
+  const ratio = sluice / alertmanager;
+  return `| ${label} | ${n(sluice)}/s | ${n(alertmanager)}/s | ${n(ratio, 2)}× | ≥ ${factor}× Alertmanager (≥ ${n(alertmanager * factor)}/s) | ${verdict(ratio >= factor)} |`;
+}
+
+export function summaryTable(results: BenchResults, settings: ReportSettings): string {
+  const lines = [
+    `| Figure (median of runs) | Sluice | Alertmanager ${settings.alertmanagerVersion} | Sluice ÷ AM | Target | Verdict |`,
+    "| --- | --- | --- | --- | --- | --- |",
+    throughputRow(`Items/s, batches of 100 (${settings.batchConnections} connections)`, results.batch, 2),
+    throughputRow(`Items/s, one per request (${settings.singleConnections} connections)`, results.single, 2),
+  ];
+  const latency = results.latency;
+  if (latency.length > 0) {
+    const p50 = med(latency, (r) => r.p50);
+    const p99 = med(latency, (r) => r.p99);
+    const rate = `${n(settings.latencyRate)} signals/s (sent: ${n(med(latency, (r) => r.rate))}/s)`;
+    lines.push(
+      `| Signal-to-delivery p50 at ${rate}, outbox rows (1 ms resolution) | ${n(p50)} ms | — | — | — | — |`,
+      `| Signal-to-delivery p99, outbox rows (1 ms resolution) | ${n(p99)} ms | — | — | ≤ 10 ms | ${verdict(p99 <= 10)} |`,
+      `| Signal-to-delivery p50, /metrics histogram | ${bucketText(latency, (r) => r.histP50)} | — | — | — | — |`,
+      `| Signal-to-delivery p99, /metrics histogram | ${bucketText(latency, (r) => r.histP99)} | — | — | ≤ 10 ms | ${verdict(med(latency, (r) => r.histP99?.upper ?? Number.POSITIVE_INFINITY) <= 10)} |`,
+      `| Ingest ack (202, durable) p50 / p99 at the same rate | ${n(
+        med(latency, (r) => r.ackP50),
+        1,
+      )} / ${n(
+        med(latency, (r) => r.ackP99),
+        1,
+      )} ms | — | — | — | — |`,
+    );
+  }
+  for (const { incidents, runs } of results.memory) {
+    const rss = med(runs, (r) => r.rssPerIncident);
+    const heap = med(runs, (r) => r.heapPerIncident);
+    const rssBare = med(runs, (r) => r.rssPerIncidentWithoutPlatform);
+    const heapBare = med(runs, (r) => r.heapPerIncidentWithoutPlatform);
+    lines.push(
+      `| Memory per open incident, ${n(incidents)} incidents: RSS / JS heap | ${n(rss)} B / ${n(heap)} B | — | — | ≤ 1 KB (1,024 B) RSS | ${verdict(rss <= 1024)} |`,
+      `| … the same without the in-memory platform's own records | ${n(rssBare)} B / ${n(heapBare)} B | — | — | — | — |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+export function detailTable(results: BenchResults): string {
+  const lines = [
+    "| Run set | Per-run values | Server CPU (cores) | Load generator CPU (cores) | Failed requests |",
+    "| --- | --- | --- | --- | --- |",
+  ];
+  const runsOf = (label: string, runs: ThroughputRun[]) => {
+    if (runs.length === 0) return;
+    lines.push(
+      `| ${label} | ${runs.map((r) => n(r.itemsPerSecond)).join(", ")} /s | ${runs.map((r) => n(r.serverCpu, 2)).join(", ")} | ${runs.map((r) => n(r.loadCpu, 2)).join(", ")} | ${runs.map((r) => r.failed).join(", ")} |`,
+    );
+  };
+  runsOf("Sluice, batches of 100", results.batch.sluice);
+  runsOf("Alertmanager, batches of 100", results.batch.alertmanager);
+  runsOf("Sluice, one per request", results.single.sluice);
+  runsOf("Alertmanager, one per request", results.single.alertmanager);
+  if (results.latency.length > 0) {
+    const l = results.latency;
+    lines.push(
+      `| Latency p50 / p99 / max (outbox rows) | ${l.map((r) => `${r.p50} / ${r.p99} / ${r.max} ms (${n(r.deliveries)} deliveries)`).join("; ")} | — | — | — |`,
+    );
+  }
+  for (const { incidents, runs } of results.memory) {
+    lines.push(
+      `| Memory, ${n(incidents)} incidents: RSS / heap per incident | ${runs.map((r) => `${n(r.rssPerIncident)} / ${n(r.heapPerIncident)} B`).join("; ")} (baseline RSS ${n(median(runs.map((r) => r.baselineRss)) / 1048576)} MiB) | — | — | — |`,
+    );
+  }
+  return lines.join("\n");
+}

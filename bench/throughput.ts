@@ -1,0 +1,64 @@
+// One throughput run: a fresh Sluice or Alertmanager, a warm-up, then a measured phase at full speed.
+import { startAlertmanager } from "./alertmanager.ts";
+import { runLoad } from "./load.ts";
+import { cpuSeconds } from "./processes.ts";
+import { startSluice } from "./sluice-server.ts";
+
+export type Target = "sluice" | "alertmanager";
+
+export interface ThroughputRun {
+  itemsPerSecond: number;
+  /** CPU the server used in the measured phase, in cores (it is pinned to one). */
+  serverCpu: number;
+  loadCpu: number;
+  latencyP50: number;
+  latencyP99: number;
+  failed: number;
+}
+
+export interface ThroughputOptions {
+  batch: number;
+  connections: number;
+  warmupSeconds: number;
+  seconds: number;
+  run: number;
+  cpuProfDir?: string;
+}
+
+export async function measureThroughput(target: Target, options: ThroughputOptions): Promise<ThroughputRun> {
+  const server: { url: string; pid: number | undefined; stop(): Promise<void>; cleanup?(): void } =
+    target === "sluice"
+      ? await startSluice(options.cpuProfDir ? { cpuProfDir: options.cpuProfDir } : {})
+      : await startAlertmanager();
+  const cpu = { start: Number.NaN, end: Number.NaN };
+  try {
+    const result = await runLoad(
+      {
+        url: server.url,
+        path: target === "sluice" ? "/api/v1/signals" : "/api/v2/alerts",
+        kind: target === "sluice" ? "anomaly" : "alert",
+        batch: options.batch,
+        connections: options.connections,
+        warmupSeconds: options.warmupSeconds,
+        seconds: options.seconds,
+        tag: `${target[0]}${options.batch}r${options.run}`,
+        seed: 1000 + options.run,
+      },
+      (phase) => {
+        cpu[phase] = cpuSeconds(server.pid);
+      },
+    );
+    const serverCpu = (cpu.end - cpu.start) / result.seconds;
+    return {
+      itemsPerSecond: result.itemsPerSecond,
+      serverCpu,
+      loadCpu: result.loadCpu,
+      latencyP50: result.latencyP50,
+      latencyP99: result.latencyP99,
+      failed: result.non2xx + result.errors,
+    };
+  } finally {
+    await server.stop();
+    server.cleanup?.();
+  }
+}
