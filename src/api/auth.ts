@@ -66,8 +66,17 @@ export class Authenticator {
     }
   }
 
-  hook(access: Access) {
-    return async (request: FastifyRequest, _reply: FastifyReply) => this.check(request, access);
+  /** The preHandler for a route; none at all without tokens, so open installs pay nothing per request. */
+  hook(access: Access): ((request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void) | undefined {
+    if (!this.enabled || access === "public") return undefined;
+    return (request, _reply, done) => {
+      try {
+        this.check(request, access);
+        done();
+      } catch (error) {
+        done(error as Error);
+      }
+    };
   }
 }
 

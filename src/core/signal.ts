@@ -35,6 +35,7 @@ export interface Signal {
   links: string[];
   affectedUsers: string[];
   affectedServices: string[];
+  /** Upstream fields not mapped to the fields above (size-capped); null when all were mapped. */
   raw: unknown;
 }
 

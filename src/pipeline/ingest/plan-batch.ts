@@ -119,7 +119,8 @@ export function planBatch(
       signal,
       fingerprint,
       outcome: decision.outcome,
-      outcomeReason: decision.reason,
+      // Joining is the common case and its reason never varies; storing it would only add bytes per signal.
+      outcomeReason: decision.outcome === "deduplicated" ? null : decision.reason,
       incidentId: decision.incidentId,
     });
   }

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { FieldProblem } from "../../core/errors.ts";
 import type { Signal } from "../../core/signal.ts";
-import { buildSignal, capRaw, type NormalizeContext, parseTimestamp, severityFromText } from "./build-signal.ts";
+import { buildSignal, type NormalizeContext, parseTimestamp, severityFromText, unmappedFields } from "./build-signal.ts";
 import { problemsOf } from "./zod-problems.ts";
 
 const kv = z.record(z.string(), z.string());
@@ -37,6 +37,18 @@ export const alertWebhookSchema = z.looseObject({
 
 type AlertPayload = z.infer<typeof alertWebhookSchema>;
 type Alert = AlertPayload["alerts"][number];
+
+// Alert fields that become Signal fields (links, alertKey, labels…); the rest is kept as raw.
+const MAPPED_ALERT_FIELDS: ReadonlySet<string> = new Set([
+  "status",
+  "labels",
+  "annotations",
+  "startsAt",
+  "generatorURL",
+  "fingerprint",
+  "dashboardURL",
+  "panelURL",
+]);
 
 /** Label names that carry the service an alert is about, in order of preference. */
 const SERVICE_LABELS = ["service", "service_name", "app", "application", "job", "container", "namespace"];
@@ -103,7 +115,7 @@ function mapAlert(
       labels,
       annotations,
       links,
-      raw: capRaw(alert),
+      raw: unmappedFields(alert, MAPPED_ALERT_FIELDS),
     }),
   };
 }

@@ -3,11 +3,11 @@ import type { FieldProblem } from "../../core/errors.ts";
 import type { Signal } from "../../core/signal.ts";
 import {
   buildSignal,
-  capRaw,
   type NormalizeContext,
   parseTimestamp,
   severityFromScore,
   severityFromText,
+  unmappedFields,
 } from "./build-signal.ts";
 import { problemsOf } from "./zod-problems.ts";
 
@@ -40,6 +40,7 @@ export function isAnomalyEvent(item: Record<string, unknown>): boolean {
   return "event_id" in item || "anomaly_score" in item;
 }
 
+const MAPPED_FIELDS: ReadonlySet<string> = new Set(Object.keys(anomalyEventSchema.shape));
 const RESOLVED_WORDS = new Set(["resolved", "closed", "ok", "recovered"]);
 const TITLE_LIMIT = 200;
 
@@ -89,7 +90,7 @@ export function mapAnomalyEvent(
       annotations: event.description ? { description: event.description } : {},
       affectedServices: event.affected_services ?? [],
       affectedUsers: event.affected_users ?? [],
-      raw: capRaw(item),
+      raw: unmappedFields(event, MAPPED_FIELDS),
     }),
   };
 }

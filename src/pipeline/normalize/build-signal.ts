@@ -58,10 +58,25 @@ const LATEST = Date.parse("9999-12-31T23:59:59.999Z");
 
 const RAW_LIMIT = 8 * 1024;
 
-/** Keeps the upstream document for the record, but never more than RAW_LIMIT bytes of it. */
-export function capRaw(raw: unknown): unknown {
+/** Keeps an upstream value for the record, but never more than RAW_LIMIT bytes of it. */
+function capRaw(raw: unknown): unknown {
   const text = JSON.stringify(raw);
   return text.length <= RAW_LIMIT ? raw : { truncated: true, preview: text.slice(0, RAW_LIMIT) };
+}
+
+/**
+ * The upstream fields a mapper did not turn into Signal fields, capped; null when it mapped them all.
+ * Together with the columns this keeps everything the source said, without storing it twice: the raw
+ * document was the largest part of every stored signal, and the store's write volume is its cost.
+ */
+export function unmappedFields(document: object, mapped: ReadonlySet<string>): unknown {
+  let extras: Record<string, unknown> | null = null;
+  for (const [key, value] of Object.entries(document)) {
+    if (mapped.has(key)) continue;
+    extras ??= {};
+    extras[key] = value;
+  }
+  return extras === null ? null : capRaw(extras);
 }
 
 type Required = Pick<Signal, "sourceId" | "service" | "title" | "severity" | "kind">;

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { FieldProblem } from "../../core/errors.ts";
 import { newId } from "../../core/ids.ts";
 import { SEVERITIES, SIGNAL_KINDS, type Signal } from "../../core/signal.ts";
-import { buildSignal, capRaw, type NormalizeContext, parseTimestamp, severityFromText } from "./build-signal.ts";
+import { buildSignal, type NormalizeContext, parseTimestamp, severityFromText } from "./build-signal.ts";
 import { problemsOf } from "./zod-problems.ts";
 
 const text = z.string().max(65_536);
@@ -76,7 +76,8 @@ export function mapGenericSignal(
       links: body.links ?? [],
       affectedUsers: body.affectedUsers ?? [],
       affectedServices: body.affectedServices ?? [],
-      raw: capRaw(item),
+      // The schema is strict, so every field it accepted is mapped: nothing left to keep as raw.
+      raw: null,
     }),
   };
 }

@@ -31,12 +31,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   // At most one unresolved incident per fingerprint: the database, not memory, holds that truth.
   await sql`CREATE UNIQUE INDEX incidents_open_fingerprint ON incidents (fingerprint) WHERE state <> 'resolved'`.execute(db);
-  await db.schema.createIndex("incidents_state_seen").on("incidents").columns(["state", "last_seen_at"]).execute();
   await db.schema.createIndex("incidents_service").on("incidents").columns(["service", "created_at"]).execute();
 
   await db.schema
     .createTable("signals")
-    .addColumn("id", "text", (c) => c.primaryKey())
+    // Signals are written far more than read, and never looked up by id: the rowid is the key, and
+    // each index skipped is one B-tree write less per signal.
+    .addColumn("seq", "integer", (c) => c.primaryKey())
+    .addColumn("id", "text", (c) => c.notNull())
     .addColumn("source", "text", (c) => c.notNull())
     .addColumn("source_id", "text", (c) => c.notNull())
     .addColumn("received_at", "bigint", (c) => c.notNull())

@@ -22,6 +22,8 @@ const KEY = /^INC-(\d+)$/i;
 export class SqliteIncidents implements IncidentRepository {
   private readonly openByFingerprint: Database.Statement;
   private readonly firingAlerts: Database.Statement;
+  // One read transaction per batch: without it every lookup takes and drops the file locks.
+  private readonly findOpenTx: (fingerprints: readonly string[]) => Map<string, OpenIncident>;
 
   constructor(
     raw: Database.Database,
@@ -32,28 +34,31 @@ export class SqliteIncidents implements IncidentRepository {
        FROM incidents WHERE fingerprint = ? AND state <> 'resolved'`,
     );
     this.firingAlerts = raw.prepare("SELECT alert_key FROM incident_alerts WHERE incident_id = ? AND status = 'firing'").pluck();
+    this.findOpenTx = raw.transaction((fingerprints: readonly string[]) => {
+      const found = new Map<string, OpenIncident>();
+      for (const fingerprint of new Set(fingerprints)) {
+        const row = this.openByFingerprint.get(fingerprint) as IncidentRow | undefined;
+        if (!row) continue;
+        found.set(fingerprint, {
+          id: row.id,
+          number: row.number,
+          fingerprint: row.fingerprint,
+          kind: row.kind as OpenIncident["kind"],
+          severity: row.severity as Severity,
+          state: row.state as OpenIncident["state"],
+          firstSeenAt: Number(row.first_seen_at),
+          lastSeenAt: Number(row.last_seen_at),
+          platforms: JSON.parse(row.platforms) as string[],
+          version: row.version,
+          firingAlerts: row.kind === "alert" ? new Set(this.firingAlerts.all(row.id) as string[]) : new Set(),
+        });
+      }
+      return found;
+    });
   }
 
   async findOpen(fingerprints: readonly string[]): Promise<Map<string, OpenIncident>> {
-    const found = new Map<string, OpenIncident>();
-    for (const fingerprint of new Set(fingerprints)) {
-      const row = this.openByFingerprint.get(fingerprint) as IncidentRow | undefined;
-      if (!row) continue;
-      found.set(fingerprint, {
-        id: row.id,
-        number: row.number,
-        fingerprint: row.fingerprint,
-        kind: row.kind as OpenIncident["kind"],
-        severity: row.severity as Severity,
-        state: row.state as OpenIncident["state"],
-        firstSeenAt: Number(row.first_seen_at),
-        lastSeenAt: Number(row.last_seen_at),
-        platforms: JSON.parse(row.platforms) as string[],
-        version: row.version,
-        firingAlerts: row.kind === "alert" ? new Set(this.firingAlerts.all(row.id) as string[]) : new Set(),
-      });
-    }
-    return found;
+    return this.findOpenTx(fingerprints);
   }
 
   async get(idOrKey: string): Promise<Incident | null> {

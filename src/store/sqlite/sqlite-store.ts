@@ -22,15 +22,15 @@ export class SqliteStore implements Store {
     this.incidents = new SqliteIncidents(raw, db);
     this.deliveries = new SqliteDeliveries(raw, db);
     const exists = raw.prepare("SELECT 1 FROM signals WHERE source = ? AND source_id = ?").pluck();
-    this.signals = {
-      async existing(keys) {
-        const found = new Set<string>();
-        for (const { source, sourceId } of keys) {
-          if (exists.get(source, sourceId) !== undefined) found.add(signalKey(source, sourceId));
-        }
-        return found;
-      },
-    };
+    // One read transaction for the whole batch: without it every lookup takes and drops the file locks.
+    const existing = raw.transaction((keys: readonly { source: string; sourceId: string }[]) => {
+      const found = new Set<string>();
+      for (const { source, sourceId } of keys) {
+        if (exists.get(source, sourceId) !== undefined) found.add(signalKey(source, sourceId));
+      }
+      return found;
+    });
+    this.signals = { existing: async (keys) => existing(keys) };
     this.writer = new SqliteChangeWriter(raw);
   }
 
