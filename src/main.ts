@@ -87,6 +87,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     concurrency: config.delivery.concurrency,
     breakerThreshold: config.delivery.breakerThreshold,
     breakerCooldownMs: config.delivery.breakerCooldown,
+    rateLimits: config.delivery.rateLimits,
     incidentUrl: (incident) =>
       config.server.publicUrl ? new URL(`/incidents/${incident.key}`, config.server.publicUrl).toString() : null,
   });
@@ -102,6 +103,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     lifecycle,
     auth,
     metrics,
+    connectors,
     wakeDeliveries: wake,
     isReady: () => started,
   });
@@ -134,7 +136,12 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
   };
 }
 
-function buildConnectors(config: SluiceConfig, options: SluiceOptions, clock: Clock): Map<string, Connector> {
+/** One connector per enabled platform; in-memory stand-ins on a dry run. */
+export function buildConnectors(
+  config: SluiceConfig,
+  options: Pick<SluiceOptions, "http" | "dryRun">,
+  clock: Clock,
+): Map<string, Connector> {
   const connectors = new Map<string, Connector>();
   const http = options.http ?? ((url: string, init: RequestInit) => fetch(url, init));
   for (const factory of connectorFactories) {

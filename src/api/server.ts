@@ -1,6 +1,7 @@
 import swagger from "@fastify/swagger";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
+import type { Connector } from "../connectors/connector.ts";
 import type { LifecycleService } from "../lifecycle/lifecycle-service.ts";
 import type { IngestRunner } from "../pipeline/ingest/ingest-runner.ts";
 import type { Store } from "../store/store.ts";
@@ -11,6 +12,7 @@ import { deliveryRoutes } from "./routes/delivery-routes.ts";
 import { incidentRoutes } from "./routes/incident-routes.ts";
 import { ingestRoutes, registerNdjson } from "./routes/ingest-routes.ts";
 import { opsRoutes } from "./routes/ops-routes.ts";
+import { platformRoutes } from "./routes/platform-routes.ts";
 
 export interface ServerDeps {
   logger: Logger;
@@ -20,6 +22,7 @@ export interface ServerDeps {
   lifecycle: LifecycleService;
   auth: Authenticator;
   metrics: SluiceMetrics;
+  connectors: ReadonlyMap<string, Connector>;
   wakeDeliveries(): void;
   isReady(): boolean;
 }
@@ -50,6 +53,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   opsRoutes(app, deps);
   ingestRoutes(app, { runner: deps.runner, auth: deps.auth, metrics: deps.metrics.pipeline });
   incidentRoutes(app, deps);
+  platformRoutes(app, { connectors: deps.connectors, auth: deps.auth });
   deliveryRoutes(app, { store: deps.store, auth: deps.auth, wake: deps.wakeDeliveries });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -3,6 +3,7 @@ import { checkConfigCommand } from "./check-config.ts";
 import { demoCommand } from "./demo.ts";
 import { replayCommand } from "./replay.ts";
 import { serveCommand } from "./serve.ts";
+import { testConnectionCommand } from "./test-connection.ts";
 
 /** The `sluice` command line; returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -36,6 +37,16 @@ export async function main(argv: string[]): Promise<number> {
     .option("--json", "print one JSON object instead of the table")
     .action(async (file: string, options: { config?: string; dryRun?: boolean; json?: boolean }) =>
       setExit(await replayCommand(file, { ...options, config: options.config ?? process.env.SLUICE_CONFIG })),
+    );
+
+  program
+    .command("test-connection")
+    .description("check a platform's credentials and reachability without creating a ticket or paging anyone")
+    .argument("<platform>", "platform name, e.g. slack")
+    .option("-c, --config <file>", "config file")
+    .option("--json", "print {ok, platform, latencyMs, detail}")
+    .action(async (platform: string, options: { config?: string; json?: boolean }) =>
+      setExit(await testConnectionCommand(platform, { ...options, config: options.config ?? process.env.SLUICE_CONFIG })),
     );
 
   program

@@ -117,6 +117,10 @@ const baseShape = {
       concurrency: z.number().int().min(1).max(64).default(4).describe("Deliveries in flight at once."),
       breakerThreshold: z.number().int().min(1).default(5).describe("Consecutive failures that open a platform's circuit."),
       breakerCooldown: durationField("How long an open circuit waits before one trial request (default 30s).").default(30_000),
+      rateLimits: z
+        .record(z.string(), z.number().positive())
+        .default({})
+        .describe("Most requests per second to a platform, e.g. { slack: 1 }; the outbox holds the rest back."),
     })
     .default({
       maxAttempts: 10,
@@ -126,6 +130,7 @@ const baseShape = {
       concurrency: 4,
       breakerThreshold: 5,
       breakerCooldown: 30_000,
+      rateLimits: {},
     }),
   log: z
     .strictObject({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info") })

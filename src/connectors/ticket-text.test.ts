@@ -4,7 +4,12 @@ import { sampleIncident as makeIncident } from "./contract-suite.ts";
 import { compileTemplates, renderTicketText, templateProblem } from "./ticket-text.ts";
 
 const sampleIncident = makeIncident();
-const request = { incident: sampleIncident, detail: "", incidentUrl: "https://sluice.example.com/incidents/INC-42", action: "create" as const };
+const request = {
+  incident: sampleIncident,
+  detail: "",
+  incidentUrl: "https://sluice.example.com/incidents/INC-42",
+  action: "create" as const,
+};
 
 it("renders the default title and body from the incident", () => {
   const { title, body } = renderTicketText(compileTemplates(), request);
@@ -15,7 +20,10 @@ it("renders the default title and body from the incident", () => {
 
 it("uses a user's override, without HTML escaping", () => {
   const compiled = compileTemplates({ title: "{{ incident.service | upcase }} <{{ incident.severity }}> & co" });
-  assert.equal(renderTicketText(compiled, request).title, `${sampleIncident.service.toUpperCase()} <${sampleIncident.severity}> & co`);
+  assert.equal(
+    renderTicketText(compiled, request).title,
+    `${sampleIncident.service.toUpperCase()} <${sampleIncident.severity}> & co`,
+  );
 });
 
 it("reports a broken template with the parser's reason", () => {

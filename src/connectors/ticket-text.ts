@@ -67,4 +67,3 @@ export function templateProblem(source: string): string | undefined {
     return `not a valid Liquid template: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`;
   }
 }
-

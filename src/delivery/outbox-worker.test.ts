@@ -134,3 +134,28 @@ describe("outbox worker", async () => {
     );
   });
 });
+
+describe("per-platform rate limit", async () => {
+  const { sluice, clock, memory } = await inMemorySluice({ delivery: { rateLimits: { memory: 2 } } });
+  after(() => sluice.close());
+
+  it("holds deliveries back beyond the platform's rate, without counting them as attempts", async () => {
+    const events = Array.from({ length: 5 }, (_, i) => anomalyEvent({ service: `limited-${i}` }));
+    assert.equal((await sluice.server.inject({ method: "POST", url: "/api/v1/signals", payload: events })).statusCode, 202);
+    await sluice.worker.flush();
+    assert.equal(memory.received.length, 2, "a burst of two");
+    clock.advance(1000);
+    await sluice.worker.flush();
+    assert.equal(memory.received.length, 4);
+    clock.advance(500);
+    await sluice.worker.flush();
+    assert.equal(memory.received.length, 5);
+    const delivered = (await sluice.server.inject({ url: "/api/deliveries?status=delivered" })).json().items as {
+      attempts: number;
+    }[];
+    assert.ok(
+      delivered.every((d) => d.attempts === 1),
+      "held-back rows were not charged an attempt",
+    );
+  });
+});

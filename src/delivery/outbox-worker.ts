@@ -7,6 +7,7 @@ import type { Store } from "../store/store.ts";
 import { type BackoffPolicy, nextDelayMs } from "./backoff.ts";
 import { CircuitBreaker } from "./circuit-breaker.ts";
 import type { DeliveryMetrics } from "./delivery-metrics.ts";
+import { TokenBucket } from "./token-bucket.ts";
 
 export interface OutboxWorkerOptions {
   store: Store;
@@ -19,6 +20,8 @@ export interface OutboxWorkerOptions {
   concurrency: number;
   breakerThreshold: number;
   breakerCooldownMs: number;
+  /** Requests per second per platform; platforms not named are not limited. */
+  rateLimits?: Readonly<Record<string, number>>;
   /** Link to an incident in Sluice, for tickets; null without a public URL. */
   incidentUrl(incident: Incident): string | null;
   /** Idle poll interval; wake() cuts it short when new rows are queued. */
@@ -31,6 +34,7 @@ const LEASE_MS = 120_000;
 /** Claims due outbox rows, calls connectors, and records the outcome: delivered, retry later, or dead. */
 export class OutboxWorker {
   private readonly breakers = new Map<string, CircuitBreaker>();
+  private readonly buckets = new Map<string, TokenBucket>();
   private running = false;
   private loop: Promise<void> | null = null;
   private wakeUp: (() => void) | null = null;
@@ -109,13 +113,22 @@ export class OutboxWorker {
   private async claimAndDeliver(): Promise<boolean> {
     const { store, clock, concurrency } = this.options;
     const now = clock.now();
-    const blocked = [...this.breakers.entries()].filter(([, breaker]) => !breaker.canAttempt(now)).map(([platform]) => platform);
+    const blocked = [
+      ...[...this.breakers.entries()].filter(([, breaker]) => !breaker.canAttempt(now)).map(([platform]) => platform),
+      ...[...this.bucketsByPlatform()].filter(([, bucket]) => bucket.available(now) < 1).map(([platform]) => platform),
+    ];
     const claimed = await store.deliveries.claim(now, concurrency * 8, LEASE_MS, blocked);
     if (claimed.length === 0) return false;
-    for (let i = 0; i < claimed.length; i += concurrency) {
-      await Promise.all(claimed.slice(i, i + concurrency).map((delivery) => this.deliverOne(delivery)));
+    const allowed: Delivery[] = [];
+    for (const delivery of claimed) {
+      // Over the platform's rate: give the row back untried; it goes out when the bucket refills.
+      if (this.buckets.get(delivery.platform)?.take(now) === false) await store.deliveries.release(delivery.id);
+      else allowed.push(delivery);
     }
-    return true;
+    for (let i = 0; i < allowed.length; i += concurrency) {
+      await Promise.all(allowed.slice(i, i + concurrency).map((delivery) => this.deliverOne(delivery)));
+    }
+    return allowed.length > 0;
   }
 
   private async deliverOne(delivery: Delivery): Promise<void> {
@@ -199,6 +212,15 @@ export class OutboxWorker {
     );
     await this.options.store.deliveries.dead(delivery.id, reason, this.options.clock.now());
     this.options.metrics.outcome(delivery.platform, "dead");
+  }
+
+  private bucketsByPlatform(): Map<string, TokenBucket> {
+    if (this.buckets.size === 0) {
+      for (const [platform, perSecond] of Object.entries(this.options.rateLimits ?? {})) {
+        this.buckets.set(platform, new TokenBucket(perSecond, Math.max(1, perSecond), this.options.clock.now()));
+      }
+    }
+    return this.buckets;
   }
 
   private breakerFor(platform: string): CircuitBreaker {

@@ -103,6 +103,8 @@ export interface DeliveryRepository {
   delivered(delivery: Delivery, now: number, ticket: Omit<Ticket, "createdAt" | "updatedAt"> | null): Promise<void>;
   retryLater(id: string, nextAttemptAt: number, error: string, now: number): Promise<void>;
   dead(id: string, error: string, now: number): Promise<void>;
+  /** Gives a claimed row back untried (its lease and the attempt are undone). */
+  release(id: string): Promise<void>;
   /** Puts a dead row back in the queue; false when it is not dead. */
   revive(id: string, now: number): Promise<boolean>;
   list(query: DeliveryQuery): Promise<Delivery[]>;

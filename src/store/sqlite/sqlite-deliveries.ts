@@ -15,6 +15,7 @@ export class SqliteDeliveries implements DeliveryRepository {
   private readonly markRetry: Database.Statement;
   private readonly markDead: Database.Statement;
   private readonly markRevived: Database.Statement;
+  private readonly markReleased: Database.Statement;
   private readonly deliveredTx: (id: string, now: number, ticket: Omit<Ticket, "createdAt" | "updatedAt"> | null) => void;
 
   constructor(
@@ -49,6 +50,9 @@ export class SqliteDeliveries implements DeliveryRepository {
     );
     this.markRevived = raw.prepare(
       "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = 0, updated_at = ?, lease_until = 0 WHERE id = ? AND status = 'dead'",
+    );
+    this.markReleased = raw.prepare(
+      "UPDATE deliveries SET lease_until = 0, attempts = attempts - 1 WHERE id = ? AND status = 'pending'",
     );
     this.deliveredTx = raw.transaction((id: string, now: number, ticket: Omit<Ticket, "createdAt" | "updatedAt"> | null) => {
       this.markDelivered.run(now, id);
@@ -92,6 +96,10 @@ export class SqliteDeliveries implements DeliveryRepository {
 
   async dead(id: string, error: string, now: number): Promise<void> {
     this.markDead.run(error, now, id);
+  }
+
+  async release(id: string): Promise<void> {
+    this.markReleased.run(id);
   }
 
   async revive(id: string, now: number): Promise<boolean> {

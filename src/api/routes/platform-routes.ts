@@ -1,0 +1,32 @@
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { PLATFORM_NAMES } from "../../config/schema.ts";
+import type { Connector } from "../../connectors/connector.ts";
+import { SluiceError } from "../../core/errors.ts";
+import { testConnection } from "../../delivery/test-connection.ts";
+import { problemsOf } from "../../pipeline/normalize/zod-problems.ts";
+import type { Authenticator } from "../auth.ts";
+
+const testBody = z.strictObject({ platform: z.string().min(1) });
+
+export function platformRoutes(
+  app: FastifyInstance,
+  deps: { connectors: ReadonlyMap<string, Connector>; auth: Authenticator },
+): void {
+  app.post(
+    "/api/ticketing/api/v1/test-connection",
+    {
+      preHandler: deps.auth.hook({ role: "admin" }),
+      schema: {
+        tags: ["platforms"],
+        summary: "Check a platform's credentials and reachability without creating a ticket or paging anyone",
+        body: z.toJSONSchema(testBody),
+      },
+    },
+    async (request) => {
+      const parsed = testBody.safeParse(request.body);
+      if (!parsed.success) throw new SluiceError("VALIDATION_FAILED", "invalid body", { problems: problemsOf(parsed.error) });
+      return testConnection(deps.connectors, parsed.data.platform, PLATFORM_NAMES);
+    },
+  );
+}
