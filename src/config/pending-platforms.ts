@@ -19,20 +19,12 @@ export const pendingPlatformSchemas = {
     email: z.string().optional(),
     apiToken: z.string().optional(),
   }),
-  servicenow: z.strictObject({
-    enabled,
-    instance: z.string().optional(),
-    username: z.string().optional(),
-    password: z.string().optional(),
-  }),
   opsgenie: z.strictObject({
     enabled,
     apiKey: z.string().optional(),
     region: z.enum(["us", "eu"]).optional(),
   }),
 };
-
-export const PENDING_PLATFORM_SECRETS = ["routingKey", "apiToken", "password", "apiKey"];
 
 /** The LLM block of the ticketing-agent shape; used by summaries once they land. */
 export const llmSchema = z.strictObject({

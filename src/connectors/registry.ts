@@ -1,10 +1,20 @@
 import type { ConnectorFactory } from "./connector.ts";
 import { memoryFactory } from "./memory/memory-factory.ts";
+import { servicenowFactory } from "./servicenow/servicenow-factory.ts";
 import { slackFactory } from "./slack/slack-factory.ts";
+import { teamsFactory } from "./teams/teams-factory.ts";
 import { webhookFactory } from "./webhook/webhook-factory.ts";
+import { zammadFactory } from "./zammad/zammad-factory.ts";
 
 /** The one list of connector factories: a new platform is one folder plus one entry here. */
-export const connectorFactories: readonly ConnectorFactory[] = [memoryFactory, webhookFactory, slackFactory];
+export const connectorFactories: readonly ConnectorFactory[] = [
+  memoryFactory,
+  webhookFactory,
+  slackFactory,
+  servicenowFactory,
+  zammadFactory,
+  teamsFactory,
+];
 
 /** The factory for a platform name as used in config and routing, if Sluice has one. */
 export function findFactory(platform: string): ConnectorFactory | undefined {

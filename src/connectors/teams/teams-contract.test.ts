@@ -1,0 +1,72 @@
+// Contract test: Microsoft publishes no API description of Workflows webhooks, so the platform is a
+// real local HTTP server answering as Workflows does (202, empty body) that validates every posted
+// body against the Adaptive Card 1.5 schema and the derived message schema; any problem is a violation.
+import { describe } from "node:test";
+import { startReceiver } from "../../../test/support/http-receiver.ts";
+import { systemClock } from "../../core/clock.ts";
+import { CONTRACT_TIMEOUT_MS, runConnectorContract } from "../contract-suite.ts";
+import { CARD_SCHEMA, MESSAGE_SCHEMA, type MessageValidator, messageValidator } from "./card-validation.ts";
+import { TeamsConnector } from "./teams-connector.ts";
+
+const SECRET_PATH = "/workflows/0a1b2c/triggers/manual/paths/invoke";
+const SIG = "sig=ContractSECRETsignature0123456789";
+
+const skip = CARD_SCHEMA.skip || MESSAGE_SCHEMA.skip;
+if (skip) {
+  describe("teams connector contract (schema-validating receiver)", { skip }, () => {});
+} else {
+  let validate: MessageValidator | null = null;
+  runConnectorContract({
+    name: "teams (Workflows webhook, schema-validating receiver)",
+    secrets: [SIG, "ContractSECRETsignature0123456789"],
+    setup: async () => {
+      validate = messageValidator();
+    },
+    connect: async () => {
+      const receiver = await startReceiver({
+        verify: (request) => {
+          const problems: string[] = [];
+          if (request.method !== "POST") problems.push(`method ${request.method}`);
+          if (!String(request.headers["content-type"]).startsWith("application/json")) problems.push("not JSON");
+          try {
+            problems.push(...(validate?.(JSON.parse(request.body)) ?? ["no validator"]));
+          } catch {
+            problems.push("body is not JSON");
+          }
+          return problems;
+        },
+        answer: () => ({ status: 202, body: "" }),
+      });
+      const webhookUrl = `${receiver.url}${SECRET_PATH}?api-version=2016-06-01&${SIG}`;
+      return {
+        // The receiver is plain http on loopback; the https rule is the config schema's, tested there.
+        connector: new TeamsConnector(
+          { webhookUrl, templates: {} },
+          { http: (url, init) => fetch(url, init), clock: systemClock, timeoutMs: CONTRACT_TIMEOUT_MS },
+        ),
+        failNext: (failure) => {
+          switch (failure.kind) {
+            case "rate-limited":
+              return receiver.script({
+                status: 429,
+                headers: { "retry-after": String(failure.retryAfterSeconds), "content-type": "application/json" },
+                body: '{"error":{"code":"TooManyRequests","message":"Rate limit is exceeded"}}',
+              });
+            case "server-error":
+              return receiver.script({ status: 500, body: '{"error":{"code":"InternalServerError"}}' });
+            case "unauthorized":
+              return receiver.script({
+                status: 401,
+                body: `{"error":{"code":"DirectApiAuthorizationRequired","message":"bad ${SIG}"}}`,
+              });
+            case "timeout":
+              return receiver.script({ hang: true });
+          }
+        },
+        received: () => receiver.requests.length,
+        violations: () => receiver.violations(),
+        close: () => receiver.close(),
+      };
+    },
+  });
+}
