@@ -5,7 +5,6 @@ import type { z } from "zod";
 import { connectorFactories } from "../connectors/registry.ts";
 import { type FieldProblem, SluiceError } from "../core/errors.ts";
 import { SEVERITIES } from "../core/signal.ts";
-import { pendingPlatformSchemas } from "./pending-platforms.ts";
 import { resolveReferences } from "./references.ts";
 import { configFileSchema, PLATFORM_NAMES, type SluiceConfig } from "./schema.ts";
 
@@ -109,9 +108,7 @@ function checkRouting(config: SluiceConfig, problems: FieldProblem[]): string[] 
     }
     if (seen.has(platform)) return;
     seen.add(platform);
-    if (platform in pendingPlatformSchemas) {
-      warnings.push(`${path}: ${platform} has no connector in this version yet; incidents routed to it are not delivered there`);
-    } else if (!platformEnabled(config, platform)) {
+    if (!platformEnabled(config, platform)) {
       warnings.push(`${path}: ${platform} is routed to but not enabled; set ${platform}.enabled: true to deliver there`);
     }
   };

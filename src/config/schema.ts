@@ -2,7 +2,7 @@ import { z } from "zod";
 import { connectorFactories } from "../connectors/registry.ts";
 import { SEVERITIES } from "../core/signal.ts";
 import { durationField } from "./duration-field.ts";
-import { llmSchema, pendingPlatformSchemas } from "./pending-platforms.ts";
+import { llmSchema } from "./llm-schema.ts";
 
 const platformList = z.array(z.string().min(1)).describe("Platforms to deliver to, in order.");
 
@@ -142,12 +142,8 @@ const connectorShape = Object.fromEntries(
   connectorFactories.map((factory) => [factory.platform, factory.configSchema.optional()]),
 );
 
-const pendingShape = Object.fromEntries(
-  Object.entries(pendingPlatformSchemas).map(([name, schema]) => [name, schema.optional()]),
-);
-
 /** The file as written: every known key, nothing else. */
-export const configFileSchema = z.strictObject({ ...baseShape, ...pendingShape, ...connectorShape });
+export const configFileSchema = z.strictObject({ ...baseShape, ...connectorShape });
 
 type BaseConfig = z.infer<z.ZodObject<typeof baseShape>>;
 
@@ -157,7 +153,4 @@ export type SluiceConfig = BaseConfig & {
   platforms: Record<string, unknown>;
 };
 
-export const PLATFORM_NAMES: readonly string[] = [
-  ...connectorFactories.map((f) => f.platform),
-  ...Object.keys(pendingPlatformSchemas),
-];
+export const PLATFORM_NAMES: readonly string[] = connectorFactories.map((f) => f.platform);

@@ -5,7 +5,18 @@ import { connectorFactories, findFactory } from "./registry.ts";
 describe("connector registry", () => {
   it("lists each platform once", () => {
     const names = connectorFactories.map((factory) => factory.platform);
-    for (const platform of ["memory", "webhook", "slack", "servicenow", "zammad", "teams"]) {
+    for (const platform of [
+      "memory",
+      "webhook",
+      "slack",
+      "pagerduty",
+      "jira",
+      "servicenow",
+      "zammad",
+      "teams",
+      "opsgenie",
+      "jsm",
+    ]) {
       assert.ok(names.includes(platform), `${platform} is registered`);
     }
     assert.equal(new Set(names).size, names.length);

@@ -1,5 +1,9 @@
 import type { ConnectorFactory } from "./connector.ts";
+import { jiraFactory } from "./jira/jira-factory.ts";
 import { memoryFactory } from "./memory/memory-factory.ts";
+import { jsmFactory } from "./opsgenie/jsm-factory.ts";
+import { opsgenieFactory } from "./opsgenie/opsgenie-factory.ts";
+import { pagerdutyFactory } from "./pagerduty/pagerduty-factory.ts";
 import { servicenowFactory } from "./servicenow/servicenow-factory.ts";
 import { slackFactory } from "./slack/slack-factory.ts";
 import { teamsFactory } from "./teams/teams-factory.ts";
@@ -11,9 +15,13 @@ export const connectorFactories: readonly ConnectorFactory[] = [
   memoryFactory,
   webhookFactory,
   slackFactory,
+  pagerdutyFactory,
+  jiraFactory,
   servicenowFactory,
   zammadFactory,
   teamsFactory,
+  opsgenieFactory,
+  jsmFactory,
 ];
 
 /** The factory for a platform name as used in config and routing, if Sluice has one. */
