@@ -1,6 +1,7 @@
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { checkConfigCommand } from "./check-config.ts";
 import { demoCommand } from "./demo.ts";
+import { patternsCommand } from "./patterns.ts";
 import { replayCommand } from "./replay.ts";
 import { serveCommand } from "./serve.ts";
 import { testConnectionCommand } from "./test-connection.ts";
@@ -37,6 +38,16 @@ export async function main(argv: string[]): Promise<number> {
     .option("--json", "print one JSON object instead of the table")
     .action(async (file: string, options: { config?: string; dryRun?: boolean; json?: boolean }) =>
       setExit(await replayCommand(file, { ...options, config: options.config ?? process.env.SLUICE_CONFIG })),
+    );
+
+  program
+    .command("patterns")
+    .description("mine log lines into error patterns; print every line's pattern id and final template")
+    .argument("[file]", "log file; - or none reads stdin")
+    .addOption(new Option("--format <format>", "output format").choices(["ndjson", "csv"]).default("ndjson"))
+    .option("--no-strip-header", "mine whole lines (default: drop timestamp, level, thread and logger first)")
+    .action(async (file: string | undefined, options: { format: "ndjson" | "csv"; stripHeader: boolean }) =>
+      setExit(await patternsCommand(file, options)),
     );
 
   program

@@ -1,0 +1,53 @@
+/** The token that stands for a variable part of a message in a template. */
+export const WILDCARD = "<*>";
+
+// One pass of one regular expression; each alternative is a kind of variable value. Earlier
+// alternatives are the more specific ones. It follows mask.ts, with two differences that keep
+// messages apart which mean different things: a quoted value is masked only when it is one token
+// ('"GET /x HTTP/1.1"' keeps its verb), and the masked unit is the run of word characters, dots and
+// dashes holding a digit, not the whole whitespace token, so "port:8080" stays "port:<*>".
+// Alternatives that scan a run of characters may start only where such a run starts (lookbehind),
+// which keeps the work linear in the message length.
+const VARIABLE = new RegExp(
+  [
+    /(?<![\w"])"[^"\s]*"(?![\w"])|(?<![\w'])'[^'\s]*'(?![\w'])/.source, // one-token quoted values
+    /\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b/.source, // UUIDs
+    /(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b/.source, // e-mail addresses
+    /(?<![\w+.-])[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^\s,;)\]"']+/.source, // URLs
+    /\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b/.source, // IPv4 with optional port
+    /(?<![\w:])(?=[0-9a-fA-F:]*\d)(?:[0-9a-fA-F]{0,4}:){3,}[0-9a-fA-F]{1,4}(?!\w)/.source, // IPv6 and MAC addresses
+    /\b\d+(?:\.\d+)?\s?(?:[KMGTP]i?B|B|bytes)\b/.source, // sizes with their unit
+    /(?<![\w/.:-])(?:\.{1,2}(?:\/+[\w.@%+~$-]+)+|(?:\/+[\w.@%+~$-]+){2,})\/?(?:\?[^\s"'<>]*)?/.source, // absolute paths, with any query
+    /\b0[xX][0-9a-fA-F]+\b/.source, // hex literals
+    /\b(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}\b/.source, // hashes and hex ids
+    /(?<![\w.-])[-+]?(?=[\w.-]*\d)[\w.-]*\w/.source, // numbers and names with digits (req-123, 12ms, blk_-42, io.x.Y2)
+  ].join("|"),
+  "g",
+);
+
+// key=value payloads: the key is kept, whatever the value is.
+const KEY_VALUE = /(?<![\w.-])([A-Za-z_][\w.-]*)=(?!<\*>)[^\s,;&)\]}]+/g;
+// Wildcards joined by punctuation are one value: "<*>.<*>" (a decimal), "<*>,<*>" (a list).
+const JOINED_WILDCARDS = /<\*>(?:[.,:;_%/#+-]+<\*>)+/g;
+const WHITESPACE = /\s+/;
+
+/** Masks the variable parts of a message in place: the string form of {@link tokenize}. */
+export function maskVariables(message: string): string {
+  return message.replace(VARIABLE, WILDCARD).replace(KEY_VALUE, "$1=<*>").replace(JOINED_WILDCARDS, WILDCARD);
+}
+
+/**
+ * Splits a message into masked tokens: whitespace separates tokens, variable values become
+ * {@link WILDCARD} (inside a token, only the variable part), and runs of tokens that are only
+ * wildcards collapse into one, so a list of two or of three ids gives the same tokens.
+ */
+export function tokenize(message: string): string[] {
+  const parts = maskVariables(message).split(WHITESPACE);
+  const tokens: string[] = [];
+  for (const part of parts) {
+    if (part === "") continue;
+    if (part === WILDCARD && tokens[tokens.length - 1] === WILDCARD) continue;
+    tokens.push(part);
+  }
+  return tokens;
+}
