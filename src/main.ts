@@ -9,10 +9,12 @@ import type { Connector, HttpClient } from "./connectors/connector.ts";
 import { MemoryConnector } from "./connectors/memory/memory-connector.ts";
 import { connectorFactories } from "./connectors/registry.ts";
 import { type Clock, systemClock } from "./core/clock.ts";
+import type { SyncHandler } from "./core/inbound.ts";
 import type { Severity } from "./core/signal.ts";
 import { OutboxWorker } from "./delivery/outbox-worker.ts";
 import { LifecycleService } from "./lifecycle/lifecycle-service.ts";
 import { QuietResolver } from "./lifecycle/quiet-resolver.ts";
+import { InboundSync } from "./lifecycle/sync/inbound-sync.ts";
 import { IngestRunner } from "./pipeline/ingest/ingest-runner.ts";
 import { route } from "./pipeline/route/route.ts";
 import { SqliteStore } from "./store/sqlite/sqlite-store.ts";
@@ -94,6 +96,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
   const lifecycle = new LifecycleService(store, clock, wake);
   const quietResolver = new QuietResolver(store, lifecycle, clock, config.anomaly.quietPeriod, logger);
   const auth = new Authenticator(config.auth);
+  const inboundSync = new InboundSync(store, lifecycle, clock);
   let started = false;
   const server = await buildServer({
     logger,
@@ -104,6 +107,8 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     auth,
     metrics,
     connectors,
+    syncHandlers: buildSyncHandlers(config, clock),
+    inboundSync,
     wakeDeliveries: wake,
     isReady: () => started,
   });
@@ -152,4 +157,15 @@ export function buildConnectors(
     connectors.set(factory.platform, connector);
   }
   return connectors;
+}
+
+/** The inbound side of every enabled platform that configures how to verify its sender. */
+export function buildSyncHandlers(config: SluiceConfig, clock: Clock): Map<string, SyncHandler> {
+  const handlers = new Map<string, SyncHandler>();
+  for (const factory of connectorFactories) {
+    if (!platformEnabled(config, factory.platform) || !factory.createSyncHandler) continue;
+    const handler = factory.createSyncHandler(config.platforms[factory.platform], { clock });
+    if (handler) handlers.set(factory.platform, handler);
+  }
+  return handlers;
 }

@@ -2,7 +2,9 @@ import swagger from "@fastify/swagger";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
 import type { Connector } from "../connectors/connector.ts";
+import type { SyncHandler } from "../core/inbound.ts";
 import type { LifecycleService } from "../lifecycle/lifecycle-service.ts";
+import type { InboundSync } from "../lifecycle/sync/inbound-sync.ts";
 import type { IngestRunner } from "../pipeline/ingest/ingest-runner.ts";
 import type { Store } from "../store/store.ts";
 import type { Authenticator } from "./auth.ts";
@@ -13,6 +15,7 @@ import { incidentRoutes } from "./routes/incident-routes.ts";
 import { ingestRoutes, registerNdjson } from "./routes/ingest-routes.ts";
 import { opsRoutes } from "./routes/ops-routes.ts";
 import { platformRoutes } from "./routes/platform-routes.ts";
+import { syncRoutes } from "./routes/sync-routes.ts";
 
 export interface ServerDeps {
   logger: Logger;
@@ -23,6 +26,8 @@ export interface ServerDeps {
   auth: Authenticator;
   metrics: SluiceMetrics;
   connectors: ReadonlyMap<string, Connector>;
+  syncHandlers: ReadonlyMap<string, SyncHandler>;
+  inboundSync: InboundSync;
   wakeDeliveries(): void;
   isReady(): boolean;
 }
@@ -54,6 +59,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   ingestRoutes(app, { runner: deps.runner, auth: deps.auth, metrics: deps.metrics.pipeline });
   incidentRoutes(app, deps);
   platformRoutes(app, { connectors: deps.connectors, auth: deps.auth });
+  await syncRoutes(app, { handlers: deps.syncHandlers, sync: deps.inboundSync });
   deliveryRoutes(app, { store: deps.store, auth: deps.auth, wake: deps.wakeDeliveries });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -2,6 +2,7 @@ import type { z } from "zod";
 import type { Clock } from "../core/clock.ts";
 import type { DeliveryAction } from "../core/delivery.ts";
 import type { Incident } from "../core/incident.ts";
+import type { SyncHandler } from "../core/inbound.ts";
 import type { Ticket } from "../core/ticket.ts";
 
 /** What a connector is asked to do: tell its platform about one change of one incident. */
@@ -67,4 +68,6 @@ export interface ConnectorFactory<Schema extends z.ZodType = z.ZodType> {
   /** True when the block turns the platform on. */
   isEnabled(config: z.infer<Schema>): boolean;
   create(config: z.infer<Schema>, deps: ConnectorDeps): Connector;
+  /** The platform's inbound side (webhooks, buttons), when the block configures how to verify its sender. */
+  createSyncHandler?(config: z.infer<Schema>, deps: { clock: Clock }): SyncHandler | null;
 }

@@ -3,6 +3,10 @@ import type { Severity, SignalKind } from "./signal.ts";
 export const INCIDENT_STATES = ["open", "acknowledged", "escalated", "resolved"] as const;
 export type IncidentState = (typeof INCIDENT_STATES)[number];
 
+/** What people (and timers) do to incidents; every origin goes through one transition function. */
+export const LIFECYCLE_ACTIONS = ["acknowledge", "resolve", "escalate", "reopen"] as const;
+export type LifecycleAction = (typeof LIFECYCLE_ACTIONS)[number];
+
 export type Priority = "P1" | "P2" | "P3" | "P4" | "P5";
 
 const PRIORITY_BY_SEVERITY: Record<Severity, Priority> = {

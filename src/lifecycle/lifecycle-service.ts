@@ -1,8 +1,8 @@
 import type { Clock } from "../core/clock.ts";
 import { isSluiceError, SluiceError } from "../core/errors.ts";
-import type { Incident } from "../core/incident.ts";
+import type { Incident, LifecycleAction } from "../core/incident.ts";
 import { emptyChangeSet, type Store } from "../store/store.ts";
-import { type LifecycleAction, transition } from "./transition.ts";
+import { transition } from "./transition.ts";
 
 export interface ChangeOrigin {
   /** Who did it: "api:<token name>", "sluice:auto-resolve", "<platform>:<user>". */
@@ -72,6 +72,13 @@ export class LifecycleService {
     }
     await this.store.apply(changes);
     if (changes.deliveries.length > 0) this.onDeliveriesQueued();
+  }
+
+  /** Records a change that was refused, so the timeline explains why a platform's state was not followed. */
+  async recordIgnored(incidentId: string, actor: string, detail: string): Promise<void> {
+    const changes = emptyChangeSet();
+    changes.timeline.push({ incidentId, at: this.clock.now(), actor, action: "ignored", detail, rule: "lifecycle" });
+    await this.store.apply(changes);
   }
 
   private async require(idOrKey: string): Promise<Incident> {

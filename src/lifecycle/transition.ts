@@ -1,9 +1,6 @@
 import type { DeliveryAction } from "../core/delivery.ts";
-import type { Incident, IncidentState } from "../core/incident.ts";
+import type { Incident, IncidentState, LifecycleAction } from "../core/incident.ts";
 import type { IncidentChange } from "../store/store.ts";
-
-export const LIFECYCLE_ACTIONS = ["acknowledge", "resolve", "escalate", "reopen"] as const;
-export type LifecycleAction = (typeof LIFECYCLE_ACTIONS)[number];
 
 const ALLOWED_FROM: Record<LifecycleAction, readonly IncidentState[]> = {
   acknowledge: ["open", "escalated"],

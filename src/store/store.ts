@@ -76,6 +76,8 @@ export interface IncidentQuery {
 export interface IncidentRepository {
   findOpen(fingerprints: readonly string[]): Promise<Map<string, OpenIncident>>;
   get(idOrKey: string): Promise<Incident | null>;
+  /** The incident a platform's ticket belongs to. */
+  byTicket(platform: string, externalId: string): Promise<Incident | null>;
   list(query: IncidentQuery): Promise<{ items: Incident[]; nextCursor: string | null }>;
   signals(incidentId: string, limit: number): Promise<Signal[]>;
   timeline(incidentId: string): Promise<TimelineEvent[]>;

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { SluiceError } from "../../core/errors.ts";
-import { INCIDENT_STATES } from "../../core/incident.ts";
+import { INCIDENT_STATES, LIFECYCLE_ACTIONS } from "../../core/incident.ts";
 import { SEVERITIES } from "../../core/signal.ts";
 import type { LifecycleService } from "../../lifecycle/lifecycle-service.ts";
-import { LIFECYCLE_ACTIONS } from "../../lifecycle/transition.ts";
+
 import { problemsOf } from "../../pipeline/normalize/zod-problems.ts";
 import type { Store } from "../../store/store.ts";
 import { type Authenticator, actorOf } from "../auth.ts";

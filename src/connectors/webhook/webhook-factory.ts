@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { ConnectorFactory } from "../connector.ts";
 import { RESERVED_HEADERS } from "./signature.ts";
 import { WebhookConnector } from "./webhook-connector.ts";
+import { WebhookSync } from "./webhook-sync.ts";
 
 const webhookConfig = z
   .strictObject({
@@ -46,4 +47,6 @@ export const webhookFactory: ConnectorFactory<typeof webhookConfig> = {
     if (!config.url) throw new Error("webhook connector created without a url; the config schema requires one when enabled");
     return new WebhookConnector({ url: config.url, secret: config.secret ?? null, headers: config.headers ?? {} }, deps);
   },
+  // Without a secret nothing could prove a request came from the receiver, so there is no inbound side.
+  createSyncHandler: (config, deps) => (config.secret ? new WebhookSync(config.secret, deps.clock) : null),
 };

@@ -71,6 +71,17 @@ export class SqliteIncidents implements IncidentRepository {
     return row ? incidentFromRow(row) : null;
   }
 
+  async byTicket(platform: string, externalId: string): Promise<Incident | null> {
+    const row = await this.db
+      .selectFrom("incidents")
+      .innerJoin("tickets", "tickets.incident_id", "incidents.id")
+      .selectAll("incidents")
+      .where("tickets.platform", "=", platform)
+      .where("tickets.external_id", "=", externalId)
+      .executeTakeFirst();
+    return row ? incidentFromRow(row) : null;
+  }
+
   async list(query: IncidentQuery): Promise<{ items: Incident[]; nextCursor: string | null }> {
     let select = this.db.selectFrom("incidents").selectAll();
     if (query.state?.length) select = select.where("state", "in", query.state);

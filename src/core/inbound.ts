@@ -1,0 +1,30 @@
+import type { LifecycleAction } from "./incident.ts";
+
+/** What an inbound request from a platform carries, as the sync handler sees it. */
+export interface InboundRequest {
+  headers: Record<string, string | string[] | undefined>;
+  /** The body exactly as sent: signatures are computed over these bytes. */
+  rawBody: Buffer;
+  /** Receive time, for replay windows. */
+  now: number;
+}
+
+/** One change a platform reports about one of its tickets. */
+export interface InboundEvent {
+  /** The platform's id of the ticket (as stored in Sluice's tickets), or Sluice's idempotency key for it. */
+  ticketRef: { externalId: string } | { idempotencyKey: string };
+  change: { action: LifecycleAction } | { comment: string };
+  /** Who did it on the platform (name or id), for the timeline. */
+  user: string;
+  /** When it happened on the platform, epoch ms. */
+  at?: number;
+}
+
+/** A platform's inbound side: checks the sender and maps its payload to events. */
+export interface SyncHandler {
+  readonly platform: string;
+  /** True when the request is signed (or otherwise proven) by the platform; never throws. */
+  verify(request: InboundRequest): boolean;
+  /** The events in a verified request; throws SluiceError VALIDATION_FAILED for payloads it cannot read. */
+  parse(request: InboundRequest): InboundEvent[];
+}

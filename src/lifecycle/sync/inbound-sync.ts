@@ -1,0 +1,73 @@
+import type { Clock } from "../../core/clock.ts";
+import { isSluiceError } from "../../core/errors.ts";
+import type { InboundEvent } from "../../core/inbound.ts";
+import type { Incident } from "../../core/incident.ts";
+import type { Store } from "../../store/store.ts";
+import type { LifecycleService } from "../lifecycle-service.ts";
+import { transition } from "../transition.ts";
+
+/** What happened to one inbound event. */
+export type InboundOutcome =
+  | { result: "applied"; incident: string }
+  | { result: "echo"; incident: string; why: string }
+  | { result: "ignored"; incident: string; why: string }
+  | { result: "unknown-ticket" };
+
+/** How long our own note can come back from a platform as its comment and still be recognised. */
+const ECHO_WINDOW_MS = 10 * 60_000;
+
+/**
+ * Applies what platforms report through the one lifecycle path, so the change reaches every other
+ * linked ticket but not the one it came from, and recognises echoes of Sluice's own updates.
+ */
+export class InboundSync {
+  constructor(
+    private readonly store: Store,
+    private readonly lifecycle: LifecycleService,
+    private readonly clock: Clock,
+  ) {}
+
+  async apply(platform: string, event: InboundEvent): Promise<InboundOutcome> {
+    const incident = await this.findIncident(platform, event);
+    if (!incident) return { result: "unknown-ticket" };
+    const actor = `${platform}:${event.user}`;
+    if ("comment" in event.change) return this.comment(platform, incident, event.change.comment, actor);
+    const { action } = event.change;
+    const check = transition(incident, action, this.clock.now());
+    if (!check.ok) {
+      // Our own update coming back (PagerDuty says "acknowledged" after we acknowledged it) is an echo;
+      // anything else the state forbids lost a race (resolved beats acknowledged) and is recorded as such.
+      const target = { acknowledge: "acknowledged", resolve: "resolved", escalate: "escalated", reopen: "open" }[action];
+      if (incident.state === target) return { result: "echo", incident: incident.key, why: `already ${target}` };
+      await this.lifecycle.recordIgnored(incident.id, actor, `${action} from ${platform} ignored: ${check.reason}`);
+      return { result: "ignored", incident: incident.key, why: check.reason };
+    }
+    try {
+      await this.lifecycle.apply(incident.id, action, { actor, platform, reason: `${action} in ${platform} by ${event.user}` });
+    } catch (error) {
+      if (isSluiceError(error) && (error.code === "INVALID_TRANSITION" || error.code === "CONFLICT")) {
+        return { result: "ignored", incident: incident.key, why: error.message };
+      }
+      throw error;
+    }
+    return { result: "applied", incident: incident.key };
+  }
+
+  private async comment(platform: string, incident: Incident, text: string, actor: string): Promise<InboundOutcome> {
+    const now = this.clock.now();
+    const timeline = await this.store.incidents.timeline(incident.id);
+    const own = timeline.some(
+      (entry) => entry.action === "note" && entry.detail.trim() === text.trim() && now - entry.at < ECHO_WINDOW_MS,
+    );
+    if (own) return { result: "echo", incident: incident.key, why: "the note Sluice sent" };
+    await this.lifecycle.addNote(incident.id, text, { actor, platform });
+    return { result: "applied", incident: incident.key };
+  }
+
+  private async findIncident(platform: string, event: InboundEvent): Promise<Incident | null> {
+    const ref = event.ticketRef;
+    if ("externalId" in ref) return this.store.incidents.byTicket(platform, ref.externalId);
+    const match = /^sluice-(.+)-[a-z]+$/.exec(ref.idempotencyKey);
+    return match?.[1] ? this.store.incidents.get(match[1]) : null;
+  }
+}
