@@ -12,6 +12,7 @@ import { type Clock, systemClock } from "./core/clock.ts";
 import type { SyncHandler } from "./core/inbound.ts";
 import type { Severity } from "./core/signal.ts";
 import { OutboxWorker } from "./delivery/outbox-worker.ts";
+import { EscalationTimers, policyFor } from "./lifecycle/escalation.ts";
 import { LifecycleService } from "./lifecycle/lifecycle-service.ts";
 import { QuietResolver } from "./lifecycle/quiet-resolver.ts";
 import { InboundSync } from "./lifecycle/sync/inbound-sync.ts";
@@ -41,6 +42,7 @@ export interface Sluice {
   worker: OutboxWorker;
   lifecycle: LifecycleService;
   quietResolver: QuietResolver;
+  escalations: EscalationTimers;
   metrics: SluiceMetrics;
   connectors: ReadonlyMap<string, Connector>;
   server: FastifyInstance;
@@ -76,6 +78,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     gateRules: { minimumScore: config.anomaly.minimumScore, maintenance: config.maintenance },
     lookbackMs: config.anomaly.lookbackWindow,
     route: (signal) => route(signal, { bySeverity, rules: config.routing.rules }, (platform) => connectors.has(platform)),
+    escalateAfter: (signal) => policyFor(signal, config.escalation.policies)?.after,
     onDeliveriesQueued: wake,
   });
   worker = new OutboxWorker({
@@ -95,6 +98,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
   });
   const lifecycle = new LifecycleService(store, clock, wake);
   const quietResolver = new QuietResolver(store, lifecycle, clock, config.anomaly.quietPeriod, logger);
+  const escalations = new EscalationTimers(store, lifecycle, clock, config.escalation.policies, logger);
   const auth = new Authenticator(config.auth);
   const inboundSync = new InboundSync(store, lifecycle, clock);
   let started = false;
@@ -121,6 +125,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     worker: activeWorker,
     lifecycle,
     quietResolver,
+    escalations,
     metrics,
     connectors,
     server,
@@ -128,6 +133,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     start() {
       activeWorker.start();
       quietResolver.start();
+      escalations.start();
       started = true;
     },
     async close() {
@@ -135,6 +141,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
       await server.close();
       await runner.shutdown();
       quietResolver.shutdown();
+      escalations.shutdown();
       await activeWorker.shutdown();
       await store.close();
     },

@@ -132,6 +132,21 @@ const baseShape = {
       breakerCooldown: 30_000,
       rateLimits: {},
     }),
+  escalation: z
+    .strictObject({
+      policies: z
+        .array(
+          z.strictObject({
+            name: z.string().min(1),
+            match: matcher.default({}),
+            after: durationField("Escalate when not acknowledged within this long (and again after each repeat)."),
+            repeat: z.number().int().min(1).max(20).default(3).describe("Escalations at most, one every `after`."),
+          }),
+        )
+        .default([])
+        .describe("First matching policy applies to a new incident (match on service, team, environment, severity, labels)."),
+    })
+    .default({ policies: [] }),
   log: z
     .strictObject({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info") })
     .default({ level: "info" }),

@@ -43,9 +43,10 @@ export function transition(incident: Incident, action: LifecycleAction, at: numb
         deliveryAction: "escalate",
       };
     case "reopen":
+      // A reopened incident is a fresh page: its escalation starts over.
       return {
         ok: true,
-        set: { state: "open", resolvedAt: null, acknowledgedAt: null },
+        set: { state: "open", resolvedAt: null, acknowledgedAt: null, escalationLevel: 0 },
         timelineAction: "reopened",
         deliveryAction: "reopen",
       };

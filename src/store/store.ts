@@ -48,6 +48,18 @@ export interface IncidentChange {
 
 export type NewIncident = Omit<Incident, "number" | "key" | "version">;
 
+/** A durable timer: fires at `dueAt` in whichever process claims it. */
+export interface Timer {
+  id: string;
+  kind: "escalate";
+  incidentId: string;
+  /** Which repetition this is (1 for the first escalation). */
+  step: number;
+  dueAt: number;
+}
+
+export type NewTimer = Omit<Timer, "id">;
+
 /** Everything one step of the pipeline or lifecycle writes, applied in one transaction. */
 export interface ChangeSet {
   signals: StoredSignal[];
@@ -56,10 +68,11 @@ export interface ChangeSet {
   alertStates: { incidentId: string; alertKey: string; status: "firing" | "resolved"; at: number }[];
   timeline: NewTimelineEvent[];
   deliveries: NewDelivery[];
+  timers: NewTimer[];
 }
 
 export function emptyChangeSet(): ChangeSet {
-  return { signals: [], newIncidents: [], incidentChanges: [], alertStates: [], timeline: [], deliveries: [] };
+  return { signals: [], newIncidents: [], incidentChanges: [], alertStates: [], timeline: [], deliveries: [], timers: [] };
 }
 
 export interface IncidentQuery {
@@ -115,11 +128,21 @@ export interface DeliveryRepository {
   countByStatus(): Promise<Record<string, number>>;
 }
 
+/** Durable timers, claimed with a lease so exactly one process fires each. */
+export interface TimerRepository {
+  claimDue(now: number, limit: number, leaseMs: number): Promise<Timer[]>;
+  /** Marks a timer fired (or no longer needed). */
+  complete(id: string): Promise<void>;
+  /** Unresolved incidents with no pending timer of `kind`: what the auditor checks. */
+  incidentsWithoutTimer(kind: Timer["kind"], limit: number): Promise<Incident[]>;
+}
+
 /** The storage engine: repositories plus the one transactional write path. */
 export interface Store {
   readonly incidents: IncidentRepository;
   readonly signals: SignalRepository;
   readonly deliveries: DeliveryRepository;
+  readonly timers: TimerRepository;
   /** Applies a change set atomically; returns the numbers given to new incidents. Throws CONFLICT on a stale version. */
   apply(changes: ChangeSet): Promise<Map<string, number>>;
   /** Whether the store answers (for /readyz). */

@@ -24,6 +24,7 @@ export interface IngestRunnerOptions {
   gateRules: GateRules;
   lookbackMs: number;
   route(signal: Signal): RouteDecision;
+  escalateAfter?(signal: Signal): number | undefined;
   /** Called after each commit that queued deliveries, so workers start without polling delay. */
   onDeliveriesQueued(): void;
   /** Most signals written in one transaction. */
@@ -130,6 +131,7 @@ export class IngestRunner {
         lookbackMs: this.options.lookbackMs,
         now: this.options.clock.now(),
         route: this.options.route,
+        ...(this.options.escalateAfter ? { escalateAfter: this.options.escalateAfter } : {}),
       };
       const plan = planBatch(prepared, open, stored, context);
       let numbers: Map<string, number>;

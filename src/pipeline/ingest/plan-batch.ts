@@ -24,6 +24,8 @@ export interface PlanContext {
   lookbackMs: number;
   now: number;
   route(signal: Signal): RouteDecision;
+  /** How long a new incident may stay unacknowledged before it escalates; undefined: never. */
+  escalateAfter?(signal: Signal): number | undefined;
 }
 
 export interface SignalDecision {
@@ -266,6 +268,10 @@ export function planBatch(
     });
     for (const platform of routed.platforms) {
       changes.deliveries.push({ incidentId: id, platform, action: "create", detail: "", causedAt: signal.receivedAt });
+    }
+    const escalateAfter = context.escalateAfter?.(signal);
+    if (escalateAfter !== undefined) {
+      changes.timers.push({ kind: "escalate", incidentId: id, step: 1, dueAt: context.now + escalateAfter });
     }
     return { outcome: "opened", incidentId: id, reason: routed.rule };
   }

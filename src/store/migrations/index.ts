@@ -1,9 +1,10 @@
 import type { Migration, MigrationProvider } from "kysely";
 import * as initial from "./0001-initial.ts";
+import * as timers from "./0002-timers.ts";
 
 /** Migrations in order; names are stored in the database, so never rename one that shipped. */
 export const migrationProvider: MigrationProvider = {
   async getMigrations(): Promise<Record<string, Migration>> {
-    return { "0001-initial": initial };
+    return { "0001-initial": initial, "0002-timers": timers };
   },
 };

@@ -26,6 +26,7 @@ export class SqliteChangeWriter {
   private readonly upsertAlert: Database.Statement;
   private readonly insertTimeline: Database.Statement;
   private readonly insertDelivery: Database.Statement;
+  private readonly insertTimer: Database.Statement;
   private readonly updateStatements = new Map<string, Database.Statement>();
   readonly apply: (changes: ChangeSet) => Map<string, number>;
 
@@ -53,6 +54,9 @@ export class SqliteChangeWriter {
       `INSERT INTO deliveries (id, incident_id, platform, action, idempotency_key, status, attempts, next_attempt_at,
         lease_until, last_error, detail, caused_at, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, 'pending', 0, 0, 0, NULL, ?, ?, ?, ?)`,
+    );
+    this.insertTimer = raw.prepare(
+      "INSERT INTO timers (id, kind, incident_id, step, due_at, lease_until, status, created_at) VALUES (?, ?, ?, ?, ?, 0, 'pending', ?)",
     );
     this.apply = raw.transaction((changes: ChangeSet) => this.write(changes));
   }
@@ -146,6 +150,7 @@ export class SqliteChangeWriter {
         now,
       );
     }
+    for (const timer of changes.timers) this.insertTimer.run(newId(), timer.kind, timer.incidentId, timer.step, timer.dueAt, now);
     return numbers;
   }
 

@@ -1,0 +1,21 @@
+import type { Kysely } from "kysely";
+
+// Timers (escalations, later reminders) are rows, not setTimeouts: whichever process is alive claims
+// them, so they survive restarts and work with several replicas.
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await db.schema
+    .createTable("timers")
+    .addColumn("id", "text", (c) => c.primaryKey())
+    .addColumn("kind", "text", (c) => c.notNull())
+    .addColumn("incident_id", "text", (c) => c.notNull())
+    .addColumn("step", "integer", (c) => c.notNull())
+    .addColumn("due_at", "bigint", (c) => c.notNull())
+    .addColumn("lease_until", "bigint", (c) => c.notNull().defaultTo(0))
+    .addColumn("status", "text", (c) => c.notNull())
+    .addColumn("created_at", "bigint", (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex("timers_due").on("timers").columns(["status", "due_at"]).execute();
+  await db.schema.createIndex("timers_incident").on("timers").columns(["incident_id", "status"]).execute();
+  // Inbound sync finds incidents by the platform's own ticket id.
+  await db.schema.createIndex("tickets_external").on("tickets").columns(["platform", "external_id"]).execute();
+}
