@@ -77,6 +77,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     metrics: metrics.pipeline,
     gateRules: { minimumScore: config.anomaly.minimumScore, maintenance: config.maintenance },
     lookbackMs: config.anomaly.lookbackWindow,
+    reopenWindowMs: config.anomaly.reopenWindow,
     route: (signal) => route(signal, { bySeverity, rules: config.routing.rules }, (platform) => connectors.has(platform)),
     escalateAfter: (signal) => policyFor(signal, config.escalation.policies)?.after,
     onDeliveriesQueued: wake,

@@ -101,8 +101,11 @@ const baseShape = {
       quietPeriod: durationField("An anomaly incident with no signal for this long resolves itself (default 30m).").default(
         1_800_000,
       ),
+      reopenWindow: durationField(
+        "A firing signal this soon after its incident resolved reopens it instead of opening a new one (default 30m; 0 turns it off).",
+      ).default(1_800_000),
     })
-    .default({ minimumScore: 0.85, lookbackWindow: 900_000, quietPeriod: 1_800_000 }),
+    .default({ minimumScore: 0.85, lookbackWindow: 900_000, quietPeriod: 1_800_000, reopenWindow: 1_800_000 }),
   routing,
   maintenance: z
     .array(maintenanceWindow)

@@ -79,7 +79,8 @@ describe("auto-resolve of quiet anomaly incidents", async () => {
       payload: anomalyEvent({ "@timestamp": "2026-11-02T10:00:00Z" }),
     });
     assert.equal(await sluice.quietResolver.sweep(Date.parse("2026-11-02T10:29:00Z")), 0);
-    assert.equal(await sluice.quietResolver.sweep(Date.parse("2026-11-02T10:31:00Z")), 1);
+    clock.set(Date.parse("2026-11-02T10:31:00Z"));
+    assert.equal(await sluice.quietResolver.sweep(), 1);
     await sluice.worker.flush();
     assert.deepEqual(
       memory.received.map((d) => d.action),
@@ -87,5 +88,20 @@ describe("auto-resolve of quiet anomaly incidents", async () => {
     );
     const timeline = (await sluice.server.inject({ url: "/api/incidents/INC-1/timeline" })).json().items;
     assert.equal(timeline.at(-1).actor, "sluice:auto-resolve");
+  });
+
+  it("reopens it when the problem comes back within the reopen window", async () => {
+    const response = await sluice.server.inject({
+      method: "POST",
+      url: "/api/v1/signals",
+      payload: anomalyEvent({ "@timestamp": "2026-11-02T10:45:00Z" }),
+    });
+    assert.equal(response.json().results[0].incident, "INC-1");
+    const incident = (await sluice.server.inject({ url: "/api/incidents/INC-1" })).json();
+    assert.equal(incident.state, "open");
+    assert.equal(incident.timeline.at(-1).action, "reopened");
+    assert.equal((await sluice.server.inject({ url: "/api/incidents" })).json().items.length, 1, "no second incident");
+    await sluice.worker.flush();
+    assert.equal(memory.received.at(-1)?.action, "reopen");
   });
 });

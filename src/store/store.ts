@@ -28,6 +28,8 @@ export interface OpenIncident {
   lastSeenAt: number;
   platforms: string[];
   version: number;
+  /** When it was resolved (only for recently resolved incidents, which a new signal may reopen). */
+  resolvedAt?: number | null;
   /** Alert keys of this incident still firing (alert incidents only). */
   firingAlerts: Set<string>;
 }
@@ -88,6 +90,8 @@ export interface IncidentQuery {
 /** Reads and writes of incidents and what hangs off them. */
 export interface IncidentRepository {
   findOpen(fingerprints: readonly string[]): Promise<Map<string, OpenIncident>>;
+  /** The latest incident per fingerprint resolved at or after `since`. */
+  findResolvedSince(fingerprints: readonly string[], since: number): Promise<Map<string, OpenIncident>>;
   get(idOrKey: string): Promise<Incident | null>;
   /** The incident a platform's ticket belongs to. */
   byTicket(platform: string, externalId: string): Promise<Incident | null>;

@@ -2,7 +2,7 @@ import type { Clock } from "../../core/clock.ts";
 import { isSluiceError, SluiceError } from "../../core/errors.ts";
 import { incidentKey } from "../../core/incident.ts";
 import type { Signal } from "../../core/signal.ts";
-import type { Store } from "../../store/store.ts";
+import type { OpenIncident, Store } from "../../store/store.ts";
 import { errorPatternOf, fingerprintOf } from "../correlate/fingerprint.ts";
 import { type GateRules, gate } from "../gate/gate.ts";
 import type { RouteDecision } from "../route/route.ts";
@@ -23,6 +23,7 @@ export interface IngestRunnerOptions {
   metrics: PipelineMetrics;
   gateRules: GateRules;
   lookbackMs: number;
+  reopenWindowMs?: number;
   route(signal: Signal): RouteDecision;
   escalateAfter?(signal: Signal): number | undefined;
   /** Called after each commit that queued deliveries, so workers start without polling delay. */
@@ -129,11 +130,13 @@ export class IngestRunner {
       const stored = await store.signals.existing(signals.map((s) => ({ source: s.source, sourceId: s.sourceId })));
       const context: PlanContext = {
         lookbackMs: this.options.lookbackMs,
+        reopenWindowMs: this.options.reopenWindowMs ?? 0,
         now: this.options.clock.now(),
         route: this.options.route,
         ...(this.options.escalateAfter ? { escalateAfter: this.options.escalateAfter } : {}),
       };
-      const plan = planBatch(prepared, open, stored, context);
+      const recent = await this.recentlyResolved(prepared, open);
+      const plan = planBatch(prepared, open, stored, context, recent);
       let numbers: Map<string, number>;
       try {
         numbers = await store.apply(plan.changes);
@@ -146,7 +149,7 @@ export class IngestRunner {
       if (plan.changes.deliveries.length > 0) this.options.onDeliveriesQueued();
       const keyOf = new Map<string, string>();
       for (const [id, number] of numbers) keyOf.set(id, incidentKey(number));
-      for (const incident of open.values()) keyOf.set(incident.id, incidentKey(incident.number));
+      for (const incident of [...open.values(), ...recent.values()]) keyOf.set(incident.id, incidentKey(incident.number));
       return plan.decisions.map((decision, i) => ({
         id: signals[i]?.id ?? "",
         outcome: decision.outcome,
@@ -154,6 +157,21 @@ export class IngestRunner {
         reason: decision.reason,
       }));
     }
+  }
+
+  /** Resolved incidents a firing signal of this batch may reopen: only looked up for fingerprints with nothing open. */
+  private async recentlyResolved(
+    prepared: readonly PreparedSignal[],
+    open: ReadonlyMap<string, unknown>,
+  ): Promise<Map<string, OpenIncident>> {
+    const window = this.options.reopenWindowMs ?? 0;
+    const candidates = prepared.filter((p) => p.verdict.pass && p.signal.status === "firing" && !open.has(p.fingerprint));
+    if (window <= 0 || candidates.length === 0) return new Map();
+    const earliest = Math.min(...candidates.map((p) => p.signal.occurredAt));
+    return this.options.store.incidents.findResolvedSince(
+      candidates.map((p) => p.fingerprint),
+      earliest - window,
+    );
   }
 
   private report(decisions: SignalDecision[]): void {

@@ -167,4 +167,30 @@ describe("planBatch", () => {
     const plan = planBatch([signal({ status: "resolved" })], new Map(), new Set(), context);
     assert.equal(plan.decisions[0]?.outcome, "unmatched");
   });
+  it("reopens an incident resolved within the reopen window instead of opening a new one", () => {
+    const again = signal({ occurredAt: 20 * MINUTE });
+    const resolved = openFrom(again, { state: "resolved", resolvedAt: 10 * MINUTE });
+    const plan = planBatch([again], new Map(), new Set(), { ...context, reopenWindowMs: 30 * MINUTE }, resolved);
+    assert.equal(plan.decisions[0]?.incidentId, "inc-1");
+    assert.equal(plan.changes.newIncidents.length, 0);
+    assert.deepEqual(plan.changes.incidentChanges[0]?.set, {
+      state: "open",
+      resolvedAt: null,
+      acknowledgedAt: null,
+      escalationLevel: 0,
+      lastSeenAt: 20 * MINUTE,
+    });
+    assert.match(plan.changes.timeline[0]?.detail ?? "", /within reopenWindow/);
+    assert.deepEqual(
+      plan.changes.deliveries.map((d) => d.action),
+      ["reopen"],
+    );
+  });
+
+  it("opens a new incident when the old one resolved before the reopen window", () => {
+    const late = signal({ occurredAt: 60 * MINUTE });
+    const resolved = openFrom(late, { state: "resolved", resolvedAt: 10 * MINUTE });
+    const plan = planBatch([late], new Map(), new Set(), { ...context, reopenWindowMs: 30 * MINUTE }, resolved);
+    assert.equal(plan.decisions[0]?.outcome, "opened");
+  });
 });

@@ -22,6 +22,8 @@ export interface PreparedSignal {
 
 export interface PlanContext {
   lookbackMs: number;
+  /** A firing signal this soon after its incident resolved reopens it; 0: never. */
+  reopenWindowMs?: number;
   now: number;
   route(signal: Signal): RouteDecision;
   /** How long a new incident may stay unacknowledged before it escalates; undefined: never. */
@@ -60,6 +62,7 @@ export function planBatch(
   open: ReadonlyMap<string, OpenIncident>,
   alreadyStored: ReadonlySet<string>,
   context: PlanContext,
+  recentlyResolved: ReadonlyMap<string, OpenIncident> = new Map(),
 ): BatchPlan {
   const changes = emptyChangeSet();
   const decisions: SignalDecision[] = [];
@@ -171,9 +174,35 @@ export function planBatch(
       );
       entry = undefined;
     }
+    if (!entry) entry = reopenRecent(signal, fingerprint);
     if (!entry) return openIncident(signal, fingerprint);
     join(entry, signal);
     return { outcome: "deduplicated", incidentId: entry.open.id, reason: "same fingerprint within lookbackWindow" };
+  }
+
+  /** The incident this fingerprint resolved within the reopen window, reopened; undefined when there is none. */
+  function reopenRecent(signal: Signal, fingerprint: string): Working | undefined {
+    const recent = recentlyResolved.get(fingerprint);
+    const window = context.reopenWindowMs ?? 0;
+    if (!recent || working.has(fingerprint) || recent.resolvedAt == null || window <= 0) return undefined;
+    const gap = signal.occurredAt - recent.resolvedAt;
+    if (Math.abs(gap) > window) return undefined;
+    const entry: Working = { open: { ...recent, state: "open", firingAlerts: new Set() }, created: null, change: null };
+    working.set(fingerprint, entry);
+    Object.assign(changeOf(entry).set, { state: "open", resolvedAt: null, acknowledgedAt: null, escalationLevel: 0 });
+    const detail = `a new signal ${Math.round(gap / 1000)}s after the resolve, within reopenWindow: the problem is back`;
+    changes.timeline.push({
+      incidentId: recent.id,
+      at: context.now,
+      actor: SLUICE,
+      action: "reopened",
+      detail,
+      rule: "reopenWindow",
+    });
+    for (const platform of recent.platforms) {
+      changes.deliveries.push({ incidentId: recent.id, platform, action: "reopen", detail, causedAt: signal.receivedAt });
+    }
+    return entry;
   }
 
   function join(entry: Working, signal: Signal): void {

@@ -16,6 +16,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await db.schema.createIndex("timers_due").on("timers").columns(["status", "due_at"]).execute();
   await db.schema.createIndex("timers_incident").on("timers").columns(["incident_id", "status"]).execute();
+  // A new signal looks for the latest resolved incident of its fingerprint, to reopen it.
+  await db.schema.createIndex("incidents_fingerprint_resolved").on("incidents").columns(["fingerprint", "resolved_at"]).execute();
   // Inbound sync finds incidents by the platform's own ticket id.
   await db.schema.createIndex("tickets_external").on("tickets").columns(["platform", "external_id"]).execute();
 }

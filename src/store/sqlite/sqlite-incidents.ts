@@ -24,6 +24,7 @@ export class SqliteIncidents implements IncidentRepository {
   private readonly firingAlerts: Database.Statement;
   // One read transaction per batch: without it every lookup takes and drops the file locks.
   private readonly findOpenTx: (fingerprints: readonly string[]) => Map<string, OpenIncident>;
+  private readonly findResolvedTx: (fingerprints: readonly string[], since: number) => Map<string, OpenIncident>;
 
   constructor(
     raw: Database.Database,
@@ -34,27 +35,32 @@ export class SqliteIncidents implements IncidentRepository {
        FROM incidents WHERE fingerprint = ? AND state <> 'resolved'`,
     );
     this.firingAlerts = raw.prepare("SELECT alert_key FROM incident_alerts WHERE incident_id = ? AND status = 'firing'").pluck();
+    const resolvedSince = raw.prepare(
+      `SELECT id, number, fingerprint, kind, severity, state, first_seen_at, last_seen_at, platforms, version, resolved_at
+       FROM incidents WHERE fingerprint = ? AND state = 'resolved' AND resolved_at >= ? ORDER BY resolved_at DESC LIMIT 1`,
+    );
+    this.findResolvedTx = raw.transaction((fingerprints: readonly string[], since: number) => {
+      const found = new Map<string, OpenIncident>();
+      for (const fingerprint of new Set(fingerprints)) {
+        const row = resolvedSince.get(fingerprint, since) as IncidentRow | undefined;
+        if (row) found.set(fingerprint, { ...openIncidentFromRow(row, new Set()), resolvedAt: Number(row.resolved_at) });
+      }
+      return found;
+    });
     this.findOpenTx = raw.transaction((fingerprints: readonly string[]) => {
       const found = new Map<string, OpenIncident>();
       for (const fingerprint of new Set(fingerprints)) {
         const row = this.openByFingerprint.get(fingerprint) as IncidentRow | undefined;
         if (!row) continue;
-        found.set(fingerprint, {
-          id: row.id,
-          number: row.number,
-          fingerprint: row.fingerprint,
-          kind: row.kind as OpenIncident["kind"],
-          severity: row.severity as Severity,
-          state: row.state as OpenIncident["state"],
-          firstSeenAt: Number(row.first_seen_at),
-          lastSeenAt: Number(row.last_seen_at),
-          platforms: JSON.parse(row.platforms) as string[],
-          version: row.version,
-          firingAlerts: row.kind === "alert" ? new Set(this.firingAlerts.all(row.id) as string[]) : new Set(),
-        });
+        const firing = row.kind === "alert" ? new Set(this.firingAlerts.all(row.id) as string[]) : new Set<string>();
+        found.set(fingerprint, openIncidentFromRow(row, firing));
       }
       return found;
     });
+  }
+
+  async findResolvedSince(fingerprints: readonly string[], since: number): Promise<Map<string, OpenIncident>> {
+    return fingerprints.length === 0 ? new Map() : this.findResolvedTx(fingerprints, since);
   }
 
   async findOpen(fingerprints: readonly string[]): Promise<Map<string, OpenIncident>> {
@@ -137,4 +143,20 @@ export class SqliteIncidents implements IncidentRepository {
       .execute();
     return rows.map(incidentFromRow);
   }
+}
+
+function openIncidentFromRow(row: IncidentRow, firingAlerts: Set<string>): OpenIncident {
+  return {
+    id: row.id,
+    number: row.number,
+    fingerprint: row.fingerprint,
+    kind: row.kind as OpenIncident["kind"],
+    severity: row.severity as Severity,
+    state: row.state as OpenIncident["state"],
+    firstSeenAt: Number(row.first_seen_at),
+    lastSeenAt: Number(row.last_seen_at),
+    platforms: JSON.parse(row.platforms) as string[],
+    version: row.version,
+    firingAlerts,
+  };
 }
