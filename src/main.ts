@@ -18,6 +18,7 @@ import { QuietResolver } from "./lifecycle/quiet-resolver.ts";
 import { InboundSync } from "./lifecycle/sync/inbound-sync.ts";
 import { IngestRunner } from "./pipeline/ingest/ingest-runner.ts";
 import { route } from "./pipeline/route/route.ts";
+import { PostgresStore } from "./store/postgres/postgres-store.ts";
 import { SqliteStore } from "./store/sqlite/sqlite-store.ts";
 import type { Store } from "./store/store.ts";
 
@@ -58,13 +59,10 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     options.logger ??
     pino({
       level: config.log.level,
-      redact: { paths: ["req.headers.authorization", "*.apiKey", "*.token", "*.secret"], censor: "[redacted]" },
+      redact: { paths: ["req.headers.authorization", "*.apiKey", "*.token", "*.secret", "*.databaseUrl"], censor: "[redacted]" },
     });
   const clock = options.clock ?? systemClock;
-  const store = await SqliteStore.open({
-    dataDir: options.dataDir ?? config.storage.dataDir,
-    synchronous: config.storage.synchronous,
-  });
+  const store = await openStore(config, options, logger);
   const metrics = new SluiceMetrics({ processMetrics: options.processMetrics ?? true });
   const connectors = buildConnectors(config, options, clock);
   let worker: OutboxWorker | null = null;
@@ -176,4 +174,20 @@ export function buildSyncHandlers(config: SluiceConfig, clock: Clock): Map<strin
     if (handler) handlers.set(factory.platform, handler);
   }
   return handlers;
+}
+
+/**
+ * PostgreSQL when a database URL is configured (storage.databaseUrl or DATABASE_URL), else the
+ * embedded SQLite. An explicit dataDir (tests, replays) always means SQLite.
+ */
+async function openStore(config: SluiceConfig, options: SluiceOptions, logger: Logger): Promise<Store> {
+  const databaseUrl = config.storage.databaseUrl ?? process.env.DATABASE_URL;
+  if (databaseUrl && options.dataDir === undefined) {
+    return PostgresStore.open({
+      url: databaseUrl,
+      poolSize: config.storage.poolSize,
+      onPoolError: (error) => logger.error({ err: error }, "an idle PostgreSQL connection failed"),
+    });
+  }
+  return SqliteStore.open({ dataDir: options.dataDir ?? config.storage.dataDir, synchronous: config.storage.synchronous });
 }

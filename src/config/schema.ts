@@ -84,8 +84,15 @@ const baseShape = {
         .enum(["full", "normal"])
         .default("full")
         .describe("full: a 202 survives power loss; normal: it survives a process crash only."),
+      databaseUrl: z
+        .string()
+        .optional()
+        .describe(
+          "PostgreSQL URL for several replicas (e.g. ${DATABASE_URL}); without it Sluice uses embedded SQLite in dataDir.",
+        ),
+      poolSize: z.number().int().positive().default(10).describe("PostgreSQL connections per replica."),
     })
-    .default({ dataDir: "./data", synchronous: "full" }),
+    .default({ dataDir: "./data", synchronous: "full", poolSize: 10 }),
   auth,
   anomaly: z
     .strictObject({

@@ -1,11 +1,16 @@
-import { type Kysely, sql } from "kysely";
+import { type Kysely, PostgresAdapter, sql } from "kysely";
 
 // Timestamps are epoch milliseconds (integers) so SQLite and PostgreSQL compare them the same way.
+// The one schema serves both engines; where they differ (generated ids, float width) the PostgreSQL
+// branch says so, and the SQLite DDL stays exactly what shipped in the embedded store.
 export async function up(db: Kysely<unknown>): Promise<void> {
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
   await db.schema
     .createTable("incidents")
     .addColumn("id", "text", (c) => c.primaryKey())
-    .addColumn("number", "integer", (c) => c.notNull().unique())
+    // SQLite numbers incidents inside its single-writer transaction; replicas of PostgreSQL draw
+    // from one identity sequence instead (gaps after a rollback, never a duplicate).
+    .addColumn("number", "integer", (c) => (postgres ? c.notNull().unique().generatedAlwaysAsIdentity() : c.notNull().unique()))
     .addColumn("fingerprint", "text", (c) => c.notNull())
     .addColumn("kind", "text", (c) => c.notNull())
     .addColumn("title", "text", (c) => c.notNull())
@@ -37,7 +42,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .createTable("signals")
     // Signals are written far more than read, and never looked up by id: the rowid is the key, and
     // each index skipped is one B-tree write less per signal.
-    .addColumn("seq", "integer", (c) => c.primaryKey())
+    .addColumn("seq", postgres ? "bigint" : "integer", (c) =>
+      postgres ? c.primaryKey().generatedAlwaysAsIdentity() : c.primaryKey(),
+    )
     .addColumn("id", "text", (c) => c.notNull())
     .addColumn("source", "text", (c) => c.notNull())
     .addColumn("source_id", "text", (c) => c.notNull())
@@ -49,7 +56,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("service", "text", (c) => c.notNull())
     .addColumn("environment", "text", (c) => c.notNull())
     .addColumn("severity", "text", (c) => c.notNull())
-    .addColumn("score", "real")
+    // SQLite's REAL is 8 bytes; PostgreSQL's is 4, which would round scores.
+    .addColumn("score", postgres ? "double precision" : "real")
     .addColumn("title", "text", (c) => c.notNull())
     .addColumn("message", "text", (c) => c.notNull())
     .addColumn("error_pattern", "text", (c) => c.notNull())
@@ -75,7 +83,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   await db.schema
     .createTable("timeline")
-    .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+    .addColumn("id", postgres ? "bigint" : "integer", (c) =>
+      postgres ? c.primaryKey().generatedAlwaysAsIdentity() : c.primaryKey().autoIncrement(),
+    )
     .addColumn("incident_id", "text", (c) => c.notNull())
     .addColumn("at", "bigint", (c) => c.notNull())
     .addColumn("actor", "text", (c) => c.notNull())

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { Kysely, Migrator, SqliteDialect } from "kysely";
 import { migrationProvider } from "../migrations/index.ts";
-import type { Tables } from "./rows.ts";
+import type { Tables } from "../rows.ts";
 
 export interface SqliteOptions {
   /** Directory of the database file; ":memory:" for a throwaway database. */

@@ -1,8 +1,8 @@
 import type Database from "better-sqlite3";
 import { SluiceError } from "../../core/errors.ts";
 import { newId } from "../../core/ids.ts";
+import type { SignalDetail } from "../rows.ts";
 import type { ChangeSet, IncidentChange } from "../store.ts";
-import type { SignalDetail } from "./rows.ts";
 
 const COLUMN_OF: Record<keyof IncidentChange["set"], string> = {
   lastSeenAt: "last_seen_at",
@@ -58,7 +58,14 @@ export class SqliteChangeWriter {
     this.insertTimer = raw.prepare(
       "INSERT INTO timers (id, kind, incident_id, step, due_at, lease_until, status, created_at) VALUES (?, ?, ?, ?, ?, 0, 'pending', ?)",
     );
-    this.apply = raw.transaction((changes: ChangeSet) => this.write(changes));
+    const applyTx = raw.transaction((changes: ChangeSet) => this.write(changes));
+    this.apply = (changes: ChangeSet) => {
+      try {
+        return applyTx(changes);
+      } catch (error) {
+        throw conflictFromUnique(error);
+      }
+    };
   }
 
   private write(changes: ChangeSet): Map<string, number> {
@@ -169,25 +176,24 @@ export class SqliteChangeWriter {
       );
       this.updateStatements.set(cacheKey, statement);
     }
-    let result: Database.RunResult;
-    try {
-      result = statement.run({
-        ...change.set,
-        addSignals: change.addSignals,
-        at: change.at,
-        id: change.id,
-        expectedVersion: change.expectedVersion,
-      });
-    } catch (error) {
-      if ((error as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE") {
-        throw new SluiceError("CONFLICT", "another unresolved incident has the same fingerprint; resolve or use that one", {
-          cause: error,
-        });
-      }
-      throw error;
-    }
+    const result = statement.run({
+      ...change.set,
+      addSignals: change.addSignals,
+      at: change.at,
+      id: change.id,
+      expectedVersion: change.expectedVersion,
+    });
     if (result.changes !== 1) {
       throw new SluiceError("CONFLICT", `incident ${change.id} changed concurrently; retry`);
     }
   }
+}
+
+/** A unique violation means a concurrent writer got there first: the caller re-plans (CONFLICT). */
+function conflictFromUnique(error: unknown): unknown {
+  if ((error as { code?: string }).code !== "SQLITE_CONSTRAINT_UNIQUE") return error;
+  const message = String((error as Error).message).includes("incidents.fingerprint")
+    ? "another unresolved incident has the same fingerprint; resolve or use that one"
+    : "a concurrent write stored the same record; retry";
+  return new SluiceError("CONFLICT", message, { cause: error });
 }

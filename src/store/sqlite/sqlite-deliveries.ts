@@ -2,8 +2,8 @@ import type Database from "better-sqlite3";
 import type { Kysely } from "kysely";
 import type { Delivery } from "../../core/delivery.ts";
 import type { Ticket } from "../../core/ticket.ts";
+import { type DeliveryRow, deliveryFromRow, type Tables, type TicketRow, ticketFromRow } from "../rows.ts";
 import type { DeliveryQuery, DeliveryRepository } from "../store.ts";
-import { type DeliveryRow, deliveryFromRow, type Tables, type TicketRow, ticketFromRow } from "./rows.ts";
 
 export class SqliteDeliveries implements DeliveryRepository {
   private readonly claimTx: (now: number, limit: number, leaseMs: number, exclude: readonly string[]) => Delivery[];

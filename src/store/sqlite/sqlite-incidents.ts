@@ -4,7 +4,6 @@ import type { Incident } from "../../core/incident.ts";
 import type { Severity, Signal } from "../../core/signal.ts";
 import type { Ticket } from "../../core/ticket.ts";
 import type { TimelineEvent } from "../../core/timeline.ts";
-import type { IncidentQuery, IncidentRepository, OpenIncident } from "../store.ts";
 import {
   type IncidentRow,
   incidentFromRow,
@@ -15,7 +14,8 @@ import {
   type TimelineRow,
   ticketFromRow,
   timelineFromRow,
-} from "./rows.ts";
+} from "../rows.ts";
+import type { IncidentQuery, IncidentRepository, OpenIncident } from "../store.ts";
 
 const KEY = /^INC-(\d+)$/i;
 

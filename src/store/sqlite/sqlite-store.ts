@@ -1,9 +1,9 @@
 import type Database from "better-sqlite3";
 import type { Kysely } from "kysely";
+import type { Tables } from "../rows.ts";
 import type { ChangeSet, DeliveryRepository, IncidentRepository, SignalRepository, Store, TimerRepository } from "../store.ts";
 import { signalKey } from "../store.ts";
 import { openSqlite, type SqliteOptions } from "./open-database.ts";
-import type { Tables } from "./rows.ts";
 import { SqliteChangeWriter } from "./sqlite-changes.ts";
 import { SqliteDeliveries } from "./sqlite-deliveries.ts";
 import { SqliteIncidents } from "./sqlite-incidents.ts";

@@ -1,8 +1,8 @@
-import type { Delivery, DeliveryAction, DeliveryStatus } from "../../core/delivery.ts";
-import { type Incident, type IncidentState, incidentKey, type Priority } from "../../core/incident.ts";
-import type { Severity, Signal, SignalKind, SignalStatus } from "../../core/signal.ts";
-import type { Ticket } from "../../core/ticket.ts";
-import type { TimelineEvent } from "../../core/timeline.ts";
+import type { Delivery, DeliveryAction, DeliveryStatus } from "../core/delivery.ts";
+import { type Incident, type IncidentState, incidentKey, type Priority } from "../core/incident.ts";
+import type { Severity, Signal, SignalKind, SignalStatus } from "../core/signal.ts";
+import type { Ticket } from "../core/ticket.ts";
+import type { TimelineEvent } from "../core/timeline.ts";
 
 // Row shapes as SQLite returns them (snake_case, JSON as text), and their mapping to core types.
 

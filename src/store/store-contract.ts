@@ -1,0 +1,742 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { NewDelivery } from "../core/delivery.ts";
+import { isSluiceError } from "../core/errors.ts";
+import { newId } from "../core/ids.ts";
+import type { IncidentState } from "../core/incident.ts";
+import type { Severity, Signal, SignalKind } from "../core/signal.ts";
+import { type ChangeSet, emptyChangeSet, type NewIncident, type Store, type StoredSignal, signalKey } from "./store.ts";
+
+/** An engine under test: how to get fresh, empty stores of it. */
+export interface StoreContractTarget {
+  name: string;
+  /** A fresh, empty store; the suite closes it. */
+  open(): Promise<Store>;
+  /** Two stores (two pools) over one fresh, empty database, for engines that serve many replicas. */
+  openReplicas?(): Promise<[Store, Store]>;
+}
+
+const T0 = Date.parse("2026-11-02T10:00:00Z");
+const SECOND = 1000;
+const OPEN_FINGERPRINT_TAKEN = "another unresolved incident has the same fingerprint; resolve or use that one";
+
+function conflict(message?: string | RegExp): (error: unknown) => boolean {
+  return (error) => {
+    assert.ok(isSluiceError(error), `expected a SluiceError, got ${String(error)}`);
+    assert.equal(error.code, "CONFLICT");
+    if (typeof message === "string") assert.equal(error.message, message);
+    else if (message) assert.match(error.message, message);
+    return true;
+  };
+}
+
+let sequence = 0;
+
+function signal(fields: Partial<Signal> = {}): Signal {
+  sequence++;
+  return {
+    id: newId(),
+    source: "scorer",
+    sourceId: `evt-${sequence}`,
+    receivedAt: T0,
+    occurredAt: T0 - SECOND,
+    status: "firing",
+    kind: "anomaly",
+    tenant: "acme",
+    service: "payments",
+    environment: "production",
+    severity: "high",
+    score: 0.9512345678901,
+    title: "error rate up",
+    message: `timeout after ${sequence}ms`,
+    errorPattern: "timeout after <num>ms",
+    alertKey: null,
+    traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+    spanIds: ["00f067aa0ba902b7"],
+    labels: { region: "eu-west-1", "quote's": 'and "double"' },
+    annotations: { runbook: "https://runbooks.example/payments" },
+    links: ["https://grafana.example/d/1"],
+    affectedUsers: ["u-1", "u-2"],
+    affectedServices: ["payments", "ledger"],
+    raw: { nested: { n: 1, list: [1, "two", null] }, unicode: "ü∑😀" },
+    ...fields,
+  };
+}
+
+function incident(fields: Partial<NewIncident> = {}): NewIncident {
+  return {
+    id: newId(),
+    fingerprint: `fp-${++sequence}`,
+    kind: "anomaly",
+    title: "payments: timeout after <num>ms",
+    tenant: "acme",
+    service: "payments",
+    environment: "production",
+    errorPattern: "timeout after <num>ms",
+    severity: "high",
+    priority: "P2",
+    state: "open",
+    firstSeenAt: T0,
+    lastSeenAt: T0,
+    signalCount: 1,
+    escalationLevel: 0,
+    platforms: ["memory", "slack"],
+    matchedRule: "severity:high",
+    summary: "timeouts calling the bank",
+    createdAt: T0,
+    updatedAt: T0,
+    acknowledgedAt: null,
+    resolvedAt: null,
+    ...fields,
+  };
+}
+
+function stored(s: Signal, incidentId: string | null, fingerprint = "fp"): StoredSignal {
+  return { signal: s, fingerprint, outcome: incidentId ? "opened" : "gated", outcomeReason: null, incidentId };
+}
+
+function changes(fields: Partial<ChangeSet>): ChangeSet {
+  return { ...emptyChangeSet(), ...fields };
+}
+
+function delivery(incidentId: string, platform: string, action: NewDelivery["action"] = "create"): NewDelivery {
+  return { incidentId, platform, action, detail: `${action} ${platform}`, causedAt: T0 };
+}
+
+/** Opens a fresh store, runs the check, closes the store whatever happened. */
+async function withStore(target: StoreContractTarget, check: (store: Store) => Promise<void>): Promise<void> {
+  const store = await target.open();
+  try {
+    await check(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** The behaviour every Store must have, whatever the engine (node:test). */
+export function describeStoreContract(target: StoreContractTarget): void {
+  describe(`store contract: ${target.name}`, () => {
+    it("applies new incidents (numbers 1..n, keys INC-n) with their signals, timeline and deliveries", () =>
+      withStore(target, async (store) => {
+        const incidents = [incident(), incident({ kind: "alert", severity: "critical", priority: "P1" }), incident()];
+        const signals = incidents.map((i) => signal({ kind: i.kind }));
+        const numbers = await store.apply(
+          changes({
+            newIncidents: incidents,
+            signals: signals.map((s, n) => stored(s, incidents[n]?.id ?? null, incidents[n]?.fingerprint)),
+            timeline: incidents.flatMap((i) => [
+              { incidentId: i.id, at: T0, actor: "sluice:correlate", action: "opened", detail: "first signal", rule: null },
+              {
+                incidentId: i.id,
+                at: T0,
+                actor: "sluice:route",
+                action: "routed",
+                detail: "memory, slack",
+                rule: "severity:high",
+              },
+            ]),
+            deliveries: incidents.flatMap((i) => [delivery(i.id, "memory"), delivery(i.id, "slack")]),
+          }),
+        );
+        assert.deepEqual(
+          incidents.map((i) => numbers.get(i.id)),
+          [1, 2, 3],
+        );
+
+        const second = incidents[1];
+        assert.ok(second);
+        const { id: _id, ...fields } = second;
+        const expected = { id: second.id, number: 2, key: "INC-2", version: 0, ...fields };
+        assert.deepEqual(await store.incidents.get("INC-2"), expected);
+        assert.deepEqual(await store.incidents.get("inc-2"), expected, "keys are case-insensitive");
+        assert.deepEqual(await store.incidents.get(second.id), expected);
+        assert.equal(await store.incidents.get("INC-99"), null);
+        assert.equal(await store.incidents.get("nope"), null);
+
+        assert.deepEqual(await store.incidents.signals(second.id, 10), [signals[1]], "signals come back as they went in");
+        const timeline = await store.incidents.timeline(second.id);
+        assert.deepEqual(
+          timeline.map((t) => [t.action, t.actor, t.detail, t.rule, t.at]),
+          [
+            ["opened", "sluice:correlate", "first signal", null, T0],
+            ["routed", "sluice:route", "memory, slack", "severity:high", T0],
+          ],
+        );
+        assert.ok(timeline.every((t) => typeof t.id === "number" && t.incidentId === second.id));
+        assert.ok((timeline[0]?.id ?? 0) < (timeline[1]?.id ?? 0));
+
+        const rows = await store.deliveries.list({ incidentId: second.id, limit: 10 });
+        assert.deepEqual(rows.map((d) => d.platform).sort(), ["memory", "slack"]);
+        for (const row of rows) {
+          assert.equal(row.status, "pending");
+          assert.equal(row.attempts, 0);
+          assert.equal(row.nextAttemptAt, 0);
+          assert.equal(row.lastError, null);
+          assert.equal(row.idempotencyKey, `sluice-${second.id}-${row.platform}`);
+          assert.equal(row.causedAt, T0);
+          assert.equal(typeof row.createdAt, "number");
+          assert.deepEqual(await store.deliveries.get(row.id), row);
+        }
+        assert.ok((rows[0]?.id ?? "") > (rows[1]?.id ?? ""), "deliveries list newest first");
+        assert.deepEqual(await store.deliveries.countByStatus(), { pending: 6 });
+        assert.deepEqual(await store.incidents.tickets(second.id), []);
+
+        const later = incident();
+        assert.deepEqual([...(await store.apply(changes({ newIncidents: [later] })))], [[later.id, 4]]);
+        assert.deepEqual([...(await store.apply(emptyChangeSet()))], []);
+        assert.equal(await store.ping(), true);
+      }));
+
+    it("finds the open incident per fingerprint, with its firing alerts, and not resolved ones", () =>
+      withStore(target, async (store) => {
+        const alert = incident({ kind: "alert", fingerprint: "fa" });
+        const anomaly = incident({ fingerprint: "fb" });
+        const resolved = incident({ fingerprint: "fc", state: "resolved", resolvedAt: T0 });
+        await store.apply(
+          changes({
+            newIncidents: [alert, anomaly, resolved],
+            alertStates: [
+              { incidentId: alert.id, alertKey: "k1", status: "firing", at: T0 },
+              { incidentId: alert.id, alertKey: "k2", status: "firing", at: T0 },
+              { incidentId: alert.id, alertKey: "k2", status: "resolved", at: T0 + 1 },
+              { incidentId: alert.id, alertKey: "k3", status: "firing", at: T0 },
+            ],
+          }),
+        );
+        await store.apply(changes({ alertStates: [{ incidentId: alert.id, alertKey: "k3", status: "resolved", at: T0 + 2 }] }));
+        await store.apply(changes({ alertStates: [{ incidentId: alert.id, alertKey: "k4", status: "firing", at: T0 + 3 }] }));
+        const found = await store.incidents.findOpen(["fa", "fb", "fc", "fx", "fa"]);
+        assert.deepEqual([...found.keys()].sort(), ["fa", "fb"]);
+        assert.deepEqual(found.get("fa"), {
+          id: alert.id,
+          number: 1,
+          fingerprint: "fa",
+          kind: "alert",
+          severity: "high",
+          state: "open",
+          firstSeenAt: T0,
+          lastSeenAt: T0,
+          platforms: ["memory", "slack"],
+          version: 0,
+          firingAlerts: new Set(["k1", "k4"]),
+        });
+        assert.deepEqual(found.get("fb")?.firingAlerts, new Set());
+        assert.equal(found.get("fb")?.id, anomaly.id);
+        assert.equal((await store.incidents.findOpen([])).size, 0);
+      }));
+
+    it("finds the latest incident per fingerprint resolved since a time", () =>
+      withStore(target, async (store) => {
+        const resolved = (fingerprint: string, resolvedAt: number) =>
+          incident({ fingerprint, state: "resolved", resolvedAt, lastSeenAt: resolvedAt });
+        const older = resolved("fr", T0 + SECOND);
+        const latest = resolved("fr", T0 + 5 * SECOND);
+        const stale = resolved("fs", T0 - 60 * SECOND);
+        await store.apply(changes({ newIncidents: [older, latest, stale, incident({ fingerprint: "fo" })] }));
+        const found = await store.incidents.findResolvedSince(["fr", "fs", "fo", "fx"], T0);
+        assert.deepEqual([...found.keys()], ["fr"]);
+        assert.deepEqual(found.get("fr"), {
+          id: latest.id,
+          number: 2,
+          fingerprint: "fr",
+          kind: "anomaly",
+          severity: "high",
+          state: "resolved",
+          firstSeenAt: T0,
+          lastSeenAt: T0 + 5 * SECOND,
+          platforms: ["memory", "slack"],
+          version: 0,
+          resolvedAt: T0 + 5 * SECOND,
+          firingAlerts: new Set(),
+        });
+        assert.equal((await store.incidents.findResolvedSince([], T0)).size, 0);
+      }));
+
+    it("tells which upstream ids are already stored", () =>
+      withStore(target, async (store) => {
+        await store.apply(
+          changes({
+            signals: [
+              stored(signal({ source: "a", sourceId: "1" }), null),
+              stored(signal({ source: "b", sourceId: "1" }), null),
+              stored(signal({ source: "a", sourceId: 'it\'s "quoted", {braced}' }), null),
+            ],
+          }),
+        );
+        const keys = [
+          { source: "a", sourceId: "1" },
+          { source: "a", sourceId: "2" },
+          { source: "b", sourceId: "1" },
+          { source: "c", sourceId: "1" },
+          { source: "a", sourceId: 'it\'s "quoted", {braced}' },
+        ];
+        assert.deepEqual(
+          [...(await store.signals.existing(keys))].sort(),
+          [signalKey("a", "1"), signalKey("a", 'it\'s "quoted", {braced}'), signalKey("b", "1")].sort(),
+        );
+        assert.equal((await store.signals.existing([])).size, 0);
+      }));
+
+    it("changes an incident only at the expected version, and a CONFLICT writes nothing", () =>
+      withStore(target, async (store) => {
+        const open = incident({ lastSeenAt: T0 + 10 * SECOND });
+        await store.apply(changes({ newIncidents: [open] }));
+        await store.apply(
+          changes({
+            incidentChanges: [
+              {
+                id: open.id,
+                expectedVersion: 0,
+                at: T0 + 20 * SECOND,
+                addSignals: 3,
+                set: { lastSeenAt: T0 + 5 * SECOND, severity: "critical", priority: "P1", title: "worse" },
+              },
+            ],
+          }),
+        );
+        let now = await store.incidents.get(open.id);
+        assert.equal(now?.version, 1);
+        assert.equal(now?.signalCount, 4);
+        assert.equal(now?.lastSeenAt, T0 + 10 * SECOND, "last_seen_at never moves backwards");
+        assert.equal(now?.updatedAt, T0 + 20 * SECOND);
+        assert.equal(now?.severity, "critical");
+        assert.equal(now?.title, "worse");
+        await store.apply(
+          changes({
+            incidentChanges: [
+              {
+                id: open.id,
+                expectedVersion: 1,
+                at: T0 + 30 * SECOND,
+                addSignals: 0,
+                set: {
+                  state: "acknowledged",
+                  acknowledgedAt: T0 + 30 * SECOND,
+                  lastSeenAt: T0 + 30 * SECOND,
+                  escalationLevel: 2,
+                },
+              },
+            ],
+          }),
+        );
+        now = await store.incidents.get(open.id);
+        assert.equal(now?.state, "acknowledged");
+        assert.equal(now?.acknowledgedAt, T0 + 30 * SECOND);
+        assert.equal(now?.lastSeenAt, T0 + 30 * SECOND);
+        assert.equal(now?.escalationLevel, 2);
+        assert.equal(now?.version, 2);
+
+        const stale = signal({ source: "stale", sourceId: "1" });
+        const bystander = incident();
+        await assert.rejects(
+          store.apply(
+            changes({
+              newIncidents: [bystander],
+              incidentChanges: [{ id: open.id, expectedVersion: 1, at: T0, addSignals: 1, set: { state: "resolved" } }],
+              signals: [stored(stale, open.id)],
+              timeline: [{ incidentId: open.id, at: T0, actor: "api:x", action: "resolved", detail: "", rule: null }],
+              deliveries: [delivery(open.id, "memory", "resolve")],
+            }),
+          ),
+          conflict(`incident ${open.id} changed concurrently; retry`),
+        );
+        assert.equal((await store.incidents.get(open.id))?.version, 2);
+        assert.equal(await store.incidents.get(bystander.id), null, "the whole change set rolled back");
+        assert.equal((await store.signals.existing([{ source: "stale", sourceId: "1" }])).size, 0);
+        assert.deepEqual(await store.incidents.timeline(open.id), []);
+        assert.deepEqual(await store.deliveries.list({ incidentId: open.id, limit: 10 }), []);
+        await assert.rejects(
+          store.apply(changes({ incidentChanges: [{ id: "missing", expectedVersion: 0, at: T0, addSignals: 1, set: {} }] })),
+          conflict(/changed concurrently/),
+        );
+      }));
+
+    it("refuses a second unresolved incident for one fingerprint with CONFLICT", () =>
+      withStore(target, async (store) => {
+        const first = incident({ fingerprint: "same" });
+        await store.apply(changes({ newIncidents: [first] }));
+        const second = incident({ fingerprint: "same" });
+        await assert.rejects(store.apply(changes({ newIncidents: [second] })), conflict(OPEN_FINGERPRINT_TAKEN));
+        assert.equal(await store.incidents.get(second.id), null);
+      }));
+
+    it("allows a new incident for a fingerprint once the open one is resolved, and refuses reopening a second", () =>
+      withStore(target, async (store) => {
+        const first = incident({ fingerprint: "same" });
+        await store.apply(changes({ newIncidents: [first] }));
+        const resolve = { state: "resolved" as IncidentState, resolvedAt: T0 + SECOND };
+        await store.apply(
+          changes({ incidentChanges: [{ id: first.id, expectedVersion: 0, at: T0, addSignals: 0, set: resolve }] }),
+        );
+        const second = incident({ fingerprint: "same" });
+        await store.apply(changes({ newIncidents: [second] }));
+        assert.equal((await store.incidents.findOpen(["same"])).get("same")?.id, second.id);
+        await assert.rejects(
+          store.apply(
+            changes({
+              incidentChanges: [
+                { id: first.id, expectedVersion: 1, at: T0, addSignals: 0, set: { state: "open", resolvedAt: null } },
+              ],
+            }),
+          ),
+          conflict(OPEN_FINGERPRINT_TAKEN),
+        );
+        assert.equal((await store.incidents.get(first.id))?.state, "resolved");
+        await store.apply(
+          changes({ incidentChanges: [{ id: second.id, expectedVersion: 0, at: T0, addSignals: 0, set: resolve }] }),
+        );
+        const third = incident({ fingerprint: "same" });
+        await store.apply(changes({ newIncidents: [third] }));
+        assert.equal((await store.incidents.findOpen(["same"])).get("same")?.id, third.id);
+      }));
+
+    it("lists incidents newest first with filters and a cursor", () =>
+      withStore(target, async (store) => {
+        const spec: [IncidentState, Severity, string, number][] = [
+          ["open", "high", "payments", T0],
+          ["resolved", "critical", "payments", T0 + 1 * SECOND],
+          ["acknowledged", "low", "ledger", T0 + 2 * SECOND],
+          ["open", "critical", "ledger", T0 + 3 * SECOND],
+          ["escalated", "high", "payments", T0 + 4 * SECOND],
+        ];
+        await store.apply(
+          changes({
+            newIncidents: spec.map(([state, severity, service, lastSeenAt]) =>
+              incident({ state, severity, service, lastSeenAt }),
+            ),
+          }),
+        );
+        const numbers = async (query: Parameters<Store["incidents"]["list"]>[0]) => {
+          const page = await store.incidents.list(query);
+          return { numbers: page.items.map((i) => i.number), nextCursor: page.nextCursor };
+        };
+        assert.deepEqual(await numbers({ limit: 2 }), { numbers: [5, 4], nextCursor: "4" });
+        assert.deepEqual(await numbers({ limit: 2, cursor: "4" }), { numbers: [3, 2], nextCursor: "2" });
+        assert.deepEqual(await numbers({ limit: 2, cursor: "2" }), { numbers: [1], nextCursor: null });
+        assert.deepEqual(await numbers({ limit: 5 }), { numbers: [5, 4, 3, 2, 1], nextCursor: null });
+        assert.deepEqual(await numbers({ limit: 10, state: ["open", "escalated"] }), { numbers: [5, 4, 1], nextCursor: null });
+        assert.deepEqual(await numbers({ limit: 10, severity: ["critical"] }), { numbers: [4, 2], nextCursor: null });
+        assert.deepEqual(await numbers({ limit: 10, service: "ledger" }), { numbers: [4, 3], nextCursor: null });
+        assert.deepEqual(await numbers({ limit: 10, since: T0 + 3 * SECOND }), { numbers: [5, 4], nextCursor: null });
+        assert.deepEqual(await numbers({ limit: 1, state: ["open"], severity: ["critical", "high"], service: "payments" }), {
+          numbers: [1],
+          nextCursor: null,
+        });
+        assert.deepEqual(await numbers({ limit: 10, service: "nowhere" }), { numbers: [], nextCursor: null });
+      }));
+
+    it("finds quiet anomalies: open, anomaly, last signal before the cutoff, oldest first", () =>
+      withStore(target, async (store) => {
+        const kinds: [SignalKind, IncidentState, number][] = [
+          ["anomaly", "open", T0 + 2 * SECOND],
+          ["anomaly", "acknowledged", T0 + 1 * SECOND],
+          ["anomaly", "open", T0 + 60 * SECOND],
+          ["anomaly", "resolved", T0],
+          ["alert", "open", T0],
+          ["anomaly", "escalated", T0 + 3 * SECOND],
+        ];
+        const all = kinds.map(([kind, state, lastSeenAt]) => incident({ kind, state, lastSeenAt }));
+        await store.apply(changes({ newIncidents: all }));
+        const quiet = await store.incidents.quietAnomalies(T0 + 30 * SECOND, 10);
+        assert.deepEqual(
+          quiet.map((i) => i.id),
+          [all[1]?.id, all[0]?.id, all[5]?.id],
+        );
+        assert.equal((await store.incidents.quietAnomalies(T0 + 30 * SECOND, 2)).length, 2);
+        assert.deepEqual(await store.incidents.quietAnomalies(T0, 10), []);
+      }));
+
+    it("claims due deliveries one per incident and platform, in order, under a lease", () =>
+      withStore(target, async (store) => {
+        const a = newId();
+        const b = newId();
+        await store.apply(changes({ deliveries: [delivery(a, "memory", "create"), delivery(a, "slack", "create")] }));
+        await store.apply(changes({ deliveries: [delivery(a, "memory", "acknowledge"), delivery(b, "memory", "create")] }));
+        await store.apply(changes({ deliveries: [delivery(a, "memory", "resolve")] }));
+        const now = T0;
+        const lease = 30 * SECOND;
+        const show = (rows: { incidentId: string; platform: string; action: string; attempts: number }[]) =>
+          rows.map((d) => `${d.incidentId === a ? "a" : "b"}/${d.platform}/${d.action}/${d.attempts}`).sort();
+
+        const first = await store.deliveries.claim(now, 10, lease, ["slack"]);
+        assert.deepEqual(show(first), ["a/memory/create/1", "b/memory/create/1"]);
+        const ofB = first.find((d) => d.incidentId === b);
+        assert.ok(ofB);
+        await store.deliveries.delivered(ofB, now, null);
+        assert.equal(await store.deliveries.ticket(b, "memory"), null, "no ticket given, none stored");
+        assert.deepEqual(show(await store.deliveries.claim(now, 10, lease, [])), ["a/slack/create/1"], "leased rows stay out");
+        assert.deepEqual(await store.deliveries.claim(now + lease - 1, 10, lease, []), []);
+        const again = await store.deliveries.claim(now + lease, 1, lease, []);
+        assert.equal(again.length, 1, "the limit holds");
+        assert.deepEqual(show(again), ["a/memory/create/2"], "an expired lease is claimed again, oldest first");
+        const head = again[0];
+        assert.ok(head);
+
+        const t1 = now + lease + SECOND;
+        await store.deliveries.delivered(head, t1, {
+          incidentId: a,
+          platform: "memory",
+          externalId: "MEM-1",
+          url: "https://memory.example/MEM-1",
+          syncedState: "open",
+          meta: { channel: "C1", nested: { ts: "1.2" } },
+        });
+        assert.equal((await store.deliveries.get(head.id))?.status, "delivered");
+        assert.deepEqual(await store.deliveries.ticket(a, "memory"), {
+          incidentId: a,
+          platform: "memory",
+          externalId: "MEM-1",
+          url: "https://memory.example/MEM-1",
+          syncedState: "open",
+          meta: { channel: "C1", nested: { ts: "1.2" } },
+          createdAt: t1,
+          updatedAt: t1,
+        });
+        const [next] = await store.deliveries.claim(t1, 10, lease, ["slack"]);
+        assert.equal(next?.action, "acknowledge", "the next change of a/memory is due once the first is delivered");
+        assert.ok(next);
+        const t2 = t1 + SECOND;
+        await store.deliveries.delivered(next, t2, {
+          incidentId: a,
+          platform: "memory",
+          externalId: "MEM-1",
+          url: null,
+          syncedState: "acknowledged",
+          meta: { channel: "C1" },
+        });
+        assert.deepEqual(await store.incidents.tickets(a), [
+          {
+            incidentId: a,
+            platform: "memory",
+            externalId: "MEM-1",
+            url: "https://memory.example/MEM-1",
+            syncedState: "acknowledged",
+            meta: { channel: "C1" },
+            createdAt: t1,
+            updatedAt: t2,
+          },
+        ]);
+        assert.equal(await store.deliveries.ticket(a, "slack"), null);
+
+        const [last] = await store.deliveries.claim(t2, 10, lease, ["slack"]);
+        assert.equal(last?.action, "resolve");
+        assert.ok(last);
+        await store.deliveries.retryLater(last.id, t2 + 60 * SECOND, "HTTP 429", t2);
+        let row = await store.deliveries.get(last.id);
+        assert.equal(row?.lastError, "HTTP 429");
+        assert.equal(row?.nextAttemptAt, t2 + 60 * SECOND);
+        assert.equal(row?.updatedAt, t2);
+        assert.equal(row?.attempts, 1);
+        assert.deepEqual(await store.deliveries.claim(t2 + 59 * SECOND, 10, lease, ["slack"]), []);
+        assert.deepEqual(show(await store.deliveries.claim(t2 + 60 * SECOND, 10, lease, ["slack"])), ["a/memory/resolve/2"]);
+
+        await store.deliveries.dead(last.id, "gave up", t2 + 61 * SECOND);
+        row = await store.deliveries.get(last.id);
+        assert.equal(row?.status, "dead");
+        assert.equal(row?.lastError, "gave up");
+        assert.deepEqual(await store.deliveries.claim(t2 + 120 * SECOND, 10, lease, ["slack"]), []);
+        assert.deepEqual(
+          (await store.deliveries.list({ status: "dead", limit: 10 })).map((d) => d.id),
+          [last.id],
+        );
+
+        assert.equal(await store.deliveries.revive(last.id, t2 + 200 * SECOND), true);
+        assert.equal(await store.deliveries.revive(last.id, t2 + 200 * SECOND), false, "only a dead row revives");
+        assert.equal(await store.deliveries.revive("missing", t2), false);
+        row = await store.deliveries.get(last.id);
+        assert.equal(row?.status, "pending");
+        assert.equal(row?.attempts, 0);
+        assert.equal(row?.nextAttemptAt, 0);
+        assert.equal(row?.updatedAt, t2 + 200 * SECOND);
+
+        const t3 = t2 + 200 * SECOND;
+        assert.deepEqual(show(await store.deliveries.claim(t3, 10, lease, ["slack"])), ["a/memory/resolve/1"]);
+        await store.deliveries.release(last.id);
+        row = await store.deliveries.get(last.id);
+        assert.equal(row?.attempts, 0, "a release undoes the attempt");
+        assert.deepEqual(show(await store.deliveries.claim(t3, 10, lease, ["slack"])), ["a/memory/resolve/1"], "and the lease");
+
+        assert.deepEqual(await store.deliveries.countByStatus(), { delivered: 3, pending: 2 });
+        assert.deepEqual((await store.deliveries.list({ platform: "slack", limit: 10 })).length, 1);
+        assert.deepEqual((await store.deliveries.list({ status: "pending", incidentId: a, limit: 10 })).length, 2);
+        assert.deepEqual((await store.deliveries.list({ limit: 2 })).length, 2);
+        assert.equal(await store.deliveries.get("missing"), null);
+      }));
+
+    it("finds an incident by a platform's ticket id", () =>
+      withStore(target, async (store) => {
+        const linked = incident();
+        await store.apply(changes({ newIncidents: [linked, incident()], deliveries: [delivery(linked.id, "jira")] }));
+        const [row] = await store.deliveries.claim(T0, 10, 30 * SECOND, []);
+        assert.ok(row);
+        await store.deliveries.delivered(row, T0, {
+          incidentId: linked.id,
+          platform: "jira",
+          externalId: "OPS-7",
+          url: null,
+          syncedState: "open",
+          meta: {},
+        });
+        assert.equal((await store.incidents.byTicket("jira", "OPS-7"))?.id, linked.id);
+        assert.equal(await store.incidents.byTicket("jira", "OPS-8"), null);
+        assert.equal(await store.incidents.byTicket("slack", "OPS-7"), null);
+      }));
+
+    it("claims due timers under a lease, completes them, and finds open incidents without one", () =>
+      withStore(target, async (store) => {
+        const watched = incident({ createdAt: T0 });
+        const bare = incident({ state: "escalated", createdAt: T0 + SECOND });
+        const quiet = incident({ state: "acknowledged", createdAt: T0 + 2 * SECOND });
+        await store.apply(
+          changes({
+            newIncidents: [watched, bare, quiet],
+            timers: [
+              { kind: "escalate", incidentId: watched.id, step: 2, dueAt: T0 + 10 * SECOND },
+              { kind: "escalate", incidentId: watched.id, step: 1, dueAt: T0 + 5 * SECOND },
+            ],
+          }),
+        );
+        const lease = 30 * SECOND;
+        assert.deepEqual(await store.timers.claimDue(T0 + 4 * SECOND, 10, lease), []);
+        const due = await store.timers.claimDue(T0 + 10 * SECOND, 10, lease);
+        assert.deepEqual(
+          due.map(({ id: _id, ...timer }) => timer),
+          [
+            { kind: "escalate", incidentId: watched.id, step: 1, dueAt: T0 + 5 * SECOND },
+            { kind: "escalate", incidentId: watched.id, step: 2, dueAt: T0 + 10 * SECOND },
+          ],
+        );
+        assert.deepEqual(await store.timers.claimDue(T0 + 10 * SECOND, 10, lease), [], "leased timers stay out");
+        const [first, second] = due;
+        assert.ok(first && second);
+        await store.timers.complete(first.id);
+        assert.deepEqual(
+          (await store.timers.claimDue(T0 + 10 * SECOND + lease, 10, lease)).map((t) => t.id),
+          [second.id],
+          "an expired lease is claimed again, a completed timer never",
+        );
+        assert.deepEqual(
+          (await store.timers.incidentsWithoutTimer("escalate", 10)).map((i) => i.id),
+          [bare.id],
+        );
+        await store.timers.complete(second.id);
+        assert.deepEqual(
+          (await store.timers.incidentsWithoutTimer("escalate", 10)).map((i) => i.id),
+          [watched.id, bare.id],
+        );
+        assert.equal((await store.timers.incidentsWithoutTimer("escalate", 1)).length, 1);
+      }));
+
+    const openReplicas = target.openReplicas;
+    if (openReplicas) {
+      it("never gives one row to two replicas claiming at once, and keeps the order per incident and platform", async () => {
+        const [one, two] = await openReplicas();
+        try {
+          const pairs = 60;
+          const rows: NewDelivery[] = [];
+          for (let n = 0; n < pairs; n++) {
+            const id = newId();
+            rows.push(delivery(id, "memory", "create"), delivery(id, "memory", "update"));
+          }
+          await one.apply(changes({ deliveries: rows }));
+          const claimAll = async () => {
+            const seen: string[] = [];
+            for (;;) {
+              const rounds = await Promise.all([one, two, one, two, one, two].map((s) => s.deliveries.claim(T0, 7, 60_000, [])));
+              const claimed = rounds.flat();
+              if (claimed.length === 0) return seen;
+              seen.push(...claimed.map((d) => d.id));
+              for (const d of claimed) assert.equal(d.attempts, 1);
+            }
+          };
+          const heads = await claimAll();
+          assert.equal(new Set(heads).size, heads.length, "no row claimed twice");
+          assert.equal(heads.length, pairs, "only the first row of each incident and platform");
+          const all = await one.deliveries.list({ limit: 1000 });
+          const byId = new Map(all.map((d) => [d.id, d]));
+          assert.ok(heads.every((id) => byId.get(id)?.action === "create"));
+          await Promise.all(
+            heads.map((id, n) => {
+              const row = byId.get(id);
+              assert.ok(row);
+              return (n % 2 ? one : two).deliveries.delivered(row, T0, null);
+            }),
+          );
+          const tails = await claimAll();
+          assert.equal(new Set(tails).size, tails.length, "no row claimed twice");
+          assert.equal(tails.length, pairs);
+          assert.ok(tails.every((id) => byId.get(id)?.action === "update"));
+        } finally {
+          await Promise.all([one.close(), two.close()]);
+        }
+      });
+
+      it("never gives one timer to two replicas claiming at once", async () => {
+        const [one, two] = await openReplicas();
+        try {
+          const count = 100;
+          await one.apply(
+            changes({
+              timers: Array.from({ length: count }, (_, n) => ({
+                kind: "escalate" as const,
+                incidentId: newId(),
+                step: 1,
+                dueAt: T0 + n,
+              })),
+            }),
+          );
+          const seen: string[] = [];
+          for (;;) {
+            const rounds = await Promise.all([one, two, one, two].map((s) => s.timers.claimDue(T0 + count, 9, 60_000)));
+            const claimed = rounds.flat();
+            if (claimed.length === 0) break;
+            seen.push(...claimed.map((t) => t.id));
+          }
+          assert.equal(new Set(seen).size, seen.length, "no timer claimed twice");
+          assert.equal(seen.length, count);
+        } finally {
+          await Promise.all([one.close(), two.close()]);
+        }
+      });
+
+      it("lets only one of two replicas store one upstream signal", async () => {
+        const [one, two] = await openReplicas();
+        try {
+          for (let round = 0; round < 5; round++) {
+            const results = await Promise.allSettled(
+              [one, two].map((s) =>
+                s.apply(changes({ signals: [stored(signal({ source: "race", sourceId: `r-${round}` }), null)] })),
+              ),
+            );
+            assert.equal(results.filter((r) => r.status === "fulfilled").length, 1);
+            const failed = results.find((r) => r.status === "rejected");
+            assert.ok(failed && failed.status === "rejected");
+            conflict(/same source and id/)(failed.reason);
+          }
+        } finally {
+          await Promise.all([one.close(), two.close()]);
+        }
+      });
+
+      it("lets only one of two replicas open an incident for a fingerprint", async () => {
+        const [one, two] = await openReplicas();
+        try {
+          for (let round = 0; round < 5; round++) {
+            const fingerprint = `race-${round}`;
+            const results = await Promise.allSettled(
+              [one, two].map((s) => s.apply(changes({ newIncidents: [incident({ fingerprint })] }))),
+            );
+            assert.equal(results.filter((r) => r.status === "fulfilled").length, 1);
+            const failed = results.find((r) => r.status === "rejected");
+            assert.ok(failed && failed.status === "rejected");
+            conflict(OPEN_FINGERPRINT_TAKEN)(failed.reason);
+          }
+          const numbers = (await one.incidents.list({ limit: 100 })).items.map((i) => i.number);
+          assert.equal(new Set(numbers).size, numbers.length, "incident numbers are unique across replicas");
+        } finally {
+          await Promise.all([one.close(), two.close()]);
+        }
+      });
+    }
+  });
+}
