@@ -18,6 +18,11 @@ export interface InboundEvent {
   user: string;
   /** When it happened on the platform, epoch ms. */
   at?: number;
+  /**
+   * The origin's own ticket still gets the change: a Slack button press changes nothing on the
+   * message by itself, so its root message is re-rendered like every other linked ticket.
+   */
+  updateOrigin?: boolean;
 }
 
 /** A platform's inbound side: checks the sender and maps its payload to events. */

@@ -1,8 +1,9 @@
 import { z } from "zod";
 import type { ConnectorFactory } from "../connector.ts";
 import { headerSecrets } from "../scrub.ts";
-import { httpUrl, responder, respondersFrom, sharedAlertFields } from "./opsgenie-config.ts";
+import { httpUrl, responder, respondersFrom, sharedAlertFields, webhookToken } from "./opsgenie-config.ts";
 import { OpsgenieConnector, type OpsgenieSettings } from "./opsgenie-connector.ts";
+import { OpsgenieSync } from "./opsgenie-sync.ts";
 
 export const JSM_OPS_API_URL = "https://api.atlassian.com/jsm/ops/api";
 
@@ -17,6 +18,7 @@ const jsmConfig = z
       .describe("Atlassian site cloud id; the API URL is https://api.atlassian.com/jsm/ops/api/<cloudId>."),
     email: z.email().optional().describe("Atlassian account e-mail the API token belongs to."),
     apiToken: z.string().min(1).optional().describe("Atlassian API token (Basic auth with email)."),
+    webhookToken,
     baseUrl: httpUrl.optional().describe("Overrides the API URL including the cloud id (proxy, mock)."),
   })
   .superRefine((config, ctx) => {
@@ -62,7 +64,9 @@ export function jsmSettings(config: JsmConfig): OpsgenieSettings {
 export const jsmFactory: ConnectorFactory<typeof jsmConfig> = {
   platform: "jsm",
   configSchema: jsmConfig,
-  secretFields: ["apiToken"],
+  secretFields: ["apiToken", "webhookToken"],
   isEnabled: (config) => config.enabled,
   create: (config, deps) => new OpsgenieConnector(jsmSettings(config), deps),
+  // The webhook is unsigned: without a shared token nothing proves a request came from JSM Ops.
+  createSyncHandler: (config) => (config.webhookToken ? new OpsgenieSync("jsm", config.webhookToken) : null),
 };

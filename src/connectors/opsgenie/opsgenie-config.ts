@@ -41,6 +41,15 @@ export const sharedAlertFields = {
     .describe("Liquid overrides of the alert message (title, cut to 130 characters) and description (body)."),
 };
 
+/** `webhookToken`: the shared token the platform's outgoing webhook sends back (it signs nothing). */
+export const webhookToken = z
+  .string()
+  .min(16, "use at least 16 random characters")
+  .optional()
+  .describe(
+    "Shared token for inbound sync (POST /api/v1/sync/<platform>): sent by the outgoing webhook as the X-Sluice-Token header or as the basic-auth password.",
+  );
+
 export const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http or https URL" });
 
 /** Responders from the team / escalation / schedule keys: Opsgenie takes names, JSM Ops ids. */

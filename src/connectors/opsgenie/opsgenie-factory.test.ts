@@ -36,7 +36,27 @@ describe("opsgenie and jsm config", () => {
     assert.match(problems(opsgenieFactory, { enabled: true, apiKey: "k", region: "ap" })[0] ?? "", /^region/);
     const text = JSON.stringify(problems(jsmFactory, { enabled: true, apiToken: ["SECRETVALUE"] }));
     assert.ok(!text.includes("SECRETVALUE"), text);
-    assert.deepEqual(opsgenieFactory.secretFields, ["apiKey"]);
-    assert.deepEqual(jsmFactory.secretFields, ["apiToken"]);
+    assert.deepEqual(opsgenieFactory.secretFields, ["apiKey", "webhookToken"]);
+    assert.deepEqual(jsmFactory.secretFields, ["apiToken", "webhookToken"]);
+  });
+
+  it("has an inbound side only with a webhookToken, which must be long and is never echoed", () => {
+    const clock = { now: () => 0 };
+    const token = "a-long-random-webhook-token";
+    const plain = opsgenieFactory.configSchema.parse({ enabled: true, apiKey: "k" });
+    assert.equal(opsgenieFactory.createSyncHandler?.(plain, { clock }), null);
+    const withToken = opsgenieFactory.configSchema.parse({ enabled: true, apiKey: "k", webhookToken: token });
+    assert.equal(opsgenieFactory.createSyncHandler?.(withToken, { clock })?.platform, "opsgenie");
+    const jsm = jsmFactory.configSchema.parse({
+      enabled: true,
+      cloudId: "c",
+      email: "a@b.co",
+      apiToken: "t",
+      webhookToken: token,
+    });
+    assert.equal(jsmFactory.createSyncHandler?.(jsm, { clock })?.platform, "jsm");
+    const short = JSON.stringify(problems(opsgenieFactory, { enabled: true, apiKey: "k", webhookToken: "SHORTSECRET" }));
+    assert.match(short, /webhookToken: use at least 16/);
+    assert.ok(!short.includes("SHORTSECRET"), short);
   });
 });

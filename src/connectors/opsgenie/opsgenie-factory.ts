@@ -1,8 +1,9 @@
 import { z } from "zod";
 import type { ConnectorFactory } from "../connector.ts";
 import { headerSecrets } from "../scrub.ts";
-import { httpUrl, responder, respondersFrom, sharedAlertFields } from "./opsgenie-config.ts";
+import { httpUrl, responder, respondersFrom, sharedAlertFields, webhookToken } from "./opsgenie-config.ts";
 import { OpsgenieConnector, type OpsgenieSettings } from "./opsgenie-connector.ts";
+import { OpsgenieSync } from "./opsgenie-sync.ts";
 
 export const OPSGENIE_BASE_URLS = { us: "https://api.opsgenie.com", eu: "https://api.eu.opsgenie.com" } as const;
 
@@ -12,6 +13,7 @@ const opsgenieConfig = z
     enabled: sharedAlertFields.enabled.describe("Raise Opsgenie alerts."),
     apiKey: z.string().min(1).optional().describe("API integration key (sent as `Authorization: GenieKey <key>`)."),
     region: z.enum(["us", "eu"]).default("us").describe("Opsgenie instance: us (api.opsgenie.com) or eu (api.eu.opsgenie.com)."),
+    webhookToken,
     baseUrl: httpUrl.optional().describe("Overrides the region's API URL (proxy, mock)."),
   })
   .superRefine((config, ctx) => {
@@ -49,7 +51,9 @@ export function opsgenieSettings(config: OpsgenieConfig): OpsgenieSettings {
 export const opsgenieFactory: ConnectorFactory<typeof opsgenieConfig> = {
   platform: "opsgenie",
   configSchema: opsgenieConfig,
-  secretFields: ["apiKey"],
+  secretFields: ["apiKey", "webhookToken"],
   isEnabled: (config) => config.enabled,
   create: (config, deps) => new OpsgenieConnector(opsgenieSettings(config), deps),
+  // The webhook is unsigned: without a shared token nothing proves a request came from Opsgenie.
+  createSyncHandler: (config) => (config.webhookToken ? new OpsgenieSync("opsgenie", config.webhookToken) : null),
 };

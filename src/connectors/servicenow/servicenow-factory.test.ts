@@ -74,8 +74,22 @@ describe("servicenow config", () => {
   });
 
   it("marks password and token as secrets and never echoes them", () => {
-    assert.deepEqual([...servicenowFactory.secretFields].sort(), ["password", "token"]);
+    assert.deepEqual([...servicenowFactory.secretFields].sort(), ["password", "token", "webhookToken"]);
     const text = JSON.stringify(problems({ enabled: true, instance: "acme", password: "SECRETPW", token: 5 }));
     assert.ok(!text.includes("SECRETPW"), text);
+  });
+
+  it("has an inbound side only with a webhookToken, which must be long and is never echoed", () => {
+    const block = { enabled: true, instance: "acme", username: "sluice", password: "pw" };
+    const deps = { clock: systemClock };
+    assert.equal(servicenowFactory.createSyncHandler?.(servicenowFactory.configSchema.parse(block), deps), null);
+    const withToken = servicenowFactory.configSchema.parse({ ...block, webhookToken: "a-long-random-webhook-token" });
+    assert.equal(servicenowFactory.createSyncHandler?.(withToken, deps)?.platform, "servicenow");
+    const oauth = { enabled: true, instance: "acme", token: "bearer", webhookToken: "a-long-random-webhook-token" };
+    assert.match(problems(oauth).join(), /^integrationUser: integrationUser is required with token and webhookToken/);
+    assert.deepEqual(problems({ ...oauth, integrationUser: "sluice.oauth" }), []);
+    const short = JSON.stringify(problems({ ...block, webhookToken: "SHORTSECRET" }));
+    assert.match(short, /webhookToken: use at least 16/);
+    assert.ok(!short.includes("SHORTSECRET"), short);
   });
 });

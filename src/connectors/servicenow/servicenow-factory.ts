@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { ConnectorFactory } from "../connector.ts";
 import { templateProblem } from "../ticket-text.ts";
 import { ServiceNowConnector, type ServiceNowSettings } from "./servicenow-connector.ts";
+import { ServiceNowSync } from "./servicenow-sync.ts";
 
 export const DEFAULT_CLOSE_CODE = "Solved (Permanently)";
 
@@ -43,6 +44,20 @@ const servicenowConfig = z
       .strictObject({ title: liquid.optional(), body: liquid.optional() })
       .optional()
       .describe("Liquid overrides of short_description (title) and description (body)."),
+    webhookToken: z
+      .string()
+      .min(16, "use at least 16 random characters")
+      .optional()
+      .describe(
+        "Shared token for inbound sync (POST /api/v1/sync/servicenow): the business rule's outbound REST message sends it as the X-Sluice-Token header.",
+      ),
+    integrationUser: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "user_name Sluice writes as (defaults to username); inbound messages with this sys_updated_by are Sluice's own changes and are ignored.",
+      ),
   })
   .superRefine((config, ctx) => {
     if (!config.enabled) return;
@@ -61,6 +76,13 @@ const servicenowConfig = z
         code: "custom",
         path: [],
         message: "servicenow is enabled but has no credentials: set username + password, or token",
+      });
+    } else if (config.webhookToken !== undefined && !basic && config.integrationUser === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["integrationUser"],
+        message:
+          "integrationUser is required with token and webhookToken: without it Sluice's own updates come back as changes from ServiceNow",
       });
     } else if (basic && (config.username === undefined || config.password === undefined)) {
       ctx.addIssue({
@@ -100,7 +122,10 @@ export function servicenowSettings(config: ServiceNowConfig): ServiceNowSettings
 export const servicenowFactory: ConnectorFactory<typeof servicenowConfig> = {
   platform: "servicenow",
   configSchema: servicenowConfig,
-  secretFields: ["password", "token"],
+  secretFields: ["password", "token", "webhookToken"],
   isEnabled: (config) => config.enabled,
   create: (config, deps) => new ServiceNowConnector(servicenowSettings(config), deps),
+  // The outbound REST message is unsigned: without a shared token nothing proves it came from the instance.
+  createSyncHandler: (config) =>
+    config.webhookToken ? new ServiceNowSync(config.webhookToken, config.integrationUser ?? config.username ?? null) : null,
 };

@@ -70,7 +70,8 @@ export class SlackConnector implements Connector {
 
   private async deliverBot(request: DeliveryRequest, bot: BotSettings): Promise<DeliveryResult> {
     const root = rootOf(request.ticket);
-    const current = rootMessage(request.incident, request.incidentUrl);
+    // The buttons carry the idempotency key, which the interactivity payload brings back (slack-sync.ts).
+    const current = rootMessage(request.incident, request.incidentUrl, request.idempotencyKey);
 
     if (!root) return this.open(bot, request, current);
 

@@ -71,8 +71,20 @@ describe("slack config", () => {
   });
 
   it("marks the bot token and the webhook URL as secrets and never echoes them", () => {
-    assert.deepEqual([...slackFactory.secretFields].sort(), ["botToken", "webhookUrl"]);
+    assert.deepEqual([...slackFactory.secretFields].sort(), ["botToken", "signingSecret", "webhookUrl"]);
     const text = JSON.stringify(problems({ enabled: true, webhookUrl: "not-a-url-SECRET", botToken: 5 }));
     assert.ok(!text.includes("SECRET"), text);
+  });
+
+  it("has a button endpoint only in bot-token mode with a signingSecret", () => {
+    const bot = { enabled: true, botToken: "xoxb-1", channel: "C1" };
+    const deps = { clock: systemClock };
+    assert.equal(slackFactory.createSyncHandler?.(slackFactory.configSchema.parse(bot), deps), null);
+    const signed = slackFactory.configSchema.parse({ ...bot, signingSecret: "8f742231b10e8888abcd99yyyzzz85a5" });
+    assert.equal(slackFactory.createSyncHandler?.(signed, deps)?.platform, "slack");
+    const hook = problems({ enabled: true, webhookUrl: "https://hooks.slack.com/services/T/B/X", signingSecret: "SIGNSECRET" });
+    assert.equal(hook.length, 1);
+    assert.match(hook[0] ?? "", /^signingSecret: signingSecret only applies with botToken/);
+    assert.ok(!hook.join().includes("SIGNSECRET"));
   });
 });

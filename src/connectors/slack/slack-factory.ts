@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { ConnectorFactory } from "../connector.ts";
 import { SlackConnector, type SlackSettings } from "./slack-connector.ts";
+import { SlackSync } from "./slack-sync.ts";
 
 export const DEFAULT_SLACK_API_BASE_URL = "https://slack.com/api";
 
@@ -21,6 +22,13 @@ const slackConfig = z
       .url({ protocol: /^https?$/, error: "must be an http or https URL" })
       .default(DEFAULT_SLACK_API_BASE_URL)
       .describe("Slack Web API base URL; change it only for a proxy or a mock."),
+    signingSecret: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "The Slack app's signing secret (bot-token mode): turns on the Acknowledge / Resolve / Escalate buttons' endpoint, POST /api/v1/sync/slack (the app's Interactivity request URL).",
+      ),
   })
   .superRefine((config, ctx) => {
     if (!config.enabled) return;
@@ -43,6 +51,12 @@ const slackConfig = z
         code: "custom",
         path: ["channel"],
         message: "channel is required with botToken (e.g. C0123456789 or #incidents)",
+      });
+    } else if (webhook && config.signingSecret !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["signingSecret"],
+        message: "signingSecret only applies with botToken; incoming-webhook messages cannot be edited after a button is pressed",
       });
     } else if (webhook && config.channel !== undefined) {
       ctx.addIssue({
@@ -70,7 +84,10 @@ export const slackFactory: ConnectorFactory<typeof slackConfig> = {
   platform: "slack",
   configSchema: slackConfig,
   // An incoming-webhook URL is a bearer credential: anyone holding it can post to the channel.
-  secretFields: ["botToken", "webhookUrl"],
+  secretFields: ["botToken", "webhookUrl", "signingSecret"],
   isEnabled: (config) => config.enabled,
   create: (config, deps) => new SlackConnector(slackSettings(config), deps),
+  // Buttons exist only on bot-token messages; without the signing secret no click could be verified.
+  createSyncHandler: (config, deps) =>
+    config.signingSecret && config.botToken ? new SlackSync(config.signingSecret, deps.clock) : null,
 };

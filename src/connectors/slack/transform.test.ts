@@ -6,6 +6,7 @@ import { sampleIncident } from "../contract-suite.ts";
 import { escapeMrkdwn, rootMessage, type SlackBlock, threadReply, webhookMessage } from "./transform.ts";
 
 const URL_ = "https://sluice.example.com/incidents/01JHQZ8X6N7V4W3Y2T1S0R9Q8P";
+const KEY = "sluice-01JHQZ8X6N7V4W3Y2T1S0R9Q8P-slack";
 
 function fixture(name: string): unknown {
   return JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8"));
@@ -14,21 +15,37 @@ function fixture(name: string): unknown {
 function blockTexts(blocks: SlackBlock[] = []): string[] {
   return blocks.flatMap((block) => {
     if (block.type === "context") return block.elements.map((e) => e.text);
+    if (block.type === "actions") return block.elements.map((e) => e.text.text);
     if ("fields" in block) return block.fields.map((f) => f.text);
     return [block.text.text];
   });
 }
 
 describe("slack transform", () => {
-  it("root message matches fixtures/root-message.json", () => {
-    assert.deepEqual(rootMessage(sampleIncident(), URL_), fixture("root-message.json"));
+  it("root message matches fixtures/root-message.json, with the lifecycle buttons", () => {
+    assert.deepEqual(rootMessage(sampleIncident(), URL_, KEY), fixture("root-message.json"));
   });
 
-  it("root message of a resolved incident without a public URL matches fixtures/root-message-resolved.json", () => {
+  it("root message of a resolved incident without a public URL matches fixtures/root-message-resolved.json (no buttons)", () => {
     assert.deepEqual(
-      rootMessage(sampleIncident({ state: "resolved", signalCount: 23 }), null),
+      rootMessage(sampleIncident({ state: "resolved", signalCount: 23 }), null, KEY),
       fixture("root-message-resolved.json"),
     );
+  });
+
+  it("offers Resolve and Escalate but no second Acknowledge once acknowledged; no buttons without a value", () => {
+    const actions = (message: ReturnType<typeof rootMessage>) =>
+      (message.blocks ?? []).flatMap((block) => (block.type === "actions" ? block.elements.map((e) => e.action_id) : []));
+    assert.deepEqual(actions(rootMessage(sampleIncident({ state: "escalated" }), null, KEY)), [
+      "sluice_acknowledge",
+      "sluice_resolve",
+      "sluice_escalate",
+    ]);
+    assert.deepEqual(actions(rootMessage(sampleIncident({ state: "acknowledged" }), null, KEY)), [
+      "sluice_resolve",
+      "sluice_escalate",
+    ]);
+    assert.deepEqual(actions(rootMessage(sampleIncident(), null)), []);
   });
 
   it("escalation reply matches fixtures/thread-escalate.json", () => {
@@ -48,6 +65,7 @@ describe("slack transform", () => {
   });
 
   it("incoming-webhook create is the root message", () => {
+    // Without buttons: an incoming webhook's message cannot be edited after a click.
     assert.deepEqual(webhookMessage("create", sampleIncident(), "", URL_), rootMessage(sampleIncident(), URL_));
   });
 

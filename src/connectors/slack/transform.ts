@@ -9,7 +9,23 @@ export type SlackBlock =
   | { type: "header"; text: { type: "plain_text"; text: string; emoji: boolean } }
   | { type: "section"; text: SlackText }
   | { type: "section"; fields: SlackText[] }
-  | { type: "context"; elements: SlackText[] };
+  | { type: "context"; elements: SlackText[] }
+  | { type: "actions"; block_id: string; elements: SlackButton[] };
+
+/** A Block Kit button; `value` comes back in the block_actions payload when it is clicked. */
+export interface SlackButton {
+  type: "button";
+  action_id: string;
+  text: { type: "plain_text"; text: string; emoji: boolean };
+  value: string;
+  style?: "primary" | "danger";
+}
+
+/** The lifecycle buttons on the root message; the action id carries the action (`sluice_<action>`). */
+export const BUTTON_ACTIONS = ["acknowledge", "resolve", "escalate"] as const;
+export type ButtonAction = (typeof BUTTON_ACTIONS)[number];
+export const ACTION_ID_PREFIX = "sluice_";
+export const ACTIONS_BLOCK_ID = "sluice_lifecycle";
 
 /** A message body: `text` is the notification and accessibility fallback, `blocks` what people see. */
 export interface SlackMessage {
@@ -46,8 +62,11 @@ const ACTION_HEADLINE: Record<DeliveryAction, string> = {
   comment: ":speech_balloon: *Note*",
 };
 
-/** The incident's one message in bot-token mode; re-rendered with chat.update on every change. */
-export function rootMessage(incident: Incident, incidentUrl: string | null): SlackMessage {
+/**
+ * The incident's one message in bot-token mode; re-rendered with chat.update on every change.
+ * With `buttonValue` (the incident's idempotency key) it carries the lifecycle buttons until resolved.
+ */
+export function rootMessage(incident: Incident, incidentUrl: string | null, buttonValue?: string): SlackMessage {
   const blocks: SlackBlock[] = [
     {
       type: "header",
@@ -66,7 +85,32 @@ export function rootMessage(incident: Incident, incidentUrl: string | null): Sla
     });
   }
   blocks.push(timesContext(incident, incidentUrl));
+  const buttons = buttonValue ? lifecycleButtons(incident, buttonValue) : null;
+  if (buttons) blocks.push(buttons);
   return { text: fallbackText(incident), blocks };
+}
+
+const BUTTON_LABEL: Record<ButtonAction, string> = { acknowledge: "Acknowledge", resolve: "Resolve", escalate: "Escalate" };
+const BUTTON_STYLE: Partial<Record<ButtonAction, "primary" | "danger">> = { resolve: "primary", escalate: "danger" };
+
+/** The buttons a person may still press: none once resolved, no Acknowledge once acknowledged. */
+function lifecycleButtons(incident: Incident, value: string): SlackBlock | null {
+  if (incident.state === "resolved") return null;
+  const offered = BUTTON_ACTIONS.filter((action) => !(action === "acknowledge" && incident.state === "acknowledged"));
+  return {
+    type: "actions",
+    block_id: ACTIONS_BLOCK_ID,
+    elements: offered.map((action) => {
+      const style = BUTTON_STYLE[action];
+      return {
+        type: "button",
+        action_id: `${ACTION_ID_PREFIX}${action}`,
+        text: { type: "plain_text", text: BUTTON_LABEL[action], emoji: true },
+        value,
+        ...(style ? { style } : {}),
+      };
+    }),
+  };
 }
 
 /** A thread reply (bot-token mode) saying what changed, with the change's note. */

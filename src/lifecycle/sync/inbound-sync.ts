@@ -43,7 +43,11 @@ export class InboundSync {
       return { result: "ignored", incident: incident.key, why: check.reason };
     }
     try {
-      await this.lifecycle.apply(incident.id, action, { actor, platform, reason: `${action} in ${platform} by ${event.user}` });
+      await this.lifecycle.apply(incident.id, action, {
+        actor,
+        ...(event.updateOrigin ? {} : { platform }),
+        reason: `${action} in ${platform} by ${event.user}`,
+      });
     } catch (error) {
       if (isSluiceError(error) && (error.code === "INVALID_TRANSITION" || error.code === "CONFLICT")) {
         return { result: "ignored", incident: incident.key, why: error.message };

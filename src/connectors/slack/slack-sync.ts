@@ -1,0 +1,143 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { z } from "zod";
+import type { Clock } from "../../core/clock.ts";
+import { SluiceError } from "../../core/errors.ts";
+import type { InboundEvent, InboundRequest, SyncHandler } from "../../core/inbound.ts";
+import { ACTION_ID_PREFIX, BUTTON_ACTIONS, type ButtonAction } from "./transform.ts";
+
+export const SIGNATURE_HEADER = "x-slack-signature";
+export const TIMESTAMP_HEADER = "x-slack-request-timestamp";
+
+/** Slack's replay window: requests signed more than five minutes from now are refused. */
+export const TOLERANCE_SECONDS = 300;
+
+const MAX_REMEMBERED = 10_000;
+
+/** `v0=` + hex HMAC-SHA256 of `v0:<timestamp>:<raw body>` with the app's signing secret. */
+export function slackSignature(signingSecret: string, timestampSeconds: number | string, body: string | Buffer): string {
+  const mac = createHmac("sha256", signingSecret);
+  mac.update(`v0:${timestampSeconds}:`, "utf8");
+  mac.update(body);
+  return `v0=${mac.digest("hex")}`;
+}
+
+/** The parts of a block_actions interaction Sluice reads (the rest, e.g. the legacy `token`, is ignored). */
+const interactionSchema = z.object({
+  type: z.string(),
+  user: z.object({ id: z.string(), username: z.string().optional(), name: z.string().optional() }),
+  channel: z.object({ id: z.string() }).optional(),
+  container: z.object({ channel_id: z.string().optional(), message_ts: z.string().optional() }).optional(),
+  message: z.object({ ts: z.string() }).optional(),
+  actions: z
+    .array(z.object({ action_id: z.string(), value: z.string().optional(), action_ts: z.string().optional() }))
+    .default([]),
+});
+
+type Interaction = z.infer<typeof interactionSchema>;
+
+const header = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
+
+// Sluice's idempotency keys: sluice-<incident id>-<platform>.
+const IDEMPOTENCY_KEY = /^sluice-[A-Za-z0-9]+-slack$/;
+
+/**
+ * Inbound side of Slack: the Acknowledge / Resolve / Escalate buttons on the incident's root
+ * message (Slack interactivity, `block_actions`). Requests are signed with the app's signing
+ * secret and refused outside Slack's five-minute replay window.
+ */
+export class SlackSync implements SyncHandler {
+  readonly platform = "slack";
+  /** Signatures seen inside the replay window: a captured click replayed within it is refused too. */
+  private readonly seen = new Map<string, number>();
+
+  constructor(
+    private readonly signingSecret: string,
+    private readonly clock: Clock,
+  ) {}
+
+  verify(request: InboundRequest): boolean {
+    try {
+      const signature = header(request.headers[SIGNATURE_HEADER]);
+      const timestamp = header(request.headers[TIMESTAMP_HEADER]);
+      if (!signature || !timestamp || !/^\d{1,12}$/.test(timestamp)) return false;
+      const nowSeconds = Math.floor(this.clock.now() / 1000);
+      if (Math.abs(nowSeconds - Number(timestamp)) > TOLERANCE_SECONDS) return false;
+      const expected = Buffer.from(slackSignature(this.signingSecret, timestamp, request.rawBody));
+      const actual = Buffer.from(signature);
+      // Constant-time, so the MAC cannot be found byte by byte from response timing.
+      if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return false;
+      return this.firstSighting(signature, nowSeconds);
+    } catch {
+      return false;
+    }
+  }
+
+  // Per process only (replicas do not share it); beyond it, a repeated click is an echo or is ignored
+  // by the lifecycle, except Escalate, which a replay inside the window on another replica repeats.
+  private firstSighting(signature: string, nowSeconds: number): boolean {
+    for (const [seen, at] of this.seen) if (nowSeconds - at > TOLERANCE_SECONDS) this.seen.delete(seen);
+    if (this.seen.has(signature)) return false;
+    if (this.seen.size >= MAX_REMEMBERED) this.seen.delete(this.seen.keys().next().value ?? "");
+    this.seen.set(signature, nowSeconds);
+    return true;
+  }
+
+  parse(request: InboundRequest): InboundEvent[] {
+    // Slack posts application/x-www-form-urlencoded with the interaction as JSON in `payload`.
+    const raw = new URLSearchParams(request.rawBody.toString("utf8")).get("payload");
+    if (raw === null) throw new SluiceError("VALIDATION_FAILED", "slack interaction has no payload field");
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      throw new SluiceError("MALFORMED_BODY", "slack interaction payload is not JSON");
+    }
+    const parsed = interactionSchema.safeParse(body);
+    if (!parsed.success) {
+      throw new SluiceError("VALIDATION_FAILED", "invalid slack interaction", {
+        problems: parsed.error.issues.map((issue) => ({ path: issue.path.join(".") || "(body)", message: issue.message })),
+      });
+    }
+    const interaction = parsed.data;
+    // Shortcuts, modals and other apps' components are not Sluice's business.
+    if (interaction.type !== "block_actions") return [];
+    const user = interaction.user.username || interaction.user.name || interaction.user.id;
+    const events: InboundEvent[] = [];
+    for (const action of interaction.actions) {
+      const lifecycle = buttonAction(action.action_id);
+      if (!lifecycle) continue;
+      const ticketRef = ticketOf(interaction, action.value);
+      if (!ticketRef) continue;
+      const at = action.action_ts ? Math.round(Number(action.action_ts) * 1000) : Number.NaN;
+      // A click changes nothing on the message itself: unlike other origins, Slack's own root message
+      // must still be re-rendered (chat.update). InboundSync reads this once core/inbound.ts has the
+      // field (see docs/connectors.md, "Inbound sync"); until then the origin rule skips Slack.
+      const event: InboundEvent & { updateOrigin: true } = {
+        ticketRef,
+        change: { action: lifecycle },
+        user,
+        updateOrigin: true,
+        ...(Number.isFinite(at) ? { at } : {}),
+      };
+      events.push(event);
+    }
+    return events;
+  }
+}
+
+function buttonAction(actionId: string): ButtonAction | null {
+  if (!actionId.startsWith(ACTION_ID_PREFIX)) return null;
+  const action = actionId.slice(ACTION_ID_PREFIX.length);
+  return (BUTTON_ACTIONS as readonly string[]).includes(action) ? (action as ButtonAction) : null;
+}
+
+/**
+ * The button's value is the incident's idempotency key (set by the transform, signed over by
+ * Slack); messages without it are found by the ticket Sluice stored for them, `<channel>:<ts>`.
+ */
+function ticketOf(interaction: Interaction, value: string | undefined): InboundEvent["ticketRef"] | null {
+  if (value && IDEMPOTENCY_KEY.test(value)) return { idempotencyKey: value };
+  const channel = interaction.channel?.id ?? interaction.container?.channel_id;
+  const ts = interaction.message?.ts ?? interaction.container?.message_ts;
+  return channel && ts ? { externalId: `${channel}:${ts}` } : null;
+}
