@@ -1,8 +1,8 @@
 import type { z } from "zod";
 import type { Clock } from "../core/clock.ts";
 import type { DeliveryAction } from "../core/delivery.ts";
-import type { Incident } from "../core/incident.ts";
 import type { SyncHandler } from "../core/inbound.ts";
+import type { Incident } from "../core/incident.ts";
 import type { Ticket } from "../core/ticket.ts";
 
 /** What a connector is asked to do: tell its platform about one change of one incident. */

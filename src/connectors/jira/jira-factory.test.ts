@@ -128,7 +128,7 @@ describe("jira config block", () => {
   }
 
   it("marks the secrets and builds a connector only when enabled", () => {
-    assert.deepEqual([...jiraFactory.secretFields].sort(), ["apiToken", "password", "personalAccessToken"]);
+    assert.deepEqual([...jiraFactory.secretFields].sort(), ["apiToken", "password", "personalAccessToken", "webhookSecret"]);
     assert.equal(jiraFactory.isEnabled(schema.parse({ enabled: false })), false);
     const config = schema.parse({
       enabled: true,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LIFECYCLE_ACTIONS } from "../../core/incident.ts";
 import { SEVERITIES } from "../../core/signal.ts";
 import type { ConnectorFactory } from "../connector.ts";
 import { templateProblem } from "../ticket-text.ts";
@@ -12,6 +13,7 @@ import {
   type JiraAuth,
   type JiraSettings,
 } from "./jira-settings.ts";
+import { DEFAULT_JIRA_MAX_AGE_SECONDS, JiraSync } from "./jira-sync.ts";
 
 const severity = z.enum(SEVERITIES);
 const names = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
@@ -87,6 +89,34 @@ const jiraConfig = z
       .strictObject({ title: template, body: template })
       .optional()
       .describe("Liquid overrides of the summary and description."),
+    webhookSecret: z
+      .string()
+      .min(16, "use at least 16 characters so the HMAC key cannot be guessed")
+      .optional()
+      .describe(
+        "Secret of a Jira webhook posting to /api/v1/sync/jira (X-Hub-Signature: sha256=...); when set, status changes and comments in Jira reach Sluice.",
+      ),
+    sync: z
+      .strictObject({
+        statusMap: z
+          .record(z.string().min(1), z.enum([...LIFECYCLE_ACTIONS, "ignore"]))
+          .optional()
+          .describe(
+            'Jira status name → acknowledge | resolve | escalate | reopen | ignore, e.g. {"Done": "resolve", "In Progress": "acknowledge"}; unlisted statuses go by category (Done resolves, In Progress acknowledges, To Do reopens).',
+          ),
+        maxAgeSeconds: z
+          .number()
+          .int()
+          .min(60)
+          .optional()
+          .describe(`Refuse webhooks whose signed timestamp is older than this (default ${DEFAULT_JIRA_MAX_AGE_SECONDS}).`),
+        ignoreUsers: z
+          .array(z.string().min(1))
+          .optional()
+          .describe("Account ids or user names whose changes are Sluice's own (its API user); their events are skipped."),
+      })
+      .optional()
+      .describe("Inbound sync options (needs webhookSecret)."),
   })
   .superRefine((config, ctx) => {
     const deployment = config.deployment ?? "cloud";
@@ -184,7 +214,20 @@ function authOf(config: JiraConfig, deployment: "cloud" | "server"): JiraAuth {
 export const jiraFactory: ConnectorFactory<typeof jiraConfig> = {
   platform: "jira",
   configSchema: jiraConfig,
-  secretFields: ["apiToken", "personalAccessToken", "password"],
+  secretFields: ["apiToken", "personalAccessToken", "password", "webhookSecret"],
   isEnabled: (config) => config.enabled,
   create: (config, deps) => new JiraConnector(jiraSettings(config), deps),
+  // Without the webhook's secret nothing proves a request came from Jira.
+  createSyncHandler: (config, deps) =>
+    config.webhookSecret
+      ? new JiraSync(
+          {
+            webhookSecret: config.webhookSecret,
+            statusMap: config.sync?.statusMap ?? {},
+            maxAgeSeconds: config.sync?.maxAgeSeconds ?? DEFAULT_JIRA_MAX_AGE_SECONDS,
+            ignoreUsers: config.sync?.ignoreUsers ?? [],
+          },
+          deps.clock,
+        )
+      : null,
 };

@@ -51,7 +51,7 @@ describe("pagerduty config", () => {
   });
 
   it("marks keys and the token as secrets and never echoes them", () => {
-    assert.deepEqual([...pagerdutyFactory.secretFields].sort(), ["apiToken", "routingKey", "routingKeys"]);
+    assert.deepEqual([...pagerdutyFactory.secretFields].sort(), ["apiToken", "routingKey", "routingKeys", "webhookSecret"]);
     const text = JSON.stringify(problems({ enabled: true, routingKey: 5, apiToken: ["SECRETVALUE"], routingKeys: { a: 7 } }));
     assert.ok(!text.includes("SECRETVALUE"), text);
   });

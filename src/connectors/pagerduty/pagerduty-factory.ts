@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { ConnectorFactory } from "../connector.ts";
 import { templateProblem } from "../ticket-text.ts";
 import { PagerDutyConnector, type PagerDutySettings } from "./pagerduty-connector.ts";
+import { DEFAULT_PAGERDUTY_MAX_AGE_SECONDS, PagerDutySync } from "./pagerduty-sync.ts";
 
 /** Events API v2 base URL, with the /v2 prefix its API description's server URL carries. */
 export const DEFAULT_PAGERDUTY_EVENTS_BASE_URL = "https://events.pagerduty.com/v2";
@@ -40,6 +41,30 @@ const pagerdutyConfig = z
       .strictObject({ title: template, body: template })
       .default({})
       .describe("Liquid overrides of the event summary (title) and the summary in custom_details (body)."),
+    webhookSecret: z
+      .string()
+      .min(16, "use the signing secret PagerDuty shows for the webhook subscription")
+      .optional()
+      .describe(
+        "Signing secret of a v3 webhook subscription posting to /api/v1/sync/pagerduty; when set, acknowledge, resolve, reopen and notes in PagerDuty reach Sluice.",
+      ),
+    sync: z
+      .strictObject({
+        maxAgeSeconds: z
+          .number()
+          .int()
+          .min(60)
+          .optional()
+          .describe(
+            `Refuse webhook events whose signed occurred_at is older than this (default ${DEFAULT_PAGERDUTY_MAX_AGE_SECONDS}).`,
+          ),
+        ignoreUsers: z
+          .array(z.string().min(1))
+          .optional()
+          .describe("PagerDuty user ids or names whose changes are Sluice's own (the fromEmail user); their events are skipped."),
+      })
+      .optional()
+      .describe("Inbound sync options (needs webhookSecret)."),
   })
   .superRefine((config, ctx) => {
     if (!config.enabled) return;
@@ -89,7 +114,19 @@ export const pagerdutyFactory: ConnectorFactory<typeof pagerdutyConfig> = {
   platform: "pagerduty",
   configSchema: pagerdutyConfig,
   // An integration key lets anyone page the service's on-call; the REST token acts as a user.
-  secretFields: ["routingKey", "routingKeys", "apiToken"],
+  secretFields: ["routingKey", "routingKeys", "apiToken", "webhookSecret"],
   isEnabled: (config) => config.enabled,
   create: (config, deps) => new PagerDutyConnector(pagerdutySettings(config), deps),
+  // Without the subscription's signing secret nothing proves a request came from PagerDuty.
+  createSyncHandler: (config, deps) =>
+    config.webhookSecret
+      ? new PagerDutySync(
+          {
+            webhookSecret: config.webhookSecret,
+            maxAgeSeconds: config.sync?.maxAgeSeconds ?? DEFAULT_PAGERDUTY_MAX_AGE_SECONDS,
+            ignoreUsers: config.sync?.ignoreUsers ?? [],
+          },
+          deps.clock,
+        )
+      : null,
 };

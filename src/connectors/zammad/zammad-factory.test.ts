@@ -56,7 +56,7 @@ describe("zammad config", () => {
   });
 
   it("marks both tokens as secrets and never echoes them", () => {
-    assert.deepEqual([...zammadFactory.secretFields].sort(), ["oauthToken", "token"]);
+    assert.deepEqual([...zammadFactory.secretFields].sort(), ["oauthToken", "token", "webhookSecret"]);
     const text = JSON.stringify(problems({ ...BLOCK, token: "SECRETTOKEN", oauthToken: "SECRETOAUTH", baseUrl: 7 }));
     assert.ok(!text.includes("SECRET"), text);
   });

@@ -3,6 +3,7 @@ import type { ConnectorFactory } from "../connector.ts";
 import { templateProblem } from "../ticket-text.ts";
 import { DEFAULT_PRIORITIES } from "./transform.ts";
 import { ZammadConnector, type ZammadSettings } from "./zammad-connector.ts";
+import { DEFAULT_CLOSED_STATES, DEFAULT_OPEN_STATES, DEFAULT_ZAMMAD_MAX_AGE_SECONDS, ZammadSync } from "./zammad-sync.ts";
 
 const liquid = z.string().superRefine((source, ctx) => {
   const problem = templateProblem(source);
@@ -48,6 +49,38 @@ const zammadConfig = z
       .strictObject({ title: liquid.optional(), body: liquid.optional() })
       .optional()
       .describe("Liquid overrides of the ticket title and the first article."),
+    webhookSecret: z
+      .string()
+      .min(16, "use at least 16 characters so the HMAC key cannot be guessed")
+      .optional()
+      .describe(
+        "HMAC-SHA1 signature token of a Zammad webhook posting to /api/v1/sync/zammad; when set, closes, reopens and new articles in Zammad reach Sluice.",
+      ),
+    sync: z
+      .strictObject({
+        closedStates: z
+          .array(z.string().min(1))
+          .min(1)
+          .optional()
+          .describe(`State names that resolve the incident (default ${DEFAULT_CLOSED_STATES.join(", ")}).`),
+        openStates: z
+          .array(z.string().min(1))
+          .min(1)
+          .optional()
+          .describe(`State names that reopen it once the ticket was closed before (default ${DEFAULT_OPEN_STATES.join(", ")}).`),
+        maxAgeSeconds: z
+          .number()
+          .int()
+          .min(60)
+          .optional()
+          .describe(`Refuse webhooks whose signed updated_at is older than this (default ${DEFAULT_ZAMMAD_MAX_AGE_SECONDS}).`),
+        ignoreUsers: z
+          .array(z.string().min(1))
+          .optional()
+          .describe("Logins or e-mails whose articles and changes are Sluice's own (the token's user); they are skipped."),
+      })
+      .optional()
+      .describe("Inbound sync options (needs webhookSecret)."),
   })
   .superRefine((config, ctx) => {
     if (!config.enabled) return;
@@ -101,7 +134,21 @@ function stripUndefined<T extends object>(value: T): Partial<Record<keyof T, str
 export const zammadFactory: ConnectorFactory<typeof zammadConfig> = {
   platform: "zammad",
   configSchema: zammadConfig,
-  secretFields: ["token", "oauthToken"],
+  secretFields: ["token", "oauthToken", "webhookSecret"],
   isEnabled: (config) => config.enabled,
   create: (config, deps) => new ZammadConnector(zammadSettings(config), deps),
+  // Without the webhook's signature token nothing proves a request came from Zammad.
+  createSyncHandler: (config, deps) =>
+    config.webhookSecret
+      ? new ZammadSync(
+          {
+            webhookSecret: config.webhookSecret,
+            maxAgeSeconds: config.sync?.maxAgeSeconds ?? DEFAULT_ZAMMAD_MAX_AGE_SECONDS,
+            closedStates: config.sync?.closedStates ?? DEFAULT_CLOSED_STATES,
+            openStates: config.sync?.openStates ?? DEFAULT_OPEN_STATES,
+            ignoreUsers: config.sync?.ignoreUsers ?? [],
+          },
+          deps.clock,
+        )
+      : null,
 };
