@@ -17,6 +17,11 @@ export interface DeliveryRequest {
   detail: string;
   /** Link to the incident in Sluice, when a public URL is configured. */
   incidentUrl: string | null;
+  /**
+   * Which attempt this is (1 for the first). A later attempt of a create may follow a crash after the
+   * platform accepted the first one, so platforms without idempotency keys look for it before posting.
+   */
+  attempt?: number;
 }
 
 /** The ticket a platform now holds, returned by a create (and by updates that move it). */

@@ -158,6 +158,7 @@ export class OutboxWorker {
         idempotencyKey: delivery.idempotencyKey,
         detail: delivery.detail,
         incidentUrl: this.options.incidentUrl(incident),
+        attempt: delivery.attempts,
       });
     } catch (error) {
       // A connector that throws broke its contract; treat it as a transient failure and say so.

@@ -338,3 +338,40 @@ runConnectorContract({
     };
   },
 });
+
+describe("slack create retried after a crash", () => {
+  it("finds the root message it already posted instead of posting a second one", async () => {
+    const slack = fakeSlack();
+    const request = { ...sampleRequest("create"), attempt: 2 };
+    slack.answer(
+      json({
+        ok: true,
+        messages: [
+          { ts: "1736933400.000001", blocks: [{ type: "actions", elements: [{ type: "button", value: "another-key" }] }] },
+          {
+            ts: "1736933400.000002",
+            blocks: [{ type: "actions", elements: [{ type: "button", value: request.idempotencyKey }] }],
+          },
+        ],
+      }),
+    );
+    const result = await connector(slack.http).deliver(request);
+    assert.ok(result.kind === "delivered");
+    assert.equal(result.ticket?.externalId, "#incidents:1736933400.000002");
+    assert.deepEqual(
+      slack.calls.map((c) => c.method),
+      ["conversations.history"],
+    );
+  });
+
+  it("posts when the lookup finds nothing or fails, and does not look on a first attempt", async () => {
+    const slack = fakeSlack();
+    slack.answer(json({ ok: false, error: "missing_scope" }));
+    await connector(slack.http).deliver({ ...sampleRequest("create"), attempt: 3 });
+    await connector(slack.http).deliver(sampleRequest("create"));
+    assert.deepEqual(
+      slack.calls.map((c) => c.method),
+      ["conversations.history", "chat.postMessage", "chat.postMessage"],
+    );
+  });
+});

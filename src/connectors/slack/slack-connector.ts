@@ -96,6 +96,10 @@ export class SlackConnector implements Connector {
   // Opens the incident's message: on a create, or on a later change whose create never landed
   // (or whose message was deleted); the change itself then goes into the new thread.
   private async open(bot: BotSettings, request: DeliveryRequest, current: SlackMessage): Promise<DeliveryResult> {
+    if (request.action === "create" && (request.attempt ?? 1) > 1) {
+      const found = await this.findPostedRoot(bot, request);
+      if (found) return { kind: "delivered", ticket: ticketRef(found) };
+    }
     const posted = await this.post(bot, { channel: bot.channel, ...current });
     if (!posted.ok) return posted.result;
     if (request.action !== "create") {
@@ -108,6 +112,27 @@ export class SlackConnector implements Connector {
       });
     }
     return { kind: "delivered", ticket: ticketRef(posted.root) };
+  }
+
+  /**
+   * chat.postMessage has no idempotency key: a create retried after a crash (posted, never recorded)
+   * finds its own root by the idempotency key its buttons carry, instead of posting a second one.
+   * Needs the channel's id in config and the channels:history scope; without them it posts as before.
+   */
+  private async findPostedRoot(bot: BotSettings, request: DeliveryRequest): Promise<RootMessage | null> {
+    const oldest = Math.floor(request.incident.createdAt / 1000) - 60;
+    const query = new URLSearchParams({ channel: bot.channel, oldest: String(oldest), limit: "200" });
+    const outcome = await this.call(bot, `conversations.history?${query}`, null);
+    if (!outcome.ok || !Array.isArray(outcome.data.messages)) return null;
+    for (const message of outcome.data.messages as Record<string, unknown>[]) {
+      if (
+        typeof message.ts === "string" &&
+        JSON.stringify(message.blocks ?? []).includes(JSON.stringify(request.idempotencyKey))
+      ) {
+        return { channel: bot.channel, ts: message.ts };
+      }
+    }
+    return null;
   }
 
   private async post(
