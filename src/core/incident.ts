@@ -44,6 +44,8 @@ export interface Incident {
   platforms: string[];
   matchedRule: string;
   summary: string;
+  /** Where the summary came from: the deterministic template, or an LLM that improved it later. */
+  summarySource: "template" | "llm";
   createdAt: number;
   updatedAt: number;
   acknowledgedAt: number | null;

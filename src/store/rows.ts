@@ -26,6 +26,7 @@ export interface IncidentRow {
   platforms: string;
   matched_rule: string;
   summary: string;
+  summary_source: string;
   created_at: number;
   updated_at: number;
   acknowledged_at: number | null;
@@ -55,6 +56,7 @@ export function incidentFromRow(row: IncidentRow): Incident {
     platforms: JSON.parse(row.platforms) as string[],
     matchedRule: row.matched_rule,
     summary: row.summary,
+    summarySource: row.summary_source === "llm" ? "llm" : "template",
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
     acknowledgedAt: row.acknowledged_at === null ? null : Number(row.acknowledged_at),

@@ -146,7 +146,7 @@ export function describeStoreContract(target: StoreContractTarget): void {
         const second = incidents[1];
         assert.ok(second);
         const { id: _id, ...fields } = second;
-        const expected = { id: second.id, number: 2, key: "INC-2", version: 0, ...fields };
+        const expected = { id: second.id, number: 2, key: "INC-2", version: 0, summarySource: "template", ...fields };
         assert.deepEqual(await store.incidents.get("INC-2"), expected);
         assert.deepEqual(await store.incidents.get("inc-2"), expected, "keys are case-insensitive");
         assert.deepEqual(await store.incidents.get(second.id), expected);

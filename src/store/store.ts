@@ -43,12 +43,21 @@ export interface IncidentChange {
   set: Partial<
     Pick<
       Incident,
-      "lastSeenAt" | "severity" | "priority" | "state" | "acknowledgedAt" | "resolvedAt" | "escalationLevel" | "title"
+      | "lastSeenAt"
+      | "severity"
+      | "priority"
+      | "state"
+      | "acknowledgedAt"
+      | "resolvedAt"
+      | "escalationLevel"
+      | "title"
+      | "summary"
+      | "summarySource"
     >
   >;
 }
 
-export type NewIncident = Omit<Incident, "number" | "key" | "version">;
+export type NewIncident = Omit<Incident, "number" | "key" | "version" | "summarySource">;
 
 /** A durable timer: fires at `dueAt` in whichever process claims it. */
 export interface Timer {

@@ -18,6 +18,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.createIndex("timers_incident").on("timers").columns(["incident_id", "status"]).execute();
   // A new signal looks for the latest resolved incident of its fingerprint, to reopen it.
   await db.schema.createIndex("incidents_fingerprint_resolved").on("incidents").columns(["fingerprint", "resolved_at"]).execute();
+  // Whether the summary is the deterministic template or an LLM's rewrite of it.
+  await db.schema
+    .alterTable("incidents")
+    .addColumn("summary_source", "text", (c) => c.notNull().defaultTo("template"))
+    .execute();
   // Inbound sync finds incidents by the platform's own ticket id.
   await db.schema.createIndex("tickets_external").on("tickets").columns(["platform", "external_id"]).execute();
 }

@@ -13,6 +13,8 @@ const COLUMN_OF: Record<keyof IncidentChange["set"], string> = {
   resolvedAt: "resolved_at",
   escalationLevel: "escalation_level",
   title: "title",
+  summary: "summary",
+  summarySource: "summary_source",
 };
 
 /** The same words as the SQLite store, so callers and operators see one message whatever the engine. */
