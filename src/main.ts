@@ -18,6 +18,8 @@ import { QuietResolver } from "./lifecycle/quiet-resolver.ts";
 import { InboundSync } from "./lifecycle/sync/inbound-sync.ts";
 import { IngestRunner } from "./pipeline/ingest/ingest-runner.ts";
 import { route } from "./pipeline/route/route.ts";
+import { prometheusKafkaMetrics } from "./sources/kafka/kafka-metrics.ts";
+import { KafkaSource } from "./sources/kafka/kafka-source.ts";
 import { PostgresStore } from "./store/postgres/postgres-store.ts";
 import { SqliteStore } from "./store/sqlite/sqlite-store.ts";
 import type { Store } from "./store/store.ts";
@@ -44,12 +46,16 @@ export interface Sluice {
   lifecycle: LifecycleService;
   quietResolver: QuietResolver;
   escalations: EscalationTimers;
+  /** The Kafka consumer, when `kafka.enabled`. */
+  kafka: KafkaSource | null;
   metrics: SluiceMetrics;
   connectors: ReadonlyMap<string, Connector>;
   server: FastifyInstance;
   auth: Authenticator;
-  /** Starts the background workers (delivery, auto-resolve). */
+  /** Starts the background workers (delivery, auto-resolve, escalation). */
   start(): void;
+  /** Joins the configured Kafka consumer group; rejects when the brokers cannot be reached. */
+  startSources(): Promise<void>;
   /** Drains ingest and delivery, then closes everything. */
   close(): Promise<void>;
 }
@@ -59,7 +65,10 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     options.logger ??
     pino({
       level: config.log.level,
-      redact: { paths: ["req.headers.authorization", "*.apiKey", "*.token", "*.secret", "*.databaseUrl"], censor: "[redacted]" },
+      redact: {
+        paths: ["req.headers.authorization", "*.apiKey", "*.token", "*.secret", "*.databaseUrl", "*.password"],
+        censor: "[redacted]",
+      },
     });
   const clock = options.clock ?? systemClock;
   const store = await openStore(config, options, logger);
@@ -97,6 +106,15 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
   });
   const lifecycle = new LifecycleService(store, clock, wake);
   const quietResolver = new QuietResolver(store, lifecycle, clock, config.anomaly.quietPeriod, logger);
+  const kafka = config.kafka?.enabled
+    ? new KafkaSource({
+        config: config.kafka,
+        runner,
+        clock,
+        logger: logger.child({ source: "kafka" }),
+        metrics: prometheusKafkaMetrics(metrics.registry),
+      })
+    : null;
   const escalations = new EscalationTimers(store, lifecycle, clock, config.escalation.policies, logger);
   const auth = new Authenticator(config.auth);
   const inboundSync = new InboundSync(store, lifecycle, clock);
@@ -125,6 +143,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     lifecycle,
     quietResolver,
     escalations,
+    kafka,
     metrics,
     connectors,
     server,
@@ -135,9 +154,14 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
       escalations.start();
       started = true;
     },
+    async startSources() {
+      await kafka?.start();
+    },
     async close() {
       started = false;
       await server.close();
+      // The source first: it still submits what it has in flight, which a stopped runner would refuse.
+      await kafka?.shutdown();
       await runner.shutdown();
       quietResolver.shutdown();
       escalations.shutdown();

@@ -20,6 +20,7 @@ export async function startServer(
     sluice.logger.warn("no API tokens configured: listening on 127.0.0.1 only; add auth.tokens to expose Sluice");
   }
   sluice.start();
+  await sluice.startSources();
   const url = await sluice.server.listen({ host, port: overrides.port ?? config.server.port });
   sluice.logger.info({ url }, "sluice is listening");
   let closing = false;

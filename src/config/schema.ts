@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { connectorFactories } from "../connectors/registry.ts";
 import { SEVERITIES } from "../core/signal.ts";
+import { kafkaConfigSchema } from "../sources/kafka/kafka-config.ts";
 import { durationField } from "./duration-field.ts";
 import { llmSchema } from "./llm-schema.ts";
 
@@ -161,6 +162,7 @@ const baseShape = {
     .strictObject({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info") })
     .default({ level: "info" }),
   llm: llmSchema.optional(),
+  kafka: kafkaConfigSchema.optional(),
 };
 
 const connectorShape = Object.fromEntries(
