@@ -12,6 +12,8 @@ import { type Clock, systemClock } from "./core/clock.ts";
 import type { SyncHandler } from "./core/inbound.ts";
 import type { Severity } from "./core/signal.ts";
 import { OutboxWorker } from "./delivery/outbox-worker.ts";
+import { createSummarizer, type Summarizer } from "./enrich/llm/summarizer.ts";
+import { SummaryQueue } from "./enrich/summary-queue.ts";
 import { EscalationTimers, policyFor } from "./lifecycle/escalation.ts";
 import { LifecycleService } from "./lifecycle/lifecycle-service.ts";
 import { QuietResolver } from "./lifecycle/quiet-resolver.ts";
@@ -48,6 +50,9 @@ export interface Sluice {
   escalations: EscalationTimers;
   /** The Kafka consumer, when `kafka.enabled`. */
   kafka: KafkaSource | null;
+  summarizer: Summarizer;
+  /** Background LLM summaries, when `llm` is configured and enabled. */
+  summaries: SummaryQueue | null;
   metrics: SluiceMetrics;
   connectors: ReadonlyMap<string, Connector>;
   server: FastifyInstance;
@@ -76,6 +81,18 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
   const connectors = buildConnectors(config, options, clock);
   let worker: OutboxWorker | null = null;
   const wake = () => worker?.wake();
+  const http = options.http ?? ((url: string, init: RequestInit) => fetch(url, init));
+  const summarizer = createSummarizer(config.llm, { http, clock });
+  const summaries = config.llm?.enabled
+    ? new SummaryQueue({
+        store,
+        summarizer,
+        clock,
+        logger,
+        onDeliveriesQueued: wake,
+        count: (outcome) => metrics.summaries.inc({ outcome }),
+      })
+    : null;
 
   const bySeverity = config.routing as Partial<Record<Severity, string[]>>;
   const runner = new IngestRunner({
@@ -87,6 +104,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     reopenWindowMs: config.anomaly.reopenWindow,
     route: (signal) => route(signal, { bySeverity, rules: config.routing.rules }, (platform) => connectors.has(platform)),
     escalateAfter: (signal) => policyFor(signal, config.escalation.policies)?.after,
+    ...(summaries ? { onIncidentsOpened: (ids: string[]) => summaries.enqueue(ids) } : {}),
     onDeliveriesQueued: wake,
   });
   worker = new OutboxWorker({
@@ -128,6 +146,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     auth,
     metrics,
     connectors,
+    summarizer,
     syncHandlers: buildSyncHandlers(config, clock),
     inboundSync,
     wakeDeliveries: wake,
@@ -144,6 +163,8 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     quietResolver,
     escalations,
     kafka,
+    summarizer,
+    summaries,
     metrics,
     connectors,
     server,
@@ -163,6 +184,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
       // The source first: it still submits what it has in flight, which a stopped runner would refuse.
       await kafka?.shutdown();
       await runner.shutdown();
+      await summaries?.shutdown();
       quietResolver.shutdown();
       escalations.shutdown();
       await activeWorker.shutdown();

@@ -29,6 +29,12 @@ export class SluiceMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [this.registry],
   });
+  readonly summaries = new Counter({
+    name: "sluice_summaries_total",
+    help: "Incident summaries by outcome: llm (improved by the model), fallback (template kept), shed (queue full)",
+    labelNames: ["outcome"],
+    registers: [this.registry],
+  });
   readonly deadLetters = new Gauge({
     name: "sluice_dead_letters",
     help: "Deliveries in the dead-letter state",

@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Logger } from "pino";
 import type { Connector } from "../connectors/connector.ts";
 import type { SyncHandler } from "../core/inbound.ts";
+import type { Summarizer } from "../enrich/llm/summarizer.ts";
 import type { LifecycleService } from "../lifecycle/lifecycle-service.ts";
 import type { InboundSync } from "../lifecycle/sync/inbound-sync.ts";
 import type { IngestRunner } from "../pipeline/ingest/ingest-runner.ts";
@@ -26,6 +27,7 @@ export interface ServerDeps {
   auth: Authenticator;
   metrics: SluiceMetrics;
   connectors: ReadonlyMap<string, Connector>;
+  summarizer: Summarizer;
   syncHandlers: ReadonlyMap<string, SyncHandler>;
   inboundSync: InboundSync;
   wakeDeliveries(): void;
@@ -58,7 +60,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   opsRoutes(app, deps);
   ingestRoutes(app, { runner: deps.runner, auth: deps.auth, metrics: deps.metrics.pipeline });
   incidentRoutes(app, deps);
-  platformRoutes(app, { connectors: deps.connectors, auth: deps.auth });
+  platformRoutes(app, { connectors: deps.connectors, auth: deps.auth, summarizer: deps.summarizer });
   await syncRoutes(app, { handlers: deps.syncHandlers, sync: deps.inboundSync });
   deliveryRoutes(app, { store: deps.store, auth: deps.auth, wake: deps.wakeDeliveries });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());

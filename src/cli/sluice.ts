@@ -5,6 +5,7 @@ import { patternsCommand } from "./patterns.ts";
 import { replayCommand } from "./replay.ts";
 import { serveCommand } from "./serve.ts";
 import { testConnectionCommand } from "./test-connection.ts";
+import { testLlmCommand } from "./test-llm.ts";
 
 /** The `sluice` command line; returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -58,6 +59,15 @@ export async function main(argv: string[]): Promise<number> {
     .option("--json", "print {ok, platform, latencyMs, detail}")
     .action(async (platform: string, options: { config?: string; json?: boolean }) =>
       setExit(await testConnectionCommand(platform, { ...options, config: options.config ?? process.env.SLUICE_CONFIG })),
+    );
+
+  program
+    .command("test-llm")
+    .description("check the configured LLM (URL, key, model) with a tiny call")
+    .option("-c, --config <file>", "config file")
+    .option("--json", "print {ok, latencyMs, detail}")
+    .action(async (options: { config?: string; json?: boolean }) =>
+      setExit(await testLlmCommand({ ...options, config: options.config ?? process.env.SLUICE_CONFIG })),
     );
 
   program

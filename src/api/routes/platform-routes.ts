@@ -4,6 +4,7 @@ import { PLATFORM_NAMES } from "../../config/schema.ts";
 import type { Connector } from "../../connectors/connector.ts";
 import { SluiceError } from "../../core/errors.ts";
 import { testConnection } from "../../delivery/test-connection.ts";
+import type { Summarizer } from "../../enrich/llm/summarizer.ts";
 import { problemsOf } from "../../pipeline/normalize/zod-problems.ts";
 import type { Authenticator } from "../auth.ts";
 
@@ -11,8 +12,20 @@ const testBody = z.strictObject({ platform: z.string().min(1) });
 
 export function platformRoutes(
   app: FastifyInstance,
-  deps: { connectors: ReadonlyMap<string, Connector>; auth: Authenticator },
+  deps: { connectors: ReadonlyMap<string, Connector>; auth: Authenticator; summarizer: Summarizer },
 ): void {
+  app.post(
+    "/api/ticketing/api/v1/test-llm",
+    {
+      preHandler: deps.auth.hook({ role: "admin" }),
+      schema: {
+        tags: ["platforms"],
+        summary: "Check the configured LLM (URL, key, model) with a tiny call; ignores budget and circuit",
+      },
+    },
+    async () => deps.summarizer.test(),
+  );
+
   app.post(
     "/api/ticketing/api/v1/test-connection",
     {

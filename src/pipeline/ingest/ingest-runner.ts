@@ -26,6 +26,8 @@ export interface IngestRunnerOptions {
   reopenWindowMs?: number;
   route(signal: Signal): RouteDecision;
   escalateAfter?(signal: Signal): number | undefined;
+  /** Called after each commit with the incidents it opened (background enrichment). */
+  onIncidentsOpened?(incidentIds: string[]): void;
   /** Called after each commit that queued deliveries, so workers start without polling delay. */
   onDeliveriesQueued(): void;
   /** Most signals written in one transaction. */
@@ -147,6 +149,7 @@ export class IngestRunner {
       }
       this.report(plan.decisions);
       if (plan.changes.deliveries.length > 0) this.options.onDeliveriesQueued();
+      if (plan.opened.length > 0) this.options.onIncidentsOpened?.(plan.opened.map((incident) => incident.id));
       const keyOf = new Map<string, string>();
       for (const [id, number] of numbers) keyOf.set(id, incidentKey(number));
       for (const incident of [...open.values(), ...recent.values()]) keyOf.set(incident.id, incidentKey(incident.number));

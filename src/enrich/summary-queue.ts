@@ -1,0 +1,122 @@
+import type { Logger } from "pino";
+import type { Clock } from "../core/clock.ts";
+import { isSluiceError } from "../core/errors.ts";
+import { priorityFor } from "../core/incident.ts";
+import { moreSevere } from "../core/signal.ts";
+import { emptyChangeSet, type Store } from "../store/store.ts";
+import type { Summarizer } from "./llm/summarizer.ts";
+
+export interface SummaryQueueOptions {
+  store: Store;
+  summarizer: Summarizer;
+  clock: Clock;
+  logger: Logger;
+  onDeliveriesQueued(): void;
+  /** Counts summaries by outcome (llm, fallback, shed). */
+  count(outcome: "llm" | "fallback" | "shed"): void;
+  /** Most incidents waiting for a summary; beyond it new ones keep their template summary. */
+  maxPending?: number;
+}
+
+const CONFLICT_RETRIES = 3;
+
+/**
+ * Asks the LLM to improve new incidents' summaries in the background: tickets never wait for it. An
+ * improved summary is written with the incident's version (a concurrent change wins and we retry),
+ * recorded in the timeline with the model, and sent to every linked ticket as an update.
+ */
+export class SummaryQueue {
+  private readonly pending: string[] = [];
+  private running: Promise<void> | null = null;
+  private stopped = false;
+
+  constructor(private readonly options: SummaryQueueOptions) {}
+
+  enqueue(incidentIds: readonly string[]): void {
+    if (this.stopped) return;
+    for (const id of incidentIds) {
+      if (this.pending.length >= (this.options.maxPending ?? 1000)) {
+        this.options.count("shed");
+        continue;
+      }
+      this.pending.push(id);
+    }
+    this.running ??= this.drain().finally(() => {
+      this.running = null;
+    });
+  }
+
+  async flush(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  async shutdown(): Promise<void> {
+    this.stopped = true;
+    await this.flush();
+  }
+
+  private async drain(): Promise<void> {
+    for (let id = this.pending.shift(); id !== undefined; id = this.pending.shift()) {
+      try {
+        await this.summarize(id);
+      } catch (error) {
+        this.options.logger.error({ err: error, incident: id }, "summary failed; the template summary stays");
+      }
+    }
+  }
+
+  private async summarize(incidentId: string): Promise<void> {
+    const { store, summarizer, clock } = this.options;
+    const first = await store.incidents.get(incidentId);
+    if (!first) return;
+    const outcome = await summarizer.summarize({ incident: first, signals: await store.incidents.signals(incidentId, 20) });
+    if (outcome.kind === "fallback") {
+      this.options.count("fallback");
+      const changes = emptyChangeSet();
+      changes.timeline.push({
+        incidentId,
+        at: clock.now(),
+        actor: "sluice:summary",
+        action: "summary-template",
+        detail: outcome.reason,
+        rule: null,
+      });
+      await store.apply(changes);
+      return;
+    }
+    for (let attempt = 1; ; attempt++) {
+      const incident = await store.incidents.get(incidentId);
+      if (!incident) return;
+      const now = clock.now();
+      const summary = outcome.probableCause ? `${outcome.summary}\n\nProbable cause: ${outcome.probableCause}` : outcome.summary;
+      // Checked against the current severity: it may have risen while the model was thinking.
+      const raise = outcome.suggestedSeverity && moreSevere(outcome.suggestedSeverity, incident.severity) !== incident.severity;
+      const severity = raise && outcome.suggestedSeverity ? outcome.suggestedSeverity : incident.severity;
+      const changes = emptyChangeSet();
+      changes.incidentChanges.push({
+        id: incident.id,
+        expectedVersion: incident.version,
+        at: now,
+        addSignals: 0,
+        set: { summary, summarySource: "llm", ...(raise ? { severity, priority: priorityFor(severity) } : {}) },
+      });
+      const notes = outcome.notes.length ? `; ${outcome.notes.join("; ")}` : "";
+      const detail = `summary written by ${outcome.model}${raise ? `; severity raised to ${severity}` : ""}${notes}`;
+      changes.timeline.push({ incidentId, at: now, actor: "sluice:summary", action: "summarized", detail, rule: null });
+      if (incident.state !== "resolved") {
+        for (const platform of incident.platforms) {
+          changes.deliveries.push({ incidentId, platform, action: "update", detail: "summary updated", causedAt: now });
+        }
+      }
+      try {
+        await store.apply(changes);
+      } catch (error) {
+        if (isSluiceError(error) && error.code === "CONFLICT" && attempt < CONFLICT_RETRIES) continue;
+        throw error;
+      }
+      this.options.count("llm");
+      if (changes.deliveries.length > 0) this.options.onDeliveriesQueued();
+      return;
+    }
+  }
+}
