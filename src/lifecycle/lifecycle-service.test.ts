@@ -105,3 +105,32 @@ describe("auto-resolve of quiet anomaly incidents", async () => {
     assert.equal(memory.received.at(-1)?.action, "reopen");
   });
 });
+
+describe("flapping is damped", async () => {
+  const { sluice, clock } = await inMemorySluice({ anomaly: { quietPeriod: "10m", reopenWindow: "30m" } });
+  after(() => sluice.close());
+  const at = (minutes: number) => Date.parse("2026-11-02T10:00:00Z") + minutes * 60_000;
+  const signalAt = (minutes: number) =>
+    sluice.server.inject({
+      method: "POST",
+      url: "/api/v1/signals",
+      payload: anomalyEvent({ "@timestamp": new Date(at(minutes)).toISOString() }),
+    });
+  const state = async () => (await sluice.server.inject({ url: "/api/incidents/INC-1" })).json().state as string;
+
+  it("waits one more quiet period per recent reopen before resolving again", async () => {
+    clock.set(at(0));
+    await signalAt(0);
+    clock.set(at(11));
+    assert.equal(await sluice.quietResolver.sweep(), 1, "quiet for 11 min: resolved");
+    clock.set(at(15));
+    await signalAt(15);
+    assert.equal(await state(), "open", "reopened");
+    clock.set(at(26));
+    assert.equal(await sluice.quietResolver.sweep(), 0, "flapping: one quiet period is not enough now");
+    clock.set(at(36));
+    assert.equal(await sluice.quietResolver.sweep(), 1, "two quiet periods");
+    const timeline = (await sluice.server.inject({ url: "/api/incidents/INC-1/timeline" })).json().items;
+    assert.match(timeline.at(-1).detail, /flapping \(1 reopen\(s\) in the last hour\)/);
+  });
+});

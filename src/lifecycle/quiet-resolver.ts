@@ -31,26 +31,36 @@ export class QuietResolver {
     this.timer = null;
   }
 
-  /** Resolves every anomaly incident quiet for longer than the quiet period; returns how many. */
+  /**
+   * Resolves anomaly incidents quiet for longer than the quiet period; returns how many. A flapping
+   * incident (reopened within the last hour) must stay quiet longer: one more quiet period per reopen,
+   * up to four, so it does not page again and again for one unstable problem.
+   */
   async sweep(now: number = this.clock.now()): Promise<number> {
     let resolved = 0;
-    for (;;) {
-      const quiet = await this.store.incidents.quietAnomalies(now - this.quietMs, 100);
-      if (quiet.length === 0) return resolved;
-      for (const incident of quiet) {
-        const minutes = Math.round((now - incident.lastSeenAt) / 60_000);
-        try {
-          await this.lifecycle.apply(incident.id, "resolve", {
-            actor: "sluice:auto-resolve",
-            reason: `no signal for ${minutes} min (quiet period)`,
-          });
-          resolved++;
-        } catch (error) {
-          // A human or a new signal got there first; the next sweep looks again.
-          if (!isSluiceError(error)) throw error;
-        }
+    // Bounded per sweep; what is left waits for the next one.
+    for (const incident of await this.store.incidents.quietAnomalies(now - this.quietMs, 500)) {
+      const reopens = (await this.store.incidents.timeline(incident.id)).filter(
+        (entry) => entry.action === "reopened" && now - entry.at < FLAP_WINDOW_MS,
+      ).length;
+      const required = this.quietMs * Math.min(MAX_DAMPING, 1 + reopens);
+      if (now - incident.lastSeenAt < required) continue;
+      const minutes = Math.round((now - incident.lastSeenAt) / 60_000);
+      const damped = reopens > 0 ? `; flapping (${reopens} reopen(s) in the last hour), so it waited longer` : "";
+      try {
+        await this.lifecycle.apply(incident.id, "resolve", {
+          actor: "sluice:auto-resolve",
+          reason: `no signal for ${minutes} min (quiet period)${damped}`,
+        });
+        resolved++;
+      } catch (error) {
+        // A human or a new signal got there first; the next sweep looks again.
+        if (!isSluiceError(error)) throw error;
       }
-      if (quiet.length < 100) return resolved;
     }
+    return resolved;
   }
 }
+
+const FLAP_WINDOW_MS = 3_600_000;
+const MAX_DAMPING = 4;
