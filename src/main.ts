@@ -135,7 +135,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     : null;
   const escalations = new EscalationTimers(store, lifecycle, clock, config.escalation.policies, logger);
   const auth = new Authenticator(config.auth);
-  const inboundSync = new InboundSync(store, lifecycle, clock);
+  const inboundSync = new InboundSync(store, lifecycle, clock, config.lifecycle.autoAcknowledge);
   let started = false;
   const server = await buildServer({
     logger,

@@ -143,6 +143,14 @@ const baseShape = {
       breakerCooldown: 30_000,
       rateLimits: {},
     }),
+  lifecycle: z
+    .strictObject({
+      autoAcknowledge: z
+        .array(z.string().min(1))
+        .default([])
+        .describe("Platforms on which assigning the ticket acknowledges the incident everywhere (e.g. [jira]); off by default."),
+    })
+    .default({ autoAcknowledge: [] }),
   escalation: z
     .strictObject({
       policies: z

@@ -13,7 +13,7 @@ export interface InboundRequest {
 export interface InboundEvent {
   /** The platform's id of the ticket (as stored in Sluice's tickets), or Sluice's idempotency key for it. */
   ticketRef: { externalId: string } | { idempotencyKey: string };
-  change: { action: LifecycleAction } | { comment: string };
+  change: { action: LifecycleAction } | { comment: string } | { assigned: string };
   /** Who did it on the platform (name or id), for the timeline. */
   user: string;
   /** When it happened on the platform, epoch ms. */

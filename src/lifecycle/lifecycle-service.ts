@@ -76,8 +76,19 @@ export class LifecycleService {
 
   /** Records a change that was refused, so the timeline explains why a platform's state was not followed. */
   async recordIgnored(incidentId: string, actor: string, detail: string): Promise<void> {
+    await this.recordEvent(incidentId, actor, "ignored", detail, "lifecycle");
+  }
+
+  /** A timeline entry that changes nothing else (an assignment, a refused change). */
+  async recordEvent(
+    incidentId: string,
+    actor: string,
+    action: string,
+    detail: string,
+    rule: string | null = null,
+  ): Promise<void> {
     const changes = emptyChangeSet();
-    changes.timeline.push({ incidentId, at: this.clock.now(), actor, action: "ignored", detail, rule: "lifecycle" });
+    changes.timeline.push({ incidentId, at: this.clock.now(), actor, action, detail, rule });
     await this.store.apply(changes);
   }
 

@@ -117,13 +117,19 @@ export class JiraSync implements SyncHandler {
       return [{ ticketRef, change: { comment: text }, user: nameOf(body.comment.author), ...at }];
     }
     if (body.webhookEvent !== "jira:issue_updated" || this.ignored(body.user)) return [];
+    const events: InboundEvent[] = [];
+    const assigneeItem = body.changelog?.items.find((item) => item.field === "assignee");
+    const assignee = assigneeItem && Object.hasOwn(assigneeItem, "toString") ? assigneeItem.toString : undefined;
+    if (typeof assignee === "string" && assignee)
+      events.push({ ticketRef, change: { assigned: assignee }, user: nameOf(body.user), ...at });
     const statusItem = body.changelog?.items.find((item) => item.field === "status");
-    if (!statusItem) return [];
+    if (!statusItem) return events;
     // Read as an own property: a missing `toString` would otherwise be Object.prototype's function.
     const to = Object.hasOwn(statusItem, "toString") ? statusItem.toString : undefined;
     const status = typeof to === "string" ? to : body.issue.fields?.status?.name;
     const action = this.actionFor(status ?? "", body);
-    return action === "ignore" ? [] : [{ ticketRef, change: { action }, user: nameOf(body.user), ...at }];
+    if (action !== "ignore") events.push({ ticketRef, change: { action }, user: nameOf(body.user), ...at });
+    return events;
   }
 
   private actionFor(status: string, body: JiraWebhook): StatusAction {

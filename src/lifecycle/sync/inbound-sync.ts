@@ -25,6 +25,8 @@ export class InboundSync {
     private readonly store: Store,
     private readonly lifecycle: LifecycleService,
     private readonly clock: Clock,
+    /** Platforms whose assignment acknowledges the incident (off by default). */
+    private readonly autoAcknowledgeOn: readonly string[] = [],
   ) {}
 
   async apply(platform: string, event: InboundEvent): Promise<InboundOutcome> {
@@ -32,6 +34,7 @@ export class InboundSync {
     if (!incident) return { result: "unknown-ticket" };
     const actor = `${platform}:${event.user}`;
     if ("comment" in event.change) return this.comment(platform, incident, event.change.comment, actor);
+    if ("assigned" in event.change) return this.assigned(platform, incident, event.change.assigned, actor);
     const { action } = event.change;
     const check = transition(incident, action, this.clock.now());
     if (!check.ok) {
@@ -54,6 +57,24 @@ export class InboundSync {
       }
       throw error;
     }
+    return { result: "applied", incident: incident.key };
+  }
+
+  /**
+   * An assignment is recorded; with auto-acknowledge on for the platform, an unacknowledged incident is
+   * acknowledged too (someone owns it now), which every other linked ticket then follows.
+   */
+  private async assigned(platform: string, incident: Incident, assignee: string, actor: string): Promise<InboundOutcome> {
+    const auto = this.autoAcknowledgeOn.includes(platform) && (incident.state === "open" || incident.state === "escalated");
+    if (!auto) {
+      await this.lifecycle.recordEvent(incident.id, actor, "assigned", `assigned to ${assignee} in ${platform}`);
+      return { result: "applied", incident: incident.key };
+    }
+    await this.lifecycle.apply(incident.id, "acknowledge", {
+      actor,
+      platform,
+      reason: `assigned to ${assignee} in ${platform}; acknowledged automatically (lifecycle.autoAcknowledge)`,
+    });
     return { result: "applied", incident: incident.key };
   }
 
