@@ -5,11 +5,11 @@ import { SluiceMetrics } from "./api/metrics.ts";
 import { buildServer } from "./api/server.ts";
 import { platformEnabled } from "./config/loader.ts";
 import type { SluiceConfig } from "./config/schema.ts";
-import type { Connector, HttpClient } from "./connectors/connector.ts";
+import type { Connector, ConnectorDeps, HttpClient } from "./connectors/connector.ts";
 import { MemoryConnector } from "./connectors/memory/memory-connector.ts";
 import { connectorFactories } from "./connectors/registry.ts";
 import { type Clock, systemClock } from "./core/clock.ts";
-import type { SyncHandler } from "./core/inbound.ts";
+import type { SyncHandler, SyncPoller } from "./core/inbound.ts";
 import type { Severity } from "./core/signal.ts";
 import { OutboxWorker } from "./delivery/outbox-worker.ts";
 import { createSummarizer, type Summarizer } from "./enrich/llm/summarizer.ts";
@@ -18,6 +18,7 @@ import { EscalationTimers, policyFor } from "./lifecycle/escalation.ts";
 import { LifecycleService } from "./lifecycle/lifecycle-service.ts";
 import { QuietResolver } from "./lifecycle/quiet-resolver.ts";
 import { InboundSync } from "./lifecycle/sync/inbound-sync.ts";
+import { PollRunner } from "./lifecycle/sync/poll-runner.ts";
 import { IngestRunner } from "./pipeline/ingest/ingest-runner.ts";
 import { route } from "./pipeline/route/route.ts";
 import { prometheusKafkaMetrics } from "./sources/kafka/kafka-metrics.ts";
@@ -48,6 +49,8 @@ export interface Sluice {
   lifecycle: LifecycleService;
   quietResolver: QuietResolver;
   escalations: EscalationTimers;
+  /** Pollers of platforms that cannot call Sluice (ServiceNow with pollIntervalSeconds). */
+  polls: PollRunner;
   /** The Kafka consumer, when `kafka.enabled`. */
   kafka: KafkaSource | null;
   summarizer: Summarizer;
@@ -136,6 +139,13 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
   const escalations = new EscalationTimers(store, lifecycle, clock, config.escalation.policies, logger);
   const auth = new Authenticator(config.auth);
   const inboundSync = new InboundSync(store, lifecycle, clock, config.lifecycle.autoAcknowledge);
+  const polls = new PollRunner(
+    buildPollers(config, { http, clock, timeoutMs: config.delivery.timeout }),
+    store,
+    inboundSync,
+    clock,
+    logger,
+  );
   let started = false;
   const server = await buildServer({
     logger,
@@ -162,6 +172,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     lifecycle,
     quietResolver,
     escalations,
+    polls,
     kafka,
     summarizer,
     summaries,
@@ -173,6 +184,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
       activeWorker.start();
       quietResolver.start();
       escalations.start();
+      polls.start();
       started = true;
     },
     async startSources() {
@@ -187,6 +199,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
       await summaries?.shutdown();
       quietResolver.shutdown();
       escalations.shutdown();
+      polls.shutdown();
       await activeWorker.shutdown();
       await store.close();
     },
@@ -236,4 +249,15 @@ async function openStore(config: SluiceConfig, options: SluiceOptions, logger: L
     });
   }
   return SqliteStore.open({ dataDir: options.dataDir ?? config.storage.dataDir, synchronous: config.storage.synchronous });
+}
+
+/** Pollers of enabled platforms that configure one. */
+function buildPollers(config: SluiceConfig, deps: ConnectorDeps): SyncPoller[] {
+  const pollers: SyncPoller[] = [];
+  for (const factory of connectorFactories) {
+    if (!platformEnabled(config, factory.platform) || !factory.createPoller) continue;
+    const poller = factory.createPoller(config.platforms[factory.platform], deps);
+    if (poller) pollers.push(poller);
+  }
+  return pollers;
 }

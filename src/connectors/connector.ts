@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import type { Clock } from "../core/clock.ts";
 import type { DeliveryAction } from "../core/delivery.ts";
-import type { SyncHandler } from "../core/inbound.ts";
+import type { SyncHandler, SyncPoller } from "../core/inbound.ts";
 import type { Incident } from "../core/incident.ts";
 import type { Ticket } from "../core/ticket.ts";
 
@@ -75,4 +75,6 @@ export interface ConnectorFactory<Schema extends z.ZodType = z.ZodType> {
   create(config: z.infer<Schema>, deps: ConnectorDeps): Connector;
   /** The platform's inbound side (webhooks, buttons), when the block configures how to verify its sender. */
   createSyncHandler?(config: z.infer<Schema>, deps: { clock: Clock }): SyncHandler | null;
+  /** A poller for platforms that cannot send webhooks (or are not allowed to reach Sluice). */
+  createPoller?(config: z.infer<Schema>, deps: ConnectorDeps): SyncPoller | null;
 }

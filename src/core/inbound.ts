@@ -25,6 +25,20 @@ export interface InboundEvent {
   updateOrigin?: boolean;
 }
 
+/** A linked ticket a poller asks its platform about. */
+export interface PolledTicket {
+  incidentId: string;
+  externalId: string;
+}
+
+/** For platforms that cannot call Sluice: asks them what changed on the linked tickets since a time. */
+export interface SyncPoller {
+  readonly platform: string;
+  readonly intervalMs: number;
+  /** Events for the tickets changed at or after `since` (epoch ms); duplicates are harmless. */
+  poll(tickets: readonly PolledTicket[], since: number): Promise<InboundEvent[]>;
+}
+
 /** A platform's inbound side: checks the sender and maps its payload to events. */
 export interface SyncHandler {
   readonly platform: string;

@@ -102,6 +102,8 @@ export interface IncidentRepository {
   /** The latest incident per fingerprint resolved at or after `since`. */
   findResolvedSince(fingerprints: readonly string[], since: number): Promise<Map<string, OpenIncident>>;
   get(idOrKey: string): Promise<Incident | null>;
+  /** Tickets on `platform` of unresolved incidents: what pollers ask their platform about. */
+  linkedTickets(platform: string, limit: number): Promise<{ incidentId: string; externalId: string }[]>;
   /** The incident a platform's ticket belongs to. */
   byTicket(platform: string, externalId: string): Promise<Incident | null>;
   list(query: IncidentQuery): Promise<{ items: Incident[]; nextCursor: string | null }>;

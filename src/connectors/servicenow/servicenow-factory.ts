@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { ConnectorFactory } from "../connector.ts";
 import { templateProblem } from "../ticket-text.ts";
 import { ServiceNowConnector, type ServiceNowSettings } from "./servicenow-connector.ts";
+import { ServiceNowPoller } from "./servicenow-poller.ts";
 import { ServiceNowSync } from "./servicenow-sync.ts";
 
 export const DEFAULT_CLOSE_CODE = "Solved (Permanently)";
@@ -50,6 +51,14 @@ const servicenowConfig = z
       .optional()
       .describe(
         "Shared token for inbound sync (POST /api/v1/sync/servicenow): the business rule's outbound REST message sends it as the X-Sluice-Token header.",
+      ),
+    pollIntervalSeconds: z
+      .number()
+      .int()
+      .min(10)
+      .optional()
+      .describe(
+        "Poll linked incidents for changes (sys_updated_on) this often, for instances that cannot call Sluice; off when absent.",
       ),
     integrationUser: z
       .string()
@@ -128,4 +137,13 @@ export const servicenowFactory: ConnectorFactory<typeof servicenowConfig> = {
   // The outbound REST message is unsigned: without a shared token nothing proves it came from the instance.
   createSyncHandler: (config) =>
     config.webhookToken ? new ServiceNowSync(config.webhookToken, config.integrationUser ?? config.username ?? null) : null,
+  createPoller: (config, deps) =>
+    config.pollIntervalSeconds
+      ? new ServiceNowPoller(
+          servicenowSettings(config),
+          deps,
+          config.pollIntervalSeconds * 1000,
+          config.integrationUser ?? config.username ?? null,
+        )
+      : null,
 };

@@ -10,6 +10,8 @@ export const TOKEN_HEADER = "x-sluice-token";
  * What the business rule's outbound REST message posts (docs/connectors.md shows the script).
  * `state` may be left out (or `state_changed: false` sent) when only a work note was added.
  */
+export type ServiceNowRecord = z.infer<typeof messageSchema>;
+
 const messageSchema = z.object({
   sys_id: z.string().min(1),
   number: z.string().optional(),
@@ -76,21 +78,25 @@ export class ServiceNowSync implements SyncHandler {
         problems: parsed.error.issues.map((issue) => ({ path: issue.path.join(".") || "(body)", message: issue.message })),
       });
     }
-    const message = parsed.data;
-    if (this.integrationUser && message.sys_updated_by === this.integrationUser) return [];
-    // correlation_id is Sluice's idempotency key; a record without it is found by the sys_id Sluice stored.
-    const ticketRef: InboundEvent["ticketRef"] = message.correlation_id?.startsWith("sluice-")
-      ? { idempotencyKey: message.correlation_id }
-      : { externalId: message.sys_id };
-    const user = message.sys_updated_by;
-    const events: InboundEvent[] = [];
-    // The note first: "resolved, root cause was X" should precede the resolve in the timeline.
-    const note = message.work_notes?.replace(JOURNAL_HEADER, "").trim();
-    if (note) events.push({ ticketRef, change: { comment: note }, user });
-    const action =
-      message.state === undefined || message.state_changed === false ? undefined : STATE_ACTIONS[String(message.state)];
-    // State 1 is a reopen only of a resolved incident; on an open one InboundSync sees "already open".
-    if (action) events.push({ ticketRef, change: { action }, user });
-    return events;
+    return eventsFromRecord(parsed.data, this.integrationUser);
   }
+}
+
+/** The changes one incident record reports (from an outbound REST message or a poll), skipping Sluice's own. */
+export function eventsFromRecord(message: ServiceNowRecord, integrationUser: string | null): InboundEvent[] {
+  if (integrationUser && message.sys_updated_by === integrationUser) return [];
+  // correlation_id is Sluice's idempotency key; a record without it is found by the sys_id Sluice stored.
+  const ticketRef: InboundEvent["ticketRef"] = message.correlation_id?.startsWith("sluice-")
+    ? { idempotencyKey: message.correlation_id }
+    : { externalId: message.sys_id };
+  const user = message.sys_updated_by;
+  const events: InboundEvent[] = [];
+  // The note first: "resolved, root cause was X" should precede the resolve in the timeline.
+  const note = message.work_notes?.replace(JOURNAL_HEADER, "").trim();
+  if (note) events.push({ ticketRef, change: { comment: note }, user });
+  const action =
+    message.state === undefined || message.state_changed === false ? undefined : STATE_ACTIONS[String(message.state)];
+  // State 1 is a reopen only of a resolved incident; on an open one InboundSync sees "already open".
+  if (action) events.push({ ticketRef, change: { action }, user });
+  return events;
 }

@@ -77,6 +77,18 @@ export class SqliteIncidents implements IncidentRepository {
     return row ? incidentFromRow(row) : null;
   }
 
+  async linkedTickets(platform: string, limit: number): Promise<{ incidentId: string; externalId: string }[]> {
+    const rows = await this.db
+      .selectFrom("tickets")
+      .innerJoin("incidents", "incidents.id", "tickets.incident_id")
+      .select(["tickets.incident_id as incidentId", "tickets.external_id as externalId"])
+      .where("tickets.platform", "=", platform)
+      .where("incidents.state", "<>", "resolved")
+      .limit(limit)
+      .execute();
+    return rows;
+  }
+
   async byTicket(platform: string, externalId: string): Promise<Incident | null> {
     const row = await this.db
       .selectFrom("incidents")
