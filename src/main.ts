@@ -21,6 +21,8 @@ import { InboundSync } from "./lifecycle/sync/inbound-sync.ts";
 import { PollRunner } from "./lifecycle/sync/poll-runner.ts";
 import { IngestRunner } from "./pipeline/ingest/ingest-runner.ts";
 import { route } from "./pipeline/route/route.ts";
+import { redactSignal } from "./redact/redact-signal.ts";
+import { createRedactor } from "./redact/redactor.ts";
 import { prometheusKafkaMetrics } from "./sources/kafka/kafka-metrics.ts";
 import { KafkaSource } from "./sources/kafka/kafka-source.ts";
 import { PostgresStore } from "./store/postgres/postgres-store.ts";
@@ -85,7 +87,8 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
   let worker: OutboxWorker | null = null;
   const wake = () => worker?.wake();
   const http = options.http ?? ((url: string, init: RequestInit) => fetch(url, init));
-  const summarizer = createSummarizer(config.llm, { http, clock });
+  const redactor = createRedactor(config.redaction);
+  const summarizer = createSummarizer(config.llm, { http, clock, redact: (text) => redactor.redact(text) });
   const summaries = config.llm?.enabled
     ? new SummaryQueue({
         store,
@@ -106,6 +109,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     lookbackMs: config.anomaly.lookbackWindow,
     reopenWindowMs: config.anomaly.reopenWindow,
     route: (signal) => route(signal, { bySeverity, rules: config.routing.rules }, (platform) => connectors.has(platform)),
+    redact: (signal) => redactSignal(signal, redactor),
     escalateAfter: (signal) => policyFor(signal, config.escalation.policies)?.after,
     ...(summaries ? { onIncidentsOpened: (ids: string[]) => summaries.enqueue(ids) } : {}),
     onDeliveriesQueued: wake,

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { connectorFactories } from "../connectors/registry.ts";
 import { SEVERITIES } from "../core/signal.ts";
+import { redactionConfigSchema } from "../redact/redaction-config.ts";
 import { kafkaConfigSchema } from "../sources/kafka/kafka-config.ts";
 import { durationField } from "./duration-field.ts";
 import { llmSchema } from "./llm-schema.ts";
@@ -143,6 +144,9 @@ const baseShape = {
       breakerCooldown: 30_000,
       rateLimits: {},
     }),
+  redaction: redactionConfigSchema.describe(
+    "Built-in detectors (cloud keys, tokens, JWTs, private keys, passwords in URLs and key=value pairs, e-mails, Luhn-valid card numbers) plus these patterns, applied to every signal before it is stored.",
+  ),
   lifecycle: z
     .strictObject({
       autoAcknowledge: z

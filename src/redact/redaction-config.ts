@@ -17,7 +17,7 @@ export const redactionPatternSchema = z
     regex: z.string().min(1),
     flags: z
       .string()
-      .regex(/^[dimsuv]*$/, "may only hold the flags d, i, m, s, u, v (g is implied; y is not allowed)")
+      .regex(/^[dgimsuv]*$/, "may only hold the flags d, g, i, m, s, u, v (g is implied anyway; y is not allowed)")
       .optional(),
   })
   .superRefine((pattern, ctx) => {

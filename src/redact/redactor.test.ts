@@ -97,6 +97,27 @@ describe("redact details", () => {
   });
 });
 
+describe("worst-case input", () => {
+  it("stays linear on long pathological input", () => {
+    const inputs = [
+      "passwordpassword".repeat(6000),
+      `${"x-token-".repeat(12000)}=`,
+      `${"a.".repeat(50000)}@`,
+      "1 ".repeat(50000),
+      `${"A/".repeat(50000)}==`,
+      `-----BEGIN PRIVATE KEY-----${"x\n".repeat(50000)}`,
+      "token:".repeat(16000),
+      `password="${"\\a".repeat(50000)}`,
+    ];
+    for (const text of inputs) {
+      const started = performance.now();
+      redactor.redact(text);
+      const ms = performance.now() - started;
+      assert.ok(ms < 250, `${ms.toFixed(0)} ms for ${text.slice(0, 20)}…`);
+    }
+  });
+});
+
 describe("redactValue", () => {
   it("redacts deeply, keeps keys and masks values of secret keys whole", () => {
     const input = {

@@ -26,6 +26,8 @@ export interface IngestRunnerOptions {
   reopenWindowMs?: number;
   route(signal: Signal): RouteDecision;
   escalateAfter?(signal: Signal): number | undefined;
+  /** Masks secrets in a signal, in place, before anything else sees it. */
+  redact?(signal: Signal): void;
   /** Called after each commit with the incidents it opened (background enrichment). */
   onIncidentsOpened?(incidentIds: string[]): void;
   /** Called after each commit that queued deliveries, so workers start without polling delay. */
@@ -124,6 +126,7 @@ export class IngestRunner {
   private async process(signals: Signal[]): Promise<IngestResult[]> {
     const { store } = this.options;
     const prepared: PreparedSignal[] = signals.map((signal) => {
+      this.options.redact?.(signal);
       signal.errorPattern = errorPatternOf(signal);
       return { signal, verdict: gate(signal, this.options.gateRules), fingerprint: fingerprintOf(signal, signal.errorPattern) };
     });
