@@ -3,6 +3,7 @@ import { type Incident, type IncidentState, incidentKey, type Priority } from ".
 import type { Severity, Signal, SignalKind, SignalStatus } from "../core/signal.ts";
 import type { Ticket } from "../core/ticket.ts";
 import type { TimelineEvent } from "../core/timeline.ts";
+import type { OpenIncident } from "./store.ts";
 
 // Row shapes as SQLite returns them (snake_case, JSON as text), and their mapping to core types.
 
@@ -204,4 +205,26 @@ export interface Tables {
   tickets: TicketRow;
   timeline: TimelineRow;
   incident_alerts: { incident_id: string; alert_key: string; status: string; updated_at: number };
+}
+
+/** The columns correlation reads of an unresolved incident. */
+export type OpenIncidentRow = Pick<
+  IncidentRow,
+  "id" | "number" | "fingerprint" | "kind" | "severity" | "state" | "first_seen_at" | "last_seen_at" | "platforms" | "version"
+>;
+
+export function openIncidentFromRow(row: OpenIncidentRow, firingAlerts: Set<string>): OpenIncident {
+  return {
+    id: row.id,
+    number: row.number,
+    fingerprint: row.fingerprint,
+    kind: row.kind as OpenIncident["kind"],
+    severity: row.severity as Severity,
+    state: row.state as OpenIncident["state"],
+    firstSeenAt: Number(row.first_seen_at),
+    lastSeenAt: Number(row.last_seen_at),
+    platforms: JSON.parse(row.platforms) as string[],
+    version: row.version,
+    firingAlerts,
+  };
 }

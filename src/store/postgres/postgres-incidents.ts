@@ -1,36 +1,14 @@
-import { type Kysely, sql } from "kysely";
-import type { Incident } from "../../core/incident.ts";
-import type { Severity, Signal } from "../../core/signal.ts";
-import type { Ticket } from "../../core/ticket.ts";
-import type { TimelineEvent } from "../../core/timeline.ts";
-import {
-  type IncidentRow,
-  incidentFromRow,
-  type SignalRow,
-  signalFromRow,
-  type Tables,
-  type TicketRow,
-  type TimelineRow,
-  ticketFromRow,
-  timelineFromRow,
-} from "../rows.ts";
-import type { IncidentQuery, IncidentRepository, OpenIncident } from "../store.ts";
+import { sql } from "kysely";
+import { KyselyIncidentReads } from "../incident-reads.ts";
+import { type OpenIncidentRow, openIncidentFromRow } from "../rows.ts";
+import type { OpenIncident } from "../store.ts";
 
-const KEY = /^INC-(\d+)$/i;
-
-type OpenRow = Pick<
-  IncidentRow,
-  "id" | "number" | "fingerprint" | "kind" | "severity" | "state" | "first_seen_at" | "last_seen_at" | "platforms" | "version"
->;
-
-export class PostgresIncidents implements IncidentRepository {
-  constructor(private readonly db: Kysely<Tables>) {}
-
-  async findOpen(fingerprints: readonly string[]): Promise<Map<string, OpenIncident>> {
+export class PostgresIncidents extends KyselyIncidentReads {
+  override async findOpen(fingerprints: readonly string[]): Promise<Map<string, OpenIncident>> {
     const found = new Map<string, OpenIncident>();
     if (fingerprints.length === 0) return found;
     // One statement for the whole batch (one round trip, one snapshot), firing alerts folded in.
-    const { rows } = await sql<OpenRow & { firing_alerts: string[] }>`
+    const { rows } = await sql<OpenIncidentRow & { firing_alerts: string[] }>`
       SELECT i.id, i.number, i.fingerprint, i.kind, i.severity, i.state, i.first_seen_at, i.last_seen_at, i.platforms, i.version,
         CASE WHEN i.kind = 'alert' THEN ARRAY(SELECT a.alert_key FROM incident_alerts a
                                               WHERE a.incident_id = i.id AND a.status = 'firing')
@@ -41,10 +19,10 @@ export class PostgresIncidents implements IncidentRepository {
     return found;
   }
 
-  async findResolvedSince(fingerprints: readonly string[], since: number): Promise<Map<string, OpenIncident>> {
+  override async findResolvedSince(fingerprints: readonly string[], since: number): Promise<Map<string, OpenIncident>> {
     const found = new Map<string, OpenIncident>();
     if (fingerprints.length === 0) return found;
-    const { rows } = await sql<OpenRow & { resolved_at: number }>`
+    const { rows } = await sql<OpenIncidentRow & { resolved_at: number }>`
       SELECT DISTINCT ON (fingerprint) id, number, fingerprint, kind, severity, state, first_seen_at, last_seen_at, platforms,
         version, resolved_at
       FROM incidents
@@ -55,108 +33,4 @@ export class PostgresIncidents implements IncidentRepository {
     }
     return found;
   }
-
-  async get(idOrKey: string): Promise<Incident | null> {
-    const key = KEY.exec(idOrKey);
-    const query = this.db.selectFrom("incidents").selectAll();
-    const row = await (key?.[1]
-      ? query.where("number", "=", Number(key[1]))
-      : query.where("id", "=", idOrKey)
-    ).executeTakeFirst();
-    return row ? incidentFromRow(row) : null;
-  }
-
-  async linkedTickets(platform: string, limit: number): Promise<{ incidentId: string; externalId: string }[]> {
-    return this.db
-      .selectFrom("tickets")
-      .innerJoin("incidents", "incidents.id", "tickets.incident_id")
-      .select(["tickets.incident_id as incidentId", "tickets.external_id as externalId"])
-      .where("tickets.platform", "=", platform)
-      .where("incidents.state", "<>", "resolved")
-      .limit(limit)
-      .execute();
-  }
-
-  async byTicket(platform: string, externalId: string): Promise<Incident | null> {
-    const row = await this.db
-      .selectFrom("incidents")
-      .innerJoin("tickets", "tickets.incident_id", "incidents.id")
-      .selectAll("incidents")
-      .where("tickets.platform", "=", platform)
-      .where("tickets.external_id", "=", externalId)
-      .executeTakeFirst();
-    return row ? incidentFromRow(row) : null;
-  }
-
-  async list(query: IncidentQuery): Promise<{ items: Incident[]; nextCursor: string | null }> {
-    let select = this.db.selectFrom("incidents").selectAll();
-    if (query.state?.length) select = select.where("state", "in", query.state);
-    if (query.severity?.length) select = select.where("severity", "in", query.severity);
-    if (query.service) select = select.where("service", "=", query.service);
-    if (query.since !== undefined) select = select.where("last_seen_at", ">=", query.since);
-    // Newest first by number; the cursor is the last number seen, so pages stay stable as incidents arrive.
-    if (query.cursor) select = select.where("number", "<", Number(query.cursor));
-    const rows = await select
-      .orderBy("number", "desc")
-      .limit(query.limit + 1)
-      .execute();
-    const items = rows.slice(0, query.limit).map(incidentFromRow);
-    const last = items.at(-1);
-    return { items, nextCursor: rows.length > query.limit && last ? String(last.number) : null };
-  }
-
-  async signals(incidentId: string, limit: number): Promise<Signal[]> {
-    const rows = await this.db
-      .selectFrom("signals")
-      .selectAll()
-      .where("incident_id", "=", incidentId)
-      .orderBy("occurred_at", "desc")
-      .limit(limit)
-      .execute();
-    return rows.map((row) => signalFromRow(row as SignalRow));
-  }
-
-  async timeline(incidentId: string): Promise<TimelineEvent[]> {
-    const rows = await this.db.selectFrom("timeline").selectAll().where("incident_id", "=", incidentId).orderBy("id").execute();
-    return rows.map((row) => timelineFromRow(row as TimelineRow));
-  }
-
-  async tickets(incidentId: string): Promise<Ticket[]> {
-    const rows = await this.db
-      .selectFrom("tickets")
-      .selectAll()
-      .where("incident_id", "=", incidentId)
-      .orderBy("platform")
-      .execute();
-    return rows.map((row) => ticketFromRow(row as TicketRow));
-  }
-
-  async quietAnomalies(before: number, limit: number): Promise<Incident[]> {
-    const rows = await this.db
-      .selectFrom("incidents")
-      .selectAll()
-      .where("state", "<>", "resolved")
-      .where("kind", "=", "anomaly")
-      .where("last_seen_at", "<", before)
-      .orderBy("last_seen_at")
-      .limit(limit)
-      .execute();
-    return rows.map(incidentFromRow);
-  }
-}
-
-function openIncidentFromRow(row: OpenRow, firingAlerts: Set<string>): OpenIncident {
-  return {
-    id: row.id,
-    number: row.number,
-    fingerprint: row.fingerprint,
-    kind: row.kind as OpenIncident["kind"],
-    severity: row.severity as Severity,
-    state: row.state as OpenIncident["state"],
-    firstSeenAt: Number(row.first_seen_at),
-    lastSeenAt: Number(row.last_seen_at),
-    platforms: JSON.parse(row.platforms) as string[],
-    version: row.version,
-    firingAlerts,
-  };
 }
