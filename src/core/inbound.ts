@@ -16,6 +16,8 @@ export interface InboundEvent {
   change: { action: LifecycleAction } | { comment: string } | { assigned: string };
   /** Who did it on the platform (name or id), for the timeline. */
   user: string;
+  /** A second id the platform knows the ticket by (PagerDuty's incident id), remembered for its later events. */
+  platformId?: string;
   /** When it happened on the platform, epoch ms. */
   at?: number;
   /**

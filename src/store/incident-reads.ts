@@ -55,7 +55,7 @@ export abstract class KyselyIncidentReads implements IncidentRepository {
       .innerJoin("tickets", "tickets.incident_id", "incidents.id")
       .selectAll("incidents")
       .where("tickets.platform", "=", platform)
-      .where("tickets.external_id", "=", externalId)
+      .where((eb) => eb.or([eb("tickets.external_id", "=", externalId), eb("tickets.platform_id", "=", externalId)]))
       .executeTakeFirst();
     return row ? incidentFromRow(row) : null;
   }

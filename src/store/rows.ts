@@ -153,6 +153,7 @@ export function deliveryFromRow(row: DeliveryRow): Delivery {
 
 export interface TicketRow {
   incident_id: string;
+  platform_id?: string | null;
   platform: string;
   external_id: string;
   url: string | null;

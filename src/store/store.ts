@@ -140,6 +140,8 @@ export interface DeliveryRepository {
   list(query: DeliveryQuery): Promise<Delivery[]>;
   get(id: string): Promise<Delivery | null>;
   ticket(incidentId: string, platform: string): Promise<Ticket | null>;
+  /** Remembers a second id the platform uses for the ticket (see InboundEvent.platformId). */
+  setPlatformId(incidentId: string, platform: string, platformId: string): Promise<void>;
   countByStatus(): Promise<Record<string, number>>;
 }
 

@@ -54,6 +54,7 @@ describe("PagerDutySync", () => {
         change: { action: "acknowledge" },
         user: "Tenex Engineer",
         at: Date.parse("2026-11-02T10:05:00.000Z"),
+        platformId: "PGR0VU2",
       },
     ]);
     assert.deepEqual(sync.parse(request(fixture("incident-resolved")))[0]?.change, { action: "resolve" });

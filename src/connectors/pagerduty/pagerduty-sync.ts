@@ -98,7 +98,9 @@ export class PagerDutySync implements SyncHandler {
     if (action) {
       const ticketRef = ticketRefOf(event.data.incident_key, event.data.id);
       if (!ticketRef) throw invalid("event.data.id", "an incident event needs the incident's id or incident_key");
-      return [{ ...base, ticketRef, change: { action } }];
+      // The incident id is what PagerDuty's notes name; remember it next to the dedup_key.
+      const platformId = event.data.incident_key && event.data.id ? { platformId: event.data.id } : {};
+      return [{ ...base, ticketRef, change: { action }, ...platformId }];
     }
     const content = event.data.content?.trim();
     if (!content) return [];

@@ -32,6 +32,7 @@ export class InboundSync {
   async apply(platform: string, event: InboundEvent): Promise<InboundOutcome> {
     const incident = await this.findIncident(platform, event);
     if (!incident) return { result: "unknown-ticket" };
+    if (event.platformId) await this.store.deliveries.setPlatformId(incident.id, platform, event.platformId);
     const actor = `${platform}:${event.user}`;
     if ("comment" in event.change) return this.comment(platform, incident, event.change.comment, actor);
     if ("assigned" in event.change) return this.assigned(platform, incident, event.change.assigned, actor);

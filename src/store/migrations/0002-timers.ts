@@ -23,6 +23,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .alterTable("incidents")
     .addColumn("summary_source", "text", (c) => c.notNull().defaultTo("template"))
     .execute();
-  // Inbound sync finds incidents by the platform's own ticket id.
+  // Inbound sync finds incidents by the platform's own ticket id: the one Sluice stored, or a second id
+  // the platform uses in some of its events (PagerDuty's incident id next to the dedup_key).
+  await db.schema.alterTable("tickets").addColumn("platform_id", "text").execute();
   await db.schema.createIndex("tickets_external").on("tickets").columns(["platform", "external_id"]).execute();
+  await db.schema.createIndex("tickets_platform_id").on("tickets").columns(["platform", "platform_id"]).execute();
 }

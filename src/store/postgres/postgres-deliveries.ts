@@ -87,6 +87,15 @@ export class PostgresDeliveries implements DeliveryRepository {
     return row ? deliveryFromRow(row) : null;
   }
 
+  async setPlatformId(incidentId: string, platform: string, platformId: string): Promise<void> {
+    await this.db
+      .updateTable("tickets")
+      .set({ platform_id: platformId })
+      .where("incident_id", "=", incidentId)
+      .where("platform", "=", platform)
+      .execute();
+  }
+
   async ticket(incidentId: string, platform: string): Promise<Ticket | null> {
     const row = await this.db
       .selectFrom("tickets")

@@ -120,6 +120,15 @@ export class SqliteDeliveries implements DeliveryRepository {
     return row ? deliveryFromRow(row) : null;
   }
 
+  async setPlatformId(incidentId: string, platform: string, platformId: string): Promise<void> {
+    await this.db
+      .updateTable("tickets")
+      .set({ platform_id: platformId })
+      .where("incident_id", "=", incidentId)
+      .where("platform", "=", platform)
+      .execute();
+  }
+
   async ticket(incidentId: string, platform: string): Promise<Ticket | null> {
     const row = await this.db
       .selectFrom("tickets")
