@@ -53,6 +53,8 @@ export interface Sluice {
   escalations: EscalationTimers;
   /** Pollers of platforms that cannot call Sluice (ServiceNow with pollIntervalSeconds). */
   polls: PollRunner;
+  /** Applies what platforms report (webhooks, buttons, pollers) through the lifecycle. */
+  inboundSync: InboundSync;
   /** The Kafka consumer, when `kafka.enabled`. */
   kafka: KafkaSource | null;
   summarizer: Summarizer;
@@ -177,6 +179,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     quietResolver,
     escalations,
     polls,
+    inboundSync,
     kafka,
     summarizer,
     summaries,

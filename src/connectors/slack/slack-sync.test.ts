@@ -113,6 +113,9 @@ describe("inbound sync from slack buttons through the API", async () => {
     const body = formBody(
       interaction(actionId, key, (b) => {
         if (options.user) b.user.username = options.user;
+        // Slack stamps the click; the fixture's own stamp is from the day it was written.
+        const button = b.actions[0];
+        if (button) button.action_ts = String((options.at ?? Math.floor(clock.now() / 1000)).toFixed(6));
       }),
     );
     return sluice.server.inject({

@@ -109,3 +109,31 @@ describe("inbound sync through the generic webhook", async () => {
     assert.equal((await sluice.server.inject({ method: "POST", url: "/api/v1/sync/jira", payload: {} })).statusCode, 404);
   });
 });
+
+describe("concurrent changes: the later one wins", async () => {
+  const { sluice, clock } = await inMemorySluice(
+    {
+      webhook: { enabled: true, url: "https://hooks.example.com/sluice", secret: SECRET },
+      routing: { high: ["memory", "webhook"] },
+    },
+    Date.now(),
+  );
+  after(() => sluice.close());
+  it("ignores a change that happened before the current state, and records why", async () => {
+    await sluice.server.inject({ method: "POST", url: "/api/v1/signals", payload: anomalyEvent() });
+    await sluice.worker.flush();
+    await sluice.server.inject({ method: "POST", url: "/api/incidents/INC-1/escalate" });
+    // An acknowledge made a minute before that escalation arrives now (a slow platform, a retried webhook).
+    const id = (await sluice.server.inject({ url: "/api/incidents/INC-1" })).json().id;
+    const events = await sluice.inboundSync.apply("webhook", {
+      ticketRef: { idempotencyKey: `sluice-${id}-webhook` },
+      change: { action: "acknowledge" },
+      user: "late-larry",
+      at: clock.now() - 60_000,
+    });
+    assert.equal(events.result, "ignored");
+    const incident = (await sluice.server.inject({ url: "/api/incidents/INC-1" })).json();
+    assert.equal(incident.state, "escalated");
+    assert.match(incident.timeline.at(-1).detail, /older than the escalated .* \(later change wins\)/);
+  });
+});

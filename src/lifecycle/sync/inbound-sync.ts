@@ -13,6 +13,9 @@ export type InboundOutcome =
   | { result: "ignored"; incident: string; why: string }
   | { result: "unknown-ticket" };
 
+const CLOCK_TOLERANCE_MS = 5_000;
+const STATE_CHANGES = new Set(["acknowledged", "resolved", "escalated", "reopened"]);
+
 /** How long our own note can come back from a platform as its comment and still be recognised. */
 const ECHO_WINDOW_MS = 10 * 60_000;
 
@@ -46,6 +49,13 @@ export class InboundSync {
       await this.lifecycle.recordIgnored(incident.id, actor, `${action} from ${platform} ignored: ${check.reason}`);
       return { result: "ignored", incident: incident.key, why: check.reason };
     }
+    const superseded = await this.supersededBy(incident, event.at);
+    if (superseded) {
+      const why = `${action} in ${platform} at ${new Date(event.at ?? 0).toISOString()} is older than the ${superseded.action} at ${new Date(superseded.at).toISOString()} (later change wins)`;
+      await this.lifecycle.recordIgnored(incident.id, actor, why);
+      return { result: "ignored", incident: incident.key, why };
+    }
+
     try {
       await this.lifecycle.apply(incident.id, action, {
         actor,
@@ -77,6 +87,16 @@ export class InboundSync {
       reason: `assigned to ${assignee} in ${platform}; acknowledged automatically (lifecycle.autoAcknowledge)`,
     });
     return { result: "applied", incident: incident.key };
+  }
+
+  /** The state change already applied that happened after `at`, if any: a late-arriving older change loses. */
+  private async supersededBy(incident: Incident, at: number | undefined): Promise<{ action: string; at: number } | undefined> {
+    if (at === undefined) return undefined;
+    const timeline = await this.store.incidents.timeline(incident.id);
+    const last = timeline.filter((entry) => STATE_CHANGES.has(entry.action)).at(-1);
+    // Platforms stamp events in whole seconds and their clocks drift a little from ours: only a change
+    // clearly older than the current state loses.
+    return last && last.at - at > CLOCK_TOLERANCE_MS ? { action: last.action, at: last.at } : undefined;
   }
 
   private async comment(platform: string, incident: Incident, text: string, actor: string): Promise<InboundOutcome> {
