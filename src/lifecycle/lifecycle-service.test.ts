@@ -80,7 +80,11 @@ describe("auto-resolve of quiet anomaly incidents", async () => {
     });
     assert.equal(await sluice.quietResolver.sweep(Date.parse("2026-11-02T10:29:00Z")), 0);
     clock.set(Date.parse("2026-11-02T10:31:00Z"));
-    assert.equal(await sluice.quietResolver.sweep(), 1);
+    assert.equal(await sluice.quietResolver.sweep(), 0, "the first check only notices the quiet");
+    clock.set(Date.parse("2026-11-02T10:40:00Z"));
+    assert.equal(await sluice.quietResolver.sweep(), 0, "confirmed only half a quiet period later");
+    clock.set(Date.parse("2026-11-02T10:46:00Z"));
+    assert.equal(await sluice.quietResolver.sweep(), 1, "quiet over two checks: resolved");
     await sluice.worker.flush();
     assert.deepEqual(
       memory.received.map((d) => d.action),
@@ -122,14 +126,18 @@ describe("flapping is damped", async () => {
     clock.set(at(0));
     await signalAt(0);
     clock.set(at(11));
-    assert.equal(await sluice.quietResolver.sweep(), 1, "quiet for 11 min: resolved");
-    clock.set(at(15));
-    await signalAt(15);
+    assert.equal(await sluice.quietResolver.sweep(), 0, "noticed");
+    clock.set(at(16));
+    assert.equal(await sluice.quietResolver.sweep(), 1, "confirmed: resolved");
+    clock.set(at(20));
+    await signalAt(20);
     assert.equal(await state(), "open", "reopened");
-    clock.set(at(26));
+    clock.set(at(31));
     assert.equal(await sluice.quietResolver.sweep(), 0, "flapping: one quiet period is not enough now");
-    clock.set(at(36));
-    assert.equal(await sluice.quietResolver.sweep(), 1, "two quiet periods");
+    clock.set(at(41));
+    assert.equal(await sluice.quietResolver.sweep(), 0, "two quiet periods: noticed");
+    clock.set(at(46));
+    assert.equal(await sluice.quietResolver.sweep(), 1, "and confirmed");
     const timeline = (await sluice.server.inject({ url: "/api/incidents/INC-1/timeline" })).json().items;
     assert.match(timeline.at(-1).detail, /flapping \(1 reopen\(s\) in the last hour\)/);
   });

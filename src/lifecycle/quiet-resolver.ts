@@ -32,25 +32,37 @@ export class QuietResolver {
   }
 
   /**
-   * Resolves anomaly incidents quiet for longer than the quiet period; returns how many. A flapping
-   * incident (reopened within the last hour) must stay quiet longer: one more quiet period per reopen,
-   * up to four, so it does not page again and again for one unstable problem.
+   * Resolves anomaly incidents whose quiet is confirmed over two windows; returns how many. The first
+   * sweep that finds an incident quiet for the quiet period notes it in the timeline; a sweep at least
+   * half a quiet period later that still finds it quiet resolves it. A flapping incident (reopened
+   * within the last hour) must stay quiet longer: one more quiet period per reopen, up to four.
    */
   async sweep(now: number = this.clock.now()): Promise<number> {
     let resolved = 0;
     // Bounded per sweep; what is left waits for the next one.
     for (const incident of await this.store.incidents.quietAnomalies(now - this.quietMs, 500)) {
-      const reopens = (await this.store.incidents.timeline(incident.id)).filter(
-        (entry) => entry.action === "reopened" && now - entry.at < FLAP_WINDOW_MS,
-      ).length;
+      const timeline = await this.store.incidents.timeline(incident.id);
+      const reopens = timeline.filter((entry) => entry.action === "reopened" && now - entry.at < FLAP_WINDOW_MS).length;
       const required = this.quietMs * Math.min(MAX_DAMPING, 1 + reopens);
       if (now - incident.lastSeenAt < required) continue;
       const minutes = Math.round((now - incident.lastSeenAt) / 60_000);
+      // The note is durable, so whichever replica sweeps next can confirm it.
+      const noticed = timeline.findLast((entry) => entry.action === QUIET_NOTICED && entry.at > incident.lastSeenAt);
+      if (!noticed) {
+        await this.lifecycle.recordEvent(
+          incident.id,
+          "sluice:auto-resolve",
+          QUIET_NOTICED,
+          `no signal for ${minutes} min; resolves when the next check confirms it`,
+        );
+        continue;
+      }
+      if (now - noticed.at < this.quietMs / 2) continue;
       const damped = reopens > 0 ? `; flapping (${reopens} reopen(s) in the last hour), so it waited longer` : "";
       try {
         await this.lifecycle.apply(incident.id, "resolve", {
           actor: "sluice:auto-resolve",
-          reason: `no signal for ${minutes} min (quiet period)${damped}`,
+          reason: `no signal for ${minutes} min, confirmed over two checks (quiet period)${damped}`,
         });
         resolved++;
       } catch (error) {
@@ -62,5 +74,6 @@ export class QuietResolver {
   }
 }
 
+const QUIET_NOTICED = "quiet";
 const FLAP_WINDOW_MS = 3_600_000;
 const MAX_DAMPING = 4;
