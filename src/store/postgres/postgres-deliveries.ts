@@ -1,12 +1,11 @@
-import { type Kysely, sql } from "kysely";
+import { sql } from "kysely";
 import type { Delivery } from "../../core/delivery.ts";
 import type { Ticket } from "../../core/ticket.ts";
-import { type DeliveryRow, deliveryFromRow, type Tables, type TicketRow, ticketFromRow } from "../rows.ts";
-import type { DeliveryQuery, DeliveryRepository } from "../store.ts";
+import { KyselyDeliveryReads } from "../delivery-reads.ts";
+import { type DeliveryRow, deliveryFromRow } from "../rows.ts";
+import type { DeliveryRepository } from "../store.ts";
 
-export class PostgresDeliveries implements DeliveryRepository {
-  constructor(private readonly db: Kysely<Tables>) {}
-
+export class PostgresDeliveries extends KyselyDeliveryReads implements DeliveryRepository {
   async claim(now: number, limit: number, leaseMs: number, excludePlatforms: readonly string[]): Promise<Delivery[]> {
     if (limit <= 0) return [];
     // The SQLite rule, made safe for many replicas: a row is due when its time has come, nobody holds
@@ -71,47 +70,5 @@ export class PostgresDeliveries implements DeliveryRepository {
     const result = await sql`UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = 0, updated_at = ${now},
                                lease_until = 0 WHERE id = ${id} AND status = 'dead'`.execute(this.db);
     return result.numAffectedRows === 1n;
-  }
-
-  async list(query: DeliveryQuery): Promise<Delivery[]> {
-    let select = this.db.selectFrom("deliveries").selectAll();
-    if (query.status) select = select.where("status", "=", query.status);
-    if (query.platform) select = select.where("platform", "=", query.platform);
-    if (query.incidentId) select = select.where("incident_id", "=", query.incidentId);
-    const rows = await select.orderBy("id", "desc").limit(query.limit).execute();
-    return rows.map((row) => deliveryFromRow(row));
-  }
-
-  async get(id: string): Promise<Delivery | null> {
-    const row = await this.db.selectFrom("deliveries").selectAll().where("id", "=", id).executeTakeFirst();
-    return row ? deliveryFromRow(row) : null;
-  }
-
-  async setPlatformId(incidentId: string, platform: string, platformId: string): Promise<void> {
-    await this.db
-      .updateTable("tickets")
-      .set({ platform_id: platformId })
-      .where("incident_id", "=", incidentId)
-      .where("platform", "=", platform)
-      .execute();
-  }
-
-  async ticket(incidentId: string, platform: string): Promise<Ticket | null> {
-    const row = await this.db
-      .selectFrom("tickets")
-      .selectAll()
-      .where("incident_id", "=", incidentId)
-      .where("platform", "=", platform)
-      .executeTakeFirst();
-    return row ? ticketFromRow(row as TicketRow) : null;
-  }
-
-  async countByStatus(): Promise<Record<string, number>> {
-    const rows = await this.db
-      .selectFrom("deliveries")
-      .select(["status", (eb) => eb.fn.countAll<number>().as("n")])
-      .groupBy("status")
-      .execute();
-    return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
   }
 }

@@ -2,10 +2,11 @@ import type Database from "better-sqlite3";
 import type { Kysely } from "kysely";
 import type { Delivery } from "../../core/delivery.ts";
 import type { Ticket } from "../../core/ticket.ts";
-import { type DeliveryRow, deliveryFromRow, type Tables, type TicketRow, ticketFromRow } from "../rows.ts";
-import type { DeliveryQuery, DeliveryRepository } from "../store.ts";
+import { KyselyDeliveryReads } from "../delivery-reads.ts";
+import { type DeliveryRow, deliveryFromRow, type Tables } from "../rows.ts";
+import type { DeliveryRepository } from "../store.ts";
 
-export class SqliteDeliveries implements DeliveryRepository {
+export class SqliteDeliveries extends KyselyDeliveryReads implements DeliveryRepository {
   private readonly claimTx: (now: number, limit: number, leaseMs: number, exclude: readonly string[]) => Delivery[];
   private readonly due: Database.Statement;
   private readonly lease: Database.Statement;
@@ -18,10 +19,8 @@ export class SqliteDeliveries implements DeliveryRepository {
   private readonly markReleased: Database.Statement;
   private readonly deliveredTx: (id: string, now: number, ticket: Omit<Ticket, "createdAt" | "updatedAt"> | null) => void;
 
-  constructor(
-    raw: Database.Database,
-    private readonly db: Kysely<Tables>,
-  ) {
+  constructor(raw: Database.Database, db: Kysely<Tables>) {
+    super(db);
     // A row is due when its time has come, nobody holds its lease, and no earlier row of the same
     // incident and platform is still pending: changes reach a platform in the order they happened.
     this.due = raw.prepare(
@@ -104,47 +103,5 @@ export class SqliteDeliveries implements DeliveryRepository {
 
   async revive(id: string, now: number): Promise<boolean> {
     return this.markRevived.run(now, id).changes === 1;
-  }
-
-  async list(query: DeliveryQuery): Promise<Delivery[]> {
-    let select = this.db.selectFrom("deliveries").selectAll();
-    if (query.status) select = select.where("status", "=", query.status);
-    if (query.platform) select = select.where("platform", "=", query.platform);
-    if (query.incidentId) select = select.where("incident_id", "=", query.incidentId);
-    const rows = await select.orderBy("id", "desc").limit(query.limit).execute();
-    return rows.map((row) => deliveryFromRow(row));
-  }
-
-  async get(id: string): Promise<Delivery | null> {
-    const row = await this.db.selectFrom("deliveries").selectAll().where("id", "=", id).executeTakeFirst();
-    return row ? deliveryFromRow(row) : null;
-  }
-
-  async setPlatformId(incidentId: string, platform: string, platformId: string): Promise<void> {
-    await this.db
-      .updateTable("tickets")
-      .set({ platform_id: platformId })
-      .where("incident_id", "=", incidentId)
-      .where("platform", "=", platform)
-      .execute();
-  }
-
-  async ticket(incidentId: string, platform: string): Promise<Ticket | null> {
-    const row = await this.db
-      .selectFrom("tickets")
-      .selectAll()
-      .where("incident_id", "=", incidentId)
-      .where("platform", "=", platform)
-      .executeTakeFirst();
-    return row ? ticketFromRow(row as TicketRow) : null;
-  }
-
-  async countByStatus(): Promise<Record<string, number>> {
-    const rows = await this.db
-      .selectFrom("deliveries")
-      .select(["status", (eb) => eb.fn.countAll<number>().as("n")])
-      .groupBy("status")
-      .execute();
-    return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
   }
 }

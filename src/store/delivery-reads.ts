@@ -1,0 +1,57 @@
+import type { Kysely } from "kysely";
+import type { Delivery } from "../core/delivery.ts";
+import type { Ticket } from "../core/ticket.ts";
+import { deliveryFromRow, type Tables, type TicketRow, ticketFromRow } from "./rows.ts";
+import type { DeliveryQuery, DeliveryRepository } from "./store.ts";
+
+/**
+ * The outbox reads both engines answer with the same Kysely queries; each engine adds its own claim and
+ * completion writes (prepared statements on SQLite, SKIP LOCKED on PostgreSQL).
+ */
+export abstract class KyselyDeliveryReads
+  implements Pick<DeliveryRepository, "list" | "get" | "setPlatformId" | "ticket" | "countByStatus">
+{
+  constructor(protected readonly db: Kysely<Tables>) {}
+
+  async list(query: DeliveryQuery): Promise<Delivery[]> {
+    let select = this.db.selectFrom("deliveries").selectAll();
+    if (query.status) select = select.where("status", "=", query.status);
+    if (query.platform) select = select.where("platform", "=", query.platform);
+    if (query.incidentId) select = select.where("incident_id", "=", query.incidentId);
+    const rows = await select.orderBy("id", "desc").limit(query.limit).execute();
+    return rows.map((row) => deliveryFromRow(row));
+  }
+
+  async get(id: string): Promise<Delivery | null> {
+    const row = await this.db.selectFrom("deliveries").selectAll().where("id", "=", id).executeTakeFirst();
+    return row ? deliveryFromRow(row) : null;
+  }
+
+  async setPlatformId(incidentId: string, platform: string, platformId: string): Promise<void> {
+    await this.db
+      .updateTable("tickets")
+      .set({ platform_id: platformId })
+      .where("incident_id", "=", incidentId)
+      .where("platform", "=", platform)
+      .execute();
+  }
+
+  async ticket(incidentId: string, platform: string): Promise<Ticket | null> {
+    const row = await this.db
+      .selectFrom("tickets")
+      .selectAll()
+      .where("incident_id", "=", incidentId)
+      .where("platform", "=", platform)
+      .executeTakeFirst();
+    return row ? ticketFromRow(row as TicketRow) : null;
+  }
+
+  async countByStatus(): Promise<Record<string, number>> {
+    const rows = await this.db
+      .selectFrom("deliveries")
+      .select(["status", (eb) => eb.fn.countAll<number>().as("n")])
+      .groupBy("status")
+      .execute();
+    return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
+  }
+}
