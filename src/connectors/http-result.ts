@@ -26,7 +26,14 @@ export function resultForStatus(status: number, body: string, retryAfter: string
 }
 
 /** What a connector needs back from one HTTP call: the status and body, or a retryable failure. */
-export type HttpOutcome = { ok: true; status: number; body: string } | { ok: false; result: DeliveryResult };
+export type HttpOutcome = { ok: true; status: number; body: string } | { ok: false; result: DeliveryResult; refusal?: Refusal };
+
+/** A non-2xx answer as the platform sent it, so a connector can read the platform's own error message. */
+export interface Refusal {
+  status: number;
+  body: string;
+  headers: Headers;
+}
 
 /**
  * Sends one request with a timeout. Transport failures and timeouts become retryable results;
@@ -46,7 +53,11 @@ export async function sendRequest(http: HttpClient, url: string, init: RequestIn
   }
   const body = await response.text().catch(() => "");
   if (response.ok) return { ok: true, status: response.status, body };
-  return { ok: false, result: resultForStatus(response.status, body, response.headers.get("retry-after")) };
+  return {
+    ok: false,
+    result: resultForStatus(response.status, body, response.headers.get("retry-after")),
+    refusal: { status: response.status, body, headers: response.headers },
+  };
 }
 
 // Transport errors can carry the full URL (and with it a webhook secret), so only the code is kept.

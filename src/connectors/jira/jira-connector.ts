@@ -1,14 +1,6 @@
 import { SEVERITIES, type Severity } from "../../core/signal.ts";
 import type { Ticket } from "../../core/ticket.ts";
-import type {
-  ConnectionCheck,
-  Connector,
-  ConnectorDeps,
-  DeliveryRequest,
-  DeliveryResult,
-  HttpClient,
-  TicketRef,
-} from "../connector.ts";
+import type { ConnectionCheck, Connector, ConnectorDeps, DeliveryRequest, DeliveryResult, TicketRef } from "../connector.ts";
 import { sendRequest } from "../http-result.ts";
 import { headerSecrets, scrubResult, scrubSecrets } from "../scrub.ts";
 import { compileTemplates } from "../ticket-text.ts";
@@ -227,27 +219,12 @@ export class JiraConnector implements Connector {
       headers["content-type"] = "application/json";
       init.body = JSON.stringify(call.body);
     }
-    // sendRequest keeps only a slice of the body in its reason; a copy lets Jira's message be read properly.
-    let refused: { status: number; body: Promise<string> } | null = null;
-    const http: HttpClient = async (url, requestInit) => {
-      const response = await this.deps.http(url, requestInit);
-      if (!response.ok) {
-        refused = {
-          status: response.status,
-          body: response
-            .clone()
-            .text()
-            .catch(() => ""),
-        };
-      }
-      return response;
-    };
-    const outcome = await sendRequest(http, `${this.settings.baseUrl}${call.path}`, init, this.deps.timeoutMs);
+    const outcome = await sendRequest(this.deps.http, `${this.settings.baseUrl}${call.path}`, init, this.deps.timeoutMs);
     if (!outcome.ok) {
-      const failure = refused as { status: number; body: Promise<string> } | null;
+      const failure = outcome.refusal;
       return {
         ok: false,
-        result: describeFailure(outcome.result, operation, failure?.status ?? null, failure ? await failure.body : ""),
+        result: describeFailure(outcome.result, operation, failure?.status ?? null, failure?.body ?? ""),
       };
     }
     if (!outcome.body.trim()) return { ok: true, data: null };

@@ -1,12 +1,4 @@
-import type {
-  ConnectionCheck,
-  Connector,
-  ConnectorDeps,
-  DeliveryRequest,
-  DeliveryResult,
-  HttpClient,
-  TicketRef,
-} from "../connector.ts";
+import type { ConnectionCheck, Connector, ConnectorDeps, DeliveryRequest, DeliveryResult, TicketRef } from "../connector.ts";
 import { sendRequest } from "../http-result.ts";
 import { scrubResult, scrubSecrets } from "../scrub.ts";
 import { compileTemplates, renderTicketText, type TicketTemplates } from "../ticket-text.ts";
@@ -287,25 +279,13 @@ export class OpsgenieConnector implements Connector {
 
   /** sendRequest, keeping the status and body of a refusal so the platform's own message can be reported. */
   private async send(url: string, init: RequestInit): Promise<Sent> {
-    const refusals: Promise<Refusal>[] = [];
-    const http: HttpClient = async (target, options) => {
-      const response = await this.deps.http(target, options);
-      if (!response.ok) {
-        const status = response.status;
-        const rateLimitPeriod = response.headers.get("x-ratelimit-period-in-sec");
-        refusals.push(
-          response
-            .clone()
-            .text()
-            .catch(() => "")
-            .then((body) => ({ status, body, rateLimitPeriod })),
-        );
-      }
-      return response;
-    };
-    const outcome = await sendRequest(http, url, init, this.deps.timeoutMs);
+    const outcome = await sendRequest(this.deps.http, url, init, this.deps.timeoutMs);
     if (outcome.ok) return outcome;
-    return { ok: false, result: outcome.result, refusal: (await refusals[0]) ?? null };
+    const refused = outcome.refusal;
+    const refusal = refused
+      ? { status: refused.status, body: refused.body, rateLimitPeriod: refused.headers.get("x-ratelimit-period-in-sec") }
+      : null;
+    return { ok: false, result: outcome.result, refusal };
   }
 }
 

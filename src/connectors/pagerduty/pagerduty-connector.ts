@@ -1,14 +1,6 @@
 import type { Incident } from "../../core/incident.ts";
-import type {
-  ConnectionCheck,
-  Connector,
-  ConnectorDeps,
-  DeliveryRequest,
-  DeliveryResult,
-  HttpClient,
-  TicketRef,
-} from "../connector.ts";
-import { type HttpOutcome, sendRequest } from "../http-result.ts";
+import type { ConnectionCheck, Connector, ConnectorDeps, DeliveryRequest, DeliveryResult, TicketRef } from "../connector.ts";
+import { sendRequest } from "../http-result.ts";
 import { headerSecrets, scrubResult, scrubSecrets } from "../scrub.ts";
 import { compileTemplates, renderTicketText, type TicketTemplates } from "../ticket-text.ts";
 import { eventProblem, noteContent, type PagerDutyEvent, pagerDutyEvent } from "./transform.ts";
@@ -216,24 +208,13 @@ export class PagerDutyConnector implements Connector {
 
   /** sendRequest, keeping the status and body of a refusal so PagerDuty's own message can be reported. */
   private async send(url: string, init: RequestInit): Promise<Sent> {
-    const refusals: Promise<Refusal>[] = [];
-    const http: HttpClient = async (target, options) => {
-      const response = await this.deps.http(target, options);
-      if (!response.ok) {
-        const status = response.status;
-        const rateLimitReset = response.headers.get("ratelimit-reset");
-        const refusal = response
-          .clone()
-          .text()
-          .catch(() => "")
-          .then((body) => ({ status, body, rateLimitReset }));
-        refusals.push(refusal);
-      }
-      return response;
-    };
-    const outcome: HttpOutcome = await sendRequest(http, url, init, this.deps.timeoutMs);
+    const outcome = await sendRequest(this.deps.http, url, init, this.deps.timeoutMs);
     if (outcome.ok) return outcome;
-    return { ok: false, result: outcome.result, refusal: (await refusals[0]) ?? null };
+    const refused = outcome.refusal;
+    const refusal = refused
+      ? { status: refused.status, body: refused.body, rateLimitReset: refused.headers.get("ratelimit-reset") }
+      : null;
+    return { ok: false, result: outcome.result, refusal };
   }
 }
 

@@ -1,13 +1,5 @@
 import type { Ticket } from "../../core/ticket.ts";
-import type {
-  ConnectionCheck,
-  Connector,
-  ConnectorDeps,
-  DeliveryRequest,
-  DeliveryResult,
-  HttpClient,
-  TicketRef,
-} from "../connector.ts";
+import type { ConnectionCheck, Connector, ConnectorDeps, DeliveryRequest, DeliveryResult, TicketRef } from "../connector.ts";
 import { sendRequest } from "../http-result.ts";
 import { headerSecrets, scrubResult, scrubSecrets } from "../scrub.ts";
 import { compileTemplates, renderTicketText, type TicketTemplates } from "../ticket-text.ts";
@@ -147,23 +139,9 @@ export class ServiceNowConnector implements Connector {
     const headers: Record<string, string> = { accept: "application/json", authorization: this.authorization };
     if (body) headers["content-type"] = "application/json";
     const init: RequestInit = body ? { method, headers, body: JSON.stringify(body) } : { method, headers };
-    // sendRequest maps the status; a copy of a refused body lets ServiceNow's own message into the reason.
-    const refusals: Promise<string>[] = [];
-    const http: HttpClient = async (url, requestInit) => {
-      const response = await this.deps.http(url, requestInit);
-      if (!response.ok)
-        refusals.push(
-          response
-            .clone()
-            .text()
-            .catch(() => ""),
-        );
-      return response;
-    };
-    const outcome = await sendRequest(http, `${this.settings.baseUrl}${path}`, init, this.deps.timeoutMs);
+    const outcome = await sendRequest(this.deps.http, `${this.settings.baseUrl}${path}`, init, this.deps.timeoutMs);
     if (!outcome.ok) {
-      const refusal = refusals[0];
-      const message = refusal ? errorMessage(await refusal) : null;
+      const message = outcome.refusal ? errorMessage(outcome.refusal.body) : null;
       return { ok: false, result: withMessage(outcome.result, `ServiceNow ${what} failed`, message) };
     }
     try {

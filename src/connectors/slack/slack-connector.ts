@@ -1,13 +1,5 @@
 import type { Ticket } from "../../core/ticket.ts";
-import type {
-  ConnectionCheck,
-  Connector,
-  ConnectorDeps,
-  DeliveryRequest,
-  DeliveryResult,
-  HttpClient,
-  TicketRef,
-} from "../connector.ts";
+import type { ConnectionCheck, Connector, ConnectorDeps, DeliveryRequest, DeliveryResult, TicketRef } from "../connector.ts";
 import { sendRequest } from "../http-result.ts";
 import { scrubResult, scrubSecrets, urlSecrets } from "../scrub.ts";
 import { resultForSlackError, resultForWebhookError } from "./slack-errors.ts";
@@ -186,29 +178,16 @@ export class SlackConnector implements Connector {
 
   private async deliverWebhook(request: DeliveryRequest, hook: WebhookSettings): Promise<DeliveryResult> {
     const message = webhookMessage(request.action, request.incident, request.detail, request.incidentUrl);
-    // sendRequest turns a refusal into a generic result; a copy of the body lets Slack's error code refine it.
-    const refusals: { status: number; body: Promise<string> }[] = [];
-    const http: HttpClient = async (url, init) => {
-      const response = await this.deps.http(url, init);
-      if (!response.ok)
-        refusals.push({
-          status: response.status,
-          body: response
-            .clone()
-            .text()
-            .catch(() => ""),
-        });
-      return response;
-    };
     const outcome = await sendRequest(
-      http,
+      this.deps.http,
       hook.webhookUrl,
       { method: "POST", headers: { "content-type": "application/json; charset=utf-8" }, body: JSON.stringify(message) },
       this.deps.timeoutMs,
     );
     if (!outcome.ok) {
-      const refusal = refusals[0];
-      return refusal ? resultForWebhookError(refusal.status, await refusal.body, outcome.result) : outcome.result;
+      // The refusal's body carries Slack's error code (invalid_payload, no_service, …).
+      const { refusal } = outcome;
+      return refusal ? resultForWebhookError(refusal.status, refusal.body, outcome.result) : outcome.result;
     }
     if (request.action !== "create") return { kind: "delivered" };
     // A webhook post returns no id; the idempotency key is the stable reference the store keeps.

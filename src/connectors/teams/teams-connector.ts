@@ -1,4 +1,4 @@
-import type { ConnectionCheck, Connector, ConnectorDeps, DeliveryRequest, DeliveryResult, HttpClient } from "../connector.ts";
+import type { ConnectionCheck, Connector, ConnectorDeps, DeliveryRequest, DeliveryResult } from "../connector.ts";
 import { sendRequest } from "../http-result.ts";
 import { scrubResult, urlSecrets } from "../scrub.ts";
 import { compileTemplates, renderTicketText, type TicketTemplates } from "../ticket-text.ts";
@@ -42,27 +42,14 @@ export class TeamsConnector implements Connector {
       request.detail,
       request.incidentUrl,
     );
-    const refusals: Promise<string>[] = [];
-    const http: HttpClient = async (url, init) => {
-      const response = await this.deps.http(url, init);
-      if (!response.ok)
-        refusals.push(
-          response
-            .clone()
-            .text()
-            .catch(() => ""),
-        );
-      return response;
-    };
     const outcome = await sendRequest(
-      http,
+      this.deps.http,
       this.settings.webhookUrl,
       { method: "POST", headers: { "content-type": "application/json; charset=utf-8" }, body: JSON.stringify(message) },
       this.deps.timeoutMs,
     );
     if (!outcome.ok) {
-      const refusal = refusals[0];
-      const text = refusal ? errorMessage(await refusal) : null;
+      const text = outcome.refusal ? errorMessage(outcome.refusal.body) : null;
       return scrubResult(withMessage(outcome.result, text), this.secrets);
     }
     if (request.action !== "create" || request.ticket) return { kind: "delivered" };
