@@ -1,9 +1,10 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac } from "node:crypto";
 import { z } from "zod";
 import type { Clock } from "../../core/clock.ts";
 import { SluiceError } from "../../core/errors.ts";
 import type { InboundEvent, InboundRequest, SyncHandler } from "../../core/inbound.ts";
 import type { LifecycleAction } from "../../core/incident.ts";
+import { firstHeader, safeJson, signatureMatches } from "../sync-helpers.ts";
 
 export const JIRA_SIGNATURE_HEADER = "x-hub-signature";
 
@@ -77,8 +78,6 @@ export function jiraSignature(secret: string, body: Buffer | string): string {
   return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
 }
 
-const header = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
-
 /**
  * Jira webhooks: `jira:issue_updated` with a status change becomes an action (by the configured
  * status map, else the status category), `comment_created` a comment. The incident is found by
@@ -94,12 +93,8 @@ export class JiraSync implements SyncHandler {
 
   verify(request: InboundRequest): boolean {
     try {
-      const signature = header(request.headers[JIRA_SIGNATURE_HEADER]);
-      if (!signature) return false;
-      const expected = Buffer.from(jiraSignature(this.settings.webhookSecret, request.rawBody));
-      const actual = Buffer.from(signature.trim());
-      if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) return false;
-      return this.fresh(request.rawBody);
+      const expected = jiraSignature(this.settings.webhookSecret, request.rawBody);
+      return signatureMatches(expected, firstHeader(request.headers[JIRA_SIGNATURE_HEADER])) && this.fresh(request.rawBody);
     } catch {
       return false;
     }
@@ -178,14 +173,6 @@ function adfText(node: unknown): string {
   if (type === "hardBreak") return "\n";
   const inner = Array.isArray(content) ? content.map(adfText).join("") : "";
   return type === "paragraph" || type === "heading" || type === "listItem" ? `${inner}\n` : inner;
-}
-
-function safeJson(rawBody: Buffer): unknown {
-  try {
-    return JSON.parse(rawBody.toString("utf8"));
-  } catch {
-    return undefined;
-  }
 }
 
 function readBody(rawBody: Buffer): JiraWebhook {

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import { SluiceError } from "../../core/errors.ts";
 import type { InboundEvent, InboundRequest, SyncHandler } from "../../core/inbound.ts";
+import { firstHeader } from "../sync-helpers.ts";
 import { ALERT_SOURCE } from "./transform.ts";
 
 /** Header the Opsgenie / JSM Ops webhook integration is configured to send the shared token in. */
@@ -30,8 +31,6 @@ const ACTIONS: Record<string, "acknowledge" | "resolve"> = { Acknowledge: "ackno
 
 // The notes Sluice itself adds (noteText: "<Headline> in Sluice (INC-n)...") come back as AddNote.
 const OWN_NOTE = /^(Opened|Updated|Acknowledged|Resolved|Escalated|Reopened|Note) in Sluice( to level \d+)? \(/;
-
-const header = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
 
 /**
  * Constant-time equality of a presented token with the configured one. Both sides are hashed
@@ -66,9 +65,9 @@ export class OpsgenieSync implements SyncHandler {
 
   verify(request: InboundRequest): boolean {
     try {
-      const fromHeader = header(request.headers[TOKEN_HEADER]);
+      const fromHeader = firstHeader(request.headers[TOKEN_HEADER]);
       if (fromHeader !== undefined) return tokenMatches(fromHeader, this.token);
-      return tokenMatches(basicPassword(header(request.headers.authorization)), this.token);
+      return tokenMatches(basicPassword(firstHeader(request.headers.authorization)), this.token);
     } catch {
       return false;
     }

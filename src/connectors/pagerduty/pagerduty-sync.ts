@@ -4,6 +4,7 @@ import type { Clock } from "../../core/clock.ts";
 import { SluiceError } from "../../core/errors.ts";
 import type { InboundEvent, InboundRequest, SyncHandler } from "../../core/inbound.ts";
 import type { LifecycleAction } from "../../core/incident.ts";
+import { safeJson } from "../sync-helpers.ts";
 
 export const PAGERDUTY_SIGNATURE_HEADER = "x-pagerduty-signature";
 
@@ -133,14 +134,6 @@ function ticketRefOf(incidentKey: string | null | undefined, incidentId: string 
   // Sluice stores the dedup_key as the ticket's externalId, so a key PagerDuty answered with still matches.
   if (incidentKey) return { externalId: incidentKey };
   return incidentId ? { externalId: incidentId } : null;
-}
-
-function safeJson(rawBody: Buffer): unknown {
-  try {
-    return JSON.parse(rawBody.toString("utf8"));
-  } catch {
-    return undefined;
-  }
 }
 
 function readBody(rawBody: Buffer): z.infer<typeof webhookSchema> {

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import { SluiceError } from "../../core/errors.ts";
 import type { InboundEvent, InboundRequest, SyncHandler } from "../../core/inbound.ts";
+import { firstHeader } from "../sync-helpers.ts";
 
 /** Header the ServiceNow outbound REST message is configured to send the shared token in. */
 export const TOKEN_HEADER = "x-sluice-token";
@@ -33,8 +34,6 @@ const STATE_ACTIONS: Record<string, "acknowledge" | "resolve" | "reopen"> = {
 // getJournalEntry(1) prefixes the note with "<date time> - <user> (Work notes)"; the note is what follows.
 const JOURNAL_HEADER = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} - .*\((Work notes|Additional comments)\)\r?\n/;
 
-const header = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
-
 /** Constant-time token comparison; hashing both sides keeps the secret's length out of the timing too. */
 export function tokenMatches(presented: string | undefined, expected: string): boolean {
   if (presented === undefined || presented === "") return false;
@@ -59,7 +58,7 @@ export class ServiceNowSync implements SyncHandler {
 
   verify(request: InboundRequest): boolean {
     try {
-      return tokenMatches(header(request.headers[TOKEN_HEADER]), this.token);
+      return tokenMatches(firstHeader(request.headers[TOKEN_HEADER]), this.token);
     } catch {
       return false;
     }

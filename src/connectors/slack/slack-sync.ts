@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Clock } from "../../core/clock.ts";
 import { SluiceError } from "../../core/errors.ts";
 import type { InboundEvent, InboundRequest, SyncHandler } from "../../core/inbound.ts";
+import { firstHeader } from "../sync-helpers.ts";
 import { ACTION_ID_PREFIX, BUTTON_ACTIONS, type ButtonAction } from "./transform.ts";
 
 export const SIGNATURE_HEADER = "x-slack-signature";
@@ -35,8 +36,6 @@ const interactionSchema = z.object({
 
 type Interaction = z.infer<typeof interactionSchema>;
 
-const header = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
-
 // Sluice's idempotency keys: sluice-<incident id>-<platform>.
 const IDEMPOTENCY_KEY = /^sluice-[A-Za-z0-9]+-slack$/;
 
@@ -57,8 +56,8 @@ export class SlackSync implements SyncHandler {
 
   verify(request: InboundRequest): boolean {
     try {
-      const signature = header(request.headers[SIGNATURE_HEADER]);
-      const timestamp = header(request.headers[TIMESTAMP_HEADER]);
+      const signature = firstHeader(request.headers[SIGNATURE_HEADER]);
+      const timestamp = firstHeader(request.headers[TIMESTAMP_HEADER]);
       if (!signature || !timestamp || !/^\d{1,12}$/.test(timestamp)) return false;
       const nowSeconds = Math.floor(this.clock.now() / 1000);
       if (Math.abs(nowSeconds - Number(timestamp)) > TOLERANCE_SECONDS) return false;

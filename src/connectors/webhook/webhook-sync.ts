@@ -3,6 +3,7 @@ import type { Clock } from "../../core/clock.ts";
 import { SluiceError } from "../../core/errors.ts";
 import type { InboundEvent, InboundRequest, SyncHandler } from "../../core/inbound.ts";
 import { LIFECYCLE_ACTIONS } from "../../core/incident.ts";
+import { firstHeader } from "../sync-helpers.ts";
 import { SIGNATURE_HEADER, signatureProblem, TIMESTAMP_HEADER } from "./signature.ts";
 
 /** What a generic receiver posts back: signed with the same secret and scheme Sluice signs with. */
@@ -19,8 +20,6 @@ const inboundSchema = z.union([
   }),
 ]);
 
-const header = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
-
 /** Inbound side of the generic webhook: a tool that received Sluice's webhook can acknowledge, resolve or comment. */
 export class WebhookSync implements SyncHandler {
   readonly platform = "webhook";
@@ -33,7 +32,7 @@ export class WebhookSync implements SyncHandler {
   verify(request: InboundRequest): boolean {
     const problem = signatureProblem(
       this.secret,
-      { signature: header(request.headers[SIGNATURE_HEADER]), timestamp: header(request.headers[TIMESTAMP_HEADER]) },
+      { signature: firstHeader(request.headers[SIGNATURE_HEADER]), timestamp: firstHeader(request.headers[TIMESTAMP_HEADER]) },
       request.rawBody.toString("utf8"),
       Math.floor(this.clock.now() / 1000),
     );

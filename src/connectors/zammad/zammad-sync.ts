@@ -1,8 +1,9 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac } from "node:crypto";
 import { z } from "zod";
 import type { Clock } from "../../core/clock.ts";
 import { SluiceError } from "../../core/errors.ts";
 import type { InboundEvent, InboundRequest, SyncHandler } from "../../core/inbound.ts";
+import { firstHeader, safeJson, signatureMatches } from "../sync-helpers.ts";
 
 export const ZAMMAD_SIGNATURE_HEADER = "x-hub-signature";
 
@@ -65,8 +66,6 @@ export function zammadSignature(secret: string, body: Buffer | string): string {
   return `sha1=${createHmac("sha1", secret).update(body).digest("hex")}`;
 }
 
-const header = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
-
 /**
  * Zammad webhooks (sent by a trigger): a closed ticket resolves the incident, a ticket open again
  * after a close reopens it, a new article becomes a comment. The incident is found by Sluice's tag
@@ -82,12 +81,8 @@ export class ZammadSync implements SyncHandler {
 
   verify(request: InboundRequest): boolean {
     try {
-      const signature = header(request.headers[ZAMMAD_SIGNATURE_HEADER]);
-      if (!signature) return false;
-      const expected = Buffer.from(zammadSignature(this.settings.webhookSecret, request.rawBody));
-      const actual = Buffer.from(signature.trim());
-      if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) return false;
-      return this.fresh(request.rawBody);
+      const expected = zammadSignature(this.settings.webhookSecret, request.rawBody);
+      return signatureMatches(expected, firstHeader(request.headers[ZAMMAD_SIGNATURE_HEADER])) && this.fresh(request.rawBody);
     } catch {
       return false;
     }
@@ -162,14 +157,6 @@ function plainText(body: string, contentType: string): string {
     .replace(/&(amp|lt|gt|quot|#39|nbsp);/g, (_, name: string) => ENTITIES[name] ?? "")
     .replace(/\n{3,}/g, "\n\n")
     .trim();
-}
-
-function safeJson(rawBody: Buffer): unknown {
-  try {
-    return JSON.parse(rawBody.toString("utf8"));
-  } catch {
-    return undefined;
-  }
 }
 
 function readBody(rawBody: Buffer): ZammadWebhook {
