@@ -12,6 +12,9 @@ import { type Clock, systemClock } from "./core/clock.ts";
 import type { SyncHandler, SyncPoller } from "./core/inbound.ts";
 import type { Severity } from "./core/signal.ts";
 import { OutboxWorker } from "./delivery/outbox-worker.ts";
+import { affectedUsersProvider } from "./enrich/affected-users.ts";
+import { AffectedUsersRefresher } from "./enrich/affected-users-refresher.ts";
+import { Enricher, type EnrichmentProvider } from "./enrich/enricher.ts";
 import { createSummarizer, type Summarizer } from "./enrich/llm/summarizer.ts";
 import { SummaryQueue } from "./enrich/summary-queue.ts";
 import { EscalationTimers, policyFor } from "./lifecycle/escalation.ts";
@@ -37,6 +40,8 @@ export interface SluiceOptions {
   dryRun?: boolean;
   /** Use this data directory instead of the configured one (":memory:" for throwaway). */
   dataDir?: string;
+  /** In-memory platforms keep the rendered ticket text of each delivery (tests read it). */
+  recordTicketText?: boolean;
   /** Skip default process metrics (several instances in one test process). */
   processMetrics?: boolean;
 }
@@ -60,6 +65,8 @@ export interface Sluice {
   summarizer: Summarizer;
   /** Background LLM summaries, when `llm` is configured and enabled. */
   summaries: SummaryQueue | null;
+  /** Recounts affected users as signals naming them join incidents. */
+  affectedUsers: AffectedUsersRefresher;
   metrics: SluiceMetrics;
   connectors: ReadonlyMap<string, Connector>;
   server: FastifyInstance;
@@ -102,6 +109,19 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
       })
     : null;
 
+  const providers: EnrichmentProvider[] = [affectedUsersProvider];
+  const enricher = new Enricher(providers, {
+    timeoutMs: config.enrichment.timeout,
+    count: (provider, outcome) => metrics.enrichment.inc({ provider, outcome }),
+    onFailure: (provider, error) =>
+      logger.warn(
+        { provider, error: error instanceof Error ? error.message : String(error) },
+        "an enrichment step failed; the ticket goes out without it",
+      ),
+  });
+  // Set once the lifecycle exists: the runner is built before it.
+  let affectedUsersRef: AffectedUsersRefresher | null = null;
+
   const bySeverity = config.routing as Partial<Record<Severity, string[]>>;
   const runner = new IngestRunner({
     store,
@@ -114,6 +134,8 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     redact: (signal) => redactSignal(signal, redactor),
     escalateAfter: (signal) => policyFor(signal, config.escalation.policies)?.after,
     ...(summaries ? { onIncidentsOpened: (ids: string[]) => summaries.enqueue(ids) } : {}),
+    enrich: (target) => enricher.enrich(target),
+    onAffectedUsers: (ids) => affectedUsersRef?.touch(ids),
     onDeliveriesQueued: wake,
   });
   worker = new OutboxWorker({
@@ -132,6 +154,8 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
       config.server.publicUrl ? new URL(`/incidents/${incident.key}`, config.server.publicUrl).toString() : null,
   });
   const lifecycle = new LifecycleService(store, clock, wake);
+  const affectedUsers = new AffectedUsersRefresher({ store, lifecycle, logger });
+  affectedUsersRef = affectedUsers;
   const quietResolver = new QuietResolver(store, lifecycle, clock, config.anomaly.quietPeriod, logger);
   const kafka = config.kafka?.enabled
     ? new KafkaSource({
@@ -183,6 +207,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     kafka,
     summarizer,
     summaries,
+    affectedUsers,
     metrics,
     connectors,
     server,
@@ -204,6 +229,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
       await kafka?.shutdown();
       await runner.shutdown();
       await summaries?.shutdown();
+      await affectedUsers.shutdown();
       quietResolver.shutdown();
       escalations.shutdown();
       polls.shutdown();
@@ -216,7 +242,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
 /** One connector per enabled platform; in-memory stand-ins on a dry run. */
 export function buildConnectors(
   config: SluiceConfig,
-  options: Pick<SluiceOptions, "http" | "dryRun">,
+  options: Pick<SluiceOptions, "http" | "dryRun" | "recordTicketText">,
   clock: Clock,
 ): Map<string, Connector> {
   const connectors = new Map<string, Connector>();
@@ -224,7 +250,7 @@ export function buildConnectors(
   for (const factory of connectorFactories) {
     if (!platformEnabled(config, factory.platform)) continue;
     const connector = options.dryRun
-      ? new MemoryConnector(factory.platform)
+      ? new MemoryConnector(factory.platform, { recordText: options.recordTicketText ?? false })
       : factory.create(config.platforms[factory.platform], { http, clock, timeoutMs: config.delivery.timeout });
     connectors.set(factory.platform, connector);
   }

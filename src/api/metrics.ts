@@ -35,6 +35,12 @@ export class SluiceMetrics {
     labelNames: ["outcome"],
     registers: [this.registry],
   });
+  readonly enrichment = new Counter({
+    name: "sluice_enrichment_total",
+    help: "Enrichment steps run when incidents open, by step and outcome (ok, failed, timeout); the success ratio of DESIGN §8",
+    labelNames: ["provider", "outcome"],
+    registers: [this.registry],
+  });
   readonly deadLetters = new Gauge({
     name: "sluice_dead_letters",
     help: "Deliveries in the dead-letter state",

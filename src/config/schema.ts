@@ -155,6 +155,13 @@ const baseShape = {
         .describe("Platforms on which assigning the ticket acknowledges the incident everywhere (e.g. [jira]); off by default."),
     })
     .default({ autoAcknowledge: [] }),
+  enrichment: z
+    .strictObject({
+      timeout: durationField(
+        "How long each enrichment step (catalog, changes, similar incidents, traces) may take when an incident opens; a slower step is left out of the ticket and counted (default 500ms).",
+      ).default(500),
+    })
+    .default({ timeout: 500 }),
   escalation: z
     .strictObject({
       policies: z

@@ -73,6 +73,7 @@ export function sampleIncident(overrides: Partial<Incident> = {}): Incident {
     matchedRule: "critical-checkout",
     summary: "17 anomaly events in 12 minutes: calls to the payment provider time out after 5000 ms.",
     summarySource: "template",
+    context: {},
     createdAt: firstSeenAt,
     updatedAt: firstSeenAt + 12 * 60_000,
     acknowledgedAt: null,

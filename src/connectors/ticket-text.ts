@@ -1,5 +1,6 @@
 import { Liquid, type Template } from "liquidjs";
 import type { DeliveryRequest } from "./connector.ts";
+import { renderContext } from "./ticket-context.ts";
 
 /** Title and body a connector puts on a ticket; users override either per platform (Liquid). */
 export interface TicketTemplates {
@@ -16,7 +17,9 @@ Severity: {{ incident.severity }} ({{ incident.priority }}), state: {{ incident.
 Signals: {{ incident.signalCount }}, first seen {{ firstSeen }}, last seen {{ lastSeen }}
 Error pattern: {{ incident.errorPattern }}
 Routed by: {{ incident.matchedRule }}
-{% if detail != "" %}
+{% if enrichment != "" %}
+{{ enrichment }}
+{% endif %}{% if detail != "" %}
 {{ detail }}
 {% endif %}{% if incidentUrl %}
 Sluice: {{ incidentUrl }}
@@ -38,6 +41,8 @@ export function templateScope(request: Pick<DeliveryRequest, "incident" | "detai
     action: request.action,
     detail: request.detail,
     incidentUrl: request.incidentUrl,
+    /** The enrichment sections as text; templates that want their own layout use `incident.context`. */
+    enrichment: renderContext(request.incident.context),
     firstSeen: iso(request.incident.firstSeenAt),
     lastSeen: iso(request.incident.lastSeenAt),
   };

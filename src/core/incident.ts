@@ -1,3 +1,4 @@
+import type { IncidentContext } from "./enrichment.ts";
 import type { Severity, SignalKind } from "./signal.ts";
 
 export const INCIDENT_STATES = ["open", "acknowledged", "escalated", "resolved"] as const;
@@ -46,6 +47,8 @@ export interface Incident {
   summary: string;
   /** Where the summary came from: the deterministic template, or an LLM that improved it later. */
   summarySource: "template" | "llm";
+  /** What enrichment learned: owner, destinations, changes, similar incidents, traces, affected users. */
+  context: IncidentContext;
   createdAt: number;
   updatedAt: number;
   acknowledgedAt: number | null;

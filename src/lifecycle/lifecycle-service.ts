@@ -1,4 +1,5 @@
 import type { Clock } from "../core/clock.ts";
+import type { IncidentContext } from "../core/enrichment.ts";
 import { isSluiceError, SluiceError } from "../core/errors.ts";
 import type { Incident, LifecycleAction } from "../core/incident.ts";
 import { emptyChangeSet, type Store } from "../store/store.ts";
@@ -58,6 +59,58 @@ export class LifecycleService {
       }
       if (changes.deliveries.length > 0) this.onDeliveriesQueued();
       return (await this.store.incidents.get(incident.id)) as Incident;
+    }
+  }
+
+  /**
+   * Merges late enrichment (a trace assembled after the incident opened, more affected users) into the
+   * incident's context. With `announce`, the change goes on the timeline and to every linked ticket.
+   */
+  async updateContext(
+    incidentId: string,
+    patch: Partial<IncidentContext>,
+    announce?: { actor: string; detail: string },
+  ): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const incident = await this.require(incidentId);
+      const now = this.clock.now();
+      const changes = emptyChangeSet();
+      changes.incidentChanges.push({
+        id: incident.id,
+        expectedVersion: incident.version,
+        at: now,
+        addSignals: 0,
+        set: { context: { ...incident.context, ...patch } },
+      });
+      if (announce) {
+        changes.timeline.push({
+          incidentId: incident.id,
+          at: now,
+          actor: announce.actor,
+          action: "enriched",
+          detail: announce.detail,
+          rule: null,
+        });
+        if (incident.state !== "resolved") {
+          for (const platform of incident.platforms) {
+            changes.deliveries.push({
+              incidentId: incident.id,
+              platform,
+              action: "update",
+              detail: announce.detail,
+              causedAt: now,
+            });
+          }
+        }
+      }
+      try {
+        await this.store.apply(changes);
+      } catch (error) {
+        if (isSluiceError(error) && error.code === "CONFLICT" && attempt < CONFLICT_RETRIES) continue;
+        throw error;
+      }
+      if (changes.deliveries.length > 0) this.onDeliveriesQueued();
+      return;
     }
   }
 

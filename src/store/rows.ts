@@ -1,3 +1,4 @@
+import type { IncidentContext } from "../core/enrichment.ts";
 import type { Delivery, DeliveryAction, DeliveryStatus } from "../core/delivery.ts";
 import { type Incident, type IncidentState, incidentKey, type Priority } from "../core/incident.ts";
 import type { Severity, Signal, SignalKind, SignalStatus } from "../core/signal.ts";
@@ -28,6 +29,7 @@ export interface IncidentRow {
   matched_rule: string;
   summary: string;
   summary_source: string;
+  context: string;
   created_at: number;
   updated_at: number;
   acknowledged_at: number | null;
@@ -58,6 +60,7 @@ export function incidentFromRow(row: IncidentRow): Incident {
     matchedRule: row.matched_rule,
     summary: row.summary,
     summarySource: row.summary_source === "llm" ? "llm" : "template",
+    context: parseContext(row.context),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
     acknowledgedAt: row.acknowledged_at === null ? null : Number(row.acknowledged_at),
@@ -228,4 +231,15 @@ export function openIncidentFromRow(row: OpenIncidentRow, firingAlerts: Set<stri
     version: row.version,
     firingAlerts,
   };
+}
+
+/** A stored context; a row written before enrichment existed (or damaged by hand) reads as empty. */
+function parseContext(text: string | null | undefined): IncidentContext {
+  if (!text) return {};
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as IncidentContext) : {};
+  } catch {
+    return {};
+  }
 }

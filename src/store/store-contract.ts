@@ -87,6 +87,7 @@ function incident(fields: Partial<NewIncident> = {}): NewIncident {
     updatedAt: T0,
     acknowledgedAt: null,
     resolvedAt: null,
+    context: {},
     ...fields,
   };
 }

@@ -53,6 +53,7 @@ export interface IncidentChange {
       | "title"
       | "summary"
       | "summarySource"
+      | "context"
     >
   >;
 }

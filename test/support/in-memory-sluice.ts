@@ -13,6 +13,7 @@ export async function inMemorySluice(document: Record<string, unknown> = {}, sta
     dryRun: true,
     dataDir: ":memory:",
     processMetrics: false,
+    recordTicketText: true,
     logger: pino({ level: "silent" }),
   });
   const memory = sluice.connectors.get("memory") as MemoryConnector;

@@ -1,4 +1,5 @@
 import type { ConnectionCheck, Connector, DeliveryRequest, DeliveryResult } from "../connector.ts";
+import { compileTemplates, renderTicketText } from "../ticket-text.ts";
 
 /** A delivery the in-memory platform received. */
 export interface RecordedDelivery {
@@ -7,7 +8,11 @@ export interface RecordedDelivery {
   idempotencyKey: string;
   detail: string;
   at: number;
+  /** The ticket text a real platform would show (default templates); only when asked to record it. */
+  text?: { title: string; body: string };
 }
+
+const DEFAULT_TEMPLATES = compileTemplates();
 
 /**
  * A platform that lives in the process: it keeps what it receives, honours idempotency keys the way
@@ -20,7 +25,11 @@ export class MemoryConnector implements Connector {
   readonly tickets = new Map<string, { externalId: string; state: string }>();
   private readonly scripted: DeliveryResult[] = [];
 
-  constructor(readonly platform = "memory") {}
+  /** `recordText`: render and keep each delivery's ticket text (tests); off by default, since it costs memory per delivery. */
+  constructor(
+    readonly platform = "memory",
+    private readonly options: { recordText?: boolean } = {},
+  ) {}
 
   /** Makes the next deliveries return these results instead of succeeding. */
   failNext(...results: DeliveryResult[]): void {
@@ -36,6 +45,7 @@ export class MemoryConnector implements Connector {
       idempotencyKey: request.idempotencyKey,
       detail: request.detail,
       at: Date.now(),
+      ...(this.options.recordText ? { text: renderTicketText(DEFAULT_TEMPLATES, request) } : {}),
     });
     let ticket = this.tickets.get(request.idempotencyKey);
     if (!ticket) {

@@ -27,6 +27,7 @@ export function sampleIncident(overrides: Partial<Incident> = {}): Incident {
     matchedRule: "severity:high",
     summary: "template summary",
     summarySource: "template",
+    context: {},
     createdAt: at,
     updatedAt: at,
     acknowledgedAt: null,

@@ -1,13 +1,15 @@
 import type { Clock } from "../../core/clock.ts";
+import type { IncidentContext } from "../../core/enrichment.ts";
 import { isSluiceError, SluiceError } from "../../core/errors.ts";
 import { incidentKey } from "../../core/incident.ts";
 import type { Signal } from "../../core/signal.ts";
+import type { EnrichTarget } from "../../enrich/enricher.ts";
 import type { OpenIncident, Store } from "../../store/store.ts";
 import { errorPatternOf, fingerprintOf } from "../correlate/fingerprint.ts";
 import { type GateRules, gate } from "../gate/gate.ts";
 import type { RouteDecision } from "../route/route.ts";
 import type { PipelineMetrics } from "./pipeline-metrics.ts";
-import { type PlanContext, type PreparedSignal, planBatch, type SignalDecision } from "./plan-batch.ts";
+import { type BatchPlan, type PlanContext, type PreparedSignal, planBatch, type SignalDecision } from "./plan-batch.ts";
 
 /** What the caller of submit learns about each signal once it is durably stored. */
 export interface IngestResult {
@@ -28,6 +30,15 @@ export interface IngestRunnerOptions {
   escalateAfter?(signal: Signal): number | undefined;
   /** Masks secrets in a signal, in place, before anything else sees it. */
   redact?(signal: Signal): void;
+  /** Context for each incident a batch opens, written with it so its first tickets carry it. */
+  enrich?(target: EnrichTarget): Promise<IncidentContext>;
+  /**
+   * For firing signals that would open an incident of their own: the open incident (by fingerprint)
+   * they are a symptom of, e.g. an upstream service failing because of the root cause its traces show.
+   */
+  joinTargets?(signals: readonly Signal[], now: number): Promise<Map<string, JoinTarget>>;
+  /** Called after each commit with the incidents that got signals naming affected users. */
+  onAffectedUsers?(incidentIds: string[]): void;
   /** Called after each commit with the incidents it opened (background enrichment). */
   onIncidentsOpened?(incidentIds: string[]): void;
   /** Called after each commit that queued deliveries, so workers start without polling delay. */
@@ -36,6 +47,12 @@ export interface IngestRunnerOptions {
   maxBatch?: number;
   /** Most signals waiting for a transaction; beyond it submit fails with OVERLOADED. */
   maxPending?: number;
+}
+
+/** Where a symptom goes instead of opening its own incident, and why. */
+export interface JoinTarget {
+  fingerprint: string;
+  reason: string;
 }
 
 interface Pending {
@@ -132,6 +149,7 @@ export class IngestRunner {
     });
     for (let attempt = 1; ; attempt++) {
       const open = await store.incidents.findOpen(prepared.map((p) => p.fingerprint));
+      const joinTargets = await this.symptomsOf(prepared, open);
       const stored = await store.signals.existing(signals.map((s) => ({ source: s.source, sourceId: s.sourceId })));
       const context: PlanContext = {
         lookbackMs: this.options.lookbackMs,
@@ -141,7 +159,8 @@ export class IngestRunner {
         ...(this.options.escalateAfter ? { escalateAfter: this.options.escalateAfter } : {}),
       };
       const recent = await this.recentlyResolved(prepared, open);
-      const plan = planBatch(prepared, open, stored, context, recent);
+      const plan = planBatch(prepared, open, stored, context, recent, joinTargets);
+      await this.enrichOpened(plan, prepared, context.now);
       let numbers: Map<string, number>;
       try {
         numbers = await store.apply(plan.changes);
@@ -153,6 +172,13 @@ export class IngestRunner {
       this.report(plan.decisions);
       if (plan.changes.deliveries.length > 0) this.options.onDeliveriesQueued();
       if (plan.opened.length > 0) this.options.onIncidentsOpened?.(plan.opened.map((incident) => incident.id));
+      if (this.options.onAffectedUsers) {
+        const withUsers = new Set<string>();
+        plan.decisions.forEach((decision, i) => {
+          if (decision.incidentId && (signals[i]?.affectedUsers.length ?? 0) > 0) withUsers.add(decision.incidentId);
+        });
+        if (withUsers.size > 0) this.options.onAffectedUsers([...withUsers]);
+      }
       const keyOf = new Map<string, string>();
       for (const [id, number] of numbers) keyOf.set(id, incidentKey(number));
       for (const incident of [...open.values(), ...recent.values()]) keyOf.set(incident.id, incidentKey(incident.number));
@@ -163,6 +189,60 @@ export class IngestRunner {
         reason: decision.reason,
       }));
     }
+  }
+
+  /**
+   * Asks which would-be-new incidents are symptoms of an open one, and adds those open incidents to
+   * `open` so the planner can join them. Only firing, passing signals with nothing open of their own are asked about.
+   */
+  private async symptomsOf(
+    prepared: readonly PreparedSignal[],
+    open: Map<string, OpenIncident>,
+  ): Promise<Map<string, JoinTarget>> {
+    if (!this.options.joinTargets) return new Map();
+    const candidates = prepared
+      .filter((p) => p.verdict.pass && p.signal.status === "firing" && !open.has(p.fingerprint))
+      .map((p) => p.signal);
+    if (candidates.length === 0) return new Map();
+    const targets = await this.options.joinTargets(candidates, this.options.clock.now());
+    const missing = [...new Set([...targets.values()].map((t) => t.fingerprint))].filter((f) => !open.has(f));
+    if (missing.length > 0) {
+      for (const [fingerprint, incident] of await this.options.store.incidents.findOpen(missing)) open.set(fingerprint, incident);
+    }
+    return targets;
+  }
+
+  /** Fills the context of every incident the plan opens; a failure here degrades the ticket, never the batch. */
+  private async enrichOpened(plan: BatchPlan, prepared: readonly PreparedSignal[], now: number): Promise<void> {
+    const enrich = this.options.enrich;
+    if (!enrich || plan.opened.length === 0) return;
+    const firstSignal = new Map<string, Signal>();
+    plan.decisions.forEach((decision, i) => {
+      const signal = prepared[i]?.signal;
+      if (decision.outcome === "opened" && decision.incidentId && signal) firstSignal.set(decision.incidentId, signal);
+    });
+    await Promise.all(
+      plan.opened.map(async (incident) => {
+        const signal = firstSignal.get(incident.id);
+        if (!signal) return;
+        try {
+          incident.context = await enrich({
+            incidentId: incident.id,
+            tenant: incident.tenant,
+            service: incident.service,
+            environment: incident.environment,
+            errorPattern: incident.errorPattern,
+            title: incident.title,
+            summary: incident.summary,
+            firstSeenAt: incident.firstSeenAt,
+            signal,
+            now,
+          });
+        } catch {
+          incident.context = { degraded: ["enrichment"] };
+        }
+      }),
+    );
   }
 
   /** Resolved incidents a firing signal of this batch may reopen: only looked up for fingerprints with nothing open. */

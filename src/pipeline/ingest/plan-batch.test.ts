@@ -193,4 +193,41 @@ describe("planBatch", () => {
     const plan = planBatch([late], new Map(), new Set(), { ...context, reopenWindowMs: 30 * MINUTE }, resolved);
     assert.equal(plan.decisions[0]?.outcome, "opened");
   });
+
+  it("joins a symptom to the root cause's open incident instead of opening one, once on the timeline per service", () => {
+    const root = signal({ service: "payments" });
+    const open = openFrom(root);
+    const symptoms = [
+      signal({ service: "checkout", message: "upstream 502" }),
+      signal({ service: "checkout", message: "upstream 502" }),
+    ];
+    const unrelated = signal({ service: "search", message: "index missing" });
+    const reason = "trace abc shows payments failing underneath";
+    const symptomOf = new Map(symptoms.map((s) => [s.signal.id, { fingerprint: root.fingerprint, reason }]));
+    const plan = planBatch([...symptoms, unrelated], open, new Set(), context, new Map(), symptomOf);
+    assert.deepEqual(
+      plan.decisions.map((d) => [d.outcome, d.incidentId]),
+      [
+        ["deduplicated", "inc-1"],
+        ["deduplicated", "inc-1"],
+        ["opened", plan.opened[0]?.id],
+      ],
+    );
+    assert.equal(plan.opened.length, 1);
+    assert.equal(plan.opened[0]?.service, "search");
+    const noted = plan.changes.timeline.filter((e) => e.action === "symptom-joined");
+    assert.equal(noted.length, 1);
+    assert.match(noted[0]?.detail ?? "", /checkout: trace abc/);
+    assert.equal(plan.changes.incidentChanges[0]?.addSignals, 2);
+    // The reason is kept on the stored signal, unlike a routine join.
+    assert.match(plan.changes.signals[0]?.outcomeReason ?? "", /symptom of the root cause/);
+  });
+
+  it("opens its own incident when the root cause's incident is no longer open", () => {
+    const root = signal({ service: "payments" });
+    const symptom = signal({ service: "checkout", message: "upstream 502" });
+    const symptomOf = new Map([[symptom.signal.id, { fingerprint: root.fingerprint, reason: "graph" }]]);
+    const plan = planBatch([symptom], new Map(), new Set(), context, new Map(), symptomOf);
+    assert.equal(plan.decisions[0]?.outcome, "opened");
+  });
 });

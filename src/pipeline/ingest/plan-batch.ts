@@ -52,6 +52,7 @@ interface Working {
 }
 
 const SLUICE = "sluice:correlate";
+const ROUTINE_JOIN = "same fingerprint within lookbackWindow";
 
 /**
  * Decides, for a batch of signals, what each one does: duplicate, gated, joins an open incident,
@@ -63,12 +64,15 @@ export function planBatch(
   alreadyStored: ReadonlySet<string>,
   context: PlanContext,
   recentlyResolved: ReadonlyMap<string, OpenIncident> = new Map(),
+  symptomOf: ReadonlyMap<string, { fingerprint: string; reason: string }> = new Map(),
 ): BatchPlan {
   const changes = emptyChangeSet();
   const decisions: SignalDecision[] = [];
   const opened: NewIncident[] = [];
   const working = new Map<string, Working>();
   const seenKeys = new Set<string>();
+  /** "incident id + service" of symptoms already on the timeline in this batch: one entry each, not one per signal. */
+  const symptomsNoted = new Set<string>();
 
   const workingFor = (fingerprint: string): Working | undefined => {
     let entry = working.get(fingerprint);
@@ -125,7 +129,7 @@ export function planBatch(
       fingerprint,
       outcome: decision.outcome,
       // Joining is the common case and its reason never varies; storing it would only add bytes per signal.
-      outcomeReason: decision.outcome === "deduplicated" ? null : decision.reason,
+      outcomeReason: decision.reason === ROUTINE_JOIN ? null : decision.reason,
       incidentId: decision.incidentId,
     });
   }
@@ -174,10 +178,35 @@ export function planBatch(
       );
       entry = undefined;
     }
+    if (!entry) {
+      const symptom = joinAsSymptom(signal);
+      if (symptom) return symptom;
+    }
     if (!entry) entry = reopenRecent(signal, fingerprint);
     if (!entry) return openIncident(signal, fingerprint);
     join(entry, signal);
-    return { outcome: "deduplicated", incidentId: entry.open.id, reason: "same fingerprint within lookbackWindow" };
+    return { outcome: "deduplicated", incidentId: entry.open.id, reason: ROUTINE_JOIN };
+  }
+
+  /** Joins the open incident this signal is a downstream effect of (blast radius), when correlation found one. */
+  function joinAsSymptom(signal: Signal): SignalDecision | undefined {
+    const target = symptomOf.get(signal.id);
+    const entry = target ? workingFor(target.fingerprint) : undefined;
+    if (!target || !entry) return undefined;
+    join(entry, signal);
+    const noted = `${entry.open.id}\u0000${signal.service}`;
+    if (!symptomsNoted.has(noted)) {
+      symptomsNoted.add(noted);
+      changes.timeline.push({
+        incidentId: entry.open.id,
+        at: context.now,
+        actor: SLUICE,
+        action: "symptom-joined",
+        detail: `${signal.service}: ${target.reason}`,
+        rule: "blast radius: a symptom of this incident's root cause joins it instead of opening its own",
+      });
+    }
+    return { outcome: "deduplicated", incidentId: entry.open.id, reason: `symptom of the root cause: ${target.reason}` };
   }
 
   /** The incident this fingerprint resolved within the reopen window, reopened; undefined when there is none. */
@@ -263,6 +292,7 @@ export function planBatch(
       platforms: routed.platforms,
       matchedRule: routed.rule,
       summary: summarize(signal),
+      context: {},
       createdAt: context.now,
       updatedAt: context.now,
       acknowledgedAt: null,

@@ -1,10 +1,11 @@
 import type { Migration, MigrationProvider } from "kysely";
 import * as initial from "./0001-initial.ts";
 import * as timers from "./0002-timers.ts";
+import * as context from "./0003-context.ts";
 
 /** Migrations in order; names are stored in the database, so never rename one that shipped. */
 export const migrationProvider: MigrationProvider = {
   async getMigrations(): Promise<Record<string, Migration>> {
-    return { "0001-initial": initial, "0002-timers": timers };
+    return { "0001-initial": initial, "0002-timers": timers, "0003-context": context };
   },
 };

@@ -15,6 +15,7 @@ const COLUMN_OF: Record<keyof IncidentChange["set"], string> = {
   title: "title",
   summary: "summary",
   summarySource: "summary_source",
+  context: "context",
 };
 
 /** The same words as the SQLite store, so callers and operators see one message whatever the engine. */
@@ -68,10 +69,10 @@ async function insertIncidents(trx: Kysely<Tables>, changes: ChangeSet): Promise
   const result = await sql<{ id: string; number: number }>`
     INSERT INTO incidents (id, fingerprint, kind, title, tenant, service, environment, error_pattern, severity, priority,
       state, first_seen_at, last_seen_at, signal_count, escalation_level, platforms, matched_rule, summary, created_at,
-      updated_at, acknowledged_at, resolved_at, version)
+      updated_at, acknowledged_at, resolved_at, context, version)
     SELECT id, fingerprint, kind, title, tenant, service, environment, error_pattern, severity, priority, state,
       first_seen_at, last_seen_at, signal_count, escalation_level, platforms, matched_rule, summary, created_at,
-      updated_at, acknowledged_at, resolved_at, 0
+      updated_at, acknowledged_at, resolved_at, context, 0
     FROM unnest(${rows.map((i) => i.id)}::text[], ${rows.map((i) => i.fingerprint)}::text[], ${rows.map((i) => i.kind)}::text[],
       ${rows.map((i) => i.title)}::text[], ${rows.map((i) => i.tenant)}::text[], ${rows.map((i) => i.service)}::text[],
       ${rows.map((i) => i.environment)}::text[], ${rows.map((i) => i.errorPattern)}::text[], ${rows.map((i) => i.severity)}::text[],
@@ -80,10 +81,10 @@ async function insertIncidents(trx: Kysely<Tables>, changes: ChangeSet): Promise
       ${rows.map((i) => i.escalationLevel)}::integer[], ${rows.map((i) => JSON.stringify(i.platforms))}::text[],
       ${rows.map((i) => i.matchedRule)}::text[], ${rows.map((i) => i.summary)}::text[], ${rows.map((i) => i.createdAt)}::bigint[],
       ${rows.map((i) => i.updatedAt)}::bigint[], ${rows.map((i) => i.acknowledgedAt)}::bigint[],
-      ${rows.map((i) => i.resolvedAt)}::bigint[])
+      ${rows.map((i) => i.resolvedAt)}::bigint[], ${rows.map((i) => JSON.stringify(i.context))}::text[])
       WITH ORDINALITY AS t(id, fingerprint, kind, title, tenant, service, environment, error_pattern, severity, priority, state,
         first_seen_at, last_seen_at, signal_count, escalation_level, platforms, matched_rule, summary, created_at, updated_at,
-        acknowledged_at, resolved_at, ord)
+        acknowledged_at, resolved_at, context, ord)
     ORDER BY ord
     RETURNING id, number`.execute(trx);
   for (const row of result.rows) numbers.set(row.id, row.number);
@@ -93,7 +94,8 @@ async function insertIncidents(trx: Kysely<Tables>, changes: ChangeSet): Promise
 async function updateIncident(trx: Kysely<Tables>, change: IncidentChange): Promise<void> {
   const fields = Object.keys(change.set).sort() as (keyof IncidentChange["set"])[];
   const assignments = fields.map((field) => {
-    const value = change.set[field] ?? null;
+    const raw = change.set[field] ?? null;
+    const value = field === "context" && raw !== null ? JSON.stringify(raw) : raw;
     // Out-of-order signals must never move last_seen_at backwards.
     return field === "lastSeenAt"
       ? sql`last_seen_at = GREATEST(last_seen_at, ${value})`

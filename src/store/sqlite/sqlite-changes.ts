@@ -15,6 +15,7 @@ const COLUMN_OF: Record<keyof IncidentChange["set"], string> = {
   title: "title",
   summary: "summary",
   summarySource: "summary_source",
+  context: "context",
 };
 
 /**
@@ -41,8 +42,8 @@ export class SqliteChangeWriter {
     this.insertIncident = raw.prepare(
       `INSERT INTO incidents (id, number, fingerprint, kind, title, tenant, service, environment, error_pattern, severity,
         priority, state, first_seen_at, last_seen_at, signal_count, escalation_level, platforms, matched_rule, summary,
-        created_at, updated_at, acknowledged_at, resolved_at, version)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
+        created_at, updated_at, acknowledged_at, resolved_at, context, version)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
     );
     this.nextNumber = raw.prepare("SELECT COALESCE(MAX(number), 0) + 1 AS n FROM incidents").pluck();
     this.upsertAlert = raw.prepare(
@@ -99,6 +100,7 @@ export class SqliteChangeWriter {
         incident.updatedAt,
         incident.acknowledgedAt,
         incident.resolvedAt,
+        JSON.stringify(incident.context),
       );
     }
     for (const change of changes.incidentChanges) this.updateIncident(change);
@@ -180,6 +182,7 @@ export class SqliteChangeWriter {
     }
     const result = statement.run({
       ...change.set,
+      ...(change.set.context ? { context: JSON.stringify(change.set.context) } : {}),
       addSignals: change.addSignals,
       at: change.at,
       id: change.id,
