@@ -6,8 +6,8 @@ import { median, formatNumber as n } from "./stats.ts";
 import type { ThroughputRun } from "./throughput.ts";
 
 export interface BenchResults {
-  batch: { sluice: ThroughputRun[]; alertmanager: ThroughputRun[] };
-  single: { sluice: ThroughputRun[]; alertmanager: ThroughputRun[] };
+  batch: { sluice: ThroughputRun[]; alertmanager: ThroughputRun[]; ceiling: ThroughputRun[] };
+  single: { sluice: ThroughputRun[]; alertmanager: ThroughputRun[]; ceiling: ThroughputRun[] };
   latency: LatencyRun[];
   memory: { incidents: number; runs: MemoryResult[] }[];
 }
@@ -38,12 +38,22 @@ function throughputRow(label: string, runs: BenchResults["batch"], factor: numbe
   return `| ${label} | ${n(sluice)}/s | ${n(alertmanager)}/s | ${n(ratio, 2)}× | ≥ ${factor}× Alertmanager (≥ ${n(alertmanager * factor)}/s) | ${verdict(ratio >= factor)} |`;
 }
 
+/** The bare-Fastify figure, as Sluice's upper bound: no Node.js service on this stack can ingest faster. */
+function ceilingRow(label: string, runs: BenchResults["batch"]): string {
+  if (runs.ceiling.length === 0) return "";
+  const ceiling = med(runs.ceiling, (r) => r.itemsPerSecond);
+  const alertmanager = med(runs.alertmanager, (r) => r.itemsPerSecond);
+  return `| ${label} | ${n(ceiling)}/s (upper bound) | ${n(alertmanager)}/s | ${n(ceiling / alertmanager, 2)}× | — | — |`;
+}
+
 export function summaryTable(results: BenchResults, settings: ReportSettings): string {
   const lines = [
     `| Figure (median of runs) | Sluice | Alertmanager ${settings.alertmanagerVersion} | Sluice ÷ AM | Target | Verdict |`,
     "| --- | --- | --- | --- | --- | --- |",
     throughputRow(`Items/s, batches of 100 (${settings.batchConnections} connections)`, results.batch, 2),
     throughputRow(`Items/s, one per request (${settings.singleConnections} connections)`, results.single, 2),
+    ceilingRow("Node.js ceiling, batches of 100: Fastify parsing the same bodies and answering 202, no work", results.batch),
+    ceilingRow("Node.js ceiling, one per request: the same, single items", results.single),
   ];
   const latency = results.latency;
   if (latency.length > 0) {
@@ -74,7 +84,7 @@ export function summaryTable(results: BenchResults, settings: ReportSettings): s
       `| … the same without the in-memory platform's own records | ${n(rssBare)} B / ${n(heapBare)} B | — | — | — | — |`,
     );
   }
-  return lines.join("\n");
+  return lines.filter((line) => line !== "").join("\n");
 }
 
 export function detailTable(results: BenchResults): string {
@@ -92,6 +102,8 @@ export function detailTable(results: BenchResults): string {
   runsOf("Alertmanager, batches of 100", results.batch.alertmanager);
   runsOf("Sluice, one per request", results.single.sluice);
   runsOf("Alertmanager, one per request", results.single.alertmanager);
+  runsOf("Node.js ceiling (bare Fastify), batches of 100", results.batch.ceiling);
+  runsOf("Node.js ceiling (bare Fastify), one per request", results.single.ceiling);
   if (results.latency.length > 0) {
     const l = results.latency;
     lines.push(

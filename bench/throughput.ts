@@ -1,10 +1,11 @@
 // One throughput run: a fresh Sluice or Alertmanager, a warm-up, then a measured phase at full speed.
 import { startAlertmanager } from "./alertmanager.ts";
+import { startCeiling } from "./ceiling-server.ts";
 import { runLoad } from "./load.ts";
 import { cpuSeconds } from "./processes.ts";
 import { startSluice } from "./sluice-server.ts";
 
-export type Target = "sluice" | "alertmanager";
+export type Target = "sluice" | "alertmanager" | "ceiling";
 
 export interface ThroughputRun {
   itemsPerSecond: number;
@@ -29,14 +30,16 @@ export async function measureThroughput(target: Target, options: ThroughputOptio
   const server: { url: string; pid: number | undefined; stop(): Promise<void>; cleanup?(): void } =
     target === "sluice"
       ? await startSluice(options.cpuProfDir ? { cpuProfDir: options.cpuProfDir } : {})
-      : await startAlertmanager();
+      : target === "ceiling"
+        ? await startCeiling()
+        : await startAlertmanager();
   const cpu = { start: Number.NaN, end: Number.NaN };
   try {
     const result = await runLoad(
       {
         url: server.url,
-        path: target === "sluice" ? "/api/v1/signals" : "/api/v2/alerts",
-        kind: target === "sluice" ? "anomaly" : "alert",
+        path: target === "alertmanager" ? "/api/v2/alerts" : "/api/v1/signals",
+        kind: target === "alertmanager" ? "alert" : "anomaly",
         batch: options.batch,
         connections: options.connections,
         warmupSeconds: options.warmupSeconds,

@@ -3,6 +3,12 @@ import pino, { type Logger } from "pino";
 import { Authenticator } from "./api/auth.ts";
 import { SluiceMetrics } from "./api/metrics.ts";
 import { buildServer } from "./api/server.ts";
+import { catalogProvider } from "./catalog/catalog-provider.ts";
+import { CatalogSource } from "./catalog/catalog-source.ts";
+import { ChangeIntake } from "./changes/change-intake.ts";
+import { prometheusChangeMetrics } from "./changes/change-metrics.ts";
+import { ChangesProvider } from "./changes/changes-provider.ts";
+import { RecentDeploys } from "./changes/recent-deploys.ts";
 import { platformEnabled } from "./config/loader.ts";
 import type { SluiceConfig } from "./config/schema.ts";
 import type { Connector, ConnectorDeps, HttpClient } from "./connectors/connector.ts";
@@ -10,7 +16,7 @@ import { MemoryConnector } from "./connectors/memory/memory-connector.ts";
 import { connectorFactories } from "./connectors/registry.ts";
 import { type Clock, systemClock } from "./core/clock.ts";
 import type { SyncHandler, SyncPoller } from "./core/inbound.ts";
-import type { Severity } from "./core/signal.ts";
+import type { Severity, Signal } from "./core/signal.ts";
 import { OutboxWorker } from "./delivery/outbox-worker.ts";
 import { affectedUsersProvider } from "./enrich/affected-users.ts";
 import { AffectedUsersRefresher } from "./enrich/affected-users-refresher.ts";
@@ -22,15 +28,20 @@ import { LifecycleService } from "./lifecycle/lifecycle-service.ts";
 import { QuietResolver } from "./lifecycle/quiet-resolver.ts";
 import { InboundSync } from "./lifecycle/sync/inbound-sync.ts";
 import { PollRunner } from "./lifecycle/sync/poll-runner.ts";
+import { PatternCatalog } from "./patterns/pattern-catalog.ts";
 import { IngestRunner } from "./pipeline/ingest/ingest-runner.ts";
 import { route } from "./pipeline/route/route.ts";
 import { redactSignal } from "./redact/redact-signal.ts";
 import { createRedactor } from "./redact/redactor.ts";
+import { SimilarIncidents, similarProvider } from "./similar/similar-incidents.ts";
 import { prometheusKafkaMetrics } from "./sources/kafka/kafka-metrics.ts";
 import { KafkaSource } from "./sources/kafka/kafka-source.ts";
 import { PostgresStore } from "./store/postgres/postgres-store.ts";
 import { SqliteStore } from "./store/sqlite/sqlite-store.ts";
 import type { Store } from "./store/store.ts";
+import { downstreamOf } from "./traces/graph.ts";
+import { prometheusTraceMetrics } from "./traces/trace-metrics.ts";
+import { createTraces, type Traces } from "./traces/traces.ts";
 
 export interface SluiceOptions {
   logger?: Logger;
@@ -62,6 +73,8 @@ export interface Sluice {
   inboundSync: InboundSync;
   /** The Kafka consumer, when `kafka.enabled`. */
   kafka: KafkaSource | null;
+  /** Trace ingest, assembly and the dependency graph, when `traces.enabled`. */
+  traces: Traces | null;
   summarizer: Summarizer;
   /** Background LLM summaries, when `llm` is configured and enabled. */
   summaries: SummaryQueue | null;
@@ -109,7 +122,73 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
       })
     : null;
 
-  const providers: EnrichmentProvider[] = [affectedUsersProvider];
+  // --- service catalog (src/catalog, docs/catalog.md): owners for routing, the `catalog` enrichment step ---
+  const catalog = config.catalog
+    ? new CatalogSource({
+        settings: config.catalog,
+        reloadIntervalMs: config.catalog.reloadInterval,
+        logger: logger.child({ component: "catalog" }),
+      })
+    : null;
+  // --- end service catalog ---
+  /** What a service depends on: declared in the catalog (Backstage dependsOn) plus what its traces show it calls. */
+  const dependenciesOf = async (service: string, at: { tenant: string; environment: string; now: number }) => {
+    const declared = catalog?.dependenciesOf(service) ?? [];
+    if (!traces) return declared;
+    const observed = downstreamOf(await traces.graphs.graph(at.tenant, at.environment, at.now), service);
+    return [...new Set([...declared, ...observed])];
+  };
+
+  // --- changes (src/changes, docs/changes.md): intake, deploy-aware suppression, enrichment step ---
+  const changeMetrics = prometheusChangeMetrics(metrics.registry);
+  const suppressAfterDeploy = config.changes.suppressAfterDeploy;
+  const recentDeploys = suppressAfterDeploy
+    ? new RecentDeploys({ changes: store.changes, clock, logger, config: suppressAfterDeploy })
+    : null;
+  await recentDeploys?.refresh();
+  const changeIntake = new ChangeIntake({
+    store,
+    clock,
+    logger,
+    metrics: changeMetrics,
+    redact: (text) => redactor.redact(text),
+    onStored: (changes) => recentDeploys?.add(changes),
+  });
+  const changesProvider = new ChangesProvider({
+    // Dependencies the catalog declares; the trace graph adds the observed ones (below, once traces exist).
+    dependenciesOf: (service, target) => dependenciesOf(service, target),
+    changes: store.changes,
+    lookbackMs: config.changes.lookback,
+    skewMs: config.changes.skew,
+    limit: config.changes.limit,
+  });
+  // --- end changes ---
+
+  // --- similar past incidents (src/similar, docs/similar.md): the `similar` step and GET /api/incidents/:id/similar ---
+  const similar = new SimilarIncidents(store.similar, config.similar, { clock, redact: (text) => redactor.redact(text) });
+  // --- end similar past incidents ---
+
+  // --- traces (src/traces, docs/adr/0005-traces.md): OTLP ingest, assembly into the graph, the `traces` step, upstream joins ---
+  const traces = config.traces.enabled
+    ? createTraces({
+        repository: store.traces,
+        clock,
+        config: config.traces,
+        logger: logger.child({ component: "traces" }),
+        metrics: prometheusTraceMetrics(metrics.registry),
+        // Called only once started, when the runner below exists.
+        submit: (signals) => runner.submit(signals),
+      })
+    : null;
+  // --- end traces ---
+
+  const providers: EnrichmentProvider[] = [
+    affectedUsersProvider,
+    changesProvider,
+    ...(catalog ? [catalogProvider(catalog)] : []),
+    ...(config.similar.enabled ? [similarProvider(similar)] : []),
+    ...(traces ? [traces.enrichment] : []),
+  ];
   const enricher = new Enricher(providers, {
     timeoutMs: config.enrichment.timeout,
     count: (provider, outcome) => metrics.enrichment.inc({ provider, outcome }),
@@ -126,15 +205,32 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
   const runner = new IngestRunner({
     store,
     clock,
+    // Error patterns (issue 6): the fingerprint uses their ids, shared through the database.
+    patterns: new PatternCatalog({
+      repository: store.patterns,
+      maxPatterns: config.patterns.maxInMemory,
+      refreshMs: config.patterns.refreshInterval,
+      now: () => clock.now(),
+    }),
     metrics: metrics.pipeline,
-    gateRules: { minimumScore: config.anomaly.minimumScore, maintenance: config.maintenance },
+    gateRules: {
+      minimumScore: config.anomaly.minimumScore,
+      maintenance: config.maintenance,
+      ...(recentDeploys ? { afterDeploy: (signal: Signal) => recentDeploys.suppressionFor(signal) } : {}),
+    },
     lookbackMs: config.anomaly.lookbackWindow,
     reopenWindowMs: config.anomaly.reopenWindow,
-    route: (signal) => route(signal, { bySeverity, rules: config.routing.rules }, (platform) => connectors.has(platform)),
+    route: (signal) =>
+      route(signal, { bySeverity, rules: config.routing.rules }, (platform) => connectors.has(platform), catalog?.ownerOf),
     redact: (signal) => redactSignal(signal, redactor),
-    escalateAfter: (signal) => policyFor(signal, config.escalation.policies)?.after,
+    escalateAfter: (signal) => {
+      const owner = catalog?.ownerOf(signal.service);
+      return policyFor({ ...signal, team: owner?.team, tier: owner?.tier ?? undefined }, config.escalation.policies)?.after;
+    },
     ...(summaries ? { onIncidentsOpened: (ids: string[]) => summaries.enqueue(ids) } : {}),
-    enrich: (target) => enricher.enrich(target),
+    enrich: (target, options) => enricher.enrich(target, options),
+    maxEnrichedPerBatch: config.enrichment.maxPerBatch,
+    ...(traces ? { joinTargets: (signals: readonly Signal[], now: number) => traces.correlator.joinTargets(signals, now) } : {}),
     onAffectedUsers: (ids) => affectedUsersRef?.touch(ids),
     onDeliveriesQueued: wake,
   });
@@ -161,6 +257,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     ? new KafkaSource({
         config: config.kafka,
         runner,
+        changes: changeIntake,
         clock,
         logger: logger.child({ source: "kafka" }),
         metrics: prometheusKafkaMetrics(metrics.registry),
@@ -191,6 +288,9 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     inboundSync,
     wakeDeliveries: wake,
     isReady: () => started,
+    changes: { intake: changeIntake, metrics: changeMetrics },
+    similar,
+    ...(traces ? { traces } : {}),
   });
   const activeWorker = worker;
   return {
@@ -205,6 +305,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     polls,
     inboundSync,
     kafka,
+    traces,
     summarizer,
     summaries,
     affectedUsers,
@@ -217,6 +318,9 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
       quietResolver.start();
       escalations.start();
       polls.start();
+      recentDeploys?.start();
+      catalog?.start();
+      traces?.start();
       started = true;
     },
     async startSources() {
@@ -227,12 +331,16 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
       await server.close();
       // The source first: it still submits what it has in flight, which a stopped runner would refuse.
       await kafka?.shutdown();
+      // Like a source: it submits the signals of failing traces.
+      await traces?.shutdown();
       await runner.shutdown();
       await summaries?.shutdown();
       await affectedUsers.shutdown();
       quietResolver.shutdown();
       escalations.shutdown();
       polls.shutdown();
+      recentDeploys?.shutdown();
+      await catalog?.shutdown();
       await activeWorker.shutdown();
       await store.close();
     },
@@ -281,7 +389,11 @@ async function openStore(config: SluiceConfig, options: SluiceOptions, logger: L
       onPoolError: (error) => logger.error({ err: error }, "an idle PostgreSQL connection failed"),
     });
   }
-  return SqliteStore.open({ dataDir: options.dataDir ?? config.storage.dataDir, synchronous: config.storage.synchronous });
+  return SqliteStore.open({
+    dataDir: options.dataDir ?? config.storage.dataDir,
+    synchronous: config.storage.synchronous,
+    logger,
+  });
 }
 
 /** Pollers of enabled platforms that configure one. */

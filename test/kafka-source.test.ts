@@ -323,6 +323,70 @@ if ("problem" in found) {
     });
   });
 
+  describe("kafka source: change events", () => {
+    it("stores change events from kafka.changesTopics once, dead-letters malformed ones, and commits", async () => {
+      const changes = `${topic}-changes`;
+      const signalsTopic = `${topic}-signals`;
+      await admin.createTopics({ topics: [changes, `${changes}.dlq`, signalsTopic], partitions: 1, replicas: 1 });
+      const { config } = parseConfig(
+        {
+          log: { level: "silent" },
+          kafka: {
+            enabled: true,
+            brokers: bootstrapBrokers,
+            groupId: `${groupId}-changes`,
+            topics: [signalsTopic],
+            changesTopics: [changes],
+          },
+        },
+        {},
+        root,
+        "test",
+      );
+      // Wired as `sluice serve` wires it: change records go to the change intake, not the ingest runner.
+      const withChanges = await createSluice(config, { dryRun: true, dataDir: ":memory:", processMetrics: false });
+      try {
+        await withChanges.startSources();
+        const deploy = JSON.stringify({ id: `deploy-${run}`, service: "checkout", version: "v1.2.3" });
+        const pagerDuty = JSON.stringify({ routing_key: "k", payload: { summary: "Deploy 220", source: "cart" } });
+        for (const value of [deploy, pagerDuty, '{"service":', JSON.stringify({ kind: "deploy" }), deploy]) {
+          await producer.send({ messages: [{ topic: changes, partition: 0, value }], acks: ProduceAcks.ALL });
+        }
+        const stored = await eventually("the change events stored", async () => {
+          const found = await withChanges.store.changes.find({ from: 0, to: Number.MAX_SAFE_INTEGER, limit: 10 });
+          return found.length >= 2 ? found : undefined;
+        });
+        const letters = await eventually("malformed change records dead-lettered and offsets committed", async () => {
+          const text = await withChanges.metrics.registry.metrics();
+          return /outcome="validation-failed"\} 1/.test(text) && /outcome="not-json"\} 1/.test(text) ? text : undefined;
+        });
+        assert.match(letters, new RegExp(`sluice_kafka_records_total\\{topic="${changes}",outcome="stored"\\} 3`));
+        assert.deepEqual(stored.map((c) => c.service).sort(), ["cart", "checkout"], "the re-sent deploy is stored once");
+        const committed = new Consumer({
+          clientId: "sluice-test-probe-changes",
+          bootstrapBrokers,
+          groupId: `${groupId}-changes`,
+        });
+        try {
+          await eventually("the changes topic committed to its end (5 records)", async () => {
+            const commits = await committed.listCommittedOffsets({ topics: [{ topic: changes, partitions: [0] }] });
+            return commits.get(changes)?.[0] === 5n ? true : undefined;
+          });
+        } finally {
+          await committed.close();
+        }
+        assert.equal(
+          stored.find((c) => c.service === "cart")?.sourceId,
+          `kafka:${changes}:0:1`,
+          "PagerDuty event without a timestamp: the record's position is its id",
+        );
+      } finally {
+        await withChanges.close();
+        await admin.deleteTopics({ topics: [changes, `${changes}.dlq`, signalsTopic] }).catch(() => {});
+      }
+    });
+  });
+
   function header(message: Message<Buffer, Buffer, Buffer, Buffer>, name: string): string | undefined {
     for (const [key, value] of message.headers) if (key.toString() === name) return value.toString();
     return undefined;

@@ -1,21 +1,28 @@
 import swagger from "@fastify/swagger";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
+import type { ChangeIntake } from "../changes/change-intake.ts";
+import type { ChangeMetrics } from "../changes/change-metrics.ts";
 import type { Connector } from "../connectors/connector.ts";
 import type { SyncHandler } from "../core/inbound.ts";
 import type { Summarizer } from "../enrich/llm/summarizer.ts";
 import type { LifecycleService } from "../lifecycle/lifecycle-service.ts";
 import type { InboundSync } from "../lifecycle/sync/inbound-sync.ts";
 import type { IngestRunner } from "../pipeline/ingest/ingest-runner.ts";
+import type { SimilarIncidents } from "../similar/similar-incidents.ts";
 import type { Store } from "../store/store.ts";
+import type { Traces } from "../traces/traces.ts";
 import type { Authenticator } from "./auth.ts";
 import { registerErrorHandler } from "./error-handler.ts";
 import type { SluiceMetrics } from "./metrics.ts";
+import { changeRoutes } from "./routes/changes.ts";
 import { deliveryRoutes } from "./routes/delivery-routes.ts";
 import { incidentRoutes } from "./routes/incident-routes.ts";
 import { ingestRoutes, registerNdjson } from "./routes/ingest-routes.ts";
 import { opsRoutes } from "./routes/ops-routes.ts";
+import { otlpRoutes } from "./routes/otlp-routes.ts";
 import { platformRoutes } from "./routes/platform-routes.ts";
+import { similarRoutes } from "./routes/similar.ts";
 import { syncRoutes } from "./routes/sync-routes.ts";
 
 export interface ServerDeps {
@@ -32,6 +39,12 @@ export interface ServerDeps {
   inboundSync: InboundSync;
   wakeDeliveries(): void;
   isReady(): boolean;
+  /** Change intake (POST /api/v1/changes); without it the change routes are not served. */
+  changes?: { intake: ChangeIntake; metrics: ChangeMetrics };
+  /** Similar past incidents (GET /api/incidents/:id/similar); without it the route is not served. */
+  similar?: SimilarIncidents;
+  /** Trace ingest and analysis (POST /v1/traces, /api/traces/…); without it those routes are not served. */
+  traces?: Traces;
 }
 
 /** Builds the HTTP API; route schemas document it (served at /openapi.json), handlers validate with zod. */
@@ -60,8 +73,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   opsRoutes(app, deps);
   ingestRoutes(app, { runner: deps.runner, auth: deps.auth, metrics: deps.metrics.pipeline });
   incidentRoutes(app, deps);
+  if (deps.similar) similarRoutes(app, { store: deps.store, auth: deps.auth, similar: deps.similar });
+  if (deps.changes) changeRoutes(app, { ...deps.changes, changes: deps.store.changes, auth: deps.auth });
   platformRoutes(app, { connectors: deps.connectors, auth: deps.auth, summarizer: deps.summarizer });
   await syncRoutes(app, { handlers: deps.syncHandlers, sync: deps.inboundSync });
+  if (deps.traces) await otlpRoutes(app, { traces: deps.traces, auth: deps.auth, bodyLimit: deps.bodyLimit });
   deliveryRoutes(app, { store: deps.store, auth: deps.auth, wake: deps.wakeDeliveries });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   return app;

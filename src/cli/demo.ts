@@ -1,5 +1,8 @@
 import { rmSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { MemoryConnector } from "../connectors/memory/memory-connector.ts";
+import { compileTemplates, renderTicketText } from "../connectors/ticket-text.ts";
+import type { Sluice } from "../main.ts";
 import type { Funnel } from "../sources/replay/replay-stream.ts";
 import { demoStream } from "./demo/demo-stream.ts";
 import { printError } from "./print-problems.ts";
@@ -17,8 +20,15 @@ interface IngestResponse {
 export async function demoCommand(port: number, exitAfter: boolean): Promise<number> {
   try {
     rmSync(DEMO_DATA, { recursive: true, force: true });
-    const { sluice, url } = await startServer(undefined, { port, dataDir: DEMO_DATA, logLevel: "warn" });
-    const items = demoStream(Date.now() - 30 * 60_000);
+    // Defaults plus a bundled service catalog, so the tickets show owners, runbooks and dependencies.
+    const { sluice, url } = await startServer(undefined, {
+      port,
+      dataDir: DEMO_DATA,
+      logLevel: "warn",
+      document: { catalog: { files: [fileURLToPath(new URL("./demo/demo-catalog.yaml", import.meta.url))] } },
+    });
+    const start = Date.now() - 30 * 60_000;
+    const items = demoStream(start);
     const funnel: Funnel = { signals: 0, rejected: 0, gated: 0, suppressed: 0, deduplicated: 0, incidents: 0, deliveries: {} };
     let batch: unknown[] = [];
     const send = async (path: string, body: unknown) => {
@@ -37,6 +47,13 @@ export async function demoCommand(port: number, exitAfter: boolean): Promise<num
         else if (outcome === "opened") funnel.incidents++;
       }
     };
+    // The deploy that causes the error spike, as a CD tool would report it: the payments incident lists it.
+    const deploy = await fetch(`${url}/api/v1/changes`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(demoDeploy(start)),
+    });
+    if (deploy.status !== 202) throw new Error(`demo deploy rejected (${deploy.status}): ${await deploy.text()}`);
     for (const item of items) {
       if ("alerts" in item) {
         if (batch.length) await send("/api/v1/signals", batch);
@@ -57,6 +74,7 @@ export async function demoCommand(port: number, exitAfter: boolean): Promise<num
       if (connector instanceof MemoryConnector) funnel.deliveries[platform] = connector.received.length;
     }
     process.stdout.write(`\nSluice demo: ${items.length} recorded signals sent to ${url}\n\n${formatFunnel(funnel)}\n`);
+    process.stdout.write(await exampleTicket(sluice, "payments"));
     process.stdout.write(
       [
         "Where to look:",
@@ -80,4 +98,34 @@ export async function demoCommand(port: number, exitAfter: boolean): Promise<num
     printError(error);
     return 1;
   }
+}
+
+/** The deploy of payments 2.3.1, two minutes before its errors start (see demoStream). */
+function demoDeploy(start: number) {
+  return {
+    id: "deploy-payments-2.3.1",
+    source: "argo-cd",
+    service: "payments",
+    tenant: "acme",
+    kind: "deploy",
+    version: "2.3.1",
+    author: "release-bot",
+    summary: "rollout payments 2.3.1 (card authorizer refactor)",
+    at: new Date(start + 3 * 60_000).toISOString(),
+    url: "https://argo.example.com/applications/payments",
+  };
+}
+
+/** The create ticket of the service's first incident, as the default template renders it for every platform. */
+async function exampleTicket(sluice: Sluice, service: string): Promise<string> {
+  const { items } = await sluice.store.incidents.list({ service, limit: 1 });
+  const first = items.at(-1);
+  if (!first) return "";
+  const incident = (await sluice.store.incidents.get(first.id)) ?? first;
+  const { title, body } = renderTicketText(compileTemplates(), { incident, detail: "", incidentUrl: null, action: "create" });
+  const indented = body
+    .split("\n")
+    .map((line) => `  ${line}`)
+    .join("\n");
+  return `\nThe ticket every platform got for ${incident.key} (default template):\n\n  ${title}\n\n${indented}\n\n`;
 }

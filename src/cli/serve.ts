@@ -1,14 +1,17 @@
 import pino from "pino";
-import { loadConfig } from "../config/loader.ts";
+import { loadConfig, parseConfig } from "../config/loader.ts";
 import { createSluice, type Sluice } from "../main.ts";
 import { printError } from "./print-problems.ts";
 
 /** Starts a Sluice server and resolves when it has started; closes it on SIGTERM/SIGINT. */
 export async function startServer(
   configFile: string | undefined,
-  overrides: { port?: number; dataDir?: string; logLevel?: string } = {},
+  overrides: { port?: number; dataDir?: string; logLevel?: string; document?: Record<string, unknown> } = {},
 ): Promise<{ sluice: Sluice; url: string }> {
-  const { config, warnings } = loadConfig(configFile);
+  const { config, warnings } =
+    configFile === undefined && overrides.document
+      ? parseConfig(overrides.document, process.env, process.cwd(), "built-in")
+      : loadConfig(configFile);
   const sluice = await createSluice(config, {
     ...(overrides.dataDir ? { dataDir: overrides.dataDir } : {}),
     ...(overrides.logLevel ? { logger: pino({ level: overrides.logLevel }) } : {}),

@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from "commander";
+import { catalogCommand } from "./catalog.ts";
 import { checkConfigCommand } from "./check-config.ts";
 import { demoCommand } from "./demo.ts";
 import { patternsCommand } from "./patterns.ts";
@@ -29,6 +30,16 @@ export async function main(argv: string[]): Promise<number> {
     .description("validate a config file and list every problem with its path")
     .argument("[file]", "config file; default $SLUICE_CONFIG")
     .action(async (file?: string) => setExit(await checkConfigCommand(file ?? process.env.SLUICE_CONFIG)));
+
+  program
+    .command("catalog")
+    .description("load the configured service catalog (Sluice YAML, Backstage); print its services and every problem")
+    .option("-c, --config <file>", "config file")
+    .option("-s, --service <name>", "show one service (name or alias)")
+    .option("--json", "print {entries, problems}; routing keys are never shown")
+    .action(async (options: { config?: string; service?: string; json?: boolean }) =>
+      setExit(await catalogCommand({ ...options, config: options.config ?? process.env.SLUICE_CONFIG })),
+    );
 
   program
     .command("replay")

@@ -1,8 +1,11 @@
 import { z } from "zod";
+import { catalogConfigSchema } from "../catalog/catalog-config.ts";
+import { CHANGE_KINDS } from "../changes/normalize-change.ts";
 import { connectorFactories } from "../connectors/registry.ts";
 import { SEVERITIES } from "../core/signal.ts";
 import { redactionConfigSchema } from "../redact/redaction-config.ts";
 import { kafkaConfigSchema } from "../sources/kafka/kafka-config.ts";
+import { tracesConfigSchema } from "../traces/traces-config.ts";
 import { durationField } from "./duration-field.ts";
 import { llmSchema } from "./llm-schema.ts";
 
@@ -12,6 +15,10 @@ const matcher = z
   .strictObject({
     service: z.union([z.string(), z.array(z.string())]).optional(),
     team: z.union([z.string(), z.array(z.string())]).optional(),
+    tier: z
+      .union([z.string(), z.array(z.string())])
+      .optional()
+      .describe("The owner's tier from the service catalog (or a `tier` label)."),
     environment: z.union([z.string(), z.array(z.string())]).optional(),
     tenant: z.union([z.string(), z.array(z.string())]).optional(),
     severity: z.union([z.enum(SEVERITIES), z.array(z.enum(SEVERITIES))]).optional(),
@@ -115,6 +122,21 @@ const baseShape = {
       ).default(1_800_000),
     })
     .default({ minimumScore: 0.85, lookbackWindow: 900_000, quietPeriod: 1_800_000, reopenWindow: 1_800_000 }),
+  patterns: z
+    .strictObject({
+      maxInMemory: z
+        .number()
+        .int()
+        .min(100)
+        .default(20_000)
+        .describe(
+          "Error patterns each process keeps in memory; beyond it the least recently used leave memory (they stay in the database and come back with their next message).",
+        ),
+      refreshInterval: durationField(
+        "How often a process reads the error patterns other replicas created or generalised (default 5s).",
+      ).default(5_000),
+    })
+    .default({ maxInMemory: 20_000, refreshInterval: 5_000 }),
   routing,
   maintenance: z
     .array(maintenanceWindow)
@@ -160,8 +182,16 @@ const baseShape = {
       timeout: durationField(
         "How long each enrichment step (catalog, changes, similar incidents, traces) may take when an incident opens; a slower step is left out of the ticket and counted (default 500ms).",
       ).default(500),
+      maxPerBatch: z
+        .number()
+        .int()
+        .min(0)
+        .default(20)
+        .describe(
+          "Incidents opened in one ingest batch that get every enrichment step; beyond it (an incident storm) only the owner from the catalog and the affected users are added, so ingest is not held up (default 20).",
+        ),
     })
-    .default({ timeout: 500 }),
+    .default({ timeout: 500, maxPerBatch: 20 }),
   escalation: z
     .strictObject({
       policies: z
@@ -182,6 +212,61 @@ const baseShape = {
     .default({ level: "info" }),
   llm: llmSchema.optional(),
   kafka: kafkaConfigSchema.optional(),
+  traces: tracesConfigSchema,
+  changes: z
+    .strictObject({
+      lookback: durationField("Changes this long before an incident's first signal are attached to it (default 2h).").default(
+        7_200_000,
+      ),
+      skew: durationField(
+        "Changes this long after the first signal are attached too: senders' clocks disagree (default 5m).",
+      ).default(300_000),
+      limit: z.number().int().min(1).max(100).default(10).describe("Most changes attached to an incident, newest first."),
+      suppressAfterDeploy: z
+        .strictObject({
+          window: durationField("Firing signals of a service this soon after its deploy are suppressed (stored and counted)."),
+          match: matcher.default({}),
+          kinds: z.array(z.enum(CHANGE_KINDS)).min(1).default(["deploy"]).describe("Change kinds that open a window."),
+          refreshInterval: durationField(
+            "How often each replica reloads recent deploys from the store; deploys posted to another replica suppress after at most this long (default 30s).",
+          )
+            .refine((ms) => ms >= 1000, "must be at least 1s")
+            .default(30_000),
+        })
+        .optional()
+        .describe("Deploy-aware suppression (docs/changes.md); off unless set."),
+    })
+    .default({ lookback: 7_200_000, skew: 300_000, limit: 10 })
+    .describe("Change events (deploys, config changes): which are attached to incidents, and whether deploys suppress."),
+  catalog: catalogConfigSchema.optional(),
+  similar: z
+    .strictObject({
+      enabled: z
+        .boolean()
+        .default(true)
+        .describe("Attach similar past incidents, and how each was resolved, to new incidents and their tickets."),
+      maxResults: z.number().int().min(1).max(20).default(3).describe("Most similar incidents attached to an incident."),
+      lookback: durationField("Only incidents resolved this recently are compared (default 90d).").default(7_776_000_000),
+      candidates: z
+        .number()
+        .int()
+        .min(1)
+        .max(5000)
+        .default(500)
+        .describe(
+          "Most past incidents ranked per lookup: those of the same service or error pattern first, then the most recent.",
+        ),
+      minScore: z
+        .number()
+        .min(0)
+        .max(1.75)
+        .default(0.35)
+        .describe(
+          "Weakest match shown: text similarity (0..1) plus 0.5 for the same error pattern, 0.2 for the same service, 0.05 for the same environment (docs/similar.md).",
+        ),
+    })
+    .default({ enabled: true, maxResults: 3, lookback: 7_776_000_000, candidates: 500, minScore: 0.35 })
+    .describe("Similar past incidents (docs/similar.md); also served at GET /api/incidents/{id}/similar."),
 };
 
 const connectorShape = Object.fromEntries(

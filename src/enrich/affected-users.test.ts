@@ -43,3 +43,26 @@ describe("affected users on an incident", async () => {
     assert.deepEqual(incident.context.affectedUsers, { count: 4, capped: false, sample: ["u-1", "u-2", "u-3", "u-4"] });
   });
 });
+
+describe("an incident storm", async () => {
+  const { sluice } = await inMemorySluice({ enrichment: { maxPerBatch: 1 } });
+  after(() => sluice.close());
+
+  it("enriches the first incidents of a batch fully and the rest with the essential steps only", async () => {
+    const response = await sluice.server.inject({
+      method: "POST",
+      url: "/api/v1/signals",
+      payload: ["a", "b", "c"].map((service) => anomalyEvent({ service: `storm-${service}`, affected_users: ["u-1"] })),
+    });
+    assert.equal(response.statusCode, 202, response.body);
+    const keys = (response.json().results as { incident: string }[]).map((r) => r.incident);
+    const contexts = await Promise.all(
+      keys.map(async (key) => (await sluice.server.inject({ url: `/api/incidents/${key}` })).json().context),
+    );
+    assert.equal(contexts[0].degraded, undefined, "the first incident gets every step");
+    for (const context of contexts.slice(1)) {
+      assert.ok(context.degraded.includes("similar"), JSON.stringify(context));
+      assert.equal(context.affectedUsers.count, 1, "essential steps still run");
+    }
+  });
+});

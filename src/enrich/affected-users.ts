@@ -26,5 +26,6 @@ export function countAffectedUsers(signals: readonly Pick<Signal, "affectedUsers
 /** The users the opening signal names; later signals add theirs through the refresher. */
 export const affectedUsersProvider: EnrichmentProvider = {
   name: "affected-users",
+  essential: true,
   enrich: ({ signal }) => (signal.affectedUsers.length > 0 ? { affectedUsers: countAffectedUsers([signal]) } : {}),
 };

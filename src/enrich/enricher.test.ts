@@ -69,4 +69,18 @@ describe("Enricher", () => {
     const context = await new Enricher([{ name: "a", enrich: () => ({}) }], { timeoutMs: 50 }).enrich(target);
     assert.deepEqual(context, {});
   });
+
+  it("in an incident storm runs only the essential steps and names the skipped ones", async () => {
+    const counted: string[] = [];
+    const enricher = new Enricher(
+      [
+        { name: "catalog", essential: true, enrich: () => ({ destinations: { jira: { projectKey: "PAY" } } }) },
+        { name: "similar", enrich: () => ({ similar: [] }) },
+      ],
+      { timeoutMs: 50, count: (provider, outcome) => counted.push(`${provider}:${outcome}`) },
+    );
+    const context = await enricher.enrich(target, { essentialOnly: true });
+    assert.deepEqual(context, { destinations: { jira: { projectKey: "PAY" } }, degraded: ["similar"] });
+    assert.deepEqual(counted.sort(), ["catalog:ok", "similar:skipped"]);
+  });
 });

@@ -20,10 +20,15 @@ export interface EnrichTarget {
 export interface EnrichmentProvider {
   /** Short name, used in metrics and in `degraded` when it fails. */
   readonly name: string;
+  /**
+   * In-memory and cheap, and the ticket would go to the wrong place or owner without it (the catalog):
+   * runs even when an incident storm makes Sluice skip the costly steps.
+   */
+  readonly essential?: boolean;
   enrich(target: EnrichTarget): Promise<Partial<IncidentContext>> | Partial<IncidentContext>;
 }
 
-export type EnrichmentOutcome = "ok" | "failed" | "timeout";
+export type EnrichmentOutcome = "ok" | "failed" | "timeout" | "skipped";
 
 export interface EnricherOptions {
   /** How long one step may take before the ticket goes out without it. */
@@ -47,8 +52,16 @@ export class Enricher {
     return this.providers.length === 0;
   }
 
-  async enrich(target: EnrichTarget): Promise<IncidentContext> {
-    const results = await Promise.all(this.providers.map((provider) => this.run(provider, target)));
+  /** With `essentialOnly`, the other steps are skipped, counted as such and named in `degraded`. */
+  async enrich(target: EnrichTarget, options: { essentialOnly?: boolean } = {}): Promise<IncidentContext> {
+    const skip = (provider: EnrichmentProvider) => options.essentialOnly === true && provider.essential !== true;
+    const results = await Promise.all(
+      this.providers.map((provider) => {
+        if (!skip(provider)) return this.run(provider, target);
+        this.options.count?.(provider.name, "skipped");
+        return null;
+      }),
+    );
     const context: IncidentContext = {};
     const degraded: string[] = [];
     results.forEach((result, i) => {

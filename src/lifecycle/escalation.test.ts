@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -106,5 +106,50 @@ describe("escalation policies", async () => {
     assert.equal(await sluice.escalations.audit(T0 + 400 * MINUTE), 1, "the reopened incident gets a timer");
     assert.equal(await sluice.escalations.audit(T0 + 400 * MINUTE), 0, "only one");
     assert.equal(await at(400), 1, "overdue since its creation, so it fires at once");
+  });
+});
+
+describe("escalation policies matching the owner from the service catalog", async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "sluice-escalation-owner-"));
+  const catalog = join(dataDir, "services.yaml");
+  writeFileSync(
+    catalog,
+    "services:\n  - service: checkout\n    team: payments\n    tier: 1\n  - service: search\n    team: discovery\n",
+  );
+  const { config } = parseConfig(
+    {
+      catalog: { files: [catalog] },
+      escalation: { policies: [{ name: "payments-team", match: { team: "payments" }, after: "10m", repeat: 1 }] },
+    },
+    {},
+    process.cwd(),
+    "test",
+  );
+  const clock = new ManualClock(T0);
+  const sluice = await createSluice(config, {
+    clock,
+    dataDir,
+    dryRun: true,
+    processMetrics: false,
+    logger: pino({ level: "silent" }),
+  });
+  after(() => sluice.close());
+
+  it("escalates the incidents of services the team owns, and only those", async () => {
+    for (const service of ["checkout", "search"]) {
+      const response = await sluice.server.inject({ method: "POST", url: "/api/v1/signals", payload: anomalyEvent({ service }) });
+      assert.equal(response.statusCode, 202);
+    }
+    clock.set(T0 + 10 * MINUTE);
+    assert.equal(await sluice.escalations.tick(), 1);
+    const state = async (key: string) =>
+      (await sluice.server.inject({ url: `/api/incidents/${key}` })).json() as { service: string; state: string };
+    assert.deepEqual(
+      [await state("INC-1"), await state("INC-2")].map((i) => [i.service, i.state]),
+      [
+        ["checkout", "escalated"],
+        ["search", "open"],
+      ],
+    );
   });
 });

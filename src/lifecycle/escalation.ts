@@ -69,7 +69,7 @@ export class EscalationTimers {
     if (this.policies.length === 0) return 0;
     const changes = emptyChangeSet();
     for (const incident of await this.store.timers.incidentsWithoutTimer("escalate", 500)) {
-      const policy = policyFor({ ...incident, labels: {} }, this.policies);
+      const policy = policyFor(incidentFacts(incident), this.policies);
       if (!policy || incident.escalationLevel >= policy.repeat) continue;
       const dueAt = Math.max(now, incident.createdAt + policy.after * (incident.escalationLevel + 1));
       changes.timers.push({ kind: "escalate", incidentId: incident.id, step: incident.escalationLevel + 1, dueAt });
@@ -81,7 +81,7 @@ export class EscalationTimers {
   private async fire(due: Timer, now: number): Promise<boolean> {
     const incident = await this.store.incidents.get(due.incidentId);
     if (!incident || !this.stillUnacknowledged(incident)) return false;
-    const policy = policyFor({ ...incident, labels: {} }, this.policies);
+    const policy = policyFor(incidentFacts(incident), this.policies);
     // A step already taken (the timer fired before a crash kept it from completing) is not taken twice.
     if (!policy || incident.escalationLevel >= due.step || due.step > policy.repeat) return false;
     const minutes = Math.round(policy.after / 60_000);
@@ -105,4 +105,10 @@ export class EscalationTimers {
   private stillUnacknowledged(incident: Incident): boolean {
     return incident.state === "open" || incident.state === "escalated";
   }
+}
+
+/** What escalation policies match on for a stored incident: its fields plus the owner the catalog gave it. */
+function incidentFacts(incident: Incident): MatchFacts {
+  const owner = incident.context.owner;
+  return { ...incident, labels: {}, team: owner?.team, tier: owner?.tier ?? undefined };
 }

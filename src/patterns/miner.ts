@@ -5,6 +5,11 @@ import { tokenize } from "./tokenize.ts";
 /** The one configuration used for every source (measured on eight Loghub corpora, see BENCHMARKS.md). */
 export const DEFAULT_MINER_OPTIONS: DrainOptions = Object.freeze({ prefixDepth: 2, similarity: 0.8, maxChildren: 100 });
 
+/** The id of a pattern first seen with this template: a hash of it, so any process derives the same. */
+export function patternIdOf(template: readonly string[]): string {
+  return `p${createHash("sha256").update(template.join(" ")).digest("hex").slice(0, 16)}`;
+}
+
 /** What the miner says about one message. */
 export interface MinedPattern {
   /** Stable id of the message's pattern: set when the pattern is first seen, never changes. */
@@ -99,7 +104,7 @@ export class PatternMiner {
   // other patterns exist; a collision (distinct patterns can be created from equal templates in
   // different tree leaves) gets a suffix, and the id is kept in the state from then on.
   private newId(tokens: readonly string[]): string {
-    const base = `p${createHash("sha256").update(tokens.join(" ")).digest("hex").slice(0, 16)}`;
+    const base = patternIdOf(tokens);
     let id = base;
     for (let n = 2; this.usedIds.has(id); n++) id = `${base}-${n}`;
     this.usedIds.add(id);

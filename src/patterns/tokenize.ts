@@ -42,7 +42,12 @@ export function maskVariables(message: string): string {
  * wildcards collapse into one, so a list of two or of three ids gives the same tokens.
  */
 export function tokenize(message: string): string[] {
-  const parts = maskVariables(message).split(WHITESPACE);
+  return splitMasked(maskVariables(message));
+}
+
+/** The tokens of a message already masked with {@link maskVariables}. */
+export function splitMasked(masked: string): string[] {
+  const parts = masked.split(WHITESPACE);
   const tokens: string[] = [];
   for (const part of parts) {
     if (part === "") continue;

@@ -4,6 +4,8 @@ import type { Severity } from "../core/signal.ts";
 export interface Matcher {
   service?: string | string[];
   team?: string | string[];
+  /** The owner's tier from the service catalog. */
+  tier?: string | string[];
   environment?: string | string[];
   tenant?: string | string[];
   severity?: Severity | Severity[];
@@ -17,6 +19,7 @@ export interface MatchFacts {
   tenant: string;
   severity: Severity;
   team?: string | undefined;
+  tier?: string | undefined;
   labels: Record<string, string>;
 }
 
@@ -44,6 +47,7 @@ export function matches(matcher: Matcher, facts: MatchFacts): boolean {
   if (!valueMatches(matcher.environment, facts.environment)) return false;
   if (!valueMatches(matcher.tenant, facts.tenant)) return false;
   if (!valueMatches(matcher.team, facts.team ?? facts.labels.team)) return false;
+  if (!valueMatches(matcher.tier, facts.tier ?? facts.labels.tier)) return false;
   if (!valueMatches(matcher.severity, facts.severity)) return false;
   for (const [name, expected] of Object.entries(matcher.labels ?? {})) {
     if (!valueMatches(expected, facts.labels[name])) return false;

@@ -59,8 +59,23 @@ export function keyWords(key: string): string[] {
     .map((w) => w.toLowerCase());
 }
 
+// Keys repeat across signals (the same label and field names), and splitting one is a regex pass:
+// remember answers, with a bound against unbounded key churn.
+const MAX_CACHED_KEYS = 10_000;
+const secretKeyCache = new Map<string, boolean>();
+
 /** True when a key's value is a secret and must be masked whole. */
 export function isSecretKey(key: string): boolean {
+  let answer = secretKeyCache.get(key);
+  if (answer === undefined) {
+    answer = judgeKey(key);
+    if (secretKeyCache.size >= MAX_CACHED_KEYS) secretKeyCache.clear();
+    secretKeyCache.set(key, answer);
+  }
+  return answer;
+}
+
+function judgeKey(key: string): boolean {
   const words = keyWords(key);
   const last = words[words.length - 1];
   if (last === undefined) return false;

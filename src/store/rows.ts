@@ -1,10 +1,13 @@
-import type { IncidentContext } from "../core/enrichment.ts";
 import type { Delivery, DeliveryAction, DeliveryStatus } from "../core/delivery.ts";
+import type { IncidentContext } from "../core/enrichment.ts";
 import { type Incident, type IncidentState, incidentKey, type Priority } from "../core/incident.ts";
 import type { Severity, Signal, SignalKind, SignalStatus } from "../core/signal.ts";
 import type { Ticket } from "../core/ticket.ts";
 import type { TimelineEvent } from "../core/timeline.ts";
+import type { ChangeRow } from "./changes-repository.ts";
+import type { PatternRow } from "./patterns-repository.ts";
 import type { OpenIncident } from "./store.ts";
+import type { ServiceEdgeRow, ServiceReachRow, SpanRow, TraceRow } from "./traces-repository.ts";
 
 // Row shapes as SQLite returns them (snake_case, JSON as text), and their mapping to core types.
 
@@ -209,6 +212,12 @@ export interface Tables {
   tickets: TicketRow;
   timeline: TimelineRow;
   incident_alerts: { incident_id: string; alert_key: string; status: string; updated_at: number };
+  changes: ChangeRow;
+  patterns: PatternRow;
+  spans: SpanRow;
+  traces: TraceRow;
+  service_edges: ServiceEdgeRow;
+  service_reach: ServiceReachRow;
 }
 
 /** The columns correlation reads of an unresolved incident. */

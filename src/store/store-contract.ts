@@ -5,7 +5,15 @@ import { isSluiceError } from "../core/errors.ts";
 import { newId } from "../core/ids.ts";
 import type { IncidentState } from "../core/incident.ts";
 import type { Severity, Signal, SignalKind } from "../core/signal.ts";
+import { templateScore } from "../patterns/drain-tree.ts";
+import { patternIdOf } from "../patterns/miner.ts";
+import { PatternCatalog } from "../patterns/pattern-catalog.ts";
+import { tokenize } from "../patterns/tokenize.ts";
+import { fingerprintSignals } from "../pipeline/correlate/fingerprint.ts";
+import type { Change } from "./changes-repository.ts";
+import type { PatternClaim, StoredPattern } from "./patterns-repository.ts";
 import { type ChangeSet, emptyChangeSet, type NewIncident, type Store, type StoredSignal, signalKey } from "./store.ts";
+import { describeTraceContract } from "./traces-contract.ts";
 
 /** An engine under test: how to get fresh, empty stores of it. */
 export interface StoreContractTarget {
@@ -92,6 +100,26 @@ function incident(fields: Partial<NewIncident> = {}): NewIncident {
   };
 }
 
+function change(fields: Partial<Change> = {}): Change {
+  return {
+    id: newId(),
+    source: "sluice",
+    sourceId: `change-${++sequence}`,
+    tenant: "acme",
+    service: "payments",
+    environment: "production",
+    kind: "deploy",
+    summary: "deploy v1.2.3 of payments",
+    at: T0,
+    version: "v1.2.3",
+    author: "ci-bot",
+    url: "https://ci.example/builds/1",
+    labels: {},
+    receivedAt: T0 + SECOND,
+    ...fields,
+  };
+}
+
 function stored(s: Signal, incidentId: string | null, fingerprint = "fp"): StoredSignal {
   return { signal: s, fingerprint, outcome: incidentId ? "opened" : "gated", outcomeReason: null, incidentId };
 }
@@ -102,6 +130,26 @@ function changes(fields: Partial<ChangeSet>): ChangeSet {
 
 function delivery(incidentId: string, platform: string, action: NewDelivery["action"] = "create"): NewDelivery {
   return { incidentId, platform, action, detail: `${action} ${platform}`, causedAt: T0 };
+}
+
+function patternClaim(message: string, at: number): PatternClaim {
+  const tokens = tokenize(message);
+  return { id: patternIdOf(tokens), shape: `${tokens.length} ${tokens[0]}`, tokens, at };
+}
+
+// The miner's rule (src/patterns/pattern-catalog.ts), kept simple: best share of equal tokens, at least 0.8.
+function choosePattern(claim: PatternClaim, candidates: readonly StoredPattern[]): StoredPattern | undefined {
+  let best: StoredPattern | undefined;
+  let bestScore = 0.8;
+  for (const candidate of candidates) {
+    const scored =
+      candidate.template.length === claim.tokens.length ? templateScore(candidate.template, claim.tokens) : undefined;
+    if (scored && scored.score >= bestScore && (!best || scored.score > bestScore)) {
+      best = candidate;
+      bestScore = scored.score;
+    }
+  }
+  return best;
 }
 
 /** Opens a fresh store, runs the check, closes the store whatever happened. */
@@ -628,6 +676,187 @@ export function describeStoreContract(target: StoreContractTarget): void {
         assert.equal((await store.timers.incidentsWithoutTimer("escalate", 1)).length, 1);
       }));
 
+    it("stores a change once per source and upstream id, and reads changes of services in a time range newest first", () =>
+      withStore(target, async (store) => {
+        const first = change({ sourceId: "deploy-1", at: T0, version: "v1.2.3", labels: { region: "eu", "quote's": '"x"' } });
+        const stored = await store.changes.insert([
+          first,
+          change({ sourceId: "deploy-2", at: T0 + 60 * SECOND, kind: "config", author: null, url: null, version: null }),
+          change({ sourceId: "deploy-3", at: T0 - 3_600 * SECOND, service: "ledger" }),
+          change({ sourceId: "deploy-4", at: T0 + 30 * SECOND, environment: "staging" }),
+          change({ sourceId: "deploy-5", at: T0 + 10 * SECOND, tenant: "globex" }),
+        ]);
+        assert.equal(stored.size, 5);
+        // A re-send (same source and id, new Sluice id) is refused; the same id from another system is a different change.
+        const again = await store.changes.insert([
+          change({ sourceId: "deploy-1", summary: "re-sent" }),
+          change({ sourceId: "deploy-1", source: "github", service: "search" }),
+          change({ sourceId: "deploy-6", source: "github", service: "search" }),
+          change({ sourceId: "deploy-6", source: "github", service: "search" }),
+        ]);
+        assert.equal(again.size, 2, "one copy of deploy-1 from github and one of deploy-6");
+        const all = await store.changes.find({ from: 0, to: Number.MAX_SAFE_INTEGER, limit: 100 });
+        assert.equal(all.length, 7);
+        assert.equal(all.filter((c) => c.source === "sluice" && c.sourceId === "deploy-1").length, 1);
+        assert.deepEqual(
+          all.find((c) => c.id === first.id),
+          first,
+          "every field survives the round trip",
+        );
+
+        const window = await store.changes.find({
+          tenant: "acme",
+          environment: "production",
+          services: ["payments", "ledger"],
+          from: T0 - 7_200 * SECOND,
+          to: T0 + 60 * SECOND,
+          limit: 10,
+        });
+        assert.deepEqual(
+          window.map((c) => c.sourceId),
+          ["deploy-2", "deploy-1", "deploy-3"],
+          "newest first; other tenants and environments left out; both bounds inclusive",
+        );
+        const capped = await store.changes.find({ services: ["payments"], from: 0, to: Number.MAX_SAFE_INTEGER, limit: 2 });
+        assert.equal(capped.length, 2);
+        const deploys = await store.changes.find({ kinds: ["deploy"], from: T0, to: T0 + 60 * SECOND, limit: 10 });
+        assert.ok(deploys.every((c) => c.kind === "deploy") && deploys.length > 0);
+        assert.deepEqual(await store.changes.find({ services: [], from: 0, to: Number.MAX_SAFE_INTEGER, limit: 10 }), []);
+      }));
+
+    it("stores claimed patterns once per shape, hands a covered claim the stored one, and merges written templates", () =>
+      withStore(target, async (store) => {
+        const first = patternClaim("disk d.one is full on node", T0);
+        const [made] = await store.patterns.claim([first], choosePattern);
+        assert.equal(made?.id, first.id);
+        assert.deepEqual(made?.template, first.tokens);
+        // Same shape, covered: the stored pattern, nothing new. Same id as a stored one: that one.
+        const [covered, sameId] = await store.patterns.claim(
+          [patternClaim("disk d.two is full on node", T0 + 1), { ...patternClaim("unrelated words here", T0 + 2), id: first.id }],
+          choosePattern,
+        );
+        assert.equal(covered?.id, first.id);
+        assert.equal(sameId?.id, first.id);
+        // Within one call, a later claim sees what an earlier one created.
+        const [x, y] = await store.patterns.claim(
+          [
+            patternClaim("queue q.a is stuck behind consumer", T0 + 3),
+            patternClaim("queue q.b is stuck behind consumer", T0 + 3),
+          ],
+          choosePattern,
+        );
+        assert.equal(y?.id, x?.id);
+        // Two writers generalised different positions: the stored template covers both.
+        const written = (template: string, at: number) =>
+          changes({ patterns: [{ id: first.id, template: template.split(" "), at }] });
+        await store.apply(written("disk <*> is full on node", T0 + 10));
+        await store.apply(written("disk d.one is full on <*>", T0 + 20));
+        const recent = await store.patterns.updatedSince(T0 + 5, 10);
+        assert.deepEqual(
+          recent.map((p) => [p.id, p.template.join(" "), p.updatedAt]),
+          [[first.id, "disk <*> is full on <*>", T0 + 20]],
+        );
+        assert.equal((await store.patterns.updatedSince(0, 10)).length, 2);
+        assert.equal((await store.patterns.updatedSince(0, 1))[0]?.id, first.id, "newest first");
+      }));
+
+    it("reads similar-incident candidates: resolved, same tenant, in the lookback, related first, then most recent", () =>
+      withStore(target, async (store) => {
+        const HOUR = 3_600 * SECOND;
+        const resolved = (fields: Partial<NewIncident>) =>
+          incident({ state: "resolved", resolvedAt: T0 + HOUR, errorPattern: "pool exhausted after <num>ms", ...fields });
+        const samePayments = resolved({ title: "pool exhausted", resolvedAt: T0 + HOUR, firstSeenAt: T0 - HOUR });
+        const samePattern = resolved({ service: "ledger", resolvedAt: T0 + 2 * HOUR });
+        const sameServiceOnly = resolved({ errorPattern: "card declined", resolvedAt: T0 + 30 * SECOND });
+        const unrelatedRecent = resolved({ service: "search", errorPattern: "zero results", resolvedAt: T0 + 3 * HOUR });
+        const tooOld = resolved({ service: "search", errorPattern: "zero results", resolvedAt: T0 - 100 * 24 * HOUR });
+        const self = resolved({ resolvedAt: T0 + 4 * HOUR });
+        const stillOpen = incident({ errorPattern: "pool exhausted after <num>ms" });
+        const otherTenant = resolved({ tenant: "globex" });
+        await store.apply(
+          changes({
+            newIncidents: [samePayments, samePattern, sameServiceOnly, unrelatedRecent, tooOld, self, stillOpen, otherTenant],
+          }),
+        );
+        const query = {
+          tenant: "acme",
+          service: "payments",
+          errorPattern: "pool exhausted after <num>ms",
+          since: T0 - 90 * 24 * HOUR,
+          excludeId: self.id,
+          limit: 10,
+        };
+        const all = await store.similar.candidates(query);
+        assert.deepEqual(
+          all.map((c) => c.id),
+          [samePattern.id, samePayments.id, sameServiceOnly.id, unrelatedRecent.id],
+          "same service or pattern first (newest first), then the rest; never open, other tenants, too old or itself",
+        );
+        const first = all[1];
+        assert.ok(first);
+        assert.equal(first.key, (await store.incidents.get(samePayments.id))?.key);
+        assert.deepEqual(
+          { ...first, key: undefined },
+          {
+            id: samePayments.id,
+            number: first.number,
+            key: undefined,
+            title: "pool exhausted",
+            service: "payments",
+            environment: "production",
+            errorPattern: "pool exhausted after <num>ms",
+            summary: "timeouts calling the bank",
+            firstSeenAt: T0 - HOUR,
+            resolvedAt: T0 + HOUR,
+          },
+        );
+        assert.deepEqual(
+          (await store.similar.candidates({ ...query, limit: 2 })).map((c) => c.id),
+          [samePattern.id, samePayments.id],
+          "a related incident beats a more recent unrelated one for the cap",
+        );
+        assert.equal((await store.similar.candidates({ ...query, excludeId: null })).length, 5);
+        assert.deepEqual(await store.similar.candidates({ ...query, tenant: "initech" }), []);
+      }));
+
+    it("reads the latest notes and resolutions of many incidents at once, cut to a length", () =>
+      withStore(target, async (store) => {
+        const one = incident({ state: "resolved", resolvedAt: T0 });
+        const two = incident({ state: "resolved", resolvedAt: T0 });
+        const entry = (incidentId: string, action: string, detail: string, at: number) => ({
+          incidentId,
+          at,
+          actor: "api:alice",
+          action,
+          detail,
+          rule: null,
+        });
+        await store.apply(
+          changes({
+            newIncidents: [one, two],
+            timeline: [
+              ...Array.from({ length: 7 }, (_, i) => entry(one.id, "note", `note ${i} ${"x".repeat(40)}`, T0 + i)),
+              entry(one.id, "acknowledged", "", T0 + 8),
+              entry(one.id, "resolved", "first fix", T0 + 9),
+              entry(one.id, "reopened", "", T0 + 10),
+              entry(one.id, "resolved", "rolled back", T0 + 11),
+              entry(two.id, "resolved", "restarted", T0 + 12),
+            ],
+          }),
+        );
+        const events = await store.similar.resolutionEvents([one.id, two.id, "missing"], 3, 12);
+        const of = (id: string) => events.filter((e) => e.incidentId === id).map((e) => [e.action, e.detail, e.at]);
+        assert.deepEqual(of(one.id), [
+          ["note", "note 4 xxxxx", T0 + 4],
+          ["note", "note 5 xxxxx", T0 + 5],
+          ["note", "note 6 xxxxx", T0 + 6],
+          ["resolved", "first fix", T0 + 9],
+          ["resolved", "rolled back", T0 + 11],
+        ]);
+        assert.deepEqual(of(two.id), [["resolved", "restarted", T0 + 12]]);
+        assert.deepEqual(await store.similar.resolutionEvents([], 3, 100), []);
+      }));
+
     const openReplicas = target.openReplicas;
     if (openReplicas) {
       it("never gives one row to two replicas claiming at once, and keeps the order per incident and platform", async () => {
@@ -738,6 +967,45 @@ export function describeStoreContract(target: StoreContractTarget): void {
           await Promise.all([one.close(), two.close()]);
         }
       });
+
+      it("lets two replicas meeting a new problem at once, through different values, agree on one pattern", async () => {
+        const [one, two] = await openReplicas();
+        try {
+          await Promise.all([one.ping(), two.ping()]);
+          for (const round of ["alpha", "beta", "gamma", "delta", "epsilon"]) {
+            // Values without digits: masking does not make the two messages equal, only the miner's rule does.
+            const [a, b] = await Promise.all([
+              one.patterns.claim([patternClaim(`lock l.${round}.one held by worker w.one for too long`, T0)], choosePattern),
+              two.patterns.claim([patternClaim(`lock l.${round}.two held by worker w.one for too long`, T0)], choosePattern),
+            ]);
+            assert.ok(a?.[0] && b?.[0]);
+            assert.equal(a[0].id, b[0].id, `round ${round}`);
+          }
+        } finally {
+          await Promise.all([one.close(), two.close()]);
+        }
+      });
+
+      it("keeps fingerprints across a restart: a fresh miner on a replica joins the open incident", async () => {
+        const [one, two] = await openReplicas();
+        try {
+          const before = new PatternCatalog({ repository: one.patterns });
+          const first = signal({ message: "payment p.visa declined by gateway g.eu after 3 retries", errorPattern: "" });
+          const [fingerprint] = await fingerprintSignals([first], before);
+          assert.ok(fingerprint);
+          await one.apply(changes({ newIncidents: [incident({ fingerprint, errorPattern: first.errorPattern })] }));
+          await one.close();
+          const after = new PatternCatalog({ repository: two.patterns });
+          const again = signal({ message: "payment p.amex declined by gateway g.eu after 12 retries", errorPattern: "" });
+          const [joined] = await fingerprintSignals([again], after);
+          assert.equal(joined, fingerprint);
+          assert.ok((await two.incidents.findOpen([fingerprint])).has(fingerprint));
+          assert.equal(again.errorPattern, "payment <*> declined by gateway g.eu after <*> retries");
+        } finally {
+          await two.close();
+        }
+      });
     }
   });
+  describeTraceContract(target);
 }

@@ -3,6 +3,10 @@ import type { Incident, IncidentState } from "../core/incident.ts";
 import type { Severity, Signal } from "../core/signal.ts";
 import type { Ticket } from "../core/ticket.ts";
 import type { NewTimelineEvent, TimelineEvent } from "../core/timeline.ts";
+import type { ChangeRepository } from "./changes-repository.ts";
+import type { PatternRepository, PatternTemplateChange } from "./patterns-repository.ts";
+import type { SimilarReads } from "./similar-reads.ts";
+import type { TraceRepository } from "./traces-repository.ts";
 
 /** What happened to one accepted signal. */
 export type SignalOutcome = "gated" | "suppressed" | "duplicate" | "deduplicated" | "opened" | "resolved" | "unmatched";
@@ -81,6 +85,8 @@ export interface ChangeSet {
   timeline: NewTimelineEvent[];
   deliveries: NewDelivery[];
   timers: NewTimer[];
+  /** Generalised error-pattern templates, written with the signals that generalised them. */
+  patterns?: PatternTemplateChange[];
 }
 
 export function emptyChangeSet(): ChangeSet {
@@ -161,8 +167,22 @@ export interface Store {
   readonly signals: SignalRepository;
   readonly deliveries: DeliveryRepository;
   readonly timers: TimerRepository;
-  /** Applies a change set atomically; returns the numbers given to new incidents. Throws CONFLICT on a stale version. */
+  /** Deploys and configuration changes (src/changes). */
+  readonly changes: ChangeRepository;
+  /** Mined error patterns shared by every process (src/patterns/pattern-catalog.ts). */
+  readonly patterns: PatternRepository;
+  /** Spans, trace assembly and the service dependency graph (src/traces). */
+  readonly traces: TraceRepository;
+  /** Resolved incidents to compare new ones with, and how they ended (src/similar). */
+  readonly similar: SimilarReads;
+  /** Applies a change set atomically and durably; returns the numbers given to new incidents. Throws CONFLICT on a stale version. */
   apply(changes: ChangeSet): Promise<Map<string, number>>;
+  /**
+   * Like apply, but resolves once committed, with `durable` resolving once the commit is on disk: the
+   * ingest runner commits the next batch while the last one is being flushed. Stores whose commit is
+   * already durable (PostgreSQL) leave it out.
+   */
+  applyThenSync?(changes: ChangeSet): Promise<{ numbers: Map<string, number>; durable: Promise<void> }>;
   /** Whether the store answers (for /readyz). */
   ping(): Promise<boolean>;
   close(): Promise<void>;

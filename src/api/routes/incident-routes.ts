@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
+import type { IncidentContext } from "../../core/enrichment.ts";
 import { SluiceError } from "../../core/errors.ts";
 import { INCIDENT_STATES, LIFECYCLE_ACTIONS } from "../../core/incident.ts";
 import { SEVERITIES } from "../../core/signal.ts";
@@ -125,7 +126,7 @@ export function incidentRoutes(
   );
 }
 
-/** An incident as the API shows it: timestamps as ISO strings. */
+/** An incident as the API shows it: timestamps as ISO strings, secrets the catalog put in its context masked. */
 export function present<
   T extends {
     firstSeenAt: number;
@@ -134,11 +135,13 @@ export function present<
     updatedAt: number;
     acknowledgedAt: number | null;
     resolvedAt: number | null;
+    context?: IncidentContext;
   },
 >(incident: T) {
   const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
   return {
     ...incident,
+    ...(incident.context ? { context: withoutSecrets(incident.context) } : {}),
     firstSeenAt: iso(incident.firstSeenAt),
     lastSeenAt: iso(incident.lastSeenAt),
     createdAt: iso(incident.createdAt),
@@ -146,4 +149,11 @@ export function present<
     acknowledgedAt: iso(incident.acknowledgedAt),
     resolvedAt: iso(incident.resolvedAt),
   };
+}
+
+/** The owner's PagerDuty routing key is a credential: the API says that one is set, never which. */
+function withoutSecrets(context: IncidentContext): IncidentContext {
+  const pagerduty = context.destinations?.pagerduty;
+  if (!pagerduty) return context;
+  return { ...context, destinations: { ...context.destinations, pagerduty: { routingKey: "[set]" } } };
 }

@@ -106,4 +106,26 @@ describe("jira transform", () => {
     const settings = { ...cloudSettings, templates: { title: "{{ incident.key }}\n{{ incident.service }}" } };
     assert.equal(create(settings).summary, "INC-42 checkout");
   });
+
+  it("the owner's project from the service catalog replaces the configured one, and the project-bound components go", () => {
+    const incident = sampleIncident({ context: { destinations: { jira: { projectKey: "PAY" } } } });
+    for (const [settings, file] of [
+      [serverSettings, "create-issue-server.json"],
+      [cloudSettings, "create-issue-cloud.json"],
+    ] as const) {
+      const fields = create(settings, sampleRequest("create", null, incident));
+      const expected: Record<string, unknown> = {
+        ...(fixture(file) as { fields: Record<string, unknown> }).fields,
+        project: { key: "PAY" },
+      };
+      delete expected.components;
+      // The description renders the context too; everything else must equal the fixture.
+      delete expected.description;
+      delete fields.description;
+      assert.deepEqual(fields, expected, file);
+    }
+    assert.deepEqual(create(serverSettings, sampleRequest("create", null, sampleIncident({ context: {} }))).project, {
+      key: "OPS",
+    });
+  });
 });

@@ -102,6 +102,9 @@ export function createIssuePayload(
 ): { fields: Record<string, unknown> } {
   const { title, body } = renderTicketText(compiled.text, { ...request, action: "create" });
   const target = issueTarget(settings, request.incident.severity);
+  // The owner's project from the service catalog wins over the configured one.
+  const ownerProject = request.incident.context?.destinations?.jira?.projectKey;
+  if (ownerProject) target.projectKey = ownerProject;
   // Custom fields go first so a mapping can never replace the fields Sluice relies on (labels above all).
   const fields: Record<string, unknown> = { ...renderCustomFields(compiled.customFields, { ...request, action: "create" }) };
   fields.project = { key: target.projectKey };
@@ -112,7 +115,8 @@ export function createIssuePayload(
   const priority = priorityName(settings, request.incident.severity);
   if (priority) fields.priority = { name: priority };
   fields.labels = [...new Set([...settings.labels.map(sanitizeLabel).filter(Boolean), label])];
-  if (settings.components.length > 0) fields.components = settings.components.map((name) => ({ name }));
+  // Components belong to a project: the configured ones may not exist in the owner's project.
+  if (settings.components.length > 0 && !ownerProject) fields.components = settings.components.map((name) => ({ name }));
   const assignee = assigneeField(settings);
   if (assignee !== undefined) fields.assignee = assignee;
   return { fields };

@@ -63,4 +63,37 @@ describe("opsgenie transform", () => {
     assert.ok(details.every(([, v]) => typeof v === "string"));
     assert.ok(details.reduce((n, [k, v]) => n + k.length + v.length, 0) <= 8000);
   });
+
+  it("the owner's team from the service catalog replaces the configured team; escalation and schedule stay", () => {
+    const expected = JSON.parse(readFileSync(new URL("./fixtures/create-alert.json", import.meta.url), "utf8")) as Record<
+      string,
+      unknown
+    >;
+    const incident = sampleIncident({
+      context: { destinations: { opsgenie: { team: "payments-core" }, jsm: { team: "0f6a1c7e-payments" } } },
+    });
+    const responders = [
+      { type: "team" as const, name: "sre" },
+      { type: "escalation" as const, name: "sre-escalation" },
+    ];
+    assert.deepEqual(createAlertBody(input({ incident, responders }), "opsgenie"), {
+      ...expected,
+      responders: [
+        { type: "team", name: "payments-core" },
+        { type: "escalation", name: "sre-escalation" },
+      ],
+    });
+    const jsm = createAlertBody(input({ incident, responders: [{ type: "schedule", id: "sched-1" }] }), "jsm");
+    assert.deepEqual(jsm.responders, [
+      { type: "team", id: "0f6a1c7e-payments" },
+      { type: "schedule", id: "sched-1" },
+    ]);
+    const noTeamConfigured = createAlertBody(input({ incident, responders: [] }), "opsgenie");
+    assert.deepEqual(noTeamConfigured.responders, [{ type: "team", name: "payments-core" }]);
+    assert.deepEqual(
+      createAlertBody(input(), "opsgenie").responders,
+      [{ type: "team", name: "payments" }],
+      "no owner: as configured",
+    );
+  });
 });

@@ -75,11 +75,23 @@ export function createAlertBody(input: AlertInput, flavour: OpsgenieFlavour): Cr
     source: ALERT_SOURCE,
     priority: opsgeniePriority(incident.severity),
   };
-  if (input.responders.length > 0) body.responders = [...input.responders];
+  const responders = withOwnerTeam(input.responders, incident.context?.destinations?.[flavour]?.team, flavour);
+  if (responders.length > 0) body.responders = responders;
   if (flavour === "jsm") body.extraProperties = properties;
   else body.details = properties;
   if (input.detail.trim()) body.note = truncate(input.detail.trim(), NOTE_MAX);
   return body;
+}
+
+// The owner's team from the service catalog replaces the configured team; escalations and schedules stay.
+function withOwnerTeam(
+  configured: readonly OpsgenieResponder[],
+  ownerTeam: string | undefined,
+  flavour: OpsgenieFlavour,
+): OpsgenieResponder[] {
+  if (!ownerTeam) return [...configured];
+  const team: OpsgenieResponder = flavour === "jsm" ? { type: "team", id: ownerTeam } : { type: "team", name: ownerTeam };
+  return [team, ...configured.filter((responder) => responder.type !== "team")];
 }
 
 function alertTags(incident: Incident, extra: readonly string[]): string[] {

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { systemClock } from "../../core/clock.ts";
 import type { HttpClient } from "../connector.ts";
 import { CONTRACT_TIMEOUT_MS, sampleIncident, sampleRequest, ticketFrom } from "../contract-suite.ts";
-import { PagerDutyConnector, type PagerDutySettings } from "./pagerduty-connector.ts";
+import { keyId, PagerDutyConnector, type PagerDutySettings } from "./pagerduty-connector.ts";
 
 const ROUTING_KEY = "R0UT1NGKEYSECRET0123456789abcdef";
 const CHECKOUT_KEY = "CHECKOUTKEYSECRET0123456789abcde";
@@ -67,6 +67,47 @@ async function createdTicket(pd: ReturnType<typeof fakePagerDuty>, settings: Pag
   return ticketFrom(result.ticket, "pagerduty");
 }
 
+describe("pagerduty routing key from the service catalog", () => {
+  const OWNER_KEY = "0WNERKEY0123456789abcdef01234567";
+  const SERVICE_KEY = "SERV1CEKEY0123456789abcdef012345";
+  const owned = sampleIncident({ context: { destinations: { pagerduty: { routingKey: OWNER_KEY } } } });
+
+  it("triggers with the owner's key over a per-service and the default key, and remembers which without storing it", async () => {
+    const pd = fakePagerDuty();
+    const settings = { ...SETTINGS, routingKeys: { checkout: SERVICE_KEY } };
+    const created = await connector(pd.http, settings).deliver(sampleRequest("create", null, owned));
+    assert.ok(created.kind === "delivered" && created.ticket);
+    assert.equal(pd.calls[0]?.body?.routing_key, OWNER_KEY);
+    assert.deepEqual(created.ticket.meta, { dedupKey: created.ticket.externalId, routingKeyId: keyId(OWNER_KEY) });
+    assert.doesNotMatch(JSON.stringify(created), new RegExp(OWNER_KEY));
+    await connector(pd.http, settings).deliver(sampleRequest("create"));
+    assert.equal(pd.calls[1]?.body?.routing_key, SERVICE_KEY, "no owner: the service's configured key");
+  });
+
+  it("resolves with the key the trigger used", async () => {
+    const pd = fakePagerDuty();
+    const created = await connector(pd.http).deliver(sampleRequest("create", null, owned));
+    assert.ok(created.kind === "delivered" && created.ticket);
+    const ticket = ticketFrom(created.ticket, "pagerduty", owned);
+    const without = sampleIncident({ context: {} });
+    assert.deepEqual(await connector(pd.http).deliver(sampleRequest("resolve", ticket, owned)), { kind: "delivered" });
+    assert.equal(pd.calls.at(-1)?.body?.routing_key, OWNER_KEY);
+    // A ticket opened with the default key keeps it even though the incident now names an owner's key.
+    const plain = await connector(pd.http).deliver(sampleRequest("create", null, without));
+    assert.ok(plain.kind === "delivered" && plain.ticket);
+    await connector(pd.http).deliver(sampleRequest("resolve", ticketFrom(plain.ticket, "pagerduty"), owned));
+    assert.equal(pd.calls.at(-1)?.body?.routing_key, ROUTING_KEY);
+  });
+
+  it("never echoes the owner's key in a failure", async () => {
+    const pd = fakePagerDuty();
+    pd.answer(new Response(JSON.stringify({ status: "invalid event", message: `bad key ${OWNER_KEY}` }), { status: 400 }));
+    const result = await connector(pd.http).deliver(sampleRequest("create", null, owned));
+    assert.equal(result.kind, "permanent");
+    assert.doesNotMatch(JSON.stringify(result), new RegExp(OWNER_KEY));
+  });
+});
+
 describe("pagerduty connector", () => {
   it("triggers with the idempotency key as dedup_key and keeps it as the ticket", async () => {
     const pd = fakePagerDuty();
@@ -74,7 +115,11 @@ describe("pagerduty connector", () => {
     const result = await connector(pd.http).deliver(request);
     assert.deepEqual(result, {
       kind: "delivered",
-      ticket: { externalId: request.idempotencyKey, url: null, meta: { dedupKey: request.idempotencyKey } },
+      ticket: {
+        externalId: request.idempotencyKey,
+        url: null,
+        meta: { dedupKey: request.idempotencyKey, routingKeyId: keyId(ROUTING_KEY) },
+      },
     });
     const [call] = pd.calls;
     assert.equal(call?.url.href, "https://events.pagerduty.test/v2/enqueue");
@@ -115,7 +160,10 @@ describe("pagerduty connector", () => {
     assert.equal(escalated.dedup_key, "k1");
     assert.equal(escalated.payload.custom_details.note, "contract check: escalate");
     const reopened = await connector(pd.http).deliver(sampleRequest("reopen", ticket));
-    assert.deepEqual(reopened, { kind: "delivered", ticket: { externalId: "k1", url: null, meta: { dedupKey: "k1" } } });
+    assert.deepEqual(reopened, {
+      kind: "delivered",
+      ticket: { externalId: "k1", url: null, meta: { dedupKey: "k1", routingKeyId: keyId(ROUTING_KEY) } },
+    });
   });
 
   it("an acknowledge whose create never landed triggers first", async () => {
@@ -153,7 +201,7 @@ describe("pagerduty connector", () => {
       ticket: {
         externalId: ticket.externalId,
         url: "https://acme.pagerduty.com/incidents/PABC123",
-        meta: { dedupKey: ticket.externalId, incidentId: "PABC123" },
+        meta: { dedupKey: ticket.externalId, routingKeyId: keyId(ROUTING_KEY), incidentId: "PABC123" },
       },
     });
     const [lookup, note] = pd.calls.slice(1);

@@ -1,4 +1,4 @@
-import type { Incident } from "../../core/incident.ts";
+import { createHash } from "node:crypto";
 import type { ConnectionCheck, Connector, ConnectorDeps, DeliveryRequest, DeliveryResult, TicketRef } from "../connector.ts";
 import { sendRequest } from "../http-result.ts";
 import { headerSecrets, scrubResult, scrubSecrets } from "../scrub.ts";
@@ -52,7 +52,8 @@ export class PagerDutyConnector implements Connector {
   }
 
   async deliver(request: DeliveryRequest): Promise<DeliveryResult> {
-    return scrubResult(await this.deliverUnscrubbed(request), this.secrets);
+    const ownerKey = request.incident.context?.destinations?.pagerduty?.routingKey;
+    return scrubResult(await this.deliverUnscrubbed(request), ownerKey ? [...this.secrets, ownerKey] : this.secrets);
   }
 
   async testConnection(): Promise<ConnectionCheck> {
@@ -97,7 +98,8 @@ export class PagerDutyConnector implements Connector {
     }
     // A reopen opens a new PagerDuty incident under the same dedup_key, so the old incident's id is dropped.
     if (opening || action === "reopen") {
-      return { kind: "delivered", ticket: { externalId: dedupKey, url: null, meta: { dedupKey } } };
+      const routingKeyId = keyId(this.routingKeyFor(request));
+      return { kind: "delivered", ticket: { externalId: dedupKey, url: null, meta: { dedupKey, routingKeyId } } };
     }
     return { kind: "delivered" };
   }
@@ -108,13 +110,24 @@ export class PagerDutyConnector implements Connector {
       detail: request.detail,
       incidentUrl: request.incidentUrl,
       dedupKey,
-      routingKey: this.routingKeyFor(request.incident),
+      routingKey: this.routingKeyFor(request),
       text: renderTicketText(this.compiled, { ...request, action }),
     });
   }
 
-  private routingKeyFor(incident: Incident): string {
-    return this.settings.routingKeys[incident.service] ?? this.settings.routingKey;
+  /**
+   * The owner's key from the service catalog, else the service's configured key, else the default.
+   * Once a ticket exists its events go to the key that opened it (PagerDuty scopes a dedup_key to
+   * one integration), found by the fingerprint kept in the ticket, so a resolve never misses.
+   */
+  private routingKeyFor(request: Pick<DeliveryRequest, "incident" | "ticket">): string {
+    const { incident } = request;
+    const ownerKey = incident.context?.destinations?.pagerduty?.routingKey;
+    const chosen = ownerKey ?? this.settings.routingKeys[incident.service] ?? this.settings.routingKey;
+    const used = request.ticket?.meta.routingKeyId;
+    if (typeof used !== "string" || keyId(chosen) === used) return chosen;
+    const known = [...(ownerKey ? [ownerKey] : []), this.settings.routingKey, ...Object.values(this.settings.routingKeys)];
+    return known.find((key) => keyId(key) === used) ?? chosen;
   }
 
   private async sendEvent(event: PagerDutyEvent | null): Promise<{ ok: true } | { ok: false; result: DeliveryResult }> {
@@ -216,6 +229,11 @@ export class PagerDutyConnector implements Connector {
       : null;
     return { ok: false, result: outcome.result, refusal };
   }
+}
+
+/** A fingerprint of a routing key that can be stored and shown without revealing it. */
+export function keyId(routingKey: string): string {
+  return createHash("sha256").update(routingKey).digest("hex").slice(0, 16);
 }
 
 function authorization(token: string): string {

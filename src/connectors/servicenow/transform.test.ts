@@ -111,4 +111,23 @@ describe("servicenow transform", () => {
       `https://acme.service-now.com/nav_to.do?uri=incident.do?sys_id=${"a".repeat(32)}`,
     );
   });
+
+  it("the owner's assignment group and CI from the service catalog win over the configured ones, field by field", () => {
+    const base = fixture("create-incident.json") as Record<string, unknown>;
+    const both = sampleIncident({
+      context: { destinations: { servicenow: { assignmentGroup: "Payments L2", configurationItem: "checkout-prod" } } },
+    });
+    const request = sampleRequest("create", null, both);
+    assert.deepEqual(createBody(both, text("create"), request.idempotencyKey, DEFAULTS), {
+      ...base,
+      assignment_group: "Payments L2",
+      cmdb_ci: "checkout-prod",
+    });
+    const groupOnly = sampleIncident({ context: { destinations: { servicenow: { assignmentGroup: "Payments L2" } } } });
+    const body = createBody(groupOnly, text("create"), request.idempotencyKey, DEFAULTS);
+    assert.equal(body.assignment_group, "Payments L2");
+    assert.equal(body.cmdb_ci, DEFAULTS.cmdbCi, "the configured CI stays when the owner names none");
+    const noDefaults = createBody(both, text("create"), request.idempotencyKey, { closeCode: "Solved", reopenState: "2" });
+    assert.equal(noDefaults.cmdb_ci, "checkout-prod");
+  });
 });

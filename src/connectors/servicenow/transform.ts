@@ -91,8 +91,12 @@ export function createBody(
     correlation_id: idempotencyKey.slice(0, CORRELATION_ID_MAX),
     correlation_display: "Sluice",
   };
-  if (defaults.assignmentGroup) body.assignment_group = defaults.assignmentGroup;
-  if (defaults.cmdbCi) body.cmdb_ci = defaults.cmdbCi;
+  // The owner's group and CI from the service catalog win over the configured ones, field by field.
+  const owner = incident.context?.destinations?.servicenow;
+  const assignmentGroup = owner?.assignmentGroup ?? defaults.assignmentGroup;
+  const cmdbCi = owner?.configurationItem ?? defaults.cmdbCi;
+  if (assignmentGroup) body.assignment_group = assignmentGroup;
+  if (cmdbCi) body.cmdb_ci = cmdbCi;
   if (defaults.callerId) body.caller_id = defaults.callerId;
   if (defaults.category) body.category = defaults.category;
   return body;

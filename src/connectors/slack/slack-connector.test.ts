@@ -3,8 +3,8 @@ import { describe, it } from "node:test";
 import { startReceiver } from "../../../test/support/http-receiver.ts";
 import { systemClock } from "../../core/clock.ts";
 import type { HttpClient } from "../connector.ts";
-import { CONTRACT_TIMEOUT_MS, runConnectorContract, sampleRequest, ticketFrom } from "../contract-suite.ts";
-import { SlackConnector, type SlackSettings } from "./slack-connector.ts";
+import { CONTRACT_TIMEOUT_MS, runConnectorContract, sampleIncident, sampleRequest, ticketFrom } from "../contract-suite.ts";
+import { postChannel, SlackConnector, type SlackSettings } from "./slack-connector.ts";
 import { DEFAULT_RATE_LIMIT_WAIT_MS } from "./slack-errors.ts";
 
 const TOKEN = "xoxb-unit-0000000000-SECRETTOKEN";
@@ -221,6 +221,46 @@ describe("slack bot mode", () => {
     slack.answer(new TypeError("fetch failed", { cause: { code: "ENOTFOUND" } }));
     const down = await connector(slack.http).testConnection();
     assert.deepEqual(down, { ok: false, detail: "request failed: ENOTFOUND" });
+  });
+});
+
+describe("slack destination from the service catalog", () => {
+  const owned = sampleIncident({ context: { destinations: { slack: { channel: "#payments-oncall" } } } });
+
+  it("posts the root message to the owner's channel, and later changes follow the stored root", async () => {
+    const slack = fakeSlack();
+    slack.answer(json({ ok: true, channel: "C0PAYMENTS", ts: "1736933400.000009", message: { text: "" } }));
+    const created = await connector(slack.http).deliver(sampleRequest("create", null, owned));
+    assert.ok(created.kind === "delivered" && created.ticket);
+    assert.equal(slack.calls[0]?.form.get("channel"), "#payments-oncall");
+    // Even if the catalog moved the service since, the thread stays where it started.
+    const moved = sampleIncident({ context: { destinations: { slack: { channel: "#elsewhere" } } } });
+    const ticket = ticketFrom(created.ticket, "slack", moved);
+    const resolved = await connector(slack.http).deliver(sampleRequest("resolve", ticket, moved));
+    assert.deepEqual(resolved, { kind: "delivered" });
+    assert.deepEqual(
+      slack.calls.slice(1).map((call) => [call.method, call.form.get("channel"), call.form.get("thread_ts")]),
+      [
+        ["chat.update", "C0PAYMENTS", null],
+        ["chat.postMessage", "C0PAYMENTS", "1736933400.000009"],
+      ],
+    );
+  });
+
+  it("without an owner's channel, posts to the configured one", () => {
+    assert.equal(postChannel(sampleRequest("create"), BOT), "#incidents");
+    assert.equal(postChannel({ incident: owned }, BOT), "#payments-oncall");
+  });
+
+  it("an incoming webhook cannot choose a channel: the owner's channel is not sent", async () => {
+    const posts: string[] = [];
+    const http: HttpClient = async (_url, init) => {
+      posts.push(String(init.body));
+      return new Response("ok", { status: 200 });
+    };
+    const hook: SlackSettings = { mode: "webhook", webhookUrl: `https://hooks.slack.test${HOOK_SECRET_PATH}` };
+    assert.equal((await connector(http, hook).deliver(sampleRequest("create", null, owned))).kind, "delivered");
+    assert.equal((JSON.parse(posts[0] ?? "{}") as { channel?: string }).channel, undefined);
   });
 });
 

@@ -92,7 +92,7 @@ export class SlackConnector implements Connector {
       const found = await this.findPostedRoot(bot, request);
       if (found) return { kind: "delivered", ticket: ticketRef(found) };
     }
-    const posted = await this.post(bot, { channel: bot.channel, ...current });
+    const posted = await this.post(bot, { channel: postChannel(request, bot), ...current });
     if (!posted.ok) return posted.result;
     if (request.action !== "create") {
       // A failed reply is not retried: a retry without the ticket would post a second root message,
@@ -113,7 +113,8 @@ export class SlackConnector implements Connector {
    */
   private async findPostedRoot(bot: BotSettings, request: DeliveryRequest): Promise<RootMessage | null> {
     const oldest = Math.floor(request.incident.createdAt / 1000) - 60;
-    const query = new URLSearchParams({ channel: bot.channel, oldest: String(oldest), limit: "200" });
+    const channel = postChannel(request, bot);
+    const query = new URLSearchParams({ channel, oldest: String(oldest), limit: "200" });
     const outcome = await this.call(bot, `conversations.history?${query}`, null);
     if (!outcome.ok || !Array.isArray(outcome.data.messages)) return null;
     for (const message of outcome.data.messages as Record<string, unknown>[]) {
@@ -121,7 +122,7 @@ export class SlackConnector implements Connector {
         typeof message.ts === "string" &&
         JSON.stringify(message.blocks ?? []).includes(JSON.stringify(request.idempotencyKey))
       ) {
-        return { channel: bot.channel, ts: message.ts };
+        return { channel, ts: message.ts };
       }
     }
     return null;
@@ -197,6 +198,14 @@ export class SlackConnector implements Connector {
 
 function ticketRef(root: RootMessage): TicketRef {
   return { externalId: `${root.channel}:${root.ts}`, url: null, meta: { channel: root.channel, ts: root.ts } };
+}
+
+/**
+ * Where a new root message goes: the owner's channel from the service catalog, else the configured
+ * one. Later edits and replies follow the stored root message, wherever it was posted.
+ */
+export function postChannel(request: Pick<DeliveryRequest, "incident">, bot: Pick<BotSettings, "channel">): string {
+  return request.incident.context?.destinations?.slack?.channel ?? bot.channel;
 }
 
 /** The root message of a stored ticket: from its meta, else from an externalId of the form `<channel>:<ts>`. */

@@ -85,4 +85,13 @@ describe("zammad transform", () => {
     assert.equal(tagQuery("01JH:zammad"), 'tags:"01JH:zammad"');
     assert.equal(ticketUrl("https://zammad.example.com", 17), "https://zammad.example.com/#ticket/zoom/17");
   });
+
+  it("the owner's group from the service catalog replaces the configured group", () => {
+    const incident = sampleIncident({ context: { destinations: { zammad: { group: "Payments" } } } });
+    const request = sampleRequest("create", null, incident);
+    assert.deepEqual(createBody(incident, text(request), request.idempotencyKey, DEFAULTS), {
+      ...(fixture("create-ticket.json") as Record<string, unknown>),
+      group: "Payments",
+    });
+  });
 });

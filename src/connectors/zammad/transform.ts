@@ -86,7 +86,8 @@ export function createBody(
   const customer = customerFields(defaults.customer);
   return {
     title,
-    group: defaults.group,
+    // The owner's group from the service catalog wins over the configured one.
+    group: incident.context?.destinations?.zammad?.group ?? defaults.group,
     ...customer,
     priority: priorityFor(incident, defaults.priorities),
     state: "new",

@@ -1,17 +1,44 @@
 import { createHash } from "node:crypto";
 import type { Signal } from "../../core/signal.ts";
 import { maskMessage } from "../../patterns/mask.ts";
+import type { IdentifiedPattern, PatternCatalog } from "../../patterns/pattern-catalog.ts";
 
-/** The error pattern of a signal: its source's own (alerts) or the masked message. */
+/** The error pattern of a signal without a miner: its source's own (alerts) or the masked message. */
 export function errorPatternOf(signal: Signal): string {
   if (signal.errorPattern) return signal.errorPattern;
   return maskMessage(signal.message || signal.title);
 }
 
-/** Same tenant, service, environment and error pattern: same problem. */
-export function fingerprintOf(signal: Signal, errorPattern: string): string {
+/** Same tenant, service, environment and error pattern (its id, or an alert's own identity): same problem. */
+export function fingerprintOf(signal: Signal, patternKey: string): string {
   return createHash("sha256")
-    .update(`${signal.tenant}\u0000${signal.service}\u0000${signal.environment}\u0000${errorPattern}`)
+    .update(`${signal.tenant}\u0000${signal.service}\u0000${signal.environment}\u0000${patternKey}`)
     .digest("hex")
     .slice(0, 32);
+}
+
+/**
+ * Mines the signals' messages and returns their fingerprints; sets each signal's `errorPattern` to the
+ * template people read. The fingerprint takes the pattern's id, which stays while the template
+ * generalises and is the same in every replica (docs/adr/0006-pattern-ids.md). A signal that brings
+ * its own pattern (an alert's identity) keeps it and is not mined.
+ */
+export async function fingerprintSignals(signals: readonly Signal[], catalog: PatternCatalog): Promise<string[]> {
+  const keys: string[] = new Array(signals.length);
+  const minedAt: number[] = [];
+  const messages: string[] = [];
+  signals.forEach((signal, i) => {
+    if (signal.errorPattern) keys[i] = signal.errorPattern;
+    else {
+      minedAt.push(i);
+      messages.push(signal.message || signal.title);
+    }
+  });
+  const mined = messages.length > 0 ? await catalog.identify(messages) : [];
+  minedAt.forEach((i, k) => {
+    const pattern = mined[k] as IdentifiedPattern;
+    (signals[i] as Signal).errorPattern = pattern.template;
+    keys[i] = pattern.patternId;
+  });
+  return signals.map((signal, i) => fingerprintOf(signal, keys[i] as string));
 }

@@ -11,6 +11,8 @@ export interface MaintenanceWindow {
 export interface GateRules {
   minimumScore: number;
   maintenance: readonly MaintenanceWindow[];
+  /** Deploy-aware suppression (src/changes): why a signal falls in a window after its service's deploy, else null. */
+  afterDeploy?(signal: Signal): string | null;
 }
 
 export type GateVerdict = { pass: true } | { pass: false; outcome: "gated" | "suppressed"; reason: string };
@@ -32,5 +34,7 @@ export function gate(signal: Signal, rules: GateRules): GateVerdict {
       return { pass: false, outcome: "suppressed", reason: `maintenance window "${window.name}"` };
     }
   }
+  const deploy = rules.afterDeploy?.(signal);
+  if (deploy) return { pass: false, outcome: "suppressed", reason: deploy };
   return PASS;
 }

@@ -4,8 +4,9 @@ import { isSluiceError, SluiceError } from "../../core/errors.ts";
 import { incidentKey } from "../../core/incident.ts";
 import type { Signal } from "../../core/signal.ts";
 import type { EnrichTarget } from "../../enrich/enricher.ts";
-import type { OpenIncident, Store } from "../../store/store.ts";
-import { errorPatternOf, fingerprintOf } from "../correlate/fingerprint.ts";
+import { PatternCatalog } from "../../patterns/pattern-catalog.ts";
+import type { ChangeSet, OpenIncident, Store } from "../../store/store.ts";
+import { fingerprintSignals } from "../correlate/fingerprint.ts";
 import { type GateRules, gate } from "../gate/gate.ts";
 import type { RouteDecision } from "../route/route.ts";
 import type { PipelineMetrics } from "./pipeline-metrics.ts";
@@ -31,7 +32,12 @@ export interface IngestRunnerOptions {
   /** Masks secrets in a signal, in place, before anything else sees it. */
   redact?(signal: Signal): void;
   /** Context for each incident a batch opens, written with it so its first tickets carry it. */
-  enrich?(target: EnrichTarget): Promise<IncidentContext>;
+  enrich?(target: EnrichTarget, options: { essentialOnly: boolean }): Promise<IncidentContext>;
+  /**
+   * Incidents per batch that get every enrichment step; beyond it (an incident storm) only the
+   * essential ones run, so the batch's signals are not held up (default 20).
+   */
+  maxEnrichedPerBatch?: number;
   /**
    * For firing signals that would open an incident of their own: the open incident (by fingerprint)
    * they are a symptom of, e.g. an upstream service failing because of the root cause its traces show.
@@ -47,6 +53,8 @@ export interface IngestRunnerOptions {
   maxBatch?: number;
   /** Most signals waiting for a transaction; beyond it submit fails with OVERLOADED. */
   maxPending?: number;
+  /** The process's error-pattern miner; default: one over `store.patterns`. */
+  patterns?: PatternCatalog;
 }
 
 /** Where a symptom goes instead of opening its own incident, and why. */
@@ -71,11 +79,16 @@ export class IngestRunner {
   private readonly queue: Pending[] = [];
   private pendingSignals = 0;
   private running: Promise<void> | null = null;
+  /** Committed batches waiting for their flush to disk before their submitters hear back. */
+  private readonly flushing = new Set<Promise<void>>();
   private stopped = false;
   private readonly maxBatch: number;
   private readonly maxPending: number;
+  private readonly patterns: PatternCatalog;
 
   constructor(private readonly options: IngestRunnerOptions) {
+    this.patterns =
+      options.patterns ?? new PatternCatalog({ repository: options.store.patterns, now: () => options.clock.now() });
     this.maxBatch = options.maxBatch ?? 2000;
     this.maxPending = options.maxPending ?? 50_000;
   }
@@ -99,6 +112,7 @@ export class IngestRunner {
   /** Waits until everything submitted so far is committed. */
   async flush(): Promise<void> {
     while (this.running) await this.running;
+    await Promise.all(this.flushing);
   }
 
   async shutdown(): Promise<void> {
@@ -126,26 +140,46 @@ export class IngestRunner {
     }
   }
 
+  /**
+   * Commits one batch and returns as soon as it is committed, so the next batch can be planned and
+   * committed while this one is flushed to disk; its submitters hear back only once it is durable.
+   */
   private async commit(batch: Pending[]): Promise<void> {
     const signals = batch.flatMap((pending) => pending.signals);
-    try {
-      const results = await this.process(signals);
-      let offset = 0;
-      for (const pending of batch) {
-        pending.resolve(results.slice(offset, offset + pending.signals.length));
-        offset += pending.signals.length;
-      }
-    } catch (error) {
+    const fail = (error: unknown) => {
       for (const pending of batch) pending.reject(error);
+    };
+    try {
+      const { results, durable } = await this.process(signals);
+      const settled = durable.then(() => {
+        let offset = 0;
+        for (const pending of batch) {
+          pending.resolve(results.slice(offset, offset + pending.signals.length));
+          offset += pending.signals.length;
+        }
+      }, fail);
+      this.flushing.add(settled);
+      void settled.finally(() => this.flushing.delete(settled));
+    } catch (error) {
+      fail(error);
     }
   }
 
-  private async process(signals: Signal[]): Promise<IngestResult[]> {
+  /** Commits, using the store's split commit/flush when it has one. */
+  private async write(changes: ChangeSet): Promise<{ numbers: Map<string, number>; durable: Promise<void> }> {
     const { store } = this.options;
-    const prepared: PreparedSignal[] = signals.map((signal) => {
-      this.options.redact?.(signal);
-      signal.errorPattern = errorPatternOf(signal);
-      return { signal, verdict: gate(signal, this.options.gateRules), fingerprint: fingerprintOf(signal, signal.errorPattern) };
+    if (store.applyThenSync) return store.applyThenSync(changes);
+    return { numbers: await store.apply(changes), durable: Promise.resolve() };
+  }
+
+  private async process(signals: Signal[]): Promise<{ results: IngestResult[]; durable: Promise<void> }> {
+    const { store } = this.options;
+    for (const signal of signals) this.options.redact?.(signal);
+    // Redacted first: templates are stored and shown. Generalised templates commit with these signals.
+    const fingerprints = await fingerprintSignals(signals, this.patterns);
+    const patternChanges = this.patterns.takeChanges();
+    const prepared: PreparedSignal[] = signals.map((signal, i) => {
+      return { signal, verdict: gate(signal, this.options.gateRules), fingerprint: fingerprints[i] as string };
     });
     for (let attempt = 1; ; attempt++) {
       const open = await store.incidents.findOpen(prepared.map((p) => p.fingerprint));
@@ -161,16 +195,20 @@ export class IngestRunner {
       const recent = await this.recentlyResolved(prepared, open);
       const plan = planBatch(prepared, open, stored, context, recent, joinTargets);
       await this.enrichOpened(plan, prepared, context.now);
+      if (patternChanges.length > 0) plan.changes.patterns = patternChanges;
       let numbers: Map<string, number>;
+      let durable: Promise<void>;
       try {
-        numbers = await store.apply(plan.changes);
+        ({ numbers, durable } = await this.write(plan.changes));
       } catch (error) {
         // Someone (an API call, another replica) changed an incident between read and write: plan again.
         if (isSluiceError(error) && error.code === "CONFLICT" && attempt < CONFLICT_RETRIES) continue;
+        this.patterns.restoreChanges(patternChanges);
         throw error;
       }
       this.report(plan.decisions);
-      if (plan.changes.deliveries.length > 0) this.options.onDeliveriesQueued();
+      // Workers start once the commit is on disk: a ticket must never exist for an incident a power cut could undo.
+      if (plan.changes.deliveries.length > 0) durable.then(this.options.onDeliveriesQueued, () => undefined);
       if (plan.opened.length > 0) this.options.onIncidentsOpened?.(plan.opened.map((incident) => incident.id));
       if (this.options.onAffectedUsers) {
         const withUsers = new Set<string>();
@@ -182,12 +220,13 @@ export class IngestRunner {
       const keyOf = new Map<string, string>();
       for (const [id, number] of numbers) keyOf.set(id, incidentKey(number));
       for (const incident of [...open.values(), ...recent.values()]) keyOf.set(incident.id, incidentKey(incident.number));
-      return plan.decisions.map((decision, i) => ({
+      const results = plan.decisions.map((decision, i) => ({
         id: signals[i]?.id ?? "",
         outcome: decision.outcome,
         incident: decision.incidentId ? (keyOf.get(decision.incidentId) ?? decision.incidentId) : null,
         reason: decision.reason,
       }));
+      return { results, durable };
     }
   }
 
@@ -221,23 +260,27 @@ export class IngestRunner {
       const signal = prepared[i]?.signal;
       if (decision.outcome === "opened" && decision.incidentId && signal) firstSignal.set(decision.incidentId, signal);
     });
+    const fully = this.options.maxEnrichedPerBatch ?? 20;
     await Promise.all(
-      plan.opened.map(async (incident) => {
+      plan.opened.map(async (incident, index) => {
         const signal = firstSignal.get(incident.id);
         if (!signal) return;
         try {
-          incident.context = await enrich({
-            incidentId: incident.id,
-            tenant: incident.tenant,
-            service: incident.service,
-            environment: incident.environment,
-            errorPattern: incident.errorPattern,
-            title: incident.title,
-            summary: incident.summary,
-            firstSeenAt: incident.firstSeenAt,
-            signal,
-            now,
-          });
+          incident.context = await enrich(
+            {
+              incidentId: incident.id,
+              tenant: incident.tenant,
+              service: incident.service,
+              environment: incident.environment,
+              errorPattern: incident.errorPattern,
+              title: incident.title,
+              summary: incident.summary,
+              firstSeenAt: incident.firstSeenAt,
+              signal,
+              now,
+            },
+            { essentialOnly: index >= fully },
+          );
         } catch {
           incident.context = { degraded: ["enrichment"] };
         }

@@ -21,14 +21,34 @@ export interface RouteDecision {
   unavailable: string[];
 }
 
-/** First matching rule wins; otherwise the severity's list. */
-export function route(facts: MatchFacts, table: RoutingTable, available: (platform: string) => boolean): RouteDecision {
-  const rule = table.rules.find((candidate) => matches(candidate.match, facts));
+/** The owner of a service as the service catalog knows it. */
+export interface RouteOwner {
+  team: string;
+  tier: string | null;
+}
+
+/**
+ * First matching rule wins; otherwise the severity's list. With `ownerOf`, the catalog's owner of
+ * the service supplies the team and tier that rules match on (over a `team` label), and the
+ * recorded rule says so when ownership decided it.
+ */
+export function route(
+  facts: MatchFacts,
+  table: RoutingTable,
+  available: (platform: string) => boolean,
+  ownerOf?: (service: string) => RouteOwner | undefined,
+): RouteDecision {
+  const owner = ownerOf?.(facts.service);
+  const seen: MatchFacts = owner ? { ...facts, team: owner.team, tier: owner.tier ?? undefined } : facts;
+  const rule = table.rules.find((candidate) => matches(candidate.match, seen));
   const named = rule ? rule.platforms : (table.bySeverity[facts.severity] ?? []);
   const unique = [...new Set(named)];
+  const byOwner = owner && rule && (rule.match.team !== undefined || rule.match.tier !== undefined);
   return {
     platforms: unique.filter(available),
-    rule: rule ? `rule:${rule.name}` : `severity:${facts.severity}`,
+    rule: rule
+      ? `rule:${rule.name}${byOwner ? ` (owner: team ${owner.team}${owner.tier ? `, tier ${owner.tier}` : ""}, from the service catalog)` : ""}`
+      : `severity:${facts.severity}`,
     unavailable: unique.filter((platform) => !available(platform)),
   };
 }

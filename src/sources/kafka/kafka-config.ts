@@ -21,6 +21,10 @@ export const kafkaConfigSchema = z
       .min(1)
       .default(["enriched-logs"])
       .describe("Topics of anomaly events or generic signals (JSON, one per record)."),
+    changesTopics: z
+      .array(z.string().min(1))
+      .default([])
+      .describe("Topics of change events (deploys, config changes; any format POST /api/v1/changes accepts)."),
     deadLetterTopic: z
       .string()
       .min(1)

@@ -1,5 +1,7 @@
 import { Consumer, type Message, type MessagesStream, ProduceAcks, Producer } from "@platformatic/kafka";
 import type { Logger } from "pino";
+import { decodeChangeRecord } from "../../changes/decode-change-record.ts";
+import type { NormalizedChange } from "../../changes/normalize-change.ts";
 import type { Clock } from "../../core/clock.ts";
 import { isSluiceError } from "../../core/errors.ts";
 import type { Signal } from "../../core/signal.ts";
@@ -17,6 +19,8 @@ export interface KafkaSourceOptions {
   config: KafkaSourceConfig;
   /** Where signals go; submit resolves once they are durable (the IngestRunner). */
   runner: { submit(signals: Signal[]): Promise<IngestResult[]> };
+  /** Where change events of `changesTopics` go; submit resolves once they are durable (the ChangeIntake). */
+  changes?: { submit(changes: NormalizedChange[], transport: "kafka"): Promise<unknown> };
   clock: Clock;
   logger: Logger;
   metrics?: KafkaMetrics;
@@ -65,6 +69,9 @@ export class KafkaSource {
   constructor(private readonly options: KafkaSourceOptions) {
     this.config = options.config;
     this.metrics = options.metrics ?? noKafkaMetrics;
+    if (this.config.changesTopics.length > 0 && !options.changes) {
+      throw new Error("kafka.changesTopics is set but nothing stores change events");
+    }
   }
 
   /** Joins the consumer group and starts consuming; resolves once the stream is set up. */
@@ -93,7 +100,10 @@ export class KafkaSource {
     this.lagTimer.unref();
     this.commitTimer = setInterval(() => this.scheduleCommit(), COMMIT_INTERVAL_MS);
     this.commitTimer.unref();
-    logger.info({ topics: config.topics, groupId: config.groupId, brokers: config.brokers }, "kafka: consuming");
+    logger.info(
+      { topics: config.topics, changesTopics: config.changesTopics, groupId: config.groupId, brokers: config.brokers },
+      "kafka: consuming",
+    );
   }
 
   /** Waits until every record read so far is stored or dead-lettered, and commits. */
@@ -169,7 +179,7 @@ export class KafkaSource {
     if (!consumer || this.stopping) return;
     const { config, logger } = this.options;
     const stream = await consumer.consume({
-      topics: config.topics,
+      topics: [...config.topics, ...config.changesTopics],
       autocommit: false,
       mode: "committed",
       fallbackMode: "earliest",
@@ -227,14 +237,25 @@ export class KafkaSource {
     const signals: Signal[] = [];
     const storing: KafkaMessage[] = [];
     const letters: DeadLetter[] = [];
+    const changes: NormalizedChange[] = [];
+    const changeRecords: KafkaMessage[] = [];
     for (const record of records) {
       const headers = new Map<string, string>();
       // A header may have a null value (undefined here, whatever the types say).
       for (const [name, value] of record.headers) headers.set(String(name ?? ""), value?.toString("utf8") ?? "");
-      const decoded = decodeRecord(
-        { topic: record.topic, partition: record.partition, offset: record.offset, value: record.value, headers },
-        { maxRecordBytes: this.config.maxRecordBytes, receivedAt },
-      );
+      const raw = { topic: record.topic, partition: record.partition, offset: record.offset, value: record.value, headers };
+      const options = { maxRecordBytes: this.config.maxRecordBytes, receivedAt };
+      if (this.config.changesTopics.includes(record.topic)) {
+        const decodedChanges = decodeChangeRecord(raw, options);
+        if ("changes" in decodedChanges) {
+          changes.push(...decodedChanges.changes);
+          changeRecords.push(record);
+        } else {
+          letters.push({ ...record, reason: decodedChanges.reason, detail: decodedChanges.detail });
+        }
+        continue;
+      }
+      const decoded = decodeRecord(raw, options);
       if ("signals" in decoded) {
         signals.push(...decoded.signals);
         storing.push(record);
@@ -243,6 +264,7 @@ export class KafkaSource {
       }
     }
     if (storing.length > 0) this.track(this.store(signals, storing));
+    if (changeRecords.length > 0) this.track(this.storeChanges(changes, changeRecords));
     if (letters.length > 0) this.track(this.deadLetter(letters));
   }
 
@@ -269,6 +291,23 @@ export class KafkaSource {
         }
       }
       this.unpause("overloaded");
+    }
+    this.finish(records, "stored");
+  }
+
+  private async storeChanges(changes: NormalizedChange[], records: KafkaMessage[]): Promise<void> {
+    const sink = this.options.changes;
+    if (sink && changes.length > 0) {
+      for (let attempt = 0; ; attempt++) {
+        if (this.abandoned) return;
+        try {
+          await sink.submit(changes, "kafka");
+          break;
+        } catch (error) {
+          this.options.logger.error({ err: error, attempt }, "kafka: storing changes failed; retrying");
+          await sleep(Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** attempt));
+        }
+      }
     }
     this.finish(records, "stored");
   }

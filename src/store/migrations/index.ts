@@ -2,10 +2,22 @@ import type { Migration, MigrationProvider } from "kysely";
 import * as initial from "./0001-initial.ts";
 import * as timers from "./0002-timers.ts";
 import * as context from "./0003-context.ts";
+import * as traces from "./0004-traces.ts";
+import * as changes from "./0005-changes.ts";
+import * as similar from "./0006-similar.ts";
+import * as patterns from "./0007-patterns.ts";
 
 /** Migrations in order; names are stored in the database, so never rename one that shipped. */
 export const migrationProvider: MigrationProvider = {
   async getMigrations(): Promise<Record<string, Migration>> {
-    return { "0001-initial": initial, "0002-timers": timers, "0003-context": context };
+    return {
+      "0001-initial": initial,
+      "0002-timers": timers,
+      "0003-context": context,
+      "0004-traces": traces,
+      "0005-changes": changes,
+      "0006-similar": similar,
+      "0007-patterns": patterns,
+    };
   },
 };

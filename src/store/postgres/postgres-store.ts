@@ -1,8 +1,12 @@
 import { type Kysely, sql } from "kysely";
 import type pg from "pg";
+import { type ChangeRepository, KyselyChangeRepository } from "../changes-repository.ts";
+import { type PatternRepository, PostgresPatterns, writePatternTemplates } from "../patterns-repository.ts";
 import type { Tables } from "../rows.ts";
+import { KyselySimilarReads, type SimilarReads } from "../similar-reads.ts";
 import type { ChangeSet, DeliveryRepository, IncidentRepository, SignalRepository, Store, TimerRepository } from "../store.ts";
 import { signalKey } from "../store.ts";
+import { KyselyTraceRepository, type TraceRepository } from "../traces-repository.ts";
 import { openPostgres, type PostgresOptions } from "./open-postgres.ts";
 import { writeChanges } from "./postgres-changes.ts";
 import { PostgresDeliveries } from "./postgres-deliveries.ts";
@@ -15,6 +19,10 @@ export class PostgresStore implements Store {
   readonly signals: SignalRepository;
   readonly deliveries: DeliveryRepository;
   readonly timers: TimerRepository;
+  readonly changes: ChangeRepository;
+  readonly patterns: PatternRepository;
+  readonly traces: TraceRepository;
+  readonly similar: SimilarReads;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -23,6 +31,16 @@ export class PostgresStore implements Store {
     this.incidents = new PostgresIncidents(db);
     this.deliveries = new PostgresDeliveries(db);
     this.timers = new PostgresTimers(db);
+    this.similar = new KyselySimilarReads(db);
+    this.changes = new KyselyChangeRepository(db);
+    this.patterns = new PostgresPatterns(db);
+    this.traces = new KyselyTraceRepository(db, {
+      postgres: true,
+      atomically: (queries) =>
+        db.transaction().execute(async (trx) => {
+          for (const query of queries) await trx.executeQuery(query);
+        }),
+    });
     this.signals = { existing: (keys) => this.existing(keys) };
   }
 
@@ -47,7 +65,11 @@ export class PostgresStore implements Store {
   }
 
   async apply(changes: ChangeSet): Promise<Map<string, number>> {
-    return this.db.transaction().execute((trx) => writeChanges(trx, changes));
+    return this.db.transaction().execute(async (trx) => {
+      // Pattern rows first, in id order, in every replica: a fixed lock order.
+      if (changes.patterns?.length) await writePatternTemplates(trx, changes.patterns);
+      return writeChanges(trx, changes);
+    });
   }
 
   async ping(): Promise<boolean> {

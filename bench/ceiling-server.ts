@@ -1,0 +1,24 @@
+// Starts bench/ceiling-app.ts pinned like the servers under test.
+import { freePort, SERVER_CPU, spawnPinned, stopProcess, waitForHttp } from "./processes.ts";
+import { REPO_ROOT } from "./sluice-server.ts";
+
+export async function startCeiling(): Promise<{ url: string; pid: number | undefined; stop(): Promise<void> }> {
+  const port = await freePort();
+  const { child, stderr } = spawnPinned(SERVER_CPU, process.execPath, ["--import", "tsx", "bench/ceiling-app.ts", String(port)], {
+    cwd: REPO_ROOT,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHttp(`${url}/readyz`, child, 30_000, stderr);
+  } catch (error) {
+    await stopProcess(child);
+    throw error;
+  }
+  return {
+    url,
+    pid: child.pid,
+    async stop() {
+      await stopProcess(child, 10_000);
+    },
+  };
+}

@@ -1,0 +1,195 @@
+import { gunzipSync } from "node:zlib";
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { SluiceError } from "../../core/errors.ts";
+import { problemsOf } from "../../pipeline/normalize/zod-problems.ts";
+import { decodeOtlpTraces } from "../../sources/otlp/otlp-json.ts";
+import { blastRadius } from "../../traces/graph.ts";
+import type { SpanRecord } from "../../traces/span.ts";
+import { lookupTraces } from "../../traces/trace-lookup.ts";
+import type { Traces } from "../../traces/traces.ts";
+import type { Authenticator } from "../auth.ts";
+
+const PROTOBUF_REFUSED =
+  "OTLP/protobuf is not supported; send OTLP/HTTP JSON: set OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=http/json " +
+  "(or OTEL_EXPORTER_OTLP_PROTOCOL=http/json; in a Collector, the otlphttp exporter's encoding: json)";
+
+const graphQuery = z.strictObject({
+  tenant: z.string().min(1).optional().describe("Default: traces.tenant."),
+  environment: z.string().min(1).optional().describe("Default: traces.environment."),
+});
+
+const exportResponse = {
+  type: "object",
+  description: "All spans stored ({}), or some refused (partialSuccess), per the OTLP/HTTP specification.",
+  properties: {
+    partialSuccess: {
+      type: "object",
+      properties: { rejectedSpans: { type: "integer" }, errorMessage: { type: "string" } },
+    },
+  },
+} as const;
+
+/**
+ * OTLP/HTTP trace ingest (JSON, optionally gzip-compressed) and the reads built on it: the service
+ * dependency graph and one trace's analysis. Registered in its own scope so its body parsers (gzip, the
+ * protobuf refusal) do not change what the other routes accept.
+ */
+export async function otlpRoutes(
+  app: FastifyInstance,
+  deps: { traces: Traces; auth: Authenticator; bodyLimit: number },
+): Promise<void> {
+  const { traces, auth, bodyLimit } = deps;
+  const viewer = auth.hook({ role: "viewer" });
+
+  await app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser("application/json", { parseAs: "buffer" }, (request, body, done) => {
+      try {
+        let buffer = body as Buffer;
+        const encoding = String(request.headers["content-encoding"] ?? "identity").toLowerCase();
+        if (encoding === "gzip") {
+          try {
+            // The limit applies to what the body becomes, not only to what was sent.
+            buffer = gunzipSync(buffer, { maxOutputLength: bodyLimit });
+          } catch (error) {
+            const tooLarge = (error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE";
+            throw new SluiceError(
+              tooLarge ? "PAYLOAD_TOO_LARGE" : "MALFORMED_BODY",
+              tooLarge ? `the decompressed body exceeds server.bodyLimit (${bodyLimit} bytes)` : "the body is not valid gzip",
+            );
+          }
+        } else if (encoding !== "identity") {
+          throw new SluiceError("UNSUPPORTED_MEDIA_TYPE", `content-encoding ${encoding} is not supported; use gzip or none`);
+        }
+        const text = buffer.toString("utf8");
+        if (text.trim() === "") throw new SluiceError("MALFORMED_BODY", "the body is empty; send an ExportTraceServiceRequest");
+        try {
+          done(null, JSON.parse(text));
+        } catch (error) {
+          throw new SluiceError("MALFORMED_BODY", `the body is not valid JSON: ${(error as Error).message}`);
+        }
+      } catch (error) {
+        done(error as Error, undefined);
+      }
+    });
+    scope.addContentTypeParser("application/x-protobuf", { parseAs: "buffer" }, (_request, _body, done) => {
+      done(new SluiceError("UNSUPPORTED_MEDIA_TYPE", PROTOBUF_REFUSED), undefined);
+    });
+
+    scope.post(
+      "/v1/traces",
+      {
+        preHandler: auth.hook({ ingest: "otlp" }),
+        schema: {
+          tags: ["ingest"],
+          summary: "OTLP/HTTP traces (JSON; gzip allowed): spans of failing traces become signals of their root-cause service",
+          description:
+            "An ExportTraceServiceRequest in OTLP/JSON (ids as hex). A 200 means the spans are stored. " +
+            "application/x-protobuf is refused with 415: set OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=http/json.",
+          body: { type: "object", properties: { resourceSpans: { type: "array" } } },
+          response: { 200: exportResponse },
+        },
+      },
+      async (request, reply) => {
+        const active = traces;
+        let spans: SpanRecord[];
+        try {
+          ({ spans } = decodeOtlpTraces(request.body, { tenant: active.config.tenant, environment: active.config.environment }));
+        } catch (error) {
+          active.metrics.spans("malformed", countSpans(request.body));
+          throw error;
+        }
+        const result = await active.ingest(spans);
+        return reply
+          .code(200)
+          .send(
+            result.rejected > 0 ? { partialSuccess: { rejectedSpans: result.rejected, errorMessage: result.message ?? "" } } : {},
+          );
+      },
+    );
+  });
+
+  app.get(
+    "/api/traces/graph",
+    {
+      preHandler: viewer,
+      schema: {
+        tags: ["traces"],
+        summary: "The service dependency graph of the window (traces.graphWindow): edges with requests and errors",
+        querystring: z.toJSONSchema(graphQuery, { io: "input" }),
+      },
+    },
+    async (request) => {
+      const active = traces;
+      const parsed = graphQuery.safeParse(request.query ?? {});
+      if (!parsed.success) {
+        throw new SluiceError("VALIDATION_FAILED", "invalid query", { problems: problemsOf(parsed.error, "query") });
+      }
+      const tenant = parsed.data.tenant ?? active.config.tenant;
+      const environment = parsed.data.environment ?? active.config.environment;
+      const now = active.now();
+      const graph = await active.graphs.graph(tenant, environment, now, true);
+      return {
+        tenant,
+        environment,
+        windowMs: active.config.graphWindow,
+        edges: graph.edges,
+        services: Object.entries(graph.traces)
+          .map(([name, count]) => ({ name, traces: count }))
+          .sort((a, b) => a.name.localeCompare(b.name)),
+      };
+    },
+  );
+
+  app.get<{ Params: { traceId: string } }>(
+    "/api/traces/:traceId",
+    {
+      preHandler: viewer,
+      schema: {
+        tags: ["traces"],
+        summary: "One trace's analysis: root-cause candidate, blast radius, failing services, users and request timeline",
+      },
+    },
+    async (request) => {
+      const active = traces;
+      const traceId = request.params.traceId.toLowerCase();
+      if (!/^[0-9a-f]{32}$/.test(traceId)) {
+        throw new SluiceError("VALIDATION_FAILED", "invalid trace id", {
+          problems: [{ path: "traceId", message: "must be 32 hex digits" }],
+        });
+      }
+      const analysis = (await lookupTraces(active.repository, [traceId], { ...active.config, maxAdHoc: 1 })).get(traceId);
+      if (!analysis) throw new SluiceError("NOT_FOUND", `no trace ${traceId} (never received, or older than traces.retention)`);
+      const graph = analysis.rootCause
+        ? await active.graphs.graph(analysis.tenant, analysis.environment, active.now(), true)
+        : null;
+      return {
+        traceId,
+        tenant: analysis.tenant,
+        environment: analysis.environment,
+        spanCount: analysis.spanCount,
+        rootCause: analysis.rootCause,
+        blastRadius: graph && analysis.rootCause ? blastRadius(graph, analysis.rootCause.service) : [],
+        failingServices: analysis.failingServices,
+        users: analysis.users,
+        edges: analysis.edges,
+        timeline: analysis.timeline,
+        timelineCapped: analysis.timelineCapped,
+      };
+    },
+  );
+}
+
+/** How many spans a refused request carried, as far as its shape lets us count them. */
+function countSpans(body: unknown): number {
+  let count = 0;
+  const list = (value: unknown, key: string): unknown[] => {
+    const field = typeof value === "object" && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+    return Array.isArray(field) ? field : [];
+  };
+  for (const resource of list(body, "resourceSpans")) {
+    for (const scope of list(resource, "scopeSpans")) count += list(scope, "spans").length;
+  }
+  return count;
+}

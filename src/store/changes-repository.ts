@@ -1,0 +1,135 @@
+import type { Kysely } from "kysely";
+import type { ChangeRef } from "../core/enrichment.ts";
+import type { Tables } from "./rows.ts";
+
+export type ChangeKind = ChangeRef["kind"];
+
+/** A deploy or configuration change as stored: it never opens an incident, it explains one. */
+export interface Change {
+  id: string;
+  /** The upstream system ("sluice", "pagerduty", "github", or the sender's own name); with sourceId, the identity. */
+  source: string;
+  sourceId: string;
+  tenant: string;
+  service: string;
+  environment: string;
+  kind: ChangeKind;
+  summary: string;
+  /** When the change happened (epoch ms). */
+  at: number;
+  version: string | null;
+  author: string | null;
+  url: string | null;
+  labels: Record<string, string>;
+  receivedAt: number;
+}
+
+/** Which changes to read: every given field must match; newest first. */
+export interface ChangeQuery {
+  tenant?: string;
+  environment?: string;
+  services?: readonly string[];
+  kinds?: readonly ChangeKind[];
+  /** Inclusive bounds on `at`. */
+  from: number;
+  to: number;
+  limit: number;
+}
+
+/** Deploys and configuration changes: idempotent writes, time-range reads. */
+export interface ChangeRepository {
+  /** Stores the changes not stored yet (same source and sourceId); returns the ids of those it stored. */
+  insert(changes: readonly Change[]): Promise<Set<string>>;
+  find(query: ChangeQuery): Promise<Change[]>;
+}
+
+/** The `changes` table as both engines return it. */
+export interface ChangeRow {
+  id: string;
+  source: string;
+  source_id: string;
+  tenant: string;
+  service: string;
+  environment: string;
+  kind: string;
+  summary: string;
+  at: number;
+  version: string | null;
+  author: string | null;
+  url: string | null;
+  labels: string;
+  received_at: number;
+}
+
+// 14 columns a row: 500 rows stay far below SQLite's limit on bound variables.
+const CHUNK = 500;
+
+/** One Kysely implementation for SQLite and PostgreSQL: changes are low-volume, so no hot-path statements. */
+export class KyselyChangeRepository implements ChangeRepository {
+  constructor(private readonly db: Kysely<Tables>) {}
+
+  async insert(changes: readonly Change[]): Promise<Set<string>> {
+    const stored = new Set<string>();
+    for (let start = 0; start < changes.length; start += CHUNK) {
+      const rows = changes.slice(start, start + CHUNK).map(toRow);
+      const inserted = await this.db
+        .insertInto("changes")
+        .values(rows)
+        .onConflict((conflict) => conflict.columns(["source", "source_id"]).doNothing())
+        .returning("id")
+        .execute();
+      for (const row of inserted) stored.add(row.id);
+    }
+    return stored;
+  }
+
+  async find(query: ChangeQuery): Promise<Change[]> {
+    if (query.services?.length === 0 || query.kinds?.length === 0) return [];
+    let select = this.db.selectFrom("changes").selectAll().where("at", ">=", query.from).where("at", "<=", query.to);
+    if (query.services) select = select.where("service", "in", [...query.services]);
+    if (query.kinds) select = select.where("kind", "in", [...query.kinds]);
+    if (query.tenant !== undefined) select = select.where("tenant", "=", query.tenant);
+    if (query.environment !== undefined) select = select.where("environment", "=", query.environment);
+    // id breaks ties: ids are time-ordered ULIDs, so two changes at the same millisecond keep arrival order.
+    const rows = await select.orderBy("at", "desc").orderBy("id", "desc").limit(query.limit).execute();
+    return rows.map(fromRow);
+  }
+}
+
+function toRow(change: Change): ChangeRow {
+  return {
+    id: change.id,
+    source: change.source,
+    source_id: change.sourceId,
+    tenant: change.tenant,
+    service: change.service,
+    environment: change.environment,
+    kind: change.kind,
+    summary: change.summary,
+    at: change.at,
+    version: change.version,
+    author: change.author,
+    url: change.url,
+    labels: JSON.stringify(change.labels),
+    received_at: change.receivedAt,
+  };
+}
+
+function fromRow(row: ChangeRow): Change {
+  return {
+    id: row.id,
+    source: row.source,
+    sourceId: row.source_id,
+    tenant: row.tenant,
+    service: row.service,
+    environment: row.environment,
+    kind: row.kind as ChangeKind,
+    summary: row.summary,
+    at: Number(row.at),
+    version: row.version,
+    author: row.author,
+    url: row.url,
+    labels: JSON.parse(row.labels) as Record<string, string>,
+    receivedAt: Number(row.received_at),
+  };
+}

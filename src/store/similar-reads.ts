@@ -1,0 +1,129 @@
+import { type ExpressionBuilder, type Kysely, sql } from "kysely";
+import { incidentKey } from "../core/incident.ts";
+import type { TimelineEvent } from "../core/timeline.ts";
+import { type Tables, type TimelineRow, timelineFromRow } from "./rows.ts";
+
+/** A resolved incident as similar-incident ranking reads it: its words and identity, nothing heavier. */
+export interface ResolvedIncident {
+  id: string;
+  number: number;
+  key: string;
+  title: string;
+  service: string;
+  environment: string;
+  errorPattern: string;
+  summary: string;
+  firstSeenAt: number;
+  resolvedAt: number;
+}
+
+/** Which past incidents may resemble a new one. */
+export interface SimilarCandidateQuery {
+  tenant: string;
+  service: string;
+  errorPattern: string;
+  /** Only incidents resolved at or after this time (epoch ms). */
+  since: number;
+  /** The incident being compared, never its own candidate. */
+  excludeId: string | null;
+  limit: number;
+}
+
+/** Past incidents to compare a new one with, and what their timelines say about how they ended. */
+export interface SimilarReads {
+  /**
+   * Resolved incidents of the tenant resolved since `query.since`: those of the same service or with
+   * the same error pattern first, then the rest; most recently resolved first within each; at most `limit`.
+   */
+  candidates(query: SimilarCandidateQuery): Promise<ResolvedIncident[]>;
+  /**
+   * The notes and resolutions of these incidents (the latest `perAction` of each kind per incident,
+   * details cut at `maxDetail` characters), oldest first per incident.
+   */
+  resolutionEvents(incidentIds: readonly string[], perAction: number, maxDetail: number): Promise<TimelineEvent[]>;
+}
+
+const CANDIDATE_COLUMNS = [
+  "id",
+  "number",
+  "title",
+  "service",
+  "environment",
+  "error_pattern",
+  "summary",
+  "first_seen_at",
+  "resolved_at",
+] as const;
+
+/** Ids per query: well inside every engine's bound-parameter limit. */
+const ID_CHUNK = 500;
+
+/** The timeline actions that tell how an incident ended. */
+const RESOLUTION_ACTIONS = ["note", "resolved"] as const;
+
+/** Both engines answer with these Kysely queries; the `state = 'resolved'` literal lets them use migration 0006's partial indexes. */
+export class KyselySimilarReads implements SimilarReads {
+  constructor(private readonly db: Kysely<Tables>) {}
+
+  async candidates(query: SimilarCandidateQuery): Promise<ResolvedIncident[]> {
+    if (query.limit <= 0) return [];
+    const base = () => {
+      let select = this.db
+        .selectFrom("incidents")
+        .select(CANDIDATE_COLUMNS)
+        .where("tenant", "=", query.tenant)
+        .where("state", "=", sql.lit("resolved"))
+        .where("resolved_at", ">=", query.since);
+      if (query.excludeId) select = select.where("id", "<>", query.excludeId);
+      return select.orderBy("resolved_at", "desc").orderBy("number", "desc");
+    };
+    const related = (eb: ExpressionBuilder<Tables, "incidents">) =>
+      eb.or([eb("service", "=", query.service), eb("error_pattern", "=", query.errorPattern)]);
+    const first = await base().where(related).limit(query.limit).execute();
+    const rest =
+      first.length < query.limit
+        ? await base()
+            .where((eb) => eb.not(related(eb)))
+            .limit(query.limit - first.length)
+            .execute()
+        : [];
+    return [...first, ...rest].map((row) => ({
+      id: row.id,
+      number: row.number,
+      key: incidentKey(row.number),
+      title: row.title,
+      service: row.service,
+      environment: row.environment,
+      errorPattern: row.error_pattern,
+      summary: row.summary,
+      firstSeenAt: Number(row.first_seen_at),
+      resolvedAt: Number(row.resolved_at),
+    }));
+  }
+
+  async resolutionEvents(incidentIds: readonly string[], perAction: number, maxDetail: number): Promise<TimelineEvent[]> {
+    const ids = [...new Set(incidentIds)];
+    const events: TimelineEvent[] = [];
+    for (let i = 0; i < ids.length; i += ID_CHUNK) {
+      const chunk = ids.slice(i, i + ID_CHUNK);
+      const latest = this.db
+        .selectFrom("timeline")
+        .select(["id", "incident_id", "at", "actor", "action", "rule"])
+        // Notes can be long (10,000 characters); only their start is ever shown.
+        .select(sql<string>`substr(detail, 1, ${sql.lit(Math.max(1, Math.floor(maxDetail)))})`.as("detail"))
+        .select(sql<number>`row_number() over (partition by incident_id, action order by id desc)`.as("recency"))
+        .where("incident_id", "in", chunk)
+        .where("action", "in", RESOLUTION_ACTIONS)
+        .as("latest");
+      const rows = await this.db
+        .selectFrom(latest)
+        .select(["id", "incident_id", "at", "actor", "action", "detail", "rule"])
+        .where("recency", "<=", perAction)
+        .orderBy("incident_id")
+        .orderBy("id")
+        .execute();
+      for (const row of rows) events.push(timelineFromRow({ ...row, id: Number(row.id) } as TimelineRow));
+    }
+    return events;
+  }
+}

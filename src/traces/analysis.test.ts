@@ -1,0 +1,122 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { analyseTrace } from "./analysis.ts";
+import { checkoutTrace, traceOf } from "./test-fixtures.ts";
+
+describe("analyseTrace", () => {
+  it("draws an edge for each child span in another service, and one to the uninstrumented database", () => {
+    const analysis = analyseTrace(checkoutTrace("none"), 100);
+    assert.deepEqual(analysis?.edges.map((e) => `${e.caller}->${e.callee} ${e.requests}/${e.errors}`).sort(), [
+      "checkout->payments 1/0",
+      "frontend->checkout 1/0",
+      "payments->postgresql/payments 1/0",
+    ]);
+    assert.equal(analysis?.rootCause, null);
+    assert.deepEqual(analysis?.reach, {
+      frontend: ["checkout", "payments", "postgresql/payments"],
+      checkout: ["payments", "postgresql/payments"],
+      payments: ["postgresql/payments"],
+      "postgresql/payments": [],
+    });
+  });
+
+  it("blames the database when the client span to it is the deepest failure", () => {
+    const analysis = analyseTrace(checkoutTrace("database", { user: "u-42" }), 100);
+    assert.deepEqual(analysis?.rootCause && { ...analysis.rootCause, spanId: "-" }, {
+      service: "postgresql/payments",
+      operation: "SELECT payments",
+      errorMessage: "deadlock detected on relation 16384",
+      spanId: "-",
+    });
+    assert.deepEqual(analysis?.failingServices, ["frontend", "checkout", "payments"]);
+    assert.equal(analysis?.failingSpanIds.length, 6);
+    assert.deepEqual(analysis?.users, ["u-42"]);
+    assert.deepEqual(
+      analysis?.edges.filter((e) => e.errors > 0).map((e) => `${e.caller}->${e.callee}`),
+      ["checkout->payments", "frontend->checkout", "payments->postgresql/payments"],
+    );
+  });
+
+  it("blames the service itself when nothing below its failing span failed", () => {
+    const analysis = analyseTrace(checkoutTrace("payments"), 100);
+    assert.equal(analysis?.rootCause?.service, "payments");
+    assert.equal(analysis?.rootCause?.operation, "POST /pay");
+    assert.equal(analysis?.rootCause?.errorMessage, "card processor rejected request 8812");
+    assert.deepEqual(analysis?.failingServices, ["frontend", "checkout"]);
+  });
+
+  it("names uninstrumented peers from peer.service, the database or the host, as the decoder set them", () => {
+    const analysis = analyseTrace(
+      traceOf([
+        { id: "root", service: "api", kind: "server", start: 0, end: 10 },
+        { id: "a", parent: "root", service: "api", kind: "client", start: 1, end: 2, peer: "billing" },
+        { id: "b", parent: "root", service: "api", kind: "client", start: 2, end: 3, peer: "redis" },
+        { id: "c", parent: "root", service: "api", kind: "producer", start: 3, end: 4, peer: "kafka/orders" },
+        { id: "d", parent: "root", service: "api", kind: "client", start: 4, end: 5, peer: "maps.example.com", error: true },
+        // An internal span with a peer attribute is not a call out.
+        { id: "e", parent: "root", service: "api", kind: "internal", start: 5, end: 6, peer: "ignored" },
+      ]),
+      100,
+    );
+    assert.deepEqual(
+      analysis?.edges.map((e) => `${e.callee} ${e.errors}`),
+      ["billing 0", "kafka/orders 0", "maps.example.com 1", "redis 0"],
+    );
+    assert.equal(analysis?.rootCause?.service, "maps.example.com");
+  });
+
+  it("draws consumer-under-producer edges to the consuming service, not the broker", () => {
+    const analysis = analyseTrace(
+      traceOf([
+        { id: "p", service: "orders", kind: "producer", start: 0, end: 1, peer: "kafka/orders" },
+        { id: "c", parent: "p", service: "shipping", kind: "consumer", start: 5, end: 9 },
+      ]),
+      100,
+    );
+    assert.deepEqual(analysis?.edges, [{ caller: "orders", callee: "shipping", requests: 1, errors: 0 }]);
+  });
+
+  it("orders the timeline by start with offsets, durations and depths relative to the trace", () => {
+    const analysis = analyseTrace([...checkoutTrace("database")].reverse(), 100);
+    assert.deepEqual(
+      analysis?.timeline.map((s) => [s.service, s.operation, s.startOffsetMs, s.durationMs, s.depth, s.error]),
+      [
+        ["frontend", "GET /buy", 0, 40, 0, true],
+        ["frontend", "POST", 2, 36, 1, true],
+        ["checkout", "POST /checkout", 3, 34, 2, true],
+        ["checkout", "POST", 5, 30, 3, true],
+        ["payments", "POST /pay", 6, 28, 4, true],
+        ["payments", "SELECT payments → postgresql/payments", 8, 22, 5, true],
+      ],
+    );
+    assert.equal(analysis?.timeline.at(-1)?.errorMessage, "deadlock detected on relation 16384");
+    assert.equal(analysis?.timelineCapped, false);
+  });
+
+  it("keeps the failure's path when the timeline is capped", () => {
+    const spans = [
+      { id: "root", service: "api", kind: "server" as const, start: 0, end: 100 },
+      ...Array.from({ length: 30 }, (_, i) => ({ id: `ok-${i}`, parent: "root", service: "api", start: 1 + i, end: 2 + i })),
+      { id: "bad", parent: "root", service: "api", start: 90, end: 95, error: true, message: "boom" },
+    ];
+    const analysis = analyseTrace(traceOf(spans), 5);
+    assert.equal(analysis?.timeline.length, 5);
+    assert.equal(analysis?.timelineCapped, true);
+    assert.deepEqual(
+      analysis?.timeline.map((s) => s.operation),
+      ["root", "ok-0", "ok-1", "ok-2", "bad"],
+    );
+    assert.ok(analysis?.timeline.every((step, i, all) => i === 0 || (all[i - 1]?.startOffsetMs ?? 0) <= step.startOffsetMs));
+  });
+
+  it("survives orphans and a span that names itself as parent", () => {
+    const spans = traceOf([
+      { id: "orphan", parent: "missing", service: "a", start: 5, end: 6, error: true, message: "lost" },
+      { id: "root", service: "b", start: 0, end: 10 },
+    ]);
+    const self = { ...(spans[1] as (typeof spans)[number]), spanId: "00000000000000aa", parentId: "00000000000000aa" };
+    const analysis = analyseTrace([...spans, self], 100);
+    assert.equal(analysis?.rootCause?.service, "a");
+    assert.equal(analysis?.spanCount, 3);
+  });
+});

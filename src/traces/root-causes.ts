@@ -1,0 +1,134 @@
+import type { Signal } from "../core/signal.ts";
+import type { JoinTarget } from "../pipeline/ingest/ingest-runner.ts";
+import type { TraceRepository } from "../store/traces-repository.ts";
+import { downstreamOf, failingToward, shareOf } from "./graph.ts";
+import type { GraphReader } from "./graph-reader.ts";
+import { lookupTraces } from "./trace-lookup.ts";
+import { OTLP_SOURCE } from "./trace-signal.ts";
+import type { TracesConfig } from "./traces-config.ts";
+
+/** Why a signal is a symptom of another service's problem, and which service that is. */
+export interface RootCauseHint {
+  service: string;
+  reason: string;
+}
+
+/** Ad hoc analyses of still-assembling traces per batch: the rest wait for their stored analysis. */
+const MAX_AD_HOC = 20;
+
+/**
+ * Finds, for firing signals, the service whose problem they are a symptom of, so they join its incident
+ * as blast radius instead of opening their own:
+ * - the signal's trace is stored and its root cause is another service; or
+ * - without a known trace: the signal's service calls, within the graph window, a service with an open
+ *   incident in the same tenant and environment, and those calls failed in the window (so a service that
+ *   merely depends on a broken one, but whose calls to it succeed, keeps its own incidents).
+ */
+export class TraceRootCauses {
+  constructor(
+    private readonly repository: TraceRepository,
+    private readonly graphs: GraphReader,
+    private readonly config: Pick<TracesConfig, "timelineLimit" | "maxSpansPerTrace" | "graphWindow">,
+  ) {}
+
+  async rootCauses(signals: readonly Signal[], now: number): Promise<Map<string, RootCauseHint>> {
+    const hints = new Map<string, RootCauseHint>();
+    const candidates = signals.filter((signal) => signal.status === "firing" && signal.source !== OTLP_SOURCE);
+    if (candidates.length === 0) return hints;
+    const traced = candidates.filter((signal) => signal.traceId);
+    const analyses = await lookupTraces(
+      this.repository,
+      traced.map((signal) => signal.traceId as string),
+      { ...this.config, maxAdHoc: MAX_AD_HOC },
+    );
+    const untraced: Signal[] = [];
+    for (const signal of candidates) {
+      const analysis = signal.traceId ? analyses.get(signal.traceId.toLowerCase()) : undefined;
+      if (!analysis) {
+        untraced.push(signal);
+        continue;
+      }
+      const root = analysis.rootCause;
+      // A known trace decides: it fails first in another service, or the signal is its own problem.
+      if (!root || root.service === signal.service) continue;
+      const message = root.errorMessage ? `: ${root.errorMessage.slice(0, 200)}` : "";
+      hints.set(signal.id, {
+        service: root.service,
+        reason: `trace ${analysis.traceId} fails first in ${root.service} (${root.operation}${message}); ${signal.service} is upstream of it`,
+      });
+    }
+    await this.byGraph(untraced, now, hints);
+    return hints;
+  }
+
+  /**
+   * The ingest runner's view of rootCauses: for each symptom, the open incident of its root-cause service
+   * (same tenant and environment; the oldest when there are several) to join. A root cause with nothing
+   * open leaves the signal to open its own incident.
+   */
+  async joinTargets(signals: readonly Signal[], now: number): Promise<Map<string, JoinTarget>> {
+    const targets = new Map<string, JoinTarget>();
+    const hints = await this.rootCauses(signals, now);
+    if (hints.size === 0) return targets;
+    const bySignal = new Map(signals.map((signal) => [signal.id, signal]));
+    const lookups = new Map<string, Promise<Map<string, string>>>();
+    for (const [id, hint] of hints) {
+      const signal = bySignal.get(id);
+      if (!signal) continue;
+      const key = `${signal.tenant}\u0000${signal.environment}`;
+      let lookup = lookups.get(key);
+      if (!lookup) {
+        const services = [...hints]
+          .filter(
+            ([other]) => bySignal.get(other)?.tenant === signal.tenant && bySignal.get(other)?.environment === signal.environment,
+          )
+          .map(([, h]) => h.service);
+        lookup = this.repository.openIncidentsByService(signal.tenant, signal.environment, services).then((open) => {
+          const oldest = new Map<string, string>();
+          for (const incident of open) if (!oldest.has(incident.service)) oldest.set(incident.service, incident.fingerprint);
+          return oldest;
+        });
+        lookups.set(key, lookup);
+      }
+      const fingerprint = (await lookup).get(hint.service);
+      if (fingerprint) targets.set(id, { fingerprint, reason: hint.reason });
+    }
+    return targets;
+  }
+
+  private async byGraph(signals: readonly Signal[], now: number, hints: Map<string, RootCauseHint>): Promise<void> {
+    const groups = new Map<string, Signal[]>();
+    for (const signal of signals) {
+      const key = `${signal.tenant}\u0000${signal.environment}`;
+      groups.set(key, [...(groups.get(key) ?? []), signal]);
+    }
+    const minutes = Math.round(this.config.graphWindow / 60_000);
+    for (const group of groups.values()) {
+      const { tenant, environment } = group[0] as Signal;
+      const graph = await this.graphs.graph(tenant, environment, now);
+      if (graph.edges.length === 0) continue;
+      const downstream = new Map<string, Set<string>>();
+      for (const signal of group) downstream.set(signal.service, downstreamOf(graph, signal.service));
+      const services = new Set([...downstream.values()].flatMap((set) => [...set]));
+      if (services.size === 0) continue;
+      const open = await this.repository.openIncidentsByService(tenant, environment, [...services]);
+      if (open.length === 0) continue;
+      for (const signal of group) {
+        const below = downstream.get(signal.service) ?? new Set<string>();
+        let best: { service: string; share: number } | null = null;
+        // Oldest incident first, so on equal shares the earliest problem wins.
+        for (const incident of open) {
+          if (incident.service === signal.service || !below.has(incident.service)) continue;
+          if (!failingToward(graph, signal.service, incident.service)) continue;
+          const share = shareOf(graph, signal.service, incident.service);
+          if (!best || share > best.share) best = { service: incident.service, share };
+        }
+        if (!best) continue;
+        hints.set(signal.id, {
+          service: best.service,
+          reason: `${signal.service} depends on ${best.service} (${Math.round(best.share * 100)}% of its traced requests reach it, with errors in the last ${minutes} min), which has an open incident`,
+        });
+      }
+    }
+  }
+}

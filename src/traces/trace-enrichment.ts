@@ -1,0 +1,45 @@
+import type { IncidentContext, TraceContext } from "../core/enrichment.ts";
+import type { EnrichmentProvider, EnrichTarget } from "../enrich/enricher.ts";
+import type { TraceRepository } from "../store/traces-repository.ts";
+import type { TraceAnalysis } from "./analysis.ts";
+import { blastRadius, type ServiceGraph } from "./graph.ts";
+import type { GraphReader } from "./graph-reader.ts";
+import { lookupTraces } from "./trace-lookup.ts";
+import type { TracesConfig } from "./traces-config.ts";
+
+/** The incident's trace part: root cause, blast radius with shares, and the request timeline. */
+export function traceContext(analysis: TraceAnalysis, graph: ServiceGraph): TraceContext | null {
+  const root = analysis.rootCause;
+  if (!root) return null;
+  return {
+    traceId: analysis.traceId,
+    rootCause: { service: root.service, operation: root.operation, errorMessage: root.errorMessage },
+    blastRadius: blastRadius(graph, root.service),
+    timeline: analysis.timeline,
+  };
+}
+
+/**
+ * Enrichment step `traces`: for an incident whose opening signal carries a trace id (a failing trace, or an
+ * anomaly event naming one), the trace's root cause, blast radius and request timeline.
+ */
+export class TraceEnrichment implements EnrichmentProvider {
+  readonly name = "traces";
+
+  constructor(
+    private readonly repository: TraceRepository,
+    private readonly graphs: GraphReader,
+    private readonly config: Pick<TracesConfig, "timelineLimit" | "maxSpansPerTrace">,
+  ) {}
+
+  async enrich(target: EnrichTarget): Promise<Partial<IncidentContext>> {
+    const traceId = target.signal.traceId;
+    if (!traceId) return {};
+    const analysis = (await lookupTraces(this.repository, [traceId], { ...this.config, maxAdHoc: 1 })).get(traceId.toLowerCase());
+    if (!analysis) return {};
+    // Fresh: this is once per incident, and the ticket should show the graph as it is now.
+    const graph = await this.graphs.graph(analysis.tenant, analysis.environment, target.now, true);
+    const trace = traceContext(analysis, graph);
+    return trace ? { trace } : {};
+  }
+}

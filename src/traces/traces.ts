@@ -1,0 +1,78 @@
+import type { Logger } from "pino";
+import type { Clock } from "../core/clock.ts";
+import type { Signal } from "../core/signal.ts";
+import type { TraceRepository } from "../store/traces-repository.ts";
+import { GraphReader } from "./graph-reader.ts";
+import { TraceRootCauses } from "./root-causes.ts";
+import type { SpanRecord } from "./span.ts";
+import { TraceAssembler } from "./trace-assembler.ts";
+import { TraceEnrichment } from "./trace-enrichment.ts";
+import { noTraceMetrics, type TraceMetrics } from "./trace-metrics.ts";
+import type { TracesConfig } from "./traces-config.ts";
+
+/** What an ingest request learns: spans not stored, and why (OTLP partial success). */
+export interface TraceIngestResult {
+  rejected: number;
+  message: string | null;
+}
+
+/** Everything traces add to Sluice: ingest, assembly, the graph, enrichment and the upstream-symptom correlator. */
+export interface Traces {
+  readonly config: TracesConfig;
+  readonly repository: TraceRepository;
+  readonly graphs: GraphReader;
+  readonly assembler: TraceAssembler;
+  /** Enrichment step `traces` (root cause, blast radius, request timeline). */
+  readonly enrichment: TraceEnrichment;
+  /** Finds the root-cause service of upstream symptoms (see TraceRootCauses). */
+  readonly correlator: TraceRootCauses;
+  readonly metrics: TraceMetrics;
+  /** The time by Sluice's clock (graph windows are relative to it). */
+  now(): number;
+  /** Stores decoded spans; resolves once they are durable. */
+  ingest(spans: readonly SpanRecord[]): Promise<TraceIngestResult>;
+  start(): void;
+  flush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export function createTraces(deps: {
+  repository: TraceRepository;
+  clock: Clock;
+  config: TracesConfig;
+  logger: Logger;
+  submit(signals: Signal[]): Promise<unknown>;
+  metrics?: TraceMetrics;
+}): Traces {
+  const { repository, clock, config } = deps;
+  const metrics = deps.metrics ?? noTraceMetrics;
+  const graphs = new GraphReader(repository, config.graphWindow);
+  const assembler = new TraceAssembler({ ...deps, metrics, onCounted: () => graphs.invalidate() });
+  return {
+    config,
+    repository,
+    graphs,
+    assembler,
+    enrichment: new TraceEnrichment(repository, graphs, config),
+    correlator: new TraceRootCauses(repository, graphs, config),
+    metrics,
+    now: () => clock.now(),
+    async ingest(spans) {
+      const now = clock.now();
+      // A span that ended before the retention would be deleted at once and counted in a bucket long gone.
+      const oldest = (now - config.retention) * 1000;
+      const kept = spans.filter((span) => span.endUs >= oldest);
+      await repository.addSpans(kept, now);
+      const rejected = spans.length - kept.length;
+      metrics.spans("stored", kept.length);
+      if (rejected > 0) metrics.spans("expired", rejected);
+      return {
+        rejected,
+        message: rejected > 0 ? `${rejected} span(s) ended before the retention window (traces.retention); not stored` : null,
+      };
+    },
+    start: () => assembler.start(),
+    flush: () => assembler.flush(),
+    shutdown: () => assembler.shutdown(),
+  };
+}
