@@ -131,6 +131,12 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
       })
     : null;
   // --- end service catalog ---
+  /** The catalog's owner lookup for a signal: its service, or for an uncatalogued peer (from traces) the service that called it. */
+  const ownerOfSignal = (signal: Signal) =>
+    catalog
+      ? (service: string) =>
+          catalog.ownerOf(service) ?? (signal.labels.caller ? catalog.ownerOf(signal.labels.caller) : undefined)
+      : undefined;
   /** What a service depends on: declared in the catalog (Backstage dependsOn) plus what its traces show it calls. */
   const dependenciesOf = async (service: string, at: { tenant: string; environment: string; now: number }) => {
     const declared = catalog?.dependenciesOf(service) ?? [];
@@ -221,10 +227,10 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     lookbackMs: config.anomaly.lookbackWindow,
     reopenWindowMs: config.anomaly.reopenWindow,
     route: (signal) =>
-      route(signal, { bySeverity, rules: config.routing.rules }, (platform) => connectors.has(platform), catalog?.ownerOf),
+      route(signal, { bySeverity, rules: config.routing.rules }, (platform) => connectors.has(platform), ownerOfSignal(signal)),
     redact: (signal) => redactSignal(signal, redactor),
     escalateAfter: (signal) => {
-      const owner = catalog?.ownerOf(signal.service);
+      const owner = ownerOfSignal(signal)?.(signal.service);
       return policyFor({ ...signal, team: owner?.team, tier: owner?.tier ?? undefined }, config.escalation.policies)?.after;
     },
     ...(summaries ? { onIncidentsOpened: (ids: string[]) => summaries.enqueue(ids) } : {}),

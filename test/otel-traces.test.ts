@@ -18,7 +18,9 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -130,9 +132,23 @@ describe("traces from a real OpenTelemetry SDK", () => {
     });
 
   before(async () => {
+    // The catalog knows the services, not the database: the database's incident goes to its caller's owner.
+    const catalogDir = mkdtempSync(join(tmpdir(), "otel-catalog-"));
+    const catalogFile = join(catalogDir, "services.yaml");
+    writeFileSync(
+      catalogFile,
+      "services:\n  - service: payments\n    team: payments-team\n    runbook: https://runbooks.example/payments\n  - service: frontend\n    team: web\n",
+    );
     const { config } = parseConfig(
       {
-        routing: { critical: ["memory"], high: ["memory"], medium: ["memory"], low: ["memory"] },
+        routing: {
+          critical: ["memory"],
+          high: ["memory"],
+          medium: ["memory"],
+          low: ["memory"],
+          rules: [{ name: "payments-team", match: { team: "payments-team" }, platforms: ["memory"] }],
+        },
+        catalog: { files: [catalogFile] },
       },
       {},
       ROOT,
@@ -185,6 +201,8 @@ describe("traces from a real OpenTelemetry SDK", () => {
     assert.ok(incident);
     assert.equal(incident.service, "postgresql/payments");
     assert.equal(incident.kind, "anomaly");
+    // Nobody catalogued the database: the team owning the service whose queries failed gets it.
+    assert.match(incident.matchedRule, /^rule:payments-team \(owner: team payments-team/);
     const detail = await api<Incident & { signals: { traceId: string; affectedServices: string[]; affectedUsers: string[] }[] }>(
       `/api/incidents/${incident.key}`,
     );
@@ -194,6 +212,7 @@ describe("traces from a real OpenTelemetry SDK", () => {
     assert.deepEqual(signal.affectedServices, ["frontend", "checkout", "payments"]);
     assert.deepEqual(signal.affectedUsers, ["user-failing-1"]);
 
+    assert.equal((detail.context.owner as { team: string }).team, "payments-team");
     const trace = detail.context.trace as TraceContext;
     assert.ok(trace, `no trace context: ${JSON.stringify(detail.context)}`);
     assert.equal(trace.traceId, signal.traceId);

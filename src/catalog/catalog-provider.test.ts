@@ -18,7 +18,7 @@ function target(service: string): EnrichTarget {
     title: "Checkout timeouts",
     summary: "",
     firstSeenAt: 0,
-    signal: { service } as Signal,
+    signal: { service, labels: {} } as unknown as Signal,
     now: 0,
   };
 }
@@ -60,5 +60,13 @@ describe("catalog enrichment provider", () => {
     if (first.destinations?.jira) first.destinations.jira.projectKey = "CHANGED";
     const second = await provider.enrich(target("checkout"));
     assert.equal(second.destinations?.jira?.projectKey, "PAY");
+  });
+
+  it("gives an uncatalogued peer from traces the owner of the service that called it", async () => {
+    const peer = target("postgresql/orders");
+    peer.signal = { service: "postgresql/orders", labels: { caller: "checkout" } } as unknown as Signal;
+    const context = await provider.enrich(peer);
+    assert.equal(context.owner?.team, "payments");
+    assert.deepEqual(await provider.enrich(target("postgresql/orders")), {});
   });
 });

@@ -16,7 +16,9 @@ export function catalogProvider(catalog: CatalogLookup): EnrichmentProvider {
     name: "catalog",
     essential: true,
     enrich(target: EnrichTarget): Partial<IncidentContext> {
-      const entry = catalog.lookup(target.service);
+      // A database or broker that failed under a service's call: its caller's owner, unless catalogued itself.
+      const caller = target.signal.labels.caller;
+      const entry = catalog.lookup(target.service) ?? (caller ? catalog.lookup(caller) : undefined);
       if (!entry) return {};
       const context: Partial<IncidentContext> = { owner: ownerContext(entry) };
       if (Object.keys(entry.destinations).length > 0) context.destinations = structuredClone(entry.destinations);

@@ -27,6 +27,8 @@ describe("analyseTrace", () => {
       operation: "SELECT payments",
       errorMessage: "deadlock detected on relation 16384",
       spanId: "-",
+      // The service whose query failed: the owner to ask when nobody catalogued the database.
+      caller: "payments",
     });
     assert.deepEqual(analysis?.failingServices, ["frontend", "checkout", "payments"]);
     assert.equal(analysis?.failingSpanIds.length, 6);

@@ -15,6 +15,8 @@ export interface RootCause {
   operation: string;
   errorMessage: string | null;
   spanId: string;
+  /** For an uninstrumented peer (a database, a broker), the service whose call to it failed; it owns the peer in practice. */
+  caller: string | null;
 }
 
 /** Everything Sluice learns from one assembled trace. */
@@ -137,6 +139,7 @@ export function analyseTrace(spans: readonly SpanRecord[], timelineLimit: number
         operation: rootNode.span.name,
         errorMessage: rootNode.span.errorMessage ?? failureBelow(rootNode),
         spanId: rootNode.span.spanId,
+        caller: rootNode.peer ? rootNode.span.service : null,
       }
     : null;
   const failingServices: string[] = [];

@@ -33,7 +33,8 @@ export function traceSignal(analysis: TraceAnalysis, severity: Severity, receive
       spanIds: analysis.failingSpanIds.slice(0, MAX_SPAN_IDS),
       affectedServices: analysis.failingServices,
       affectedUsers: analysis.users.slice(0, MAX_USERS),
-      labels: { operation: root.operation },
+      // `caller`: who to look up in the service catalog when the root cause is a peer nobody catalogued.
+      labels: root.caller ? { operation: root.operation, caller: root.caller } : { operation: root.operation },
     },
   );
 }
