@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { Kysely, Migrator, SqliteDialect } from "kysely";
+import { Kysely, Migrator, type SqliteDatabase, SqliteDialect } from "kysely";
 import type { Logger } from "pino";
 import { migrationProvider } from "../migrations/index.ts";
 import type { Tables } from "../rows.ts";
@@ -38,7 +38,7 @@ export async function openSqlite(options: SqliteOptions): Promise<OpenedDatabase
   raw.pragma("busy_timeout = 5000");
   // 8 MB of page cache: the hot pages (open incidents, index tails) fit, and memory stays flat as history grows.
   raw.pragma("cache_size = -8000");
-  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: raw }) });
+  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
   const migrator = new Migrator({ db, provider: migrationProvider });
   const { error } = await migrator.migrateToLatest();
   if (error) throw error;
@@ -47,4 +47,28 @@ export async function openSqlite(options: SqliteOptions): Promise<OpenedDatabase
   const checkpointer = new Checkpointer(file, () => raw.pragma("wal_autocheckpoint = 1000"), options.logger);
   const walSync = options.synchronous === "full" ? new WalSync(`${file}-wal`) : null;
   return { raw, db, walSync, checkpointer };
+}
+
+/** Distinct query shapes Kysely sends are few (parameters are placeholders); the bound guards against churn. */
+const MAX_CACHED_STATEMENTS = 500;
+
+/**
+ * The connection as Kysely sees it, reusing prepared statements: Kysely's SQLite driver prepares the
+ * SQL of every query it runs, which cost more than running it (about 50 µs of a 70 µs enrichment read).
+ * Kysely runs one query at a time per connection, so a cached statement is never busy when reused.
+ */
+function withStatementCache(raw: Database.Database): SqliteDatabase {
+  const statements = new Map<string, Database.Statement>();
+  return {
+    prepare(sql: string) {
+      let statement = statements.get(sql);
+      if (!statement) {
+        if (statements.size >= MAX_CACHED_STATEMENTS) statements.clear();
+        statement = raw.prepare(sql);
+        statements.set(sql, statement);
+      }
+      return statement;
+    },
+    close: () => raw.close(),
+  };
 }
