@@ -89,3 +89,13 @@ export interface IncidentContext {
   /** Enrichment steps that failed or timed out: the ticket went out without their part. */
   degraded?: string[];
 }
+
+/**
+ * The context as systems outside Sluice may see it: without `destinations`, which are Sluice's own
+ * routing to the other platforms and carry an owner's PagerDuty routing key.
+ */
+export function shareableContext(context: IncidentContext | undefined): Omit<IncidentContext, "destinations"> {
+  if (!context) return {};
+  const { destinations: _destinations, ...rest } = context;
+  return rest;
+}

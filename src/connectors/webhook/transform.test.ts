@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
+import type { IncidentContext } from "../../core/enrichment.ts";
 import { sampleIncident } from "../contract-suite.ts";
 import { toWebhookPayload } from "./transform.ts";
 
@@ -11,11 +12,38 @@ function fixture(name: string): unknown {
 }
 
 describe("webhook transform", () => {
-  it("create matches fixtures/create.json", () => {
+  it("create matches fixtures/create.json, with the enrichment context but never the destinations", () => {
+    const context: IncidentContext = {
+      owner: {
+        service: "checkout",
+        team: "payments",
+        tier: "1",
+        runbookUrl: "https://runbooks.example.com/checkout",
+        dashboards: [],
+        escalation: null,
+        source: "services.yaml",
+      },
+      // Sluice's routing to the other platforms, with a credential: not for a webhook receiver.
+      destinations: { pagerduty: { routingKey: "0123456789abcdef0123456789abcdef" }, jira: { projectKey: "PAY" } },
+      changes: [
+        {
+          id: "deploy-1",
+          service: "checkout",
+          kind: "deploy",
+          summary: "rollout v2.4.0",
+          at: Date.UTC(2025, 0, 15, 9, 20, 0),
+          version: "v2.4.0",
+          author: "ci",
+          url: null,
+          relation: "service",
+        },
+      ],
+      affectedUsers: { count: 2, capped: false, sample: ["u-1", "u-2"] },
+    };
     const payload = toWebhookPayload(
       {
         action: "create",
-        incident: sampleIncident(),
+        incident: sampleIncident({ context }),
         idempotencyKey: "01JHQZ8X6N7V4W3Y2T1S0R9Q8P:webhook",
         detail: "",
         incidentUrl: "https://sluice.example.com/incidents/01JHQZ8X6N7V4W3Y2T1S0R9Q8P",
@@ -23,6 +51,7 @@ describe("webhook transform", () => {
       SENT_AT,
     );
     assert.deepEqual(payload, fixture("create.json"));
+    assert.doesNotMatch(JSON.stringify(payload), /0123456789abcdef|destinations/);
   });
 
   it("resolve without a public URL matches fixtures/resolve.json", () => {
@@ -45,6 +74,7 @@ describe("webhook transform", () => {
       SENT_AT,
     );
     assert.deepEqual(Object.keys(payload.incident).sort(), [
+      "context",
       "environment",
       "firstSeenAt",
       "id",

@@ -1,4 +1,5 @@
 import type { DeliveryAction } from "../../core/delivery.ts";
+import { type IncidentContext, shareableContext } from "../../core/enrichment.ts";
 import type { Incident } from "../../core/incident.ts";
 
 /** The incident as a webhook receiver sees it: a stable, documented subset with ISO timestamps. */
@@ -18,6 +19,8 @@ export interface WebhookIncident {
   summary: string;
   matchedRule: string;
   url: string | null;
+  /** What enrichment learned: owner, changes, similar incidents, trace root cause and blast radius, affected users. */
+  context: Omit<IncidentContext, "destinations">;
 }
 
 /** The JSON body of every webhook request (documented in docs/connectors.md). */
@@ -59,6 +62,7 @@ export function toWebhookPayload(input: WebhookInput, sentAt: number): WebhookPa
       summary: incident.summary,
       matchedRule: incident.matchedRule,
       url: input.incidentUrl,
+      context: shareableContext(incident.context),
     },
     detail: input.detail,
     sentAt: new Date(sentAt).toISOString(),
