@@ -77,6 +77,7 @@ function dataFor(input: SummaryInput, clean: (text: string, max: number) => stri
       lastSeen: iso(incident.lastSeenAt),
       signalCount: incident.signalCount,
     },
+    context: contextFor(incident, clean),
     // The most recent signals say most about the current state.
     signals: [...input.signals]
       .sort((a, b) => b.occurredAt - a.occurredAt)
@@ -104,6 +105,49 @@ function dataFor(input: SummaryInput, clean: (text: string, max: number) => stri
     text = JSON.stringify(doc, null, 1);
   }
   return text.length > MAX_DATA_CHARS ? JSON.stringify({ incident: doc.incident, signals: [] }, null, 1) : text;
+}
+
+/** What enrichment learned, as the model may use it: who owns it, what changed, where the trace points, what helped before. */
+function contextFor(incident: Incident, clean: (text: string, max: number) => string) {
+  const { owner, changes, trace, similar, affectedUsers } = incident.context;
+  return {
+    ...(owner ? { owner: { team: clean(owner.team, 100), tier: owner.tier } } : {}),
+    ...(changes?.length
+      ? {
+          recentChanges: changes.slice(0, 5).map((change) => ({
+            at: iso(change.at),
+            kind: change.kind,
+            service: clean(change.service, 100),
+            relation: change.relation,
+            version: change.version === null ? null : clean(change.version, 100),
+            summary: clean(change.summary, MAX_FIELD_CHARS),
+          })),
+        }
+      : {}),
+    ...(trace
+      ? {
+          trace: {
+            rootCause: {
+              service: clean(trace.rootCause.service, 100),
+              operation: clean(trace.rootCause.operation, MAX_FIELD_CHARS),
+              error: trace.rootCause.errorMessage === null ? null : clean(trace.rootCause.errorMessage, MAX_FIELD_CHARS),
+            },
+            blastRadius: trace.blastRadius
+              .slice(0, 10)
+              .map((entry) => ({ service: clean(entry.service, 100), share: entry.share })),
+          },
+        }
+      : {}),
+    ...(similar?.length
+      ? {
+          similarPast: similar.slice(0, 3).map((past) => ({
+            title: clean(past.title, MAX_FIELD_CHARS),
+            resolution: clean(past.resolution, MAX_FIELD_CHARS),
+          })),
+        }
+      : {}),
+    ...(affectedUsers ? { affectedUsers: affectedUsers.count } : {}),
+  };
 }
 
 function scrub(text: string, secrets: readonly string[]): string {
