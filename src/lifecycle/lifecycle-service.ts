@@ -2,7 +2,7 @@ import type { Clock } from "../core/clock.ts";
 import type { IncidentContext } from "../core/enrichment.ts";
 import { isSluiceError, SluiceError } from "../core/errors.ts";
 import type { Incident, LifecycleAction } from "../core/incident.ts";
-import { emptyChangeSet, type Store } from "../store/store.ts";
+import { type ChangeSet, emptyChangeSet, type IncidentChange, type Store } from "../store/store.ts";
 import { transition } from "./transition.ts";
 
 export interface ChangeOrigin {
@@ -25,19 +25,10 @@ export class LifecycleService {
   ) {}
 
   async apply(idOrKey: string, action: LifecycleAction, origin: ChangeOrigin): Promise<Incident> {
-    for (let attempt = 1; ; attempt++) {
-      const incident = await this.require(idOrKey);
-      const now = this.clock.now();
+    const incident = await this.writeFresh(idOrKey, (incident, now) => {
       const result = transition(incident, action, now);
       if (!result.ok) throw new SluiceError("INVALID_TRANSITION", result.reason);
-      const changes = emptyChangeSet();
-      changes.incidentChanges.push({
-        id: incident.id,
-        expectedVersion: incident.version,
-        at: now,
-        addSignals: 0,
-        set: result.set,
-      });
+      const changes = changeOf(incident, now, result.set);
       const detail = origin.reason ?? "";
       changes.timeline.push({
         incidentId: incident.id,
@@ -51,15 +42,9 @@ export class LifecycleService {
         if (platform === origin.platform) continue;
         changes.deliveries.push({ incidentId: incident.id, platform, action: result.deliveryAction, detail, causedAt: now });
       }
-      try {
-        await this.store.apply(changes);
-      } catch (error) {
-        if (isSluiceError(error) && error.code === "CONFLICT" && attempt < CONFLICT_RETRIES) continue;
-        throw error;
-      }
-      if (changes.deliveries.length > 0) this.onDeliveriesQueued();
-      return (await this.store.incidents.get(incident.id)) as Incident;
-    }
+      return changes;
+    });
+    return (await this.store.incidents.get(incident.id)) as Incident;
   }
 
   /**
@@ -71,38 +56,28 @@ export class LifecycleService {
     patch: Partial<IncidentContext>,
     announce?: { actor: string; detail: string },
   ): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      const incident = await this.require(incidentId);
-      const now = this.clock.now();
-      const changes = emptyChangeSet();
-      changes.incidentChanges.push({
-        id: incident.id,
-        expectedVersion: incident.version,
-        at: now,
-        addSignals: 0,
-        set: { context: { ...incident.context, ...patch } },
-      });
-      if (announce) {
-        changes.timeline.push({
-          incidentId: incident.id,
-          at: now,
-          actor: announce.actor,
-          action: "enriched",
-          detail: announce.detail,
-          rule: null,
-        });
-        if (incident.state !== "resolved") {
-          for (const platform of incident.platforms) {
-            changes.deliveries.push({
-              incidentId: incident.id,
-              platform,
-              action: "update",
-              detail: announce.detail,
-              causedAt: now,
-            });
-          }
+    await this.writeFresh(incidentId, (incident, now) => {
+      const changes = changeOf(incident, now, { context: { ...incident.context, ...patch } });
+      if (!announce) return changes;
+      const { actor, detail } = announce;
+      changes.timeline.push({ incidentId: incident.id, at: now, actor, action: "enriched", detail, rule: null });
+      if (incident.state !== "resolved") {
+        for (const platform of incident.platforms) {
+          changes.deliveries.push({ incidentId: incident.id, platform, action: "update", detail, causedAt: now });
         }
       }
+      return changes;
+    });
+  }
+
+  /**
+   * Reads the incident, builds a change set from it and writes it; when someone changed the incident in
+   * between (CONFLICT), reads it again and rebuilds. Returns the incident the written change was based on.
+   */
+  private async writeFresh(idOrKey: string, build: (incident: Incident, now: number) => ChangeSet): Promise<Incident> {
+    for (let attempt = 1; ; attempt++) {
+      const incident = await this.require(idOrKey);
+      const changes = build(incident, this.clock.now());
       try {
         await this.store.apply(changes);
       } catch (error) {
@@ -110,7 +85,7 @@ export class LifecycleService {
         throw error;
       }
       if (changes.deliveries.length > 0) this.onDeliveriesQueued();
-      return;
+      return incident;
     }
   }
 
@@ -150,4 +125,11 @@ export class LifecycleService {
     if (!incident) throw new SluiceError("NOT_FOUND", `no incident ${idOrKey}`);
     return incident;
   }
+}
+
+/** A change set holding one versioned change of the incident. */
+function changeOf(incident: Incident, now: number, set: IncidentChange["set"]): ChangeSet {
+  const changes = emptyChangeSet();
+  changes.incidentChanges.push({ id: incident.id, expectedVersion: incident.version, at: now, addSignals: 0, set });
+  return changes;
 }
