@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { fstatSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -33,5 +33,23 @@ describe("the WAL checkpointer", () => {
     await checkpointer.stop();
     await walSync.close();
     await db.destroy();
+  });
+});
+
+describe("WAL durability across restarts", () => {
+  it("fsyncs the very WAL file SQLite writes, on a fresh database and after reopening one", async () => {
+    const restartDir = mkdtempSync(join(tmpdir(), "wal-inode-"));
+    for (let round = 0; round < 2; round++) {
+      const { raw, db, checkpointer, walSync } = await openSqlite({ dataDir: restartDir, synchronous: "full" });
+      assert.ok(walSync && checkpointer);
+      raw.exec("CREATE TABLE IF NOT EXISTS t (n INTEGER)");
+      raw.prepare("INSERT INTO t VALUES (?)").run(round);
+      await walSync.durable();
+      assert.equal(fstatSync(walSync.fd).ino, statSync(join(restartDir, "sluice.db-wal")).ino, `round ${round}`);
+      await checkpointer.stop();
+      await walSync.close();
+      await db.destroy();
+    }
+    rmSync(restartDir, { recursive: true, force: true });
   });
 });

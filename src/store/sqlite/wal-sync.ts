@@ -13,7 +13,8 @@ import { closeSync, fsync, openSync } from "node:fs";
  * before an fsync starts is covered by it, so one fsync serves every transaction of that moment.
  */
 export class WalSync {
-  private readonly fd: number;
+  /** The WAL file this fsyncs; the same inode SQLite writes (a test checks it across restarts). */
+  readonly fd: number;
   private running: Promise<void> | null = null;
   private queued: Promise<void> | null = null;
   private closed = false;
