@@ -294,7 +294,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     inboundSync,
     wakeDeliveries: wake,
     isReady: () => started,
-    changes: { intake: changeIntake, metrics: changeMetrics },
+    changes: { intake: changeIntake, metrics: changeMetrics, githubWebhookSecret: config.changes.githubWebhookSecret },
     similar,
     ...(traces ? { traces } : {}),
   });

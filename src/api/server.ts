@@ -16,6 +16,7 @@ import type { Authenticator } from "./auth.ts";
 import { registerErrorHandler } from "./error-handler.ts";
 import type { SluiceMetrics } from "./metrics.ts";
 import { changeRoutes } from "./routes/changes.ts";
+import { githubChangeRoute } from "./routes/github-changes.ts";
 import { deliveryRoutes } from "./routes/delivery-routes.ts";
 import { incidentRoutes } from "./routes/incident-routes.ts";
 import { ingestRoutes, registerNdjson } from "./routes/ingest-routes.ts";
@@ -40,7 +41,7 @@ export interface ServerDeps {
   wakeDeliveries(): void;
   isReady(): boolean;
   /** Change intake (POST /api/v1/changes); without it the change routes are not served. */
-  changes?: { intake: ChangeIntake; metrics: ChangeMetrics };
+  changes?: { intake: ChangeIntake; metrics: ChangeMetrics; githubWebhookSecret?: string | undefined };
   /** Similar past incidents (GET /api/incidents/:id/similar); without it the route is not served. */
   similar?: SimilarIncidents;
   /** Trace ingest and analysis (POST /v1/traces, /api/traces/…); without it those routes are not served. */
@@ -74,7 +75,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   ingestRoutes(app, { runner: deps.runner, auth: deps.auth, metrics: deps.metrics.pipeline });
   incidentRoutes(app, deps);
   if (deps.similar) similarRoutes(app, { store: deps.store, auth: deps.auth, similar: deps.similar });
-  if (deps.changes) changeRoutes(app, { ...deps.changes, changes: deps.store.changes, auth: deps.auth });
+  if (deps.changes) {
+    changeRoutes(app, { ...deps.changes, changes: deps.store.changes, auth: deps.auth });
+    await githubChangeRoute(app, deps.changes);
+  }
   platformRoutes(app, { connectors: deps.connectors, auth: deps.auth, summarizer: deps.summarizer });
   await syncRoutes(app, { handlers: deps.syncHandlers, sync: deps.inboundSync });
   if (deps.traces) await otlpRoutes(app, { traces: deps.traces, auth: deps.auth, bodyLimit: deps.bodyLimit });

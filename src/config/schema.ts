@@ -222,6 +222,13 @@ const baseShape = {
         "Changes this long after the first signal are attached too: senders' clocks disagree (default 5m).",
       ).default(300_000),
       limit: z.number().int().min(1).max(100).default(10).describe("Most changes attached to an incident, newest first."),
+      githubWebhookSecret: z
+        .string()
+        .min(16)
+        .optional()
+        .describe(
+          "Secret of the GitHub webhook that posts deployment_status events to POST /api/v1/changes/github, checked against X-Hub-Signature-256 (use a ${ENV} reference). Without it that route answers 404.",
+        ),
       suppressAfterDeploy: z
         .strictObject({
           window: durationField("Firing signals of a service this soon after its deploy are suppressed (stored and counted)."),
