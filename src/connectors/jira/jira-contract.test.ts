@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type PrismMock, startPrism } from "../../../test/support/prism.ts";
 import { type RecordingHttp, recordingHttp } from "../../../test/support/recording-http.ts";
+import { scriptedFailures } from "../../../test/support/scripted-failures.ts";
 import { locateSpec } from "../../../test/support/specs.ts";
 import { systemClock } from "../../core/clock.ts";
 import type { HttpClient } from "../connector.ts";
@@ -99,26 +100,17 @@ if (SPEC.skip || ADF_SCHEMA.skip) {
       const { recorder } = mock;
       return {
         connector: connect(recorder),
-        failNext: (failure) => {
-          switch (failure.kind) {
-            case "rate-limited":
-              return recorder.script({
-                status: 429,
-                headers: { "retry-after": String(failure.retryAfterSeconds), "content-type": "application/json" },
-                body: '{"errorMessages":["Rate limit exceeded."],"errors":{}}',
-              });
-            case "server-error":
-              return recorder.script({ status: 500, body: "<html>Internal Server Error</html>" });
-            case "unauthorized":
-              return recorder.script({
-                status: 401,
-                headers: { "content-type": "application/json" },
-                body: '{"errorMessages":["You are not authenticated. Authentication required to perform this operation."],"errors":{}}',
-              });
-            case "timeout":
-              return recorder.script({ hang: true });
-          }
-        },
+        failNext: scriptedFailures((answer) => recorder.script(answer), {
+          rateLimited: {
+            headers: { "content-type": "application/json" },
+            body: '{"errorMessages":["Rate limit exceeded."],"errors":{}}',
+          },
+          serverError: { body: "<html>Internal Server Error</html>" },
+          unauthorized: {
+            headers: { "content-type": "application/json" },
+            body: '{"errorMessages":["You are not authenticated. Authentication required to perform this operation."],"errors":{}}',
+          },
+        }),
         received: () => recorder.exchanges.length,
         violations: () => mock.violations(),
         close: async () => {},

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type PrismMock, startPrism } from "../../../test/support/prism.ts";
 import { type RecordingHttp, recordingHttp } from "../../../test/support/recording-http.ts";
+import { scriptedFailures } from "../../../test/support/scripted-failures.ts";
 import { locateSpec } from "../../../test/support/specs.ts";
 import { systemClock } from "../../core/clock.ts";
 import { CONTRACT_TIMEOUT_MS, runConnectorContract, sampleRequest, ticketFrom } from "../contract-suite.ts";
@@ -54,25 +55,14 @@ if (SPEC.skip) {
       const recorder = recordingHttp();
       return {
         connector: connect(recorder),
-        failNext: (failure) => {
-          switch (failure.kind) {
-            case "rate-limited":
-              return recorder.script({
-                status: 429,
-                headers: { "retry-after": String(failure.retryAfterSeconds), "content-type": "application/json" },
-                body: '{"message":"You are making too many requests!","took":0.0,"requestId":"r-429"}',
-              });
-            case "server-error":
-              return recorder.script({ status: 500, body: '{"message":"Internal Server Error","took":0.0,"requestId":"r-500"}' });
-            case "unauthorized":
-              return recorder.script({
-                status: 401,
-                body: '{"message":"Key format is not valid!","took":0.0,"requestId":"r-401"}',
-              });
-            case "timeout":
-              return recorder.script({ hang: true });
-          }
-        },
+        failNext: scriptedFailures((answer) => recorder.script(answer), {
+          rateLimited: {
+            headers: { "content-type": "application/json" },
+            body: '{"message":"You are making too many requests!","took":0.0,"requestId":"r-429"}',
+          },
+          serverError: { body: '{"message":"Internal Server Error","took":0.0,"requestId":"r-500"}' },
+          unauthorized: { body: '{"message":"Key format is not valid!","took":0.0,"requestId":"r-401"}' },
+        }),
         received: () => recorder.exchanges.length,
         violations: () => recorder.violations(),
         close: async () => {},

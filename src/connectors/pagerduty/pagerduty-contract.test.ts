@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type PrismMock, startPrism } from "../../../test/support/prism.ts";
 import { type RecordingHttp, recordingHttp } from "../../../test/support/recording-http.ts";
+import { scriptedFailures } from "../../../test/support/scripted-failures.ts";
 import { locateSpec } from "../../../test/support/specs.ts";
 import { systemClock } from "../../core/clock.ts";
 import { CONTRACT_TIMEOUT_MS, runConnectorContract, sampleRequest, ticketFrom } from "../contract-suite.ts";
@@ -67,22 +68,14 @@ if (skip) {
       const recorder = recordingHttp();
       return {
         connector: connect(recorder),
-        failNext: (failure) => {
-          switch (failure.kind) {
-            case "rate-limited":
-              return recorder.script({
-                status: 429,
-                headers: { "retry-after": String(failure.retryAfterSeconds), "content-type": "application/json" },
-                body: '{"status":"throttle event","message":"Requests for this service are arriving too quickly."}',
-              });
-            case "server-error":
-              return recorder.script({ status: 500, body: "<html>Internal Server Error</html>" });
-            case "unauthorized":
-              return recorder.script({ status: 401, body: '{"error":{"message":"Unauthorized","code":2006}}' });
-            case "timeout":
-              return recorder.script({ hang: true });
-          }
-        },
+        failNext: scriptedFailures((answer) => recorder.script(answer), {
+          rateLimited: {
+            headers: { "content-type": "application/json" },
+            body: '{"status":"throttle event","message":"Requests for this service are arriving too quickly."}',
+          },
+          serverError: { body: "<html>Internal Server Error</html>" },
+          unauthorized: { body: '{"error":{"message":"Unauthorized","code":2006}}' },
+        }),
         received: () => recorder.exchanges.length,
         violations: () => recorder.violations(),
         close: async () => {},

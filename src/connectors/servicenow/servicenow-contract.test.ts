@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { type PrismMock, startPrism } from "../../../test/support/prism.ts";
 import { type RecordingHttp, recordingHttp } from "../../../test/support/recording-http.ts";
+import { scriptedFailures } from "../../../test/support/scripted-failures.ts";
 import { locateSpec } from "../../../test/support/specs.ts";
 import { systemClock } from "../../core/clock.ts";
 import type { HttpClient } from "../connector.ts";
@@ -102,27 +103,11 @@ if (SPEC.skip) {
       const recorder = recordingHttp(statefulInstance().http);
       return {
         connector: connect(recorder),
-        failNext: (failure) => {
-          const error = (message: string) => JSON.stringify({ error: { message, detail: null }, status: "failure" });
-          switch (failure.kind) {
-            case "rate-limited":
-              return recorder.script({
-                status: 429,
-                headers: { "retry-after": String(failure.retryAfterSeconds), "content-type": "application/json" },
-                body: error("Rate limit exceeded"),
-              });
-            case "server-error":
-              return recorder.script({ status: 500, body: "<html>Internal Server Error</html>" });
-            case "unauthorized":
-              return recorder.script({
-                status: 401,
-                headers: { "content-type": "application/json" },
-                body: error("User Not Authenticated"),
-              });
-            case "timeout":
-              return recorder.script({ hang: true });
-          }
-        },
+        failNext: scriptedFailures((answer) => recorder.script(answer), {
+          rateLimited: { headers: { "content-type": "application/json" }, body: snError("Rate limit exceeded") },
+          serverError: { body: "<html>Internal Server Error</html>" },
+          unauthorized: { headers: { "content-type": "application/json" }, body: snError("User Not Authenticated") },
+        }),
         received: () => recorder.exchanges.length,
         violations: () => recorder.violations(),
         close: async () => {},
@@ -210,4 +195,9 @@ if (SPEC.skip) {
       assert.deepEqual(recorder.violations(), []);
     });
   });
+}
+
+/** ServiceNow's error body. */
+function snError(message: string): string {
+  return JSON.stringify({ error: { message, detail: null }, status: "failure" });
 }

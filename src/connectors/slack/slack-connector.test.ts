@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { startReceiver } from "../../../test/support/http-receiver.ts";
+import { scriptedFailures } from "../../../test/support/scripted-failures.ts";
 import { systemClock } from "../../core/clock.ts";
 import type { HttpClient } from "../connector.ts";
 import { CONTRACT_TIMEOUT_MS, runConnectorContract, sampleIncident, sampleRequest, ticketFrom } from "../contract-suite.ts";
@@ -356,22 +357,11 @@ runConnectorContract({
         mode: "webhook",
         webhookUrl: `${receiver.url}${HOOK_SECRET_PATH}`,
       }),
-      failNext: (failure) => {
-        switch (failure.kind) {
-          case "rate-limited":
-            return receiver.script({
-              status: 429,
-              headers: { "retry-after": String(failure.retryAfterSeconds) },
-              body: "rate_limited",
-            });
-          case "server-error":
-            return receiver.script({ status: 500, body: "rollup_error" });
-          case "unauthorized":
-            return receiver.script({ status: 401, body: "invalid_token" });
-          case "timeout":
-            return receiver.script({ hang: true });
-        }
-      },
+      failNext: scriptedFailures((answer) => receiver.script(answer), {
+        rateLimited: { body: "rate_limited" },
+        serverError: { body: "rollup_error" },
+        unauthorized: { body: "invalid_token" },
+      }),
       received: () => receiver.requests.length,
       violations: () => receiver.violations(),
       close: () => receiver.close(),

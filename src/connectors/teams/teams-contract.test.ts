@@ -3,6 +3,7 @@
 // body against the Adaptive Card 1.5 schema and the derived message schema; any problem is a violation.
 import { describe } from "node:test";
 import { startReceiver } from "../../../test/support/http-receiver.ts";
+import { scriptedFailures } from "../../../test/support/scripted-failures.ts";
 import { systemClock } from "../../core/clock.ts";
 import { CONTRACT_TIMEOUT_MS, runConnectorContract } from "../contract-suite.ts";
 import { CARD_SCHEMA, MESSAGE_SCHEMA, type MessageValidator, messageValidator } from "./card-validation.ts";
@@ -44,25 +45,14 @@ if (skip) {
           { webhookUrl, templates: {} },
           { http: (url, init) => fetch(url, init), clock: systemClock, timeoutMs: CONTRACT_TIMEOUT_MS },
         ),
-        failNext: (failure) => {
-          switch (failure.kind) {
-            case "rate-limited":
-              return receiver.script({
-                status: 429,
-                headers: { "retry-after": String(failure.retryAfterSeconds), "content-type": "application/json" },
-                body: '{"error":{"code":"TooManyRequests","message":"Rate limit is exceeded"}}',
-              });
-            case "server-error":
-              return receiver.script({ status: 500, body: '{"error":{"code":"InternalServerError"}}' });
-            case "unauthorized":
-              return receiver.script({
-                status: 401,
-                body: `{"error":{"code":"DirectApiAuthorizationRequired","message":"bad ${SIG}"}}`,
-              });
-            case "timeout":
-              return receiver.script({ hang: true });
-          }
-        },
+        failNext: scriptedFailures((answer) => receiver.script(answer), {
+          rateLimited: {
+            headers: { "content-type": "application/json" },
+            body: '{"error":{"code":"TooManyRequests","message":"Rate limit is exceeded"}}',
+          },
+          serverError: { body: '{"error":{"code":"InternalServerError"}}' },
+          unauthorized: { body: `{"error":{"code":"DirectApiAuthorizationRequired","message":"bad ${SIG}"}}` },
+        }),
         received: () => receiver.requests.length,
         violations: () => receiver.violations(),
         close: () => receiver.close(),

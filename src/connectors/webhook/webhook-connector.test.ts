@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type HttpReceiver, startReceiver } from "../../../test/support/http-receiver.ts";
+import { scriptedFailures } from "../../../test/support/scripted-failures.ts";
 import { ManualClock, systemClock } from "../../core/clock.ts";
 import { DELIVERY_ACTIONS } from "../../core/delivery.ts";
 import type { ConnectorDeps } from "../connector.ts";
@@ -63,22 +64,11 @@ runConnectorContract({
     const receiver = await startReceiver({ verify });
     return {
       connector: new WebhookConnector(settings(receiver), deps()),
-      failNext: (failure) => {
-        switch (failure.kind) {
-          case "rate-limited":
-            return receiver.script({
-              status: 429,
-              headers: { "retry-after": String(failure.retryAfterSeconds) },
-              body: "slow down",
-            });
-          case "server-error":
-            return receiver.script({ status: 500, body: `Internal error handling POST ${HOOK_PATH}` });
-          case "unauthorized":
-            return receiver.script({ status: 401, body: `bad token ${RECEIVER_TOKEN}` });
-          case "timeout":
-            return receiver.script({ hang: true });
-        }
-      },
+      failNext: scriptedFailures((answer) => receiver.script(answer), {
+        rateLimited: { body: "slow down" },
+        serverError: { body: `Internal error handling POST ${HOOK_PATH}` },
+        unauthorized: { body: `bad token ${RECEIVER_TOKEN}` },
+      }),
       received: () => receiver.requests.length,
       violations: () => receiver.violations(),
       close: () => receiver.close(),

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type PrismMock, startPrism } from "../../../test/support/prism.ts";
 import { type RecordingHttp, recordingHttp } from "../../../test/support/recording-http.ts";
+import { scriptedFailures } from "../../../test/support/scripted-failures.ts";
 import { locateSpec } from "../../../test/support/specs.ts";
 import { systemClock } from "../../core/clock.ts";
 import type { HttpClient } from "../connector.ts";
@@ -121,26 +122,14 @@ if (SPEC.skip) {
       const recorder = recordingHttp(statefulZammad().http);
       return {
         connector: connect(recorder),
-        failNext: (failure) => {
-          switch (failure.kind) {
-            case "rate-limited":
-              return recorder.script({
-                status: 429,
-                headers: { "retry-after": String(failure.retryAfterSeconds), "content-type": "application/json" },
-                body: '{"error":"Too many requests"}',
-              });
-            case "server-error":
-              return recorder.script({ status: 500, body: '{"error":"Internal Server Error"}' });
-            case "unauthorized":
-              return recorder.script({
-                status: 401,
-                headers: { "content-type": "application/json" },
-                body: '{"error":"Invalid token!","error_human":"Invalid token!"}',
-              });
-            case "timeout":
-              return recorder.script({ hang: true });
-          }
-        },
+        failNext: scriptedFailures((answer) => recorder.script(answer), {
+          rateLimited: { headers: { "content-type": "application/json" }, body: '{"error":"Too many requests"}' },
+          serverError: { body: '{"error":"Internal Server Error"}' },
+          unauthorized: {
+            headers: { "content-type": "application/json" },
+            body: '{"error":"Invalid token!","error_human":"Invalid token!"}',
+          },
+        }),
         received: () => recorder.exchanges.length,
         violations: () => recorder.violations(),
         close: async () => {},
