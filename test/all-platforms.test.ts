@@ -25,19 +25,14 @@
  * idempotency key) and a second "New incident" card on Teams: that window is not what this test asserts.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer, request } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { type FakePlatforms, startFakePlatforms } from "./support/fake-platforms.ts";
+import { freePort, httpCall, SluiceProcess, sleep } from "./support/sluice-process.ts";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const WEBHOOK_SECRET = "all-platforms-test-secret-0123456789";
 const PLATFORMS = ["webhook", "slack", "pagerduty", "jira", "servicenow", "zammad", "teams", "opsgenie", "jsm"] as const;
 /** How long to wait for the outbox to drain after each phase. */
@@ -50,107 +45,10 @@ const IN_TRANSIT_MS = 400;
  */
 const KILL_AFTER = Number(process.env.SLUICE_ALL_PLATFORMS_KILL_AFTER ?? 14);
 
-interface Reply {
-  status: number;
-  body: string;
-}
-
-function httpCall(port: number, method: string, path: string, body: unknown = null): Promise<Reply> {
-  const text = body === null ? null : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: "127.0.0.1",
-        port,
-        method,
-        path,
-        agent: false,
-        timeout: 10_000,
-        headers: text === null ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(text) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
-        res.on("error", reject);
-      },
-    );
-    req.on("timeout", () => req.destroy(new Error("request timed out")));
-    req.on("error", reject);
-    req.end(text ?? undefined);
-  });
-}
-
 async function api<T>(port: number, method: string, path: string, body: unknown = null, expected = 200): Promise<T> {
-  const reply = await httpCall(port, method, path, body);
+  const reply = await httpCall(port, method, path, body === null ? null : JSON.stringify(body));
   assert.equal(reply.status, expected, `${method} ${path}: ${reply.body}`);
   return JSON.parse(reply.body) as T;
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** One `sluice serve` child process, with the tail of its output kept for failure messages. */
-class SluiceProcess {
-  readonly child: ChildProcess;
-  private output = "";
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-
-  constructor(configFile: string, caFile: string) {
-    this.child = spawn(process.execPath, [join(ROOT, "bin/sluice.js"), "serve", "--config", configFile], {
-      cwd: ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, SLUICE_CONFIG: "", NODE_EXTRA_CA_CERTS: caFile },
-    });
-    const keep = (chunk: Buffer) => {
-      this.output = (this.output + chunk.toString("utf8")).slice(-8000);
-    };
-    this.child.stdout?.on("data", keep);
-    this.child.stderr?.on("data", keep);
-    this.exited = new Promise((resolve) => this.child.once("exit", (code, signal) => resolve({ code, signal })));
-  }
-
-  get running(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  get log(): string {
-    return this.output;
-  }
-
-  async ready(port: number, timeoutMs = 20_000): Promise<void> {
-    const until = Date.now() + timeoutMs;
-    for (let polls = 0; Date.now() < until && polls < 2000; polls++) {
-      if (!this.running) throw new Error(`sluice exited before it was ready:\n${this.output}`);
-      const reply = await httpCall(port, "GET", "/readyz").catch(() => null);
-      if (reply?.status === 200) return;
-      await sleep(50);
-    }
-    throw new Error(`sluice not ready after ${timeoutMs} ms:\n${this.output}`);
-  }
-
-  async kill(signal: NodeJS.Signals, timeoutMs = 10_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-    if (this.running && this.child.pid !== undefined) this.child.kill(signal);
-    let timer: NodeJS.Timeout | undefined;
-    const result = await Promise.race([
-      this.exited,
-      new Promise<null>((resolve) => {
-        timer = setTimeout(() => resolve(null), timeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (result) return result;
-    this.child.kill("SIGKILL");
-    return this.exited;
-  }
 }
 
 interface DeliveryRow {
@@ -283,7 +181,7 @@ test("one incident's life through all platforms, with a SIGKILL mid-way: one tic
   const configFile = join(dir, "sluice.json");
   await writeFile(configFile, JSON.stringify(configFor(fake, port, dataDir)));
   const launch = async () => {
-    const p = new SluiceProcess(configFile, fake.caFile);
+    const p = new SluiceProcess(configFile, { NODE_EXTRA_CA_CERTS: fake.caFile });
     processes.push(p);
     await p.ready(port);
     return p;

@@ -12,21 +12,19 @@
  * keep-alive connections, singly and in batches, and re-send what did not get a 202.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { Agent, createServer, request } from "node:http";
+import { Agent, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { findFactory } from "../src/connectors/registry.ts";
 import { signatureProblem } from "../src/connectors/webhook/signature.ts";
 import { maskMessage } from "../src/patterns/mask.ts";
+import { freePort, httpCall, SluiceProcess, sleep } from "./support/sluice-process.ts";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const SECRET = "crash-recovery-test-secret-0123456789";
 const SERVICES = ["checkout", "payments", "inventory", "search", "auth"];
 const EVENTS = 3000;
@@ -108,36 +106,6 @@ function buildUnits(events: Event[], seed: number): Event[][] {
   return units;
 }
 
-interface Reply {
-  status: number;
-  body: string;
-}
-
-function httpCall(port: number, method: string, path: string, body: string | null, agent?: Agent): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: "127.0.0.1",
-        port,
-        method,
-        path,
-        agent: agent ?? false,
-        timeout: 10_000,
-        headers: body === null ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
-        res.on("error", reject);
-      },
-    );
-    req.on("timeout", () => req.destroy(new Error("request timed out")));
-    req.on("error", reject);
-    req.end(body ?? undefined);
-  });
-}
-
 /** For failure messages: how long the pending rows' leases still run, read straight from the database. */
 function leasesOf(file: string): string {
   const db = new Database(file, { readonly: true, fileMustExist: true });
@@ -152,17 +120,6 @@ function leasesOf(file: string): string {
   } finally {
     db.close();
   }
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** One recorded request on the receiver. */
@@ -231,61 +188,6 @@ async function startPlatform() {
         server.close(() => resolve());
       }),
   };
-}
-
-/** One `sluice serve` child process, with the tail of its output kept for failure messages. */
-class SluiceProcess {
-  readonly child: ChildProcess;
-  private output = "";
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-
-  constructor(configFile: string) {
-    this.child = spawn(process.execPath, [join(ROOT, "bin/sluice.js"), "serve", "--config", configFile], {
-      cwd: ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, SLUICE_CONFIG: "" },
-    });
-    const keep = (chunk: Buffer) => {
-      this.output = (this.output + chunk.toString("utf8")).slice(-8000);
-    };
-    this.child.stdout?.on("data", keep);
-    this.child.stderr?.on("data", keep);
-    this.exited = new Promise((resolve) => this.child.once("exit", (code, signal) => resolve({ code, signal })));
-  }
-
-  get running(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  get log(): string {
-    return this.output;
-  }
-
-  async ready(port: number, timeoutMs = 20_000): Promise<void> {
-    const until = Date.now() + timeoutMs;
-    while (Date.now() < until) {
-      if (!this.running) throw new Error(`sluice exited before it was ready:\n${this.output}`);
-      const reply = await httpCall(port, "GET", "/readyz", null).catch(() => null);
-      if (reply?.status === 200) return;
-      await sleep(50);
-    }
-    throw new Error(`sluice not ready after ${timeoutMs} ms:\n${this.output}`);
-  }
-
-  async kill(signal: NodeJS.Signals, timeoutMs = 10_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-    if (this.running && this.child.pid !== undefined) this.child.kill(signal);
-    let timer: NodeJS.Timeout | undefined;
-    const result = await Promise.race([
-      this.exited,
-      new Promise<null>((resolve) => {
-        timer = setTimeout(() => resolve(null), timeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (result) return result;
-    this.child.kill("SIGKILL");
-    return this.exited;
-  }
 }
 
 test("SIGKILL mid-stream: every 202 is kept and every incident gets exactly one ticket", {
