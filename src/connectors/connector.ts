@@ -78,3 +78,9 @@ export interface ConnectorFactory<Schema extends z.ZodType = z.ZodType> {
   /** A poller for platforms that cannot send webhooks (or are not allowed to reach Sluice). */
   createPoller?(config: z.infer<Schema>, deps: ConnectorDeps): SyncPoller | null;
 }
+
+/** The reference a connector gave for a stored ticket (null when none was stored): where later actions go. */
+export function storedTicketRef(ticket: Ticket | null): TicketRef | null {
+  if (!ticket?.externalId) return null;
+  return { externalId: ticket.externalId, url: ticket.url, meta: ticket.meta };
+}

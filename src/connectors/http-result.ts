@@ -65,3 +65,15 @@ function describeTransportError(error: unknown): string {
   const cause = error instanceof Error ? (error.cause as { code?: string } | undefined) : undefined;
   return cause?.code ?? (error instanceof Error ? error.name : "unknown error");
 }
+
+/**
+ * A failed result whose reason leads with what failed and the platform's own message, keeping the HTTP
+ * status ("ServiceNow create failed (HTTP 403): User Not Authorized"); the plain reason when the
+ * platform said nothing readable.
+ */
+export function withPlatformMessage(result: DeliveryResult, prefix: string, message: string | null): DeliveryResult {
+  if (result.kind === "delivered") return result;
+  const status = /HTTP \d+/.exec(result.reason)?.[0];
+  if (!message) return { ...result, reason: `${prefix}: ${result.reason}` };
+  return { ...result, reason: `${prefix}${status ? ` (${status})` : ""}: ${message}` };
+}

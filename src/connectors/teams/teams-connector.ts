@@ -1,5 +1,5 @@
 import type { ConnectionCheck, Connector, ConnectorDeps, DeliveryRequest, DeliveryResult } from "../connector.ts";
-import { sendRequest } from "../http-result.ts";
+import { sendRequest, withPlatformMessage } from "../http-result.ts";
 import { scrubResult, urlSecrets } from "../scrub.ts";
 import { compileTemplates, renderTicketText, type TicketTemplates } from "../ticket-text.ts";
 import { teamsMessage } from "./transform.ts";
@@ -50,7 +50,7 @@ export class TeamsConnector implements Connector {
     );
     if (!outcome.ok) {
       const text = outcome.refusal ? errorMessage(outcome.refusal.body) : null;
-      return scrubResult(withMessage(outcome.result, text), this.secrets);
+      return scrubResult(withPlatformMessage(outcome.result, "Teams webhook post failed", text), this.secrets);
     }
     if (request.action !== "create" || request.ticket) return { kind: "delivered" };
     return { kind: "delivered", ticket: { externalId: request.idempotencyKey, url: null, meta: { mode: "workflows-webhook" } } };
@@ -89,13 +89,6 @@ export function errorMessage(body: string): string | null {
   } catch {
     return body.trim() ? body.trim().slice(0, 300) : null;
   }
-}
-
-function withMessage(result: DeliveryResult, message: string | null): DeliveryResult {
-  if (result.kind === "delivered") return result;
-  const status = /HTTP \d+/.exec(result.reason)?.[0];
-  if (!message) return { ...result, reason: `Teams webhook post failed: ${result.reason}` };
-  return { ...result, reason: `Teams webhook post failed${status ? ` (${status})` : ""}: ${message}` };
 }
 
 // Workflows echo the request line in some errors; the `sig` value alone is the credential.

@@ -1,6 +1,13 @@
-import type { Ticket } from "../../core/ticket.ts";
-import type { ConnectionCheck, Connector, ConnectorDeps, DeliveryRequest, DeliveryResult, TicketRef } from "../connector.ts";
-import { sendRequest } from "../http-result.ts";
+import {
+  type ConnectionCheck,
+  type Connector,
+  type ConnectorDeps,
+  type DeliveryRequest,
+  type DeliveryResult,
+  storedTicketRef,
+  type TicketRef,
+} from "../connector.ts";
+import { sendRequest, withPlatformMessage } from "../http-result.ts";
 import { headerSecrets, scrubResult, scrubSecrets } from "../scrub.ts";
 import { compileTemplates, renderTicketText, type TicketTemplates } from "../ticket-text.ts";
 import { changeFor, createBody, type TicketDefaults, tagQuery, ticketUrl } from "./transform.ts";
@@ -63,7 +70,7 @@ export class ZammadConnector implements Connector {
   }
 
   private async deliverUnscrubbed(request: DeliveryRequest): Promise<DeliveryResult> {
-    let ref = refOf(request.ticket);
+    let ref = storedTicketRef(request.ticket);
     let opened = false;
     if (!ref) {
       const found = await this.findOrCreate(request);
@@ -134,7 +141,7 @@ export class ZammadConnector implements Connector {
     const outcome = await sendRequest(this.deps.http, `${this.settings.apiBaseUrl}${path}`, init, this.deps.timeoutMs);
     if (!outcome.ok) {
       const message = outcome.refusal ? errorMessage(outcome.refusal.body) : null;
-      return { ok: false, result: withMessage(outcome.result, `Zammad ${what} failed`, message) };
+      return { ok: false, result: withPlatformMessage(outcome.result, `Zammad ${what} failed`, message) };
     }
     try {
       return { ok: true, data: JSON.parse(outcome.body) as unknown };
@@ -178,16 +185,4 @@ export function errorMessage(body: string): string | null {
   } catch {
     return null;
   }
-}
-
-function withMessage(result: DeliveryResult, prefix: string, message: string | null): DeliveryResult {
-  if (result.kind === "delivered") return result;
-  const status = /HTTP \d+/.exec(result.reason)?.[0];
-  if (!message) return { ...result, reason: `${prefix}: ${result.reason}` };
-  return { ...result, reason: `${prefix}${status ? ` (${status})` : ""}: ${message}` };
-}
-
-function refOf(ticket: Ticket | null): TicketRef | null {
-  if (!ticket?.externalId) return null;
-  return { externalId: ticket.externalId, url: ticket.url, meta: ticket.meta };
 }
