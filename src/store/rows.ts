@@ -6,7 +6,7 @@ import type { Ticket } from "../core/ticket.ts";
 import type { TimelineEvent } from "../core/timeline.ts";
 import type { ChangeRow } from "./changes-repository.ts";
 import type { PatternRow } from "./patterns-repository.ts";
-import type { OpenIncident } from "./store.ts";
+import type { IncidentChange, OpenIncident } from "./store.ts";
 import type { ServiceEdgeRow, ServiceReachRow, SpanRow, TraceRow } from "./traces-repository.ts";
 
 // Row shapes as SQLite returns them (snake_case, JSON as text), and their mapping to core types.
@@ -252,3 +252,18 @@ function parseContext(text: string | null | undefined): IncidentContext {
     return {};
   }
 }
+
+/** The incidents column of each field an incident change may set (both engines' writers). */
+export const INCIDENT_COLUMN: Record<keyof IncidentChange["set"], string> = {
+  lastSeenAt: "last_seen_at",
+  severity: "severity",
+  priority: "priority",
+  state: "state",
+  acknowledgedAt: "acknowledged_at",
+  resolvedAt: "resolved_at",
+  escalationLevel: "escalation_level",
+  title: "title",
+  summary: "summary",
+  summarySource: "summary_source",
+  context: "context",
+};

@@ -1,22 +1,8 @@
 import { type Kysely, sql } from "kysely";
 import { SluiceError } from "../../core/errors.ts";
 import { newId } from "../../core/ids.ts";
-import type { SignalDetail, Tables } from "../rows.ts";
+import { INCIDENT_COLUMN, type SignalDetail, type Tables } from "../rows.ts";
 import type { ChangeSet, IncidentChange } from "../store.ts";
-
-const COLUMN_OF: Record<keyof IncidentChange["set"], string> = {
-  lastSeenAt: "last_seen_at",
-  severity: "severity",
-  priority: "priority",
-  state: "state",
-  acknowledgedAt: "acknowledged_at",
-  resolvedAt: "resolved_at",
-  escalationLevel: "escalation_level",
-  title: "title",
-  summary: "summary",
-  summarySource: "summary_source",
-  context: "context",
-};
 
 /** The same words as the SQLite store, so callers and operators see one message whatever the engine. */
 const OPEN_FINGERPRINT_TAKEN = "another unresolved incident has the same fingerprint; resolve or use that one";
@@ -99,7 +85,7 @@ async function updateIncident(trx: Kysely<Tables>, change: IncidentChange): Prom
     // Out-of-order signals must never move last_seen_at backwards.
     return field === "lastSeenAt"
       ? sql`last_seen_at = GREATEST(last_seen_at, ${value})`
-      : sql`${sql.ref(COLUMN_OF[field])} = ${value}`;
+      : sql`${sql.ref(INCIDENT_COLUMN[field])} = ${value}`;
   });
   assignments.push(
     sql`signal_count = signal_count + ${change.addSignals}`,

@@ -1,22 +1,8 @@
 import type Database from "better-sqlite3";
 import { SluiceError } from "../../core/errors.ts";
 import { newId } from "../../core/ids.ts";
-import type { SignalDetail } from "../rows.ts";
+import { INCIDENT_COLUMN, type SignalDetail } from "../rows.ts";
 import type { ChangeSet, IncidentChange } from "../store.ts";
-
-const COLUMN_OF: Record<keyof IncidentChange["set"], string> = {
-  lastSeenAt: "last_seen_at",
-  severity: "severity",
-  priority: "priority",
-  state: "state",
-  acknowledgedAt: "acknowledged_at",
-  resolvedAt: "resolved_at",
-  escalationLevel: "escalation_level",
-  title: "title",
-  summary: "summary",
-  summarySource: "summary_source",
-  context: "context",
-};
 
 /**
  * The one write path of the SQLite store: prepared statements (the hot path cannot afford query
@@ -172,7 +158,7 @@ export class SqliteChangeWriter {
     if (!statement) {
       const assignments = fields.map((field) =>
         // Out-of-order signals must never move last_seen_at backwards.
-        field === "lastSeenAt" ? "last_seen_at = MAX(last_seen_at, @lastSeenAt)" : `${COLUMN_OF[field]} = @${field}`,
+        field === "lastSeenAt" ? "last_seen_at = MAX(last_seen_at, @lastSeenAt)" : `${INCIDENT_COLUMN[field]} = @${field}`,
       );
       statement = this.raw.prepare(
         `UPDATE incidents SET ${[...assignments, "signal_count = signal_count + @addSignals", "updated_at = @at", "version = version + 1"].join(", ")}
