@@ -66,6 +66,11 @@ export class AffectedUsersRefresher {
     try {
       const incident = await this.options.store.incidents.get(incidentId);
       if (!incident) return;
+      // At the cap the count cannot grow: no need to read thousands of signals again on every join.
+      if (incident.context.affectedUsers?.capped) {
+        this.options.count?.("unchanged");
+        return;
+      }
       // Enough signals to find the cap's worth of distinct users in all but pathological incidents.
       const signals = await this.options.store.incidents.signals(incidentId, AFFECTED_USERS_CAP * 5);
       const users = countAffectedUsers(signals.slice().reverse());

@@ -48,10 +48,6 @@ export class Enricher {
     private readonly options: EnricherOptions,
   ) {}
 
-  get empty(): boolean {
-    return this.providers.length === 0;
-  }
-
   /** With `essentialOnly`, the other steps are skipped, counted as such and named in `degraded`. */
   async enrich(target: EnrichTarget, options: { essentialOnly?: boolean } = {}): Promise<IncidentContext> {
     const skip = (provider: EnrichmentProvider) => options.essentialOnly === true && provider.essential !== true;
