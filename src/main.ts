@@ -131,12 +131,6 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
       })
     : null;
   // --- end service catalog ---
-  /** The catalog's owner lookup for a signal: its service, or for an uncatalogued peer (from traces) the service that called it. */
-  const ownerOfSignal = (signal: Signal) =>
-    catalog
-      ? (service: string) =>
-          catalog.ownerOf(service) ?? (signal.labels.caller ? catalog.ownerOf(signal.labels.caller) : undefined)
-      : undefined;
   /** What a service depends on: declared in the catalog (Backstage dependsOn) plus what its traces show it calls. */
   const dependenciesOf = async (service: string, at: { tenant: string; environment: string; now: number }) => {
     const declared = catalog?.dependenciesOf(service) ?? [];
@@ -227,10 +221,15 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     lookbackMs: config.anomaly.lookbackWindow,
     reopenWindowMs: config.anomaly.reopenWindow,
     route: (signal) =>
-      route(signal, { bySeverity, rules: config.routing.rules }, (platform) => connectors.has(platform), ownerOfSignal(signal)),
+      route(
+        signal,
+        { bySeverity, rules: config.routing.rules },
+        (platform) => connectors.has(platform),
+        () => catalog?.ownerOfSignal(signal),
+      ),
     redact: (signal) => redactSignal(signal, redactor),
     escalateAfter: (signal) => {
-      const owner = ownerOfSignal(signal)?.(signal.service);
+      const owner = catalog?.ownerOfSignal(signal);
       return policyFor({ ...signal, team: owner?.team, tier: owner?.tier ?? undefined }, config.escalation.policies)?.after;
     },
     ...(summaries ? { onIncidentsOpened: (ids: string[]) => summaries.enqueue(ids) } : {}),

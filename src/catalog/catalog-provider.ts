@@ -1,6 +1,6 @@
 import type { IncidentContext } from "../core/enrichment.ts";
 import type { EnrichmentProvider, EnrichTarget } from "../enrich/enricher.ts";
-import { type CatalogEntry, ownerContext } from "./catalog.ts";
+import { type CatalogEntry, entryForSignal, ownerContext } from "./catalog.ts";
 
 /** Anything that can look a service up: a CatalogSource (reloading) or a fixed ServiceCatalog. */
 export interface CatalogLookup {
@@ -16,9 +16,7 @@ export function catalogProvider(catalog: CatalogLookup): EnrichmentProvider {
     name: "catalog",
     essential: true,
     enrich(target: EnrichTarget): Partial<IncidentContext> {
-      // A database or broker that failed under a service's call: its caller's owner, unless catalogued itself.
-      const caller = target.signal.labels.caller;
-      const entry = catalog.lookup(target.service) ?? (caller ? catalog.lookup(caller) : undefined);
+      const entry = entryForSignal(catalog, { service: target.service, labels: target.signal.labels });
       if (!entry) return {};
       const context: Partial<IncidentContext> = { owner: ownerContext(entry) };
       if (Object.keys(entry.destinations).length > 0) context.destinations = structuredClone(entry.destinations);

@@ -1,6 +1,6 @@
 import { statSync } from "node:fs";
 import { type FieldProblem, SluiceError } from "../core/errors.ts";
-import type { CatalogEntry, OwnerFacts, ServiceCatalog } from "./catalog.ts";
+import { type CatalogEntry, entryForSignal, type OwnerFacts, type ServiceCatalog } from "./catalog.ts";
 import { type CatalogLoad, type CatalogSettings, catalogFiles, loadCatalog } from "./load-catalog.ts";
 
 /** The log lines a catalog source writes (a pino logger fits). */
@@ -54,10 +54,15 @@ export class CatalogSource {
   }
 
   /** The owner facts routing matches on, or undefined for a service the catalog does not know. */
-  readonly ownerOf = (service: string): OwnerFacts | undefined => {
-    const entry = this.current.lookup(service);
+  ownerOf(service: string): OwnerFacts | undefined {
+    return this.ownerOfSignal({ service, labels: {} });
+  }
+
+  /** The owner facts of a signal (see entryForSignal): its service's owner, or its failed caller's. */
+  ownerOfSignal(signal: { service: string; labels: Record<string, string> }): OwnerFacts | undefined {
+    const entry = entryForSignal(this.current, signal);
     return entry ? { team: entry.team, tier: entry.tier } : undefined;
-  };
+  }
 
   dependenciesOf(service: string): string[] {
     return this.current.dependenciesOf(service);

@@ -84,3 +84,15 @@ export function ownerContext(entry: CatalogEntry): OwnerContext {
     source: entry.sources[0] ?? "catalog",
   };
 }
+
+/**
+ * The entry that owns a signal: its service's, or, for a peer nobody catalogued that traces blamed (a
+ * database, a broker), the entry of the service whose call to it failed (the signal's `caller` label).
+ */
+export function entryForSignal(
+  catalog: { lookup(service: string): CatalogEntry | undefined },
+  signal: { service: string; labels: Record<string, string> },
+): CatalogEntry | undefined {
+  const caller = signal.labels.caller;
+  return catalog.lookup(signal.service) ?? (caller ? catalog.lookup(caller) : undefined);
+}
