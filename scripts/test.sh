@@ -4,6 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# better-sqlite3 compiles with node-gyp where no prebuilt binary can be fetched; it needs Node's headers,
+# which Debian's nodejs installs under /usr/include/node (node-gyp would otherwise try to download them).
+if [ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/node.h ]; then
+  export npm_config_nodedir=/usr
+fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
