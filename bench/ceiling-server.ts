@@ -1,12 +1,17 @@
-// Starts bench/ceiling-app.ts pinned like the servers under test.
+// Starts bench/ceiling-app.ts (bare or durable) pinned like the servers under test.
 import { freePort, SERVER_CPU, spawnPinned, stopProcess, waitForHttp } from "./processes.ts";
 import { REPO_ROOT } from "./sluice-server.ts";
 
-export async function startCeiling(): Promise<{ url: string; pid: number | undefined; stop(): Promise<void> }> {
+export async function startCeiling(
+  mode: "bare" | "durable",
+): Promise<{ url: string; pid: number | undefined; stop(): Promise<void> }> {
   const port = await freePort();
-  const { child, stderr } = spawnPinned(SERVER_CPU, process.execPath, ["--import", "tsx", "bench/ceiling-app.ts", String(port)], {
-    cwd: REPO_ROOT,
-  });
+  const { child, stderr } = spawnPinned(
+    SERVER_CPU,
+    process.execPath,
+    ["--import", "tsx", "bench/ceiling-app.ts", String(port), mode],
+    { cwd: REPO_ROOT },
+  );
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitForHttp(`${url}/readyz`, child, 30_000, stderr);

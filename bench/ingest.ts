@@ -47,15 +47,15 @@ async function main(): Promise<void> {
   if (cpuProfDir) mkdirSync(cpuProfDir, { recursive: true });
 
   const results: BenchResults = {
-    batch: { sluice: [], alertmanager: [], ceiling: [] },
-    single: { sluice: [], alertmanager: [], ceiling: [] },
+    batch: { sluice: [], alertmanager: [], ceiling: [], durable: [] },
+    single: { sluice: [], alertmanager: [], ceiling: [], durable: [] },
     latency: [],
     memory: plan.memoryIncidents.map((incidents) => ({ incidents, runs: [] })),
   };
   // Runs are interleaved (Sluice, Alertmanager, Sluice, ...) so slow phases of a noisy machine hit both.
   for (let run = 1; run <= plan.runs; run++) {
     for (const mode of ["batch", "single"] as const) {
-      for (const target of ["sluice", "alertmanager", "ceiling"] as Target[]) {
+      for (const target of ["sluice", "alertmanager", "ceiling", "durable"] as Target[]) {
         const batch = mode === "batch" ? 100 : 1;
         const connections = mode === "batch" ? BATCH_CONNECTIONS : SINGLE_CONNECTIONS;
         const result = await measureThroughput(target, {

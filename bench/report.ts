@@ -5,9 +5,17 @@ import type { MemoryResult } from "./memory.ts";
 import { median, formatNumber as n } from "./stats.ts";
 import type { ThroughputRun } from "./throughput.ts";
 
+/** Runs per server: Sluice, Alertmanager, and the two Node.js ceilings (bench/ceiling-app.ts). */
+export interface ThroughputRuns {
+  sluice: ThroughputRun[];
+  alertmanager: ThroughputRun[];
+  ceiling: ThroughputRun[];
+  durable: ThroughputRun[];
+}
+
 export interface BenchResults {
-  batch: { sluice: ThroughputRun[]; alertmanager: ThroughputRun[]; ceiling: ThroughputRun[] };
-  single: { sluice: ThroughputRun[]; alertmanager: ThroughputRun[]; ceiling: ThroughputRun[] };
+  batch: ThroughputRuns;
+  single: ThroughputRuns;
   latency: LatencyRun[];
   memory: { incidents: number; runs: MemoryResult[] }[];
 }
@@ -31,17 +39,17 @@ function bucketText(runs: LatencyRun[], pick: (run: LatencyRun) => Quantile | nu
   return `≈ ${n(estimate, 1)} ms (bucket ${n(lower, 1)}–${n(upper, 1)} ms)`;
 }
 
-function throughputRow(label: string, runs: BenchResults["batch"], factor: number): string {
+function throughputRow(label: string, runs: ThroughputRuns, factor: number): string {
   const sluice = med(runs.sluice, (r) => r.itemsPerSecond);
   const alertmanager = med(runs.alertmanager, (r) => r.itemsPerSecond);
   const ratio = sluice / alertmanager;
   return `| ${label} | ${n(sluice)}/s | ${n(alertmanager)}/s | ${n(ratio, 2)}× | ≥ ${factor}× Alertmanager (≥ ${n(alertmanager * factor)}/s) | ${verdict(ratio >= factor)} |`;
 }
 
-/** The bare-Fastify figure, as Sluice's upper bound: no Node.js service on this stack can ingest faster. */
-function ceilingRow(label: string, runs: BenchResults["batch"]): string {
-  if (runs.ceiling.length === 0) return "";
-  const ceiling = med(runs.ceiling, (r) => r.itemsPerSecond);
+/** A ceiling server's figure, as Sluice's upper bound: no Node.js service on this stack can ingest faster. */
+function ceilingRow(label: string, runs: ThroughputRuns, which: "ceiling" | "durable"): string {
+  if (runs[which].length === 0) return "";
+  const ceiling = med(runs[which], (r) => r.itemsPerSecond);
   const alertmanager = med(runs.alertmanager, (r) => r.itemsPerSecond);
   return `| ${label} | ${n(ceiling)}/s (upper bound) | ${n(alertmanager)}/s | ${n(ceiling / alertmanager, 2)}× | — | — |`;
 }
@@ -52,8 +60,18 @@ export function summaryTable(results: BenchResults, settings: ReportSettings): s
     "| --- | --- | --- | --- | --- | --- |",
     throughputRow(`Items/s, batches of 100 (${settings.batchConnections} connections)`, results.batch, 2),
     throughputRow(`Items/s, one per request (${settings.singleConnections} connections)`, results.single, 2),
-    ceilingRow("Node.js ceiling, batches of 100: Fastify parsing the same bodies and answering 202, no work", results.batch),
-    ceilingRow("Node.js ceiling, one per request: the same, single items", results.single),
+    ceilingRow(
+      "Node.js ceiling, batches of 100: Fastify parsing the same bodies and answering 202, no work",
+      results.batch,
+      "ceiling",
+    ),
+    ceilingRow("Node.js ceiling, one per request: the same, single items", results.single, "ceiling"),
+    ceilingRow(
+      "Durable ceiling, batches of 100: the same, plus each body in a SQLite row and each event_id in a unique index, fsynced before the 202",
+      results.batch,
+      "durable",
+    ),
+    ceilingRow("Durable ceiling, one per request: the same, single items", results.single, "durable"),
   ];
   const latency = results.latency;
   if (latency.length > 0) {
@@ -104,6 +122,8 @@ export function detailTable(results: BenchResults): string {
   runsOf("Alertmanager, one per request", results.single.alertmanager);
   runsOf("Node.js ceiling (bare Fastify), batches of 100", results.batch.ceiling);
   runsOf("Node.js ceiling (bare Fastify), one per request", results.single.ceiling);
+  runsOf("Durable ceiling (Fastify + SQLite row, fsync), batches of 100", results.batch.durable);
+  runsOf("Durable ceiling (Fastify + SQLite row, fsync), one per request", results.single.durable);
   if (results.latency.length > 0) {
     const l = results.latency;
     lines.push(

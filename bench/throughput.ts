@@ -5,7 +5,7 @@ import { runLoad } from "./load.ts";
 import { cpuSeconds } from "./processes.ts";
 import { startSluice } from "./sluice-server.ts";
 
-export type Target = "sluice" | "alertmanager" | "ceiling";
+export type Target = "sluice" | "alertmanager" | "ceiling" | "durable";
 
 export interface ThroughputRun {
   itemsPerSecond: number;
@@ -30,9 +30,9 @@ export async function measureThroughput(target: Target, options: ThroughputOptio
   const server: { url: string; pid: number | undefined; stop(): Promise<void>; cleanup?(): void } =
     target === "sluice"
       ? await startSluice(options.cpuProfDir ? { cpuProfDir: options.cpuProfDir } : {})
-      : target === "ceiling"
-        ? await startCeiling()
-        : await startAlertmanager();
+      : target === "alertmanager"
+        ? await startAlertmanager()
+        : await startCeiling(target === "ceiling" ? "bare" : "durable");
   const cpu = { start: Number.NaN, end: Number.NaN };
   try {
     const result = await runLoad(
