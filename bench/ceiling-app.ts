@@ -5,8 +5,6 @@
 //   index, one transaction per event-loop turn, the WAL fsynced (off the event loop, as Sluice does) before
 //   answering. No validation, no pipeline, no incidents.
 // Whatever Sluice does per signal comes on top of these, so Sluice can never be faster than them.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import Fastify from "fastify";
@@ -23,8 +21,8 @@ if (mode === "bare") {
     return reply.code(202).send({ accepted: items });
   });
 } else {
-  const dir = mkdtempSync(join(tmpdir(), "sluice-ceiling-"));
-  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+  // The directory is made and removed by bench/ceiling-server.ts (a SIGTERM skips "exit" handlers here).
+  const dir = process.argv[4] as string;
   const db = new Database(join(dir, "ceiling.db"));
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");

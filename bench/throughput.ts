@@ -1,4 +1,5 @@
 // One throughput run: a fresh Sluice or Alertmanager, a warm-up, then a measured phase at full speed.
+import { execFileSync } from "node:child_process";
 import { startAlertmanager } from "./alertmanager.ts";
 import { startCeiling } from "./ceiling-server.ts";
 import { runLoad } from "./load.ts";
@@ -63,5 +64,7 @@ export async function measureThroughput(target: Target, options: ThroughputOptio
   } finally {
     await server.stop();
     server.cleanup?.();
+    // Write back what this server left dirty in the page cache now, not during the next server's run.
+    execFileSync("sync");
   }
 }
