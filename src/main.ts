@@ -40,6 +40,7 @@ import { PostgresStore } from "./store/postgres/postgres-store.ts";
 import { SqliteStore } from "./store/sqlite/sqlite-store.ts";
 import type { Store } from "./store/store.ts";
 import { downstreamOf } from "./traces/graph.ts";
+import { SymptomMerger } from "./traces/symptom-merger.ts";
 import { prometheusTraceMetrics } from "./traces/trace-metrics.ts";
 import { createTraces, type Traces } from "./traces/traces.ts";
 
@@ -80,6 +81,8 @@ export interface Sluice {
   summaries: SummaryQueue | null;
   /** Recounts affected users as signals naming them join incidents. */
   affectedUsers: AffectedUsersRefresher;
+  /** Merges symptom incidents into a root cause's that opened after them (traces.mergeSymptoms). */
+  symptomMerger: SymptomMerger | null;
   metrics: SluiceMetrics;
   connectors: ReadonlyMap<string, Connector>;
   server: FastifyInstance;
@@ -200,6 +203,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
   });
   // Set once the lifecycle exists: the runner is built before it.
   let affectedUsersRef: AffectedUsersRefresher | null = null;
+  let symptomMergerRef: SymptomMerger | null = null;
 
   const bySeverity = config.routing as Partial<Record<Severity, string[]>>;
   const runner = new IngestRunner({
@@ -232,7 +236,11 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
       const owner = catalog?.ownerOfSignal(signal);
       return policyFor({ ...signal, team: owner?.team, tier: owner?.tier ?? undefined }, config.escalation.policies)?.after;
     },
-    ...(summaries ? { onIncidentsOpened: (ids: string[]) => summaries.enqueue(ids) } : {}),
+    onIncidentsOpened: (ids: string[]) => {
+      summaries?.enqueue(ids);
+      symptomMergerRef?.enqueue(ids);
+    },
+    onIncidentsReopened: (ids: string[]) => symptomMergerRef?.enqueue(ids),
     enrich: (target, options) => enricher.enrich(target, options),
     maxEnrichedPerBatch: config.enrichment.maxPerBatch,
     ...(traces ? { joinTargets: (signals: readonly Signal[], now: number) => traces.correlator.joinTargets(signals, now) } : {}),
@@ -257,6 +265,19 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
   const lifecycle = new LifecycleService(store, clock, wake);
   const affectedUsers = new AffectedUsersRefresher({ store, lifecycle, logger });
   affectedUsersRef = affectedUsers;
+  symptomMergerRef =
+    traces && config.traces.mergeSymptoms
+      ? new SymptomMerger({
+          store,
+          lifecycle,
+          evidence: traces.evidence,
+          now: () => clock.now(),
+          logger: logger.child({ component: "traces" }),
+          windowMs: config.traces.mergeWindow,
+          count: (outcome) => traces.metrics.merges(outcome),
+        })
+      : null;
+  const symptomMerger = symptomMergerRef;
   const quietResolver = new QuietResolver(store, lifecycle, clock, config.anomaly.quietPeriod, logger);
   const kafka = config.kafka?.enabled
     ? new KafkaSource({
@@ -314,6 +335,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     summarizer,
     summaries,
     affectedUsers,
+    symptomMerger,
     metrics,
     connectors,
     server,
@@ -339,6 +361,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
       // Like a source: it submits the signals of failing traces.
       await traces?.shutdown();
       await runner.shutdown();
+      await symptomMerger?.shutdown();
       await summaries?.shutdown();
       await affectedUsers.shutdown();
       quietResolver.shutdown();

@@ -13,7 +13,10 @@
  * 2. one checkout whose database query deadlocks: it opens the incident. Its blast radius then counts 11
  *    frontend traces, 7 of them reaching the database (share 7/11), and every checkout and payments trace;
  * 3. 4 more deadlocks and 1 page view: they join that incident (same root cause, same error pattern);
- * 4. an anomaly event for frontend naming a failing trace joins it too, as an upstream symptom.
+ * 4. an anomaly event for frontend naming a failing trace joins it too, as an upstream symptom;
+ * 5. the other order: with the incident resolved, an anomaly event for frontend naming a trace not yet
+ *    received opens a frontend incident; the failing trace then arrives and reopens the database's
+ *    incident, and the frontend incident is merged into it (one open incident again).
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
@@ -110,8 +113,11 @@ describe("traces from a real OpenTelemetry SDK", () => {
   let frontend = "";
   const failingTraceIds: string[] = [];
 
-  const shop = async (path: string, scenario = "", user = "") => {
-    const response = await fetch(`${frontend}${path}`, { headers: { "x-scenario": scenario, "x-user-id": user } });
+  const shop = async (path: string, scenario = "", user = "", traceparent = "") => {
+    const headers: Record<string, string> = { "x-scenario": scenario, "x-user-id": user };
+    // A caller's W3C trace context: frontend's span continues that trace, so the test knows its id.
+    if (traceparent) headers.traceparent = traceparent;
+    const response = await fetch(`${frontend}${path}`, { headers });
     await response.text();
     return response.status;
   };
@@ -322,6 +328,67 @@ describe("traces from a real OpenTelemetry SDK", () => {
     assert.ok(
       timeline.timeline.some((entry) => entry.detail.includes("frontend") && entry.detail.includes("postgresql/payments")),
       JSON.stringify(timeline.timeline),
+    );
+  });
+
+  it("merges a frontend incident that opened before its root cause's came back", async () => {
+    const [root] = await incidents();
+    assert.ok(root);
+    const resolved = await fetch(`http://127.0.0.1:${sluicePort}/api/incidents/${root.key}/resolve`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ reason: "deadlocks stopped" }),
+    });
+    assert.equal(resolved.status, 200);
+    const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const posted = await fetch(`http://127.0.0.1:${sluicePort}/api/v1/signals`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        event_id: "frontend-error-rate-2",
+        "@timestamp": new Date().toISOString(),
+        anomaly_type: "error_rate",
+        anomaly_score: 0.96,
+        severity: "high",
+        service: "frontend",
+        tenant_id: "default",
+        environment: "production",
+        error_message: "orders failing at checkout: 500 from checkout",
+        trace_id: traceId,
+      }),
+    });
+    assert.equal(posted.status, 202);
+    const [result] = ((await posted.json()) as { results: { outcome: string; incident: string }[] }).results;
+    // Nothing is open downstream and the trace is not in yet: frontend's problem looks like its own.
+    assert.equal(result?.outcome, "opened", JSON.stringify(result));
+    const symptomKey = result?.incident as string;
+
+    assert.equal(await shop("/buy", "db-deadlock", "user-failing-6", `00-${traceId}-00f067aa0ba902b7-01`), 500);
+    await flushAll();
+    await analysed(17);
+    const symptom = await eventually(`${symptomKey} merged`, async () => {
+      const detail = await api<Incident & { timeline: { action: string; actor: string; detail: string }[] }>(
+        `/api/incidents/${symptomKey}`,
+      );
+      return detail.state === "resolved" ? detail : undefined;
+    });
+    const merged = symptom.timeline.at(-1);
+    assert.equal(merged?.actor, "sluice:merge");
+    assert.match(
+      merged?.detail ?? "",
+      new RegExp(`^merged into ${root.key}: trace ${traceId} fails first in postgresql/payments`),
+    );
+    const open = (await incidents()).filter((incident) => incident.state !== "resolved");
+    assert.deepEqual(
+      open.map((incident) => incident.key),
+      [root.key],
+    );
+    const rootTimeline = await api<{ timeline: { action: string; detail: string }[] }>(`/api/incidents/${root.key}`);
+    const actions = rootTimeline.timeline.map((entry) => entry.action);
+    assert.ok(actions.includes("reopened"), JSON.stringify(actions));
+    assert.match(
+      rootTimeline.timeline.at(-1)?.detail ?? "",
+      new RegExp(`^${symptomKey} \\(frontend\\) was merged into this incident`),
     );
   });
 });

@@ -15,6 +15,8 @@ export interface ChangeOrigin {
 }
 
 const CONFLICT_RETRIES = 3;
+const MERGE_ACTOR = "sluice:merge";
+const MERGE_RULE = "blast radius: a symptom's incident that opened before its root cause's is merged into it";
 
 /** Applies lifecycle actions and notes: validates, writes the timeline and queues ticket updates in one transaction. */
 export class LifecycleService {
@@ -45,6 +47,44 @@ export class LifecycleService {
       return changes;
     });
     return (await this.store.incidents.get(incident.id)) as Incident;
+  }
+
+  /**
+   * Resolves a symptom's incident as merged into its root cause's, in one transaction with a note on the
+   * root: both timelines say so, the symptom's tickets are resolved with the reason, the root's get a comment.
+   */
+  async merge(symptomId: string, rootId: string, reason: string): Promise<void> {
+    const root = await this.require(rootId);
+    await this.writeFresh(symptomId, (incident, now) => {
+      const result = transition(incident, "resolve", now);
+      if (!result.ok) throw new SluiceError("INVALID_TRANSITION", result.reason);
+      const changes = changeOf(incident, now, result.set);
+      const detail = `merged into ${root.key}: ${reason}`;
+      changes.timeline.push({
+        incidentId: incident.id,
+        at: now,
+        actor: MERGE_ACTOR,
+        action: result.timelineAction,
+        detail,
+        rule: MERGE_RULE,
+      });
+      for (const platform of incident.platforms) {
+        changes.deliveries.push({ incidentId: incident.id, platform, action: result.deliveryAction, detail, causedAt: now });
+      }
+      const note = `${incident.key} (${incident.service}) was merged into this incident: ${reason}`;
+      changes.timeline.push({
+        incidentId: root.id,
+        at: now,
+        actor: MERGE_ACTOR,
+        action: "symptom-merged",
+        detail: note,
+        rule: MERGE_RULE,
+      });
+      for (const platform of root.platforms) {
+        changes.deliveries.push({ incidentId: root.id, platform, action: "comment", detail: note, causedAt: now });
+      }
+      return changes;
+    });
   }
 
   /**

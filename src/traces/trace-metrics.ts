@@ -1,4 +1,5 @@
 import { Counter, type Registry } from "prom-client";
+import type { MergeOutcome } from "./symptom-merger.ts";
 
 /** What became of received spans: stored, rejected as malformed (the whole request), or too old (partial success). */
 export type SpanOutcome = "stored" | "malformed" | "expired";
@@ -10,9 +11,11 @@ export type TraceOutcome = "healthy" | "failing";
 export interface TraceMetrics {
   spans(outcome: SpanOutcome, count: number): void;
   traces(outcome: TraceOutcome, count: number): void;
+  /** Symptom incidents checked against a newly opened root cause's (src/traces/symptom-merger.ts). */
+  merges(outcome: MergeOutcome): void;
 }
 
-export const noTraceMetrics: TraceMetrics = { spans: () => {}, traces: () => {} };
+export const noTraceMetrics: TraceMetrics = { spans: () => {}, traces: () => {}, merges: () => {} };
 
 /** Trace counters, registered on the registry Sluice exports at /metrics. */
 export function prometheusTraceMetrics(registry: Registry): TraceMetrics {
@@ -28,8 +31,15 @@ export function prometheusTraceMetrics(registry: Registry): TraceMetrics {
     labelNames: ["outcome"],
     registers: [registry],
   });
+  const merges = new Counter({
+    name: "sluice_symptom_merges_total",
+    help: "Open incidents upstream of a newly opened one, checked for merging: merged (a symptom of it), kept, failed, shed",
+    labelNames: ["outcome"],
+    registers: [registry],
+  });
   return {
     spans: (outcome, count) => spans.inc({ outcome }, count),
     traces: (outcome, count) => traces.inc({ outcome }, count),
+    merges: (outcome) => merges.inc({ outcome }),
   };
 }

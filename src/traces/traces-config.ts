@@ -7,6 +7,8 @@ const DEFAULTS = {
   assemblyDelay: 2000,
   retention: 3_600_000,
   graphWindow: 900_000,
+  mergeSymptoms: true,
+  mergeWindow: 600_000,
   severity: "high" as const,
   timelineLimit: 100,
   maxSpansPerTrace: 5000,
@@ -25,6 +27,15 @@ export const tracesConfigSchema = z
     graphWindow: durationField(
       "The dependency graph, blast radius and upstream joins look at this much recent traffic (default 15m).",
     ).default(DEFAULTS.graphWindow),
+    mergeSymptoms: z
+      .boolean()
+      .default(DEFAULTS.mergeSymptoms)
+      .describe(
+        "When a root cause's incident opens after its upstream symptoms' incidents, merge those into it (resolved, with the reason on both timelines and tickets).",
+      ),
+    mergeWindow: durationField(
+      "Only symptom incidents that opened at most this long before the root cause's are merged (default 10m).",
+    ).default(DEFAULTS.mergeWindow),
     severity: z.enum(SEVERITIES).default(DEFAULTS.severity).describe("Severity of the signal a failing trace becomes."),
     timelineLimit: z
       .number()

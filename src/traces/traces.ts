@@ -2,9 +2,11 @@ import type { Logger } from "pino";
 import type { Clock } from "../core/clock.ts";
 import type { Signal } from "../core/signal.ts";
 import type { TraceRepository } from "../store/traces-repository.ts";
+import { upstreamOf } from "./graph.ts";
 import { GraphReader } from "./graph-reader.ts";
 import { TraceRootCauses } from "./root-causes.ts";
 import type { SpanRecord } from "./span.ts";
+import type { SymptomEvidence } from "./symptom-merger.ts";
 import { TraceAssembler } from "./trace-assembler.ts";
 import { TraceEnrichment } from "./trace-enrichment.ts";
 import { noTraceMetrics, type TraceMetrics } from "./trace-metrics.ts";
@@ -26,6 +28,8 @@ export interface Traces {
   readonly enrichment: TraceEnrichment;
   /** Finds the root-cause service of upstream symptoms (see TraceRootCauses). */
   readonly correlator: TraceRootCauses;
+  /** What SymptomMerger asks: the graph's callers and the correlator's rule. */
+  readonly evidence: SymptomEvidence;
   readonly metrics: TraceMetrics;
   /** The time by Sluice's clock (graph windows are relative to it). */
   now(): number;
@@ -48,13 +52,19 @@ export function createTraces(deps: {
   const metrics = deps.metrics ?? noTraceMetrics;
   const graphs = new GraphReader(repository, config.graphWindow);
   const assembler = new TraceAssembler({ ...deps, metrics, onCounted: () => graphs.invalidate() });
+  const correlator = new TraceRootCauses(repository, graphs, config);
   return {
     config,
     repository,
     graphs,
     assembler,
     enrichment: new TraceEnrichment(repository, graphs, config),
-    correlator: new TraceRootCauses(repository, graphs, config),
+    correlator,
+    evidence: {
+      upstreamOf: async (tenant, environment, service, now) => upstreamOf(await graphs.graph(tenant, environment, now), service),
+      openIncidentsByService: (tenant, environment, services) => repository.openIncidentsByService(tenant, environment, services),
+      rootCauses: (signals, now) => correlator.rootCauses(signals, now),
+    },
     metrics,
     now: () => clock.now(),
     async ingest(spans) {

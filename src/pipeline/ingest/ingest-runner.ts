@@ -47,6 +47,8 @@ export interface IngestRunnerOptions {
   onAffectedUsers?(incidentIds: string[]): void;
   /** Called after each commit with the incidents it opened (background enrichment). */
   onIncidentsOpened?(incidentIds: string[]): void;
+  /** Called after each commit with the resolved incidents its signals reopened. */
+  onIncidentsReopened?(incidentIds: string[]): void;
   /** Called after each commit that queued deliveries, so workers start without polling delay. */
   onDeliveriesQueued(): void;
   /** Most signals written in one transaction. */
@@ -210,6 +212,8 @@ export class IngestRunner {
       // Workers start once the commit is on disk: a ticket must never exist for an incident a power cut could undo.
       if (plan.changes.deliveries.length > 0) durable.then(this.options.onDeliveriesQueued, () => undefined);
       if (plan.opened.length > 0) this.options.onIncidentsOpened?.(plan.opened.map((incident) => incident.id));
+      const reopened = plan.changes.timeline.filter((entry) => entry.action === "reopened").map((entry) => entry.incidentId);
+      if (reopened.length > 0) this.options.onIncidentsReopened?.(reopened);
       if (this.options.onAffectedUsers) {
         const withUsers = new Set<string>();
         plan.decisions.forEach((decision, i) => {
