@@ -16,7 +16,9 @@
  * 4. an anomaly event for frontend naming a failing trace joins it too, as an upstream symptom;
  * 5. the other order: with the incident resolved, an anomaly event for frontend naming a trace not yet
  *    received opens a frontend incident; the failing trace then arrives and reopens the database's
- *    incident, and the frontend incident is merged into it (one open incident again).
+ *    incident, and the frontend incident is merged into it (one open incident again);
+ * 6. a slow query: frontend gives up after 400 ms while payments' query succeeds after 700 ms. The
+ *    incident blames the database that kept everyone waiting, not the frontend whose call timed out.
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
@@ -174,7 +176,7 @@ describe("traces from a real OpenTelemetry SDK", () => {
     services.push(payments);
     const checkout = new ShopService("checkout", { ...otlp, DOWNSTREAM: await payments.ready() });
     services.push(checkout);
-    const front = new ShopService("frontend", { ...otlp, DOWNSTREAM: await checkout.ready() });
+    const front = new ShopService("frontend", { ...otlp, DOWNSTREAM: await checkout.ready(), CALL_TIMEOUT_MS: "400" });
     services.push(front);
     frontend = await front.ready();
   });
@@ -389,6 +391,30 @@ describe("traces from a real OpenTelemetry SDK", () => {
     assert.match(
       rootTimeline.timeline.at(-1)?.detail ?? "",
       new RegExp(`^${symptomKey} \\(frontend\\) was merged into this incident`),
+    );
+  });
+
+  it("blames the slow database, not the frontend that gave up waiting on it", async () => {
+    const before = new Set((await incidents()).map((incident) => incident.key));
+    assert.equal(await shop("/buy", "db-slow", "user-slow-1"), 500);
+    // The query ends after the frontend's answer: let every hop finish before exporting.
+    await sleep(900);
+    await flushAll();
+    await analysed(18);
+    const opened = await eventually("an incident for the timeout", async () => {
+      const fresh = (await incidents()).filter((incident) => !before.has(incident.key));
+      return fresh.length > 0 ? fresh : undefined;
+    });
+    assert.deepEqual(
+      opened.map((incident) => incident.service),
+      ["postgresql/payments"],
+    );
+    const detail = await api<Incident>(`/api/incidents/${opened[0]?.key}`);
+    const trace = detail.context.trace as TraceContext;
+    assert.equal(trace.rootCause.operation, "SELECT payments");
+    assert.match(
+      trace.rootCause.errorMessage ?? "",
+      /^frontend gave up after \d+(\.\d+)? ms: ETIMEDOUT: \/checkout did not answer within 400 ms$/,
     );
   });
 });

@@ -39,6 +39,114 @@ describe("analyseTrace", () => {
     );
   });
 
+  it("blames the slow callee, not the caller, when a call times out and the callee did not fail", () => {
+    const analysis = analyseTrace(
+      traceOf([
+        { id: "fe", service: "frontend", name: "GET /buy", kind: "server", start: 0, end: 5010, error: true },
+        {
+          id: "fe-out",
+          parent: "fe",
+          service: "frontend",
+          name: "POST",
+          kind: "client",
+          start: 5,
+          end: 5005,
+          error: true,
+          message: "ETIMEDOUT",
+        },
+        { id: "co", parent: "fe-out", service: "checkout", name: "POST /checkout", kind: "server", start: 6, end: 7200 },
+        { id: "co-work", parent: "co", service: "checkout", name: "price cart", start: 10, end: 7150 },
+      ]),
+      100,
+    );
+    assert.deepEqual(analysis?.rootCause && { ...analysis.rootCause, spanId: "-" }, {
+      service: "checkout",
+      operation: "POST /checkout",
+      errorMessage: "frontend gave up after 5000 ms: ETIMEDOUT",
+      spanId: "-",
+      caller: "frontend",
+    });
+  });
+
+  it("follows a timeout down through the slow calls to the database that took the time", () => {
+    const analysis = analyseTrace(
+      traceOf([
+        { id: "fe", service: "frontend", kind: "server", start: 0, end: 3000, error: true },
+        {
+          id: "fe-out",
+          parent: "fe",
+          service: "frontend",
+          kind: "client",
+          start: 1,
+          end: 3000,
+          error: true,
+          message: "context deadline exceeded",
+        },
+        { id: "co", parent: "fe-out", service: "checkout", name: "POST /checkout", kind: "server", start: 2, end: 9100 },
+        { id: "co-fast", parent: "co", service: "checkout", name: "GET", kind: "client", start: 3, end: 20 },
+        { id: "inv", parent: "co-fast", service: "inventory", name: "GET /stock", kind: "server", start: 4, end: 19 },
+        { id: "co-out", parent: "co", service: "checkout", name: "POST", kind: "client", start: 21, end: 9050 },
+        { id: "pay", parent: "co-out", service: "payments", name: "POST /pay", kind: "server", start: 22, end: 9040 },
+        {
+          id: "db",
+          parent: "pay",
+          service: "payments",
+          name: "SELECT payments",
+          kind: "client",
+          start: 30,
+          end: 9000,
+          peer: "postgresql/payments",
+        },
+      ]),
+      100,
+    );
+    assert.equal(analysis?.rootCause?.service, "postgresql/payments");
+    assert.equal(analysis?.rootCause?.operation, "SELECT payments");
+    assert.equal(analysis?.rootCause?.caller, "payments");
+    assert.equal(analysis?.rootCause?.errorMessage, "frontend gave up after 2999 ms: context deadline exceeded");
+  });
+
+  it("keeps blaming the caller for a timeout nothing instrumented answered, and for errors that are not timeouts", () => {
+    const unanswered = analyseTrace(
+      traceOf([
+        { id: "fe", service: "frontend", kind: "server", start: 0, end: 1000, error: true },
+        {
+          id: "fe-out",
+          parent: "fe",
+          service: "frontend",
+          name: "POST",
+          kind: "client",
+          start: 1,
+          end: 999,
+          error: true,
+          message: "Request timed out",
+        },
+      ]),
+      100,
+    );
+    assert.equal(unanswered?.rootCause?.service, "frontend");
+    assert.equal(unanswered?.rootCause?.errorMessage, "Request timed out");
+    const refused = analyseTrace(
+      traceOf([
+        { id: "fe", service: "frontend", kind: "server", start: 0, end: 50, error: true },
+        {
+          id: "fe-out",
+          parent: "fe",
+          service: "frontend",
+          name: "POST",
+          kind: "client",
+          start: 1,
+          end: 40,
+          error: true,
+          message: "ECONNRESET",
+        },
+        { id: "co", parent: "fe-out", service: "checkout", name: "POST /checkout", kind: "server", start: 2, end: 45 },
+      ]),
+      100,
+    );
+    assert.equal(refused?.rootCause?.service, "frontend");
+  });
+
   it("blames the service itself when nothing below its failing span failed", () => {
     const analysis = analyseTrace(checkoutTrace("payments"), 100);
     assert.equal(analysis?.rootCause?.service, "payments");

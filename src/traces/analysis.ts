@@ -9,13 +9,19 @@ export interface TraceEdge {
   errors: number;
 }
 
-/** Where a failing trace starts to fail: the deepest failing span, and the service it blames. */
+/**
+ * Where a failing trace starts to fail: the deepest failing span and the service it blames, or, when that
+ * span is a call that timed out, the service or peer that kept it waiting.
+ */
 export interface RootCause {
   service: string;
   operation: string;
   errorMessage: string | null;
   spanId: string;
-  /** For an uninstrumented peer (a database, a broker), the service whose call to it failed; it owns the peer in practice. */
+  /**
+   * For an uninstrumented peer (a database, a broker), the service whose call to it failed: it owns the peer
+   * in practice. For a service blamed for a timeout, the service that gave up waiting on it.
+   */
   caller: string | null;
 }
 
@@ -133,15 +139,21 @@ export function analyseTrace(spans: readonly SpanRecord[], timelineLimit: number
       rootNode = node;
     }
   }
-  const rootCause: RootCause | null = rootNode
-    ? {
-        service: rootNode.peer ?? rootNode.span.service,
-        operation: rootNode.span.name,
-        errorMessage: rootNode.span.errorMessage ?? failureBelow(rootNode),
-        spanId: rootNode.span.spanId,
-        caller: rootNode.peer ? rootNode.span.service : null,
-      }
-    : null;
+  // A call that gave up waiting blames whatever kept it waiting, which did not fail itself.
+  const slow = rootNode ? keptWaiting(rootNode) : null;
+  const blamed = slow ?? rootNode;
+  const rootCause: RootCause | null =
+    rootNode && blamed
+      ? {
+          service: blamed.peer ?? blamed.span.service,
+          operation: blamed.span.name,
+          errorMessage: slow
+            ? `${rootNode.span.service} gave up after ${round3(durationMs(rootNode))} ms: ${rootNode.span.errorMessage}`
+            : (rootNode.span.errorMessage ?? failureBelow(rootNode)),
+          spanId: blamed.span.spanId,
+          caller: blamed.peer ? blamed.span.service : slow ? rootNode.span.service : null,
+        }
+      : null;
   const failingServices: string[] = [];
   for (const node of [...failing].sort((a, b) => a.depth - b.depth)) {
     const service = node.span.service;
@@ -153,7 +165,7 @@ export function analyseTrace(spans: readonly SpanRecord[], timelineLimit: number
 
   const users = [...new Set(ordered.map((node) => node.span.userId).filter((id): id is string => id !== null))].sort();
   const startUs = Math.min(...ordered.map((node) => node.span.startUs));
-  const { steps, capped } = timeline(ordered, rootNode, startUs, timelineLimit);
+  const { steps, capped } = timeline(ordered, blamed, startUs, timelineLimit);
   return {
     traceId: first.traceId,
     tenant: first.tenant,
@@ -169,6 +181,54 @@ export function analyseTrace(spans: readonly SpanRecord[], timelineLimit: number
     timeline: steps,
     timelineCapped: capped,
   };
+}
+
+/** Error messages of calls that gave up waiting rather than being refused. */
+const TIMED_OUT = /time[sd]?[ -]?out|deadline exceeded|ETIMEDOUT|ESOCKETTIMEDOUT/i;
+
+const durationMs = (node: Node) => (node.span.endUs - node.span.startUs) / 1000;
+
+/**
+ * For a failing call out that timed out: the span that kept it waiting. That is the callee's span (another
+ * service answering the call), followed down through the slowest call out it made while that call took at
+ * least half of its time, to an uninstrumented peer or the last service that spent the time itself. Null
+ * when the call did not time out, or nothing instrumented answered it (an uninstrumented peer is already
+ * blamed through `peer`).
+ */
+function keptWaiting(call: Node): Node | null {
+  if (!callsOut(call.span.kind) || call.peer || !TIMED_OUT.test(call.span.errorMessage ?? "")) return null;
+  let current = slowestCallee(call);
+  if (!current) return null;
+  for (;;) {
+    const next = slowestCallOut(current);
+    if (!next || durationMs(next) < durationMs(current) / 2) return current;
+    if (next.peer) return next;
+    const callee = slowestCallee(next);
+    if (!callee) return current;
+    current = callee;
+  }
+}
+
+/** The longest child span of another service: the callee answering this call. */
+function slowestCallee(call: Node): Node | null {
+  let found: Node | null = null;
+  for (const child of call.children) {
+    if (child.span.service !== call.span.service && (!found || durationMs(child) > durationMs(found))) found = child;
+  }
+  return found;
+}
+
+/** The longest call out made within this span's own service (its subtree, not crossing into callees). */
+function slowestCallOut(node: Node): Node | null {
+  let found: Node | null = null;
+  const stack = [...node.children];
+  while (stack.length > 0) {
+    const child = stack.pop() as Node;
+    if (child.span.service !== node.span.service) continue;
+    if (callsOut(child.span.kind) && (!found || durationMs(child) > durationMs(found))) found = child;
+    else stack.push(...child.children);
+  }
+  return found;
 }
 
 /** A failing span without its own message: the first message of a failing span below it, if any. */

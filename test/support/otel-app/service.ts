@@ -8,9 +8,11 @@
  *
  * payments talks to its database the way instrumented database clients do: a CLIENT span with db.system
  * and db.namespace, and no span from the database itself. The header `x-scenario: db-deadlock`, passed
- * along by every hop, makes that query fail.
+ * along by every hop, makes that query fail; `x-scenario: db-slow` makes it succeed after 700 ms, past the
+ * caller's timeout when the service has CALL_TIMEOUT_MS.
  *
  * Environment: SERVICE_NAME (frontend | checkout | payments), DOWNSTREAM (base URL of the next hop),
+ * CALL_TIMEOUT_MS (give up on the next hop after this long; default never),
  * OTLP_TRACES_URL (Sluice's /v1/traces). The process listens on a free 127.0.0.1 port, reports it over IPC
  * ({ port }), and answers the IPC message "flush" with "flushed" once its exporter has sent everything.
  */
@@ -24,6 +26,7 @@ import { BatchSpanProcessor, NodeTracerProvider } from "@opentelemetry/sdk-trace
 
 const service = process.env.SERVICE_NAME ?? "unknown";
 const downstream = process.env.DOWNSTREAM ?? "";
+const callTimeoutMs = Number(process.env.CALL_TIMEOUT_MS ?? 0);
 const exporter = new OTLPTraceExporter({ url: process.env.OTLP_TRACES_URL ?? "http://127.0.0.1:4318/v1/traces" });
 const provider = new NodeTracerProvider({
   resource: resourceFromAttributes({ "service.name": service, "deployment.environment.name": "production" }),
@@ -57,9 +60,18 @@ function call(path: string, headers: Record<string, string>): Promise<number> {
       response.on("end", () => resolve(response.statusCode ?? 0));
     });
     request.on("error", reject);
+    // A client that gives up: the HTTP instrumentation records the error on this call's span.
+    if (callTimeoutMs > 0) {
+      request.setTimeout(callTimeoutMs, () =>
+        request.destroy(new Error(`ETIMEDOUT: ${path} did not answer within ${callTimeoutMs} ms`)),
+      );
+    }
     request.end();
   });
 }
+
+/** How long the query takes in the `db-slow` scenario: it succeeds, after the frontend gave up. */
+const SLOW_QUERY_MS = 700;
 
 /** A query to payments' PostgreSQL, as a database client instrumentation would trace it. */
 async function queryDatabase(scenario: string): Promise<void> {
@@ -73,7 +85,7 @@ async function queryDatabase(scenario: string): Promise<void> {
       "server.port": 5432,
     },
   });
-  await new Promise((resolve) => setTimeout(resolve, 2));
+  await new Promise((resolve) => setTimeout(resolve, scenario === "db-slow" ? SLOW_QUERY_MS : 2));
   if (scenario === "db-deadlock") {
     const error = new Error(`deadlock detected: process ${4000 + Math.floor(Math.random() * 999)} waits for ShareLock`);
     span.recordException(error);
