@@ -40,6 +40,7 @@ import { PostgresStore } from "./store/postgres/postgres-store.ts";
 import { SqliteStore } from "./store/sqlite/sqlite-store.ts";
 import type { Store } from "./store/store.ts";
 import { downstreamOf } from "./traces/graph.ts";
+import { attachLateTraceContext } from "./traces/late-trace-context.ts";
 import { SymptomMerger } from "./traces/symptom-merger.ts";
 import { prometheusTraceMetrics } from "./traces/trace-metrics.ts";
 import { createTraces, type Traces } from "./traces/traces.ts";
@@ -179,8 +180,15 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
         config: config.traces,
         logger: logger.child({ component: "traces" }),
         metrics: prometheusTraceMetrics(metrics.registry),
-        // Called only once started, when the runner below exists.
-        submit: (signals) => runner.submit(signals),
+        // Called only once started, when the runner and the lifecycle below exist.
+        submit: async (signals) => {
+          const results = await runner.submit(signals);
+          if (traces) {
+            const deps = { store, lifecycle, enrichment: traces.enrichment, now: () => clock.now(), logger };
+            await attachLateTraceContext(deps, signals, results);
+          }
+          return results;
+        },
       })
     : null;
   // --- end traces ---

@@ -5,7 +5,7 @@ import { analyseTrace } from "../traces/analysis.ts";
 import { bucketOf, contributionDelta, contributionOf } from "../traces/contribution.ts";
 import type { SpanRecord } from "../traces/span.ts";
 import { browseTrace, checkoutTrace } from "../traces/test-fixtures.ts";
-import { emptyChangeSet, type NewIncident, type Store } from "./store.ts";
+import { emptyChangeSet, type NewIncident, type Store, type StoredSignal } from "./store.ts";
 import type { StoreContractTarget } from "./store-contract.ts";
 import type { TraceClaim, TraceRecord } from "./traces-repository.ts";
 
@@ -31,6 +31,48 @@ async function analysed(store: Store, claim: TraceClaim): Promise<TraceRecord> {
     stored: { analysis, contribution },
     ...contributionDelta(contribution, claim.previous?.contribution ?? null),
     status: analysis.rootCause ? "signal" : "done",
+  };
+}
+
+/** A stored signal of `incidentId`, from `source` with upstream id `sourceId`, naming `traceId`. */
+function storedSignal(
+  incidentId: string,
+  source: string,
+  sourceId: string,
+  traceId: string | null,
+  occurredAt: number,
+): StoredSignal {
+  return {
+    signal: {
+      id: newId(),
+      source,
+      sourceId,
+      receivedAt: occurredAt,
+      occurredAt,
+      status: "firing",
+      kind: "anomaly",
+      tenant: "acme",
+      service: "payments",
+      environment: "production",
+      severity: "high",
+      score: 0.9,
+      title: "t",
+      message: "m",
+      errorPattern: "p",
+      alertKey: null,
+      traceId,
+      spanIds: [],
+      labels: {},
+      annotations: {},
+      links: [],
+      affectedUsers: [],
+      affectedServices: [],
+      raw: null,
+    },
+    fingerprint: "fp",
+    outcome: "opened",
+    outcomeReason: null,
+    incidentId,
   };
 }
 
@@ -201,6 +243,34 @@ export function describeTraceContract(target: StoreContractTarget): void {
           ],
         );
         assert.deepEqual(await store.traces.openIncidentsByService("acme", "production", []), []);
+      }));
+
+    it("finds the open incident holding a signal by its upstream id, and the trace ids an incident's latest signals name", () =>
+      withStore(target, async (store) => {
+        const open = openIncident({ service: "postgresql/payments" });
+        const closed = openIncident({ state: "resolved", resolvedAt: T0 });
+        await store.apply({
+          ...emptyChangeSet(),
+          newIncidents: [open, closed],
+          signals: [
+            storedSignal(open.id, "otlp", "aaaa1111", "aaaa1111", T0),
+            storedSignal(open.id, "scorer", "evt-1", "BBBB2222", T0 + 1),
+            storedSignal(open.id, "scorer", "evt-2", null, T0 + 2),
+            storedSignal(open.id, "scorer", "evt-3", "cccc3333", T0 - 10),
+            storedSignal(closed.id, "otlp", "dddd4444", "dddd4444", T0),
+          ],
+        });
+        const found = await store.traces.openIncidentOfSignal("otlp", "aaaa1111");
+        assert.deepEqual(found && [found.id, found.service, found.fingerprint], [
+          open.id,
+          "postgresql/payments",
+          open.fingerprint,
+        ]);
+        assert.equal(await store.traces.openIncidentOfSignal("otlp", "dddd4444"), null, "its incident is resolved");
+        assert.equal(await store.traces.openIncidentOfSignal("scorer", "aaaa1111"), null, "another source");
+        // Newest first, lower-cased, without repeats or signals naming no trace; the limit counts signals read.
+        assert.deepEqual(await store.traces.recentTraceIds(open.id, 10), ["bbbb2222", "aaaa1111", "cccc3333"]);
+        assert.deepEqual(await store.traces.recentTraceIds(open.id, 2), ["bbbb2222"]);
       }));
 
     it("deletes spans, traces and graph buckets past their retention", () =>

@@ -68,6 +68,10 @@ export interface TraceRepository {
   graph(tenant: string, environment: string, since: number): Promise<ServiceGraph>;
   /** Unresolved incidents of these services in one tenant and environment, oldest first. */
   openIncidentsByService(tenant: string, environment: string, services: readonly string[]): Promise<OpenServiceIncident[]>;
+  /** The unresolved incident a stored signal (by its upstream id) belongs to, if any: e.g. the one a failing trace opened. */
+  openIncidentOfSignal(source: string, sourceId: string): Promise<OpenServiceIncident | null>;
+  /** Trace ids named by an incident's latest signals (at most `limit` signals read, newest first). */
+  recentTraceIds(incidentId: string, limit: number): Promise<string[]>;
   /** Deletes spans and traces received before `tracesBefore` and graph buckets before `graphBefore`. */
   cleanup(tracesBefore: number, graphBefore: number): Promise<{ spans: number; traces: number }>;
 }
@@ -442,6 +446,31 @@ export class KyselyTraceRepository implements TraceRepository {
       fingerprint: row.fingerprint,
       firstSeenAt: Number(row.first_seen_at),
     }));
+  }
+
+  async openIncidentOfSignal(source: string, sourceId: string): Promise<OpenServiceIncident | null> {
+    const row = await this.db
+      .selectFrom("signals")
+      .innerJoin("incidents", "incidents.id", "signals.incident_id")
+      .select(["incidents.id", "incidents.service", "incidents.fingerprint", "incidents.first_seen_at"])
+      .where("signals.source", "=", source)
+      .where("signals.source_id", "=", sourceId)
+      .where("incidents.state", "<>", "resolved")
+      .executeTakeFirst();
+    return row
+      ? { id: row.id, service: row.service, fingerprint: row.fingerprint, firstSeenAt: Number(row.first_seen_at) }
+      : null;
+  }
+
+  async recentTraceIds(incidentId: string, limit: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom("signals")
+      .select("trace_id")
+      .where("incident_id", "=", incidentId)
+      .orderBy("occurred_at", "desc")
+      .limit(limit)
+      .execute();
+    return [...new Set(rows.flatMap((row) => (row.trace_id ? [row.trace_id.toLowerCase()] : [])))];
   }
 
   async cleanup(tracesBefore: number, graphBefore: number): Promise<{ spans: number; traces: number }> {

@@ -92,4 +92,49 @@ describe("upstream symptoms join the root cause's incident", async () => {
     assert.deepEqual([...(hints?.keys() ?? [])], ["a"]);
     assert.equal(hints?.get("a")?.service, "payments");
   });
+
+  it("joins an event about the root cause's own service that names one of its failing traces", async () => {
+    const traceId = failing[1]?.[0]?.traceId;
+    const result = await signal({
+      service: "payments",
+      trace_id: traceId?.toUpperCase(),
+      error_message: "payments error rate 40%",
+    });
+    assert.equal(result.incident, root?.key, JSON.stringify(result));
+    assert.equal(result.reason, `same failing trace: trace ${traceId} fails in payments and is this incident's`);
+    const timeline = await sluice.store.incidents.timeline(root?.id as string);
+    assert.equal(timeline.filter((entry) => entry.action === "trace-joined").length, 1);
+  });
+
+  it("joins a failing trace to the incident of its service that named it before the trace was analysed", async () => {
+    const later = checkoutTrace("database", { tenant, environment, t0: clock.now() - 200 });
+    const traceId = later[0]?.traceId as string;
+    const event = await signal({
+      service: "postgresql/payments",
+      trace_id: traceId,
+      error_message: "deadlocks per second above 5",
+    });
+    assert.equal(event.outcome, "opened");
+    const before = (await sluice.store.incidents.list({ limit: 50 })).items.length;
+    await ingest(later);
+    clock.advance(5000);
+    await sluice.traces?.assembler.runOnce();
+    await sluice.runner.flush();
+    const after = await sluice.store.incidents.list({ limit: 50 });
+    assert.equal(after.items.length, before, "the trace opened no incident of its own");
+    const incident = await sluice.store.incidents.get(event.incident as string);
+    assert.equal(incident?.signalCount, 2);
+    const joined = (await sluice.store.incidents.timeline(incident?.id as string)).find(
+      (entry) => entry.action === "trace-joined",
+    );
+    assert.equal(
+      joined?.detail,
+      `postgresql/payments: the failing trace ${traceId} is named by a signal this incident already holds`,
+    );
+    // The incident opened before the trace was known; the trace's root cause and timeline come with it now.
+    assert.equal(incident?.context.trace?.traceId, traceId);
+    assert.equal(incident?.context.trace?.rootCause.service, "postgresql/payments");
+    const enriched = (await sluice.store.incidents.timeline(incident?.id as string)).find((entry) => entry.action === "enriched");
+    assert.equal(enriched?.detail, `failing trace ${traceId} joined: root cause postgresql/payments (SELECT payments)`);
+  });
 });

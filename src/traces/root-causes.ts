@@ -15,10 +15,15 @@ export interface RootCauseHint {
 
 /** Ad hoc analyses of still-assembling traces per batch: the rest wait for their stored analysis. */
 const MAX_AD_HOC = 20;
+/** A failing trace's signal looks for its trace id in the newest few open incidents of its service, */
+const SAME_TRACE_INCIDENTS = 5;
+/** … among each one's latest signals. */
+const SAME_TRACE_SIGNALS = 100;
 
 /**
- * Finds, for firing signals, the service whose problem they are a symptom of, so they join its incident
- * as blast radius instead of opening their own:
+ * Finds, for firing signals, the open incident they belong to instead of opening their own. The same
+ * failing trace in the same service joins the incident that holds it (see sameTraceTargets). Otherwise
+ * the service whose problem they are a symptom of, so they join its incident as blast radius:
  * - the signal's trace is stored and its root cause is another service; or
  * - without a known trace: the signal's service calls, within the graph window, a service with an open
  *   incident in the same tenant and environment, and those calls failed in the window (so a service that
@@ -67,8 +72,11 @@ export class TraceRootCauses {
    * open leaves the signal to open its own incident.
    */
   async joinTargets(signals: readonly Signal[], now: number): Promise<Map<string, JoinTarget>> {
-    const targets = new Map<string, JoinTarget>();
-    const hints = await this.rootCauses(signals, now);
+    const targets = await this.sameTraceTargets(signals);
+    const hints = await this.rootCauses(
+      signals.filter((signal) => !targets.has(signal.id)),
+      now,
+    );
     if (hints.size === 0) return targets;
     const bySignal = new Map(signals.map((signal) => [signal.id, signal]));
     const lookups = new Map<string, Promise<Map<string, string>>>();
@@ -92,6 +100,41 @@ export class TraceRootCauses {
       }
       const fingerprint = (await lookup).get(hint.service);
       if (fingerprint) targets.set(id, { fingerprint, reason: hint.reason });
+    }
+    return targets;
+  }
+
+  /**
+   * Signals about a failing trace that an open incident of their own service already holds: an event naming
+   * a trace whose analysis opened an incident (found by the trace's own signal), or the trace's signal when
+   * an incident of its service already names the trace (the event came before the trace was analysed).
+   */
+  private async sameTraceTargets(signals: readonly Signal[]): Promise<Map<string, JoinTarget>> {
+    const targets = new Map<string, JoinTarget>();
+    for (const signal of signals) {
+      if (signal.status !== "firing" || !signal.traceId) continue;
+      const traceId = signal.traceId.toLowerCase();
+      if (signal.source !== OTLP_SOURCE) {
+        const incident = await this.repository.openIncidentOfSignal(OTLP_SOURCE, traceId);
+        if (incident?.service === signal.service) {
+          targets.set(signal.id, {
+            fingerprint: incident.fingerprint,
+            reason: `trace ${traceId} fails in ${signal.service} and is this incident's`,
+            why: "same-trace",
+          });
+        }
+        continue;
+      }
+      const open = await this.repository.openIncidentsByService(signal.tenant, signal.environment, [signal.service]);
+      for (const incident of open.slice(-SAME_TRACE_INCIDENTS).reverse()) {
+        if (!(await this.repository.recentTraceIds(incident.id, SAME_TRACE_SIGNALS)).includes(traceId)) continue;
+        targets.set(signal.id, {
+          fingerprint: incident.fingerprint,
+          reason: `the failing trace ${traceId} is named by a signal this incident already holds`,
+          why: "same-trace",
+        });
+        break;
+      }
     }
     return targets;
   }

@@ -33,13 +33,16 @@ export class TraceEnrichment implements EnrichmentProvider {
   ) {}
 
   async enrich(target: EnrichTarget): Promise<Partial<IncidentContext>> {
-    const traceId = target.signal.traceId;
-    if (!traceId) return {};
-    const analysis = (await lookupTraces(this.repository, [traceId], { ...this.config, maxAdHoc: 1 })).get(traceId.toLowerCase());
-    if (!analysis) return {};
-    // Fresh: this is once per incident, and the ticket should show the graph as it is now.
-    const graph = await this.graphs.graph(analysis.tenant, analysis.environment, target.now, true);
-    const trace = traceContext(analysis, graph);
+    const trace = target.signal.traceId ? await this.contextOf(target.signal.traceId, target.now) : null;
     return trace ? { trace } : {};
+  }
+
+  /** The trace part of an incident's context for one trace: null when the trace is unknown or did not fail. */
+  async contextOf(traceId: string, now: number): Promise<TraceContext | null> {
+    const analysis = (await lookupTraces(this.repository, [traceId], { ...this.config, maxAdHoc: 1 })).get(traceId.toLowerCase());
+    if (!analysis) return null;
+    // Fresh: this is once per incident, and the ticket should show the graph as it is now.
+    const graph = await this.graphs.graph(analysis.tenant, analysis.environment, now, true);
+    return traceContext(analysis, graph);
   }
 }

@@ -63,6 +63,8 @@ export interface IngestRunnerOptions {
 export interface JoinTarget {
   fingerprint: string;
   reason: string;
+  /** What made it join, for the timeline and the signal's result (default: a symptom of the root cause). */
+  why?: "symptom" | "same-trace";
 }
 
 interface Pending {

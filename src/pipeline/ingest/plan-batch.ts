@@ -14,6 +14,20 @@ import type { GateVerdict } from "../gate/gate.ts";
 import type { RouteDecision } from "../route/route.ts";
 
 /** A signal after the pure stages: gated, its pattern mined and its fingerprint taken. */
+/** How each kind of correlated join is written on the timeline and in the signal's result. */
+const JOIN_KINDS = {
+  symptom: {
+    action: "symptom-joined",
+    rule: "blast radius: a symptom of this incident's root cause joins it instead of opening its own",
+    label: "symptom of the root cause",
+  },
+  "same-trace": {
+    action: "trace-joined",
+    rule: "same trace: a signal about a failing trace joins the incident that already holds that trace",
+    label: "same failing trace",
+  },
+} as const;
+
 export interface PreparedSignal {
   signal: Signal;
   verdict: GateVerdict;
@@ -64,7 +78,7 @@ export function planBatch(
   alreadyStored: ReadonlySet<string>,
   context: PlanContext,
   recentlyResolved: ReadonlyMap<string, OpenIncident> = new Map(),
-  symptomOf: ReadonlyMap<string, { fingerprint: string; reason: string }> = new Map(),
+  symptomOf: ReadonlyMap<string, { fingerprint: string; reason: string; why?: "symptom" | "same-trace" }> = new Map(),
 ): BatchPlan {
   const changes = emptyChangeSet();
   const decisions: SignalDecision[] = [];
@@ -188,25 +202,29 @@ export function planBatch(
     return { outcome: "deduplicated", incidentId: entry.open.id, reason: ROUTINE_JOIN };
   }
 
-  /** Joins the open incident this signal is a downstream effect of (blast radius), when correlation found one. */
+  /**
+   * Joins the open incident correlation found for this signal: the root cause's, of which it is a downstream
+   * effect (blast radius), or the one holding the same failing trace.
+   */
   function joinAsSymptom(signal: Signal): SignalDecision | undefined {
     const target = symptomOf.get(signal.id);
     const entry = target ? workingFor(target.fingerprint) : undefined;
     if (!target || !entry) return undefined;
     join(entry, signal);
-    const noted = `${entry.open.id}\u0000${signal.service}`;
+    const how = JOIN_KINDS[target.why ?? "symptom"];
+    const noted = `${entry.open.id}\u0000${signal.service}\u0000${how.action}`;
     if (!symptomsNoted.has(noted)) {
       symptomsNoted.add(noted);
       changes.timeline.push({
         incidentId: entry.open.id,
         at: context.now,
         actor: SLUICE,
-        action: "symptom-joined",
+        action: how.action,
         detail: `${signal.service}: ${target.reason}`,
-        rule: "blast radius: a symptom of this incident's root cause joins it instead of opening its own",
+        rule: how.rule,
       });
     }
-    return { outcome: "deduplicated", incidentId: entry.open.id, reason: `symptom of the root cause: ${target.reason}` };
+    return { outcome: "deduplicated", incidentId: entry.open.id, reason: `${how.label}: ${target.reason}` };
   }
 
   /** The incident this fingerprint resolved within the reopen window, reopened; undefined when there is none. */
