@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { Clock } from "../core/clock.ts";
 import { isSluiceError } from "../core/errors.ts";
 import { priorityFor } from "../core/incident.ts";
+import { SerialQueue } from "../core/serial-queue.ts";
 import { moreSevere } from "../core/signal.ts";
 import { emptyChangeSet, type Store } from "../store/store.ts";
 import type { Summarizer } from "./llm/summarizer.ts";
@@ -26,42 +27,32 @@ const CONFLICT_RETRIES = 3;
  * recorded in the timeline with the model, and sent to every linked ticket as an update.
  */
 export class SummaryQueue {
-  private readonly pending: string[] = [];
-  private running: Promise<void> | null = null;
-  private stopped = false;
+  private readonly queue: SerialQueue;
 
-  constructor(private readonly options: SummaryQueueOptions) {}
-
-  enqueue(incidentIds: readonly string[]): void {
-    if (this.stopped) return;
-    for (const id of incidentIds) {
-      if (this.pending.length >= (this.options.maxPending ?? 1000)) {
-        this.options.count("shed");
-        continue;
-      }
-      this.pending.push(id);
-    }
-    this.running ??= this.drain().finally(() => {
-      this.running = null;
+  constructor(private readonly options: SummaryQueueOptions) {
+    this.queue = new SerialQueue((id) => this.summarizeLogged(id), {
+      maxPending: options.maxPending ?? 1000,
+      onShed: () => options.count("shed"),
     });
   }
 
-  async flush(): Promise<void> {
-    while (this.running) await this.running;
+  enqueue(incidentIds: readonly string[]): void {
+    this.queue.enqueue(incidentIds);
   }
 
-  async shutdown(): Promise<void> {
-    this.stopped = true;
-    await this.flush();
+  flush(): Promise<void> {
+    return this.queue.flush();
   }
 
-  private async drain(): Promise<void> {
-    for (let id = this.pending.shift(); id !== undefined; id = this.pending.shift()) {
-      try {
-        await this.summarize(id);
-      } catch (error) {
-        this.options.logger.error({ err: error, incident: id }, "summary failed; the template summary stays");
-      }
+  shutdown(): Promise<void> {
+    return this.queue.shutdown();
+  }
+
+  private async summarizeLogged(id: string): Promise<void> {
+    try {
+      await this.summarize(id);
+    } catch (error) {
+      this.options.logger.error({ err: error, incident: id }, "summary failed; the template summary stays");
     }
   }
 

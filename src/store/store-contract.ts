@@ -40,7 +40,8 @@ function conflict(message?: string | RegExp): (error: unknown) => boolean {
 
 let sequence = 0;
 
-function signal(fields: Partial<Signal> = {}): Signal {
+/** A complete signal for store tests (payments in acme/production unless `fields` say otherwise). */
+export function signal(fields: Partial<Signal> = {}): Signal {
   sequence++;
   return {
     id: newId(),
@@ -120,7 +121,8 @@ function change(fields: Partial<Change> = {}): Change {
   };
 }
 
-function stored(s: Signal, incidentId: string | null, fingerprint = "fp"): StoredSignal {
+/** `s` as the ingest runner stores it: opened `incidentId`, or gated when null. */
+export function stored(s: Signal, incidentId: string | null, fingerprint = "fp"): StoredSignal {
   return { signal: s, fingerprint, outcome: incidentId ? "opened" : "gated", outcomeReason: null, incidentId };
 }
 

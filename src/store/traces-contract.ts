@@ -5,8 +5,8 @@ import { analyseTrace } from "../traces/analysis.ts";
 import { bucketOf, contributionDelta, contributionOf } from "../traces/contribution.ts";
 import type { SpanRecord } from "../traces/span.ts";
 import { browseTrace, checkoutTrace } from "../traces/test-fixtures.ts";
-import { emptyChangeSet, type NewIncident, type Store, type StoredSignal } from "./store.ts";
-import type { StoreContractTarget } from "./store-contract.ts";
+import { emptyChangeSet, type NewIncident, type Store } from "./store.ts";
+import { type StoreContractTarget, signal, stored } from "./store-contract.ts";
 import type { TraceClaim, TraceRecord } from "./traces-repository.ts";
 
 const T0 = Date.parse("2026-11-02T10:00:00Z");
@@ -31,48 +31,6 @@ async function analysed(store: Store, claim: TraceClaim): Promise<TraceRecord> {
     stored: { analysis, contribution },
     ...contributionDelta(contribution, claim.previous?.contribution ?? null),
     status: analysis.rootCause ? "signal" : "done",
-  };
-}
-
-/** A stored signal of `incidentId`, from `source` with upstream id `sourceId`, naming `traceId`. */
-function storedSignal(
-  incidentId: string,
-  source: string,
-  sourceId: string,
-  traceId: string | null,
-  occurredAt: number,
-): StoredSignal {
-  return {
-    signal: {
-      id: newId(),
-      source,
-      sourceId,
-      receivedAt: occurredAt,
-      occurredAt,
-      status: "firing",
-      kind: "anomaly",
-      tenant: "acme",
-      service: "payments",
-      environment: "production",
-      severity: "high",
-      score: 0.9,
-      title: "t",
-      message: "m",
-      errorPattern: "p",
-      alertKey: null,
-      traceId,
-      spanIds: [],
-      labels: {},
-      annotations: {},
-      links: [],
-      affectedUsers: [],
-      affectedServices: [],
-      raw: null,
-    },
-    fingerprint: "fp",
-    outcome: "opened",
-    outcomeReason: null,
-    incidentId,
   };
 }
 
@@ -253,11 +211,11 @@ export function describeTraceContract(target: StoreContractTarget): void {
           ...emptyChangeSet(),
           newIncidents: [open, closed],
           signals: [
-            storedSignal(open.id, "otlp", "aaaa1111", "aaaa1111", T0),
-            storedSignal(open.id, "scorer", "evt-1", "BBBB2222", T0 + 1),
-            storedSignal(open.id, "scorer", "evt-2", null, T0 + 2),
-            storedSignal(open.id, "scorer", "evt-3", "cccc3333", T0 - 10),
-            storedSignal(closed.id, "otlp", "dddd4444", "dddd4444", T0),
+            stored(signal({ source: "otlp", sourceId: "aaaa1111", traceId: "aaaa1111", occurredAt: T0 }), open.id),
+            stored(signal({ traceId: "BBBB2222", occurredAt: T0 + 1 }), open.id),
+            stored(signal({ traceId: null, occurredAt: T0 + 2 }), open.id),
+            stored(signal({ traceId: "cccc3333", occurredAt: T0 - 10 }), open.id),
+            stored(signal({ source: "otlp", sourceId: "dddd4444", traceId: "dddd4444", occurredAt: T0 }), closed.id),
           ],
         });
         const found = await store.traces.openIncidentOfSignal("otlp", "aaaa1111");

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { analyseTrace } from "./analysis.ts";
-import { checkoutTrace, traceOf } from "./test-fixtures.ts";
+import { checkoutTrace, type TestSpan, traceOf } from "./test-fixtures.ts";
 
 describe("analyseTrace", () => {
   it("draws an edge for each child span in another service, and one to the uninstrumented database", () => {
@@ -107,43 +107,34 @@ describe("analyseTrace", () => {
   });
 
   it("keeps blaming the caller for a timeout nothing instrumented answered, and for errors that are not timeouts", () => {
-    const unanswered = analyseTrace(
-      traceOf([
-        { id: "fe", service: "frontend", kind: "server", start: 0, end: 1000, error: true },
-        {
-          id: "fe-out",
-          parent: "fe",
-          service: "frontend",
-          name: "POST",
-          kind: "client",
-          start: 1,
-          end: 999,
-          error: true,
-          message: "Request timed out",
-        },
-      ]),
-      100,
-    );
+    /** frontend's request, whose call out fails with `message` after `ms`. */
+    const failedCall = (message: string, ms: number): TestSpan[] => [
+      { id: "fe", service: "frontend", kind: "server", start: 0, end: ms + 2, error: true },
+      {
+        id: "fe-out",
+        parent: "fe",
+        service: "frontend",
+        name: "POST",
+        kind: "client",
+        start: 1,
+        end: ms + 1,
+        error: true,
+        message,
+      },
+    ];
+    const unanswered = analyseTrace(traceOf(failedCall("Request timed out", 998)), 100);
     assert.equal(unanswered?.rootCause?.service, "frontend");
     assert.equal(unanswered?.rootCause?.errorMessage, "Request timed out");
-    const refused = analyseTrace(
-      traceOf([
-        { id: "fe", service: "frontend", kind: "server", start: 0, end: 50, error: true },
-        {
-          id: "fe-out",
-          parent: "fe",
-          service: "frontend",
-          name: "POST",
-          kind: "client",
-          start: 1,
-          end: 40,
-          error: true,
-          message: "ECONNRESET",
-        },
-        { id: "co", parent: "fe-out", service: "checkout", name: "POST /checkout", kind: "server", start: 2, end: 45 },
-      ]),
-      100,
-    );
+    const callee: TestSpan = {
+      id: "co",
+      parent: "fe-out",
+      service: "checkout",
+      name: "POST /checkout",
+      kind: "server",
+      start: 2,
+      end: 45,
+    };
+    const refused = analyseTrace(traceOf([...failedCall("ECONNRESET", 39), callee]), 100);
     assert.equal(refused?.rootCause?.service, "frontend");
   });
 

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { Incident } from "../core/incident.ts";
+import { SerialQueue } from "../core/serial-queue.ts";
 import type { Signal } from "../core/signal.ts";
 import type { LifecycleService } from "../lifecycle/lifecycle-service.ts";
 import type { Store } from "../store/store.ts";
@@ -47,48 +48,27 @@ const SIGNALS_READ = 50;
  * that incident is resolved as merged into the new one, and both timelines and all tickets say so.
  */
 export class SymptomMerger {
-  private readonly pending = new Set<string>();
-  private running: Promise<void> | null = null;
-  private stopped = false;
-  private readonly maxPending: number;
+  private readonly queue: SerialQueue;
 
   constructor(private readonly options: SymptomMergerOptions) {
-    this.maxPending = options.maxPending ?? 10_000;
+    this.queue = new SerialQueue((id) => this.check(id), {
+      maxPending: options.maxPending ?? 10_000,
+      onShed: () => options.count?.("shed"),
+    });
   }
 
   /** Queues incidents that just opened or reopened; called after each commit that did so. */
   enqueue(incidentIds: readonly string[]): void {
-    if (this.stopped) return;
-    for (const id of incidentIds) {
-      if (this.pending.size >= this.maxPending) {
-        this.options.count?.("shed");
-        continue;
-      }
-      this.pending.add(id);
-    }
-    this.running ??= this.drain();
+    this.queue.enqueue(incidentIds);
   }
 
   /** Resolves once everything queued so far has been checked. */
-  async flush(): Promise<void> {
-    while (this.running) await this.running;
+  flush(): Promise<void> {
+    return this.queue.flush();
   }
 
-  async shutdown(): Promise<void> {
-    this.stopped = true;
-    await this.flush();
-  }
-
-  private async drain(): Promise<void> {
-    try {
-      while (this.pending.size > 0) {
-        const ids = [...this.pending];
-        this.pending.clear();
-        for (const id of ids) await this.check(id);
-      }
-    } finally {
-      this.running = null;
-    }
+  shutdown(): Promise<void> {
+    return this.queue.shutdown();
   }
 
   private async check(rootId: string): Promise<void> {
