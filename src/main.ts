@@ -36,6 +36,7 @@ import { createRedactor } from "./redact/redactor.ts";
 import { SimilarIncidents, similarProvider } from "./similar/similar-incidents.ts";
 import { prometheusKafkaMetrics } from "./sources/kafka/kafka-metrics.ts";
 import { KafkaSource } from "./sources/kafka/kafka-source.ts";
+import { createLogsIntake } from "./sources/otlp/otlp-logs-intake.ts";
 import { PostgresStore } from "./store/postgres/postgres-store.ts";
 import { SqliteStore } from "./store/sqlite/sqlite-store.ts";
 import type { Store } from "./store/store.ts";
@@ -325,6 +326,9 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     changes: { intake: changeIntake, metrics: changeMetrics, githubWebhookSecret: config.changes.githubWebhookSecret },
     similar,
     ...(traces ? { traces } : {}),
+    ...(config.otlpLogs.enabled
+      ? { logs: createLogsIntake(config.otlpLogs, (signals) => runner.submit(signals), metrics.registry) }
+      : {}),
   });
   const activeWorker = worker;
   return {

@@ -10,6 +10,7 @@ import type { LifecycleService } from "../lifecycle/lifecycle-service.ts";
 import type { InboundSync } from "../lifecycle/sync/inbound-sync.ts";
 import type { IngestRunner } from "../pipeline/ingest/ingest-runner.ts";
 import type { SimilarIncidents } from "../similar/similar-incidents.ts";
+import type { LogsIntake } from "../sources/otlp/otlp-logs-intake.ts";
 import type { Store } from "../store/store.ts";
 import type { Traces } from "../traces/traces.ts";
 import type { Authenticator } from "./auth.ts";
@@ -46,6 +47,8 @@ export interface ServerDeps {
   similar?: SimilarIncidents;
   /** Trace ingest and analysis (POST /v1/traces, /api/traces/…); without it those routes are not served. */
   traces?: Traces;
+  /** OTLP log ingest (POST /v1/logs); without it the route is not served. */
+  logs?: LogsIntake;
 }
 
 /** Builds the HTTP API; route schemas document it (served at /openapi.json), handlers validate with zod. */
@@ -81,7 +84,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   }
   platformRoutes(app, { connectors: deps.connectors, auth: deps.auth, summarizer: deps.summarizer });
   await syncRoutes(app, { handlers: deps.syncHandlers, sync: deps.inboundSync });
-  if (deps.traces) await otlpRoutes(app, { traces: deps.traces, auth: deps.auth, bodyLimit: deps.bodyLimit });
+  if (deps.traces || deps.logs) {
+    await otlpRoutes(app, { traces: deps.traces, logs: deps.logs, auth: deps.auth, bodyLimit: deps.bodyLimit });
+  }
   deliveryRoutes(app, { store: deps.store, auth: deps.auth, wake: deps.wakeDeliveries });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -5,6 +5,7 @@ import { connectorFactories } from "../connectors/registry.ts";
 import { SEVERITIES } from "../core/signal.ts";
 import { redactionConfigSchema } from "../redact/redaction-config.ts";
 import { kafkaConfigSchema } from "../sources/kafka/kafka-config.ts";
+import { otlpLogsConfigSchema } from "../sources/otlp/otlp-logs-config.ts";
 import { tracesConfigSchema } from "../traces/traces-config.ts";
 import { durationField } from "./duration-field.ts";
 import { llmSchema } from "./llm-schema.ts";
@@ -213,6 +214,7 @@ const baseShape = {
   llm: llmSchema.optional(),
   kafka: kafkaConfigSchema.optional(),
   traces: tracesConfigSchema,
+  otlpLogs: otlpLogsConfigSchema,
   changes: z
     .strictObject({
       lookback: durationField("Changes this long before an incident's first signal are attached to it (default 2h).").default(

@@ -4,6 +4,8 @@ import { z } from "zod";
 import { SluiceError } from "../../core/errors.ts";
 import { problemsOf } from "../../pipeline/normalize/zod-problems.ts";
 import { decodeOtlpTraces } from "../../sources/otlp/otlp-json.ts";
+import { type DecodedLogs, decodeOtlpLogs } from "../../sources/otlp/otlp-logs.ts";
+import type { LogsIntake } from "../../sources/otlp/otlp-logs-intake.ts";
 import { blastRadius } from "../../traces/graph.ts";
 import type { SpanRecord } from "../../traces/span.ts";
 import { lookupTraces } from "../../traces/trace-lookup.ts";
@@ -12,6 +14,7 @@ import type { Authenticator } from "../auth.ts";
 
 const PROTOBUF_REFUSED =
   "OTLP/protobuf is not supported; send OTLP/HTTP JSON: set OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=http/json " +
+  "(OTEL_EXPORTER_OTLP_LOGS_PROTOCOL=http/json for logs) " +
   "(or OTEL_EXPORTER_OTLP_PROTOCOL=http/json; in a Collector, the otlphttp exporter's encoding: json)";
 
 const graphQuery = z.strictObject({
@@ -37,10 +40,9 @@ const exportResponse = {
  */
 export async function otlpRoutes(
   app: FastifyInstance,
-  deps: { traces: Traces; auth: Authenticator; bodyLimit: number },
+  deps: { traces?: Traces | undefined; logs?: LogsIntake | undefined; auth: Authenticator; bodyLimit: number },
 ): Promise<void> {
-  const { traces, auth, bodyLimit } = deps;
-  const viewer = auth.hook({ role: "viewer" });
+  const { traces, logs, auth, bodyLimit } = deps;
 
   await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
@@ -63,7 +65,11 @@ export async function otlpRoutes(
           throw new SluiceError("UNSUPPORTED_MEDIA_TYPE", `content-encoding ${encoding} is not supported; use gzip or none`);
         }
         const text = buffer.toString("utf8");
-        if (text.trim() === "") throw new SluiceError("MALFORMED_BODY", "the body is empty; send an ExportTraceServiceRequest");
+        if (text.trim() === "")
+          throw new SluiceError(
+            "MALFORMED_BODY",
+            "the body is empty; send an ExportTraceServiceRequest or ExportLogsServiceRequest",
+          );
         try {
           done(null, JSON.parse(text));
         } catch (error) {
@@ -77,6 +83,8 @@ export async function otlpRoutes(
       done(new SluiceError("UNSUPPORTED_MEDIA_TYPE", PROTOBUF_REFUSED), undefined);
     });
 
+    if (logs) logsRoute(scope, logs, auth);
+    if (!traces) return;
     scope.post(
       "/v1/traces",
       {
@@ -92,15 +100,14 @@ export async function otlpRoutes(
         },
       },
       async (request, reply) => {
-        const active = traces;
         let spans: SpanRecord[];
         try {
-          ({ spans } = decodeOtlpTraces(request.body, { tenant: active.config.tenant, environment: active.config.environment }));
+          ({ spans } = decodeOtlpTraces(request.body, { tenant: traces.config.tenant, environment: traces.config.environment }));
         } catch (error) {
-          active.metrics.spans("malformed", countSpans(request.body));
+          traces.metrics.spans("malformed", countRecords(request.body, "resourceSpans", "scopeSpans", "spans"));
           throw error;
         }
-        const result = await active.ingest(spans);
+        const result = await traces.ingest(spans);
         return reply
           .code(200)
           .send(
@@ -110,6 +117,51 @@ export async function otlpRoutes(
     );
   });
 
+  if (traces) traceReadRoutes(app, traces, auth.hook({ role: "viewer" }));
+}
+
+const logsResponse = {
+  type: "object",
+  description: "Every record at or above otlpLogs.minimumLevel is stored as a signal ({}), per the OTLP/HTTP specification.",
+  properties: {},
+} as const;
+
+/** POST /v1/logs: error records become signals of their service; a 200 means they are stored. */
+function logsRoute(scope: FastifyInstance, logs: LogsIntake, auth: Authenticator): void {
+  scope.post(
+    "/v1/logs",
+    {
+      preHandler: auth.hook({ ingest: "otlp" }),
+      schema: {
+        tags: ["ingest"],
+        summary: "OTLP/HTTP logs (JSON; gzip allowed): records at or above otlpLogs.minimumLevel become signals",
+        description:
+          "An ExportLogsServiceRequest in OTLP/JSON. Each record at or above the level becomes a signal of its resource's " +
+          "service, grouped into incidents by error pattern; the rest are counted. A 200 means the signals are stored. " +
+          "application/x-protobuf is refused with 415: set OTEL_EXPORTER_OTLP_LOGS_PROTOCOL=http/json.",
+        body: { type: "object", properties: { resourceLogs: { type: "array" } } },
+        response: { 200: logsResponse },
+      },
+    },
+    async (request, reply) => {
+      const { config } = logs;
+      let decoded: DecodedLogs;
+      try {
+        decoded = decodeOtlpLogs(request.body, config, Date.now());
+      } catch (error) {
+        logs.count("malformed", countRecords(request.body, "resourceLogs", "scopeLogs", "logRecords"));
+        throw error;
+      }
+      if (decoded.signals.length > 0) await logs.submit(decoded.signals);
+      logs.count("signal", decoded.signals.length);
+      logs.count("below_severity", decoded.belowSeverity);
+      return reply.code(200).send({});
+    },
+  );
+}
+
+/** The service dependency graph and one trace's analysis. */
+function traceReadRoutes(app: FastifyInstance, traces: Traces, viewer: ReturnType<Authenticator["hook"]>): void {
   app.get(
     "/api/traces/graph",
     {
@@ -121,19 +173,18 @@ export async function otlpRoutes(
       },
     },
     async (request) => {
-      const active = traces;
       const parsed = graphQuery.safeParse(request.query ?? {});
       if (!parsed.success) {
         throw new SluiceError("VALIDATION_FAILED", "invalid query", { problems: problemsOf(parsed.error, "query") });
       }
-      const tenant = parsed.data.tenant ?? active.config.tenant;
-      const environment = parsed.data.environment ?? active.config.environment;
-      const now = active.now();
-      const graph = await active.graphs.graph(tenant, environment, now, true);
+      const tenant = parsed.data.tenant ?? traces.config.tenant;
+      const environment = parsed.data.environment ?? traces.config.environment;
+      const now = traces.now();
+      const graph = await traces.graphs.graph(tenant, environment, now, true);
       return {
         tenant,
         environment,
-        windowMs: active.config.graphWindow,
+        windowMs: traces.config.graphWindow,
         edges: graph.edges,
         services: Object.entries(graph.traces)
           .map(([name, count]) => ({ name, traces: count }))
@@ -152,17 +203,16 @@ export async function otlpRoutes(
       },
     },
     async (request) => {
-      const active = traces;
       const traceId = request.params.traceId.toLowerCase();
       if (!/^[0-9a-f]{32}$/.test(traceId)) {
         throw new SluiceError("VALIDATION_FAILED", "invalid trace id", {
           problems: [{ path: "traceId", message: "must be 32 hex digits" }],
         });
       }
-      const analysis = (await lookupTraces(active.repository, [traceId], { ...active.config, maxAdHoc: 1 })).get(traceId);
+      const analysis = (await lookupTraces(traces.repository, [traceId], { ...traces.config, maxAdHoc: 1 })).get(traceId);
       if (!analysis) throw new SluiceError("NOT_FOUND", `no trace ${traceId} (never received, or older than traces.retention)`);
       const graph = analysis.rootCause
-        ? await active.graphs.graph(analysis.tenant, analysis.environment, active.now(), true)
+        ? await traces.graphs.graph(analysis.tenant, analysis.environment, traces.now(), true)
         : null;
       return {
         traceId,
@@ -181,15 +231,15 @@ export async function otlpRoutes(
   );
 }
 
-/** How many spans a refused request carried, as far as its shape lets us count them. */
-function countSpans(body: unknown): number {
+/** How many spans or log records a refused request carried, as far as its shape lets us count them. */
+function countRecords(body: unknown, resources: string, scopes: string, items: string): number {
   let count = 0;
   const list = (value: unknown, key: string): unknown[] => {
     const field = typeof value === "object" && value !== null ? (value as Record<string, unknown>)[key] : undefined;
     return Array.isArray(field) ? field : [];
   };
-  for (const resource of list(body, "resourceSpans")) {
-    for (const scope of list(resource, "scopeSpans")) count += list(scope, "spans").length;
+  for (const resource of list(body, resources)) {
+    for (const scope of list(resource, scopes)) count += list(scope, items).length;
   }
   return count;
 }

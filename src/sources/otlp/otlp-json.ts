@@ -12,14 +12,14 @@ export interface DecodedTraces {
   spans: SpanRecord[];
 }
 
-type Attributes = Map<string, string | number | boolean>;
+export type Attributes = Map<string, string | number | boolean>;
 
-const TRACE_ID = /^[0-9a-fA-F]{32}$/;
-const SPAN_ID = /^[0-9a-fA-F]{16}$/;
+export const TRACE_ID = /^[0-9a-fA-F]{32}$/;
+export const SPAN_ID = /^[0-9a-fA-F]{16}$/;
 const NANOS = /^\d{1,20}$/;
 const MAX_PROBLEMS = 20;
-const MAX_NAME = 256;
-const MAX_MESSAGE = 1000;
+export const MAX_NAME = 256;
+export const MAX_MESSAGE = 1000;
 
 // The JSON mapping of protobuf writes enums as integers, but accepts their names; some senders use names.
 const KIND_NAMES: Record<string, SpanKind> = {
@@ -32,25 +32,41 @@ const KIND_NAMES: Record<string, SpanKind> = {
 };
 const STATUS_NAMES: Record<string, number> = { STATUS_CODE_UNSET: 0, STATUS_CODE_OK: 1, STATUS_CODE_ERROR: 2 };
 
-class Problems {
+export class Problems {
   readonly list: FieldProblem[] = [];
   add(path: string, message: string): void {
     if (this.list.length < MAX_PROBLEMS) this.list.push({ path, message });
   }
+
+  /** Any problem makes the whole request a MALFORMED_BODY naming each bad field (up to 20). */
+  throwIfAny(what: "traces" | "logs"): void {
+    const first = this.list[0];
+    if (!first) return;
+    const more = this.list.length > 1 ? ` (and ${this.list.length - 1} more)` : "";
+    throw new SluiceError("MALFORMED_BODY", `invalid OTLP ${what}: ${first.path} ${first.message}${more}`, {
+      problems: this.list,
+    });
+  }
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** A field by its lowerCamelCase name, or the proto name protobuf's JSON parsers also accept. */
-function field(object: Record<string, unknown>, camel: string, snake?: string): unknown {
+export function field(object: Record<string, unknown>, camel: string, snake?: string): unknown {
   const value = object[camel];
   return value === undefined && snake !== undefined ? object[snake] : value;
 }
 
 /** A repeated field: missing is empty (proto3), anything but an array is a problem. */
-function list(object: Record<string, unknown>, path: string, problems: Problems, camel: string, snake?: string): unknown[] {
+export function list(
+  object: Record<string, unknown>,
+  path: string,
+  problems: Problems,
+  camel: string,
+  snake?: string,
+): unknown[] {
   const value = field(object, camel, snake);
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) {
@@ -60,7 +76,7 @@ function list(object: Record<string, unknown>, path: string, problems: Problems,
   return value;
 }
 
-function attributes(value: unknown[], path: string, problems: Problems): Attributes {
+export function attributes(value: unknown[], path: string, problems: Problems): Attributes {
   const out: Attributes = new Map();
   value.forEach((entry, i) => {
     const at = `${path}[${i}]`;
@@ -88,7 +104,7 @@ function attributes(value: unknown[], path: string, problems: Problems): Attribu
 }
 
 /** The scalar an AnyValue holds; null for the composite kinds (kept out of the span), undefined when invalid. */
-function anyValue(v: Record<string, unknown>): string | number | boolean | null | undefined {
+export function anyValue(v: Record<string, unknown>): string | number | boolean | null | undefined {
   const s = field(v, "stringValue", "string_value");
   if (typeof s === "string") return s;
   const b = field(v, "boolValue", "bool_value");
@@ -109,7 +125,7 @@ function anyValue(v: Record<string, unknown>): string | number | boolean | null 
   return Object.keys(v).length === 0 ? null : undefined;
 }
 
-function text(attrs: Attributes, ...keys: string[]): string | null {
+export function text(attrs: Attributes, ...keys: string[]): string | null {
   for (const key of keys) {
     const value = attrs.get(key);
     if (value !== undefined && value !== "") return String(value);
@@ -118,13 +134,13 @@ function text(attrs: Attributes, ...keys: string[]): string | null {
 }
 
 /** Epoch nanoseconds (a decimal string or an integer) as epoch microseconds; undefined when invalid. */
-function micros(value: unknown): number | undefined {
+export function micros(value: unknown): number | undefined {
   if (typeof value === "number" && Number.isInteger(value) && value >= 0) return Math.floor(value / 1000);
   if (typeof value === "string" && NANOS.test(value)) return Number(BigInt(value) / 1000n);
   return undefined;
 }
 
-function hexId(value: unknown, pattern: RegExp): string | undefined {
+export function hexId(value: unknown, pattern: RegExp): string | undefined {
   if (typeof value !== "string" || !pattern.test(value) || /^0+$/.test(value)) return undefined;
   return value.toLowerCase();
 }
@@ -156,7 +172,29 @@ export function peerName(attrs: Attributes): string | null {
   return text(attrs, "server.address", "net.peer.name", "http.host");
 }
 
-function cap(value: string, max: number): string {
+/** The service, tenant and environment a resource's attributes name (the defaults where they name none). */
+export function resourceOf(
+  container: Record<string, unknown>,
+  path: string,
+  problems: Problems,
+  defaults: OtlpDefaults,
+): { service: string; tenant: string; environment: string; attributes: Attributes } {
+  const resource = field(container, "resource");
+  let attrs: Attributes = new Map();
+  if (resource !== undefined && resource !== null) {
+    if (isObject(resource)) {
+      attrs = attributes(list(resource, `${path}.resource.`, problems, "attributes"), `${path}.resource.attributes`, problems);
+    } else problems.add(`${path}.resource`, "must be an object");
+  }
+  return {
+    service: cap(text(attrs, "service.name") ?? "unknown_service", MAX_NAME),
+    tenant: text(attrs, "sluice.tenant", "tenant.id") ?? defaults.tenant,
+    environment: text(attrs, "deployment.environment.name", "deployment.environment") ?? defaults.environment,
+    attributes: attrs,
+  };
+}
+
+export function cap(value: string, max: number): string {
   return value.length <= max ? value : `${value.slice(0, max - 1)}…`;
 }
 
@@ -179,20 +217,7 @@ export function decodeOtlpTraces(body: unknown, defaults: OtlpDefaults): Decoded
       problems.add(rPath, "must be an object");
       return;
     }
-    const resource = field(resourceSpans, "resource");
-    let resourceAttrs: Attributes = new Map();
-    if (resource !== undefined && resource !== null) {
-      if (isObject(resource)) {
-        resourceAttrs = attributes(
-          list(resource, `${rPath}.resource.`, problems, "attributes"),
-          `${rPath}.resource.attributes`,
-          problems,
-        );
-      } else problems.add(`${rPath}.resource`, "must be an object");
-    }
-    const service = cap(text(resourceAttrs, "service.name") ?? "unknown_service", MAX_NAME);
-    const tenant = text(resourceAttrs, "sluice.tenant", "tenant.id") ?? defaults.tenant;
-    const environment = text(resourceAttrs, "deployment.environment.name", "deployment.environment") ?? defaults.environment;
+    const { service, tenant, environment } = resourceOf(resourceSpans, rPath, problems, defaults);
     const scopes = list(resourceSpans, `${rPath}.`, problems, "scopeSpans", "scope_spans");
     scopes.forEach((scopeSpans, s) => {
       const sPath = `${rPath}.scopeSpans[${s}]`;
@@ -207,14 +232,7 @@ export function decodeOtlpTraces(body: unknown, defaults: OtlpDefaults): Decoded
       });
     });
   });
-  if (problems.list.length > 0) {
-    const first = problems.list[0];
-    throw new SluiceError(
-      "MALFORMED_BODY",
-      `invalid OTLP traces: ${first?.path} ${first?.message}${problems.list.length > 1 ? ` (and ${problems.list.length - 1} more)` : ""}`,
-      { problems: problems.list },
-    );
-  }
+  problems.throwIfAny("traces");
   return { spans };
 }
 
