@@ -8,16 +8,15 @@
  * (SQLite in memory, in-memory platform, the system clock).
  */
 import assert from "node:assert/strict";
-import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { SeverityNumber } from "@opentelemetry/api-logs";
 import { OTLPLogExporter } from "@opentelemetry/exporter-logs-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BatchLogRecordProcessor, LoggerProvider } from "@opentelemetry/sdk-logs";
-import pino from "pino";
 import { parseConfig } from "../src/config/loader.ts";
 import type { Incident } from "../src/core/incident.ts";
-import { createSluice, type Sluice } from "../src/main.ts";
+import type { Sluice } from "../src/main.ts";
+import { listeningSluice } from "./support/in-memory-sluice.ts";
 
 describe("logs from a real OpenTelemetry SDK", () => {
   let sluice: Sluice;
@@ -26,15 +25,9 @@ describe("logs from a real OpenTelemetry SDK", () => {
 
   before(async () => {
     const { config } = parseConfig({}, {}, process.cwd(), "test");
-    sluice = await createSluice(config, {
-      dryRun: true,
-      dataDir: ":memory:",
-      processMetrics: false,
-      logger: pino({ level: "silent" }),
-    });
-    sluice.start();
-    await sluice.server.listen({ host: "127.0.0.1", port: 0 });
-    base = `http://127.0.0.1:${(sluice.server.server.address() as AddressInfo).port}`;
+    const started = await listeningSluice(config);
+    sluice = started.sluice;
+    base = `http://127.0.0.1:${started.port}`;
     provider = new LoggerProvider({
       resource: resourceFromAttributes({ "service.name": "checkout", "deployment.environment.name": "production" }),
       processors: [

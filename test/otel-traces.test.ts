@@ -24,18 +24,17 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import pino from "pino";
 import { parseConfig } from "../src/config/loader.ts";
 import type { MemoryConnector } from "../src/connectors/memory/memory-connector.ts";
 import { compileTemplates, renderTicketText } from "../src/connectors/ticket-text.ts";
 import type { TraceContext } from "../src/core/enrichment.ts";
 import type { Incident } from "../src/core/incident.ts";
-import { createSluice, type Sluice } from "../src/main.ts";
+import type { Sluice } from "../src/main.ts";
+import { listeningSluice } from "./support/in-memory-sluice.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const SERVICE = join(ROOT, "test/support/otel-app/service.ts");
@@ -162,15 +161,7 @@ describe("traces from a real OpenTelemetry SDK", () => {
       ROOT,
       "test",
     );
-    sluice = await createSluice(config, {
-      dryRun: true,
-      dataDir: ":memory:",
-      processMetrics: false,
-      logger: pino({ level: "silent" }),
-    });
-    sluice.start();
-    await sluice.server.listen({ host: "127.0.0.1", port: 0 });
-    sluicePort = (sluice.server.server.address() as AddressInfo).port;
+    ({ sluice, port: sluicePort } = await listeningSluice(config));
     const otlp = { OTLP_TRACES_URL: `http://127.0.0.1:${sluicePort}/v1/traces` };
     const payments = new ShopService("payments", otlp);
     services.push(payments);

@@ -1,5 +1,7 @@
+import type { AddressInfo } from "node:net";
 import pino from "pino";
 import { parseConfig } from "../../src/config/loader.ts";
+import type { SluiceConfig } from "../../src/config/schema.ts";
 import type { MemoryConnector } from "../../src/connectors/memory/memory-connector.ts";
 import { ManualClock } from "../../src/core/clock.ts";
 import { createSluice, type Sluice } from "../../src/main.ts";
@@ -37,4 +39,17 @@ export function anomalyEvent(fields: Record<string, unknown> = {}): Record<strin
     error_message: `timeout after ${sequence}ms calling bank for request ${sequence.toString(16)}f00`,
     ...fields,
   };
+}
+
+/** A whole Sluice on a throwaway database with the system clock, started and listening on a free loopback port. */
+export async function listeningSluice(config: SluiceConfig): Promise<{ sluice: Sluice; port: number }> {
+  const sluice = await createSluice(config, {
+    dryRun: true,
+    dataDir: ":memory:",
+    processMetrics: false,
+    logger: pino({ level: "silent" }),
+  });
+  sluice.start();
+  await sluice.server.listen({ host: "127.0.0.1", port: 0 });
+  return { sluice, port: (sluice.server.server.address() as AddressInfo).port };
 }
