@@ -1,0 +1,229 @@
+/**
+ * A real Prometheus evaluates an alerting rule and a real Alertmanager sends its webhook to Sluice: the
+ * firing alert opens one incident of the right service and severity, and when the condition clears, the
+ * resolved notification resolves it.
+ *
+ * Needs: Prometheus and Alertmanager. scripts/prometheus.sh provides them: SLUICE_TEST_PROMETHEUS and
+ * SLUICE_TEST_ALERTMANAGER when set, else Debian's `prometheus` and `prometheus-alertmanager` packages,
+ * installed when missing. Both run as child processes of this test on loopback ports, with configurations
+ * written here; Sluice runs in this process (SQLite in memory) behind a real listening HTTP server, and a
+ * small HTTP server here exposes the metric the rule watches.
+ */
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { parseConfig } from "../src/config/loader.ts";
+import type { Incident } from "../src/core/incident.ts";
+import type { Sluice } from "../src/main.ts";
+import { listeningSluice } from "./support/in-memory-sluice.ts";
+import { freePort } from "./support/sluice-process.ts";
+
+const WAIT_MS = 45_000;
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function binaries(): { prometheus: string; alertmanager: string } | { problem: string } {
+  const script = spawnSync("bash", [new URL("../scripts/prometheus.sh", import.meta.url).pathname], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    timeout: 10 * 60_000,
+  });
+  const [prometheus, alertmanager] = (script.stdout ?? "").trim().split("\n").slice(-2);
+  if (script.status === 0 && prometheus && alertmanager) return { prometheus, alertmanager };
+  return { problem: `scripts/prometheus.sh failed (${script.error?.message ?? `exit ${script.status}`})` };
+}
+
+/** A child process whose output is kept for failure messages, stopped with SIGTERM (SIGKILL after 5 s). */
+class Peer {
+  readonly child: ChildProcess;
+  private output = "";
+
+  constructor(
+    readonly name: string,
+    command: string,
+    args: string[],
+  ) {
+    this.child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const keep = (chunk: Buffer) => {
+      this.output = (this.output + chunk.toString("utf8")).slice(-4000);
+    };
+    this.child.stdout?.on("data", keep);
+    this.child.stderr?.on("data", keep);
+  }
+
+  /** Polls `url` until it answers 200. */
+  async ready(url: string): Promise<void> {
+    const deadline = Date.now() + WAIT_MS;
+    while (Date.now() < deadline) {
+      if (this.child.exitCode !== null) assert.fail(`${this.name} exited: ${this.output}`);
+      const ok = await fetch(url).then(
+        (response) => response.ok,
+        () => false,
+      );
+      if (ok) return;
+      await sleep(200);
+    }
+    assert.fail(`${this.name} did not answer ${url}: ${this.output}`);
+  }
+
+  get log(): string {
+    return this.output;
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = once(this.child, "exit");
+    this.child.kill("SIGTERM");
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), 5000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+const found = binaries();
+if ("problem" in found) {
+  const problem = found.problem;
+  if (process.env.CI === "true") {
+    describe("a real Prometheus and Alertmanager", () => {
+      it("has Prometheus and Alertmanager to run", () => assert.fail(`${problem}; CI needs them (Debian packages)`));
+    });
+  } else {
+    console.warn(
+      `\n!!! Prometheus/Alertmanager tests SKIPPED: ${problem}.\n!!! Install prometheus and prometheus-alertmanager.\n`,
+    );
+  }
+} else {
+  describe("a real Prometheus and Alertmanager", () => {
+    const dir = mkdtempSync(join(tmpdir(), "sluice-prom-"));
+    let sluice: Sluice;
+    let sluicePort = 0;
+    let exporter: Server;
+    let queueDepth = 0;
+    const peers: Peer[] = [];
+
+    /** The incidents Sluice holds, newest first. */
+    const incidents = async () =>
+      ((await (await fetch(`http://127.0.0.1:${sluicePort}/api/incidents`)).json()) as { items: Incident[] }).items;
+    const eventually = async <T>(what: string, check: () => Promise<T | undefined>): Promise<T> => {
+      const deadline = Date.now() + WAIT_MS;
+      for (;;) {
+        const value = await check();
+        if (value !== undefined) return value;
+        if (Date.now() > deadline)
+          assert.fail(`timed out waiting for ${what}\n${peers.map((p) => `${p.name}: ${p.log}`).join("\n")}`);
+        await sleep(250);
+      }
+    };
+
+    before(async () => {
+      ({ sluice, port: sluicePort } = await listeningSluice(parseConfig({}, {}, process.cwd(), "test").config));
+      // The metric the rule watches, as an application would expose it.
+      exporter = createServer((_request, response) => {
+        response.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
+        response.end(`# TYPE shop_queue_depth gauge\nshop_queue_depth{service="checkout"} ${queueDepth}\n`);
+      });
+      exporter.listen(0, "127.0.0.1");
+      await once(exporter, "listening");
+      const exporterPort = (exporter.address() as AddressInfo).port;
+      const [amPort, promPort] = [await freePort(), await freePort()];
+
+      writeFileSync(
+        join(dir, "alertmanager.yml"),
+        [
+          "route:",
+          "  receiver: sluice",
+          "  group_by: [alertname, service]",
+          "  group_wait: 1s",
+          "  group_interval: 1s",
+          "  repeat_interval: 1h",
+          "receivers:",
+          "  - name: sluice",
+          "    webhook_configs:",
+          `      - url: http://127.0.0.1:${sluicePort}/api/v1/webhooks/alertmanager`,
+          "        send_resolved: true",
+        ].join("\n"),
+      );
+      writeFileSync(
+        join(dir, "rules.yml"),
+        [
+          "groups:",
+          "  - name: shop",
+          "    interval: 1s",
+          "    rules:",
+          "      - alert: QueueBacklog",
+          "        expr: shop_queue_depth > 100",
+          "        labels: { severity: critical }",
+          "        annotations:",
+          '          summary: "queue backlog on {{ $labels.service }}: {{ $value }} messages"',
+        ].join("\n"),
+      );
+      writeFileSync(
+        join(dir, "prometheus.yml"),
+        [
+          "global: { scrape_interval: 1s, evaluation_interval: 1s }",
+          `rule_files: [${join(dir, "rules.yml")}]`,
+          "alerting:",
+          "  alertmanagers:",
+          `    - static_configs: [{ targets: ["127.0.0.1:${amPort}"] }]`,
+          "scrape_configs:",
+          "  - job_name: shop",
+          `    static_configs: [{ targets: ["127.0.0.1:${exporterPort}"] }]`,
+        ].join("\n"),
+      );
+      const am = new Peer("alertmanager", found.alertmanager, [
+        `--config.file=${join(dir, "alertmanager.yml")}`,
+        `--storage.path=${join(dir, "am-data")}`,
+        `--web.listen-address=127.0.0.1:${amPort}`,
+        "--cluster.listen-address=",
+      ]);
+      peers.push(am);
+      await am.ready(`http://127.0.0.1:${amPort}/-/ready`);
+      const prometheus = new Peer("prometheus", found.prometheus, [
+        `--config.file=${join(dir, "prometheus.yml")}`,
+        `--storage.tsdb.path=${join(dir, "prom-data")}`,
+        `--web.listen-address=127.0.0.1:${promPort}`,
+      ]);
+      peers.push(prometheus);
+      await prometheus.ready(`http://127.0.0.1:${promPort}/-/ready`);
+    });
+
+    after(async () => {
+      await Promise.all(peers.map((peer) => peer.stop()));
+      exporter?.close();
+      await sluice?.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("opens one incident when the rule fires, and resolves it when the condition clears", async () => {
+      queueDepth = 500;
+      const [incident] = await eventually("an incident from Alertmanager", async () => {
+        const list = await incidents();
+        return list.length > 0 ? list : undefined;
+      });
+      assert.ok(incident);
+      assert.equal(incident.kind, "alert");
+      assert.equal(incident.service, "checkout");
+      assert.equal(incident.severity, "critical");
+      assert.equal(incident.state, "open");
+      assert.match(incident.title, /QueueBacklog|queue backlog on checkout/);
+
+      queueDepth = 3;
+      const resolved = await eventually("the resolved notification", async () => {
+        const list = await incidents();
+        return list[0]?.state === "resolved" ? list : undefined;
+      });
+      // Repeated notifications of the same alert (group_interval 1s) never opened a second incident.
+      assert.equal(resolved.length, 1);
+      const detail = (await (await fetch(`http://127.0.0.1:${sluicePort}/api/incidents/${incident.key}`)).json()) as {
+        signals: { source: string; status: string }[];
+      };
+      assert.ok(detail.signals.every((signal) => signal.source === "alertmanager"));
+      assert.ok(detail.signals.some((signal) => signal.status === "resolved"));
+    });
+  });
+}
