@@ -226,6 +226,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
       now: () => clock.now(),
     }),
     metrics: metrics.pipeline,
+    lifecycleMetrics: metrics.lifecycle,
     gateRules: {
       minimumScore: config.anomaly.minimumScore,
       maintenance: config.maintenance,
@@ -271,7 +272,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     incidentUrl: (incident) =>
       config.server.publicUrl ? new URL(`/incidents/${incident.key}`, config.server.publicUrl).toString() : null,
   });
-  const lifecycle = new LifecycleService(store, clock, wake);
+  const lifecycle = new LifecycleService(store, clock, wake, metrics.lifecycle);
   const affectedUsers = new AffectedUsersRefresher({ store, lifecycle, logger });
   affectedUsersRef = affectedUsers;
   symptomMergerRef =

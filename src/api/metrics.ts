@@ -1,6 +1,10 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { LifecycleMetrics } from "../core/lifecycle-metrics.ts";
 import type { DeliveryMetrics } from "../delivery/delivery-metrics.ts";
 import type { PipelineMetrics } from "../pipeline/ingest/pipeline-metrics.ts";
+
+/** 1 minute to 1 day: how long people and alerts take, not how long Sluice takes. */
+const TIME_TO_BUCKETS = [60, 300, 600, 900, 1800, 3600, 7200, 14_400, 28_800, 86_400];
 
 /** Sluice's Prometheus metrics; each stage sees only the narrow interface it reports through. */
 export class SluiceMetrics {
@@ -41,6 +45,22 @@ export class SluiceMetrics {
     labelNames: ["provider", "outcome"],
     registers: [this.registry],
   });
+  private readonly timeTo = {
+    acknowledged: new Histogram({
+      name: "sluice_time_to_acknowledge_seconds",
+      help: "From an incident's first signal to its acknowledgement (MTTA = sum / count), by severity",
+      labelNames: ["severity"],
+      buckets: TIME_TO_BUCKETS,
+      registers: [this.registry],
+    }),
+    resolved: new Histogram({
+      name: "sluice_time_to_resolve_seconds",
+      help: "From an incident's first signal to its resolution, by a person, its alerts or the quiet period (MTTR = sum / count), by severity",
+      labelNames: ["severity"],
+      buckets: TIME_TO_BUCKETS,
+      registers: [this.registry],
+    }),
+  };
   readonly deadLetters = new Gauge({
     name: "sluice_dead_letters",
     help: "Deliveries in the dead-letter state",
@@ -54,6 +74,10 @@ export class SluiceMetrics {
   readonly pipeline: PipelineMetrics = {
     signals: (outcome, count) => this.signalsTotal.inc({ outcome }, count),
     incidentsOpened: (count) => this.incidentsOpened.inc(count),
+  };
+
+  readonly lifecycle: LifecycleMetrics = {
+    settled: (step, severity, seconds) => this.timeTo[step].observe({ severity }, Math.max(0, seconds)),
   };
 
   readonly delivery: DeliveryMetrics = {

@@ -142,3 +142,26 @@ describe("flapping is damped", async () => {
     assert.match(timeline.at(-1).detail, /flapping \(1 reopen\(s\) in the last hour\)/);
   });
 });
+
+describe("time to acknowledge and to resolve", async () => {
+  const { sluice, clock } = await inMemorySluice();
+  after(() => sluice.close());
+
+  it("observes both from the incident's first signal, by severity, in /metrics", async () => {
+    const opened = await sluice.server.inject({
+      method: "POST",
+      url: "/api/v1/signals",
+      payload: anomalyEvent({ severity: "critical", "@timestamp": new Date(clock.now()).toISOString() }),
+    });
+    const key = opened.json().results[0].incident as string;
+    clock.advance(4 * 60_000);
+    await sluice.server.inject({ method: "POST", url: `/api/incidents/${key}/acknowledge` });
+    clock.advance(11 * 60_000);
+    await sluice.server.inject({ method: "POST", url: `/api/incidents/${key}/resolve` });
+    const metrics = (await sluice.server.inject({ url: "/metrics" })).body;
+    assert.match(metrics, /sluice_time_to_acknowledge_seconds_sum\{severity="critical"\} 240\n/);
+    assert.match(metrics, /sluice_time_to_acknowledge_seconds_count\{severity="critical"\} 1\n/);
+    assert.match(metrics, /sluice_time_to_resolve_seconds_sum\{severity="critical"\} 900\n/);
+    assert.match(metrics, /sluice_time_to_resolve_seconds_bucket\{le="900",severity="critical"\} 1\n/);
+  });
+});

@@ -2,6 +2,7 @@ import type { Clock } from "../core/clock.ts";
 import type { IncidentContext } from "../core/enrichment.ts";
 import { isSluiceError, SluiceError } from "../core/errors.ts";
 import type { Incident, LifecycleAction } from "../core/incident.ts";
+import { type LifecycleMetrics, noLifecycleMetrics } from "../core/lifecycle-metrics.ts";
 import { type ChangeSet, emptyChangeSet, type IncidentChange, type Store } from "../store/store.ts";
 import { transition } from "./transition.ts";
 
@@ -24,6 +25,7 @@ export class LifecycleService {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly onDeliveriesQueued: () => void,
+    private readonly metrics: LifecycleMetrics = noLifecycleMetrics,
   ) {}
 
   async apply(idOrKey: string, action: LifecycleAction, origin: ChangeOrigin): Promise<Incident> {
@@ -46,7 +48,12 @@ export class LifecycleService {
       }
       return changes;
     });
-    return (await this.store.incidents.get(incident.id)) as Incident;
+    const updated = (await this.store.incidents.get(incident.id)) as Incident;
+    if (action === "acknowledge" || action === "resolve") {
+      const seconds = (this.clock.now() - updated.firstSeenAt) / 1000;
+      this.metrics.settled(action === "acknowledge" ? "acknowledged" : "resolved", updated.severity, seconds);
+    }
+    return updated;
   }
 
   /**

@@ -2,6 +2,7 @@ import type { Clock } from "../../core/clock.ts";
 import type { IncidentContext } from "../../core/enrichment.ts";
 import { isSluiceError, SluiceError } from "../../core/errors.ts";
 import { incidentKey } from "../../core/incident.ts";
+import type { LifecycleMetrics } from "../../core/lifecycle-metrics.ts";
 import type { Signal } from "../../core/signal.ts";
 import type { EnrichTarget } from "../../enrich/enricher.ts";
 import { PatternCatalog } from "../../patterns/pattern-catalog.ts";
@@ -55,6 +56,8 @@ export interface IngestRunnerOptions {
   maxBatch?: number;
   /** Most signals waiting for a transaction; beyond it submit fails with OVERLOADED. */
   maxPending?: number;
+  /** Time to resolve of the incidents batches resolve (their alerts resolved). */
+  lifecycleMetrics?: LifecycleMetrics;
   /** The process's error-pattern miner; default: one over `store.patterns`. */
   patterns?: PatternCatalog;
 }
@@ -211,6 +214,7 @@ export class IngestRunner {
         throw error;
       }
       this.report(plan.decisions);
+      for (const { severity, seconds } of plan.resolved) this.options.lifecycleMetrics?.settled("resolved", severity, seconds);
       // Workers start once the commit is on disk: a ticket must never exist for an incident a power cut could undo.
       if (plan.changes.deliveries.length > 0) durable.then(this.options.onDeliveriesQueued, () => undefined);
       if (plan.opened.length > 0) this.options.onIncidentsOpened?.(plan.opened.map((incident) => incident.id));

@@ -145,8 +145,10 @@ describe("planBatch", () => {
   it("resolves an alert incident only when its last firing alert resolves", () => {
     const alert = (key: string, status: "firing" | "resolved") =>
       signal({ kind: "alert", alertKey: key, status, errorPattern: "alert:DiskFull", sourceId: `${key}:${status}` });
+    const resolvedLater = { ...alert("b", "resolved") };
+    resolvedLater.signal.occurredAt = 42 * MINUTE;
     const plan = planBatch(
-      [alert("a", "firing"), alert("b", "firing"), alert("a", "resolved"), alert("b", "resolved")],
+      [alert("a", "firing"), alert("b", "firing"), alert("a", "resolved"), resolvedLater],
       new Map(),
       new Set(),
       context,
@@ -161,6 +163,9 @@ describe("planBatch", () => {
       plan.changes.deliveries.map((d) => d.action),
       ["create", "create", "resolve", "resolve"],
     );
+    // Time to resolve: from the first signal to the last alert's resolve.
+    const firstSeenAt = plan.changes.newIncidents[0]?.firstSeenAt ?? Number.NaN;
+    assert.deepEqual(plan.resolved, [{ severity: "high", seconds: (42 * MINUTE - firstSeenAt) / 1000 }]);
   });
 
   it("counts a resolve with nothing open as unmatched", () => {

@@ -1,6 +1,6 @@
 import { newId } from "../../core/ids.ts";
 import { priorityFor } from "../../core/incident.ts";
-import { moreSevere, type Signal, severityRank } from "../../core/signal.ts";
+import { moreSevere, type Severity, type Signal, severityRank } from "../../core/signal.ts";
 import {
   type ChangeSet,
   emptyChangeSet,
@@ -55,6 +55,8 @@ export interface BatchPlan {
   decisions: SignalDecision[];
   /** New incidents by fingerprint, to learn their numbers after the write. */
   opened: NewIncident[];
+  /** Incidents this batch resolved (their alerts resolved, or a lookback gap), for time-to-resolve. */
+  resolved: { severity: Severity; seconds: number }[];
 }
 
 /** An incident as the batch sees it: what the store had, plus what this batch did to it. */
@@ -83,6 +85,7 @@ export function planBatch(
   const changes = emptyChangeSet();
   const decisions: SignalDecision[] = [];
   const opened: NewIncident[] = [];
+  const resolved: BatchPlan["resolved"] = [];
   const working = new Map<string, Working>();
   const seenKeys = new Set<string>();
   /** "incident id + service" of symptoms already on the timeline in this batch: one entry each, not one per signal. */
@@ -110,6 +113,7 @@ export function planBatch(
 
   const resolve = (entry: Working, at: number, actor: string, why: string, causedAt: number) => {
     entry.open.state = "resolved";
+    resolved.push({ severity: entry.open.severity, seconds: (at - entry.open.firstSeenAt) / 1000 });
     if (entry.created) {
       entry.created.state = "resolved";
       entry.created.resolvedAt = at;
@@ -147,7 +151,7 @@ export function planBatch(
       incidentId: decision.incidentId,
     });
   }
-  return { changes, decisions, opened };
+  return { changes, decisions, opened, resolved };
 
   function planResolve(signal: Signal, entry: Working | undefined): SignalDecision {
     if (!entry) return { outcome: "unmatched", incidentId: null, reason: "no open incident to resolve" };
