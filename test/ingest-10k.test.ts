@@ -262,4 +262,5 @@ test("10,000 anomaly events about 12 problems become 12 incidents and 12 tickets
     assert.ok((metric(text, `sluice_signals_total{outcome="${outcome}"}`) ?? 0) === 0, `no ${outcome} signals`);
   }
   assert.equal(metric(text, 'sluice_deliveries_total{platform="memory",outcome="retry"}') ?? 0, 0);
+  assert.equal(metric(text, "sluice_noise_reduction_ratio"), 1 - 12 / (FIRING + GATED));
 });

@@ -71,9 +71,27 @@ export class SluiceMetrics {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: "sluice_" });
   }
 
+  /** Since this process started: what the noise reduction ratio is computed from. */
+  private readonly funnel = { accepted: 0, opened: 0 };
+  private readonly noiseReduction = new Gauge({
+    name: "sluice_noise_reduction_ratio",
+    help: "1 − incidents opened ÷ signals accepted, since this process started (0.99: a hundred signals per incident)",
+    registers: [this.registry],
+    collect: () => {
+      const { accepted, opened } = this.funnel;
+      this.noiseReduction.set(accepted > 0 ? 1 - opened / accepted : 0);
+    },
+  });
+
   readonly pipeline: PipelineMetrics = {
-    signals: (outcome, count) => this.signalsTotal.inc({ outcome }, count),
-    incidentsOpened: (count) => this.incidentsOpened.inc(count),
+    signals: (outcome, count) => {
+      this.signalsTotal.inc({ outcome }, count);
+      if (outcome === "accepted") this.funnel.accepted += count;
+    },
+    incidentsOpened: (count) => {
+      this.incidentsOpened.inc(count);
+      this.funnel.opened += count;
+    },
   };
 
   readonly lifecycle: LifecycleMetrics = {
