@@ -11,6 +11,7 @@ import { parse, parseAllDocuments } from "yaml";
 import { loadCatalog } from "../src/catalog/load-catalog.ts";
 import { parseConfig } from "../src/config/loader.ts";
 import { inMemorySluice } from "./support/in-memory-sluice.ts";
+import { missingPeer } from "./support/missing-peer.ts";
 
 const chart = new URL("../deploy/helm/sluice/", import.meta.url);
 const read = (path: string) => readFileSync(new URL(path, chart), "utf8");
@@ -101,15 +102,7 @@ interface Manifest {
 
 const found = helmBinary();
 if ("problem" in found) {
-  const problem = found.problem;
-  if (process.env.CI === "true") {
-    describe("Helm chart rendered by Helm", () => {
-      it("has Helm to run", () => assert.fail(`${problem}; CI needs Helm (or Go to build it)`));
-    });
-  } else {
-    console.warn(`\n!!! Helm rendering tests SKIPPED: ${problem}.\n!!! Install helm or Go, or set SLUICE_TEST_HELM.\n`);
-    it("helm chart rendered by helm", { skip: problem }, () => {});
-  }
+  missingPeer("Helm chart rendered by Helm", found.problem, "install helm or Go, or set SLUICE_TEST_HELM");
 } else {
   const { helm } = found;
   const chartDir = new URL("../deploy/helm/sluice", import.meta.url).pathname;

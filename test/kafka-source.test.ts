@@ -26,6 +26,7 @@ import { DEAD_LETTER_HEADERS } from "../src/sources/kafka/dead-letter.ts";
 import type { KafkaSourceConfig } from "../src/sources/kafka/kafka-config.ts";
 import { prometheusKafkaMetrics } from "../src/sources/kafka/kafka-metrics.ts";
 import { KafkaSource } from "../src/sources/kafka/kafka-source.ts";
+import { missingPeer } from "./support/missing-peer.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -78,15 +79,11 @@ function event(id: string, fields: Record<string, unknown> = {}): Record<string,
 
 const found = brokers();
 if ("problem" in found) {
-  const problem = found.problem;
-  if (process.env.CI === "true") {
-    describe("kafka source", () => {
-      it("has a Kafka broker to run against", () => assert.fail(`${problem}; CI needs Kafka (set SLUICE_TEST_KAFKA_BROKERS)`));
-    });
-  } else {
-    console.warn(`\n!!! Kafka source tests SKIPPED: ${problem}.\n!!! Set SLUICE_TEST_KAFKA_BROKERS=host:port to run them.\n`);
-    it("kafka source", { skip: problem }, () => {});
-  }
+  missingPeer(
+    "kafka source",
+    found.problem,
+    "set SLUICE_TEST_KAFKA_BROKERS=host:port, or let scripts/kafka.sh provision a broker",
+  );
 } else {
   const bootstrapBrokers = found.brokers;
   const run = randomBytes(4).toString("hex");

@@ -10,15 +10,15 @@
  * Each run creates a database `sluice_test_<random>` (a schema per test inside it) and drops it at the end.
  * When PostgreSQL cannot be provisioned the suite is skipped with a warning; with CI=true it fails.
  */
-import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
-import { after, describe, it } from "node:test";
+import { after } from "node:test";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { PostgresStore } from "../src/store/postgres/postgres-store.ts";
 import { describeStoreContract } from "../src/store/store-contract.ts";
+import { missingPeer } from "./support/missing-peer.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -68,17 +68,7 @@ function redact(url: string): string {
 }
 
 if ("problem" in database) {
-  const problem = database.problem;
-  if (process.env.CI === "true") {
-    describe("store contract: PostgreSQL", () => {
-      it("has a PostgreSQL to run against", () => assert.fail(`${problem}; CI needs PostgreSQL (set DATABASE_URL)`));
-    });
-  } else {
-    console.warn(
-      `\n!!! PostgreSQL store tests SKIPPED: ${problem}.\n!!! Set SLUICE_TEST_DATABASE_URL (or DATABASE_URL) to run them.\n`,
-    );
-    it("store contract: PostgreSQL", { skip: problem }, () => {});
-  }
+  missingPeer("store contract: PostgreSQL", database.problem, "set SLUICE_TEST_DATABASE_URL (or DATABASE_URL) to run it");
 } else {
   const { adminUrl, url, name } = database;
   let schemas = 0;

@@ -22,6 +22,7 @@ import { parseConfig } from "../src/config/loader.ts";
 import type { Incident } from "../src/core/incident.ts";
 import type { Sluice } from "../src/main.ts";
 import { listeningSluice } from "./support/in-memory-sluice.ts";
+import { missingPeer } from "./support/missing-peer.ts";
 import { freePort } from "./support/sluice-process.ts";
 
 const WAIT_MS = 45_000;
@@ -87,16 +88,11 @@ class Peer {
 
 const found = binaries();
 if ("problem" in found) {
-  const problem = found.problem;
-  if (process.env.CI === "true") {
-    describe("a real Prometheus and Alertmanager", () => {
-      it("has Prometheus and Alertmanager to run", () => assert.fail(`${problem}; CI needs them (Debian packages)`));
-    });
-  } else {
-    console.warn(
-      `\n!!! Prometheus/Alertmanager tests SKIPPED: ${problem}.\n!!! Install prometheus and prometheus-alertmanager.\n`,
-    );
-  }
+  missingPeer(
+    "a real Prometheus and Alertmanager",
+    found.problem,
+    "install prometheus and prometheus-alertmanager, or set SLUICE_TEST_PROMETHEUS and SLUICE_TEST_ALERTMANAGER",
+  );
 } else {
   describe("a real Prometheus and Alertmanager", () => {
     const dir = mkdtempSync(join(tmpdir(), "sluice-prom-"));
