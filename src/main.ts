@@ -301,7 +301,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     : null;
   const escalations = new EscalationTimers(store, lifecycle, clock, config.escalation.policies, logger);
   const auth = new Authenticator(config.auth);
-  const inboundSync = new InboundSync(store, lifecycle, clock, config.lifecycle.autoAcknowledge);
+  const inboundSync = new InboundSync(store, lifecycle, clock, config.lifecycle.autoAcknowledge, metrics.observeSyncLag);
   const polls = new PollRunner(
     buildPollers(config, { http, clock, timeoutMs: config.delivery.timeout }),
     store,

@@ -61,6 +61,15 @@ export class SluiceMetrics {
       registers: [this.registry],
     }),
   };
+  private readonly syncLag = new Histogram({
+    name: "sluice_sync_lag_seconds",
+    help: "From a change on a platform (its own timestamp) to Sluice applying it, by platform (webhooks, buttons, pollers)",
+    labelNames: ["platform"],
+    buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900],
+    registers: [this.registry],
+  });
+  /** For InboundSync: how late platforms' changes arrive. */
+  readonly observeSyncLag = (platform: string, seconds: number) => this.syncLag.observe({ platform }, seconds);
   readonly deadLetters = new Gauge({
     name: "sluice_dead_letters",
     help: "Deliveries in the dead-letter state",

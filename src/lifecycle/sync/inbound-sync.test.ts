@@ -136,4 +136,18 @@ describe("concurrent changes: the later one wins", async () => {
     assert.equal(incident.state, "escalated");
     assert.match(incident.timeline.at(-1).detail, /older than the escalated .* \(later change wins\)/);
   });
+
+  it("measures how late a platform's applied change arrived, from the platform's own timestamp", async () => {
+    const id = (await sluice.server.inject({ url: "/api/incidents/INC-1" })).json().id;
+    const applied = await sluice.inboundSync.apply("webhook", {
+      ticketRef: { idempotencyKey: `sluice-${id}-webhook` },
+      change: { action: "resolve" },
+      user: "dana",
+      at: clock.now() - 3_000,
+    });
+    assert.equal(applied.result, "applied");
+    const metrics = (await sluice.server.inject({ url: "/metrics" })).body;
+    assert.match(metrics, /sluice_sync_lag_seconds_sum\{platform="webhook"\} 3\n/);
+    assert.match(metrics, /sluice_sync_lag_seconds_count\{platform="webhook"\} 1\n/, "ignored changes are not counted");
+  });
 });

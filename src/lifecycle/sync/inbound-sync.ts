@@ -30,9 +30,19 @@ export class InboundSync {
     private readonly clock: Clock,
     /** Platforms whose assignment acknowledges the incident (off by default). */
     private readonly autoAcknowledgeOn: readonly string[] = [],
+    /** Told how long an applied change took from the platform to Sluice, when the platform says when it happened. */
+    private readonly observeLag: (platform: string, seconds: number) => void = () => {},
   ) {}
 
   async apply(platform: string, event: InboundEvent): Promise<InboundOutcome> {
+    const outcome = await this.decide(platform, event);
+    if (outcome.result === "applied" && event.at !== undefined) {
+      this.observeLag(platform, Math.max(0, this.clock.now() - event.at) / 1000);
+    }
+    return outcome;
+  }
+
+  private async decide(platform: string, event: InboundEvent): Promise<InboundOutcome> {
     const incident = await this.findIncident(platform, event);
     if (!incident) return { result: "unknown-ticket" };
     if (event.platformId) await this.store.deliveries.setPlatformId(incident.id, platform, event.platformId);
