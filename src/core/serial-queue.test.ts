@@ -7,16 +7,17 @@ describe("SerialQueue", () => {
     const handled: string[] = [];
     let active = 0;
     let shed = 0;
-    const queue = new SerialQueue(
-      async (id) => {
+    /** Records what it handles and checks that nothing overlaps. */
+    class Recorder extends SerialQueue {
+      protected override async handle(id: string): Promise<void> {
         active++;
         assert.equal(active, 1, "one at a time");
         await new Promise((resolve) => setImmediate(resolve));
         handled.push(id);
         active--;
-      },
-      { maxPending: 3, onShed: () => shed++ },
-    );
+      }
+    }
+    const queue = new Recorder({ maxPending: 3, onShed: () => shed++ });
     queue.enqueue(["a", "b", "a", "c", "d"]);
     await queue.flush();
     assert.deepEqual(handled, ["a", "b", "c"]);

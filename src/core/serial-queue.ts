@@ -1,23 +1,23 @@
 /**
  * Ids handled one at a time in the background, in arrival order, each at most once while it waits. The
  * queue is bounded: past `maxPending` new ids are shed and counted, never held in memory without limit.
- * `handle` must not throw; whatever it cannot do it logs and counts itself.
+ * Subclasses say what handling is; `handle` must not throw: what it cannot do it logs and counts itself.
  */
-export class SerialQueue {
+export abstract class SerialQueue {
   private readonly pending = new Set<string>();
   private running: Promise<void> | null = null;
   private stopped = false;
 
-  constructor(
-    private readonly handle: (id: string) => Promise<void>,
-    private readonly options: { maxPending: number; onShed(): void },
-  ) {}
+  constructor(private readonly bounds: { maxPending: number; onShed(): void }) {}
 
+  protected abstract handle(id: string): Promise<void>;
+
+  /** Queues ids; called after each commit that produced some. */
   enqueue(ids: readonly string[]): void {
     if (this.stopped) return;
     for (const id of ids) {
-      if (this.pending.size >= this.options.maxPending && !this.pending.has(id)) {
-        this.options.onShed();
+      if (this.pending.size >= this.bounds.maxPending && !this.pending.has(id)) {
+        this.bounds.onShed();
         continue;
       }
       this.pending.add(id);

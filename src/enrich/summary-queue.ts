@@ -26,29 +26,12 @@ const CONFLICT_RETRIES = 3;
  * improved summary is written with the incident's version (a concurrent change wins and we retry),
  * recorded in the timeline with the model, and sent to every linked ticket as an update.
  */
-export class SummaryQueue {
-  private readonly queue: SerialQueue;
-
+export class SummaryQueue extends SerialQueue {
   constructor(private readonly options: SummaryQueueOptions) {
-    this.queue = new SerialQueue((id) => this.summarizeLogged(id), {
-      maxPending: options.maxPending ?? 1000,
-      onShed: () => options.count("shed"),
-    });
+    super({ maxPending: options.maxPending ?? 1000, onShed: () => options.count("shed") });
   }
 
-  enqueue(incidentIds: readonly string[]): void {
-    this.queue.enqueue(incidentIds);
-  }
-
-  flush(): Promise<void> {
-    return this.queue.flush();
-  }
-
-  shutdown(): Promise<void> {
-    return this.queue.shutdown();
-  }
-
-  private async summarizeLogged(id: string): Promise<void> {
+  protected override async handle(id: string): Promise<void> {
     try {
       await this.summarize(id);
     } catch (error) {

@@ -47,28 +47,13 @@ const SIGNALS_READ = 50;
  * signals is, by its trace or by failing calls in the graph, a symptom of the new incident's service,
  * that incident is resolved as merged into the new one, and both timelines and all tickets say so.
  */
-export class SymptomMerger {
-  private readonly queue: SerialQueue;
-
+export class SymptomMerger extends SerialQueue {
   constructor(private readonly options: SymptomMergerOptions) {
-    this.queue = new SerialQueue((id) => this.check(id), {
-      maxPending: options.maxPending ?? 10_000,
-      onShed: () => options.count?.("shed"),
-    });
+    super({ maxPending: options.maxPending ?? 10_000, onShed: () => options.count?.("shed") });
   }
 
-  /** Queues incidents that just opened or reopened; called after each commit that did so. */
-  enqueue(incidentIds: readonly string[]): void {
-    this.queue.enqueue(incidentIds);
-  }
-
-  /** Resolves once everything queued so far has been checked. */
-  flush(): Promise<void> {
-    return this.queue.flush();
-  }
-
-  shutdown(): Promise<void> {
-    return this.queue.shutdown();
+  protected override handle(rootId: string): Promise<void> {
+    return this.check(rootId);
   }
 
   private async check(rootId: string): Promise<void> {
