@@ -1,8 +1,13 @@
-import { isSluiceError } from "../core/errors.ts";
-import type { DeadLetterReason, RawRecord } from "../sources/kafka/decode-record.ts";
+import {
+  type DeadLetter,
+  oversized,
+  parseRecordValue,
+  type RawRecord,
+  validationDeadLetter,
+} from "../sources/kafka/decode-record.ts";
 import { type NormalizedChange, normalizeChanges } from "./normalize-change.ts";
 
-export type DecodedChanges = { changes: NormalizedChange[] } | { reason: DeadLetterReason; detail: string };
+export type DecodedChanges = { changes: NormalizedChange[] } | DeadLetter;
 
 /**
  * Turns one record of a changes topic into change events, or says why it goes to the dead-letter
@@ -11,19 +16,9 @@ export type DecodedChanges = { changes: NormalizedChange[] } | { reason: DeadLet
  * redelivered record is recognised.
  */
 export function decodeChangeRecord(record: RawRecord, options: { maxRecordBytes: number; receivedAt: number }): DecodedChanges {
-  const value = record.value ?? Buffer.alloc(0);
-  if (value.length > options.maxRecordBytes) {
-    return {
-      reason: "oversized",
-      detail: `value is ${value.length} bytes; the limit (kafka.maxRecordBytes) is ${options.maxRecordBytes}`,
-    };
-  }
-  let document: unknown;
-  try {
-    document = JSON.parse(value.toString("utf8"));
-  } catch (error) {
-    return { reason: "not-json", detail: `value is not JSON: ${(error as Error).message}` };
-  }
+  const parsed = oversized(record, options.maxRecordBytes) ?? parseRecordValue(record);
+  if ("reason" in parsed) return parsed;
+  const { document } = parsed;
   const many = Array.isArray(document);
   const items: unknown[] = Array.isArray(document) ? document : [document];
   const position = `kafka:${record.topic}:${record.partition}:${record.offset}`;
@@ -36,8 +31,6 @@ export function decodeChangeRecord(record: RawRecord, options: { maxRecordBytes:
       ),
     };
   } catch (error) {
-    if (!isSluiceError(error)) throw error;
-    const problems = error.problems.map((p) => `${p.path}: ${p.message}`).join("; ");
-    return { reason: "validation-failed", detail: problems ? `${error.message}: ${problems}` : error.message };
+    return validationDeadLetter(error);
   }
 }

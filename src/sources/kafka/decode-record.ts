@@ -15,10 +15,39 @@ export interface RawRecord {
   headers: ReadonlyMap<string, string>;
 }
 
-export type Decoded = { signals: Signal[] } | { reason: DeadLetterReason; detail: string };
+export type Decoded = { signals: Signal[] } | DeadLetter;
 
 /** The record header and document field naming the schema version of a record. */
 export const SCHEMA_VERSION_KEY = "schema_version";
+
+/** Why a record cannot be ingested, for its dead-letter headers. */
+export interface DeadLetter {
+  reason: DeadLetterReason;
+  detail: string;
+}
+
+/** Why a record is refused before it is read: its value is larger than kafka.maxRecordBytes. */
+export function oversized(record: RawRecord, maxRecordBytes: number): DeadLetter | undefined {
+  const length = record.value?.length ?? 0;
+  if (length <= maxRecordBytes) return undefined;
+  return { reason: "oversized", detail: `value is ${length} bytes; the limit (kafka.maxRecordBytes) is ${maxRecordBytes}` };
+}
+
+/** The record's value as one JSON document, or why it goes to the dead-letter topic. */
+export function parseRecordValue(record: RawRecord): { document: unknown } | DeadLetter {
+  try {
+    return { document: JSON.parse((record.value ?? Buffer.alloc(0)).toString("utf8")) };
+  } catch (error) {
+    return { reason: "not-json", detail: `value is not JSON: ${(error as Error).message}` };
+  }
+}
+
+/** A normalizer's VALIDATION_FAILED as a dead letter naming every problem; anything else is rethrown. */
+export function validationDeadLetter(error: unknown): DeadLetter {
+  if (!isSluiceError(error)) throw error;
+  const problems = error.problems.map((p) => `${p.path}: ${p.message}`).join("; ");
+  return { reason: "validation-failed", detail: problems ? `${error.message}: ${problems}` : error.message };
+}
 
 /**
  * Turns one record into signals, or says why it cannot be ingested. A record is one JSON document:
@@ -27,23 +56,15 @@ export const SCHEMA_VERSION_KEY = "schema_version";
  * each document (string or number); absent means "1", and both must be supported when both are given.
  */
 export function decodeRecord(record: RawRecord, options: { maxRecordBytes: number; receivedAt: number }): Decoded {
-  const value = record.value ?? Buffer.alloc(0);
-  if (value.length > options.maxRecordBytes) {
-    return {
-      reason: "oversized",
-      detail: `value is ${value.length} bytes; the limit (kafka.maxRecordBytes) is ${options.maxRecordBytes}`,
-    };
-  }
+  const tooLarge = oversized(record, options.maxRecordBytes);
+  if (tooLarge) return tooLarge;
   const headerVersion = record.headers.get(SCHEMA_VERSION_KEY);
   if (headerVersion !== undefined && !SUPPORTED_SCHEMA_VERSIONS.includes(headerVersion.trim())) {
     return unknownVersion(`header ${SCHEMA_VERSION_KEY}`, headerVersion);
   }
-  let document: unknown;
-  try {
-    document = JSON.parse(value.toString("utf8"));
-  } catch (error) {
-    return { reason: "not-json", detail: `value is not JSON: ${(error as Error).message}` };
-  }
+  const parsed = parseRecordValue(record);
+  if ("reason" in parsed) return parsed;
+  const { document } = parsed;
   const items = Array.isArray(document) ? document : [document];
   const prepared: unknown[] = [];
   for (const [index, item] of items.entries()) {
@@ -75,9 +96,7 @@ export function decodeRecord(record: RawRecord, options: { maxRecordBytes: numbe
       ),
     };
   } catch (error) {
-    if (!isSluiceError(error)) throw error;
-    const problems = error.problems.map((p) => `${p.path}: ${p.message}`).join("; ");
-    return { reason: "validation-failed", detail: problems ? `${error.message}: ${problems}` : error.message };
+    return validationDeadLetter(error);
   }
 }
 
