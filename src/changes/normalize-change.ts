@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { FieldProblem } from "../core/errors.ts";
 import { newId } from "../core/ids.ts";
 import { parseTimestamp } from "../pipeline/normalize/build-signal.ts";
-import { problemsOf, validationFailed } from "../pipeline/normalize/zod-problems.ts";
+import { mapAllOrNothing, problemsOf } from "../pipeline/normalize/zod-problems.ts";
 import type { Change, ChangeKind } from "../store/changes-repository.ts";
 
 export const CHANGE_KINDS = [
@@ -107,27 +107,22 @@ export function changeFormatOf(item: Record<string, unknown>): ChangeFormat {
  * the whole request with every problem named (a VALIDATION_FAILED error, a 422).
  */
 export function normalizeChanges(items: readonly unknown[], context: ChangeContext, single: boolean): NormalizedChange[] {
-  const results: NormalizedChange[] = [];
-  const problems: FieldProblem[] = [];
-  items.forEach((item, index) => {
-    const prefix = single ? "" : `[${index}]`;
-    if (item === null || typeof item !== "object" || Array.isArray(item)) {
-      problems.push({ path: prefix || "(body)", message: "expected a JSON object" });
-      return;
-    }
-    const format = changeFormatOf(item as Record<string, unknown>);
-    const fallback = context.fallbackId?.(index) ?? newId(context.receivedAt);
-    const mapped =
-      format === "github"
-        ? mapGithub(item, context, prefix)
-        : format === "pagerduty"
-          ? mapPagerDuty(item, context, prefix, fallback)
-          : mapSluice(item, context, prefix, fallback);
-    if ("problems" in mapped) problems.push(...mapped.problems);
-    else results.push({ format, ...mapped });
-  });
-  if (problems.length > 0) throw validationFailed(problems, items.length === 1 ? "invalid change" : "invalid changes");
-  return results;
+  return mapAllOrNothing(
+    items,
+    single,
+    ["change", "changes"],
+    (item, index, prefix): NormalizedChange | { problems: FieldProblem[] } => {
+      const format = changeFormatOf(item);
+      const fallback = context.fallbackId?.(index) ?? newId(context.receivedAt);
+      const mapped =
+        format === "github"
+          ? mapGithub(item, context, prefix)
+          : format === "pagerduty"
+            ? mapPagerDuty(item, context, prefix, fallback)
+            : mapSluice(item, context, prefix, fallback);
+      return "problems" in mapped ? mapped : { format, ...mapped };
+    },
+  );
 }
 
 type Mapped = { change: Change } | { ignored: string } | { problems: FieldProblem[] };
