@@ -23,6 +23,25 @@ export function priorityFor(severity: Severity): Priority {
 }
 
 /** The unit of work: every signal that belongs to one problem. */
+/** What enrichment and similarity read of an incident: which problem it is, in words. */
+export interface IncidentDescription {
+  incidentId: string;
+  tenant: string;
+  service: string;
+  environment: string;
+  errorPattern: string;
+  title: string;
+  summary: string;
+}
+
+/** The description of an incident (stored, or about to be). */
+export function describeIncident(
+  incident: Pick<Incident, "id" | "tenant" | "service" | "environment" | "errorPattern" | "title" | "summary">,
+): IncidentDescription {
+  const { id, tenant, service, environment, errorPattern, title, summary } = incident;
+  return { incidentId: id, tenant, service, environment, errorPattern, title, summary };
+}
+
 export interface Incident {
   id: string;
   number: number;

@@ -1,15 +1,9 @@
 import type { IncidentContext } from "../core/enrichment.ts";
+import type { IncidentDescription } from "../core/incident.ts";
 import type { Signal } from "../core/signal.ts";
 
 /** What an enrichment step sees of a new incident: its identity and the signal that opened it. */
-export interface EnrichTarget {
-  incidentId: string;
-  tenant: string;
-  service: string;
-  environment: string;
-  errorPattern: string;
-  title: string;
-  summary: string;
+export interface EnrichTarget extends IncidentDescription {
   firstSeenAt: number;
   /** The signal that opened the incident. */
   signal: Signal;

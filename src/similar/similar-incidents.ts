@@ -1,5 +1,6 @@
 import type { Clock } from "../core/clock.ts";
 import type { SimilarIncident } from "../core/enrichment.ts";
+import type { IncidentDescription } from "../core/incident.ts";
 import type { TimelineEvent } from "../core/timeline.ts";
 import type { EnrichmentProvider, EnrichTarget } from "../enrich/enricher.ts";
 import type { ResolvedIncident, SimilarReads } from "../store/similar-reads.ts";
@@ -20,15 +21,9 @@ export interface SimilarOptions {
 }
 
 /** The incident to find similar past ones for. */
-export interface SimilarTarget {
+export interface SimilarTarget extends Omit<IncidentDescription, "incidentId"> {
   /** Left out of its own results; null for a hypothetical incident. */
   incidentId: string | null;
-  tenant: string;
-  service: string;
-  environment: string;
-  errorPattern: string;
-  title: string;
-  summary: string;
   /** More words of the problem, such as the opening signal's message. */
   detail?: string;
   /** Defaults to the clock's now. */
@@ -128,17 +123,11 @@ export function similarProvider(finder: SimilarIncidents): EnrichmentProvider {
   return {
     name: "similar",
     async enrich(target: EnrichTarget) {
-      const message = target.signal.message;
+      const { signal, firstSeenAt: _firstSeenAt, ...description } = target;
+      const message = signal.message;
       const matches = await finder.find({
-        incidentId: target.incidentId,
-        tenant: target.tenant,
-        service: target.service,
-        environment: target.environment,
-        errorPattern: target.errorPattern,
-        title: target.title,
-        summary: target.summary,
+        ...description,
         ...(message && !target.title.includes(message) ? { detail: message } : {}),
-        now: target.now,
       });
       // An empty list is an answer too: the ticket can say nothing like it was seen before.
       return { similar: matches.map(toSimilarIncident) };

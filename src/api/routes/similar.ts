@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { SluiceError } from "../../core/errors.ts";
+import { describeIncident } from "../../core/incident.ts";
 import { problemsOf } from "../../pipeline/normalize/zod-problems.ts";
 import type { SimilarIncidents } from "../../similar/similar-incidents.ts";
 import type { Store } from "../../store/store.ts";
@@ -35,21 +36,10 @@ export function similarRoutes(
       }
       const incident = await store.incidents.get(request.params.id);
       if (!incident) throw new SluiceError("NOT_FOUND", `no incident ${request.params.id}`);
-      const matches = await similar.find(
-        {
-          incidentId: incident.id,
-          tenant: incident.tenant,
-          service: incident.service,
-          environment: incident.environment,
-          errorPattern: incident.errorPattern,
-          title: incident.title,
-          summary: incident.summary,
-        },
-        {
-          ...(parsed.data.limit === undefined ? {} : { limit: parsed.data.limit }),
-          ...(parsed.data.minScore === undefined ? {} : { minScore: parsed.data.minScore }),
-        },
-      );
+      const matches = await similar.find(describeIncident(incident), {
+        ...(parsed.data.limit === undefined ? {} : { limit: parsed.data.limit }),
+        ...(parsed.data.minScore === undefined ? {} : { minScore: parsed.data.minScore }),
+      });
       const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
       return {
         incident: incident.key,

@@ -1,7 +1,7 @@
 import type { Clock } from "../../core/clock.ts";
 import type { IncidentContext } from "../../core/enrichment.ts";
 import { isSluiceError, SluiceError } from "../../core/errors.ts";
-import { incidentKey } from "../../core/incident.ts";
+import { describeIncident, incidentKey } from "../../core/incident.ts";
 import type { LifecycleMetrics } from "../../core/lifecycle-metrics.ts";
 import type { Signal } from "../../core/signal.ts";
 import type { EnrichTarget } from "../../enrich/enricher.ts";
@@ -277,18 +277,7 @@ export class IngestRunner {
         if (!signal) return;
         try {
           incident.context = await enrich(
-            {
-              incidentId: incident.id,
-              tenant: incident.tenant,
-              service: incident.service,
-              environment: incident.environment,
-              errorPattern: incident.errorPattern,
-              title: incident.title,
-              summary: incident.summary,
-              firstSeenAt: incident.firstSeenAt,
-              signal,
-              now,
-            },
+            { ...describeIncident(incident), firstSeenAt: incident.firstSeenAt, signal, now },
             { essentialOnly: index >= fully },
           );
         } catch {
