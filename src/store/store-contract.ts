@@ -72,7 +72,8 @@ export function signal(fields: Partial<Signal> = {}): Signal {
   };
 }
 
-function incident(fields: Partial<NewIncident> = {}): NewIncident {
+/** A complete new incident for store tests (open, payments in acme/production unless `fields` say otherwise). */
+export function incident(fields: Partial<NewIncident> = {}): NewIncident {
   return {
     id: newId(),
     fingerprint: `fp-${++sequence}`,

@@ -5,8 +5,8 @@ import { analyseTrace } from "../traces/analysis.ts";
 import { bucketOf, contributionDelta, contributionOf } from "../traces/contribution.ts";
 import type { SpanRecord } from "../traces/span.ts";
 import { browseTrace, checkoutTrace } from "../traces/test-fixtures.ts";
-import { emptyChangeSet, type NewIncident, type Store } from "./store.ts";
-import { type StoreContractTarget, signal, stored } from "./store-contract.ts";
+import { emptyChangeSet, type Store } from "./store.ts";
+import { incident, type StoreContractTarget, signal, stored } from "./store-contract.ts";
 import type { TraceClaim, TraceRecord } from "./traces-repository.ts";
 
 const T0 = Date.parse("2026-11-02T10:00:00Z");
@@ -31,35 +31,6 @@ async function analysed(store: Store, claim: TraceClaim): Promise<TraceRecord> {
     stored: { analysis, contribution },
     ...contributionDelta(contribution, claim.previous?.contribution ?? null),
     status: analysis.rootCause ? "signal" : "done",
-  };
-}
-
-function openIncident(fields: Partial<NewIncident>): NewIncident {
-  return {
-    id: newId(),
-    fingerprint: `fp-${newId()}`,
-    kind: "anomaly",
-    title: "t",
-    tenant: "acme",
-    service: "payments",
-    environment: "production",
-    errorPattern: "p",
-    severity: "high",
-    priority: "P2",
-    state: "open",
-    firstSeenAt: T0,
-    lastSeenAt: T0,
-    signalCount: 1,
-    escalationLevel: 0,
-    platforms: [],
-    matchedRule: "r",
-    summary: "s",
-    createdAt: T0,
-    updatedAt: T0,
-    acknowledgedAt: null,
-    resolvedAt: null,
-    context: {},
-    ...fields,
   };
 }
 
@@ -181,11 +152,11 @@ export function describeTraceContract(target: StoreContractTarget): void {
 
     it("finds open incidents by service within one tenant and environment, oldest first", () =>
       withStore(target, async (store) => {
-        const older = openIncident({ service: "payments", firstSeenAt: T0 - 5000 });
-        const newer = openIncident({ service: "payments", firstSeenAt: T0 });
-        const db = openIncident({ service: "postgresql/payments" });
-        const resolved = openIncident({ service: "checkout", state: "resolved", resolvedAt: T0 });
-        const elsewhere = openIncident({ service: "payments", environment: "staging" });
+        const older = incident({ service: "payments", firstSeenAt: T0 - 5000 });
+        const newer = incident({ service: "payments", firstSeenAt: T0 });
+        const db = incident({ service: "postgresql/payments" });
+        const resolved = incident({ service: "checkout", state: "resolved", resolvedAt: T0 });
+        const elsewhere = incident({ service: "payments", environment: "staging" });
         await store.apply({ ...emptyChangeSet(), newIncidents: [newer, older, db, resolved, elsewhere] });
         const found = await store.traces.openIncidentsByService("acme", "production", [
           "payments",
@@ -205,8 +176,8 @@ export function describeTraceContract(target: StoreContractTarget): void {
 
     it("finds the open incident holding a signal by its upstream id, and the trace ids an incident's latest signals name", () =>
       withStore(target, async (store) => {
-        const open = openIncident({ service: "postgresql/payments" });
-        const closed = openIncident({ state: "resolved", resolvedAt: T0 });
+        const open = incident({ service: "postgresql/payments" });
+        const closed = incident({ state: "resolved", resolvedAt: T0 });
         await store.apply({
           ...emptyChangeSet(),
           newIncidents: [open, closed],
