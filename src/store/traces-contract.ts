@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { newId } from "../core/ids.ts";
 import { analyseTrace } from "../traces/analysis.ts";
 import { bucketOf, contributionDelta, contributionOf } from "../traces/contribution.ts";
 import type { SpanRecord } from "../traces/span.ts";
