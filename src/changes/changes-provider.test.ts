@@ -3,32 +3,11 @@ import { after, before, describe, test } from "node:test";
 import { newId } from "../core/ids.ts";
 import type { Signal } from "../core/signal.ts";
 import type { EnrichTarget } from "../enrich/enricher.ts";
-import type { Change } from "../store/changes-repository.ts";
 import { SqliteStore } from "../store/sqlite/sqlite-store.ts";
 import { ChangesProvider } from "./changes-provider.ts";
+import { T0, testChange } from "./test-fixtures.ts";
 
-const T0 = Date.parse("2026-11-24T10:00:00Z");
 const MINUTE = 60_000;
-
-function change(fields: Partial<Change>): Change {
-  return {
-    id: newId(),
-    source: "sluice",
-    sourceId: newId(),
-    tenant: "default",
-    service: "checkout",
-    environment: "production",
-    kind: "deploy",
-    summary: "a change",
-    at: T0,
-    version: null,
-    author: null,
-    url: null,
-    labels: {},
-    receivedAt: T0,
-    ...fields,
-  };
-}
 
 function target(fields: Partial<EnrichTarget> = {}): EnrichTarget {
   return {
@@ -51,14 +30,14 @@ describe("changes enrichment step", () => {
   before(async () => {
     store = await SqliteStore.open({ dataDir: ":memory:", synchronous: "full" });
     await store.changes.insert([
-      change({ summary: "own deploy 30m before", at: T0 - 30 * MINUTE, version: "v7", author: "jane", url: "https://ci/7" }),
-      change({ summary: "payments config 10m before", service: "payments", kind: "config", at: T0 - 10 * MINUTE }),
-      change({ summary: "own deploy 3h before", at: T0 - 3 * 60 * MINUTE }),
-      change({ summary: "own deploy 2m after (clock skew)", at: T0 + 2 * MINUTE }),
-      change({ summary: "own deploy 20m after", at: T0 + 20 * MINUTE }),
-      change({ summary: "unrelated service", service: "search", at: T0 - MINUTE }),
-      change({ summary: "staging deploy", environment: "staging", at: T0 - MINUTE }),
-      change({ summary: "other tenant", tenant: "globex", at: T0 - MINUTE }),
+      testChange({ summary: "own deploy 30m before", at: T0 - 30 * MINUTE, version: "v7", author: "jane", url: "https://ci/7" }),
+      testChange({ summary: "payments config 10m before", service: "payments", kind: "config", at: T0 - 10 * MINUTE }),
+      testChange({ summary: "own deploy 3h before", at: T0 - 3 * 60 * MINUTE }),
+      testChange({ summary: "own deploy 2m after (clock skew)", at: T0 + 2 * MINUTE }),
+      testChange({ summary: "own deploy 20m after", at: T0 + 20 * MINUTE }),
+      testChange({ summary: "unrelated service", service: "search", at: T0 - MINUTE }),
+      testChange({ summary: "staging deploy", environment: "staging", at: T0 - MINUTE }),
+      testChange({ summary: "other tenant", tenant: "globex", at: T0 - MINUTE }),
     ]);
   });
   after(() => store.close());

@@ -5,62 +5,33 @@ import { ManualClock } from "../core/clock.ts";
 import { newId } from "../core/ids.ts";
 import type { Signal } from "../core/signal.ts";
 import { gate } from "../pipeline/gate/gate.ts";
+import { buildSignal } from "../pipeline/normalize/build-signal.ts";
 import type { Change } from "../store/changes-repository.ts";
 import { SqliteStore } from "../store/sqlite/sqlite-store.ts";
 import { type DeploySuppressionConfig, RecentDeploys } from "./recent-deploys.ts";
+import { T0, testChange } from "./test-fixtures.ts";
 
-const T0 = Date.parse("2026-11-24T10:00:00Z");
 const MINUTE = 60_000;
 const logger = pino({ level: "silent" });
 
 function deploy(fields: Partial<Change> = {}): Change {
-  return {
-    id: newId(),
-    source: "sluice",
-    sourceId: newId(),
-    tenant: "default",
-    service: "checkout",
-    environment: "production",
-    kind: "deploy",
-    summary: "deploy v1.2.3 of checkout",
-    at: T0,
-    version: "v1.2.3",
-    author: null,
-    url: null,
-    labels: {},
-    receivedAt: T0,
-    ...fields,
-  };
+  return testChange({ summary: "deploy v1.2.3 of checkout", version: "v1.2.3", ...fields });
 }
 
 function signal(fields: Partial<Signal> = {}): Signal {
-  return {
-    id: newId(),
-    source: "api",
-    sourceId: newId(),
-    receivedAt: T0,
-    occurredAt: T0,
-    status: "firing",
-    kind: "alert",
-    tenant: "default",
-    service: "checkout",
-    environment: "production",
-    severity: "high",
-    score: null,
-    title: "5xx up",
-    message: "5xx up",
-    errorPattern: "",
-    alertKey: null,
-    traceId: null,
-    spanIds: [],
-    labels: {},
-    annotations: {},
-    links: [],
-    affectedUsers: [],
-    affectedServices: [],
-    raw: null,
-    ...fields,
-  };
+  return buildSignal(
+    { receivedAt: T0, source: "api" },
+    {
+      sourceId: newId(),
+      kind: "alert",
+      service: "checkout",
+      severity: "high",
+      title: "5xx up",
+      message: "5xx up",
+      occurredAt: T0,
+      ...fields,
+    },
+  );
 }
 
 const config: DeploySuppressionConfig = { window: 10 * MINUTE, match: {}, kinds: ["deploy"], refreshInterval: 30_000 };
