@@ -1,10 +1,9 @@
 // Prometheus Alertmanager (Debian package) as the baseline: installed if missing, run on a loopback
 // port with a minimal config (one "null" receiver) and its storage in a temporary directory.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { freePort, SERVER_CPU, spawnPinned, stopProcess, waitForHttp } from "./processes.ts";
+import { startPinnedServer } from "./processes.ts";
 
 export const ALERTMANAGER = "/usr/bin/prometheus-alertmanager";
 
@@ -47,28 +46,29 @@ export interface AlertmanagerServer {
 }
 
 export async function startAlertmanager(): Promise<AlertmanagerServer> {
-  const dir = mkdtempSync(join(tmpdir(), "benchrun-alertmanager-"));
-  const port = await freePort();
-  const configFile = join(dir, "alertmanager.yml");
-  writeFileSync(configFile, CONFIG);
-  const { child, stderr } = spawnPinned(SERVER_CPU, ALERTMANAGER, [
-    `--config.file=${configFile}`,
-    `--storage.path=${join(dir, "data")}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-    // An empty cluster address turns gossip off: a single instance, as Sluice is here.
-    "--cluster.listen-address=",
-    "--log.level=warn",
-  ]);
-  const url = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    await stopProcess(child);
-    rmSync(dir, { recursive: true, force: true });
+  const server = await startPinnedServer({
+    dirPrefix: "benchrun-alertmanager-",
+    command: ALERTMANAGER,
+    args: (port, dir) => {
+      const configFile = join(dir, "alertmanager.yml");
+      writeFileSync(configFile, CONFIG);
+      return [
+        `--config.file=${configFile}`,
+        `--storage.path=${join(dir, "data")}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        // An empty cluster address turns gossip off: a single instance, as Sluice is here.
+        "--cluster.listen-address=",
+        "--log.level=warn",
+      ];
+    },
+    readyPath: "/-/ready",
+  });
+  return {
+    url: server.url,
+    pid: server.child.pid,
+    async stop() {
+      await server.stop();
+      server.cleanup();
+    },
   };
-  try {
-    await waitForHttp(`${url}/-/ready`, child, 30_000, stderr);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { url, pid: child.pid, stop };
 }

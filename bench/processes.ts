@@ -1,8 +1,9 @@
 // Child processes for the benchmark: pinned to one CPU each, started, waited for, and stopped.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
-import { availableParallelism } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
 import { sleep } from "./stats.ts";
 
 /** CPU of the system under test (Sluice or Alertmanager); the load generator gets the other one. */
@@ -68,6 +69,58 @@ export async function waitForHttp(url: string, child: ChildProcess, timeoutMs: n
     await sleep(100);
   }
   throw new Error(`${url} did not answer within ${timeoutMs} ms:\n${stderr()}`);
+}
+
+/** A server under test, started by startPinnedServer: stop it, then remove its directory. */
+export interface PinnedServer {
+  url: string;
+  child: ChildProcess;
+  /** Its own temporary directory (data, configuration). */
+  dir: string;
+  stderr: () => string;
+  /** Stops it (SIGTERM, SIGKILL after `timeoutMs`) and resolves with its exit code. */
+  stop(timeoutMs?: number): Promise<number | null>;
+  /** Removes its directory (after stop). */
+  cleanup(): void;
+}
+
+/**
+ * Starts a server under test pinned to the server CPU, on a free loopback port, with a fresh temporary
+ * directory, and waits until `readyPath` answers; when it does not, stops it and removes the directory.
+ * `args` gets the port and the directory (and may write its configuration there).
+ */
+export async function startPinnedServer(options: {
+  dirPrefix: string;
+  command: string;
+  args(port: number, dir: string): string[];
+  readyPath: string;
+  cwd?: string;
+}): Promise<PinnedServer> {
+  const dir = mkdtempSync(join(tmpdir(), options.dirPrefix));
+  const port = await freePort();
+  const { child, stderr } = spawnPinned(
+    SERVER_CPU,
+    options.command,
+    options.args(port, dir),
+    options.cwd ? { cwd: options.cwd } : {},
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const server: PinnedServer = {
+    url,
+    child,
+    dir,
+    stderr,
+    stop: (timeoutMs) => stopProcess(child, timeoutMs),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+  try {
+    await waitForHttp(`${url}${options.readyPath}`, child, 30_000, stderr);
+  } catch (error) {
+    await server.stop();
+    server.cleanup();
+    throw error;
+  }
+  return server;
 }
 
 /** Sends SIGTERM, waits up to `timeoutMs` for the exit, then SIGKILL. */

@@ -1,9 +1,8 @@
 // Runs `node bin/sluice.js serve` as a child process on a fresh durable SQLite store.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort, SERVER_CPU, spawnPinned, stopProcess, waitForHttp } from "./processes.ts";
+import { startPinnedServer } from "./processes.ts";
 
 export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
@@ -20,45 +19,33 @@ export interface SluiceServer {
 }
 
 export async function startSluice(options: { cpuProfDir?: string; synchronous?: "full" | "normal" } = {}): Promise<SluiceServer> {
-  const dir = mkdtempSync(join(tmpdir(), "benchrun-sluice-"));
-  const port = await freePort();
-  const dataDir = join(dir, "data");
-  const configFile = join(dir, "sluice.json");
-  // No routing block: the defaults send every incident to the in-memory connector "memory".
-  const synchronous = options.synchronous ?? "full";
-  const config = { server: { port }, storage: { dataDir, synchronous }, log: { level: "warn" } };
-  writeFileSync(configFile, JSON.stringify(config));
   const profile = options.cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", options.cpuProfDir] : [];
-  const { child, stderr } = spawnPinned(
-    SERVER_CPU,
-    process.execPath,
-    [...profile, "bin/sluice.js", "serve", "--config", configFile],
-    {
-      cwd: REPO_ROOT,
+  const server = await startPinnedServer({
+    dirPrefix: "benchrun-sluice-",
+    command: process.execPath,
+    args: (port, dir) => {
+      const configFile = join(dir, "sluice.json");
+      // No routing block: the defaults send every incident to the in-memory connector "memory".
+      const storage = { dataDir: join(dir, "data"), synchronous: options.synchronous ?? "full" };
+      writeFileSync(configFile, JSON.stringify({ server: { port }, storage, log: { level: "warn" } }));
+      return [...profile, "bin/sluice.js", "serve", "--config", configFile];
     },
-  );
-  const url = `http://127.0.0.1:${port}`;
-  try {
-    await waitForHttp(`${url}/readyz`, child, 30_000, stderr);
-  } catch (error) {
-    await stopProcess(child);
-    rmSync(dir, { recursive: true, force: true });
-    throw error;
-  }
+    readyPath: "/readyz",
+    cwd: REPO_ROOT,
+  });
+  const { url } = server;
   return {
     url,
-    pid: child.pid,
-    dataDir,
+    pid: server.child.pid,
+    dataDir: join(server.dir, "data"),
     async metrics() {
       const response = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) });
       return response.text();
     },
     async stop() {
-      const code = await stopProcess(child, 30_000);
-      if (code !== 0 && code !== null) throw new Error(`sluice exited with ${code}:\n${stderr()}`);
+      const code = await server.stop(30_000);
+      if (code !== 0 && code !== null) throw new Error(`sluice exited with ${code}:\n${server.stderr()}`);
     },
-    cleanup() {
-      rmSync(dir, { recursive: true, force: true });
-    },
+    cleanup: server.cleanup,
   };
 }
