@@ -275,7 +275,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
   const lifecycle = new LifecycleService(store, clock, wake, metrics.lifecycle);
   const affectedUsers = new AffectedUsersRefresher({ store, lifecycle, logger });
   affectedUsersRef = affectedUsers;
-  symptomMergerRef =
+  const symptomMerger =
     traces && config.traces.mergeSymptoms
       ? new SymptomMerger({
           store,
@@ -287,7 +287,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
           count: (outcome) => traces.metrics.merges(outcome),
         })
       : null;
-  const symptomMerger = symptomMergerRef;
+  symptomMergerRef = symptomMerger;
   const quietResolver = new QuietResolver(store, lifecycle, clock, config.anomaly.quietPeriod, logger);
   const kafka = config.kafka?.enabled
     ? new KafkaSource({
