@@ -26,6 +26,7 @@ import { DEAD_LETTER_HEADERS } from "../src/sources/kafka/dead-letter.ts";
 import type { KafkaSourceConfig } from "../src/sources/kafka/kafka-config.ts";
 import { prometheusKafkaMetrics } from "../src/sources/kafka/kafka-metrics.ts";
 import { KafkaSource } from "../src/sources/kafka/kafka-source.ts";
+import { eventually } from "./support/eventually.ts";
 import { missingPeer } from "./support/missing-peer.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -48,21 +49,6 @@ function brokers(): { brokers: string[] } | { problem: string } {
 const PARTITIONS = 3;
 const VALID_PER_PARTITION = 100;
 const MAX_RECORD_BYTES = 4096;
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ""}`);
-}
 
 function event(id: string, fields: Record<string, unknown> = {}): Record<string, unknown> {
   return {

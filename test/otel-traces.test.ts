@@ -34,24 +34,13 @@ import { compileTemplates, renderTicketText } from "../src/connectors/ticket-tex
 import type { TraceContext } from "../src/core/enrichment.ts";
 import type { Incident } from "../src/core/incident.ts";
 import type { Sluice } from "../src/main.ts";
+import { eventually } from "./support/eventually.ts";
 import { listeningSluice } from "./support/in-memory-sluice.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const SERVICE = join(ROOT, "test/support/otel-app/service.ts");
-const WAIT_MS = 30_000;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Polls until `check` returns a value (not undefined), or fails with what it last saw. */
-async function eventually<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + WAIT_MS;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 /** One instrumented service in its own process. */
 class ShopService {

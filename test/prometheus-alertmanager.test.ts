@@ -21,6 +21,7 @@ import { after, before, describe, it } from "node:test";
 import { parseConfig } from "../src/config/loader.ts";
 import type { Incident } from "../src/core/incident.ts";
 import type { Sluice } from "../src/main.ts";
+import { eventually } from "./support/eventually.ts";
 import { listeningSluice } from "./support/in-memory-sluice.ts";
 import { missingPeer } from "./support/missing-peer.ts";
 import { freePort } from "./support/sluice-process.ts";
@@ -105,16 +106,12 @@ if ("problem" in found) {
     /** The incidents Sluice holds, newest first. */
     const incidents = async () =>
       ((await (await fetch(`http://127.0.0.1:${sluicePort}/api/incidents`)).json()) as { items: Incident[] }).items;
-    const eventually = async <T>(what: string, check: () => Promise<T | undefined>): Promise<T> => {
-      const deadline = Date.now() + WAIT_MS;
-      for (;;) {
-        const value = await check();
-        if (value !== undefined) return value;
-        if (Date.now() > deadline)
-          assert.fail(`timed out waiting for ${what}\n${peers.map((p) => `${p.name}: ${p.log}`).join("\n")}`);
-        await sleep(250);
-      }
-    };
+    const waitFor = <T>(what: string, probe: () => Promise<T | undefined>) =>
+      eventually(what, probe, {
+        timeoutMs: WAIT_MS,
+        intervalMs: 250,
+        explain: () => peers.map((peer) => `${peer.name}: ${peer.log}`).join("\n"),
+      });
 
     before(async () => {
       ({ sluice, port: sluicePort } = await listeningSluice(parseConfig({}, {}, process.cwd(), "test").config));
@@ -197,7 +194,7 @@ if ("problem" in found) {
 
     it("opens one incident when the rule fires, and resolves it when the condition clears", async () => {
       queueDepth = 500;
-      const [incident] = await eventually("an incident from Alertmanager", async () => {
+      const [incident] = await waitFor("an incident from Alertmanager", async () => {
         const list = await incidents();
         return list.length > 0 ? list : undefined;
       });
@@ -209,7 +206,7 @@ if ("problem" in found) {
       assert.match(incident.title, /QueueBacklog|queue backlog on checkout/);
 
       queueDepth = 3;
-      const resolved = await eventually("the resolved notification", async () => {
+      const resolved = await waitFor("the resolved notification", async () => {
         const list = await incidents();
         return list[0]?.state === "resolved" ? list : undefined;
       });
