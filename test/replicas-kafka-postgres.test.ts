@@ -154,7 +154,9 @@ if (!brokers || !adminUrl) {
         120_000,
       );
       assert.equal(stored, EVENTS, "zero lost, zero stored twice");
-      assert.equal(await count("SELECT count(*) AS n FROM incidents"), PROBLEMS);
+      const incidents = await db.query("SELECT service, error_pattern, fingerprint, signal_count FROM incidents ORDER BY 1, 2");
+      // On failure, the rows say which problem split and how (a fingerprint per replica, or per attempt).
+      assert.equal(incidents.rowCount, PROBLEMS, JSON.stringify(incidents.rows));
       await until(
         "every ticket delivered",
         async () => ((await count("SELECT count(*) AS n FROM tickets")) === PROBLEMS ? true : undefined),

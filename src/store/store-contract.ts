@@ -12,7 +12,15 @@ import { tokenize } from "../patterns/tokenize.ts";
 import { fingerprintSignals } from "../pipeline/correlate/fingerprint.ts";
 import type { Change } from "./changes-repository.ts";
 import type { PatternClaim, StoredPattern } from "./patterns-repository.ts";
-import { type ChangeSet, emptyChangeSet, type NewIncident, type Store, type StoredSignal, signalKey } from "./store.ts";
+import {
+  type ChangeSet,
+  emptyChangeSet,
+  type IncidentChange,
+  type NewIncident,
+  type Store,
+  type StoredSignal,
+  signalKey,
+} from "./store.ts";
 import { describeTraceContract } from "./traces-contract.ts";
 
 /** An engine under test: how to get fresh, empty stores of it. */
@@ -401,6 +409,41 @@ export function describeStoreContract(target: StoreContractTarget): void {
           store.apply(changes({ incidentChanges: [{ id: "missing", expectedVersion: 0, at: T0, addSignals: 1, set: {} }] })),
           conflict(/changed concurrently/),
         );
+      }));
+
+    it("counts signals into an unresolved incident read at any version, and refuses them once it is resolved", () =>
+      withStore(target, async (store) => {
+        const open = incident({ lastSeenAt: T0 });
+        await store.apply(changes({ newIncidents: [open] }));
+        const countIn = (addSignals: number, lastSeenAt: number): IncidentChange => ({
+          id: open.id,
+          // Both read the incident at version 0, as two replicas joining signals at once do.
+          expectedVersion: 0,
+          at: lastSeenAt,
+          addSignals,
+          set: { lastSeenAt },
+        });
+        await store.apply(changes({ incidentChanges: [countIn(3, T0 + 20 * SECOND)] }));
+        await store.apply(changes({ incidentChanges: [countIn(2, T0 + 10 * SECOND)] }));
+        let now = await store.incidents.get(open.id);
+        assert.deepEqual([now?.signalCount, now?.lastSeenAt, now?.version], [6, T0 + 20 * SECOND, 2]);
+        // Other changes still need the version they read: the counts moved it on.
+        await assert.rejects(
+          store.apply(
+            changes({ incidentChanges: [{ id: open.id, expectedVersion: 0, at: T0, addSignals: 0, set: { severity: "low" } }] }),
+          ),
+          conflict(/changed concurrently/),
+        );
+        const resolve = { state: "resolved" as const, resolvedAt: T0 + 30 * SECOND };
+        await store.apply(
+          changes({ incidentChanges: [{ id: open.id, expectedVersion: 2, at: T0, addSignals: 0, set: resolve }] }),
+        );
+        await assert.rejects(
+          store.apply(changes({ incidentChanges: [countIn(1, T0 + 40 * SECOND)] })),
+          conflict(/changed concurrently/),
+        );
+        now = await store.incidents.get(open.id);
+        assert.deepEqual([now?.state, now?.signalCount], ["resolved", 6]);
       }));
 
     it("refuses a second unresolved incident for one fingerprint with CONFLICT", () =>

@@ -38,7 +38,10 @@ export interface OpenIncident {
   firingAlerts: Set<string>;
 }
 
-/** A change to an existing incident, applied only if nobody changed it since `expectedVersion`. */
+/**
+ * A change to an existing incident, applied only if nobody changed it since `expectedVersion`, except
+ * one that only counts signals in (see {@link countsSignalsOnly}).
+ */
 export interface IncidentChange {
   id: string;
   expectedVersion: number;
@@ -60,6 +63,20 @@ export interface IncidentChange {
       | "context"
     >
   >;
+}
+
+/**
+ * Whether a change only counts signals in: more signals and a later last-seen time, nothing else.
+ * Such changes commute (the store adds the count and keeps the later time), so they apply to any
+ * unresolved incident whatever changed since it was read, and replicas joining signals to one hot
+ * incident do not make each other plan again. Resolved since it was read, the change is refused
+ * (CONFLICT) and its signals planned again. Every change, this kind too, bumps the version, so a
+ * decision taken on the older count or time (a resolve after a quiet gap) is planned again.
+ */
+export function countsSignalsOnly(change: IncidentChange): boolean {
+  if (change.addSignals <= 0) return false;
+  for (const field in change.set) if (field !== "lastSeenAt") return false;
+  return true;
 }
 
 export type NewIncident = Omit<Incident, "number" | "key" | "version" | "summarySource">;

@@ -17,27 +17,35 @@ export function fingerprintOf(signal: Signal, patternKey: string): string {
     .slice(0, 32);
 }
 
+// Signals whose errorPattern this stage wrote. A batch that fails after mining (a conflict storm, the
+// database gone) is submitted again with the same objects: without this mark the retry would take the
+// mined template for a pattern a source sent, key the fingerprint on its text instead of the pattern's
+// id, and open a second incident for the same problem.
+const mined = new WeakSet<Signal>();
+
 /**
  * Mines the signals' messages and returns their fingerprints; sets each signal's `errorPattern` to the
  * template people read. The fingerprint takes the pattern's id, which stays while the template
  * generalises and is the same in every replica (docs/adr/0006-pattern-ids.md). A signal that brings
- * its own pattern (an alert's identity) keeps it and is not mined.
+ * its own pattern (an alert's identity) keeps it and is not mined; one mined before is mined again.
  */
 export async function fingerprintSignals(signals: readonly Signal[], catalog: PatternCatalog): Promise<string[]> {
   const keys: string[] = new Array(signals.length);
   const minedAt: number[] = [];
   const messages: string[] = [];
   signals.forEach((signal, i) => {
-    if (signal.errorPattern) keys[i] = signal.errorPattern;
+    if (signal.errorPattern && !mined.has(signal)) keys[i] = signal.errorPattern;
     else {
       minedAt.push(i);
       messages.push(signal.message || signal.title);
     }
   });
-  const mined = messages.length > 0 ? await catalog.identify(messages) : [];
+  const patterns = messages.length > 0 ? await catalog.identify(messages) : [];
   minedAt.forEach((i, k) => {
-    const pattern = mined[k] as IdentifiedPattern;
-    (signals[i] as Signal).errorPattern = pattern.template;
+    const pattern = patterns[k] as IdentifiedPattern;
+    const signal = signals[i] as Signal;
+    signal.errorPattern = pattern.template;
+    mined.add(signal);
     keys[i] = pattern.patternId;
   });
   return signals.map((signal, i) => fingerprintOf(signal, keys[i] as string));

@@ -2,7 +2,7 @@ import { type Kysely, sql } from "kysely";
 import { SluiceError } from "../../core/errors.ts";
 import { newId } from "../../core/ids.ts";
 import { INCIDENT_COLUMN, type SignalDetail, type Tables } from "../rows.ts";
-import type { ChangeSet, IncidentChange } from "../store.ts";
+import { type ChangeSet, countsSignalsOnly, type IncidentChange } from "../store.ts";
 
 /** The same words as the SQLite store, so callers and operators see one message whatever the engine. */
 const OPEN_FINGERPRINT_TAKEN = "another unresolved incident has the same fingerprint; resolve or use that one";
@@ -92,8 +92,10 @@ async function updateIncident(trx: Kysely<Tables>, change: IncidentChange): Prom
     sql`updated_at = ${change.at}`,
     sql`version = version + 1`,
   );
+  // Counting signals in commutes: it needs the incident unresolved, not unchanged (countsSignalsOnly).
+  const guard = countsSignalsOnly(change) ? sql`state <> 'resolved'` : sql`version = ${change.expectedVersion}`;
   const result = await sql`UPDATE incidents SET ${sql.join(assignments)}
-    WHERE id = ${change.id} AND version = ${change.expectedVersion}`.execute(trx);
+    WHERE id = ${change.id} AND ${guard}`.execute(trx);
   if (result.numAffectedRows !== 1n) {
     throw new SluiceError("CONFLICT", `incident ${change.id} changed concurrently; retry`);
   }

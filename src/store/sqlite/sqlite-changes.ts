@@ -2,7 +2,7 @@ import type Database from "better-sqlite3";
 import { SluiceError } from "../../core/errors.ts";
 import { newId } from "../../core/ids.ts";
 import { INCIDENT_COLUMN, type SignalDetail } from "../rows.ts";
-import type { ChangeSet, IncidentChange } from "../store.ts";
+import { type ChangeSet, countsSignalsOnly, type IncidentChange } from "../store.ts";
 
 /**
  * The one write path of the SQLite store: prepared statements (the hot path cannot afford query
@@ -153,7 +153,8 @@ export class SqliteChangeWriter {
 
   private updateIncident(change: IncidentChange): void {
     const fields = Object.keys(change.set).sort() as (keyof IncidentChange["set"])[];
-    const cacheKey = fields.join(",");
+    const commutes = countsSignalsOnly(change);
+    const cacheKey = `${fields.join(",")}${commutes ? ";commutes" : ""}`;
     let statement = this.updateStatements.get(cacheKey);
     if (!statement) {
       const assignments = fields.map((field) =>
@@ -162,7 +163,7 @@ export class SqliteChangeWriter {
       );
       statement = this.raw.prepare(
         `UPDATE incidents SET ${[...assignments, "signal_count = signal_count + @addSignals", "updated_at = @at", "version = version + 1"].join(", ")}
-         WHERE id = @id AND version = @expectedVersion`,
+         WHERE id = @id AND ${commutes ? "state <> 'resolved'" : "version = @expectedVersion"}`,
       );
       this.updateStatements.set(cacheKey, statement);
     }
@@ -172,7 +173,7 @@ export class SqliteChangeWriter {
       addSignals: change.addSignals,
       at: change.at,
       id: change.id,
-      expectedVersion: change.expectedVersion,
+      ...(commutes ? {} : { expectedVersion: change.expectedVersion }),
     });
     if (result.changes !== 1) {
       throw new SluiceError("CONFLICT", `incident ${change.id} changed concurrently; retry`);
