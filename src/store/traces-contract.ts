@@ -188,14 +188,14 @@ export function describeTraceContract(target: StoreContractTarget): void {
             stored(signal({ source: "otlp", sourceId: "dddd4444", traceId: "dddd4444", occurredAt: T0 }), closed.id),
           ],
         });
-        const found = await store.traces.openIncidentOfSignal("otlp", "aaaa1111");
-        assert.deepEqual(found && [found.id, found.service, found.fingerprint], [
-          open.id,
-          "postgresql/payments",
-          open.fingerprint,
-        ]);
-        assert.equal(await store.traces.openIncidentOfSignal("otlp", "dddd4444"), null, "its incident is resolved");
-        assert.equal(await store.traces.openIncidentOfSignal("scorer", "aaaa1111"), null, "another source");
+        const found = await store.traces.openIncidentsOfSignals("otlp", ["aaaa1111", "dddd4444", "eeee5555", "aaaa1111"]);
+        // dddd4444's incident is resolved, eeee5555 was never stored; asking twice answers once.
+        assert.deepEqual(
+          [...found].map(([traceId, incident]) => [traceId, incident.id, incident.service, incident.fingerprint]),
+          [["aaaa1111", open.id, "postgresql/payments", open.fingerprint]],
+        );
+        assert.equal((await store.traces.openIncidentsOfSignals("scorer", ["aaaa1111"])).size, 0, "another source");
+        assert.equal((await store.traces.openIncidentsOfSignals("otlp", [])).size, 0);
         // Newest first, lower-cased, without repeats or signals naming no trace; the limit counts signals read.
         assert.deepEqual(await store.traces.recentTraceIds(open.id, 10), ["bbbb2222", "aaaa1111", "cccc3333"]);
         assert.deepEqual(await store.traces.recentTraceIds(open.id, 2), ["bbbb2222"]);

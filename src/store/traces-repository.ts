@@ -68,8 +68,11 @@ export interface TraceRepository {
   graph(tenant: string, environment: string, since: number): Promise<ServiceGraph>;
   /** Unresolved incidents of these services in one tenant and environment, oldest first. */
   openIncidentsByService(tenant: string, environment: string, services: readonly string[]): Promise<OpenServiceIncident[]>;
-  /** The unresolved incident a stored signal (by its upstream id) belongs to, if any: e.g. the one a failing trace opened. */
-  openIncidentOfSignal(source: string, sourceId: string): Promise<OpenServiceIncident | null>;
+  /**
+   * The unresolved incidents stored signals of one source (by upstream id) belong to, e.g. the ones
+   * failing traces opened; ids whose signal is unknown or whose incident is resolved are absent.
+   */
+  openIncidentsOfSignals(source: string, sourceIds: readonly string[]): Promise<Map<string, OpenServiceIncident>>;
   /** Trace ids named by an incident's latest signals (at most `limit` signals read, newest first). */
   recentTraceIds(incidentId: string, limit: number): Promise<string[]>;
   /** Deletes spans and traces received before `tracesBefore` and graph buckets before `graphBefore`. */
@@ -448,18 +451,26 @@ export class KyselyTraceRepository implements TraceRepository {
     }));
   }
 
-  async openIncidentOfSignal(source: string, sourceId: string): Promise<OpenServiceIncident | null> {
-    const row = await this.db
+  async openIncidentsOfSignals(source: string, sourceIds: readonly string[]): Promise<Map<string, OpenServiceIncident>> {
+    const found = new Map<string, OpenServiceIncident>();
+    if (sourceIds.length === 0) return found;
+    const rows = await this.db
       .selectFrom("signals")
       .innerJoin("incidents", "incidents.id", "signals.incident_id")
-      .select(["incidents.id", "incidents.service", "incidents.fingerprint", "incidents.first_seen_at"])
+      .select(["signals.source_id", "incidents.id", "incidents.service", "incidents.fingerprint", "incidents.first_seen_at"])
       .where("signals.source", "=", source)
-      .where("signals.source_id", "=", sourceId)
+      .where("signals.source_id", "in", [...new Set(sourceIds)])
       .where("incidents.state", "<>", "resolved")
-      .executeTakeFirst();
-    return row
-      ? { id: row.id, service: row.service, fingerprint: row.fingerprint, firstSeenAt: Number(row.first_seen_at) }
-      : null;
+      .execute();
+    for (const row of rows) {
+      found.set(row.source_id, {
+        id: row.id,
+        service: row.service,
+        fingerprint: row.fingerprint,
+        firstSeenAt: Number(row.first_seen_at),
+      });
+    }
+    return found;
   }
 
   async recentTraceIds(incidentId: string, limit: number): Promise<string[]> {

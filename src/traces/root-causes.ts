@@ -1,6 +1,6 @@
 import type { Signal } from "../core/signal.ts";
 import type { JoinTarget } from "../pipeline/ingest/ingest-runner.ts";
-import type { TraceRepository } from "../store/traces-repository.ts";
+import type { OpenServiceIncident, TraceRepository } from "../store/traces-repository.ts";
 import { downstreamOf, failingToward, shareOf } from "./graph.ts";
 import type { GraphReader } from "./graph-reader.ts";
 import { lookupTraces } from "./trace-lookup.ts";
@@ -111,23 +111,42 @@ export class TraceRootCauses {
    */
   private async sameTraceTargets(signals: readonly Signal[]): Promise<Map<string, JoinTarget>> {
     const targets = new Map<string, JoinTarget>();
-    for (const signal of signals) {
-      if (signal.status !== "firing" || !signal.traceId) continue;
-      const traceId = signal.traceId.toLowerCase();
-      if (signal.source !== OTLP_SOURCE) {
-        const incident = await this.repository.openIncidentOfSignal(OTLP_SOURCE, traceId);
-        if (incident?.service === signal.service) {
-          targets.set(signal.id, {
-            fingerprint: incident.fingerprint,
-            reason: `trace ${traceId} fails in ${signal.service} and is this incident's`,
-            why: "same-trace",
-          });
-        }
-        continue;
+    const traced = signals.filter((signal) => signal.status === "firing" && signal.traceId);
+    const events = traced.filter((signal) => signal.source !== OTLP_SOURCE);
+    // One read for the whole batch: the incidents the named traces' own signals are in.
+    const byTrace = await this.repository.openIncidentsOfSignals(
+      OTLP_SOURCE,
+      events.map((signal) => (signal.traceId as string).toLowerCase()),
+    );
+    for (const signal of events) {
+      const traceId = (signal.traceId as string).toLowerCase();
+      const incident = byTrace.get(traceId);
+      if (incident?.service !== signal.service) continue;
+      targets.set(signal.id, {
+        fingerprint: incident.fingerprint,
+        reason: `trace ${traceId} fails in ${signal.service} and is this incident's`,
+        why: "same-trace",
+      });
+    }
+    // Per batch, each service's open incidents and each incident's trace ids are read once.
+    const incidentsOf = new Map<string, Promise<OpenServiceIncident[]>>();
+    const traceIdsOf = new Map<string, Promise<string[]>>();
+    for (const signal of traced) {
+      if (signal.source !== OTLP_SOURCE) continue;
+      const traceId = (signal.traceId as string).toLowerCase();
+      const serviceKey = `${signal.tenant}\u0000${signal.environment}\u0000${signal.service}`;
+      let incidents = incidentsOf.get(serviceKey);
+      if (!incidents) {
+        incidents = this.repository.openIncidentsByService(signal.tenant, signal.environment, [signal.service]);
+        incidentsOf.set(serviceKey, incidents);
       }
-      const open = await this.repository.openIncidentsByService(signal.tenant, signal.environment, [signal.service]);
-      for (const incident of open.slice(-SAME_TRACE_INCIDENTS).reverse()) {
-        if (!(await this.repository.recentTraceIds(incident.id, SAME_TRACE_SIGNALS)).includes(traceId)) continue;
+      for (const incident of (await incidents).slice(-SAME_TRACE_INCIDENTS).reverse()) {
+        let traceIds = traceIdsOf.get(incident.id);
+        if (!traceIds) {
+          traceIds = this.repository.recentTraceIds(incident.id, SAME_TRACE_SIGNALS);
+          traceIdsOf.set(incident.id, traceIds);
+        }
+        if (!(await traceIds).includes(traceId)) continue;
         targets.set(signal.id, {
           fingerprint: incident.fingerprint,
           reason: `the failing trace ${traceId} is named by a signal this incident already holds`,
