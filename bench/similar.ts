@@ -53,6 +53,7 @@ try {
         service,
         environment: random() < 0.9 ? "production" : "staging",
         errorPattern: template.errorPattern,
+        patternId: null,
         severity: "high",
         priority: "P2",
         state: "resolved",

@@ -62,6 +62,7 @@ export function sampleIncident(overrides: Partial<Incident> = {}): Incident {
     service: "checkout",
     environment: "production",
     errorPattern: "upstream timeout after <*> ms calling <*>",
+    patternId: "p4e1f0c2a9b7d3e58",
     severity: "critical",
     priority: "P1",
     state: "open",

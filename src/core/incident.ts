@@ -22,7 +22,6 @@ export function priorityFor(severity: Severity): Priority {
   return PRIORITY_BY_SEVERITY[severity];
 }
 
-/** The unit of work: every signal that belongs to one problem. */
 /** What enrichment and similarity read of an incident: which problem it is, in words. */
 export interface IncidentDescription {
   incidentId: string;
@@ -30,18 +29,21 @@ export interface IncidentDescription {
   service: string;
   environment: string;
   errorPattern: string;
+  /** The mined pattern; absent or null: the problem is known by its text only. */
+  patternId?: string | null;
   title: string;
   summary: string;
 }
 
 /** The description of an incident (stored, or about to be). */
 export function describeIncident(
-  incident: Pick<Incident, "id" | "tenant" | "service" | "environment" | "errorPattern" | "title" | "summary">,
+  incident: Pick<Incident, "id" | "tenant" | "service" | "environment" | "errorPattern" | "patternId" | "title" | "summary">,
 ): IncidentDescription {
-  const { id, tenant, service, environment, errorPattern, title, summary } = incident;
-  return { incidentId: id, tenant, service, environment, errorPattern, title, summary };
+  const { id, tenant, service, environment, errorPattern, patternId, title, summary } = incident;
+  return { incidentId: id, tenant, service, environment, errorPattern, patternId, title, summary };
 }
 
+/** The unit of work: every signal that belongs to one problem. */
 export interface Incident {
   id: string;
   number: number;
@@ -52,7 +54,10 @@ export interface Incident {
   tenant: string;
   service: string;
   environment: string;
+  /** The mined template people read; follows the pattern as its template generalises. */
   errorPattern: string;
+  /** The mined pattern this incident is the problem of; null when a source named the problem (an alert). */
+  patternId: string | null;
   severity: Severity;
   priority: Priority;
   state: IncidentState;

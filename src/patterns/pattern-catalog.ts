@@ -1,4 +1,10 @@
-import type { PatternClaim, PatternRepository, PatternTemplateChange, StoredPattern } from "../store/patterns-repository.ts";
+import {
+  MAX_TEMPLATE_CHARS,
+  type PatternClaim,
+  type PatternRepository,
+  type PatternTemplateChange,
+  type StoredPattern,
+} from "../store/patterns-repository.ts";
 import { type Cluster, type DrainOptions, DrainTree, routeKey, templateScore } from "./drain-tree.ts";
 import { DEFAULT_MINER_OPTIONS, patternIdOf } from "./miner.ts";
 import { maskVariables, splitMasked } from "./tokenize.ts";
@@ -32,8 +38,6 @@ const REFRESH_OVERLAP_MS = 60_000;
 // Bounds the shortcut cache, in entries and in characters of keys (emptied when full, like the tree's own).
 const MAX_REMEMBERED = 100_000;
 const MAX_REMEMBERED_CHARS = 8_000_000;
-// Shown on incidents; the id, not the text, identifies the pattern.
-const MAX_TEMPLATE_CHARS = 500;
 
 interface Entry {
   readonly id: string;

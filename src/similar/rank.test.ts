@@ -177,6 +177,26 @@ describe("similar-incident ranking", () => {
     assert.deepEqual(rankSimilar(bankQuery, [], { limit: 3, minScore: 0 }), []);
   });
 
+  it("counts the same pattern id as the same error even where the templates shown differ", () => {
+    // The past incident was resolved while its pattern still showed the first card it met.
+    const query: RankQuery = { ...bankQuery, errorPattern: "timeout calling <*> gateway after <num>ms", patternId: "p1" };
+    const past = [
+      doc({ id: "same-id", errorPattern: "timeout calling visa gateway after <num>ms", patternId: "p1" }),
+      doc({ id: "other-id", errorPattern: "timeout calling visa gateway after <num>ms", patternId: "p2" }),
+    ];
+    const ranked = rankSimilar(query, past, { limit: 2, minScore: 0 });
+    assert.deepEqual(
+      ranked.map((r) => [r.document.id, r.samePattern]),
+      [
+        ["same-id", true],
+        ["other-id", false],
+      ],
+    );
+    // Without ids, equal text is what counts.
+    const byText = rankSimilar(bankQuery, [doc({ id: "text" })], { limit: 1, minScore: 0 });
+    assert.equal(byText[0]?.samePattern, true);
+  });
+
   it("matches incidents written differently through the text analysis", () => {
     const query: RankQuery = {
       service: "checkout",

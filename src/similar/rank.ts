@@ -9,6 +9,8 @@ export interface RankDocument {
   service: string;
   environment: string;
   errorPattern: string;
+  /** The mined pattern, if any: the same id is the same error even where the shown templates differ. */
+  patternId?: string | null;
   summary: string;
   /** People's notes on the incident, joined. */
   notes: string;
@@ -20,6 +22,7 @@ export interface RankQuery {
   service: string;
   environment: string;
   errorPattern: string;
+  patternId?: string | null;
   title: string;
   summary: string;
   /** More words of the problem (the opening signal's message); searched, never compared exactly. */
@@ -92,6 +95,7 @@ export function rankSimilar<D extends RankDocument>(
         service: query.service,
         environment: query.environment,
         errorPattern: query.errorPattern,
+        patternId: query.patternId ?? null,
         summary: [query.summary, query.detail ?? ""].join("\n"),
         notes: "",
         resolvedAt: 0,
@@ -109,7 +113,9 @@ export function rankSimilar<D extends RankDocument>(
   const ranked: Ranked<D>[] = [];
   for (const document of documents) {
     const text = textScores.get(document.id) ?? 0;
-    const samePattern = patternCounts && document.errorPattern === query.errorPattern;
+    const samePattern =
+      (query.patternId != null && document.patternId === query.patternId) ||
+      (patternCounts && document.errorPattern === query.errorPattern);
     const sameService = document.service === query.service;
     const sameEnvironment = document.environment === query.environment;
     const raw =

@@ -150,6 +150,7 @@ describe("similar-incident lookups from the store", () => {
       service: "payments",
       environment: "production",
       errorPattern: "Unable to acquire JDBC Connection after <num>ms",
+      patternId: null,
       severity: "high",
       priority: "P2",
       state: "resolved",

@@ -52,6 +52,9 @@ export interface PatternRow {
   updated_at: number;
 }
 
+// The longest template an incident shows (the miner cuts the text it hands out the same way).
+export const MAX_TEMPLATE_CHARS = 500;
+
 // Patterns of one shape a claim compares against; a shape with more is pathological (a template per message).
 const MAX_CANDIDATES = 2000;
 
@@ -107,6 +110,7 @@ export class SqlitePatterns extends KyselyPatterns {
   private readonly claimTx: (claims: readonly PatternClaim[], choose: ChoosePattern) => StoredPattern[];
   private readonly updateTemplate: Database.Statement;
   private readonly templateOf: Database.Statement;
+  private readonly showTemplate: Database.Statement;
 
   constructor(raw: Database.Database, db: Kysely<Tables>) {
     super(db);
@@ -117,6 +121,11 @@ export class SqlitePatterns extends KyselyPatterns {
     const byIdStatement = raw.prepare("SELECT * FROM patterns WHERE id = ?");
     this.updateTemplate = raw.prepare("UPDATE patterns SET template = ?, updated_at = ? WHERE id = ?");
     this.templateOf = raw.prepare("SELECT template FROM patterns WHERE id = ?").pluck();
+    this.showTemplate = raw.prepare(
+      `UPDATE incidents SET error_pattern = t.shown
+       FROM (SELECT id, substr(template, 1, ${MAX_TEMPLATE_CHARS}) AS shown FROM patterns WHERE id = ?) AS t
+       WHERE incidents.pattern_id = t.id AND incidents.state <> 'resolved' AND incidents.error_pattern <> t.shown`,
+    );
     this.claimTx = raw.transaction((claims: readonly PatternClaim[], choose: ChoosePattern) => {
       const shapes = new Map<string, StoredPattern[]>();
       return claims.map((claim) => {
@@ -146,6 +155,11 @@ export class SqlitePatterns extends KyselyPatterns {
       if (stored === undefined) continue;
       this.updateTemplate.run(mergeTemplates(stored, change.template.join(" ")), change.at, change.id);
     }
+  }
+
+  /** Shows the written templates on the unresolved incidents of their patterns; in the change set's transaction, after its incidents. */
+  showTemplates(changes: readonly PatternTemplateChange[]): void {
+    for (const change of changes) this.showTemplate.run(change.id);
   }
 }
 
@@ -222,4 +236,17 @@ export async function writePatternTemplates(trx: Kysely<Tables>, changes: readon
       END
       WHERE p.id = ${change.id}`.execute(trx);
   }
+}
+
+/**
+ * Shows the written templates on the unresolved incidents of their patterns (resolved ones keep the
+ * text they were resolved with). In the change set's transaction, after its incidents, so an incident
+ * opened by the batch that generalised its pattern shows the generalised template too.
+ */
+export async function showPatternTemplates(trx: Kysely<Tables>, changes: readonly PatternTemplateChange[]): Promise<void> {
+  const ids = [...new Set(changes.map((change) => change.id))].sort();
+  await sql`
+    UPDATE incidents i SET error_pattern = t.shown
+    FROM (SELECT id, substr(template, 1, ${MAX_TEMPLATE_CHARS}) AS shown FROM patterns WHERE id = ANY(${ids}::text[])) AS t
+    WHERE i.pattern_id = t.id AND i.state <> 'resolved' AND i.error_pattern <> t.shown`.execute(trx);
 }

@@ -21,6 +21,7 @@ export interface IncidentRow {
   service: string;
   environment: string;
   error_pattern: string;
+  pattern_id: string | null;
   severity: string;
   priority: string;
   state: string;
@@ -52,6 +53,7 @@ export function incidentFromRow(row: IncidentRow): Incident {
     service: row.service,
     environment: row.environment,
     errorPattern: row.error_pattern,
+    patternId: row.pattern_id,
     severity: row.severity as Severity,
     priority: row.priority as Priority,
     state: row.state as IncidentState,

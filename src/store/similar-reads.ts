@@ -12,6 +12,7 @@ export interface ResolvedIncident {
   service: string;
   environment: string;
   errorPattern: string;
+  patternId: string | null;
   summary: string;
   firstSeenAt: number;
   resolvedAt: number;
@@ -22,6 +23,8 @@ export interface SimilarCandidateQuery {
   tenant: string;
   service: string;
   errorPattern: string;
+  /** The mined pattern, when the incident has one: its past incidents are related whatever text they show. */
+  patternId?: string | null;
   /** Only incidents resolved at or after this time (epoch ms). */
   since: number;
   /** The incident being compared, never its own candidate. */
@@ -32,8 +35,8 @@ export interface SimilarCandidateQuery {
 /** Past incidents to compare a new one with, and what their timelines say about how they ended. */
 export interface SimilarReads {
   /**
-   * Resolved incidents of the tenant resolved since `query.since`: those of the same service or with
-   * the same error pattern first, then the rest; most recently resolved first within each; at most `limit`.
+   * Resolved incidents of the tenant resolved since `query.since`: those of the same service, error
+   * pattern text or pattern id first, then the rest; most recently resolved first within each; at most `limit`.
    */
   candidates(query: SimilarCandidateQuery): Promise<ResolvedIncident[]>;
   /**
@@ -50,6 +53,7 @@ const CANDIDATE_COLUMNS = [
   "service",
   "environment",
   "error_pattern",
+  "pattern_id",
   "summary",
   "first_seen_at",
   "resolved_at",
@@ -78,7 +82,11 @@ export class KyselySimilarReads implements SimilarReads {
       return select.orderBy("resolved_at", "desc").orderBy("number", "desc");
     };
     const related = (eb: ExpressionBuilder<Tables, "incidents">) =>
-      eb.or([eb("service", "=", query.service), eb("error_pattern", "=", query.errorPattern)]);
+      eb.or([
+        eb("service", "=", query.service),
+        eb("error_pattern", "=", query.errorPattern),
+        ...(query.patternId ? [eb("pattern_id", "=", query.patternId)] : []),
+      ]);
     const first = await base().where(related).limit(query.limit).execute();
     const rest =
       first.length < query.limit
@@ -95,6 +103,7 @@ export class KyselySimilarReads implements SimilarReads {
       service: row.service,
       environment: row.environment,
       errorPattern: row.error_pattern,
+      patternId: row.pattern_id,
       summary: row.summary,
       firstSeenAt: Number(row.first_seen_at),
       resolvedAt: Number(row.resolved_at),

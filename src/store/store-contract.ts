@@ -91,6 +91,7 @@ export function incident(fields: Partial<NewIncident> = {}): NewIncident {
     service: "payments",
     environment: "production",
     errorPattern: "timeout after <num>ms",
+    patternId: null,
     severity: "high",
     priority: "P2",
     state: "open",
@@ -851,6 +852,7 @@ export function describeStoreContract(target: StoreContractTarget): void {
             service: "payments",
             environment: "production",
             errorPattern: "pool exhausted after <num>ms",
+            patternId: null,
             summary: "timeouts calling the bank",
             firstSeenAt: T0 - HOUR,
             resolvedAt: T0 + HOUR,
@@ -863,6 +865,18 @@ export function describeStoreContract(target: StoreContractTarget): void {
         );
         assert.equal((await store.similar.candidates({ ...query, excludeId: null })).length, 5);
         assert.deepEqual(await store.similar.candidates({ ...query, tenant: "initech" }), []);
+        // Same pattern id, other text (resolved before its template generalised): related too.
+        const samePatternId = resolved({ service: "ledger", errorPattern: "pool p7 exhausted", patternId: "p-pool" });
+        await store.apply(changes({ newIncidents: [samePatternId] }));
+        const byId = await store.similar.candidates({ ...query, patternId: "p-pool", limit: 3 });
+        assert.deepEqual(
+          byId.map((c) => [c.id, c.patternId]),
+          [
+            [samePattern.id, null],
+            [samePatternId.id, "p-pool"],
+            [samePayments.id, null],
+          ],
+        );
       }));
 
     it("reads the latest notes and resolutions of many incidents at once, cut to a length", () =>
@@ -1032,21 +1046,30 @@ export function describeStoreContract(target: StoreContractTarget): void {
         }
       });
 
-      it("keeps fingerprints across a restart: a fresh miner on a replica joins the open incident", async () => {
+      it("keeps fingerprints across a restart: a fresh miner on a replica joins the open incident, whose pattern generalises", async () => {
         const [one, two] = await openReplicas();
         try {
           const before = new PatternCatalog({ repository: one.patterns });
           const first = signal({ message: "payment p.visa declined by gateway g.eu after 3 retries", errorPattern: "" });
-          const [fingerprint] = await fingerprintSignals([first], before);
-          assert.ok(fingerprint);
-          await one.apply(changes({ newIncidents: [incident({ fingerprint, errorPattern: first.errorPattern })] }));
+          const [opened] = await fingerprintSignals([first], before);
+          assert.ok(opened?.patternId);
+          const { fingerprint, patternId } = opened;
+          const open = incident({ fingerprint, patternId, errorPattern: first.errorPattern });
+          const resolved = incident({ patternId, errorPattern: first.errorPattern, state: "resolved", resolvedAt: T0 });
+          await one.apply(changes({ newIncidents: [open, resolved] }));
           await one.close();
           const after = new PatternCatalog({ repository: two.patterns });
           const again = signal({ message: "payment p.amex declined by gateway g.eu after 12 retries", errorPattern: "" });
           const [joined] = await fingerprintSignals([again], after);
-          assert.equal(joined, fingerprint);
+          assert.deepEqual(joined, opened);
           assert.ok((await two.incidents.findOpen([fingerprint])).has(fingerprint));
-          assert.equal(again.errorPattern, "payment <*> declined by gateway g.eu after <*> retries");
+          const generalised = "payment <*> declined by gateway g.eu after <*> retries";
+          assert.equal(again.errorPattern, generalised);
+          // The generalised template commits with the signal that generalised it, and the open incident shows it.
+          await two.apply(changes({ patterns: after.takeChanges() }));
+          assert.equal((await two.incidents.get(open.id))?.errorPattern, generalised);
+          assert.equal((await two.incidents.get(open.id))?.patternId, patternId);
+          assert.equal((await two.incidents.get(resolved.id))?.errorPattern, first.errorPattern, "history stays as it was");
         } finally {
           await two.close();
         }

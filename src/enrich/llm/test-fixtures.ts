@@ -16,6 +16,7 @@ export function sampleIncident(overrides: Partial<Incident> = {}): Incident {
     service: "checkout",
     environment: "production",
     errorPattern: "connection refused to <host>:<num>",
+    patternId: "p0c4d2a7e9f1b3c58",
     severity: "high",
     priority: "P2",
     state: "open",

@@ -23,14 +23,21 @@ export function fingerprintOf(signal: Signal, patternKey: string): string {
 // id, and open a second incident for the same problem.
 const mined = new WeakSet<Signal>();
 
+/** A signal's problem identity: its fingerprint, and the mined pattern in it (null when a source named the problem). */
+export interface Fingerprinted {
+  fingerprint: string;
+  patternId: string | null;
+}
+
 /**
  * Mines the signals' messages and returns their fingerprints; sets each signal's `errorPattern` to the
  * template people read. The fingerprint takes the pattern's id, which stays while the template
  * generalises and is the same in every replica (docs/adr/0006-pattern-ids.md). A signal that brings
  * its own pattern (an alert's identity) keeps it and is not mined; one mined before is mined again.
  */
-export async function fingerprintSignals(signals: readonly Signal[], catalog: PatternCatalog): Promise<string[]> {
+export async function fingerprintSignals(signals: readonly Signal[], catalog: PatternCatalog): Promise<Fingerprinted[]> {
   const keys: string[] = new Array(signals.length);
+  const patternIds: (string | null)[] = new Array(signals.length).fill(null);
   const minedAt: number[] = [];
   const messages: string[] = [];
   signals.forEach((signal, i) => {
@@ -47,6 +54,10 @@ export async function fingerprintSignals(signals: readonly Signal[], catalog: Pa
     signal.errorPattern = pattern.template;
     mined.add(signal);
     keys[i] = pattern.patternId;
+    patternIds[i] = pattern.patternId;
   });
-  return signals.map((signal, i) => fingerprintOf(signal, keys[i] as string));
+  return signals.map((signal, i) => ({
+    fingerprint: fingerprintOf(signal, keys[i] as string),
+    patternId: patternIds[i] as string | null,
+  }));
 }

@@ -7,7 +7,7 @@ import type { Signal } from "../../core/signal.ts";
 import type { EnrichTarget } from "../../enrich/enricher.ts";
 import { PatternCatalog } from "../../patterns/pattern-catalog.ts";
 import type { ChangeSet, OpenIncident, Store } from "../../store/store.ts";
-import { fingerprintSignals } from "../correlate/fingerprint.ts";
+import { type Fingerprinted, fingerprintSignals } from "../correlate/fingerprint.ts";
 import { type GateRules, gate } from "../gate/gate.ts";
 import type { RouteDecision } from "../route/route.ts";
 import type { PipelineMetrics } from "./pipeline-metrics.ts";
@@ -183,11 +183,13 @@ export class IngestRunner {
     const { store } = this.options;
     for (const signal of signals) this.options.redact?.(signal);
     // Redacted first: templates are stored and shown. Generalised templates commit with these signals.
-    const fingerprints = await fingerprintSignals(signals, this.patterns);
+    const identities = await fingerprintSignals(signals, this.patterns);
     const patternChanges = this.patterns.takeChanges();
-    const prepared: PreparedSignal[] = signals.map((signal, i) => {
-      return { signal, verdict: gate(signal, this.options.gateRules), fingerprint: fingerprints[i] as string };
-    });
+    const prepared: PreparedSignal[] = signals.map((signal, i) => ({
+      signal,
+      verdict: gate(signal, this.options.gateRules),
+      ...(identities[i] as Fingerprinted),
+    }));
     for (let attempt = 1; ; attempt++) {
       const open = await store.incidents.findOpen(prepared.map((p) => p.fingerprint));
       const joinTargets = await this.symptomsOf(prepared, open);

@@ -29,7 +29,7 @@ function signal(fields: Partial<Signal> = {}): PreparedSignal {
     },
   );
   built.errorPattern = errorPatternOf(built);
-  return { signal: built, verdict: { pass: true }, fingerprint: fingerprintOf(built, built.errorPattern) };
+  return { signal: built, verdict: { pass: true }, fingerprint: fingerprintOf(built, built.errorPattern), patternId: null };
 }
 
 function openFrom(prepared: PreparedSignal, fields: Partial<OpenIncident> = {}): Map<string, OpenIncident> {

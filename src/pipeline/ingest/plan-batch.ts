@@ -32,6 +32,8 @@ export interface PreparedSignal {
   signal: Signal;
   verdict: GateVerdict;
   fingerprint: string;
+  /** The mined pattern in the fingerprint; null when the source named the problem. */
+  patternId: string | null;
 }
 
 export interface PlanContext {
@@ -126,7 +128,7 @@ export function planBatch(
     }
   };
 
-  for (const { signal, verdict, fingerprint } of items) {
+  for (const { signal, verdict, fingerprint, patternId } of items) {
     const key = signalKey(signal.source, signal.sourceId);
     if (alreadyStored.has(key) || seenKeys.has(key)) {
       decisions.push({ outcome: "duplicate", incidentId: null, reason: "same source and sourceId already received" });
@@ -139,7 +141,7 @@ export function planBatch(
     } else if (signal.status === "resolved") {
       decision = planResolve(signal, workingFor(fingerprint));
     } else {
-      decision = planFiring(signal, fingerprint);
+      decision = planFiring(signal, fingerprint, patternId);
     }
     decisions.push(decision);
     changes.signals.push({
@@ -181,7 +183,7 @@ export function planBatch(
     return { outcome: "resolved", incidentId: entry.open.id, reason: "resolved by source" };
   }
 
-  function planFiring(signal: Signal, fingerprint: string): SignalDecision {
+  function planFiring(signal: Signal, fingerprint: string, patternId: string | null): SignalDecision {
     let entry = workingFor(fingerprint);
     // Alerts stay one incident until their source resolves them; anomalies have no resolve, so a
     // gap longer than the lookback window means a new occurrence of the problem.
@@ -201,7 +203,7 @@ export function planBatch(
       if (symptom) return symptom;
     }
     if (!entry) entry = reopenRecent(signal, fingerprint);
-    if (!entry) return openIncident(signal, fingerprint);
+    if (!entry) return openIncident(signal, fingerprint, patternId);
     join(entry, signal);
     return { outcome: "deduplicated", incidentId: entry.open.id, reason: ROUTINE_JOIN };
   }
@@ -292,7 +294,7 @@ export function planBatch(
     if (raised) Object.assign(change.set, { severity: target.severity, priority: priorityFor(target.severity) });
   }
 
-  function openIncident(signal: Signal, fingerprint: string): SignalDecision {
+  function openIncident(signal: Signal, fingerprint: string, patternId: string | null): SignalDecision {
     const routed = context.route(signal);
     const id = newId(context.now);
     const incident: NewIncident = {
@@ -304,6 +306,7 @@ export function planBatch(
       service: signal.service,
       environment: signal.environment,
       errorPattern: signal.errorPattern,
+      patternId,
       severity: signal.severity,
       priority: priorityFor(signal.severity),
       state: "open",

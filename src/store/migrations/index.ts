@@ -6,6 +6,7 @@ import * as traces from "./0004-traces.ts";
 import * as changes from "./0005-changes.ts";
 import * as similar from "./0006-similar.ts";
 import * as patterns from "./0007-patterns.ts";
+import * as incidentPatterns from "./0008-incident-patterns.ts";
 
 /** Migrations in order; names are stored in the database, so never rename one that shipped. */
 export const migrationProvider: MigrationProvider = {
@@ -18,6 +19,7 @@ export const migrationProvider: MigrationProvider = {
       "0005-changes": changes,
       "0006-similar": similar,
       "0007-patterns": patterns,
+      "0008-incident-patterns": incidentPatterns,
     };
   },
 };

@@ -55,10 +55,10 @@ async function insertIncidents(trx: Kysely<Tables>, changes: ChangeSet): Promise
   const result = await sql<{ id: string; number: number }>`
     INSERT INTO incidents (id, fingerprint, kind, title, tenant, service, environment, error_pattern, severity, priority,
       state, first_seen_at, last_seen_at, signal_count, escalation_level, platforms, matched_rule, summary, created_at,
-      updated_at, acknowledged_at, resolved_at, context, version)
+      updated_at, acknowledged_at, resolved_at, context, pattern_id, version)
     SELECT id, fingerprint, kind, title, tenant, service, environment, error_pattern, severity, priority, state,
       first_seen_at, last_seen_at, signal_count, escalation_level, platforms, matched_rule, summary, created_at,
-      updated_at, acknowledged_at, resolved_at, context, 0
+      updated_at, acknowledged_at, resolved_at, context, pattern_id, 0
     FROM unnest(${rows.map((i) => i.id)}::text[], ${rows.map((i) => i.fingerprint)}::text[], ${rows.map((i) => i.kind)}::text[],
       ${rows.map((i) => i.title)}::text[], ${rows.map((i) => i.tenant)}::text[], ${rows.map((i) => i.service)}::text[],
       ${rows.map((i) => i.environment)}::text[], ${rows.map((i) => i.errorPattern)}::text[], ${rows.map((i) => i.severity)}::text[],
@@ -67,10 +67,11 @@ async function insertIncidents(trx: Kysely<Tables>, changes: ChangeSet): Promise
       ${rows.map((i) => i.escalationLevel)}::integer[], ${rows.map((i) => JSON.stringify(i.platforms))}::text[],
       ${rows.map((i) => i.matchedRule)}::text[], ${rows.map((i) => i.summary)}::text[], ${rows.map((i) => i.createdAt)}::bigint[],
       ${rows.map((i) => i.updatedAt)}::bigint[], ${rows.map((i) => i.acknowledgedAt)}::bigint[],
-      ${rows.map((i) => i.resolvedAt)}::bigint[], ${rows.map((i) => JSON.stringify(i.context))}::text[])
+      ${rows.map((i) => i.resolvedAt)}::bigint[], ${rows.map((i) => JSON.stringify(i.context))}::text[],
+      ${rows.map((i) => i.patternId)}::text[])
       WITH ORDINALITY AS t(id, fingerprint, kind, title, tenant, service, environment, error_pattern, severity, priority, state,
         first_seen_at, last_seen_at, signal_count, escalation_level, platforms, matched_rule, summary, created_at, updated_at,
-        acknowledged_at, resolved_at, context, ord)
+        acknowledged_at, resolved_at, context, pattern_id, ord)
     ORDER BY ord
     RETURNING id, number`.execute(trx);
   for (const row of result.rows) numbers.set(row.id, row.number);

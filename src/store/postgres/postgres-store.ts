@@ -1,7 +1,7 @@
 import { type Kysely, sql } from "kysely";
 import type pg from "pg";
 import { type ChangeRepository, KyselyChangeRepository } from "../changes-repository.ts";
-import { type PatternRepository, PostgresPatterns, writePatternTemplates } from "../patterns-repository.ts";
+import { type PatternRepository, PostgresPatterns, showPatternTemplates, writePatternTemplates } from "../patterns-repository.ts";
 import type { Tables } from "../rows.ts";
 import { KyselySimilarReads, type SimilarReads } from "../similar-reads.ts";
 import type { ChangeSet, DeliveryRepository, IncidentRepository, SignalRepository, Store, TimerRepository } from "../store.ts";
@@ -67,8 +67,11 @@ export class PostgresStore implements Store {
   async apply(changes: ChangeSet): Promise<Map<string, number>> {
     return this.db.transaction().execute(async (trx) => {
       // Pattern rows first, in id order, in every replica: a fixed lock order.
-      if (changes.patterns?.length) await writePatternTemplates(trx, changes.patterns);
-      return writeChanges(trx, changes);
+      if (!changes.patterns?.length) return writeChanges(trx, changes);
+      await writePatternTemplates(trx, changes.patterns);
+      const numbers = await writeChanges(trx, changes);
+      await showPatternTemplates(trx, changes.patterns);
+      return numbers;
     });
   }
 

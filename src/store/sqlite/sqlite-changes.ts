@@ -28,8 +28,8 @@ export class SqliteChangeWriter {
     this.insertIncident = raw.prepare(
       `INSERT INTO incidents (id, number, fingerprint, kind, title, tenant, service, environment, error_pattern, severity,
         priority, state, first_seen_at, last_seen_at, signal_count, escalation_level, platforms, matched_rule, summary,
-        created_at, updated_at, acknowledged_at, resolved_at, context, version)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
+        created_at, updated_at, acknowledged_at, resolved_at, context, pattern_id, version)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
     );
     this.nextNumber = raw.prepare("SELECT COALESCE(MAX(number), 0) + 1 AS n FROM incidents").pluck();
     this.upsertAlert = raw.prepare(
@@ -87,6 +87,7 @@ export class SqliteChangeWriter {
         incident.acknowledgedAt,
         incident.resolvedAt,
         JSON.stringify(incident.context),
+        incident.patternId,
       );
     }
     for (const change of changes.incidentChanges) this.updateIncident(change);

@@ -57,8 +57,11 @@ export class SqliteStore implements Store {
     this.writer = new SqliteChangeWriter(raw);
     // Generalised pattern templates commit with the signals that generalised them (the writer nests as a savepoint).
     this.applyWithPatterns = raw.transaction((changes: ChangeSet) => {
-      this.sqlitePatterns.writeTemplates(changes.patterns ?? []);
-      return this.writer.apply(changes);
+      const patterns = changes.patterns ?? [];
+      this.sqlitePatterns.writeTemplates(patterns);
+      const numbers = this.writer.apply(changes);
+      this.sqlitePatterns.showTemplates(patterns);
+      return numbers;
     });
   }
 
