@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ManualClock } from "../../core/clock.ts";
+import { isSluiceError, SluiceError } from "../../core/errors.ts";
 import type { Signal } from "../../core/signal.ts";
 import { SqliteStore } from "../../store/sqlite/sqlite-store.ts";
 import type { ChangeSet, Store } from "../../store/store.ts";
@@ -8,11 +9,15 @@ import { signal } from "../../store/store-contract.ts";
 import { IngestRunner } from "./ingest-runner.ts";
 import { noMetrics } from "./pipeline-metrics.ts";
 
-// A store whose next `failures` writes fail as a lost database connection would.
-function failingWrites(store: SqliteStore, failures: number): Store {
+// A store whose next `failures` writes fail with `error` (default: as a lost database connection would).
+function failingWrites(
+  store: SqliteStore,
+  failures: number,
+  error = () => new Error("connection terminated unexpectedly"),
+): Store {
   let left = failures;
   const apply = async (changes: ChangeSet) => {
-    if (left-- > 0) throw new Error("connection terminated unexpectedly");
+    if (left-- > 0) throw error();
     return store.apply(changes);
   };
   return Object.assign(Object.create(store) as Store, { apply, applyThenSync: undefined });
@@ -46,6 +51,26 @@ describe("ingest runner", () => {
       const [later] = await runner.submit([problem(12)]);
       assert.deepEqual([later?.outcome, later?.incident], ["deduplicated", retried?.incident]);
       assert.equal(batch[0]?.errorPattern, "payment <*> declined by gateway g.eu after <*> retries");
+    } finally {
+      await sqlite.close();
+    }
+  });
+
+  it("plans again while other writers win, and past its attempts refuses the batch as retryable (503), storing nothing", async () => {
+    const sqlite = await SqliteStore.open({ dataDir: ":memory:", synchronous: "normal" });
+    try {
+      const raced = () => new SluiceError("CONFLICT", "incident x changed concurrently; retry");
+      const [stored] = await runnerOver(failingWrites(sqlite, 4, raced)).submit([problem(1)]);
+      assert.equal(stored?.outcome, "opened", "four lost races, then the fifth plan commits");
+      const batch = [problem(2)];
+      await assert.rejects(runnerOver(failingWrites(sqlite, 5, raced)).submit(batch), (error: unknown) => {
+        assert.ok(isSluiceError(error));
+        // Alertmanager and Grafana drop a webhook answered with 4xx: OVERLOADED is their retryable 503.
+        assert.equal(error.code, "OVERLOADED");
+        assert.match(error.message, /kept changing under 5 attempts.*nothing was stored, retry/);
+        return true;
+      });
+      assert.equal((await sqlite.signals.existing([batch[0] as Signal])).size, 0);
     } finally {
       await sqlite.close();
     }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Clock } from "../../core/clock.ts";
 import type { IncidentContext } from "../../core/enrichment.ts";
 import { isSluiceError, SluiceError } from "../../core/errors.ts";
@@ -76,7 +77,10 @@ interface Pending {
   reject(error: unknown): void;
 }
 
-const CONFLICT_RETRIES = 3;
+// Plans per batch while other writers (replicas, API calls) keep changing its incidents; each retry
+// waits a little longer, at random, so two replicas in step fall out of it.
+const CONFLICT_ATTEMPTS = 5;
+const CONFLICT_BACKOFF_MS = 10;
 
 /**
  * Group commit: signals submitted while a transaction runs wait for the next one, so one fsync
@@ -210,9 +214,23 @@ export class IngestRunner {
       try {
         ({ numbers, durable } = await this.write(plan.changes));
       } catch (error) {
+        const conflict = isSluiceError(error) && error.code === "CONFLICT";
         // Someone (an API call, another replica) changed an incident between read and write: plan again.
-        if (isSluiceError(error) && error.code === "CONFLICT" && attempt < CONFLICT_RETRIES) continue;
+        if (conflict && attempt < CONFLICT_ATTEMPTS) {
+          await sleep(Math.random() * CONFLICT_BACKOFF_MS * attempt);
+          continue;
+        }
         this.patterns.restoreChanges(patternChanges);
+        // Nothing was stored, and the sender must send again: a 4xx would make Alertmanager and
+        // Grafana drop the alert, so this is a retryable 503 (OVERLOADED), not a 409.
+        if (conflict) {
+          this.options.metrics.signals("shed", signals.length);
+          throw new SluiceError(
+            "OVERLOADED",
+            `the batch's incidents kept changing under ${CONFLICT_ATTEMPTS} attempts (other replicas or API calls); nothing was stored, retry`,
+            { cause: error },
+          );
+        }
         throw error;
       }
       this.report(plan.decisions);
