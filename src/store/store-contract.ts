@@ -428,7 +428,12 @@ export function describeStoreContract(target: StoreContractTarget): void {
         await store.apply(changes({ incidentChanges: [countIn(2, T0 + 10 * SECOND)] }));
         let now = await store.incidents.get(open.id);
         assert.deepEqual([now?.signalCount, now?.lastSeenAt, now?.version], [6, T0 + 20 * SECOND, 2]);
-        // Other changes still need the version they read: the counts moved it on.
+        // A count the plan marked versioned (an alert resolved beside it), and other changes, still need
+        // the version they read: the counts moved it on.
+        await assert.rejects(
+          store.apply(changes({ incidentChanges: [{ ...countIn(1, T0 + 25 * SECOND), versioned: true }] })),
+          conflict(/changed concurrently/),
+        );
         await assert.rejects(
           store.apply(
             changes({ incidentChanges: [{ id: open.id, expectedVersion: 0, at: T0, addSignals: 0, set: { severity: "low" } }] }),

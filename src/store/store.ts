@@ -45,6 +45,12 @@ export interface OpenIncident {
 export interface IncidentChange {
   id: string;
   expectedVersion: number;
+  /**
+   * Applies only at `expectedVersion` even if it only counts signals: the plan decided on something the
+   * version guards beyond the count (an alert resolved while others still fire: two replicas resolving
+   * the last alerts at once must not both leave the incident open).
+   */
+  versioned?: boolean;
   at: number;
   addSignals: number;
   set: Partial<
@@ -74,7 +80,7 @@ export interface IncidentChange {
  * decision taken on the older count or time (a resolve after a quiet gap) is planned again.
  */
 export function countsSignalsOnly(change: IncidentChange): boolean {
-  if (change.addSignals <= 0) return false;
+  if (change.addSignals <= 0 || change.versioned) return false;
   for (const field in change.set) if (field !== "lastSeenAt") return false;
   return true;
 }

@@ -168,6 +168,22 @@ describe("planBatch", () => {
     assert.deepEqual(plan.resolved, [{ severity: "high", seconds: (42 * MINUTE - firstSeenAt) / 1000 }]);
   });
 
+  it("plans a stored incident's partial alert resolve at its version, and its joins as mere counts", () => {
+    const alert = (key: string, status: "firing" | "resolved") =>
+      signal({ kind: "alert", alertKey: key, status, errorPattern: "alert:DiskFull", sourceId: `${key}:${status}:${seq}` });
+    const firing = alert("c", "firing");
+    const open = openFrom(firing, { kind: "alert", firingAlerts: new Set(["a", "b"]) });
+    const joinOnly = planBatch([firing], open, new Set(), context);
+    assert.equal(joinOnly.changes.incidentChanges[0]?.versioned, undefined, "a join commutes with other joins");
+    // Another replica may be resolving "b" right now: the version makes one of the two plan again.
+    const partial = planBatch([alert("a", "resolved"), firing], open, new Set(), context);
+    assert.match(partial.decisions[0]?.reason ?? "", /1 still firing/);
+    assert.deepEqual(
+      partial.changes.incidentChanges.map((c) => [c.id, c.expectedVersion, c.versioned, c.addSignals]),
+      [["inc-1", 3, true, 1]],
+    );
+  });
+
   it("counts a resolve with nothing open as unmatched", () => {
     const plan = planBatch([signal({ status: "resolved" })], new Map(), new Set(), context);
     assert.equal(plan.decisions[0]?.outcome, "unmatched");

@@ -166,6 +166,9 @@ export function planBatch(
         at: signal.occurredAt,
       });
       if (entry.open.firingAlerts.size > 0) {
+        // Only the alert's row changes, but the version must: a replica resolving another of its alerts
+        // right now then plans again and sees this one resolved, instead of both leaving it open.
+        if (!entry.created) changeOf(entry).versioned = true;
         return {
           outcome: "resolved",
           incidentId: entry.open.id,

@@ -1,0 +1,84 @@
+/**
+ * Two ingest runners, as two replicas run them, on one real PostgreSQL (see test/support/postgres-database.ts
+ * for where it comes from): the alerts of one incident fire and resolve on both replicas at the same time.
+ * What on-call relies on: one incident per problem, and an incident whose alerts have all resolved is
+ * resolved, whichever replica heard which alert.
+ *
+ * Needs: PostgreSQL (SLUICE_TEST_DATABASE_URL, or scripts/postgres.sh provisions it).
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ManualClock } from "../src/core/clock.ts";
+import type { Signal } from "../src/core/signal.ts";
+import { IngestRunner } from "../src/pipeline/ingest/ingest-runner.ts";
+import { noMetrics } from "../src/pipeline/ingest/pipeline-metrics.ts";
+import { PostgresStore } from "../src/store/postgres/postgres-store.ts";
+import { signal } from "../src/store/store-contract.ts";
+import { missingPeer } from "./support/missing-peer.ts";
+import { createTestDatabase } from "./support/postgres-database.ts";
+
+const PROBLEMS = 20;
+const ROUNDS = 5;
+const T0 = Date.parse("2026-11-24T08:00:00Z");
+
+const database = await createTestDatabase();
+
+function runnerOver(store: PostgresStore): IngestRunner {
+  return new IngestRunner({
+    store,
+    clock: new ManualClock(T0),
+    metrics: noMetrics,
+    gateRules: { minimumScore: 0.5, maintenance: [] },
+    lookbackMs: 15 * 60_000,
+    route: () => ({ platforms: [], rule: "severity:high", unavailable: [] }),
+    onDeliveriesQueued: () => {},
+  });
+}
+
+// One alert instance of problem `n` in round `round`, as Alertmanager's webhook maps it.
+function alert(round: number, n: number, instance: number, status: Signal["status"]): Signal {
+  const name = `Round${round}Problem${n}`;
+  return signal({
+    source: "alertmanager",
+    sourceId: `${name}-${instance}:${status}`,
+    kind: "alert",
+    status,
+    alertKey: `${name}-${instance}`,
+    errorPattern: `alert:${name}`,
+    occurredAt: T0 + (status === "resolved" ? 60_000 : 0),
+    receivedAt: T0,
+  });
+}
+
+if ("problem" in database) {
+  missingPeer("two replicas' ingest on PostgreSQL", database.problem, "set SLUICE_TEST_DATABASE_URL (or DATABASE_URL)");
+} else {
+  describe(`two replicas' ingest on one PostgreSQL (${database.server})`, () => {
+    it("resolves an incident once every alert in it has resolved, whichever replica heard which", async () => {
+      const one = await PostgresStore.open({ url: database.url, schema: "replicas", poolSize: 4 });
+      const two = await PostgresStore.open({ url: database.url, schema: "replicas", poolSize: 4 });
+      try {
+        const [a, b] = [runnerOver(one), runnerOver(two)];
+        const problems = [...Array(PROBLEMS).keys()];
+        for (let round = 0; round < ROUNDS; round++) {
+          // Instance 0 of every problem reaches replica A, instance 1 replica B, at the same moment.
+          await Promise.all([
+            a.submit(problems.map((n) => alert(round, n, 0, "firing"))),
+            b.submit(problems.map((n) => alert(round, n, 1, "firing"))),
+          ]);
+          await Promise.all([
+            a.submit(problems.map((n) => alert(round, n, 0, "resolved"))),
+            b.submit(problems.map((n) => alert(round, n, 1, "resolved"))),
+          ]);
+        }
+        const incidents = await one.incidents.list({ limit: 1000 });
+        assert.equal(incidents.items.length, PROBLEMS * ROUNDS, "one incident per problem");
+        const open = incidents.items.filter((incident) => incident.state !== "resolved").map((incident) => incident.key);
+        assert.deepEqual(open, [], "no incident stays open after all its alerts resolved");
+        for (const incident of incidents.items) assert.equal(incident.signalCount, 2, `${incident.key}: both firing alerts`);
+      } finally {
+        await Promise.all([one.close(), two.close()]);
+      }
+    });
+  });
+}
