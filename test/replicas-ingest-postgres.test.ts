@@ -9,10 +9,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ManualClock } from "../src/core/clock.ts";
+import { isSluiceError } from "../src/core/errors.ts";
 import type { Signal } from "../src/core/signal.ts";
+import { LifecycleService } from "../src/lifecycle/lifecycle-service.ts";
 import { IngestRunner } from "../src/pipeline/ingest/ingest-runner.ts";
 import { noMetrics } from "../src/pipeline/ingest/pipeline-metrics.ts";
 import { PostgresStore } from "../src/store/postgres/postgres-store.ts";
+import type { ChangeSet } from "../src/store/store.ts";
 import { signal } from "../src/store/store-contract.ts";
 import { missingPeer } from "./support/missing-peer.ts";
 import { createTestDatabase } from "./support/postgres-database.ts";
@@ -76,6 +79,54 @@ if ("problem" in database) {
         const open = incidents.items.filter((incident) => incident.state !== "resolved").map((incident) => incident.key);
         assert.deepEqual(open, [], "no incident stays open after all its alerts resolved");
         for (const incident of incidents.items) assert.equal(incident.signalCount, 2, `${incident.key}: both firing alerts`);
+      } finally {
+        await Promise.all([one.close(), two.close()]);
+      }
+    });
+
+    it("lets people acknowledge and resolve on one replica while the other keeps joining signals to the incidents", async () => {
+      const one = await PostgresStore.open({ url: database.url, schema: "busy", poolSize: 4 });
+      const two = await PostgresStore.open({ url: database.url, schema: "busy", poolSize: 4 });
+      try {
+        const runner = runnerOver(one);
+        // Counts the writes people's actions lose to the storm (and plan again).
+        let lost = 0;
+        const counting = Object.assign(Object.create(two) as PostgresStore, {
+          apply: (changes: ChangeSet) =>
+            two.apply(changes).catch((error: unknown) => {
+              if (isSluiceError(error) && error.code === "CONFLICT") lost++;
+              throw error;
+            }),
+        });
+        const lifecycle = new LifecycleService(counting, new ManualClock(T0 + 1000), () => {});
+        const problem = (n: number) => signal({ service: `svc-${n}`, errorPattern: "pool exhausted", score: 0.9 });
+        const problems = [...Array(PROBLEMS).keys()];
+        const keys = (await runner.submit(problems.map(problem))).map((result) => result.incident as string);
+        // The storm: a batch joining every incident, back to back, until people are done.
+        let storming = true;
+        let batches = 0;
+        const storm = (async () => {
+          while (storming) {
+            // A batch that keeps losing to people's actions is refused as retryable; senders send it again.
+            await runner.submit(problems.map(problem)).catch((error: unknown) => {
+              if (!isSluiceError(error) || error.code !== "OVERLOADED") throw error;
+            });
+            batches++;
+          }
+        })();
+        const refused: string[] = [];
+        const act = async (key: string, action: "acknowledge" | "resolve") => {
+          await lifecycle
+            .apply(key, action, { actor: "api:alice" })
+            .catch((error: Error) => refused.push(`${key} ${action}: ${error.message}`));
+        };
+        for (const key of keys) await act(key, "acknowledge");
+        for (const key of keys) await act(key, "resolve");
+        storming = false;
+        await storm;
+        assert.ok(lost > 0, `people's actions raced the storm (${batches} batches, ${lost} writes lost and planned again)`);
+        assert.deepEqual(refused, []);
+        for (const key of keys) assert.equal((await one.incidents.get(key))?.state, "resolved", key);
       } finally {
         await Promise.all([one.close(), two.close()]);
       }

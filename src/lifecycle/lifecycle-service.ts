@@ -1,4 +1,6 @@
+import { isDeepStrictEqual } from "node:util";
 import type { Clock } from "../core/clock.ts";
+import { backoffAfterConflict } from "../core/conflict-backoff.ts";
 import type { IncidentContext } from "../core/enrichment.ts";
 import { isSluiceError, SluiceError } from "../core/errors.ts";
 import type { Incident, LifecycleAction } from "../core/incident.ts";
@@ -15,7 +17,11 @@ export interface ChangeOrigin {
   reason?: string;
 }
 
+// Races an action may lose to people and platforms changing the incident before it gives up (CONFLICT).
 const CONFLICT_RETRIES = 3;
+// Races lost to signals joining the incident (a storm bumps its version every batch) do not count
+// toward those: they change nothing the action decides on. This only bounds the loop.
+const MAX_ATTEMPTS = 50;
 const MERGE_ACTOR = "sluice:merge";
 const MERGE_RULE = "blast radius: a symptom's incident that opened before its root cause's is merged into it";
 
@@ -28,8 +34,20 @@ export class LifecycleService {
     private readonly metrics: LifecycleMetrics = noLifecycleMetrics,
   ) {}
 
-  async apply(idOrKey: string, action: LifecycleAction, origin: ChangeOrigin): Promise<Incident> {
+  /**
+   * Applies `action` through the transition rules. `stillWanted`, checked against the incident as read
+   * on every attempt, says why an action decided on an older read no longer applies (a quiet incident
+   * that got a signal meanwhile); the action is then refused (INVALID_TRANSITION).
+   */
+  async apply(
+    idOrKey: string,
+    action: LifecycleAction,
+    origin: ChangeOrigin,
+    stillWanted?: (incident: Incident) => string | null,
+  ): Promise<Incident> {
     const incident = await this.writeFresh(idOrKey, (incident, now) => {
+      const stale = stillWanted?.(incident);
+      if (stale) throw new SluiceError("INVALID_TRANSITION", stale);
       const result = transition(incident, action, now);
       if (!result.ok) throw new SluiceError("INVALID_TRANSITION", result.reason);
       const changes = changeOf(incident, now, result.set);
@@ -122,14 +140,20 @@ export class LifecycleService {
    * between (CONFLICT), reads it again and rebuilds. Returns the incident the written change was based on.
    */
   private async writeFresh(idOrKey: string, build: (incident: Incident, now: number) => ChangeSet): Promise<Incident> {
+    let lost: Incident | null = null;
+    let realConflicts = 0;
     for (let attempt = 1; ; attempt++) {
       const incident = await this.require(idOrKey);
+      if (lost && changedBeyondCounts(lost, incident)) realConflicts++;
       const changes = build(incident, this.clock.now());
       try {
         await this.store.apply(changes);
       } catch (error) {
-        if (isSluiceError(error) && error.code === "CONFLICT" && attempt < CONFLICT_RETRIES) continue;
-        throw error;
+        const conflict = isSluiceError(error) && error.code === "CONFLICT";
+        if (!conflict || realConflicts >= CONFLICT_RETRIES - 1 || attempt >= MAX_ATTEMPTS) throw error;
+        lost = incident;
+        await backoffAfterConflict(attempt);
+        continue;
       }
       if (changes.deliveries.length > 0) this.onDeliveriesQueued();
       return incident;
@@ -172,6 +196,13 @@ export class LifecycleService {
     if (!incident) throw new SluiceError("NOT_FOUND", `no incident ${idOrKey}`);
     return incident;
   }
+}
+
+/** Whether an incident changed in more than what joining signals changes (their count and times). */
+function changedBeyondCounts(before: Incident, after: Incident): boolean {
+  const { signalCount: _a, lastSeenAt: _b, updatedAt: _c, version: _d, ...rest } = before;
+  const { signalCount: _e, lastSeenAt: _f, updatedAt: _g, version: _h, ...restAfter } = after;
+  return !isDeepStrictEqual(rest, restAfter);
 }
 
 /** A change set holding one versioned change of the incident. */

@@ -60,10 +60,17 @@ export class QuietResolver {
       if (now - noticed.at < this.quietMs / 2) continue;
       const damped = reopens > 0 ? `; flapping (${reopens} reopen(s) in the last hour), so it waited longer` : "";
       try {
-        await this.lifecycle.apply(incident.id, "resolve", {
-          actor: "sluice:auto-resolve",
-          reason: `no signal for ${minutes} min, confirmed over two checks (quiet period)${damped}`,
-        });
+        // A signal joining between this read and the write is no reason to retry the resolve.
+        const lastSeenAt = incident.lastSeenAt;
+        await this.lifecycle.apply(
+          incident.id,
+          "resolve",
+          {
+            actor: "sluice:auto-resolve",
+            reason: `no signal for ${minutes} min, confirmed over two checks (quiet period)${damped}`,
+          },
+          (fresh) => (fresh.lastSeenAt > lastSeenAt ? `${fresh.key} got a signal while being auto-resolved` : null),
+        );
         resolved++;
       } catch (error) {
         // A human or a new signal got there first; the next sweep looks again.

@@ -60,14 +60,14 @@ describe("ingest runner", () => {
     const sqlite = await SqliteStore.open({ dataDir: ":memory:", synchronous: "normal" });
     try {
       const raced = () => new SluiceError("CONFLICT", "incident x changed concurrently; retry");
-      const [stored] = await runnerOver(failingWrites(sqlite, 4, raced)).submit([problem(1)]);
-      assert.equal(stored?.outcome, "opened", "four lost races, then the fifth plan commits");
+      const [stored] = await runnerOver(failingWrites(sqlite, 7, raced)).submit([problem(1)]);
+      assert.equal(stored?.outcome, "opened", "seven lost races, then the eighth plan commits");
       const batch = [problem(2)];
-      await assert.rejects(runnerOver(failingWrites(sqlite, 5, raced)).submit(batch), (error: unknown) => {
+      await assert.rejects(runnerOver(failingWrites(sqlite, 8, raced)).submit(batch), (error: unknown) => {
         assert.ok(isSluiceError(error));
         // Alertmanager and Grafana drop a webhook answered with 4xx: OVERLOADED is their retryable 503.
         assert.equal(error.code, "OVERLOADED");
-        assert.match(error.message, /kept changing under 5 attempts.*nothing was stored, retry/);
+        assert.match(error.message, /kept changing under 8 attempts.*nothing was stored, retry/);
         return true;
       });
       assert.equal((await sqlite.signals.existing([batch[0] as Signal])).size, 0);

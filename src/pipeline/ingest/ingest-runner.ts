@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Clock } from "../../core/clock.ts";
+import { backoffAfterConflict } from "../../core/conflict-backoff.ts";
 import type { IncidentContext } from "../../core/enrichment.ts";
 import { isSluiceError, SluiceError } from "../../core/errors.ts";
 import { describeIncident, incidentKey } from "../../core/incident.ts";
@@ -77,10 +77,8 @@ interface Pending {
   reject(error: unknown): void;
 }
 
-// Plans per batch while other writers (replicas, API calls) keep changing its incidents; each retry
-// waits a little longer, at random, so two replicas in step fall out of it.
-const CONFLICT_ATTEMPTS = 5;
-const CONFLICT_BACKOFF_MS = 10;
+// Plans per batch while other writers (replicas, API calls) keep changing its incidents.
+const CONFLICT_ATTEMPTS = 8;
 
 /**
  * Group commit: signals submitted while a transaction runs wait for the next one, so one fsync
@@ -217,7 +215,7 @@ export class IngestRunner {
         const conflict = isSluiceError(error) && error.code === "CONFLICT";
         // Someone (an API call, another replica) changed an incident between read and write: plan again.
         if (conflict && attempt < CONFLICT_ATTEMPTS) {
-          await sleep(Math.random() * CONFLICT_BACKOFF_MS * attempt);
+          await backoffAfterConflict(attempt);
           continue;
         }
         this.patterns.restoreChanges(patternChanges);
