@@ -1,10 +1,10 @@
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.ts";
-import { isSluiceError } from "../core/errors.ts";
 import { priorityFor } from "../core/incident.ts";
 import { SerialQueue } from "../core/serial-queue.ts";
 import { moreSevere } from "../core/signal.ts";
 import { emptyChangeSet, type Store } from "../store/store.ts";
+import { writeFresh } from "../store/write-fresh.ts";
 import type { Summarizer } from "./llm/summarizer.ts";
 
 export interface SummaryQueueOptions {
@@ -19,11 +19,10 @@ export interface SummaryQueueOptions {
   maxPending?: number;
 }
 
-const CONFLICT_RETRIES = 3;
-
 /**
  * Asks the LLM to improve new incidents' summaries in the background: tickets never wait for it. An
- * improved summary is written with the incident's version (a concurrent change wins and we retry),
+ * improved summary is written with the incident's version (a concurrent change wins and we retry, see
+ * store/write-fresh.ts),
  * recorded in the timeline with the model, and sent to every linked ticket as an update.
  */
 export class SummaryQueue extends SerialQueue {
@@ -58,9 +57,7 @@ export class SummaryQueue extends SerialQueue {
       await store.apply(changes);
       return;
     }
-    for (let attempt = 1; ; attempt++) {
-      const incident = await store.incidents.get(incidentId);
-      if (!incident) return;
+    const written = await writeFresh(store, incidentId, (incident) => {
       const now = clock.now();
       const summary = outcome.probableCause ? `${outcome.summary}\n\nProbable cause: ${outcome.probableCause}` : outcome.summary;
       // Checked against the current severity: it may have risen while the model was thinking.
@@ -82,15 +79,10 @@ export class SummaryQueue extends SerialQueue {
           changes.deliveries.push({ incidentId, platform, action: "update", detail: "summary updated", causedAt: now });
         }
       }
-      try {
-        await store.apply(changes);
-      } catch (error) {
-        if (isSluiceError(error) && error.code === "CONFLICT" && attempt < CONFLICT_RETRIES) continue;
-        throw error;
-      }
-      this.options.count("llm");
-      if (changes.deliveries.length > 0) this.options.onDeliveriesQueued();
-      return;
-    }
+      return changes;
+    });
+    if (!written) return;
+    this.options.count("llm");
+    if (written.changes.deliveries.length > 0) this.options.onDeliveriesQueued();
   }
 }

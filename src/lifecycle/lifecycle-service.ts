@@ -1,11 +1,10 @@
-import { isDeepStrictEqual } from "node:util";
 import type { Clock } from "../core/clock.ts";
-import { backoffAfterConflict } from "../core/conflict-backoff.ts";
 import type { IncidentContext } from "../core/enrichment.ts";
-import { isSluiceError, SluiceError } from "../core/errors.ts";
+import { SluiceError } from "../core/errors.ts";
 import type { Incident, LifecycleAction } from "../core/incident.ts";
 import { type LifecycleMetrics, noLifecycleMetrics } from "../core/lifecycle-metrics.ts";
 import { type ChangeSet, emptyChangeSet, type IncidentChange, type Store } from "../store/store.ts";
+import { writeFresh } from "../store/write-fresh.ts";
 import { transition } from "./transition.ts";
 
 export interface ChangeOrigin {
@@ -17,11 +16,6 @@ export interface ChangeOrigin {
   reason?: string;
 }
 
-// Races an action may lose to people and platforms changing the incident before it gives up (CONFLICT).
-const CONFLICT_RETRIES = 3;
-// Races lost to signals joining the incident (a storm bumps its version every batch) do not count
-// toward those: they change nothing the action decides on. This only bounds the loop.
-const MAX_ATTEMPTS = 50;
 const MERGE_ACTOR = "sluice:merge";
 const MERGE_RULE = "blast radius: a symptom's incident that opened before its root cause's is merged into it";
 
@@ -135,29 +129,12 @@ export class LifecycleService {
     });
   }
 
-  /**
-   * Reads the incident, builds a change set from it and writes it; when someone changed the incident in
-   * between (CONFLICT), reads it again and rebuilds. Returns the incident the written change was based on.
-   */
+  /** Writes a change built from the incident as read, again on every race it loses (see store/write-fresh.ts). */
   private async writeFresh(idOrKey: string, build: (incident: Incident, now: number) => ChangeSet): Promise<Incident> {
-    let lost: Incident | null = null;
-    let realConflicts = 0;
-    for (let attempt = 1; ; attempt++) {
-      const incident = await this.require(idOrKey);
-      if (lost && changedBeyondCounts(lost, incident)) realConflicts++;
-      const changes = build(incident, this.clock.now());
-      try {
-        await this.store.apply(changes);
-      } catch (error) {
-        const conflict = isSluiceError(error) && error.code === "CONFLICT";
-        if (!conflict || realConflicts >= CONFLICT_RETRIES - 1 || attempt >= MAX_ATTEMPTS) throw error;
-        lost = incident;
-        await backoffAfterConflict(attempt);
-        continue;
-      }
-      if (changes.deliveries.length > 0) this.onDeliveriesQueued();
-      return incident;
-    }
+    const written = await writeFresh(this.store, idOrKey, (incident) => build(incident, this.clock.now()));
+    if (!written) throw new SluiceError("NOT_FOUND", `no incident ${idOrKey}`);
+    if (written.changes.deliveries.length > 0) this.onDeliveriesQueued();
+    return written.incident;
   }
 
   async addNote(idOrKey: string, text: string, origin: ChangeOrigin): Promise<void> {
@@ -196,13 +173,6 @@ export class LifecycleService {
     if (!incident) throw new SluiceError("NOT_FOUND", `no incident ${idOrKey}`);
     return incident;
   }
-}
-
-/** Whether an incident changed in more than what joining signals changes (their count and times). */
-function changedBeyondCounts(before: Incident, after: Incident): boolean {
-  const { signalCount: _a, lastSeenAt: _b, updatedAt: _c, version: _d, ...rest } = before;
-  const { signalCount: _e, lastSeenAt: _f, updatedAt: _g, version: _h, ...restAfter } = after;
-  return !isDeepStrictEqual(rest, restAfter);
 }
 
 /** A change set holding one versioned change of the incident. */
