@@ -28,6 +28,11 @@ export interface Signal {
   errorPattern: string;
   /** Stable identity of an alert across firing and resolved (alert sources only). */
   alertKey: string | null;
+  /**
+   * Firing alerts only: the sourceId the source gives the resolve of this very occurrence. Once that is
+   * stored, this firing is stale (it arrived after its own resolve) and must not open or join anything.
+   */
+  resolveSourceId?: string;
   traceId: string | null;
   spanIds: string[];
   labels: Record<string, string>;

@@ -63,6 +63,13 @@ export interface IngestRunnerOptions {
   patterns?: PatternCatalog;
 }
 
+/** Each signal's own key (a duplicate?) and, for firing alerts, their resolve's (a stale firing?). */
+function storedKeysToCheck(signals: readonly Signal[]): { source: string; sourceId: string }[] {
+  const keys = signals.map((s) => ({ source: s.source, sourceId: s.sourceId }));
+  for (const s of signals) if (s.resolveSourceId) keys.push({ source: s.source, sourceId: s.resolveSourceId });
+  return keys;
+}
+
 /** Where a symptom goes instead of opening its own incident, and why. */
 export interface JoinTarget {
   fingerprint: string;
@@ -195,7 +202,7 @@ export class IngestRunner {
     for (let attempt = 1; ; attempt++) {
       const open = await store.incidents.findOpen(prepared.map((p) => p.fingerprint));
       const joinTargets = await this.symptomsOf(prepared, open);
-      const stored = await store.signals.existing(signals.map((s) => ({ source: s.source, sourceId: s.sourceId })));
+      const stored = await store.signals.existing(storedKeysToCheck(signals));
       const context: PlanContext = {
         lookbackMs: this.options.lookbackMs,
         reopenWindowMs: this.options.reopenWindowMs ?? 0,

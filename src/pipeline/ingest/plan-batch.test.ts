@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Signal } from "../../core/signal.ts";
-import type { OpenIncident } from "../../store/store.ts";
+import { type OpenIncident, signalKey } from "../../store/store.ts";
 import { errorPatternOf, fingerprintOf } from "../correlate/fingerprint.ts";
 import { buildSignal } from "../normalize/build-signal.ts";
 import { type PlanContext, type PreparedSignal, planBatch } from "./plan-batch.ts";
@@ -182,6 +182,37 @@ describe("planBatch", () => {
       partial.changes.incidentChanges.map((c) => [c.id, c.expectedVersion, c.versioned, c.addSignals]),
       [["inc-1", 3, true, 1]],
     );
+  });
+
+  it("ignores a firing alert whose own resolve arrived first, in an earlier batch or this one", () => {
+    const occurrence = (status: "firing" | "resolved", start = "10:00") =>
+      signal({
+        kind: "alert",
+        alertKey: "disk",
+        status,
+        errorPattern: "alert:DiskFull",
+        sourceId: `disk:${start}:${status}`,
+        ...(status === "firing" ? { resolveSourceId: `disk:${start}:resolved` } : {}),
+      });
+    const late = planBatch([occurrence("firing")], new Map(), new Set([signalKey("api", "disk:10:00:resolved")]), context);
+    assert.deepEqual(
+      [late.decisions[0]?.outcome, late.changes.newIncidents.length, late.changes.signals[0]?.outcome],
+      ["unmatched", 0, "unmatched"],
+    );
+    assert.match(late.decisions[0]?.reason ?? "", /resolve \(same start time\) arrived first/);
+    const sameBatch = planBatch([occurrence("resolved"), occurrence("firing")], new Map(), new Set(), context);
+    assert.deepEqual(
+      sameBatch.decisions.map((d) => d.outcome),
+      ["unmatched", "unmatched"],
+    );
+    // The same alert firing again later is a new occurrence (another start time): it opens.
+    const again = planBatch(
+      [occurrence("firing", "11:00")],
+      new Map(),
+      new Set([signalKey("api", "disk:10:00:resolved")]),
+      context,
+    );
+    assert.equal(again.decisions[0]?.outcome, "opened");
   });
 
   it("counts a resolve with nothing open as unmatched", () => {

@@ -71,6 +71,7 @@ interface Working {
 
 const SLUICE = "sluice:correlate";
 const ROUTINE_JOIN = "same fingerprint within lookbackWindow";
+const STALE_FIRING = "stale: this alert's resolve (same start time) arrived first, so it opens and joins nothing";
 
 /**
  * Decides, for a batch of signals, what each one does: duplicate, gated, joins an open incident,
@@ -128,6 +129,12 @@ export function planBatch(
     }
   };
 
+  // Stored before, or earlier in this batch.
+  const isStored = (source: string, sourceId: string) => {
+    const key = signalKey(source, sourceId);
+    return alreadyStored.has(key) || seenKeys.has(key);
+  };
+
   for (const { signal, verdict, fingerprint, patternId } of items) {
     const key = signalKey(signal.source, signal.sourceId);
     if (alreadyStored.has(key) || seenKeys.has(key)) {
@@ -136,7 +143,9 @@ export function planBatch(
     }
     seenKeys.add(key);
     let decision: SignalDecision;
-    if (!verdict.pass) {
+    if (signal.status === "firing" && signal.resolveSourceId && isStored(signal.source, signal.resolveSourceId)) {
+      decision = { outcome: "unmatched", incidentId: null, reason: STALE_FIRING };
+    } else if (!verdict.pass) {
       decision = { outcome: verdict.outcome, incidentId: null, reason: verdict.reason };
     } else if (signal.status === "resolved") {
       decision = planResolve(signal, workingFor(fingerprint));

@@ -101,6 +101,7 @@ function mapAlert(
   return {
     signal: buildSignal(context, {
       sourceId: `${alertKey}:${alert.startsAt}:${alert.status}`,
+      ...(alert.status === "firing" ? { resolveSourceId: `${alertKey}:${alert.startsAt}:resolved` } : {}),
       kind: "alert",
       status: alert.status,
       occurredAt,
