@@ -86,10 +86,20 @@ export class EscalationTimers {
     if (!policy || incident.escalationLevel >= due.step || due.step > policy.repeat) return false;
     const minutes = Math.round(policy.after / 60_000);
     try {
-      await this.lifecycle.apply(incident.id, "escalate", {
-        actor: "sluice:escalation",
-        reason: `not acknowledged within ${minutes} min; escalation ${due.step} of ${policy.repeat} (policy "${policy.name}")`,
-      });
+      // Someone may acknowledge between this read and the write: checked again on the incident as
+      // written against, or the retry would escalate over their acknowledgement.
+      await this.lifecycle.apply(
+        incident.id,
+        "escalate",
+        {
+          actor: "sluice:escalation",
+          reason: `not acknowledged within ${minutes} min; escalation ${due.step} of ${policy.repeat} (policy "${policy.name}")`,
+        },
+        (fresh) => {
+          if (!this.stillUnacknowledged(fresh)) return `${fresh.key} was ${fresh.state} before it escalated`;
+          return fresh.escalationLevel >= due.step ? `${fresh.key} already took escalation step ${due.step}` : null;
+        },
+      );
     } catch (error) {
       if (isSluiceError(error) && (error.code === "INVALID_TRANSITION" || error.code === "CONFLICT")) return false;
       throw error;

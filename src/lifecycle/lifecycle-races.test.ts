@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import pino from "pino";
 import { ManualClock } from "../core/clock.ts";
 import { isSluiceError } from "../core/errors.ts";
 import { SqliteStore } from "../store/sqlite/sqlite-store.ts";
 import { type ChangeSet, emptyChangeSet, type IncidentChange, type Store } from "../store/store.ts";
 import { incident as newIncident } from "../store/store-contract.ts";
+import { EscalationTimers } from "./escalation.ts";
 import { LifecycleService } from "./lifecycle-service.ts";
 
 const T0 = Date.parse("2026-11-24T08:00:00Z");
@@ -73,6 +75,24 @@ describe("lifecycle actions racing other writers", () => {
         return true;
       });
       assert.equal((await store.incidents.get(id))?.state, "open");
+    }));
+
+  it("does not escalate over an acknowledgement that lands while the escalation is being written", () =>
+    withIncident(async (store, id) => {
+      const clock = new ManualClock(T0 + 16 * 60_000);
+      const acknowledged = (incidentId: string, version: number): IncidentChange => ({
+        id: incidentId,
+        expectedVersion: version,
+        at: clock.now(),
+        addSignals: 0,
+        set: { state: "acknowledged", acknowledgedAt: clock.now() },
+      });
+      const lifecycle = new LifecycleService(racedBy(store, 1, acknowledged), clock, () => {});
+      const policy = { name: "pages", match: {}, after: 15 * 60_000, repeat: 1 };
+      const timers = new EscalationTimers(store, lifecycle, clock, [policy], pino({ level: "silent" }));
+      assert.equal(await timers.tick(), 0, "nothing escalated");
+      const incident = await store.incidents.get(id);
+      assert.deepEqual([incident?.state, incident?.escalationLevel], ["acknowledged", 0]);
     }));
 
   it("refuses an action that no longer holds on the incident as read again (an auto-resolve that a signal overtook)", () =>
