@@ -12,6 +12,7 @@ import { loadCatalog } from "../src/catalog/load-catalog.ts";
 import { parseConfig } from "../src/config/loader.ts";
 import { inMemorySluice } from "./support/in-memory-sluice.ts";
 import { missingPeer } from "./support/missing-peer.ts";
+import { provision } from "./support/provision.ts";
 
 const chart = new URL("../deploy/helm/sluice/", import.meta.url);
 const read = (path: string) => readFileSync(new URL(path, chart), "utf8");
@@ -84,14 +85,8 @@ describe("Helm chart", () => {
 });
 
 function helmBinary(): { helm: string } | { problem: string } {
-  const script = spawnSync("bash", [new URL("../scripts/helm.sh", import.meta.url).pathname], {
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "inherit"],
-    timeout: 15 * 60_000,
-  });
-  const path = script.stdout?.trim().split("\n").at(-1);
-  if (script.status === 0 && path) return { helm: path };
-  return { problem: `scripts/helm.sh failed (${script.error?.message ?? `exit ${script.status}`})` };
+  const found = provision("helm.sh");
+  return "problem" in found ? found : { helm: found.output[0] as string };
 }
 
 interface Manifest {

@@ -11,7 +11,6 @@
  * When no broker can be provisioned the suite is skipped with a warning; with CI=true it fails.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -28,6 +27,7 @@ import { prometheusKafkaMetrics } from "../src/sources/kafka/kafka-metrics.ts";
 import { KafkaSource } from "../src/sources/kafka/kafka-source.ts";
 import { eventually } from "./support/eventually.ts";
 import { missingPeer } from "./support/missing-peer.ts";
+import { provision } from "./support/provision.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -35,15 +35,8 @@ function brokers(): { brokers: string[] } | { problem: string } {
   const given = process.env.SLUICE_TEST_KAFKA_BROKERS;
   if (given) return { brokers: given.split(",").map((b) => b.trim()) };
   // About 20 s on a cold cache (Maven download, format, start); well under a second once it runs.
-  const script = spawnSync("bash", [join(root, "scripts/kafka.sh")], {
-    cwd: root,
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "inherit"],
-    timeout: 15 * 60_000,
-  });
-  const address = script.stdout?.trim().split("\n").at(-1);
-  if (script.status === 0 && address) return { brokers: [address] };
-  return { problem: `scripts/kafka.sh failed (${script.error?.message ?? `exit ${script.status}`})` };
+  const found = provision("kafka.sh");
+  return "problem" in found ? found : { brokers: found.output };
 }
 
 const PARTITIONS = 3;

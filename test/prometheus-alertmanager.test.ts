@@ -10,7 +10,7 @@
  * small HTTP server here exposes the metric the rule watches.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -24,20 +24,17 @@ import type { Sluice } from "../src/main.ts";
 import { eventually } from "./support/eventually.ts";
 import { listeningSluice } from "./support/in-memory-sluice.ts";
 import { missingPeer } from "./support/missing-peer.ts";
+import { provision } from "./support/provision.ts";
 import { freePort } from "./support/sluice-process.ts";
 
 const WAIT_MS = 45_000;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function binaries(): { prometheus: string; alertmanager: string } | { problem: string } {
-  const script = spawnSync("bash", [new URL("../scripts/prometheus.sh", import.meta.url).pathname], {
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "inherit"],
-    timeout: 10 * 60_000,
-  });
-  const [prometheus, alertmanager] = (script.stdout ?? "").trim().split("\n").slice(-2);
-  if (script.status === 0 && prometheus && alertmanager) return { prometheus, alertmanager };
-  return { problem: `scripts/prometheus.sh failed (${script.error?.message ?? `exit ${script.status}`})` };
+  const found = provision("prometheus.sh", 2);
+  if ("problem" in found) return found;
+  const [prometheus, alertmanager] = found.output as [string, string];
+  return { prometheus, alertmanager };
 }
 
 /** A child process whose output is kept for failure messages, stopped with SIGTERM (SIGKILL after 5 s). */

@@ -4,7 +4,7 @@
 // killed (SIGKILL) and restarted. Point it at your own services with SLUICE_TEST_KAFKA_BROKERS and
 // SLUICE_TEST_DATABASE_URL. Skips loudly when they cannot be provisioned, except in CI.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -15,27 +15,22 @@ import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Admin, Consumer, ProduceAcks, Producer, stringSerializers } from "@platformatic/kafka";
 import pg from "pg";
+import { provision } from "./support/provision.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const EVENTS = 20_000;
 const PROBLEMS = 40;
 const PARTITIONS = 3;
 
-function provision(script: string, envName: string): string | null {
+function peer(script: string, envName: string): string | null {
   const given = process.env[envName];
   if (given) return given;
-  const run = spawnSync("bash", [join(root, script)], {
-    cwd: root,
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "inherit"],
-    timeout: 15 * 60_000,
-  });
-  const last = run.stdout?.trim().split("\n").at(-1);
-  return run.status === 0 && last ? last : null;
+  const found = provision(script);
+  return "problem" in found ? null : (found.output[0] as string);
 }
 
-const brokers = provision("scripts/kafka.sh", "SLUICE_TEST_KAFKA_BROKERS");
-const adminUrl = provision("scripts/postgres.sh", "SLUICE_TEST_DATABASE_URL");
+const brokers = peer("kafka.sh", "SLUICE_TEST_KAFKA_BROKERS");
+const adminUrl = peer("postgres.sh", "SLUICE_TEST_DATABASE_URL");
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;

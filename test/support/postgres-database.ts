@@ -1,11 +1,7 @@
-import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { dirname, join } from "node:path";
 import { after } from "node:test";
-import { fileURLToPath } from "node:url";
 import pg from "pg";
-
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+import { provision } from "./provision.ts";
 
 /** A throwaway database on a real PostgreSQL, dropped when the test file ends. */
 export interface TestDatabase {
@@ -27,15 +23,8 @@ export function redactUrl(url: string): string {
 function serverUrl(): { url: string } | { problem: string } {
   const given = process.env.SLUICE_TEST_DATABASE_URL || process.env.DATABASE_URL;
   if (given) return { url: given };
-  const script = spawnSync("bash", [join(root, "scripts/postgres.sh")], {
-    cwd: root,
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "inherit"],
-    timeout: 15 * 60_000,
-  });
-  const url = script.stdout?.trim().split("\n").at(-1);
-  if (script.status === 0 && url) return { url };
-  return { problem: `scripts/postgres.sh failed (${script.error?.message ?? `exit ${script.status}`})` };
+  const found = provision("postgres.sh");
+  return "problem" in found ? found : { url: found.output[0] as string };
 }
 
 async function asAdmin<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
