@@ -38,6 +38,7 @@ import { prometheusKafkaMetrics } from "./sources/kafka/kafka-metrics.ts";
 import { KafkaSource } from "./sources/kafka/kafka-source.ts";
 import { createLogsIntake } from "./sources/otlp/otlp-logs-intake.ts";
 import { PostgresStore } from "./store/postgres/postgres-store.ts";
+import { RetentionJob } from "./store/retention-job.ts";
 import { SqliteStore } from "./store/sqlite/sqlite-store.ts";
 import type { Store } from "./store/store.ts";
 import { downstreamOf } from "./traces/graph.ts";
@@ -69,6 +70,8 @@ export interface Sluice {
   worker: OutboxWorker;
   lifecycle: LifecycleService;
   quietResolver: QuietResolver;
+  /** Deletes what storage.retention no longer keeps (every storage.retention.interval). */
+  retention: RetentionJob;
   escalations: EscalationTimers;
   /** Pollers of platforms that cannot call Sluice (ServiceNow with pollIntervalSeconds). */
   polls: PollRunner;
@@ -289,6 +292,10 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
       : null;
   symptomMergerRef = symptomMerger;
   const quietResolver = new QuietResolver(store, lifecycle, clock, config.anomaly.quietPeriod, logger);
+  const retention = new RetentionJob(store.retention, clock, config.storage.retention, {
+    logger,
+    deleted: (kind, rows) => metrics.retentionDeleted.inc({ kind }, rows),
+  });
   const kafka = config.kafka?.enabled
     ? new KafkaSource({
         config: config.kafka,
@@ -340,6 +347,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     worker: activeWorker,
     lifecycle,
     quietResolver,
+    retention,
     escalations,
     polls,
     inboundSync,
@@ -356,6 +364,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     start() {
       activeWorker.start();
       quietResolver.start();
+      retention.start();
       escalations.start();
       polls.start();
       recentDeploys?.start();
@@ -378,6 +387,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
       await summaries?.shutdown();
       await affectedUsers.shutdown();
       quietResolver.shutdown();
+      await retention.shutdown();
       escalations.shutdown();
       polls.shutdown();
       recentDeploys?.shutdown();

@@ -39,6 +39,12 @@ export class SluiceMetrics {
     labelNames: ["outcome"],
     registers: [this.registry],
   });
+  readonly retentionDeleted = new Counter({
+    name: "sluice_retention_deleted_total",
+    help: "Rows deleted because storage.retention no longer keeps them, by kind (signals, changes, deliveries, timers, incidents)",
+    labelNames: ["kind"],
+    registers: [this.registry],
+  });
   readonly enrichment = new Counter({
     name: "sluice_enrichment_total",
     help: "Enrichment steps run when incidents open, by step and outcome (ok, failed, timeout); the success ratio of DESIGN §8",

@@ -73,6 +73,28 @@ const auth = z
   })
   .default({ tokens: [], ingestTokens: [] });
 
+const HOUR_MS = 3_600_000;
+const RETENTION_DEFAULTS = { signals: 30 * 24 * HOUR_MS, incidents: 0, interval: 10 * 60_000 };
+
+const retention = z
+  .strictObject({
+    signals: durationField(
+      "Signals no unresolved incident holds are deleted once received this long ago, with deploy changes, delivered or dead deliveries and fired timers as old (default 30d; at least 1h). A signal re-sent after this is no longer recognised as a duplicate.",
+    )
+      .refine((ms) => ms >= HOUR_MS, "must be at least 1h")
+      .default(RETENTION_DEFAULTS.signals),
+    incidents: durationField(
+      "Resolved incidents are deleted, with their timeline, tickets and signals, once resolved this long ago; 0 keeps them forever (default 0; else at least 1d). Similar-incident lookups see only what is kept.",
+    )
+      .refine((ms) => ms === 0 || ms >= 24 * HOUR_MS, "must be 0 (forever) or at least 1d")
+      .default(RETENTION_DEFAULTS.incidents),
+    interval: durationField("How often each process deletes what retention no longer keeps (default 10m).")
+      .refine((ms) => ms >= 1000, "must be at least 1s")
+      .default(RETENTION_DEFAULTS.interval),
+  })
+  .default(RETENTION_DEFAULTS)
+  .describe("How long stored data is kept.");
+
 const baseShape = {
   server: z
     .strictObject({
@@ -101,8 +123,9 @@ const baseShape = {
           "PostgreSQL URL for several replicas (e.g. ${DATABASE_URL}); without it Sluice uses embedded SQLite in dataDir.",
         ),
       poolSize: z.number().int().positive().default(10).describe("PostgreSQL connections per replica."),
+      retention,
     })
-    .default({ dataDir: "./data", synchronous: "full", poolSize: 10 }),
+    .default({ dataDir: "./data", synchronous: "full", poolSize: 10, retention: RETENTION_DEFAULTS }),
   auth,
   anomaly: z
     .strictObject({

@@ -884,6 +884,61 @@ export function describeStoreContract(target: StoreContractTarget): void {
         );
       }));
 
+    it("deletes what retention no longer keeps, and never what an unresolved incident holds", () =>
+      withStore(target, async (store) => {
+        const DAY = 24 * 3_600 * SECOND;
+        const old = T0 - 40 * DAY;
+        const open = incident({ firstSeenAt: old });
+        const resolvedLongAgo = incident({ state: "resolved", resolvedAt: T0 - 400 * DAY });
+        const resolvedLately = incident({ state: "resolved", resolvedAt: T0 - 2 * DAY });
+        const at = (receivedAt: number, incidentId: string | null, n: number) =>
+          stored(signal({ receivedAt, source: "retention", sourceId: `r-${n}` }), incidentId);
+        // Oldest first, as ingest stores them; one old signal per kind of holder, and recent ones.
+        await store.apply(
+          changes({
+            newIncidents: [open, resolvedLongAgo, resolvedLately],
+            signals: [
+              at(old, open.id, 1),
+              at(old, resolvedLately.id, 2),
+              at(old, null, 3),
+              at(old + DAY, resolvedLongAgo.id, 4),
+              at(T0 - DAY, null, 5),
+              at(T0 - DAY, resolvedLately.id, 6),
+            ],
+            timeline: [{ incidentId: resolvedLongAgo.id, at: old, actor: "api:x", action: "resolved", detail: "", rule: null }],
+            deliveries: [delivery(resolvedLongAgo.id, "memory"), delivery(open.id, "memory")],
+            timers: [{ kind: "escalate", incidentId: open.id, step: 1, dueAt: old }],
+          }),
+        );
+        const [timer] = await store.timers.claimDue(T0, 10, 60 * SECOND);
+        assert.ok(timer);
+        await store.timers.complete(timer.id);
+        const kept = (n: number) =>
+          store.signals.existing([{ source: "retention", sourceId: `r-${n}` }]).then((s) => s.size === 1);
+        const records = T0 - 30 * DAY;
+
+        const first = await store.retention.prune({ records, incidents: null }, { chunk: 1, maxRows: 100 });
+        assert.deepEqual(first, { signals: 3, changes: 0, deliveries: 0, timers: 1, incidents: 0 });
+        assert.deepEqual(
+          await Promise.all([1, 2, 3, 4, 5, 6].map(kept)),
+          [true, false, false, false, true, true],
+          "the open incident's signal stays; resolved incidents' and the gated one go; recent ones stay",
+        );
+        const second = await store.retention.prune({ records, incidents: T0 - 365 * DAY }, { chunk: 1000, maxRows: 100 });
+        assert.equal(second.incidents, 1);
+        assert.equal(await store.incidents.get(resolvedLongAgo.id), null);
+        assert.deepEqual(await store.incidents.timeline(resolvedLongAgo.id), []);
+        assert.deepEqual(await store.deliveries.list({ incidentId: resolvedLongAgo.id, limit: 10 }), []);
+        assert.ok(await store.incidents.get(resolvedLately.id));
+        assert.ok(await store.incidents.get(open.id));
+        assert.equal((await store.deliveries.list({ incidentId: open.id, limit: 10 })).length, 1, "pending deliveries stay");
+        assert.deepEqual(
+          await store.retention.prune({ records, incidents: T0 - 365 * DAY }, { chunk: 1000, maxRows: 100 }),
+          { signals: 0, changes: 0, deliveries: 0, timers: 0, incidents: 0 },
+          "a second pass finds nothing",
+        );
+      }));
+
     it("reads the latest notes and resolutions of many incidents at once, cut to a length", () =>
       withStore(target, async (store) => {
         const one = incident({ state: "resolved", resolvedAt: T0 });

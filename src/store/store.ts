@@ -5,6 +5,7 @@ import type { Ticket } from "../core/ticket.ts";
 import type { NewTimelineEvent, TimelineEvent } from "../core/timeline.ts";
 import type { ChangeRepository } from "./changes-repository.ts";
 import type { PatternRepository, PatternTemplateChange } from "./patterns-repository.ts";
+import type { Retention } from "./retention.ts";
 import type { SimilarReads } from "./similar-reads.ts";
 import type { TraceRepository } from "./traces-repository.ts";
 
@@ -198,6 +199,8 @@ export interface Store {
   readonly traces: TraceRepository;
   /** Resolved incidents to compare new ones with, and how they ended (src/similar). */
   readonly similar: SimilarReads;
+  /** Deletes what the retention settings no longer keep. */
+  readonly retention: Retention;
   /** Applies a change set atomically and durably; returns the numbers given to new incidents. Throws CONFLICT on a stale version. */
   apply(changes: ChangeSet): Promise<Map<string, number>>;
   /**

@@ -2,6 +2,7 @@ import { type Kysely, sql } from "kysely";
 import type pg from "pg";
 import { type ChangeRepository, KyselyChangeRepository } from "../changes-repository.ts";
 import { type PatternRepository, PostgresPatterns, showPatternTemplates, writePatternTemplates } from "../patterns-repository.ts";
+import { KyselyRetention, type Retention } from "../retention.ts";
 import type { Tables } from "../rows.ts";
 import { KyselySimilarReads, type SimilarReads } from "../similar-reads.ts";
 import type { ChangeSet, DeliveryRepository, IncidentRepository, SignalRepository, Store, TimerRepository } from "../store.ts";
@@ -23,6 +24,7 @@ export class PostgresStore implements Store {
   readonly patterns: PatternRepository;
   readonly traces: TraceRepository;
   readonly similar: SimilarReads;
+  readonly retention: Retention;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -32,6 +34,7 @@ export class PostgresStore implements Store {
     this.deliveries = new PostgresDeliveries(db);
     this.timers = new PostgresTimers(db);
     this.similar = new KyselySimilarReads(db);
+    this.retention = new KyselyRetention(db);
     this.changes = new KyselyChangeRepository(db);
     this.patterns = new PostgresPatterns(db);
     this.traces = new KyselyTraceRepository(db, {

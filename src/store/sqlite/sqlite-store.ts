@@ -2,6 +2,7 @@ import type Database from "better-sqlite3";
 import type { CompiledQuery, Kysely } from "kysely";
 import { type ChangeRepository, KyselyChangeRepository } from "../changes-repository.ts";
 import { type PatternRepository, SqlitePatterns } from "../patterns-repository.ts";
+import { KyselyRetention, type Retention } from "../retention.ts";
 import type { Tables } from "../rows.ts";
 import { KyselySimilarReads, type SimilarReads } from "../similar-reads.ts";
 import type { ChangeSet, DeliveryRepository, IncidentRepository, SignalRepository, Store, TimerRepository } from "../store.ts";
@@ -23,6 +24,7 @@ export class SqliteStore implements Store {
   readonly patterns: PatternRepository;
   readonly traces: TraceRepository;
   readonly similar: SimilarReads;
+  readonly retention: Retention;
   private readonly sqlitePatterns: SqlitePatterns;
   private readonly applyWithPatterns: (changes: ChangeSet) => Map<string, number>;
   private readonly writer: SqliteChangeWriter;
@@ -36,6 +38,7 @@ export class SqliteStore implements Store {
     this.deliveries = new SqliteDeliveries(raw, db);
     this.timers = new SqliteTimers(raw);
     this.similar = new KyselySimilarReads(db);
+    this.retention = new KyselyRetention(db);
     this.changes = new KyselyChangeRepository(db);
     // Synchronous, so no other write on this one connection can slip into the transaction.
     const atomically = raw.transaction((queries: readonly CompiledQuery[]) => {
