@@ -79,7 +79,7 @@ const RETENTION_DEFAULTS = { signals: 30 * 24 * HOUR_MS, incidents: 0, interval:
 const retention = z
   .strictObject({
     signals: durationField(
-      "Signals no unresolved incident holds are deleted once received this long ago, with deploy changes, delivered or dead deliveries and fired timers as old (default 30d; at least 1h). A signal re-sent after this is no longer recognised as a duplicate.",
+      "Signals are deleted once received this long ago, unless their incident is unresolved or was resolved less than this long ago; deploy changes, delivered or dead deliveries and fired timers as old go too (default 30d; at least 1h). A signal re-sent after this is no longer recognised as a duplicate.",
     )
       .refine((ms) => ms >= HOUR_MS, "must be at least 1h")
       .default(RETENTION_DEFAULTS.signals),

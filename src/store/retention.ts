@@ -4,8 +4,9 @@ import type { Tables } from "./rows.ts";
 /** What is old enough to delete (epoch ms). */
 export interface RetentionCutoffs {
   /**
-   * Signals received before this that no unresolved incident holds, deploy changes before it, and
-   * finished deliveries and timers last touched before it.
+   * Signals received before this, unless their incident is unresolved or was resolved after it (it may
+   * still reopen, and its evidence is what people read); deploy changes before it; finished deliveries
+   * and timers last touched before it.
    */
   records: number;
   /** Resolved incidents resolved before this, with their timeline, tickets, deliveries and signals; null: kept forever. */
@@ -55,7 +56,8 @@ export class KyselyRetention implements Retention {
   /**
    * Signals have no index on their time (one B-tree write less per signal), but their key `seq` grows
    * with insertion: the last key received before the cutoff is found by bisecting on it, and the rows
-   * up to it are walked in key order. Rows of unresolved incidents are stepped over and stay.
+   * up to it are walked in key order. Rows of incidents unresolved, or resolved after the cutoff, are
+   * stepped over and stay.
    */
   private async signals(cutoff: number, options: { chunk: number; maxRows: number }): Promise<number> {
     const last = await this.lastSignalBefore(cutoff);
@@ -65,7 +67,8 @@ export class KyselyRetention implements Retention {
     while (deleted < options.maxRows) {
       const { rows } = await sql<{ seq: number }>`
         SELECT s.seq FROM signals s LEFT JOIN incidents i ON i.id = s.incident_id
-        WHERE s.seq > ${after} AND s.seq <= ${last} AND (s.incident_id IS NULL OR i.state = 'resolved' OR i.id IS NULL)
+        WHERE s.seq > ${after} AND s.seq <= ${last}
+          AND (s.incident_id IS NULL OR i.id IS NULL OR (i.state = 'resolved' AND i.resolved_at < ${cutoff}))
         ORDER BY s.seq LIMIT ${options.chunk}`.execute(this.db);
       if (rows.length === 0) break;
       const seqs = rows.map((row) => Number(row.seq));

@@ -884,7 +884,7 @@ export function describeStoreContract(target: StoreContractTarget): void {
         );
       }));
 
-    it("deletes what retention no longer keeps, and never what an unresolved incident holds", () =>
+    it("deletes what retention no longer keeps, and never the evidence of an incident open or lately resolved", () =>
       withStore(target, async (store) => {
         const DAY = 24 * 3_600 * SECOND;
         const old = T0 - 40 * DAY;
@@ -918,11 +918,11 @@ export function describeStoreContract(target: StoreContractTarget): void {
         const records = T0 - 30 * DAY;
 
         const first = await store.retention.prune({ records, incidents: null }, { chunk: 1, maxRows: 100 });
-        assert.deepEqual(first, { signals: 3, changes: 0, deliveries: 0, timers: 1, incidents: 0 });
+        assert.deepEqual(first, { signals: 2, changes: 0, deliveries: 0, timers: 1, incidents: 0 });
         assert.deepEqual(
           await Promise.all([1, 2, 3, 4, 5, 6].map(kept)),
-          [true, false, false, false, true, true],
-          "the open incident's signal stays; resolved incidents' and the gated one go; recent ones stay",
+          [true, true, false, false, true, true],
+          "old signals of the open incident and of one resolved two days ago stay (it may reopen); the gated one and those of an incident resolved long ago go; recent ones stay",
         );
         const second = await store.retention.prune({ records, incidents: T0 - 365 * DAY }, { chunk: 1000, maxRows: 100 });
         assert.equal(second.incidents, 1);
