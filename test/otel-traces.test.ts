@@ -5,7 +5,7 @@
  * Needs: nothing but Node. Real processes this test starts (all on 127.0.0.1, all ended by the test):
  * three services of test/support/otel-app/service.ts (frontend → checkout → payments → an uninstrumented
  * PostgreSQL), each `node --import tsx` with the OpenTelemetry SDK for Node, its HTTP instrumentation and
- * the OTLP/HTTP JSON exporter pointed at Sluice. Sluice runs in this process (SQLite in memory, in-memory
+ * an OTLP/HTTP exporter pointed at Sluice (payments the protobuf one, the others JSON). Sluice runs in this process (SQLite in memory, in-memory
  * platform, the system clock) behind a real listening HTTP server.
  *
  * The traffic, and what it makes the numbers:
@@ -152,7 +152,8 @@ describe("traces from a real OpenTelemetry SDK", () => {
     );
     ({ sluice, port: sluicePort } = await listeningSluice(config));
     const otlp = { OTLP_TRACES_URL: `http://127.0.0.1:${sluicePort}/v1/traces` };
-    const payments = new ShopService("payments", otlp);
+    // payments exports protobuf, the others JSON: one trace arrives in both encodings.
+    const payments = new ShopService("payments", { ...otlp, OTLP_PROTOCOL: "http/protobuf" });
     services.push(payments);
     const checkout = new ShopService("checkout", { ...otlp, DOWNSTREAM: await payments.ready() });
     services.push(checkout);

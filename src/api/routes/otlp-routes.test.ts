@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { gzipSync } from "node:zlib";
+import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { inMemorySluice } from "../../../test/support/in-memory-sluice.ts";
 import { checkoutTrace, toOtlpJson } from "../../traces/test-fixtures.ts";
 import { sha256Hex } from "../auth.ts";
@@ -67,11 +70,36 @@ describe("POST /v1/traces", async () => {
     assert.match(notJson.json().error.message, /^the body is not valid JSON/);
   });
 
-  it("refuses protobuf with 415 and says how to switch the exporter to JSON", async () => {
-    const response = await post(Buffer.from([0x0a, 0x02, 0x0a, 0x00]), { "content-type": "application/x-protobuf" });
-    assert.equal(response.statusCode, 415);
-    assert.equal(response.json().error.code, "UNSUPPORTED_MEDIA_TYPE");
-    assert.match(response.json().error.message, /OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=http\/json/);
+  it("takes OTLP/protobuf (gzip allowed) as the SDK encodes it, and answers in protobuf, partial success included", async () => {
+    const memory = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({
+      resource: resourceFromAttributes({ "service.name": "checkout" }),
+      spanProcessors: [new SimpleSpanProcessor(memory)],
+    });
+    const tracer = provider.getTracer("test");
+    const old = tracer.startSpan("GET /old", { startTime: T0 - 2 * 3_600_000 });
+    old.end(T0 - 2 * 3_600_000 + 10);
+    const fresh = tracer.startSpan("GET /fresh", { startTime: T0 - 1000, attributes: { "http.response.status_code": 200 } });
+    fresh.end(T0 - 900);
+    const bytes = ProtobufTraceSerializer.serializeRequest(memory.getFinishedSpans()) as Uint8Array;
+    const response = await post(gzipSync(bytes), { "content-type": "application/x-protobuf", "content-encoding": "gzip" });
+    assert.equal(response.statusCode, 200, response.body);
+    assert.equal(response.headers["content-type"], "application/x-protobuf");
+    assert.deepEqual(ProtobufTraceSerializer.deserializeResponse(new Uint8Array(response.rawPayload)), {
+      partialSuccess: {
+        rejectedSpans: 1,
+        errorMessage: "1 span(s) ended before the retention window (traces.retention); not stored",
+      },
+    });
+    const stored = await sluice.store.traces.spans(fresh.spanContext().traceId, 10);
+    assert.deepEqual(
+      stored.map((span) => [span.service, span.name, span.spanId]),
+      [["checkout", "GET /fresh", fresh.spanContext().spanId]],
+    );
+    const broken = await post(Buffer.from([0x0a, 0xff]), { "content-type": "application/x-protobuf" });
+    assert.equal(broken.statusCode, 400);
+    assert.match(broken.json().error.message, /^the body is not a valid OTLP protobuf ExportTraceServiceRequest/);
+    await provider.shutdown();
   });
 
   it("turns a hundred failing traces of one problem into one incident once they are quiet", async () => {

@@ -6,16 +6,14 @@ import { problemsOf } from "../../pipeline/normalize/zod-problems.ts";
 import { decodeOtlpTraces } from "../../sources/otlp/otlp-json.ts";
 import { type DecodedLogs, decodeOtlpLogs } from "../../sources/otlp/otlp-logs.ts";
 import type { LogsIntake } from "../../sources/otlp/otlp-logs-intake.ts";
+import { otlpProtobufResponse, otlpProtobufToJson } from "../../sources/otlp/otlp-protobuf.ts";
 import { blastRadius } from "../../traces/graph.ts";
 import type { SpanRecord } from "../../traces/span.ts";
 import { lookupTraces } from "../../traces/trace-lookup.ts";
 import type { Traces } from "../../traces/traces.ts";
 import type { Authenticator } from "../auth.ts";
 
-const PROTOBUF_REFUSED =
-  "OTLP/protobuf is not supported; send OTLP/HTTP JSON: set OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=http/json " +
-  "(OTEL_EXPORTER_OTLP_LOGS_PROTOCOL=http/json for logs) " +
-  "(or OTEL_EXPORTER_OTLP_PROTOCOL=http/json; in a Collector, the otlphttp exporter's encoding: json)";
+const PROTOBUF = "application/x-protobuf";
 
 const graphQuery = z.strictObject({
   tenant: z.string().min(1).optional().describe("Default: traces.tenant."),
@@ -34,9 +32,9 @@ const exportResponse = {
 } as const;
 
 /**
- * OTLP/HTTP trace ingest (JSON, optionally gzip-compressed) and the reads built on it: the service
- * dependency graph and one trace's analysis. Registered in its own scope so its body parsers (gzip, the
- * protobuf refusal) do not change what the other routes accept.
+ * OTLP/HTTP trace and log ingest (protobuf or JSON, optionally gzip-compressed) and the reads built on
+ * it: the service dependency graph and one trace's analysis. Registered in its own scope so its body
+ * parsers (gzip, protobuf) do not change what the other routes accept.
  */
 export async function otlpRoutes(
   app: FastifyInstance,
@@ -48,23 +46,7 @@ export async function otlpRoutes(
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser("application/json", { parseAs: "buffer" }, (request, body, done) => {
       try {
-        let buffer = body as Buffer;
-        const encoding = String(request.headers["content-encoding"] ?? "identity").toLowerCase();
-        if (encoding === "gzip") {
-          try {
-            // The limit applies to what the body becomes, not only to what was sent.
-            buffer = gunzipSync(buffer, { maxOutputLength: bodyLimit });
-          } catch (error) {
-            const tooLarge = (error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE";
-            throw new SluiceError(
-              tooLarge ? "PAYLOAD_TOO_LARGE" : "MALFORMED_BODY",
-              tooLarge ? `the decompressed body exceeds server.bodyLimit (${bodyLimit} bytes)` : "the body is not valid gzip",
-            );
-          }
-        } else if (encoding !== "identity") {
-          throw new SluiceError("UNSUPPORTED_MEDIA_TYPE", `content-encoding ${encoding} is not supported; use gzip or none`);
-        }
-        const text = buffer.toString("utf8");
+        const text = decompressed(request.headers["content-encoding"], body as Buffer, bodyLimit).toString("utf8");
         if (text.trim() === "")
           throw new SluiceError(
             "MALFORMED_BODY",
@@ -79,8 +61,14 @@ export async function otlpRoutes(
         done(error as Error, undefined);
       }
     });
-    scope.addContentTypeParser("application/x-protobuf", { parseAs: "buffer" }, (_request, _body, done) => {
-      done(new SluiceError("UNSUPPORTED_MEDIA_TYPE", PROTOBUF_REFUSED), undefined);
+    // The binary encoding becomes the object its JSON form parses to, so both share one decoder.
+    scope.addContentTypeParser(PROTOBUF, { parseAs: "buffer" }, (request, body, done) => {
+      try {
+        const bytes = decompressed(request.headers["content-encoding"], body as Buffer, bodyLimit);
+        done(null, otlpProtobufToJson(request.url.startsWith("/v1/logs") ? "logs" : "traces", bytes));
+      } catch (error) {
+        done(error as Error, undefined);
+      }
     });
 
     if (logs) logsRoute(scope, logs, auth);
@@ -91,10 +79,11 @@ export async function otlpRoutes(
         preHandler: auth.hook({ ingest: "otlp" }),
         schema: {
           tags: ["ingest"],
-          summary: "OTLP/HTTP traces (JSON; gzip allowed): spans of failing traces become signals of their root-cause service",
+          summary:
+            "OTLP/HTTP traces (protobuf or JSON; gzip allowed): spans of failing traces become signals of their root-cause service",
           description:
-            "An ExportTraceServiceRequest in OTLP/JSON (ids as hex). A 200 means the spans are stored. " +
-            "application/x-protobuf is refused with 415: set OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=http/json.",
+            "An ExportTraceServiceRequest in OTLP/protobuf (application/x-protobuf, answered in protobuf) or OTLP/JSON " +
+            "(ids as hex). A 200 means the spans are stored.",
           body: { type: "object", properties: { resourceSpans: { type: "array" } } },
           response: { 200: exportResponse },
         },
@@ -108,11 +97,14 @@ export async function otlpRoutes(
           throw error;
         }
         const result = await traces.ingest(spans);
+        const partial = result.rejected > 0 ? { rejected: result.rejected, errorMessage: result.message ?? "" } : undefined;
+        // OTLP/HTTP answers in the encoding of the request.
+        if (isProtobuf(request.headers["content-type"])) {
+          return reply.code(200).type(PROTOBUF).send(otlpProtobufResponse("traces", partial));
+        }
         return reply
           .code(200)
-          .send(
-            result.rejected > 0 ? { partialSuccess: { rejectedSpans: result.rejected, errorMessage: result.message ?? "" } } : {},
-          );
+          .send(partial ? { partialSuccess: { rejectedSpans: partial.rejected, errorMessage: partial.errorMessage } } : {});
       },
     );
   });
@@ -134,11 +126,11 @@ function logsRoute(scope: FastifyInstance, logs: LogsIntake, auth: Authenticator
       preHandler: auth.hook({ ingest: "otlp" }),
       schema: {
         tags: ["ingest"],
-        summary: "OTLP/HTTP logs (JSON; gzip allowed): records at or above otlpLogs.minimumLevel become signals",
+        summary: "OTLP/HTTP logs (protobuf or JSON; gzip allowed): records at or above otlpLogs.minimumLevel become signals",
         description:
-          "An ExportLogsServiceRequest in OTLP/JSON. Each record at or above the level becomes a signal of its resource's " +
-          "service, grouped into incidents by error pattern; the rest are counted. A 200 means the signals are stored. " +
-          "application/x-protobuf is refused with 415: set OTEL_EXPORTER_OTLP_LOGS_PROTOCOL=http/json.",
+          "An ExportLogsServiceRequest in OTLP/protobuf (application/x-protobuf, answered in protobuf) or OTLP/JSON. Each " +
+          "record at or above the level becomes a signal of its resource's service, grouped into incidents by error " +
+          "pattern; the rest are counted. A 200 means the signals are stored.",
         body: { type: "object", properties: { resourceLogs: { type: "array" } } },
         response: { 200: logsResponse },
       },
@@ -155,6 +147,7 @@ function logsRoute(scope: FastifyInstance, logs: LogsIntake, auth: Authenticator
       if (decoded.signals.length > 0) await logs.submit(decoded.signals);
       logs.count("signal", decoded.signals.length);
       logs.count("below_severity", decoded.belowSeverity);
+      if (isProtobuf(request.headers["content-type"])) return reply.code(200).type(PROTOBUF).send(otlpProtobufResponse("logs"));
       return reply.code(200).send({});
     },
   );
@@ -229,6 +222,28 @@ function traceReadRoutes(app: FastifyInstance, traces: Traces, viewer: ReturnTyp
       };
     },
   );
+}
+
+function isProtobuf(contentType: string | undefined): boolean {
+  return (contentType ?? "").split(";")[0]?.trim().toLowerCase() === PROTOBUF;
+}
+
+/** The body as sent or gunzipped; the limit applies to what the body becomes, not only to what was sent. */
+function decompressed(contentEncoding: string | string[] | undefined, body: Buffer, bodyLimit: number): Buffer {
+  const encoding = String(contentEncoding ?? "identity").toLowerCase();
+  if (encoding === "identity") return body;
+  if (encoding !== "gzip") {
+    throw new SluiceError("UNSUPPORTED_MEDIA_TYPE", `content-encoding ${encoding} is not supported; use gzip or none`);
+  }
+  try {
+    return gunzipSync(body, { maxOutputLength: bodyLimit });
+  } catch (error) {
+    const tooLarge = (error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE";
+    throw new SluiceError(
+      tooLarge ? "PAYLOAD_TOO_LARGE" : "MALFORMED_BODY",
+      tooLarge ? `the decompressed body exceeds server.bodyLimit (${bodyLimit} bytes)` : "the body is not valid gzip",
+    );
+  }
 }
 
 /** How many spans or log records a refused request carried, as far as its shape lets us count them. */

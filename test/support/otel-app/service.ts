@@ -1,7 +1,7 @@
 /**
  * One service of the instrumented shop in test/otel-traces.test.ts, run as its own child process with the
  * real OpenTelemetry SDK for Node: the HTTP instrumentation traces every request it serves and makes,
- * the OTLP/HTTP exporter (JSON) sends the spans to Sluice in batches.
+ * the OTLP/HTTP exporter (JSON, or protobuf with OTLP_PROTOCOL) sends the spans to Sluice in batches.
  *
  *   frontend  GET /buy     → checkout POST /checkout → payments POST /pay → database (uninstrumented)
  *             GET /browse  (served by frontend alone)
@@ -13,12 +13,13 @@
  *
  * Environment: SERVICE_NAME (frontend | checkout | payments), DOWNSTREAM (base URL of the next hop),
  * CALL_TIMEOUT_MS (give up on the next hop after this long; default never),
- * OTLP_TRACES_URL (Sluice's /v1/traces). The process listens on a free 127.0.0.1 port, reports it over IPC
+ * OTLP_TRACES_URL (Sluice's /v1/traces), OTLP_PROTOCOL (http/json, the default, or http/protobuf). The process listens on a free 127.0.0.1 port, reports it over IPC
  * ({ port }), and answers the IPC message "flush" with "flushed" once its exporter has sent everything.
  */
 import { createRequire } from "node:module";
 import { context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { OTLPTraceExporter as OTLPJsonExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { OTLPTraceExporter as OTLPProtobufExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { registerInstrumentations } from "@opentelemetry/instrumentation";
 import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
@@ -27,7 +28,10 @@ import { BatchSpanProcessor, NodeTracerProvider } from "@opentelemetry/sdk-trace
 const service = process.env.SERVICE_NAME ?? "unknown";
 const downstream = process.env.DOWNSTREAM ?? "";
 const callTimeoutMs = Number(process.env.CALL_TIMEOUT_MS ?? 0);
-const exporter = new OTLPTraceExporter({ url: process.env.OTLP_TRACES_URL ?? "http://127.0.0.1:4318/v1/traces" });
+const url = process.env.OTLP_TRACES_URL ?? "http://127.0.0.1:4318/v1/traces";
+// Fleets mix both encodings of OTLP/HTTP: protobuf is the SDKs' and the Collector's default.
+const exporter =
+  process.env.OTLP_PROTOCOL === "http/protobuf" ? new OTLPProtobufExporter({ url }) : new OTLPJsonExporter({ url });
 const provider = new NodeTracerProvider({
   resource: resourceFromAttributes({ "service.name": service, "deployment.environment.name": "production" }),
   // Short batches: the spans of one trace reach Sluice in several requests, from several processes.
