@@ -20,6 +20,21 @@ const anyValue = {
 };
 const keyValue = { fields: { key: { type: "string", id: 1 }, value: { type: "AnyValue", id: 2 } } };
 const attributes = (id: number) => ({ rule: "repeated", type: "KeyValue", id });
+// Traces and logs nest alike: a resource, its scopes, each scope's items.
+const byResource = (scopes: string, scopeType: string) => ({
+  fields: {
+    resource: { type: "Resource", id: 1 },
+    [scopes]: { rule: "repeated", type: scopeType, id: 2 },
+    schemaUrl: { type: "string", id: 3 },
+  },
+});
+const byScope = (items: string, itemType: string) => ({
+  fields: {
+    scope: { type: "InstrumentationScope", id: 1 },
+    [items]: { rule: "repeated", type: itemType, id: 2 },
+    schemaUrl: { type: "string", id: 3 },
+  },
+});
 
 const OTLP = {
   nested: {
@@ -32,20 +47,8 @@ const OTLP = {
       fields: { name: { type: "string", id: 1 }, version: { type: "string", id: 2 }, attributes: attributes(3) },
     },
     ExportTraceServiceRequest: { fields: { resourceSpans: { rule: "repeated", type: "ResourceSpans", id: 1 } } },
-    ResourceSpans: {
-      fields: {
-        resource: { type: "Resource", id: 1 },
-        scopeSpans: { rule: "repeated", type: "ScopeSpans", id: 2 },
-        schemaUrl: { type: "string", id: 3 },
-      },
-    },
-    ScopeSpans: {
-      fields: {
-        scope: { type: "InstrumentationScope", id: 1 },
-        spans: { rule: "repeated", type: "Span", id: 2 },
-        schemaUrl: { type: "string", id: 3 },
-      },
-    },
+    ResourceSpans: byResource("scopeSpans", "ScopeSpans"),
+    ScopeSpans: byScope("spans", "Span"),
     Span: {
       fields: {
         traceId: { type: "bytes", id: 1 },
@@ -68,20 +71,8 @@ const OTLP = {
     },
     SpanStatus: { fields: { message: { type: "string", id: 2 }, code: { type: "int32", id: 3 } } },
     ExportLogsServiceRequest: { fields: { resourceLogs: { rule: "repeated", type: "ResourceLogs", id: 1 } } },
-    ResourceLogs: {
-      fields: {
-        resource: { type: "Resource", id: 1 },
-        scopeLogs: { rule: "repeated", type: "ScopeLogs", id: 2 },
-        schemaUrl: { type: "string", id: 3 },
-      },
-    },
-    ScopeLogs: {
-      fields: {
-        scope: { type: "InstrumentationScope", id: 1 },
-        logRecords: { rule: "repeated", type: "LogRecord", id: 2 },
-        schemaUrl: { type: "string", id: 3 },
-      },
-    },
+    ResourceLogs: byResource("scopeLogs", "ScopeLogs"),
+    ScopeLogs: byScope("logRecords", "LogRecord"),
     LogRecord: {
       fields: {
         timeUnixNano: { type: "fixed64", id: 1 },
