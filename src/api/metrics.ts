@@ -11,7 +11,7 @@ export class SluiceMetrics {
   readonly registry = new Registry();
   private readonly signalsTotal = new Counter({
     name: "sluice_signals_total",
-    help: "Signals by outcome: accepted (stored), rejected, gated, suppressed, deduplicated (joined an incident), duplicate (same upstream id), opened, resolved, unmatched, shed",
+    help: "Signals by outcome: accepted (stored), rejected, gated, suppressed, deduplicated (joined an incident), duplicate (same upstream id), opened, resolved, unmatched, shed (refused with 503, nothing stored: ingest queue full, shutting down, or the batch's incidents kept changing under other writers)",
     labelNames: ["outcome"],
     registers: [this.registry],
   });
