@@ -25,6 +25,15 @@ function problemsOf(run: () => unknown): { path: string; message: string }[] {
 }
 
 describe("config loader", () => {
+  it("warns when incidents are kept for less time than similar incidents look back over", () => {
+    const short = parseConfig({ storage: { retention: { incidents: "30d" } } }, {}, dir, "test");
+    assert.deepEqual(short.warnings, [
+      "storage.retention.incidents: 30d is shorter than similar.lookback (90d); similar incidents are only found among those kept",
+    ]);
+    assert.equal(short.config.storage.retention.incidents, 30 * 86_400_000);
+    assert.deepEqual(parseConfig({ storage: { retention: { incidents: "365d" } } }, {}, dir, "test").warnings, []);
+  });
+
   it("starts on defaults with no file", () => {
     const { config, warnings } = loadConfig(undefined, {});
     assert.equal(config.anomaly.minimumScore, 0.85);

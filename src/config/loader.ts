@@ -56,7 +56,7 @@ export function parseConfig(document: unknown, env: NodeJS.ProcessEnv, baseDir: 
     throw new SluiceError("CONFIG_INVALID", `${problems.length} problem(s) in config (${source})`, { problems });
   }
   const config = assemble(parsed.data as Record<string, unknown>);
-  const warnings = checkRouting(config, problems);
+  const warnings = [...checkRouting(config, problems), ...checkRetention(config)];
   if (problems.length > 0) {
     throw new SluiceError("CONFIG_INVALID", `${problems.length} problem(s) in config (${source})`, { problems });
   }
@@ -95,6 +95,16 @@ function assemble(data: Record<string, unknown>): SluiceConfig {
     Object.assign(routing, { critical: ["memory"], high: ["memory"], medium: ["memory"], low: ["memory"] });
   }
   return config;
+}
+
+/** Retention shorter than what other settings look back over is allowed, but they then see less. */
+function checkRetention(config: SluiceConfig): string[] {
+  const { incidents } = config.storage.retention;
+  if (incidents === 0 || !config.similar.enabled || incidents >= config.similar.lookback) return [];
+  const days = (ms: number) => `${Math.round(ms / 86_400_000)}d`;
+  return [
+    `storage.retention.incidents: ${days(incidents)} is shorter than similar.lookback (${days(config.similar.lookback)}); similar incidents are only found among those kept`,
+  ];
 }
 
 /** Routing to an unknown platform is an error; to a known but disabled one, a warning. */
