@@ -1,4 +1,5 @@
 import MiniSearch from "minisearch";
+import type { IncidentDescription } from "../core/incident.ts";
 import { analyze, distinctTerms } from "./text.ts";
 
 /** A resolved incident as ranking sees it: its words and the exact signals that are compared. */
@@ -18,16 +19,13 @@ export interface RankDocument {
 }
 
 /** The new incident that similar ones are looked for. */
-export interface RankQuery {
-  service: string;
-  environment: string;
-  errorPattern: string;
-  patternId?: string | null;
-  title: string;
-  summary: string;
+export type RankQuery = Pick<
+  IncidentDescription,
+  "service" | "environment" | "errorPattern" | "patternId" | "title" | "summary"
+> & {
   /** More words of the problem (the opening signal's message); searched, never compared exactly. */
   detail?: string;
-}
+};
 
 /** One ranked document and why it got its score. */
 export interface Ranked<D extends RankDocument> {

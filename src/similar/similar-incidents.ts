@@ -67,7 +67,7 @@ export class SimilarIncidents {
       tenant: target.tenant,
       service: target.service,
       errorPattern: target.errorPattern,
-      patternId: target.patternId ?? null,
+      patternId: target.patternId,
       since: now - this.options.lookback,
       excludeId: target.incidentId,
       limit: this.options.candidates,
@@ -87,23 +87,11 @@ export class SimilarIncidents {
         .map((event) => event.detail)
         .join("\n"),
     }));
-    const ranked = rankSimilar(
-      {
-        service: target.service,
-        environment: target.environment,
-        errorPattern: target.errorPattern,
-        patternId: target.patternId ?? null,
-        title: target.title,
-        summary: target.summary,
-        ...(target.detail ? { detail: target.detail } : {}),
-      },
-      documents,
-      {
-        limit: overrides.limit ?? this.options.maxResults,
-        minScore: overrides.minScore ?? this.options.minScore,
-        terms: (text) => this.cache.terms(text),
-      },
-    );
+    const ranked = rankSimilar(target, documents, {
+      limit: overrides.limit ?? this.options.maxResults,
+      minScore: overrides.minScore ?? this.options.minScore,
+      terms: (text) => this.cache.terms(text),
+    });
     return ranked.map(({ document, score, text, samePattern, sameService, sameEnvironment }) => ({
       key: document.key,
       title: document.title,
