@@ -1,18 +1,10 @@
 // Writes docs/openapi.json from the routes' own schemas, so the published API description cannot drift from the code.
 import { writeFileSync } from "node:fs";
-import pino from "pino";
-import { parseConfig } from "../src/config/loader.ts";
-import { createSluice } from "../src/main.ts";
+import { withDefaultsSluice } from "../src/cli/defaults-sluice.ts";
 
-const { config } = parseConfig({}, {}, process.cwd(), "defaults");
-const sluice = await createSluice(config, {
-  dataDir: ":memory:",
-  dryRun: true,
-  processMetrics: false,
-  logger: pino({ level: "silent" }),
+const document = await withDefaultsSluice(async (sluice) => {
+  await sluice.server.ready();
+  return sluice.server.swagger();
 });
-await sluice.server.ready();
-const document = sluice.server.swagger();
 writeFileSync(new URL("../docs/openapi.json", import.meta.url), `${JSON.stringify(document, null, 2)}\n`);
-await sluice.close();
 process.stdout.write(`wrote docs/openapi.json (${Object.keys(document.paths ?? {}).length} paths)\n`);
