@@ -79,15 +79,18 @@ export class EscalationTimers {
   }
 
   private async fire(due: Timer, now: number): Promise<boolean> {
+    // Checked on this read and again on every write attempt: someone may acknowledge in between, and a
+    // step already taken (the timer fired before a crash kept it from completing) is not taken twice.
+    const overtaken = (current: Incident): string | null => {
+      if (!this.stillUnacknowledged(current)) return `${current.key} was ${current.state} before it escalated`;
+      return current.escalationLevel >= due.step ? `${current.key} already took escalation step ${due.step}` : null;
+    };
     const incident = await this.store.incidents.get(due.incidentId);
-    if (!incident || !this.stillUnacknowledged(incident)) return false;
+    if (!incident || overtaken(incident)) return false;
     const policy = policyFor(incidentFacts(incident), this.policies);
-    // A step already taken (the timer fired before a crash kept it from completing) is not taken twice.
-    if (!policy || incident.escalationLevel >= due.step || due.step > policy.repeat) return false;
+    if (!policy || due.step > policy.repeat) return false;
     const minutes = Math.round(policy.after / 60_000);
     try {
-      // Someone may acknowledge between this read and the write: checked again on the incident as
-      // written against, or the retry would escalate over their acknowledgement.
       await this.lifecycle.apply(
         incident.id,
         "escalate",
@@ -95,10 +98,7 @@ export class EscalationTimers {
           actor: "sluice:escalation",
           reason: `not acknowledged within ${minutes} min; escalation ${due.step} of ${policy.repeat} (policy "${policy.name}")`,
         },
-        (fresh) => {
-          if (!this.stillUnacknowledged(fresh)) return `${fresh.key} was ${fresh.state} before it escalated`;
-          return fresh.escalationLevel >= due.step ? `${fresh.key} already took escalation step ${due.step}` : null;
-        },
+        overtaken,
       );
     } catch (error) {
       if (isSluiceError(error) && (error.code === "INVALID_TRANSITION" || error.code === "CONFLICT")) return false;
