@@ -94,9 +94,10 @@ export class KyselyRetention implements Retention {
     let high = Number(rows[0]?.seq ?? first.seq);
     // Invariant: the row at `low` was received before the cutoff; none after `high` exists.
     while (low < high) {
-      const probe = await at(Math.ceil((low + high) / 2));
+      const middle = Math.ceil((low + high) / 2);
+      const probe = await at(middle);
       if (probe && probe.receivedAt < cutoff) low = probe.seq;
-      else high = Math.ceil((low + high) / 2) - 1;
+      else high = middle - 1;
     }
     return low;
   }
