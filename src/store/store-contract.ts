@@ -491,6 +491,25 @@ export function describeStoreContract(target: StoreContractTarget): void {
         assert.equal((await store.incidents.findOpen(["same"])).get("same")?.id, third.id);
       }));
 
+    it("resolves the open incident and opens its successor for one fingerprint in one change set", () =>
+      withStore(target, async (store) => {
+        // A recurring anomaly after a lookback gap: the batch resolves the old incident and opens a new
+        // one in the same change set; the writer must resolve before it inserts, or the open-per-fingerprint
+        // index refuses the batch on every retry.
+        const first = incident({ fingerprint: "recurring" });
+        await store.apply(changes({ newIncidents: [first] }));
+        const successor = incident({ fingerprint: "recurring" });
+        const resolve = { state: "resolved" as IncidentState, resolvedAt: T0 + SECOND };
+        await store.apply(
+          changes({
+            newIncidents: [successor],
+            incidentChanges: [{ id: first.id, expectedVersion: 0, at: T0, addSignals: 0, set: resolve }],
+          }),
+        );
+        assert.equal((await store.incidents.get(first.id))?.state, "resolved");
+        assert.equal((await store.incidents.findOpen(["recurring"])).get("recurring")?.id, successor.id);
+      }));
+
     it("lists incidents newest first with filters and a cursor", () =>
       withStore(target, async (store) => {
         const spec: [IncidentState, Severity, string, number][] = [

@@ -76,6 +76,26 @@ describe("ingest runner", () => {
     }
   });
 
+  it("opens a new incident for a problem that recurs after a gap longer than lookbackWindow, resolving the old one", async () => {
+    const sqlite = await SqliteStore.open({ dataDir: ":memory:", synchronous: "normal" });
+    try {
+      const runner = runnerOver(sqlite);
+      const minute = 60_000;
+      const at = (offset: number, n: number) => ({ ...problem(n), occurredAt: signal().receivedAt + offset });
+      const [first] = await runner.submit([at(-30 * minute, 1)]);
+      // 20 minutes later, past the 15-minute lookback: refused forever before, while the old one stayed open.
+      const [recurring, bystander] = await runner.submit([at(-10 * minute, 2), signal({ service: "ledger", score: 0.9 })]);
+      assert.equal(first?.outcome, "opened");
+      assert.equal(recurring?.outcome, "opened");
+      assert.notEqual(recurring?.incident, first?.incident);
+      assert.equal(bystander?.outcome, "opened");
+      const old = await sqlite.incidents.get(first?.incident ?? "");
+      assert.equal(old?.state, "resolved");
+    } finally {
+      await sqlite.close();
+    }
+  });
+
   it("keeps a pattern a source sent (an alert's identity) as the key, without mining", async () => {
     const sqlite = await SqliteStore.open({ dataDir: ":memory:", synchronous: "normal" });
     try {

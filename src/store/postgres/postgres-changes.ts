@@ -14,11 +14,13 @@ const OPEN_FINGERPRINT_TAKEN = "another unresolved incident has the same fingerp
  */
 export async function writeChanges(trx: Kysely<Tables>, changes: ChangeSet): Promise<Map<string, number>> {
   try {
-    const numbers = await insertIncidents(trx, changes);
     // Every replica locks incident rows in id order, so two change sets cannot deadlock on them
-    // (the sort is stable: two changes of one incident keep their order).
+    // (the sort is stable: two changes of one incident keep their order). Changes go before inserts: a
+    // batch may resolve an incident and open its successor with the same fingerprint, and the
+    // open-per-fingerprint index must see the old one resolved first.
     const byId = [...changes.incidentChanges].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     for (const change of byId) await updateIncident(trx, change);
+    const numbers = await insertIncidents(trx, changes);
     await insertSignals(trx, changes);
     await upsertAlerts(trx, changes);
     await insertTimeline(trx, changes);

@@ -59,6 +59,9 @@ export class SqliteChangeWriter {
 
   private write(changes: ChangeSet): Map<string, number> {
     const numbers = new Map<string, number>();
+    // Changes first: a batch may resolve an incident and open its successor with the same fingerprint,
+    // and the open-per-fingerprint index must see the old one resolved before the new one arrives.
+    for (const change of changes.incidentChanges) this.updateIncident(change);
     for (const incident of changes.newIncidents) {
       const number = this.nextNumber.get() as number;
       numbers.set(incident.id, number);
@@ -90,7 +93,6 @@ export class SqliteChangeWriter {
         incident.patternId,
       );
     }
-    for (const change of changes.incidentChanges) this.updateIncident(change);
     for (const stored of changes.signals) {
       const s = stored.signal;
       const detail: SignalDetail = {
