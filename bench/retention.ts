@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { SqliteStore } from "../src/store/sqlite/sqlite-store.ts";
 import { emptyChangeSet } from "../src/store/store.ts";
-import { signal, stored } from "../src/store/store-contract.ts";
+import { signal, stored } from "../src/testing/store-contract.ts";
 
 const { values } = parseArgs({
   options: {

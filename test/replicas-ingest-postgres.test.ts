@@ -16,7 +16,7 @@ import { IngestRunner } from "../src/pipeline/ingest/ingest-runner.ts";
 import { noMetrics } from "../src/pipeline/ingest/pipeline-metrics.ts";
 import { PostgresStore } from "../src/store/postgres/postgres-store.ts";
 import type { ChangeSet } from "../src/store/store.ts";
-import { signal } from "../src/store/store-contract.ts";
+import { signal } from "../src/testing/store-contract.ts";
 import { missingPeer } from "./support/missing-peer.ts";
 import { createTestDatabase } from "./support/postgres-database.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
-import { anomalyEvent, inMemorySluice } from "../../test/support/in-memory-sluice.ts";
+import { anomalyEvent, inMemorySluice } from "../testing/in-memory-sluice.ts";
 import { nextDelayMs } from "./backoff.ts";
 import { CircuitBreaker } from "./circuit-breaker.ts";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
-import { anomalyEvent, inMemorySluice } from "../../test/support/in-memory-sluice.ts";
-import { startScriptedLlm } from "../../test/support/scripted-llm.ts";
+import { anomalyEvent, inMemorySluice } from "../testing/in-memory-sluice.ts";
+import { startScriptedLlm } from "../testing/scripted-llm.ts";
 
 describe("LLM summaries in the background", async () => {
   const llm = await startScriptedLlm();

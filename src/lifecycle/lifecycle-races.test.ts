@@ -5,7 +5,7 @@ import { ManualClock } from "../core/clock.ts";
 import { isSluiceError } from "../core/errors.ts";
 import { SqliteStore } from "../store/sqlite/sqlite-store.ts";
 import { type ChangeSet, emptyChangeSet, type IncidentChange, type Store } from "../store/store.ts";
-import { incident as newIncident } from "../store/store-contract.ts";
+import { incident as newIncident } from "../testing/store-contract.ts";
 import { EscalationTimers } from "./escalation.ts";
 import { LifecycleService } from "./lifecycle-service.ts";
 

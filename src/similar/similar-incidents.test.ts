@@ -3,13 +3,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { anomalyEvent, inMemorySluice } from "../../test/support/in-memory-sluice.ts";
 import { sha256Hex } from "../api/auth.ts";
 import { ManualClock } from "../core/clock.ts";
 import type { IncidentContext } from "../core/enrichment.ts";
 import { newId } from "../core/ids.ts";
 import { SqliteStore } from "../store/sqlite/sqlite-store.ts";
 import { emptyChangeSet, type NewIncident, type Store } from "../store/store.ts";
+import { anomalyEvent, inMemorySluice } from "../testing/in-memory-sluice.ts";
 import { SimilarIncidents, similarProvider } from "./similar-incidents.ts";
 
 const T0 = Date.parse("2026-11-02T10:00:00Z");

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
-import { anomalyEvent, inMemorySluice } from "../../test/support/in-memory-sluice.ts";
+import { anomalyEvent, inMemorySluice } from "../testing/in-memory-sluice.ts";
 import { checkoutTrace, toOtlpJson, traceOf } from "./test-fixtures.ts";
 
 const T0 = Date.parse("2026-11-02T10:00:00Z");

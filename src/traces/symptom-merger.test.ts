@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import pino from "pino";
-import { anomalyEvent, inMemorySluice } from "../../test/support/in-memory-sluice.ts";
 import type { Signal } from "../core/signal.ts";
+import { anomalyEvent, inMemorySluice } from "../testing/in-memory-sluice.ts";
 import type { RootCauseHint } from "./root-causes.ts";
 import { type MergeOutcome, type SymptomEvidence, SymptomMerger } from "./symptom-merger.ts";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { after, describe, it } from "node:test";
-import { inMemorySluice } from "../../../test/support/in-memory-sluice.ts";
+import { inMemorySluice } from "../../testing/in-memory-sluice.ts";
 
 const SECRET = "gh-webhook-secret-0123456789";
 // The token is configured, so a request without the GitHub signature would need a bearer token; the route needs neither.

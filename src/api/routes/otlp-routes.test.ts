@@ -4,7 +4,7 @@ import { gzipSync } from "node:zlib";
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { inMemorySluice } from "../../../test/support/in-memory-sluice.ts";
+import { inMemorySluice } from "../../testing/in-memory-sluice.ts";
 import { checkoutTrace, toOtlpJson } from "../../traces/test-fixtures.ts";
 import { sha256Hex } from "../auth.ts";
 

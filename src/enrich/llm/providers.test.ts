@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
-import { type ScriptedLlm, startScriptedLlm } from "../../../test/support/scripted-llm.ts";
 import type { HttpClient } from "../../connectors/connector.ts";
 import { ManualClock } from "../../core/clock.ts";
+import { type ScriptedLlm, startScriptedLlm } from "../../testing/scripted-llm.ts";
 import { ANTHROPIC_VERSION, resolveLlmSettings } from "./settings.ts";
 import { createSummarizer } from "./summarizer.ts";
 import { llmConfig, sampleIncident, sampleSignal } from "./test-fixtures.ts";

@@ -5,7 +5,7 @@ import { isSluiceError, SluiceError } from "../../core/errors.ts";
 import type { Signal } from "../../core/signal.ts";
 import { SqliteStore } from "../../store/sqlite/sqlite-store.ts";
 import type { ChangeSet, Store } from "../../store/store.ts";
-import { signal } from "../../store/store-contract.ts";
+import { signal } from "../../testing/store-contract.ts";
 import { IngestRunner } from "./ingest-runner.ts";
 import { noMetrics } from "./pipeline-metrics.ts";
 

@@ -1,4 +1,4 @@
-import type { HttpClient } from "../../src/connectors/connector.ts";
+import type { HttpClient } from "../connectors/connector.ts";
 
 /** One request a connector sent and what came back. */
 export interface Exchange {

@@ -10,8 +10,8 @@ import { patternIdOf } from "../patterns/miner.ts";
 import { PatternCatalog } from "../patterns/pattern-catalog.ts";
 import { tokenize } from "../patterns/tokenize.ts";
 import { fingerprintSignals } from "../pipeline/correlate/fingerprint.ts";
-import type { Change } from "./changes-repository.ts";
-import type { PatternClaim, StoredPattern } from "./patterns-repository.ts";
+import type { Change } from "../store/changes-repository.ts";
+import type { PatternClaim, StoredPattern } from "../store/patterns-repository.ts";
 import {
   type ChangeSet,
   emptyChangeSet,
@@ -20,7 +20,7 @@ import {
   type Store,
   type StoredSignal,
   signalKey,
-} from "./store.ts";
+} from "../store/store.ts";
 import { describeTraceContract } from "./traces-contract.ts";
 
 /** An engine under test: how to get fresh, empty stores of it. */

@@ -1,7 +1,7 @@
 // Test support: an in-memory Jira (Cloud v3 or Server v2 paths) with a small workflow, for unit
 // tests and the Server flavour's contract run (no API description of REST v2 is available).
-import type { HttpClient } from "../connector.ts";
-import type { JiraDeployment } from "./jira-settings.ts";
+import type { HttpClient } from "../connectors/connector.ts";
+import type { JiraDeployment } from "../connectors/jira/jira-settings.ts";
 
 /** One request the fake received. */
 export interface FakeCall {

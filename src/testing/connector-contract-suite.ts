@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import type { Connector, DeliveryRequest, DeliveryResult, TicketRef } from "../connectors/connector.ts";
 import type { DeliveryAction } from "../core/delivery.ts";
 import type { Incident, IncidentState } from "../core/incident.ts";
 import type { Ticket } from "../core/ticket.ts";
-import type { Connector, DeliveryRequest, DeliveryResult, TicketRef } from "./connector.ts";
 
 /** A failure the fake platform produces for the connector's next request. */
 export type PlatformFailure =

@@ -2,7 +2,7 @@
 // because the Jira v3 API description leaves descriptions and comment bodies untyped.
 import { readFileSync } from "node:fs";
 import { Ajv, type ValidateFunction } from "ajv";
-import { locateSpec, type SpecLocation } from "../../../test/support/specs.ts";
+import { locateSpec, type SpecLocation } from "./specs.ts";
 
 export const ADF_SCHEMA: SpecLocation = locateSpec("jira/adf-schema-v1-full.json");
 

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { emptyChangeSet, type Store } from "../store/store.ts";
+import type { TraceClaim, TraceRecord } from "../store/traces-repository.ts";
 import { analyseTrace } from "../traces/analysis.ts";
 import { bucketOf, contributionDelta, contributionOf } from "../traces/contribution.ts";
 import type { SpanRecord } from "../traces/span.ts";
 import { browseTrace, checkoutTrace } from "../traces/test-fixtures.ts";
-import { emptyChangeSet, type Store } from "./store.ts";
 import { incident, type StoreContractTarget, signal, stored } from "./store-contract.ts";
-import type { TraceClaim, TraceRecord } from "./traces-repository.ts";
 
 const T0 = Date.parse("2026-11-02T10:00:00Z");
 const LEASE = 60_000;

@@ -1,6 +1,6 @@
-import { runConnectorContract } from "./contract-suite.ts";
-import { resultForStatus } from "./http-result.ts";
-import { MemoryConnector } from "./memory/memory-connector.ts";
+import { resultForStatus } from "../connectors/http-result.ts";
+import { MemoryConnector } from "../connectors/memory/memory-connector.ts";
+import { runConnectorContract } from "./connector-contract-suite.ts";
 
 // The in-memory platform has no HTTP: failures become the results the HTTP helpers give for them,
 // so the suite checks the memory connector reports them unchanged.

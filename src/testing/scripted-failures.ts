@@ -1,4 +1,4 @@
-import type { PlatformFailure } from "../../src/connectors/contract-suite.ts";
+import type { PlatformFailure } from "./connector-contract-suite.ts";
 
 /** What a scripted fake platform answers instead of its own response. */
 type Answer = { status: number; headers?: Record<string, string>; body?: string } | { hang: true };

@@ -1,10 +1,10 @@
 import type { AddressInfo } from "node:net";
 import pino from "pino";
-import { parseConfig } from "../../src/config/loader.ts";
-import type { SluiceConfig } from "../../src/config/schema.ts";
-import type { MemoryConnector } from "../../src/connectors/memory/memory-connector.ts";
-import { ManualClock } from "../../src/core/clock.ts";
-import { createSluice, type Sluice } from "../../src/main.ts";
+import { parseConfig } from "../config/loader.ts";
+import type { SluiceConfig } from "../config/schema.ts";
+import type { MemoryConnector } from "../connectors/memory/memory-connector.ts";
+import { ManualClock } from "../core/clock.ts";
+import { createSluice, type Sluice } from "../main.ts";
 
 /** A whole Sluice on a throwaway database, with a manual clock and in-memory platforms. */
 export async function inMemorySluice(document: Record<string, unknown> = {}, start = Date.parse("2026-11-02T10:00:00Z")) {

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { ValidateFunction } from "ajv";
-import { locateSpec, type SpecLocation } from "../../../test/support/specs.ts";
+import { locateSpec, type SpecLocation } from "./specs.ts";
 
 const require = createRequire(import.meta.url);
 
