@@ -3,8 +3,8 @@ import type { IncidentContext } from "../core/enrichment.ts";
 import { SluiceError } from "../core/errors.ts";
 import type { Incident, LifecycleAction } from "../core/incident.ts";
 import { type LifecycleMetrics, noLifecycleMetrics } from "../core/lifecycle-metrics.ts";
-import { type ChangeSet, emptyChangeSet, type IncidentChange, type Store } from "../store/store.ts";
-import { writeFresh } from "../store/write-fresh.ts";
+import { type ChangeSet, emptyChangeSet, type IncidentChange, type Store } from "../core/ports/store.ts";
+import { writeFresh } from "../core/write-fresh.ts";
 import { transition } from "./transition.ts";
 
 export interface ChangeOrigin {

@@ -1,6 +1,6 @@
 import type { DeliveryAction } from "../core/delivery.ts";
 import type { Incident, IncidentState, LifecycleAction } from "../core/incident.ts";
-import type { IncidentChange } from "../store/store.ts";
+import type { IncidentChange } from "../core/ports/store.ts";
 
 const ALLOWED_FROM: Record<LifecycleAction, readonly IncidentState[]> = {
   acknowledge: ["open", "escalated"],

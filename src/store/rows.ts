@@ -1,12 +1,12 @@
 import type { Delivery, DeliveryAction, DeliveryStatus } from "../core/delivery.ts";
 import type { IncidentContext } from "../core/enrichment.ts";
 import { type Incident, type IncidentState, incidentKey, type Priority } from "../core/incident.ts";
+import type { IncidentChange, OpenIncident } from "../core/ports/store.ts";
 import type { Severity, Signal, SignalKind, SignalStatus } from "../core/signal.ts";
 import type { Ticket } from "../core/ticket.ts";
 import type { TimelineEvent } from "../core/timeline.ts";
 import type { ChangeRow } from "./changes-repository.ts";
 import type { PatternRow } from "./patterns-repository.ts";
-import type { IncidentChange, OpenIncident } from "./store.ts";
 import type { ServiceEdgeRow, ServiceReachRow, SpanRow, TraceRow } from "./traces-repository.ts";
 
 // Row shapes as SQLite returns them (snake_case, JSON as text), and their mapping to core types.

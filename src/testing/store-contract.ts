@@ -4,14 +4,6 @@ import type { NewDelivery } from "../core/delivery.ts";
 import { isSluiceError } from "../core/errors.ts";
 import { newId } from "../core/ids.ts";
 import type { IncidentState } from "../core/incident.ts";
-import type { Severity, Signal, SignalKind } from "../core/signal.ts";
-import { templateScore } from "../patterns/drain-tree.ts";
-import { patternIdOf } from "../patterns/miner.ts";
-import { PatternCatalog } from "../patterns/pattern-catalog.ts";
-import { tokenize } from "../patterns/tokenize.ts";
-import { fingerprintSignals } from "../pipeline/correlate/fingerprint.ts";
-import type { Change } from "../store/changes-repository.ts";
-import type { PatternClaim, StoredPattern } from "../store/patterns-repository.ts";
 import {
   type ChangeSet,
   emptyChangeSet,
@@ -20,7 +12,15 @@ import {
   type Store,
   type StoredSignal,
   signalKey,
-} from "../store/store.ts";
+} from "../core/ports/store.ts";
+import type { Severity, Signal, SignalKind } from "../core/signal.ts";
+import { templateScore } from "../patterns/drain-tree.ts";
+import { patternIdOf } from "../patterns/miner.ts";
+import { PatternCatalog } from "../patterns/pattern-catalog.ts";
+import { tokenize } from "../patterns/tokenize.ts";
+import { fingerprintSignals } from "../pipeline/correlate/fingerprint.ts";
+import type { Change } from "../store/changes-repository.ts";
+import type { PatternClaim, StoredPattern } from "../store/patterns-repository.ts";
 import { describeTraceContract } from "./traces-contract.ts";
 
 /** An engine under test: how to get fresh, empty stores of it. */

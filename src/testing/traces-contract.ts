@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { emptyChangeSet, type Store } from "../store/store.ts";
+import { emptyChangeSet, type Store } from "../core/ports/store.ts";
 import type { TraceClaim, TraceRecord } from "../store/traces-repository.ts";
 import { analyseTrace } from "../traces/analysis.ts";
 import { bucketOf, contributionDelta, contributionOf } from "../traces/contribution.ts";

@@ -1,16 +1,16 @@
 import type { Logger } from "pino";
+import type { TracesConfig } from "../config/traces-config.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Signal } from "../core/signal.ts";
+import { TraceRootCauses } from "../pipeline/correlate/root-causes.ts";
+import type { SymptomEvidence } from "../pipeline/correlate/symptom-merger.ts";
+import { TraceEnrichment } from "../pipeline/enrich/providers/trace-enrichment.ts";
 import type { TraceRepository } from "../store/traces-repository.ts";
 import { upstreamOf } from "./graph.ts";
 import { GraphReader } from "./graph-reader.ts";
-import { TraceRootCauses } from "./root-causes.ts";
 import type { SpanRecord } from "./span.ts";
-import type { SymptomEvidence } from "./symptom-merger.ts";
 import { TraceAssembler } from "./trace-assembler.ts";
-import { TraceEnrichment } from "./trace-enrichment.ts";
 import { noTraceMetrics, type TraceMetrics } from "./trace-metrics.ts";
-import type { TracesConfig } from "./traces-config.ts";
 
 /** What an ingest request learns: spans not stored, and why (OTLP partial success). */
 export interface TraceIngestResult {

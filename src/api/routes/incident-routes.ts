@@ -3,12 +3,12 @@ import { z } from "zod";
 import type { IncidentContext } from "../../core/enrichment.ts";
 import { SluiceError } from "../../core/errors.ts";
 import { INCIDENT_STATES, LIFECYCLE_ACTIONS } from "../../core/incident.ts";
+import type { Store } from "../../core/ports/store.ts";
 import { SEVERITIES } from "../../core/signal.ts";
-import type { LifecycleService } from "../../lifecycle/lifecycle-service.ts";
 
-import { problemsOf } from "../../pipeline/normalize/zod-problems.ts";
-import type { Store } from "../../store/store.ts";
-import { type Authenticator, actorOf } from "../auth.ts";
+import { problemsOf } from "../../core/zod-problems.ts";
+import type { LifecycleService } from "../../lifecycle/lifecycle-service.ts";
+import { type Authenticator, actorOf } from "../../sources/http/auth.ts";
 
 const csv = <T extends string>(values: readonly [T, ...T[]]) =>
   z

@@ -1,6 +1,6 @@
 import { z } from "zod";
+import { headerSecrets } from "../../core/scrub.ts";
 import type { ConnectorFactory } from "../connector.ts";
-import { headerSecrets } from "../scrub.ts";
 import { httpUrl, responder, respondersFrom, sharedAlertFields, webhookToken } from "./opsgenie-config.ts";
 import { OpsgenieConnector, type OpsgenieSettings } from "./opsgenie-connector.ts";
 import { OpsgenieSync } from "./opsgenie-sync.ts";

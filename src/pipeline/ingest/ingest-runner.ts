@@ -4,15 +4,21 @@ import type { IncidentContext } from "../../core/enrichment.ts";
 import { isSluiceError, SluiceError } from "../../core/errors.ts";
 import { describeIncident, incidentKey } from "../../core/incident.ts";
 import type { LifecycleMetrics } from "../../core/lifecycle-metrics.ts";
+import type { ChangeSet, OpenIncident, Store } from "../../core/ports/store.ts";
 import type { Signal } from "../../core/signal.ts";
-import type { EnrichTarget } from "../../enrich/enricher.ts";
 import { PatternCatalog } from "../../patterns/pattern-catalog.ts";
-import type { ChangeSet, OpenIncident, Store } from "../../store/store.ts";
 import { type Fingerprinted, fingerprintSignals } from "../correlate/fingerprint.ts";
+import {
+  type BatchPlan,
+  type PlanContext,
+  type PreparedSignal,
+  planBatch,
+  type SignalDecision,
+} from "../correlate/plan-batch.ts";
+import type { EnrichTarget } from "../enrich/enricher.ts";
 import { type GateRules, gate } from "../gate/gate.ts";
 import type { RouteDecision } from "../route/route.ts";
 import type { PipelineMetrics } from "./pipeline-metrics.ts";
-import { type BatchPlan, type PlanContext, type PreparedSignal, planBatch, type SignalDecision } from "./plan-batch.ts";
 
 /** What the caller of submit learns about each signal once it is durably stored. */
 export interface IngestResult {

@@ -1,8 +1,8 @@
 import { type Kysely, sql } from "kysely";
 import { SluiceError } from "../../core/errors.ts";
 import { newId } from "../../core/ids.ts";
+import { type ChangeSet, countsSignalsOnly, type IncidentChange } from "../../core/ports/store.ts";
 import { INCIDENT_COLUMN, type SignalDetail, type Tables } from "../rows.ts";
-import { type ChangeSet, countsSignalsOnly, type IncidentChange } from "../store.ts";
 
 /** The same words as the SQLite store, so callers and operators see one message whatever the engine. */
 const OPEN_FINGERPRINT_TAKEN = "another unresolved incident has the same fingerprint; resolve or use that one";

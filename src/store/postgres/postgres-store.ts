@@ -1,12 +1,19 @@
 import { type Kysely, sql } from "kysely";
 import type pg from "pg";
+import type {
+  ChangeSet,
+  DeliveryRepository,
+  IncidentRepository,
+  SignalRepository,
+  Store,
+  TimerRepository,
+} from "../../core/ports/store.ts";
+import { signalKey } from "../../core/ports/store.ts";
 import { type ChangeRepository, KyselyChangeRepository } from "../changes-repository.ts";
 import { type PatternRepository, PostgresPatterns, showPatternTemplates, writePatternTemplates } from "../patterns-repository.ts";
 import { KyselyRetention, type Retention } from "../retention.ts";
 import type { Tables } from "../rows.ts";
 import { KyselySimilarReads, type SimilarReads } from "../similar-reads.ts";
-import type { ChangeSet, DeliveryRepository, IncidentRepository, SignalRepository, Store, TimerRepository } from "../store.ts";
-import { signalKey } from "../store.ts";
 import { KyselyTraceRepository, type TraceRepository } from "../traces-repository.ts";
 import { openPostgres, type PostgresOptions } from "./open-postgres.ts";
 import { writeChanges } from "./postgres-changes.ts";

@@ -1,8 +1,8 @@
 import type Database from "better-sqlite3";
 import { SluiceError } from "../../core/errors.ts";
 import { newId } from "../../core/ids.ts";
+import { type ChangeSet, countsSignalsOnly, type IncidentChange } from "../../core/ports/store.ts";
 import { INCIDENT_COLUMN, type SignalDetail } from "../rows.ts";
-import { type ChangeSet, countsSignalsOnly, type IncidentChange } from "../store.ts";
 
 /**
  * The one write path of the SQLite store: prepared statements (the hot path cannot afford query

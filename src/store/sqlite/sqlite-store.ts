@@ -1,12 +1,19 @@
 import type Database from "better-sqlite3";
 import type { CompiledQuery, Kysely } from "kysely";
+import type {
+  ChangeSet,
+  DeliveryRepository,
+  IncidentRepository,
+  SignalRepository,
+  Store,
+  TimerRepository,
+} from "../../core/ports/store.ts";
+import { signalKey } from "../../core/ports/store.ts";
 import { type ChangeRepository, KyselyChangeRepository } from "../changes-repository.ts";
 import { type PatternRepository, SqlitePatterns } from "../patterns-repository.ts";
 import { KyselyRetention, type Retention } from "../retention.ts";
 import type { Tables } from "../rows.ts";
 import { KyselySimilarReads, type SimilarReads } from "../similar-reads.ts";
-import type { ChangeSet, DeliveryRepository, IncidentRepository, SignalRepository, Store, TimerRepository } from "../store.ts";
-import { signalKey } from "../store.ts";
 import { KyselyTraceRepository, type TraceRepository } from "../traces-repository.ts";
 import { type OpenedDatabase, openSqlite, type SqliteOptions } from "./open-database.ts";
 import { SqliteChangeWriter } from "./sqlite-changes.ts";
