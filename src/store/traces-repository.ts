@@ -1,7 +1,7 @@
 import { type CompiledQuery, type Kysely, sql } from "kysely";
+import type { SpanKind, SpanRecord } from "../core/trace.ts";
 import type { TraceAnalysis, TraceEdge } from "../traces/analysis.ts";
 import type { ServiceGraph } from "../traces/graph.ts";
-import type { SpanKind, SpanRecord } from "../traces/span.ts";
 import type { Tables } from "./rows.ts";
 
 /** What one analysis added to the graph counters: kept with the trace, so a re-analysis adds only the difference. */

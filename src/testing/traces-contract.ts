@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { emptyChangeSet, type Store } from "../core/ports/store.ts";
+import type { SpanRecord } from "../core/trace.ts";
 import type { TraceClaim, TraceRecord } from "../store/traces-repository.ts";
 import { analyseTrace } from "../traces/analysis.ts";
 import { bucketOf, contributionDelta, contributionOf } from "../traces/contribution.ts";
-import type { SpanRecord } from "../traces/span.ts";
 import { browseTrace, checkoutTrace } from "../traces/test-fixtures.ts";
 import { incident, type StoreContractTarget, signal, stored } from "./store-contract.ts";
 

@@ -1,5 +1,5 @@
 import type { TraceStep } from "../core/enrichment.ts";
-import { callsOut, type SpanRecord } from "./span.ts";
+import { callsOut, type SpanRecord } from "../core/trace.ts";
 
 /** One caller → callee hop of one trace, with how many requests and how many of them failed. */
 export interface TraceEdge {

@@ -1,5 +1,5 @@
 import { type FieldProblem, SluiceError } from "../../core/errors.ts";
-import { SPAN_KINDS, type SpanKind, type SpanRecord } from "../../traces/span.ts";
+import { SPAN_KINDS, type SpanKind, type SpanRecord } from "../../core/trace.ts";
 
 /** Where spans land when their resource does not say (resource attributes win). */
 export interface OtlpDefaults {
