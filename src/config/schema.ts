@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { connectorFactories } from "../connectors/registry.ts";
+import { CHANGE_KINDS } from "../core/change.ts";
 import { SEVERITIES } from "../core/signal.ts";
-import { CHANGE_KINDS } from "../pipeline/normalize/normalize-change.ts";
 import { redactionConfigSchema } from "../redact/redaction-config.ts";
 import { catalogConfigSchema } from "./catalog-config.ts";
 import { durationField } from "./duration-field.ts";

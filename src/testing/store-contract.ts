@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { Change } from "../core/change.ts";
 import type { NewDelivery } from "../core/delivery.ts";
 import { isSluiceError } from "../core/errors.ts";
 import { newId } from "../core/ids.ts";
 import type { IncidentState } from "../core/incident.ts";
+import type { PatternClaim, StoredPattern } from "../core/ports/pattern-repository.ts";
 import {
   type ChangeSet,
   emptyChangeSet,
@@ -19,8 +21,6 @@ import { patternIdOf } from "../patterns/miner.ts";
 import { PatternCatalog } from "../patterns/pattern-catalog.ts";
 import { tokenize } from "../patterns/tokenize.ts";
 import { fingerprintSignals } from "../pipeline/correlate/fingerprint.ts";
-import type { Change } from "../store/changes-repository.ts";
-import type { PatternClaim, StoredPattern } from "../store/patterns-repository.ts";
 import { describeTraceContract } from "./traces-contract.ts";
 
 /** An engine under test: how to get fresh, empty stores of it. */

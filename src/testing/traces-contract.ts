@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { emptyChangeSet, type Store } from "../core/ports/store.ts";
+import type { TraceClaim, TraceRecord } from "../core/ports/trace-repository.ts";
 import type { SpanRecord } from "../core/trace.ts";
-import type { TraceClaim, TraceRecord } from "../store/traces-repository.ts";
 import { analyseTrace } from "../traces/analysis.ts";
 import { bucketOf, contributionDelta, contributionOf } from "../traces/contribution.ts";
 import { browseTrace, checkoutTrace } from "../traces/test-fixtures.ts";

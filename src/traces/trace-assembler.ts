@@ -1,9 +1,9 @@
 import type { Logger } from "pino";
 import type { TracesConfig } from "../config/traces-config.ts";
 import type { Clock } from "../core/clock.ts";
+import type { TraceRecord, TraceRepository } from "../core/ports/trace-repository.ts";
 import type { Signal } from "../core/signal.ts";
 import { traceSignal } from "../pipeline/normalize/trace-signal.ts";
-import type { TraceRecord, TraceRepository } from "../store/traces-repository.ts";
 import { analyseTrace } from "./analysis.ts";
 import { bucketOf, contributionDelta, contributionOf } from "./contribution.ts";
 import type { TraceMetrics } from "./trace-metrics.ts";

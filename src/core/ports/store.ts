@@ -1,13 +1,13 @@
-import type { ChangeRepository } from "../../store/changes-repository.ts";
-import type { PatternRepository, PatternTemplateChange } from "../../store/patterns-repository.ts";
-import type { Retention } from "../../store/retention.ts";
-import type { SimilarReads } from "../../store/similar-reads.ts";
-import type { TraceRepository } from "../../store/traces-repository.ts";
 import type { Delivery, DeliveryStatus, NewDelivery } from "../delivery.ts";
 import type { Incident, IncidentState } from "../incident.ts";
 import type { Severity, Signal } from "../signal.ts";
 import type { Ticket } from "../ticket.ts";
 import type { NewTimelineEvent, TimelineEvent } from "../timeline.ts";
+import type { ChangeRepository } from "./change-repository.ts";
+import type { PatternRepository, PatternTemplateChange } from "./pattern-repository.ts";
+import type { Retention } from "./retention.ts";
+import type { SimilarReads } from "./similar-reads.ts";
+import type { TraceRepository } from "./trace-repository.ts";
 
 /** What happened to one accepted signal. */
 export type SignalOutcome = "gated" | "suppressed" | "duplicate" | "deduplicated" | "opened" | "resolved" | "unmatched";

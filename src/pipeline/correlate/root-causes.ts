@@ -1,6 +1,6 @@
 import type { TracesConfig } from "../../config/traces-config.ts";
+import type { OpenServiceIncident, TraceRepository } from "../../core/ports/trace-repository.ts";
 import type { Signal } from "../../core/signal.ts";
-import type { OpenServiceIncident, TraceRepository } from "../../store/traces-repository.ts";
 import { downstreamOf, failingToward, shareOf } from "../../traces/graph.ts";
 import type { GraphReader } from "../../traces/graph-reader.ts";
 import { lookupTraces } from "../../traces/trace-lookup.ts";

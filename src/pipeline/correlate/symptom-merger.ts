@@ -1,10 +1,10 @@
 import type { Logger } from "pino";
 import type { Incident } from "../../core/incident.ts";
 import type { Store } from "../../core/ports/store.ts";
+import type { OpenServiceIncident } from "../../core/ports/trace-repository.ts";
 import { SerialQueue } from "../../core/serial-queue.ts";
 import type { Signal } from "../../core/signal.ts";
 import type { LifecycleService } from "../../lifecycle/lifecycle-service.ts";
-import type { OpenServiceIncident } from "../../store/traces-repository.ts";
 import type { RootCauseHint } from "./root-causes.ts";
 
 /** What the merger needs from traces: who calls a service, and which service a signal is a symptom of. */

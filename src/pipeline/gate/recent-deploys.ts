@@ -1,8 +1,9 @@
 import type { Logger } from "pino";
+import type { Change, ChangeKind } from "../../core/change.ts";
 import type { Clock } from "../../core/clock.ts";
 import { type Matcher, matches } from "../../core/matcher.ts";
+import type { ChangeRepository } from "../../core/ports/change-repository.ts";
 import type { Signal } from "../../core/signal.ts";
-import type { Change, ChangeKind, ChangeRepository } from "../../store/changes-repository.ts";
 
 /** The `changes.suppressAfterDeploy` block, parsed. */
 export interface DeploySuppressionConfig {

@@ -1,21 +1,10 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import { CHANGE_KINDS, type Change, type ChangeFormat, type ChangeKind } from "../../core/change.ts";
 import type { FieldProblem } from "../../core/errors.ts";
 import { newId } from "../../core/ids.ts";
 import { mapAllOrNothing, problemsOf } from "../../core/zod-problems.ts";
-import type { Change, ChangeKind } from "../../store/changes-repository.ts";
 import { parseTimestamp } from "./build-signal.ts";
-
-export const CHANGE_KINDS = [
-  "deploy",
-  "config",
-  "feature-flag",
-  "infrastructure",
-  "other",
-] as const satisfies readonly ChangeKind[];
-
-/** The document shapes POST /api/v1/changes and the changes topics accept. */
-export type ChangeFormat = "sluice" | "pagerduty" | "github";
 
 /** What one item of a request became: a change to store, or a reason it is not one (a GitHub deploy that did not succeed). */
 export type NormalizedChange = { format: ChangeFormat; change: Change } | { format: ChangeFormat; ignored: string };

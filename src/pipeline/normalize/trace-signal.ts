@@ -1,5 +1,5 @@
 import type { Severity, Signal } from "../../core/signal.ts";
-import type { TraceAnalysis } from "../../traces/analysis.ts";
+import type { TraceAnalysis } from "../../core/trace.ts";
 import { buildSignal } from "./build-signal.ts";
 
 /** The source name of trace-derived signals. */

@@ -2,16 +2,16 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { ChangeIntake } from "../../changes/change-intake.ts";
 import type { ChangeMetrics } from "../../changes/change-metrics.ts";
+import { CHANGE_KINDS } from "../../core/change.ts";
 import { SluiceError } from "../../core/errors.ts";
+import type { ChangeRepository } from "../../core/ports/change-repository.ts";
 import { problemsOf, validationFailed } from "../../core/zod-problems.ts";
 import {
-  CHANGE_KINDS,
   githubDeploymentStatusSchema,
   normalizeChanges,
   pagerDutyChangeSchema,
   sluiceChangeSchema,
 } from "../../pipeline/normalize/normalize-change.ts";
-import type { ChangeRepository } from "../../store/changes-repository.ts";
 import type { Authenticator } from "./auth.ts";
 
 /** Most changes in one request; deploy tools send one at a time, backfills should be split. */

@@ -1,5 +1,9 @@
 import { type Kysely, sql } from "kysely";
 import type pg from "pg";
+import type { ChangeRepository } from "../../core/ports/change-repository.ts";
+import type { PatternRepository } from "../../core/ports/pattern-repository.ts";
+import type { Retention } from "../../core/ports/retention.ts";
+import type { SimilarReads } from "../../core/ports/similar-reads.ts";
 import type {
   ChangeSet,
   DeliveryRepository,
@@ -9,12 +13,13 @@ import type {
   TimerRepository,
 } from "../../core/ports/store.ts";
 import { signalKey } from "../../core/ports/store.ts";
-import { type ChangeRepository, KyselyChangeRepository } from "../changes-repository.ts";
-import { type PatternRepository, PostgresPatterns, showPatternTemplates, writePatternTemplates } from "../patterns-repository.ts";
-import { KyselyRetention, type Retention } from "../retention.ts";
+import type { TraceRepository } from "../../core/ports/trace-repository.ts";
+import { KyselyChangeRepository } from "../changes-repository.ts";
+import { PostgresPatterns, showPatternTemplates, writePatternTemplates } from "../patterns-repository.ts";
+import { KyselyRetention } from "../retention.ts";
 import type { Tables } from "../rows.ts";
-import { KyselySimilarReads, type SimilarReads } from "../similar-reads.ts";
-import { KyselyTraceRepository, type TraceRepository } from "../traces-repository.ts";
+import { KyselySimilarReads } from "../similar-reads.ts";
+import { KyselyTraceRepository } from "../traces-repository.ts";
 import { openPostgres, type PostgresOptions } from "./open-postgres.ts";
 import { writeChanges } from "./postgres-changes.ts";
 import { PostgresDeliveries } from "./postgres-deliveries.ts";

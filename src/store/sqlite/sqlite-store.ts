@@ -1,5 +1,9 @@
 import type Database from "better-sqlite3";
 import type { CompiledQuery, Kysely } from "kysely";
+import type { ChangeRepository } from "../../core/ports/change-repository.ts";
+import type { PatternRepository } from "../../core/ports/pattern-repository.ts";
+import type { Retention } from "../../core/ports/retention.ts";
+import type { SimilarReads } from "../../core/ports/similar-reads.ts";
 import type {
   ChangeSet,
   DeliveryRepository,
@@ -9,12 +13,13 @@ import type {
   TimerRepository,
 } from "../../core/ports/store.ts";
 import { signalKey } from "../../core/ports/store.ts";
-import { type ChangeRepository, KyselyChangeRepository } from "../changes-repository.ts";
-import { type PatternRepository, SqlitePatterns } from "../patterns-repository.ts";
-import { KyselyRetention, type Retention } from "../retention.ts";
+import type { TraceRepository } from "../../core/ports/trace-repository.ts";
+import { KyselyChangeRepository } from "../changes-repository.ts";
+import { SqlitePatterns } from "../patterns-repository.ts";
+import { KyselyRetention } from "../retention.ts";
 import type { Tables } from "../rows.ts";
-import { KyselySimilarReads, type SimilarReads } from "../similar-reads.ts";
-import { KyselyTraceRepository, type TraceRepository } from "../traces-repository.ts";
+import { KyselySimilarReads } from "../similar-reads.ts";
+import { KyselyTraceRepository } from "../traces-repository.ts";
 import { type OpenedDatabase, openSqlite, type SqliteOptions } from "./open-database.ts";
 import { SqliteChangeWriter } from "./sqlite-changes.ts";
 import { SqliteDeliveries } from "./sqlite-deliveries.ts";

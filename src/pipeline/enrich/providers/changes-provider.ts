@@ -1,5 +1,5 @@
 import type { ChangeRef } from "../../../core/enrichment.ts";
-import type { ChangeRepository } from "../../../store/changes-repository.ts";
+import type { ChangeRepository } from "../../../core/ports/change-repository.ts";
 import type { EnrichmentProvider, EnrichTarget } from "../enricher.ts";
 
 export interface ChangesProviderOptions {

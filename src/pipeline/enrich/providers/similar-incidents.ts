@@ -1,11 +1,11 @@
 import type { Clock } from "../../../core/clock.ts";
 import type { SimilarIncident } from "../../../core/enrichment.ts";
 import type { IncidentDescription } from "../../../core/incident.ts";
+import type { ResolvedIncident, SimilarReads } from "../../../core/ports/similar-reads.ts";
 import type { TimelineEvent } from "../../../core/timeline.ts";
 import { type RankDocument, rankSimilar } from "../../../similar/rank.ts";
 import { describeResolution } from "../../../similar/resolution.ts";
 import { TermCache } from "../../../similar/text.ts";
-import type { ResolvedIncident, SimilarReads } from "../../../store/similar-reads.ts";
 import type { EnrichmentProvider, EnrichTarget } from "../enricher.ts";
 
 /** The `similar` configuration block, as the finder uses it. */

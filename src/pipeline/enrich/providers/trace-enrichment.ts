@@ -1,8 +1,8 @@
 import type { TracesConfig } from "../../../config/traces-config.ts";
 import type { IncidentContext, TraceContext } from "../../../core/enrichment.ts";
-import type { TraceRepository } from "../../../store/traces-repository.ts";
-import type { TraceAnalysis } from "../../../traces/analysis.ts";
-import { blastRadius, type ServiceGraph } from "../../../traces/graph.ts";
+import type { TraceRepository } from "../../../core/ports/trace-repository.ts";
+import type { ServiceGraph, TraceAnalysis } from "../../../core/trace.ts";
+import { blastRadius } from "../../../traces/graph.ts";
 import type { GraphReader } from "../../../traces/graph-reader.ts";
 import { lookupTraces } from "../../../traces/trace-lookup.ts";
 import type { EnrichmentProvider, EnrichTarget } from "../enricher.ts";
