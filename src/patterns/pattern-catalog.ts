@@ -1,5 +1,5 @@
 import type { PatternClaim, PatternRepository, PatternTemplateChange, StoredPattern } from "../core/ports/pattern-repository.ts";
-import { MAX_TEMPLATE_CHARS } from "../store/patterns-repository.ts";
+import { MAX_TEMPLATE_CHARS } from "../core/ports/pattern-repository.ts";
 import { type Cluster, type DrainOptions, DrainTree, routeKey, templateScore } from "./drain-tree.ts";
 import { DEFAULT_MINER_OPTIONS, patternIdOf } from "./miner.ts";
 import { maskVariables, splitMasked } from "./tokenize.ts";

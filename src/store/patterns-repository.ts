@@ -1,12 +1,13 @@
 import { createHash } from "node:crypto";
 import type Database from "better-sqlite3";
 import { type Kysely, sql, type Transaction } from "kysely";
-import type {
-  ChoosePattern,
-  PatternClaim,
-  PatternRepository,
-  PatternTemplateChange,
-  StoredPattern,
+import {
+  type ChoosePattern,
+  MAX_TEMPLATE_CHARS,
+  type PatternClaim,
+  type PatternRepository,
+  type PatternTemplateChange,
+  type StoredPattern,
 } from "../core/ports/pattern-repository.ts";
 import type { Tables } from "./rows.ts";
 
@@ -18,9 +19,6 @@ export interface PatternRow {
   created_at: number;
   updated_at: number;
 }
-
-// The longest template an incident shows (the miner cuts the text it hands out the same way).
-export const MAX_TEMPLATE_CHARS = 500;
 
 // Patterns of one shape a claim compares against; a shape with more is pathological (a template per message).
 const MAX_CANDIDATES = 2000;

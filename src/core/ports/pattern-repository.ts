@@ -37,3 +37,6 @@ export interface PatternRepository {
    */
   claim(claims: readonly PatternClaim[], choose: ChoosePattern): Promise<StoredPattern[]>;
 }
+
+// The longest template an incident shows (the miner cuts the text it hands out the same way).
+export const MAX_TEMPLATE_CHARS = 500;
