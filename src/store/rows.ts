@@ -101,6 +101,28 @@ export type SignalDetail = Pick<
   "spanIds" | "labels" | "annotations" | "links" | "affectedUsers" | "affectedServices" | "raw"
 >;
 
+/**
+ * One key per (incident, platform): the platform's own deduplication sees every retry and every later
+ * change of the incident as the same ticket.
+ */
+export function idempotencyKey(delivery: Pick<Delivery, "incidentId" | "platform">): string {
+  return `sluice-${delivery.incidentId}-${delivery.platform}`;
+}
+
+/** The JSON detail column of a signal: the same in both engines. */
+export function signalDetailOf(signal: Signal): string {
+  const detail: SignalDetail = {
+    spanIds: signal.spanIds,
+    labels: signal.labels,
+    annotations: signal.annotations,
+    links: signal.links,
+    affectedUsers: signal.affectedUsers,
+    affectedServices: signal.affectedServices,
+    raw: signal.raw,
+  };
+  return JSON.stringify(detail);
+}
+
 export function signalFromRow(row: SignalRow): Signal {
   const detail = JSON.parse(row.detail) as SignalDetail;
   return {
