@@ -77,7 +77,7 @@ const CLAIMABLE = ["pending", "signal"];
 export class KyselyTraceRepository implements TraceRepository {
   constructor(
     private readonly db: Kysely<Tables>,
-    private readonly options: { postgres: boolean; atomically: RunAtomically },
+    private readonly options: { lockClaimedRows: boolean; atomically: RunAtomically },
   ) {}
 
   async addSpans(spans: readonly SpanRecord[], receivedAt: number): Promise<void> {
@@ -162,7 +162,7 @@ export class KyselyTraceRepository implements TraceRepository {
       .limit(limit);
     // SKIP LOCKED: a trace another replica is claiming right now is passed over; once it commits, its
     // lease keeps the trace out. SQLite has one writer, so the statement alone is the claim.
-    if (this.options.postgres) due = due.forUpdate().skipLocked();
+    if (this.options.lockClaimedRows) due = due.forUpdate().skipLocked();
     const rows = await this.db
       .updateTable("traces")
       .set({ lease_until: now + leaseMs })
