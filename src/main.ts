@@ -40,12 +40,12 @@ import { Authenticator } from "./sources/http/auth.ts";
 import { prometheusKafkaMetrics } from "./sources/kafka/kafka-metrics.ts";
 import { KafkaSource } from "./sources/kafka/kafka-source.ts";
 import { createLogsIntake } from "./sources/otlp/otlp-logs-intake.ts";
+import { prometheusTraceMetrics } from "./sources/otlp/trace-metrics.ts";
+import { createTraces, type Traces } from "./sources/otlp/traces.ts";
 import { PostgresStore } from "./store/postgres/postgres-store.ts";
 import { RetentionJob } from "./store/retention-job.ts";
 import { SqliteStore } from "./store/sqlite/sqlite-store.ts";
 import { downstreamOf } from "./traces/graph.ts";
-import { prometheusTraceMetrics } from "./traces/trace-metrics.ts";
-import { createTraces, type Traces } from "./traces/traces.ts";
 
 export interface SluiceOptions {
   logger?: Logger;

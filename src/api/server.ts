@@ -17,7 +17,7 @@ import { githubChangeRoute } from "../sources/http/github-changes.ts";
 import { ingestRoutes, registerNdjson } from "../sources/http/ingest-routes.ts";
 import { otlpRoutes } from "../sources/http/otlp-routes.ts";
 import type { LogsIntake } from "../sources/otlp/otlp-logs-intake.ts";
-import type { Traces } from "../traces/traces.ts";
+import type { Traces } from "../sources/otlp/traces.ts";
 import { registerErrorHandler } from "./error-handler.ts";
 import type { SluiceMetrics } from "./metrics.ts";
 import { deliveryRoutes } from "./routes/delivery-routes.ts";

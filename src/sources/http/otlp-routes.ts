@@ -8,9 +8,9 @@ import { decodeOtlpTraces } from "../../pipeline/normalize/otlp-json.ts";
 import { type DecodedLogs, decodeOtlpLogs } from "../../pipeline/normalize/otlp-logs.ts";
 import { blastRadius } from "../../traces/graph.ts";
 import { lookupTraces } from "../../traces/trace-lookup.ts";
-import type { Traces } from "../../traces/traces.ts";
 import type { LogsIntake } from "../otlp/otlp-logs-intake.ts";
 import { otlpProtobufResponse, otlpProtobufToJson } from "../otlp/otlp-protobuf.ts";
+import type { Traces } from "../otlp/traces.ts";
 import type { Authenticator } from "./auth.ts";
 
 const PROTOBUF = "application/x-protobuf";

@@ -1,5 +1,5 @@
 import { Counter, type Registry } from "prom-client";
-import type { MergeOutcome } from "../pipeline/correlate/symptom-merger.ts";
+import type { MergeOutcome } from "../../pipeline/correlate/symptom-merger.ts";
 
 /** What became of received spans: stored, rejected as malformed (the whole request), or too old (partial success). */
 export type SpanOutcome = "stored" | "malformed" | "expired";

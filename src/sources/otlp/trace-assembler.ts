@@ -1,11 +1,11 @@
 import type { Logger } from "pino";
-import type { TracesConfig } from "../config/traces-config.ts";
-import type { Clock } from "../core/clock.ts";
-import type { TraceRecord, TraceRepository } from "../core/ports/trace-repository.ts";
-import type { Signal } from "../core/signal.ts";
-import { traceSignal } from "../pipeline/normalize/trace-signal.ts";
-import { analyseTrace } from "./analysis.ts";
-import { bucketOf, contributionDelta, contributionOf } from "./contribution.ts";
+import type { TracesConfig } from "../../config/traces-config.ts";
+import type { Clock } from "../../core/clock.ts";
+import type { TraceRecord, TraceRepository } from "../../core/ports/trace-repository.ts";
+import type { Signal } from "../../core/signal.ts";
+import { traceSignal } from "../../pipeline/normalize/trace-signal.ts";
+import { analyseTrace } from "../../traces/analysis.ts";
+import { bucketOf, contributionDelta, contributionOf } from "../../traces/contribution.ts";
 import type { TraceMetrics } from "./trace-metrics.ts";
 
 /** What the assembler needs around it. */

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import pino from "pino";
-import { tracesConfigSchema } from "../config/traces-config.ts";
-import { ManualClock } from "../core/clock.ts";
-import { SluiceError } from "../core/errors.ts";
-import type { Signal } from "../core/signal.ts";
-import { SqliteStore } from "../store/sqlite/sqlite-store.ts";
-import { browseTrace, checkoutTrace } from "./test-fixtures.ts";
+import { tracesConfigSchema } from "../../config/traces-config.ts";
+import { ManualClock } from "../../core/clock.ts";
+import { SluiceError } from "../../core/errors.ts";
+import type { Signal } from "../../core/signal.ts";
+import { SqliteStore } from "../../store/sqlite/sqlite-store.ts";
+import { browseTrace, checkoutTrace } from "../../traces/test-fixtures.ts";
 import { TraceAssembler } from "./trace-assembler.ts";
 
 const T0 = Date.parse("2026-11-02T10:00:00Z");

@@ -1,14 +1,14 @@
 import type { Logger } from "pino";
-import type { TracesConfig } from "../config/traces-config.ts";
-import type { Clock } from "../core/clock.ts";
-import type { TraceRepository } from "../core/ports/trace-repository.ts";
-import type { Signal } from "../core/signal.ts";
-import type { SpanRecord } from "../core/trace.ts";
-import { TraceRootCauses } from "../pipeline/correlate/root-causes.ts";
-import type { SymptomEvidence } from "../pipeline/correlate/symptom-merger.ts";
-import { TraceEnrichment } from "../pipeline/enrich/providers/trace-enrichment.ts";
-import { upstreamOf } from "./graph.ts";
-import { GraphReader } from "./graph-reader.ts";
+import type { TracesConfig } from "../../config/traces-config.ts";
+import type { Clock } from "../../core/clock.ts";
+import type { TraceRepository } from "../../core/ports/trace-repository.ts";
+import type { Signal } from "../../core/signal.ts";
+import type { SpanRecord } from "../../core/trace.ts";
+import { TraceRootCauses } from "../../pipeline/correlate/root-causes.ts";
+import type { SymptomEvidence } from "../../pipeline/correlate/symptom-merger.ts";
+import { TraceEnrichment } from "../../pipeline/enrich/providers/trace-enrichment.ts";
+import { upstreamOf } from "../../traces/graph.ts";
+import { GraphReader } from "../../traces/graph-reader.ts";
 import { TraceAssembler } from "./trace-assembler.ts";
 import { noTraceMetrics, type TraceMetrics } from "./trace-metrics.ts";
 
