@@ -1,10 +1,9 @@
 import type { Logger } from "pino";
-import type { Change } from "../core/change.ts";
+import type { Change, NormalizedChange } from "../core/change.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Incident } from "../core/incident.ts";
 import { emptyChangeSet, type Store } from "../core/ports/store.ts";
 import type { NewTimelineEvent } from "../core/timeline.ts";
-import type { NormalizedChange } from "../pipeline/normalize/normalize-change.ts";
 import { type ChangeMetrics, type ChangeTransport, noChangeMetrics } from "./change-metrics.ts";
 
 /** What the sender learns about each item once the stored ones are durable. */

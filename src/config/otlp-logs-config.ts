@@ -1,5 +1,8 @@
 import { z } from "zod";
-import { SEVERITY_NUMBERS } from "../pipeline/normalize/otlp-logs.ts";
+
+/** OpenTelemetry's severity numbers: the first of each range (TRACE 1–4 … FATAL 21–24). */
+export const SEVERITY_NUMBERS = { trace: 1, debug: 5, info: 9, warn: 13, error: 17, fatal: 21 } as const;
+export type LogLevel = keyof typeof SEVERITY_NUMBERS;
 
 const DEFAULTS = { enabled: true, minimumLevel: "error" as const, tenant: "default", environment: "production" };
 

@@ -32,3 +32,6 @@ export const CHANGE_KINDS = [
 
 /** The document shapes POST /api/v1/changes and the changes topics accept. */
 export type ChangeFormat = "sluice" | "pagerduty" | "github";
+
+/** What one item of a request became: a change to store, or a reason it is not one (a GitHub deploy that did not succeed). */
+export type NormalizedChange = { format: ChangeFormat; change: Change } | { format: ChangeFormat; ignored: string };

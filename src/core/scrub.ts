@@ -1,5 +1,3 @@
-import type { DeliveryResult } from "../connectors/connector.ts";
-
 const MASK = "[redacted]";
 // Shorter values would mask ordinary words in a reason; real secrets are longer.
 const MIN_SECRET_LENGTH = 6;
@@ -17,9 +15,9 @@ export function scrubSecrets(text: string, secrets: readonly string[]): string {
   return out;
 }
 
-/** The result with its reason scrubbed; delivered results carry no free text. */
-export function scrubResult(result: DeliveryResult, secrets: readonly string[]): DeliveryResult {
-  if (result.kind === "delivered") return result;
+/** A connector's result with its reason scrubbed; results without a reason (delivered) carry no free text. */
+export function scrubResult<R extends { kind: string }>(result: R, secrets: readonly string[]): R {
+  if (!("reason" in result) || typeof result.reason !== "string") return result;
   return { ...result, reason: scrubSecrets(result.reason, secrets) };
 }
 

@@ -1,25 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Change, ChangeKind } from "../core/change.ts";
 import type { ChangeQuery, ChangeRepository } from "../core/ports/change-repository.ts";
-import type { Tables } from "./rows.ts";
-
-/** The `changes` table as both engines return it. */
-export interface ChangeRow {
-  id: string;
-  source: string;
-  source_id: string;
-  tenant: string;
-  service: string;
-  environment: string;
-  kind: string;
-  summary: string;
-  at: number;
-  version: string | null;
-  author: string | null;
-  url: string | null;
-  labels: string;
-  received_at: number;
-}
+import type { ChangeRow, Tables } from "./rows.ts";
 
 // 14 columns a row: 500 rows stay far below SQLite's limit on bound variables.
 const CHUNK = 500;

@@ -1,15 +1,6 @@
 import type { Kysely } from "kysely";
 import type { ChoosePattern, PatternClaim, PatternRepository, StoredPattern } from "../core/ports/pattern-repository.ts";
-import type { Tables } from "./rows.ts";
-
-/** The `patterns` table as both engines return it (template: tokens joined by single spaces; tokens hold no whitespace). */
-export interface PatternRow {
-  id: string;
-  shape: string;
-  template: string;
-  created_at: number;
-  updated_at: number;
-}
+import type { PatternRow, Tables } from "./rows.ts";
 
 // Patterns of one shape a claim compares against; a shape with more is pathological (a template per message).
 export const MAX_CANDIDATES = 2000;

@@ -7,60 +7,7 @@ import type {
   TraceRepository,
 } from "../core/ports/trace-repository.ts";
 import type { ServiceGraph, SpanKind, SpanRecord } from "../core/trace.ts";
-import type { Tables } from "./rows.ts";
-
-/** The `spans` table. */
-export interface SpanRow {
-  trace_id: string;
-  span_id: string;
-  parent_id: string | null;
-  service: string;
-  name: string;
-  kind: string;
-  start_us: number;
-  end_us: number;
-  error: number;
-  error_message: string | null;
-  peer: string | null;
-  user_id: string | null;
-  received_at: number;
-}
-
-/** The `traces` table: one row per trace, its assembly state and analysis. */
-export interface TraceRow {
-  trace_id: string;
-  tenant: string;
-  environment: string;
-  first_received_at: number;
-  last_received_at: number;
-  span_count: number;
-  error: number;
-  status: string;
-  lease_until: number;
-  root_service: string | null;
-  analysis: string | null;
-}
-
-/** The `service_edges` table: requests and errors per caller → callee per minute. */
-export interface ServiceEdgeRow {
-  tenant: string;
-  environment: string;
-  bucket: number;
-  caller: string;
-  callee: string;
-  requests: number;
-  errors: number;
-}
-
-/** The `service_reach` table: traces per service, and per service and what they reached, per minute. */
-export interface ServiceReachRow {
-  tenant: string;
-  environment: string;
-  bucket: number;
-  service: string;
-  reached: string;
-  traces: number;
-}
+import type { ServiceEdgeRow, ServiceReachRow, SpanRow, Tables, TraceRow } from "./rows.ts";
 
 /** Runs compiled statements as one transaction: the engines differ in how (see ADR 0005). */
 export type RunAtomically = (queries: readonly CompiledQuery[]) => Promise<void>;

@@ -1,5 +1,6 @@
+import type { NormalizedChange } from "../../core/change.ts";
 import { type DeadLetter, oversized, parseRecordValue, type RawRecord, validationDeadLetter } from "./kafka-record.ts";
-import { type NormalizedChange, normalizeChanges } from "./normalize-change.ts";
+import { normalizeChanges } from "./normalize-change.ts";
 
 export type DecodedChanges = { changes: NormalizedChange[] } | DeadLetter;
 

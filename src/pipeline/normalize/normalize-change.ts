@@ -1,13 +1,10 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { CHANGE_KINDS, type Change, type ChangeFormat, type ChangeKind } from "../../core/change.ts";
+import { CHANGE_KINDS, type Change, type ChangeFormat, type ChangeKind, type NormalizedChange } from "../../core/change.ts";
 import type { FieldProblem } from "../../core/errors.ts";
 import { newId } from "../../core/ids.ts";
 import { mapAllOrNothing, problemsOf } from "../../core/zod-problems.ts";
 import { parseTimestamp } from "./build-signal.ts";
-
-/** What one item of a request became: a change to store, or a reason it is not one (a GitHub deploy that did not succeed). */
-export type NormalizedChange = { format: ChangeFormat; change: Change } | { format: ChangeFormat; ignored: string };
 
 /** What every mapper knows about the request or record a change came in. */
 export interface ChangeContext {

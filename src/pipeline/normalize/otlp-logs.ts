@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { type LogLevel, SEVERITY_NUMBERS } from "../../config/otlp-logs-config.ts";
 import { SluiceError } from "../../core/errors.ts";
 import type { Severity, Signal } from "../../core/signal.ts";
 import { buildSignal } from "./build-signal.ts";
@@ -28,10 +29,6 @@ export interface DecodedLogs {
   signals: Signal[];
   belowSeverity: number;
 }
-
-/** OpenTelemetry's severity numbers: the first of each range (TRACE 1–4 … FATAL 21–24). */
-export const SEVERITY_NUMBERS = { trace: 1, debug: 5, info: 9, warn: 13, error: 17, fatal: 21 } as const;
-export type LogLevel = keyof typeof SEVERITY_NUMBERS;
 
 const MAX_LABELS = 50;
 const MAX_LABEL = 256;

@@ -1,13 +1,13 @@
 import { Consumer, type Message, type MessagesStream, ProduceAcks, Producer } from "@platformatic/kafka";
 import type { Logger } from "pino";
 import { deadLetterTopicOf, type KafkaSourceConfig } from "../../config/kafka-config.ts";
+import type { NormalizedChange } from "../../core/change.ts";
 import type { Clock } from "../../core/clock.ts";
 import { isSluiceError } from "../../core/errors.ts";
 import type { Signal } from "../../core/signal.ts";
 import type { IngestResult } from "../../pipeline/ingest/ingest-runner.ts";
 import { decodeChangeRecord } from "../../pipeline/normalize/kafka-change-record.ts";
 import { decodeRecord } from "../../pipeline/normalize/kafka-record.ts";
-import type { NormalizedChange } from "../../pipeline/normalize/normalize-change.ts";
 import { clientOptions } from "./client-options.ts";
 import { type DeadLetter, deadLetterMessage, isTooLarge } from "./dead-letter.ts";
 import { type KafkaMetrics, noKafkaMetrics, type RecordOutcome } from "./kafka-metrics.ts";

@@ -7,15 +7,8 @@ import {
   type PatternTemplateChange,
   type StoredPattern,
 } from "../../core/ports/pattern-repository.ts";
-import {
-  KyselyPatterns,
-  MAX_CANDIDATES,
-  mergeTemplates,
-  type PatternRow,
-  patternFromRow,
-  rowOf,
-} from "../patterns-repository.ts";
-import type { Tables } from "../rows.ts";
+import { KyselyPatterns, MAX_CANDIDATES, mergeTemplates, patternFromRow, rowOf } from "../patterns-repository.ts";
+import type { PatternRow, Tables } from "../rows.ts";
 
 /**
  * SQLite: one process owns the file, and better-sqlite3 runs a transaction synchronously, so a claim
