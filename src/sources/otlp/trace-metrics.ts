@@ -11,7 +11,7 @@ export type TraceOutcome = "healthy" | "failing";
 export interface TraceMetrics {
   spans(outcome: SpanOutcome, count: number): void;
   traces(outcome: TraceOutcome, count: number): void;
-  /** Symptom incidents checked against a newly opened root cause's (src/traces/symptom-merger.ts). */
+  /** Symptom incidents checked against a newly opened root cause's (src/pipeline/correlate/symptom-merger.ts). */
   merges(outcome: MergeOutcome): void;
 }
 
