@@ -1,5 +1,5 @@
 import type { Signal } from "../core/signal.ts";
-import type { JoinTarget } from "../pipeline/ingest/ingest-runner.ts";
+import type { JoinTarget } from "../pipeline/correlate/decisions.ts";
 import type { OpenServiceIncident, TraceRepository } from "../store/traces-repository.ts";
 import { downstreamOf, failingToward, shareOf } from "./graph.ts";
 import type { GraphReader } from "./graph-reader.ts";
