@@ -122,7 +122,7 @@ export class BatchApplier implements BatchView {
         return this.resolveBySource(decision, signal);
       case "resolve-after-gap":
         this.resolveAfterGap(decision, signal);
-        return this.write(decision.then, item);
+        return this.write(decision.next, item);
       case "join":
         return this.joinRoutine(this.entry(decision.fingerprint), signal);
       case "symptom-join":

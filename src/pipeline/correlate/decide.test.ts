@@ -83,7 +83,7 @@ describe("decide", () => {
       kind: "resolve-after-gap",
       fingerprint: "fp-payments",
       seconds: 30 * 60,
-      then: { kind: "open", fingerprint: "fp-payments", patternId: null },
+      next: { kind: "open", fingerprint: "fp-payments", patternId: null },
     });
     // An alert stays one incident until its source resolves it, however long the gap.
     assert.deepEqual(decide(late, view([incident({ kind: "alert" })]), inputs()), { kind: "join", fingerprint: "fp-payments" });
@@ -100,7 +100,7 @@ describe("decide", () => {
     const late = prepared({ occurredAt: 40 * MINUTE });
     const toOwn = new Map([[late.signal.id, { fingerprint: "fp-payments", reason: "same trace", why: "same-trace" as const }]]);
     const decision = decide(late, view([own]), inputs({ symptomOf: toOwn }));
-    assert.equal(decision.kind === "resolve-after-gap" && decision.then.kind, "open");
+    assert.equal(decision.kind === "resolve-after-gap" && decision.next.kind, "open");
   });
 
   it("reopens an incident resolved within the reopen window, and opens a new one outside it", () => {

@@ -54,8 +54,8 @@ function decideFiring(item: PreparedSignal, view: BatchView, inputs: DecideInput
   // gap longer than the lookback window means a new occurrence of the problem.
   const gap = signal.occurredAt - current.lastSeenAt;
   if (current.kind === "alert" || gap <= inputs.context.lookbackMs) return { kind: "join", fingerprint };
-  const then = decideNew(item, view, inputs, true);
-  return { kind: "resolve-after-gap", fingerprint, seconds: Math.round(gap / 1000), then };
+  const next = decideNew(item, view, inputs, true);
+  return { kind: "resolve-after-gap", fingerprint, seconds: Math.round(gap / 1000), next };
 }
 
 /** A firing signal with no unresolved incident of its own: joins a root cause's or its trace's, reopens, or opens. */

@@ -33,7 +33,7 @@ export interface JoinTarget {
 /**
  * What correlation decided for one signal, as data (decide.ts); the applier (batch-applier.ts) writes it.
  * A firing signal whose anomaly incident went quiet for longer than the lookback window first resolves it
- * ("resolve-after-gap"), then does what it `then` says, like any signal with nothing open.
+ * ("resolve-after-gap"), then does what `next` says, like any signal with nothing open.
  */
 export type Decision =
   | { kind: "duplicate" }
@@ -44,7 +44,7 @@ export type Decision =
   /** One of the incident's alerts resolved while others still fire. */
   | { kind: "alert-resolved"; fingerprint: string; alertKey: string; stillFiring: number }
   | { kind: "resolve-by-source"; fingerprint: string; alertKey: string | null }
-  | { kind: "resolve-after-gap"; fingerprint: string; seconds: number; then: Decision }
+  | { kind: "resolve-after-gap"; fingerprint: string; seconds: number; next: Decision }
   | { kind: "join"; fingerprint: string }
   /** Joins the incident of its root cause (blast radius) or of its failing trace. */
   | { kind: "symptom-join"; target: JoinTarget }
