@@ -1,5 +1,4 @@
 import { SluiceError } from "../../core/errors.ts";
-import { newId } from "../../core/ids.ts";
 import type { LifecycleAction } from "../../core/incident.ts";
 import { incidentKey, priorityFor } from "../../core/incident.ts";
 import { moreSevere, type Signal, severityRank } from "../../core/signal.ts";
@@ -12,7 +11,6 @@ import {
   type OpenIncident,
   signalKey,
 } from "../../store/store.ts";
-import type { RouteDecision } from "../route/route.ts";
 import type { BatchView } from "./decide.ts";
 import type {
   BatchEffects,
@@ -24,6 +22,7 @@ import type {
   PreparedSignal,
   SignalDecision,
 } from "./decisions.ts";
+import { newIncident } from "./new-incident.ts";
 
 /** How each kind of correlated join is written on the timeline and in the signal's result. */
 const JOIN_KINDS = {
@@ -340,45 +339,4 @@ export class BatchApplier implements BatchView {
     }
     return { outcome: "opened", incidentId: id, reason: routed.rule };
   }
-}
-
-/** The incident a signal opens, routed and with its template summary. */
-function newIncident(
-  signal: Signal,
-  fingerprint: string,
-  patternId: string | null,
-  routed: RouteDecision,
-  now: number,
-): NewIncident {
-  return {
-    id: newId(now),
-    fingerprint,
-    kind: signal.kind,
-    title: signal.title,
-    tenant: signal.tenant,
-    service: signal.service,
-    environment: signal.environment,
-    errorPattern: signal.errorPattern,
-    patternId,
-    severity: signal.severity,
-    priority: priorityFor(signal.severity),
-    state: "open",
-    firstSeenAt: signal.occurredAt,
-    lastSeenAt: signal.occurredAt,
-    signalCount: 1,
-    escalationLevel: 0,
-    platforms: routed.platforms,
-    matchedRule: routed.rule,
-    summary: summarize(signal),
-    context: {},
-    createdAt: now,
-    updatedAt: now,
-    acknowledgedAt: null,
-    resolvedAt: null,
-  };
-}
-
-function summarize(signal: Signal): string {
-  const score = signal.score === null ? "" : ` (score ${signal.score.toFixed(2)})`;
-  return `${signal.kind} on ${signal.service} in ${signal.environment}${score}: ${signal.message || signal.title}`.slice(0, 1000);
 }

@@ -209,7 +209,9 @@ export class IngestRunner {
   }
 
   /** Redacts, fingerprints and gates the signals: everything decided once per batch, whatever the retries. */
-  private async prepare(signals: Signal[]) {
+  private async prepare(
+    signals: Signal[],
+  ): Promise<{ prepared: PreparedSignal[]; patternChanges: NonNullable<ChangeSet["patterns"]> }> {
     for (const signal of signals) this.options.redact?.(signal);
     // Redacted first: templates are stored and shown. Generalised templates commit with these signals.
     const identities = await fingerprintSignals(signals, this.patterns);
@@ -288,6 +290,7 @@ export class IngestRunner {
       reason: decision.reason,
     }));
   }
+
   /**
    * Asks which would-be-new incidents are symptoms of an open one, and adds those open incidents to
    * `open` so the planner can join them. Only firing, passing signals with nothing open of their own are asked about.
