@@ -5,7 +5,7 @@ import type { Incident, LifecycleAction } from "../core/incident.ts";
 import { type LifecycleMetrics, noLifecycleMetrics } from "../core/lifecycle-metrics.ts";
 import { type ChangeSet, emptyChangeSet, type IncidentChange, type Store } from "../core/ports/store.ts";
 import { writeFresh } from "../core/write-fresh.ts";
-import { transition } from "./transition.ts";
+import { fanOut, fanOutTransition } from "./fan-out.ts";
 
 export interface ChangeOrigin {
   /** Who did it: "api:<token name>", "sluice:auto-resolve", "<platform>:<user>". */
@@ -42,22 +42,15 @@ export class LifecycleService {
     const incident = await this.writeFresh(idOrKey, (incident, now) => {
       const stale = stillWanted?.(incident);
       if (stale) throw new SluiceError("INVALID_TRANSITION", stale);
-      const result = transition(incident, action, now);
-      if (!result.ok) throw new SluiceError("INVALID_TRANSITION", result.reason);
-      const changes = changeOf(incident, now, result.set);
-      const detail = origin.reason ?? "";
-      changes.timeline.push({
-        incidentId: incident.id,
-        at: now,
+      const changes = emptyChangeSet();
+      const result = fanOutTransition(changes, incident, action, {
         actor: origin.actor,
-        action: result.timelineAction,
-        detail,
-        rule: null,
+        detail: origin.reason ?? "",
+        at: now,
+        except: origin.platform,
       });
-      for (const platform of incident.platforms) {
-        if (platform === origin.platform) continue;
-        changes.deliveries.push({ incidentId: incident.id, platform, action: result.deliveryAction, detail, causedAt: now });
-      }
+      if (!result.ok) throw new SluiceError("INVALID_TRANSITION", result.reason);
+      changes.incidentChanges.push(versionedChange(incident, now, result.set));
       return changes;
     });
     const updated = (await this.store.incidents.get(incident.id)) as Incident;
@@ -75,33 +68,18 @@ export class LifecycleService {
   async merge(symptomId: string, rootId: string, reason: string): Promise<void> {
     const root = await this.require(rootId);
     await this.writeFresh(symptomId, (incident, now) => {
-      const result = transition(incident, "resolve", now);
-      if (!result.ok) throw new SluiceError("INVALID_TRANSITION", result.reason);
-      const changes = changeOf(incident, now, result.set);
+      const changes = emptyChangeSet();
       const detail = `merged into ${root.key}: ${reason}`;
-      changes.timeline.push({
-        incidentId: incident.id,
-        at: now,
-        actor: MERGE_ACTOR,
-        action: result.timelineAction,
-        detail,
-        rule: MERGE_RULE,
-      });
-      for (const platform of incident.platforms) {
-        changes.deliveries.push({ incidentId: incident.id, platform, action: result.deliveryAction, detail, causedAt: now });
-      }
-      const note = `${incident.key} (${incident.service}) was merged into this incident: ${reason}`;
-      changes.timeline.push({
-        incidentId: root.id,
-        at: now,
+      const result = fanOutTransition(changes, incident, "resolve", { actor: MERGE_ACTOR, detail, rule: MERGE_RULE, at: now });
+      if (!result.ok) throw new SluiceError("INVALID_TRANSITION", result.reason);
+      changes.incidentChanges.push(versionedChange(incident, now, result.set));
+      fanOut(changes, root, now, {
         actor: MERGE_ACTOR,
         action: "symptom-merged",
-        detail: note,
+        detail: `${incident.key} (${incident.service}) was merged into this incident: ${reason}`,
         rule: MERGE_RULE,
+        send: { action: "comment" },
       });
-      for (const platform of root.platforms) {
-        changes.deliveries.push({ incidentId: root.id, platform, action: "comment", detail: note, causedAt: now });
-      }
       return changes;
     });
   }
@@ -116,15 +94,12 @@ export class LifecycleService {
     announce?: { actor: string; detail: string },
   ): Promise<void> {
     await this.writeFresh(incidentId, (incident, now) => {
-      const changes = changeOf(incident, now, { context: { ...incident.context, ...patch } });
+      const changes = emptyChangeSet();
+      changes.incidentChanges.push(versionedChange(incident, now, { context: { ...incident.context, ...patch } }));
       if (!announce) return changes;
-      const { actor, detail } = announce;
-      changes.timeline.push({ incidentId: incident.id, at: now, actor, action: "enriched", detail, rule: null });
-      if (incident.state !== "resolved") {
-        for (const platform of incident.platforms) {
-          changes.deliveries.push({ incidentId: incident.id, platform, action: "update", detail, causedAt: now });
-        }
-      }
+      // A resolved incident's tickets are closed: the news stays on its timeline.
+      const send = incident.state === "resolved" ? undefined : { action: "update" as const };
+      fanOut(changes, incident, now, { actor: announce.actor, action: "enriched", detail: announce.detail, send });
       return changes;
     });
   }
@@ -141,11 +116,12 @@ export class LifecycleService {
     const incident = await this.require(idOrKey);
     const now = this.clock.now();
     const changes = emptyChangeSet();
-    changes.timeline.push({ incidentId: incident.id, at: now, actor: origin.actor, action: "note", detail: text, rule: null });
-    for (const platform of incident.platforms) {
-      if (platform === origin.platform) continue;
-      changes.deliveries.push({ incidentId: incident.id, platform, action: "comment", detail: text, causedAt: now });
-    }
+    fanOut(changes, incident, now, {
+      actor: origin.actor,
+      action: "note",
+      detail: text,
+      send: { action: "comment", except: origin.platform },
+    });
     await this.store.apply(changes);
     if (changes.deliveries.length > 0) this.onDeliveriesQueued();
   }
@@ -164,7 +140,8 @@ export class LifecycleService {
     rule: string | null = null,
   ): Promise<void> {
     const changes = emptyChangeSet();
-    changes.timeline.push({ incidentId, at: this.clock.now(), actor, action, detail, rule });
+    // Platforms are not read: nothing is sent.
+    fanOut(changes, { id: incidentId, platforms: [] }, this.clock.now(), { actor, action, detail, rule });
     await this.store.apply(changes);
   }
 
@@ -175,9 +152,7 @@ export class LifecycleService {
   }
 }
 
-/** A change set holding one versioned change of the incident. */
-function changeOf(incident: Incident, now: number, set: IncidentChange["set"]): ChangeSet {
-  const changes = emptyChangeSet();
-  changes.incidentChanges.push({ id: incident.id, expectedVersion: incident.version, at: now, addSignals: 0, set });
-  return changes;
+/** A change of the incident's fields, written only at the version it was built from. */
+function versionedChange(incident: Incident, now: number, set: IncidentChange["set"]): IncidentChange {
+  return { id: incident.id, expectedVersion: incident.version, at: now, addSignals: 0, set };
 }

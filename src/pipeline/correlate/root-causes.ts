@@ -4,8 +4,8 @@ import type { Signal } from "../../core/signal.ts";
 import { downstreamOf, failingToward, shareOf } from "../../traces/graph.ts";
 import type { GraphReader } from "../../traces/graph-reader.ts";
 import { lookupTraces } from "../../traces/trace-lookup.ts";
-import type { JoinTarget } from "../ingest/ingest-runner.ts";
 import { OTLP_SOURCE } from "../normalize/trace-signal.ts";
+import type { JoinTarget } from "./decisions.ts";
 
 /** Why a signal is a symptom of another service's problem, and which service that is. */
 export interface RootCauseHint {

@@ -5,6 +5,7 @@ import { emptyChangeSet, type Store } from "../../core/ports/store.ts";
 import { SerialQueue } from "../../core/serial-queue.ts";
 import { moreSevere } from "../../core/signal.ts";
 import { writeFresh } from "../../core/write-fresh.ts";
+import { fanOut } from "../../lifecycle/fan-out.ts";
 import type { Summarizer } from "./llm/summarizer.ts";
 
 export interface SummaryQueueOptions {
@@ -46,14 +47,7 @@ export class SummaryQueue extends SerialQueue {
     if (outcome.kind === "fallback") {
       this.options.count("fallback");
       const changes = emptyChangeSet();
-      changes.timeline.push({
-        incidentId,
-        at: clock.now(),
-        actor: "sluice:summary",
-        action: "summary-template",
-        detail: outcome.reason,
-        rule: null,
-      });
+      fanOut(changes, first, clock.now(), { actor: "sluice:summary", action: "summary-template", detail: outcome.reason });
       await store.apply(changes);
       return;
     }
@@ -73,12 +67,9 @@ export class SummaryQueue extends SerialQueue {
       });
       const notes = outcome.notes.length ? `; ${outcome.notes.join("; ")}` : "";
       const detail = `summary written by ${outcome.model}${raise ? `; severity raised to ${severity}` : ""}${notes}`;
-      changes.timeline.push({ incidentId, at: now, actor: "sluice:summary", action: "summarized", detail, rule: null });
-      if (incident.state !== "resolved") {
-        for (const platform of incident.platforms) {
-          changes.deliveries.push({ incidentId, platform, action: "update", detail: "summary updated", causedAt: now });
-        }
-      }
+      // A resolved incident's tickets are closed: the news stays on its timeline.
+      const send = incident.state === "resolved" ? undefined : { action: "update" as const, detail: "summary updated" };
+      fanOut(changes, incident, now, { actor: "sluice:summary", action: "summarized", detail, send });
       return changes;
     });
     if (!written) return;
