@@ -2,6 +2,7 @@ import type { Clock } from "../../core/clock.ts";
 import { backoffAfterConflict } from "../../core/conflict-backoff.ts";
 import type { IncidentContext } from "../../core/enrichment.ts";
 import { isSluiceError, SluiceError } from "../../core/errors.ts";
+import type { EventPublisher } from "../../core/events.ts";
 import { describeIncident, incidentKey } from "../../core/incident.ts";
 import type { LifecycleMetrics } from "../../core/lifecycle-metrics.ts";
 import type { Signal } from "../../core/signal.ts";
@@ -11,6 +12,7 @@ import type { ChangeSet, OpenIncident, Store } from "../../store/store.ts";
 import { type Fingerprinted, fingerprintSignals } from "../correlate/fingerprint.ts";
 import { type GateRules, gate } from "../gate/gate.ts";
 import type { RouteDecision } from "../route/route.ts";
+import { eventsOfBatch } from "./batch-events.ts";
 import type { PipelineMetrics } from "./pipeline-metrics.ts";
 import { type BatchPlan, type PlanContext, type PreparedSignal, planBatch, type SignalDecision } from "./plan-batch.ts";
 
@@ -45,14 +47,11 @@ export interface IngestRunnerOptions {
    * they are a symptom of, e.g. an upstream service failing because of the root cause its traces show.
    */
   joinTargets?(signals: readonly Signal[], now: number): Promise<Map<string, JoinTarget>>;
-  /** Called after each commit with the incidents that got signals naming affected users. */
-  onAffectedUsers?(incidentIds: string[]): void;
-  /** Called after each commit with the incidents it opened (background enrichment). */
-  onIncidentsOpened?(incidentIds: string[]): void;
-  /** Called after each commit with the resolved incidents its signals reopened. */
-  onIncidentsReopened?(incidentIds: string[]): void;
-  /** Called after each commit that queued deliveries, so workers start without polling delay. */
-  onDeliveriesQueued(): void;
+  /**
+   * Where each batch's domain events go (incidents opened, changed, resolved; the batch; its deliveries),
+   * once it is on disk. Features subscribe there instead of being called from here.
+   */
+  events?: EventPublisher;
   /** Most signals written in one transaction. */
   maxBatch?: number;
   /** Most signals waiting for a transaction; beyond it submit fails with OVERLOADED. */
@@ -240,17 +239,17 @@ export class IngestRunner {
       }
       this.report(plan.decisions);
       for (const { severity, seconds } of plan.resolved) this.options.lifecycleMetrics?.settled("resolved", severity, seconds);
-      // Workers start once the commit is on disk: a ticket must never exist for an incident a power cut could undo.
-      if (plan.changes.deliveries.length > 0) durable.then(this.options.onDeliveriesQueued, () => undefined);
-      if (plan.opened.length > 0) this.options.onIncidentsOpened?.(plan.opened.map((incident) => incident.id));
-      const reopened = plan.changes.timeline.filter((entry) => entry.action === "reopened").map((entry) => entry.incidentId);
-      if (reopened.length > 0) this.options.onIncidentsReopened?.(reopened);
-      if (this.options.onAffectedUsers) {
-        const withUsers = new Set<string>();
-        plan.decisions.forEach((decision, i) => {
-          if (decision.incidentId && (signals[i]?.affectedUsers.length ?? 0) > 0) withUsers.add(decision.incidentId);
-        });
-        if (withUsers.size > 0) this.options.onAffectedUsers([...withUsers]);
+      // Published once the commit is on disk: a ticket (or any feature's work) must never exist for an
+      // incident a power cut could undo. Before the submitters hear back, so what they wait for has begun.
+      const { events } = this.options;
+      if (events) {
+        const at = context.now;
+        durable.then(
+          () => {
+            for (const event of eventsOfBatch(plan.changes, at)) events.publish(event);
+          },
+          () => undefined,
+        );
       }
       const keyOf = new Map<string, string>();
       for (const [id, number] of numbers) keyOf.set(id, incidentKey(number));
