@@ -1,8 +1,9 @@
 import pino, { type Logger } from "pino";
 import { SluiceMetrics } from "../api/metrics.ts";
 import type { SluiceConfig } from "../config/schema.ts";
+import { DestinationCatalog } from "../connectors/catalog-destinations.ts";
 import type { ConnectorFactory, HttpClient } from "../connectors/connector.ts";
-import { connectorFactories } from "../connectors/registry.ts";
+import { connectorFactories, destinationCatalog } from "../connectors/registry.ts";
 import { type Clock, systemClock } from "../core/clock.ts";
 import { EventBus } from "../core/events.ts";
 import { createRedactor, type Redactor } from "../redact/redactor.ts";
@@ -24,6 +25,8 @@ export interface Base {
   http: HttpClient;
   redactor: Redactor;
   factories: readonly ConnectorFactory[];
+  /** Those connectors' catalog destinations and secret masks. */
+  destinations: DestinationCatalog;
   /** The store's module: declared first, so it closes last. */
   module: Module;
 }
@@ -58,6 +61,7 @@ export async function wireBase(config: SluiceConfig, options: SluiceOptions): Pr
     http: options.http ?? ((url: string, init: RequestInit) => fetch(url, init)),
     redactor: createRedactor(config.redaction),
     factories: options.connectorFactories ?? connectorFactories,
+    destinations: options.connectorFactories ? new DestinationCatalog(options.connectorFactories) : destinationCatalog,
     module: { name: "store", shutdown: () => store.close() },
   };
 }

@@ -8,12 +8,13 @@ export interface CatalogWiring {
   module: Module;
 }
 
-export function wireCatalog({ config, logger }: Base): CatalogWiring {
+export function wireCatalog({ config, logger, destinations }: Base): CatalogWiring {
   const catalog = config.catalog
     ? new CatalogSource({
         settings: config.catalog,
         reloadIntervalMs: config.catalog.reloadInterval,
         logger: logger.child({ component: "catalog" }),
+        destinations,
       })
     : null;
   return {

@@ -52,6 +52,7 @@ export async function wireServer(
     isReady: () => ready,
     changes: { intake: changes.intake, metrics: changes.metrics, githubWebhookSecret: config.changes.githubWebhookSecret },
     similar: deps.similar,
+    destinations: base.destinations,
     ...(traces ? { traces } : {}),
     ...(config.otlpLogs.enabled
       ? { logs: createLogsIntake(config.otlpLogs, (signals) => runner.submit(signals), metrics.registry) }
