@@ -46,7 +46,7 @@ module.exports = {
       name: "store-implementation-only-from-composition-root",
       comment: "everything but the composition root works against the store port in core/ports",
       severity: "error",
-      from: { path: "^src/", pathNot: [`^src/(store|cli|testing)/`, "^src/main\\.ts$", TESTS] },
+      from: { path: "^src/", pathNot: [`^src/(store|cli|testing|wiring)/`, "^src/main\\.ts$", TESTS] },
       to: { path: "^src/store/" },
     },
     {

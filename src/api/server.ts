@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Logger } from "pino";
 import type { ChangeIntake } from "../changes/change-intake.ts";
 import type { ChangeMetrics } from "../changes/change-metrics.ts";
+import type { DestinationCatalog } from "../connectors/catalog-destinations.ts";
 import type { Connector } from "../connectors/connector.ts";
 import type { SyncHandler } from "../core/inbound.ts";
 import type { Store } from "../core/ports/store.ts";
@@ -49,6 +50,8 @@ export interface ServerDeps {
   traces?: Traces;
   /** OTLP log ingest (POST /v1/logs); without it the route is not served. */
   logs?: LogsIntake;
+  /** The platforms' catalog destinations, whose secrets responses mask (default: the registered connectors). */
+  destinations?: DestinationCatalog;
 }
 
 /** Builds the HTTP API; route schemas document it (served at /openapi.json), handlers validate with zod. */

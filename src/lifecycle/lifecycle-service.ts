@@ -1,9 +1,10 @@
 import type { Clock } from "../core/clock.ts";
 import type { IncidentContext } from "../core/enrichment.ts";
 import { SluiceError } from "../core/errors.ts";
+import type { EventPublisher, IncidentChange } from "../core/events.ts";
 import type { Incident, LifecycleAction } from "../core/incident.ts";
 import { type LifecycleMetrics, noLifecycleMetrics } from "../core/lifecycle-metrics.ts";
-import { type ChangeSet, emptyChangeSet, type IncidentChange, type Store } from "../core/ports/store.ts";
+import { type ChangeSet, emptyChangeSet, type Store, type IncidentChange as StoredChange } from "../core/ports/store.ts";
 import { writeFresh } from "../core/write-fresh.ts";
 import { fanOut, fanOutTransition } from "./fan-out.ts";
 
@@ -19,12 +20,22 @@ export interface ChangeOrigin {
 const MERGE_ACTOR = "sluice:merge";
 const MERGE_RULE = "blast radius: a symptom's incident that opened before its root cause's is merged into it";
 
-/** Applies lifecycle actions and notes: validates, writes the timeline and queues ticket updates in one transaction. */
+/** What each lifecycle action is, as a domain event (resolve has an event of its own). */
+const CHANGE_OF_ACTION: Record<Exclude<LifecycleAction, "resolve">, IncidentChange> = {
+  acknowledge: { kind: "acknowledged" },
+  escalate: { kind: "escalated" },
+  reopen: { kind: "reopened" },
+};
+
+/**
+ * Applies lifecycle actions and notes: validates, writes the timeline and queues ticket updates in one
+ * transaction, then publishes what changed (domain events) for the features that follow incidents.
+ */
 export class LifecycleService {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
-    private readonly onDeliveriesQueued: () => void,
+    private readonly events: EventPublisher,
     private readonly metrics: LifecycleMetrics = noLifecycleMetrics,
   ) {}
 
@@ -53,6 +64,16 @@ export class LifecycleService {
       changes.incidentChanges.push(versionedChange(incident, now, result.set));
       return changes;
     });
+    const at = this.clock.now();
+    if (action === "resolve") this.events.publish({ type: "IncidentResolved", incidentId: incident.id, at, actor: origin.actor });
+    else
+      this.events.publish({
+        type: "IncidentChanged",
+        incidentId: incident.id,
+        at,
+        actor: origin.actor,
+        change: CHANGE_OF_ACTION[action],
+      });
     const updated = (await this.store.incidents.get(incident.id)) as Incident;
     if (action === "acknowledge" || action === "resolve") {
       const seconds = (this.clock.now() - updated.firstSeenAt) / 1000;
@@ -82,6 +103,15 @@ export class LifecycleService {
       });
       return changes;
     });
+    const at = this.clock.now();
+    this.events.publish({ type: "IncidentResolved", incidentId: symptomId, at, actor: MERGE_ACTOR, mergedInto: root.id });
+    this.events.publish({
+      type: "IncidentChanged",
+      incidentId: root.id,
+      at,
+      actor: MERGE_ACTOR,
+      change: { kind: "symptom-merged", symptomId },
+    });
   }
 
   /**
@@ -102,13 +132,20 @@ export class LifecycleService {
       fanOut(changes, incident, now, { actor: announce.actor, action: "enriched", detail: announce.detail, send });
       return changes;
     });
+    this.events.publish({
+      type: "IncidentChanged",
+      incidentId,
+      at: this.clock.now(),
+      actor: announce?.actor ?? "sluice:enrich",
+      change: { kind: "context-updated", parts: Object.keys(patch) as (keyof IncidentContext)[] },
+    });
   }
 
   /** Writes a change built from the incident as read, again on every race it loses (see store/write-fresh.ts). */
   private async writeFresh(idOrKey: string, build: (incident: Incident, now: number) => ChangeSet): Promise<Incident> {
     const written = await writeFresh(this.store, idOrKey, (incident) => build(incident, this.clock.now()));
     if (!written) throw new SluiceError("NOT_FOUND", `no incident ${idOrKey}`);
-    if (written.changes.deliveries.length > 0) this.onDeliveriesQueued();
+    this.deliveriesQueued(written.changes.deliveries.length);
     return written.incident;
   }
 
@@ -123,7 +160,13 @@ export class LifecycleService {
       send: { action: "comment", except: origin.platform },
     });
     await this.store.apply(changes);
-    if (changes.deliveries.length > 0) this.onDeliveriesQueued();
+    const at = this.clock.now();
+    this.events.publish({ type: "IncidentChanged", incidentId: incident.id, at, actor: origin.actor, change: { kind: "note" } });
+    this.deliveriesQueued(changes.deliveries.length);
+  }
+
+  private deliveriesQueued(count: number): void {
+    if (count > 0) this.events.publish({ type: "DeliveriesQueued", at: this.clock.now(), count });
   }
 
   /** Records a change that was refused, so the timeline explains why a platform's state was not followed. */
@@ -153,6 +196,6 @@ export class LifecycleService {
 }
 
 /** A change of the incident's fields, written only at the version it was built from. */
-function versionedChange(incident: Incident, now: number, set: IncidentChange["set"]): IncidentChange {
+function versionedChange(incident: Incident, now: number, set: StoredChange["set"]): StoredChange {
   return { id: incident.id, expectedVersion: incident.version, at: now, addSignals: 0, set };
 }

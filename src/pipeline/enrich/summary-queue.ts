@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { Clock } from "../../core/clock.ts";
+import type { EventPublisher } from "../../core/events.ts";
 import { priorityFor } from "../../core/incident.ts";
 import { emptyChangeSet, type Store } from "../../core/ports/store.ts";
 import { SerialQueue } from "../../core/serial-queue.ts";
@@ -13,7 +14,8 @@ export interface SummaryQueueOptions {
   summarizer: Summarizer;
   clock: Clock;
   logger: Logger;
-  onDeliveriesQueued(): void;
+  /** Where an improved summary is announced (IncidentChanged, DeliveriesQueued). */
+  events: EventPublisher;
   /** Counts summaries by outcome (llm, fallback, shed). */
   count(outcome: "llm" | "fallback" | "shed"): void;
   /** Most incidents waiting for a summary; beyond it new ones keep their template summary. */
@@ -74,6 +76,11 @@ export class SummaryQueue extends SerialQueue {
     });
     if (!written) return;
     this.options.count("llm");
-    if (written.changes.deliveries.length > 0) this.options.onDeliveriesQueued();
+    const at = clock.now();
+    const raisedTo = written.changes.incidentChanges[0]?.set.severity ?? null;
+    const change = { kind: "summary-updated", severityRaisedTo: raisedTo } as const;
+    this.options.events.publish({ type: "IncidentChanged", incidentId, at, actor: "sluice:summary", change });
+    const count = written.changes.deliveries.length;
+    if (count > 0) this.options.events.publish({ type: "DeliveriesQueued", at, count });
   }
 }

@@ -31,7 +31,6 @@ function runnerOver(store: Store): IngestRunner {
     gateRules: { minimumScore: 0.5, maintenance: [] },
     lookbackMs: 15 * 60_000,
     route: () => ({ platforms: [], rule: "severity:high", unavailable: [] }),
-    onDeliveriesQueued: () => {},
   });
 }
 

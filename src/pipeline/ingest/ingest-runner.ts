@@ -2,6 +2,7 @@ import type { Clock } from "../../core/clock.ts";
 import { backoffAfterConflict } from "../../core/conflict-backoff.ts";
 import type { IncidentContext } from "../../core/enrichment.ts";
 import { isSluiceError, SluiceError } from "../../core/errors.ts";
+import type { EventPublisher } from "../../core/events.ts";
 import { describeIncident, incidentKey } from "../../core/incident.ts";
 import type { LifecycleMetrics } from "../../core/lifecycle-metrics.ts";
 import type { ChangeSet, OpenIncident, Store } from "../../core/ports/store.ts";
@@ -19,6 +20,7 @@ import {
 import type { EnrichTarget } from "../enrich/enricher.ts";
 import { type GateRules, gate } from "../gate/gate.ts";
 import type { RouteDecision } from "../route/route.ts";
+import { eventsOfBatch } from "./batch-events.ts";
 import type { PipelineMetrics } from "./pipeline-metrics.ts";
 
 /** What the caller of submit learns about each signal once it is durably stored. */
@@ -52,14 +54,11 @@ export interface IngestRunnerOptions {
    * they are a symptom of, e.g. an upstream service failing because of the root cause its traces show.
    */
   joinTargets?(signals: readonly Signal[], now: number): Promise<Map<string, JoinTarget>>;
-  /** Called after each commit with the incidents that got signals naming affected users. */
-  onAffectedUsers?(incidentIds: string[]): void;
-  /** Called after each commit with the incidents it opened (background enrichment). */
-  onIncidentsOpened?(incidentIds: string[]): void;
-  /** Called after each commit with the resolved incidents its signals reopened. */
-  onIncidentsReopened?(incidentIds: string[]): void;
-  /** Called after each commit that queued deliveries, so workers start without polling delay. */
-  onDeliveriesQueued(): void;
+  /**
+   * Where each batch's domain events go (incidents opened, changed, resolved; the batch; its deliveries),
+   * once it is on disk. Features subscribe there instead of being called from here.
+   */
+  events?: EventPublisher;
   /** Most signals written in one transaction. */
   maxBatch?: number;
   /** Most signals waiting for a transaction; beyond it submit fails with OVERLOADED. */
@@ -209,7 +208,7 @@ export class IngestRunner {
         this.patterns.restoreChanges(patternChanges);
         throw this.refused(error, signals.length);
       }
-      this.afterCommit(plan, signals, written.durable);
+      this.afterCommit(plan, written.durable, now);
       return { results: this.results(plan, signals, written.numbers, known), durable: written.durable };
     }
   }
@@ -262,21 +261,20 @@ export class IngestRunner {
     );
   }
 
-  /** Tells the metrics and the background stages what the committed batch did. */
-  private afterCommit(plan: BatchPlan, signals: readonly Signal[], durable: Promise<void>): void {
+  /** Tells the metrics what the committed batch did, and publishes its domain events once it is on disk. */
+  private afterCommit(plan: BatchPlan, durable: Promise<void>, at: number): void {
     this.report(plan.decisions);
     for (const { severity, seconds } of plan.resolved) this.options.lifecycleMetrics?.settled("resolved", severity, seconds);
-    // Workers start once the commit is on disk: a ticket must never exist for an incident a power cut could undo.
-    if (plan.changes.deliveries.length > 0) durable.then(this.options.onDeliveriesQueued, () => undefined);
-    if (plan.opened.length > 0) this.options.onIncidentsOpened?.(plan.opened.map((incident) => incident.id));
-    if (plan.reopened.length > 0) this.options.onIncidentsReopened?.(plan.reopened);
-    if (this.options.onAffectedUsers) {
-      const withUsers = new Set<string>();
-      plan.decisions.forEach((decision, i) => {
-        if (decision.incidentId && (signals[i]?.affectedUsers.length ?? 0) > 0) withUsers.add(decision.incidentId);
-      });
-      if (withUsers.size > 0) this.options.onAffectedUsers([...withUsers]);
-    }
+    // Published once the commit is on disk: a ticket (or any feature's work) must never exist for an
+    // incident a power cut could undo. Before the submitters hear back, so what they wait for has begun.
+    const { events } = this.options;
+    if (!events) return;
+    durable.then(
+      () => {
+        for (const event of eventsOfBatch(plan.changes, at)) events.publish(event);
+      },
+      () => undefined,
+    );
   }
 
   /** What each submitter hears: its signals' outcomes, naming incidents by key. */

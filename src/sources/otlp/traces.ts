@@ -18,12 +18,11 @@ export interface TraceIngestResult {
   message: string | null;
 }
 
-/** Everything traces add to Sluice: ingest, assembly, the graph, enrichment and the upstream-symptom correlator. */
-export interface Traces {
+/** What traces know, without sending anything: span ingest, the graph, enrichment and the upstream-symptom correlator. */
+export interface TraceKnowledge {
   readonly config: TracesConfig;
   readonly repository: TraceRepository;
   readonly graphs: GraphReader;
-  readonly assembler: TraceAssembler;
   /** Enrichment step `traces` (root cause, blast radius, request timeline). */
   readonly enrichment: TraceEnrichment;
   /** Finds the root-cause service of upstream symptoms (see TraceRootCauses). */
@@ -35,29 +34,65 @@ export interface Traces {
   now(): number;
   /** Stores decoded spans; resolves once they are durable. */
   ingest(spans: readonly SpanRecord[]): Promise<TraceIngestResult>;
+}
+
+/** Everything traces add to Sluice: the knowledge above plus assembly, which submits failing traces' signals. */
+export interface Traces extends TraceKnowledge {
+  readonly assembler: TraceAssembler;
   start(): void;
   flush(): Promise<void>;
   shutdown(): Promise<void>;
 }
 
-export function createTraces(deps: {
+export interface TraceDeps {
   repository: TraceRepository;
   clock: Clock;
   config: TracesConfig;
   logger: Logger;
-  submit(signals: Signal[]): Promise<unknown>;
   metrics?: TraceMetrics;
-}): Traces {
+}
+
+/** Traces with their assembler, which sends each failing trace's signal to `submit`. */
+export function createTraces(deps: TraceDeps & { submit(signals: Signal[]): Promise<unknown> }): Traces {
+  return withAssembly(createTraceKnowledge(deps), deps);
+}
+
+/**
+ * Adds assembly to what traces know. Separate so ingest can use the correlator before the assembler,
+ * which submits to ingest, exists: no reference to a runner built later.
+ */
+export function withAssembly(
+  knowledge: TraceKnowledge,
+  deps: Pick<TraceDeps, "clock" | "logger"> & { submit(signals: Signal[]): Promise<unknown> },
+): Traces {
+  const { repository, config, metrics, graphs } = knowledge;
+  const assembler = new TraceAssembler({
+    repository,
+    config,
+    metrics,
+    clock: deps.clock,
+    logger: deps.logger,
+    submit: deps.submit,
+    onCounted: () => graphs.invalidate(),
+  });
+  return {
+    ...knowledge,
+    assembler,
+    start: () => assembler.start(),
+    flush: () => assembler.flush(),
+    shutdown: () => assembler.shutdown(),
+  };
+}
+
+export function createTraceKnowledge(deps: TraceDeps): TraceKnowledge {
   const { repository, clock, config } = deps;
   const metrics = deps.metrics ?? noTraceMetrics;
   const graphs = new GraphReader(repository, config.graphWindow);
-  const assembler = new TraceAssembler({ ...deps, metrics, onCounted: () => graphs.invalidate() });
   const correlator = new TraceRootCauses(repository, graphs, config);
   return {
     config,
     repository,
     graphs,
-    assembler,
     enrichment: new TraceEnrichment(repository, graphs, config),
     correlator,
     evidence: {
@@ -81,8 +116,5 @@ export function createTraces(deps: {
         message: rejected > 0 ? `${rejected} span(s) ended before the retention window (traces.retention); not stored` : null,
       };
     },
-    start: () => assembler.start(),
-    flush: () => assembler.flush(),
-    shutdown: () => assembler.shutdown(),
   };
 }
