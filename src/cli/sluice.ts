@@ -3,6 +3,7 @@ import { catalogCommand } from "./catalog.ts";
 import { checkConfigCommand } from "./check-config.ts";
 import { demoCommand } from "./demo.ts";
 import { patternsCommand } from "./patterns.ts";
+import { rcaCommand } from "./rca.ts";
 import { replayCommand } from "./replay.ts";
 import { serveCommand } from "./serve.ts";
 import { testConnectionCommand } from "./test-connection.ts";
@@ -61,6 +62,13 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (file: string | undefined, options: { format: "ndjson" | "csv"; stripHeader: boolean }) =>
       setExit(await patternsCommand(file, options)),
     );
+
+  program
+    .command("rca")
+    .description("rank root-cause candidates for every issue of a PetShop-format directory (never reads root_cause)")
+    .argument("<dir>", "directory with graph.csv, noissue/metrics.csv and test|train/issue_N/{metrics.csv,target.json}")
+    .option("--json", 'print one line per issue: {"issue","ranking","abstained","confidence"}')
+    .action(async (dir: string, options: { json?: boolean }) => setExit(await rcaCommand(dir, options)));
 
   program
     .command("test-connection")
