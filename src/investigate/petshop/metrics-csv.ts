@@ -36,7 +36,8 @@ export function parseMetricsCsv(text: string, path: string): MetricsTable {
   const wanted: number[] = [];
   for (let c = 1; c < nodes.length; c++) {
     if ((nodes[c] ?? "").trim() === "") continue;
-    if (!metrics[c]?.trim() || !statistics[c]?.trim()) throw invalid(path, `column ${c + 1} (${nodes[c]}) has no metric or statistic`);
+    if (!metrics[c]?.trim() || !statistics[c]?.trim())
+      throw invalid(path, `column ${c + 1} (${nodes[c]}) has no metric or statistic`);
     wanted.push(c);
   }
   const timestamps: number[] = [];

@@ -51,7 +51,10 @@ export function analyzeIssues(
   const baselines = new NormalBaselines(scenario.normal, settings);
   const fallbackStep = rowStep(scenario.normal) ?? DEFAULT_STEP;
   return issues.map(({ issue, target, table }) => {
-    const result = analyze(issueInput(graph, baselines, table, target, { threshold: settings.threshold, fallbackStep }), settings);
+    const result = analyze(
+      issueInput(graph, baselines, table, target, { threshold: settings.threshold, fallbackStep }),
+      settings,
+    );
     return {
       issue: issue.name,
       ranking: result.hypotheses.map((h) => h.node),
