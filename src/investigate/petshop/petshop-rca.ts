@@ -41,14 +41,18 @@ export function scenarioGraph(scenario: PetshopScenario): CallGraph {
   );
 }
 
-/** Runs the analysis on every loaded issue with one configuration. Pure: no file is read here. */
+/**
+ * Runs the analysis on every loaded issue with one configuration. Pure: no file is read here. A caller that
+ * runs many configurations may pass the graph and baselines (which depend only on the baseline knobs) to reuse.
+ */
 export function analyzeIssues(
   scenario: PetshopScenario,
   issues: readonly LoadedIssue[],
   settings: AnalysisSettings,
-  graph: CallGraph = scenarioGraph(scenario),
+  reuse: { readonly graph?: CallGraph; readonly baselines?: NormalBaselines } = {},
 ): IssueVerdict[] {
-  const baselines = new NormalBaselines(scenario.normal, settings);
+  const graph = reuse.graph ?? scenarioGraph(scenario);
+  const baselines = reuse.baselines ?? new NormalBaselines(scenario.normal, settings);
   const fallbackStep = rowStep(scenario.normal) ?? DEFAULT_STEP;
   return issues.map(({ issue, target, table }) => {
     const result = analyze(
