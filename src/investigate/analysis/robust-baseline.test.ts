@@ -28,6 +28,7 @@ describe("robustBaseline", () => {
     const b = robustBaseline(Array(20).fill(100), options);
     assert.equal(b?.scale, 0.1);
     assert.ok((robustBaseline(Array(20).fill(0), options)?.scale ?? 0) > 0, "a zero level still gets a positive scale");
+    assert.equal(robustBaseline(Array(20).fill(0), { ...options, absoluteScaleFloor: 1 })?.scale, 1, "in the series' own unit");
   });
 
   it("ignores missing values and refuses a window with too few", () => {

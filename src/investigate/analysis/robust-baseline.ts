@@ -4,13 +4,17 @@ import type { Baseline } from "./types.ts";
 export interface BaselineOptions {
   readonly minBaselineSamples: number;
   readonly relativeScaleFloor: number;
+  /**
+   * Smallest scale in the series' own unit, for series whose normal level is exactly 0 (an error count), where
+   * the relative floor is 0 too: say one request per sample. Default 1e-9, i.e. any move away from 0 is huge.
+   */
+  readonly absoluteScaleFloor?: number;
 }
 
 // Scale factors that make each spread estimate equal one standard deviation for normally distributed data.
 const MAD_TO_SD = 1.4826;
 const MEAN_AD_TO_SD = 1.2533;
-// Below this, a level is zero for the floor's purpose (a rate that is 0 in normal operation).
-const ABSOLUTE_SCALE_FLOOR = 1e-9;
+const DEFAULT_ABSOLUTE_SCALE_FLOOR = 1e-9;
 
 function median(sorted: readonly number[]): number {
   const mid = sorted.length >> 1;
@@ -33,6 +37,10 @@ export function robustBaseline(values: Iterable<number>, options: BaselineOption
   const deviations = finite.map((v) => Math.abs(v - center)).sort((a, b) => a - b);
   let scale = MAD_TO_SD * median(deviations);
   if (scale === 0) scale = (MEAN_AD_TO_SD * deviations.reduce((sum, d) => sum + d, 0)) / deviations.length;
-  scale = Math.max(scale, options.relativeScaleFloor * Math.abs(center), ABSOLUTE_SCALE_FLOOR);
+  scale = Math.max(
+    scale,
+    options.relativeScaleFloor * Math.abs(center),
+    options.absoluteScaleFloor ?? DEFAULT_ABSOLUTE_SCALE_FLOOR,
+  );
   return { center, scale, samples: finite.length };
 }
