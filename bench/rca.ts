@@ -223,7 +223,7 @@ out.push(
 );
 out.push(`| Abstained | ${all.abstained} of ${all.issues} | — |`);
 out.push(
-  `| Cross-validated top-1 (abstention = miss) / top-3 | ${ratio(cv.asserted, cv.issues)} / ${ratio(cv.top3, cv.issues)} | — |`,
+  `| Cross-validated top-1 (abstention = miss) / top-1 of the ranking / top-3 | ${ratio(cv.asserted, cv.issues)} / ${ratio(cv.top1, cv.issues)} / ${ratio(cv.top3, cv.issues)} | — |`,
 );
 out.push(
   `| Specificity on normal windows, latency / availability (abstained) | ${ratio(specificity.latency.abstained, specificity.latency.total)} / ${ratio(specificity.availability.abstained, specificity.availability.total)} | ${f3(PUBLISHED_TRAVERSAL.specificity.latency)} / ${f3(PUBLISHED_TRAVERSAL.specificity.availability)} |`,

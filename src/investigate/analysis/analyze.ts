@@ -12,7 +12,10 @@ export interface AnalysisInput {
   readonly symptom: string;
   /** When the incident began (epoch ms); departures are measured around it. */
   readonly onsetAt: number;
-  /** Measured series of the symptom's node and of the others, departed or not (a quiet series is evidence too). */
+  /**
+   * Measured series of the symptom's node and of the others, departed or not (a quiet series is evidence too),
+   * each measured by measureDeparture with the same threshold as `settings.threshold`.
+   */
   readonly metrics: readonly MetricEvidence[];
   readonly extra?: readonly ExtraEvidence[];
 }
