@@ -1,7 +1,8 @@
 // The layer rule of docs/architecture.md, checked by `npm run deps` (in scripts/test.sh, so CI enforces it).
 // A folder may import only its own layer or lower ones:
 //   1 core  2 redact patterns connectors  3 config  4 catalog changes similar traces  5 store
-//   6 lifecycle  7 pipeline  8 delivery  9 sources  10 api  11 features  12 main.ts cli
+//   6 lifecycle  7 pipeline  8 delivery  9 sources  10 api  11 investigate remediate detect (features)
+//   12 main.ts wiring cli
 // The parser is swc (dependency-cruiser cannot load TypeScript 7), which reports `import type` like any
 // other import: the rules hold for type-only imports too, stricter than "no runtime cycles".
 // Test files (*.test.ts) and src/testing are test support: they may import anything, and production code
@@ -17,8 +18,8 @@ const LAYERS = [
   ["delivery"],
   ["sources"],
   ["api"],
-  ["features"],
-  ["main\\.ts", "cli", "modules", "wiring"],
+  ["investigate", "remediate", "detect"],
+  ["main\\.ts", "cli", "wiring"],
 ];
 const TESTS = "\\.test\\.ts$";
 const folders = (layers) => `^src/(${layers.flat().join("|")})(/|$)`;
@@ -34,6 +35,13 @@ const upward = LAYERS.slice(0, -1).map((layer, i) => ({
 module.exports = {
   forbidden: [
     ...upward,
+    {
+      name: "every-folder-in-a-layer",
+      comment: "a new top-level folder of src takes its place in LAYERS (and in docs/architecture.md) before it is used",
+      severity: "error",
+      from: { path: "^src/", pathNot: [folders(LAYERS), "^src/testing/", TESTS] },
+      to: { path: "." },
+    },
     {
       name: "no-circular",
       comment:
