@@ -1,7 +1,9 @@
 import { Command, CommanderError, Option } from "commander";
+import { DETECTOR_KINDS } from "../detect/detection.ts";
 import { catalogCommand } from "./catalog.ts";
 import { checkConfigCommand } from "./check-config.ts";
 import { demoCommand } from "./demo.ts";
+import { detectCommand } from "./detect.ts";
 import { patternsCommand } from "./patterns.ts";
 import { replayCommand } from "./replay.ts";
 import { serveCommand } from "./serve.ts";
@@ -60,6 +62,17 @@ export async function main(argv: string[]): Promise<number> {
     .option("--no-strip-header", "mine whole lines (default: drop timestamp, level, thread and logger first)")
     .action(async (file: string | undefined, options: { format: "ndjson" | "csv"; stripHeader: boolean }) =>
       setExit(await patternsCommand(file, options)),
+    );
+
+  program
+    .command("detect")
+    .description("run an anomaly detector over a timestamp,value CSV (NAB's format); print timestamp,value,anomaly_score")
+    .argument("<file>", "CSV with timestamp and value columns (slo-burn-rate: timestamp, good, total); - reads stdin")
+    .addOption(new Option("--detector <name>", "detector").choices([...DETECTOR_KINDS]).default("contextual"))
+    .option("--params <json>", "the detector's parameters as JSON, e.g. '{\"above\": 90}' (docs/detection.md)")
+    .option("--explain", "add firing and reason columns")
+    .action(async (file: string, options: { detector: string; params?: string; explain?: boolean }) =>
+      setExit(await detectCommand(file, options)),
     );
 
   program
