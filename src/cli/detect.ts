@@ -84,7 +84,9 @@ export function detectorConfig(kind: string, params: string | undefined): Detect
       throw new SluiceError("VALIDATION_FAILED", "--params must be a JSON object, e.g. '{\"above\": 90}'");
     }
   }
-  const result = detectorConfigSchema.safeParse({ ...(parsedParams as object), kind });
+  // In a CSV the good and total counts are columns, not PromQL; the schema still wants the queries named.
+  const columns = kind === "slo-burn-rate" ? { good: "good column", total: "total column" } : {};
+  const result = detectorConfigSchema.safeParse({ ...columns, ...(parsedParams as object), kind });
   if (result.success) return result.data;
   throw new SluiceError("VALIDATION_FAILED", `invalid detector "${kind}" or its --params`, {
     problems: result.error.issues.map((issue) => ({ path: issue.path.join(".") || "detector", message: issue.message })),

@@ -28,7 +28,8 @@ const RENORMALISE_AT = 1e150;
 /** The persisted form of a TailCalibrator. */
 export interface TailCalibratorState {
   n: number;
-  bins: number[];
+  /** The histogram's weights as a Fenwick tree (index 0 unused), so restoring is exact. */
+  tree: number[];
   weight: number;
   total: number;
   u: number;
@@ -146,13 +147,11 @@ export class TailCalibrator {
     this.weight = 1;
   }
 
-  /** The persisted form: plain numbers and the histogram's bin weights. */
+  /** The persisted form: plain numbers and the histogram. */
   snapshot(): TailCalibratorState {
-    const bins: number[] = [];
-    for (let b = 0; b < BINS; b++) bins.push(this.prefix(b) - (b > 0 ? this.prefix(b - 1) : 0));
     return {
       n: this.n,
-      bins,
+      tree: Array.from(this.tree),
       weight: this.weight,
       total: this.total,
       u: this.u,
@@ -164,11 +163,8 @@ export class TailCalibrator {
   }
 
   private restore(s: TailCalibratorState): void {
-    if (s.bins.length !== BINS) throw new Error(`calibrator state has ${s.bins.length} bins, expected ${BINS}`);
-    this.tree.fill(0);
-    s.bins.forEach((w, b) => {
-      for (let i = b + 1; i <= BINS; i += i & -i) this.tree[i] = (this.tree[i] as number) + w;
-    });
+    if (s.tree.length !== BINS + 1) throw new Error(`calibrator state has ${s.tree.length - 1} bins, expected ${BINS}`);
+    this.tree.set(s.tree);
     this.n = s.n;
     this.weight = s.weight;
     this.total = s.total;

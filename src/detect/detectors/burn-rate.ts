@@ -3,8 +3,8 @@
 // rate is the window's error ratio over the error budget (1 − objective); a pair holds when both its long and
 // its short window burn faster than its factor, the short window making the alert stop soon after the
 // problem does. Defaults are the workbook's: page on 1h & 5m > 14.4 or 6h & 30m > 6, ticket on 3d & 6h > 1.
-// A pair is not evaluated while its long window saw fewer than `minEvents` events: a handful of requests
-// with one failure is not a budget burning.
+// A pair is not evaluated while its long window saw fewer than `minEvents` events (a handful of requests
+// with one failure is not a budget burning), nor before the history covers its long window.
 import { type Detection, formatValue, ruleScore } from "../detection.ts";
 
 const MINUTE = 60_000;
@@ -156,11 +156,19 @@ export class BurnRateDetector {
     let closest = 0;
     let overshoot = 0;
     let guarded = false;
-    let shortRatio = 0;
+    const shortest = Math.min(...this.windows.map((w) => w.short));
+    const shortRatio = burnOf(shortest).burn * this.budget;
+    const covered = (this.times[this.times.length - 1] as number) - (this.times[0] as number);
+    let learning = false;
     for (const w of this.windows) {
       const long = burnOf(w.long);
       const short = burnOf(w.short);
-      if (w === this.windows[0]) shortRatio = short.burn * this.budget;
+      // A long window with less history than its length would be a shorter, jumpier window under its name
+      // (a 3d window over the first two hours pages on two hours' burn): the pair waits for its history.
+      if (covered < w.long) {
+        learning = true;
+        continue;
+      }
       if (long.total < this.minEvents) {
         guarded ||= long.burn > w.factor && short.burn > w.factor;
         continue;
@@ -180,10 +188,10 @@ export class BurnRateDetector {
       reason = `error budget burning ${formatValue(burnRates[label(holding.long)] as number)}× over ${label(holding.long)} and ${formatValue(burnRates[label(holding.short)] as number)}× over ${label(holding.short)} (limit ${holding.factor}×): ${holding.alert}`;
     } else if (guarded) {
       reason = `burn rate over the limit but fewer than ${this.minEvents} events in the long window: not alerting on so little traffic`;
-    } else
-      reason = `burn rates within limits (${Object.entries(burnRates)
-        .map(([k, v]) => `${k} ${formatValue(v)}×`)
-        .join(", ")})`;
+    } else {
+      const rates = Object.entries(burnRates).map(([k, v]) => `${k} ${formatValue(v)}×`);
+      reason = `burn rates within limits (${rates.join(", ")})${learning ? "; pairs whose long window is longer than the history so far wait" : ""}`;
+    }
     return {
       time,
       score: ruleScore(this.firing, closest, overshoot),

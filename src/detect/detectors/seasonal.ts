@@ -102,7 +102,9 @@ export class SeasonalDetector implements SeriesDetector<SeasonalState> {
       deviation = diff / Math.max(sigma, 1e-9 * Math.max(1, Math.abs(median)));
       if (counted && Math.abs(diff) > this.minDeviation) raw = Math.abs(deviation);
     }
-    const p = this.calibrator.test(raw);
+    // Deviations from a slot with too few values are noise about the baseline, not about the series: they
+    // would teach the calibrator that anything goes.
+    const p = count >= this.minSlotValues ? this.calibrator.test(raw) : 1;
     const ready = time - this.firstTime >= this.minHistory && count >= this.minSlotValues;
     const score = ready ? scoreFromTail(p) : 0;
 

@@ -1,5 +1,6 @@
 // Trend: Holt's linear smoothing (level and slope, time-aware so uneven sampling is fine) projects the series
-// `horizon` ms ahead, like PromQL's predict_linear; the detector fires when the projection is past `above`
+// `horizon` ms ahead, like PromQL's predict_linear, with only the part of the slope that is clear of its own
+// noise (two standard errors); the detector fires when the projection is past `above`
 // (or `below`), i.e. the series will cross the limit within the horizon at its current pace. It clears when
 // the projection is back inside by `hysteresis`. The score is the rule's: FIRING_SCORE when the crossing is
 // exactly `horizon` away, approaching 1 as it nears now; below that, how close the projection came.
@@ -29,6 +30,8 @@ export interface TrendState {
   level: number;
   /** Slope per millisecond. */
   slope: number;
+  /** Smoothed variance of the slope's innovations (per ms²). */
+  slopeVar: number;
   lastTime: number;
   firing: boolean;
 }
@@ -42,7 +45,7 @@ export class TrendDetector implements SeriesDetector<TrendState> {
   private readonly hysteresis: number;
   private readonly limit: number;
   private readonly sign: 1 | -1;
-  private s: TrendState = { n: 0, level: 0, slope: 0, lastTime: 0, firing: false };
+  private s: TrendState = { n: 0, level: 0, slope: 0, slopeVar: 0, lastTime: 0, firing: false };
 
   constructor(
     private readonly o: TrendOptions,
@@ -70,12 +73,17 @@ export class TrendDetector implements SeriesDetector<TrendState> {
       s.slope = 0;
     } else {
       const dt = time - s.lastTime;
-      if (dt > 0) {
+      if (dt > 0 && s.n === 1) {
+        // Holt's usual start: the second sample sets the level, the first interval the slope.
+        s.slope = (value - s.level) / dt;
+        s.level = value;
+      } else if (dt > 0) {
         const predicted = s.level + s.slope * dt;
         const level = this.alpha * value + (1 - this.alpha) * predicted;
-        // The first interval seeds the slope; afterwards it is smoothed.
         const observed = (level - s.level) / dt;
-        s.slope = s.n === 1 ? observed : this.beta * observed + (1 - this.beta) * s.slope;
+        const innovation = observed - s.slope;
+        s.slope += this.beta * innovation;
+        s.slopeVar = (1 - this.beta) * (s.slopeVar + this.beta * innovation * innovation);
         s.level = level;
       }
     }
@@ -83,7 +91,11 @@ export class TrendDetector implements SeriesDetector<TrendState> {
     s.lastTime = Math.max(s.lastTime, time);
 
     const horizon = this.o.horizon;
-    const projected = s.level + s.slope * horizon;
+    // Noise alone gives the smoothed slope some spread; project only the part of the slope that stands two
+    // standard errors clear of zero, so a level series near the limit is not extrapolated into it.
+    const se = Math.sqrt((s.slopeVar * this.beta) / (2 - this.beta));
+    const slope = Math.sign(s.slope) * Math.max(0, Math.abs(s.slope) - 2 * se);
+    const projected = s.level + slope * horizon;
     // Positive: the projection is past the limit by that much, in the direction that matters.
     const past = this.sign * (projected - this.limit);
     const towards = this.sign * s.slope > 0;
