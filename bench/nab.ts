@@ -5,10 +5,11 @@ import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { detectCommand } from "../src/cli/detect.ts";
+import { FIRING_SCORE } from "../src/detect/detection.ts";
 import { createSeriesDetector, type SeriesDetectorConfig } from "../src/detect/detectors/registry.ts";
 import { loadNabCorpus, type NabSeries } from "../src/detect/nab/nab-corpus.ts";
 import { crossValidate, scoreProfiles, splitHalves } from "../src/detect/nab/nab-evaluate.ts";
-import { type ScoredSeries, scoreAtThreshold } from "../src/detect/nab/nab-score.ts";
+import { normalisedScore, type ScoredSeries, scoreAtThreshold } from "../src/detect/nab/nab-score.ts";
 import { detectorConfigSchema } from "../src/detect/rules-schema.ts";
 import { median, formatNumber as n } from "./stats.ts";
 
@@ -97,6 +98,22 @@ const windows = corpus.series.reduce((sum, s) => sum + s.windows.length, 0);
 for (const p of profiles) {
   out.push(
     `| ${p.profile} | **${p.score.toFixed(1)}** | ${p.best.threshold.toFixed(4)} | ${p.best.windowsDetected} / ${windows} | ${p.best.fp} |`,
+  );
+}
+
+// What a user gets with Sluice's default gate instead of NAB's optimised threshold.
+{
+  let raw = 0;
+  let fp = 0;
+  let detected = 0;
+  for (const s of scored) {
+    const r = scoreAtThreshold(s, standardCost, FIRING_SCORE);
+    raw += r.score;
+    fp += r.fp;
+    detected += r.windowsDetected;
+  }
+  out.push(
+    `| standard at Sluice's default \`minimumScore\` ${FIRING_SCORE} | ${normalisedScore(scored, standardCost, raw).toFixed(1)} | ${FIRING_SCORE} | ${detected} / ${windows} | ${fp} |`,
   );
 }
 

@@ -6,6 +6,7 @@ import { Readable, Writable } from "node:stream";
 import { after, describe, it } from "node:test";
 import { parseCsv } from "../patterns/csv.ts";
 import { type DetectOptions, detectCommand } from "./detect.ts";
+import { main } from "./sluice.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "detect-test-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -111,5 +112,23 @@ describe("sluice detect", () => {
     const missing = await run(join(dir, "nope.csv"), {});
     assert.equal(missing.code, 1);
     assert.match(missing.errors, /ENOENT/);
+  });
+
+  it("is registered as `sluice detect`, with its detector names checked", async () => {
+    const csv = file("registered.csv", minutes([1, 2]));
+    let errors = "";
+    const write = process.stderr.write;
+    process.stderr.write = ((chunk: string) => {
+      errors += chunk;
+      return true;
+    }) as typeof process.stderr.write;
+    try {
+      assert.equal(await main(["detect", csv, "--detector", "threshold"]), 1);
+      assert.match(errors, /give `above`, `below` or both/);
+      assert.notEqual(await main(["detect", csv, "--detector", "magic"]), 0);
+      assert.match(errors, /Allowed choices are threshold, seasonal, trend, flatline, absent, slo-burn-rate, contextual/);
+    } finally {
+      process.stderr.write = write;
+    }
   });
 });

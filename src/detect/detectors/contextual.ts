@@ -8,14 +8,15 @@
 //   range   a value beyond everything seen so far, by `rangeTolerance` of the range: p ≤ 1/n for n points
 // The smallest p, times the number of views (Bonferroni), is the evidence. A point scores only when its
 // evidence beats every point of the last `episode` points: one alert per episode, a new one only when it
-// escalates. The score is −log10(p)/5 (calibration/tail-calibrator.ts).
+// escalates; and nothing scores before `baselineMemory` points have been seen. The score is −log10(p)/5
+// (calibration/tail-calibrator.ts).
 import { SlotWindow } from "../baseline/slot-window.ts";
 import { scoreFromTail, TailCalibrator, type TailCalibratorState } from "../calibration/tail-calibrator.ts";
 import { type Detection, FIRING_SCORE, formatValue, type SeriesDetector } from "../detection.ts";
 
 /** Tuning of the contextual detector; every length is in points. The defaults are the NAB configuration. */
 export interface ContextualOptions {
-  /** Memory of the level and deviation the spike view compares with (default 250). */
+  /** Memory of the level and deviation the spike view compares with, and the points before anything scores (default 250). */
   baselineMemory?: number;
   /** Memory of the long-run mean, σ and spike rate (default 500). */
   longMemory?: number;
@@ -185,7 +186,8 @@ export class ContextualDetector implements SeriesDetector<ContextualState> {
     let beaten = 0;
     for (let k = 0; k < this.evidence.length && k < n - 1; k++) beaten = Math.max(beaten, this.evidence[k] as number);
     this.evidence[(n - 1) % o.episode] = evidence;
-    const score = evidence > beaten ? evidence : 0;
+    // Nothing is news before the recent baseline has filled once: the views are still learning what normal is.
+    const score = evidence > beaten && n > o.baselineMemory ? evidence : 0;
 
     if (score >= FIRING_SCORE) {
       this.firing = true;

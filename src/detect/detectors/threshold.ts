@@ -76,7 +76,8 @@ export class ThresholdDetector implements SeriesDetector<ThresholdState> {
           ? `${formatValue(value)} is ${side} the limit ${formatValue(limit)}`
           : `${formatValue(value)} is back inside the limit ${formatValue(limit)} but not yet by the hysteresis ${formatValue(this.hysteresis)}`;
     } else if (this.pastSince !== null) {
-      score = ruleScore(false, this.hold > 0 ? (time - this.pastSince) / this.hold : 0.999, 0);
+      // Past the limit but not yet for long enough: as close to firing as a score below it gets.
+      score = ruleScore(false, 1, 0);
       reason = `${formatValue(value)} is ${side} the limit ${formatValue(limit)}, for ${formatValue((time - this.pastSince) / 1000)}s of the ${formatValue(this.hold / 1000)}s required`;
     } else {
       score = ruleScore(false, Math.exp(over / unit), 0);
