@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { DETECTOR_KINDS } from "./detection.ts";
 import { detectConfigSchema, detectorConfigSchema } from "./rules-schema.ts";
 
 const prometheus = { url: "http://prometheus:9090" };
@@ -108,6 +109,10 @@ describe("detect rules schema", () => {
     assert.deepEqual(problems({ prometheus, rules: [rule, rule] }), ['rules.1.name: duplicate rule name "a"']);
     assert.deepEqual(problems({ rules: [rule] }), ["prometheus: rules need `prometheus.url` to query"]);
     assert.ok(problems({ prometheus, rules: [{ ...rule, labels: {} }] })[0]?.startsWith("rules.0.labels.service"));
+  });
+
+  it("knows exactly the detector kinds `sluice detect` offers", () => {
+    assert.deepEqual([...detectorConfigSchema.options.map((o) => o.shape.kind.value)].sort(), [...DETECTOR_KINDS].sort());
   });
 
   it("is the schema `sluice detect --params` checks against", () => {

@@ -224,6 +224,9 @@ export class ContextualDetector implements SeriesDetector<ContextualState> {
     windowMean: number,
   ): Detection {
     const base = { time, score, firing: this.firing, value: x };
+    if (this.n <= this.o.baselineMemory) {
+      return { ...base, baseline: this.mean, reason: `learning what is usual (${this.n} of ${this.o.baselineMemory} points)` };
+    }
     if (evidence < CALM_SCORE || strongest < 0) {
       return { ...base, baseline: this.mean, reason: "within its usual behaviour" };
     }
