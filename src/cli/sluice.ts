@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from "commander";
+import { DETECTOR_KINDS } from "../detect/detection.ts";
 
 // Each command imports its module when it runs: a command then starts without loading every other one (serve alone
 // pulls in the HTTP server, both stores and the Kafka client).
@@ -74,6 +75,18 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (dir: string, options: { json?: boolean }) => {
       const { rcaCommand } = await import("./rca.ts");
       setExit(await rcaCommand(dir, options));
+    });
+
+  program
+    .command("detect")
+    .description("run an anomaly detector over a timestamp,value CSV (NAB's format); print timestamp,value,anomaly_score")
+    .argument("<file>", "CSV with timestamp and value columns (slo-burn-rate: timestamp, good, total); - reads stdin")
+    .addOption(new Option("--detector <name>", "detector").choices([...DETECTOR_KINDS]).default("contextual"))
+    .option("--params <json>", "the detector's parameters as JSON, e.g. '{\"above\": 90}' (docs/detection.md)")
+    .option("--explain", "add firing and reason columns")
+    .action(async (file: string, options: { detector: string; params?: string; explain?: boolean }) => {
+      const { detectCommand } = await import("./detect.ts");
+      setExit(await detectCommand(file, options));
     });
 
   program
