@@ -64,7 +64,17 @@ export function eventRoutes(app: FastifyInstance, deps: { auth: Authenticator; s
           "Each event's id resumes the stream (Last-Event-ID); an id older than the last 1,000 events, or from before a " +
           "restart, gets a `reset` event: reload what you show.",
         querystring: z.toJSONSchema(streamQuery, { io: "input" }),
-        produces: ["text/event-stream"],
+        headers: {
+          type: "object",
+          properties: { "last-event-id": { type: "string", description: "The id of the last event received" } },
+        },
+        response: {
+          200: {
+            description:
+              "An endless stream: `id:`, `event:` (the event type, `hello` or `reset`) and `data:` (the event as JSON)",
+            content: { "text/event-stream": { schema: { type: "string" } } },
+          },
+        },
       },
     },
     async (request, reply) => {

@@ -28,7 +28,7 @@ interface Detail {
     changes?: { id: string; summary: string; url: string | null; at: number }[];
     affectedUsers?: { count: number; capped: boolean };
   };
-  signals: { id: string; message: string; severity: string; receivedAt?: number; timestamp?: number; source: string }[];
+  signals: { id: string; message: string; errorPattern: string; severity: string; source: string }[];
   timeline: { id: number; at: number; actor: string; action: string; detail: string; rule: string | null }[];
   tickets: { platform: string; externalId: string; url: string | null; syncedState: string; updatedAt: number }[];
 }
@@ -269,22 +269,24 @@ export function IncidentPage(props: { id: string; session: Session }) {
 
           <h2>Sampled signals</h2>
           <p>
-            {count(detail.signals.length)} of {count(detail.signalCount)} signals sampled, grouped by message:
+            The latest {count(detail.signals.length)} of {count(detail.signalCount)} signals, grouped by error pattern:
           </p>
           <table>
             <thead>
               <tr>
                 <th scope="col">Count</th>
                 <th scope="col">Severity</th>
-                <th scope="col">Message</th>
+                <th scope="col">Source</th>
+                <th scope="col">Example message</th>
               </tr>
             </thead>
             <tbody>
-              {groups.slice(0, 20).map((group) => (
-                <tr key={group.message}>
+              {groups.slice(0, 10).map((group) => (
+                <tr key={group.pattern}>
                   <td>{count(group.count)}</td>
                   <td>{group.severity}</td>
-                  <td class="message">{group.message}</td>
+                  <td>{group.source}</td>
+                  <td class="message">{group.example}</td>
                 </tr>
               ))}
             </tbody>
@@ -292,11 +294,36 @@ export function IncidentPage(props: { id: string; session: Session }) {
 
           <h2>Blast radius</h2>
           {trace ? (
-            <ServiceGraph root={trace.rootCause.service} dependents={trace.blastRadius} />
+            <>
+              <p>
+                Root cause: {trace.rootCause.service} {trace.rootCause.operation}
+                {trace.rootCause.errorMessage ? ` (${trace.rootCause.errorMessage})` : ""}
+              </p>
+              <ServiceGraph root={trace.rootCause.service} dependents={trace.blastRadius} />
+            </>
           ) : (
-            <ServiceGraph root={detail.service} dependents={[]} />
+            <p class="muted">No failing trace is linked to this incident, so no dependent services are known.</p>
           )}
-          {!trace && <p class="muted">No failing trace is linked to this incident, so no dependents are known.</p>}
+
+          <h2>Recent changes</h2>
+          {detail.context?.changes?.length ? (
+            <ul>
+              {detail.context.changes.map((change) => (
+                <li key={change.id}>
+                  {time(change.at)}:{" "}
+                  {change.url ? (
+                    <a href={change.url} target="_blank" rel="noreferrer">
+                      {change.summary}
+                    </a>
+                  ) : (
+                    change.summary
+                  )}
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <p class="muted">No deploy or configuration change near this incident.</p>
+          )}
 
           <h2>Similar incidents</h2>
           {similar === null ? (
@@ -336,12 +363,27 @@ export function IncidentPage(props: { id: string; session: Session }) {
   );
 }
 
-function groupSignals(signals: Detail["signals"]): { message: string; severity: string; count: number }[] {
-  const groups = new Map<string, { message: string; severity: string; count: number }>();
+interface SignalGroup {
+  pattern: string;
+  example: string;
+  severity: string;
+  source: string;
+  count: number;
+}
+
+function groupSignals(signals: Detail["signals"]): SignalGroup[] {
+  const groups = new Map<string, SignalGroup>();
   for (const signal of signals) {
-    const group = groups.get(signal.message) ?? { message: signal.message, severity: signal.severity, count: 0 };
+    const pattern = signal.errorPattern || signal.message;
+    const group = groups.get(pattern) ?? {
+      pattern,
+      example: signal.message,
+      severity: signal.severity,
+      source: signal.source,
+      count: 0,
+    };
     group.count++;
-    groups.set(signal.message, group);
+    groups.set(pattern, group);
   }
   return [...groups.values()].sort((a, b) => b.count - a.count);
 }
