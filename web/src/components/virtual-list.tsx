@@ -13,7 +13,8 @@ export function VirtualList<T>(props: {
   keyOf(item: T): string;
 }) {
   const box = useRef<HTMLElement>(null);
-  const [scrollTop, setScrollTop] = useState(0);
+  // The first row in view, not the scroll offset: scrolling within a row renders nothing again.
+  const [topRow, setTopRow] = useState(0);
   const [height, setHeight] = useState(600);
   useEffect(() => {
     const element = box.current;
@@ -23,8 +24,8 @@ export function VirtualList<T>(props: {
     return () => observer.disconnect();
   }, []);
   const overscan = 8;
-  const first = Math.max(0, Math.floor(scrollTop / props.rowHeight) - overscan);
-  const last = Math.min(props.items.length, Math.ceil((scrollTop + height) / props.rowHeight) + overscan);
+  const first = Math.max(0, topRow - overscan);
+  const last = Math.min(props.items.length, topRow + Math.ceil(height / props.rowHeight) + 1 + overscan);
   const visible = props.items.slice(first, last);
   return (
     <section
@@ -33,7 +34,7 @@ export function VirtualList<T>(props: {
       // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard
       tabIndex={0}
       aria-label={props.label}
-      onScroll={(event) => setScrollTop((event.target as HTMLElement).scrollTop)}
+      onScroll={(event) => setTopRow(Math.floor((event.target as HTMLElement).scrollTop / props.rowHeight))}
     >
       <ul class="vlist-items" style={{ height: `${props.items.length * props.rowHeight}px` }}>
         {visible.map((item, offset) => (
