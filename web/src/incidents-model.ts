@@ -31,6 +31,8 @@ export function toRow(incident: ApiIncident): Row {
 
 /** At most this many rows are loaded; beyond it the list says so and asks for narrower filters. */
 export const MAX_ROWS = 20_000;
+/** A small first page paints sooner; the rest come in larger pages (fewer requests). */
+const FIRST_PAGE = 100;
 const PAGE = 500;
 
 /**
@@ -39,7 +41,7 @@ const PAGE = 500;
  */
 export async function loadAll(filters: Filters, onPage: (rows: Row[], done: boolean) => void, cancelled: () => boolean) {
   const query = apiQuery(filters, Date.now());
-  query.set("limit", String(PAGE));
+  query.set("limit", String(FIRST_PAGE));
   let loaded = 0;
   for (;;) {
     const page = await api<{ items: ApiIncident[]; nextCursor: string | null }>(`/api/incidents?${query}`);
@@ -49,5 +51,6 @@ export async function loadAll(filters: Filters, onPage: (rows: Row[], done: bool
     onPage(page.items.map(toRow), done);
     if (done) return;
     query.set("cursor", page.nextCursor as string);
+    query.set("limit", String(PAGE));
   }
 }
