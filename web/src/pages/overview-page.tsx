@@ -99,7 +99,7 @@ export function OverviewPage(props: { session: Session }) {
         <Tile label="MTTA" value={duration(overview.mttaSeconds)} />
         <Tile label="MTTR" value={duration(overview.mttrSeconds)} />
         <Tile label="Dead letters" value={count(overview.deadLetters)} />
-        <Tile label="Self-healing success" value="not available yet" />
+        <Tile label="Self-healing success" value="not available yet" pending />
       </div>
       <h2>Dead letters</h2>
       {message && (
@@ -147,10 +147,10 @@ export function OverviewPage(props: { session: Session }) {
   );
 }
 
-function Tile(props: { label: string; value: string }) {
+function Tile(props: { label: string; value: string; pending?: boolean }) {
   return (
     <div class="tile">
-      <div class="tile-value">{props.value}</div>
+      <div class={props.pending ? "tile-value pending" : "tile-value"}>{props.value}</div>
       <div class="tile-label">{props.label}</div>
     </div>
   );
