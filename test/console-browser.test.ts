@@ -40,8 +40,13 @@ if ("problem" in launched) {
       const page = await context.newPage();
       page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
       // Under the real policy, anything the console does that its CSP forbids shows up here.
+      page.on("response", (response) => {
+        const expected = response.status() === 401 && response.url().endsWith("/api/session");
+        if (response.status() >= 400 && !expected) problems.push(`${response.status()} from ${response.url()}`);
+      });
       page.on("console", (message) => {
-        if (message.type() === "error" && !/status of 40[139]/.test(message.text())) problems.push(`console: ${message.text()}`);
+        if (message.type() === "error" && !/Failed to load resource/.test(message.text()))
+          problems.push(`console: ${message.text()}`);
       });
       return page;
     };
