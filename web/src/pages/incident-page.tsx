@@ -86,13 +86,21 @@ export function IncidentPage(props: { id: string; session: Session }) {
       .then((answer) => setSimilar(answer.items))
       .catch(() => setSimilar([]));
   }, []);
-  useEffect(
-    () =>
-      live.subscribe((event) => {
-        if (event.type === "reset" || (detail && event.incidentId === detail.id)) void load();
-      }),
-    [detail?.id],
-  );
+  useEffect(() => {
+    // A hot incident changes with every batch: at most one reload per 300 ms.
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const stop = live.subscribe((event) => {
+      if (event.type !== "reset" && (!detail || event.incidentId !== detail.id)) return;
+      timer ??= setTimeout(() => {
+        timer = null;
+        void load();
+      }, 300);
+    });
+    return () => {
+      stop();
+      if (timer) clearTimeout(timer);
+    };
+  }, [detail?.id]);
 
   const act = async (action: string) => {
     if (!detail) return;

@@ -17,8 +17,8 @@ import { live } from "../live.ts";
 import { navigate } from "../router.ts";
 
 const ROW_HEIGHT = 44;
-/** Beyond this many changed incidents at once, reloading the list is cheaper than fetching each one. */
-const REFETCH_LIMIT = 50;
+/** Changed incidents fetched again per 200 ms at most. */
+const CHUNK = 50;
 
 export function IncidentsPage(props: { session: Session; search: string }) {
   const filters = useMemo(() => filtersFromQuery(props.search), [props.search]);
@@ -54,34 +54,40 @@ export function IncidentsPage(props: { session: Session; search: string }) {
     };
   }, [serverKey, generation]);
 
-  // Live: changed incidents are fetched again (in one burst per 200 ms) and put in place or dropped.
+  // Live: changed incidents are fetched again, at most CHUNK of them per 200 ms, so a storm of changes
+  // makes the list lag a little instead of flooding the API; a reset (events were missed) reloads it.
   const pending = useRef(new Set<string>());
   useEffect(() => {
     const timer: { pending: ReturnType<typeof setTimeout> | null } = { pending: null };
+    const schedule = () => {
+      timer.pending ??= setTimeout(() => void flush(), 200);
+    };
     const flush = async () => {
-      timer.pending = null;
-      const ids = [...pending.current];
-      pending.current.clear();
-      if (ids.length > REFETCH_LIMIT) {
-        setGeneration((g) => g + 1);
-        return;
-      }
+      const ids = [...pending.current].slice(0, CHUNK);
+      for (const id of ids) pending.current.delete(id);
       const fetched = await Promise.all(ids.map((id) => api<ApiIncident>(`/api/incidents/${id}`).catch(() => null)));
       setRows((current) => {
         const next = new Map(current);
         for (const incident of fetched) if (incident) next.set(incident.id, toRow(incident));
         return next;
       });
+      timer.pending = null;
+      if (pending.current.size) schedule();
     };
-    return live.subscribe((event) => {
+    const stop = live.subscribe((event) => {
       if (event.type === "reset") {
+        pending.current.clear();
         setGeneration((g) => g + 1);
         return;
       }
       if (!event.incidentId) return;
       pending.current.add(event.incidentId);
-      timer.pending ??= setTimeout(() => void flush(), 200);
+      schedule();
     });
+    return () => {
+      stop();
+      if (timer.pending) clearTimeout(timer.pending);
+    };
   }, []);
 
   const now = Date.now();
