@@ -17,8 +17,11 @@ echo "== lint (biome)"
 npx biome check .
 echo "== type-check (tsc)"
 npx tsc --noEmit
+npx tsc --noEmit -p web
 echo "== import layers (dependency-cruiser, docs/architecture.md)"
 npm run --silent deps
+echo "== build the web console (the browser suite serves it)"
+npm run --silent build:web
 
 if [ ! -d ../shared/specs ]; then
   if [ "${CI:-}" = "true" ]; then
@@ -29,5 +32,5 @@ if [ ! -d ../shared/specs ]; then
 fi
 
 echo "== tests"
-mapfile -t files < <(find src test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
+mapfile -t files < <(find src test web/src -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 exec node --import tsx --test --test-concurrency=2 --test-reporter=spec "${files[@]}"

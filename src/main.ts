@@ -3,6 +3,7 @@ import { wireAffectedUsers } from "./wiring/affected-users.ts";
 import { wireBase } from "./wiring/base.ts";
 import { wireCatalog } from "./wiring/catalog.ts";
 import { wireChanges } from "./wiring/changes.ts";
+import { wireConsole } from "./wiring/console.ts";
 import { wireDelivery } from "./wiring/delivery.ts";
 import { wireEnrichment } from "./wiring/enrichment.ts";
 import { wireIngest } from "./wiring/ingest.ts";
@@ -43,6 +44,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
   const ingest = wireIngest(base, { ...catalog, ...changes, enricher, traces: knowledge, platforms });
   const assembly = wireTraceAssembly(base, knowledge, ingest.runner, lifecycle);
   const kafka = wireKafka(base, ingest.runner, changes.intake);
+  const webConsole = wireConsole(base);
   const http = await wireServer(base, {
     ...delivery,
     ...summaries,
@@ -53,6 +55,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     inboundSync: sync.inboundSync,
     changes,
     similar,
+    console: webConsole,
   });
   const modules = new Modules(
     [

@@ -76,5 +76,6 @@ describe("sluice CLI", () => {
     assert.equal(code, 0, stdout);
     assert.match(stdout, /incidents\s+4/);
     assert.match(stdout, /Where to look/);
+    assert.match(stdout, /The web console: http:\/\/127\.0\.0\.1:18911\//);
   });
 });

@@ -19,9 +19,13 @@ import { ingestRoutes, registerNdjson } from "../sources/http/ingest-routes.ts";
 import { otlpRoutes } from "../sources/http/otlp-routes.ts";
 import type { LogsIntake } from "../sources/otlp/otlp-logs-intake.ts";
 import type { Traces } from "../sources/otlp/traces.ts";
+import type { EventStream } from "./console/event-stream.ts";
 import { registerErrorHandler } from "./error-handler.ts";
 import type { SluiceMetrics } from "./metrics.ts";
+import { consoleApiRoutes } from "./routes/console-routes.ts";
+import { consoleStaticRoutes } from "./routes/console-static.ts";
 import { deliveryRoutes } from "./routes/delivery-routes.ts";
+import { eventRoutes } from "./routes/events-routes.ts";
 import { incidentRoutes } from "./routes/incident-routes.ts";
 import { opsRoutes } from "./routes/ops-routes.ts";
 import { platformRoutes } from "./routes/platform-routes.ts";
@@ -52,6 +56,8 @@ export interface ServerDeps {
   logs?: LogsIntake;
   /** The platforms' catalog destinations, whose secrets responses mask (default: the registered connectors). */
   destinations?: DestinationCatalog;
+  /** The web console: its event stream (GET /api/events) and, when built, its files (served at /). */
+  console?: { stream: EventStream; webDir: string };
 }
 
 /** Builds the HTTP API; route schemas document it (served at /openapi.json), handlers validate with zod. */
@@ -91,6 +97,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     await otlpRoutes(app, { traces: deps.traces, logs: deps.logs, auth: deps.auth, bodyLimit: deps.bodyLimit });
   }
   deliveryRoutes(app, { store: deps.store, auth: deps.auth, wake: deps.wakeDeliveries });
+  consoleApiRoutes(app, deps);
+  if (deps.console) {
+    eventRoutes(app, { auth: deps.auth, stream: deps.console.stream });
+    consoleStaticRoutes(app, { dir: deps.console.webDir });
+  }
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -12,6 +12,7 @@ import { createLogsIntake } from "../sources/otlp/otlp-logs-intake.ts";
 import type { Traces } from "../sources/otlp/traces.ts";
 import type { Base } from "./base.ts";
 import type { ChangesWiring } from "./changes.ts";
+import type { ConsoleWiring } from "./console.ts";
 import type { Module } from "./module.ts";
 
 export interface ServerDeps {
@@ -24,6 +25,7 @@ export interface ServerDeps {
   changes: ChangesWiring;
   similar: SimilarIncidents;
   traces: Traces | null;
+  console: ConsoleWiring;
 }
 
 /** The HTTP server (API, ingest routes, webhooks); declared last, so it is ready last and closes first. */
@@ -53,6 +55,7 @@ export async function wireServer(
     changes: { intake: changes.intake, metrics: changes.metrics, githubWebhookSecret: config.changes.githubWebhookSecret },
     similar: deps.similar,
     destinations: base.destinations,
+    console: deps.console,
     ...(traces ? { traces } : {}),
     ...(config.otlpLogs.enabled
       ? { logs: createLogsIntake(config.otlpLogs, (signals) => runner.submit(signals), metrics.registry) }
