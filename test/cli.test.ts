@@ -13,8 +13,19 @@ const stream = new URL("../examples/demo-stream.jsonl", import.meta.url).pathnam
 const dir = mkdtempSync(join(tmpdir(), "sluice-cli-"));
 
 async function sluice(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return sluiceWith({}, ...args);
+}
+
+async function sluiceWith(
+  env: Record<string, string>,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { cwd: dir, timeout: 60_000 });
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
+      cwd: dir,
+      timeout: 60_000,
+      env: { ...process.env, ...env },
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -69,6 +80,48 @@ describe("sluice CLI", () => {
     const { code, stdout } = await sluice("check-config", file);
     assert.equal(code, 0);
     assert.match(stdout, /ok/);
+  });
+
+  it("check-config accepts the documented Helm values, and says where their missing credentials are expected", async () => {
+    const file = join(dir, "documented.yaml");
+    writeFileSync(
+      file,
+      [
+        "logclaw-ticketing-agent:",
+        "  config:",
+        "    pagerduty:",
+        "      enabled: true",
+        "    jira:",
+        "      enabled: true",
+        '      baseUrl: "https://yourorg.atlassian.net"',
+        '      projectKey: "SRE"',
+        "    servicenow:",
+        "      enabled: true",
+        '      instance: "yourorg"',
+        "    anomaly:",
+        "      minimumScore: 0.85",
+        '      lookbackWindow: "15m"',
+        "",
+      ].join("\n"),
+    );
+    const secrets = mkdtempSync(join(tmpdir(), "sluice-cli-secrets-"));
+    const missing = await sluiceWith({ SLUICE_SECRETS_DIR: secrets }, "check-config", file);
+    assert.equal(missing.code, 1);
+    assert.doesNotMatch(missing.stderr, /Unrecognized key/);
+    assert.match(missing.stderr, /pagerduty\.routingKey: .*PAGERDUTY_ROUTING_KEY/);
+    assert.match(missing.stderr, /servicenow\.username: .*SERVICENOW_USERNAME/);
+    for (const [name, value] of Object.entries({
+      PAGERDUTY_ROUTING_KEY: "R".repeat(32),
+      SERVICENOW_TOKEN: "snow-token",
+      JIRA_EMAIL: "ops@yourorg.com",
+      JIRA_API_TOKEN: "jira-token",
+    })) {
+      writeFileSync(join(secrets, name), value);
+    }
+    const ok = await sluiceWith({ SLUICE_SECRETS_DIR: secrets }, "check-config", file);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /documented\.yaml: ok$/m);
+    assert.ok(!`${ok.stdout}${ok.stderr}`.includes("snow-token"), "no secret in the output");
   });
 
   it("demo --exit runs the bundled stream end to end over HTTP", async () => {

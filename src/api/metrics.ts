@@ -2,6 +2,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
 import type { LifecycleMetrics } from "../core/lifecycle-metrics.ts";
 import type { DeliveryMetrics } from "../delivery/delivery-metrics.ts";
 import type { PipelineMetrics } from "../pipeline/ingest/pipeline-metrics.ts";
+import type { ThrottleMetrics } from "../sources/http/ingest-limiter.ts";
 
 /** 1 minute to 1 day: how long people and alerts take, not how long Sluice takes. */
 const TIME_TO_BUCKETS = [60, 300, 600, 900, 1800, 3600, 7200, 14_400, 28_800, 86_400];
@@ -113,6 +114,17 @@ export class SluiceMetrics {
       this.incidentsOpened.inc(count);
       this.funnel.opened += count;
     },
+  };
+
+  private readonly throttledTotal = new Counter({
+    name: "sluice_ingest_throttled_total",
+    help: "Signals refused with 429 by the throttle limits (nothing of their request stored), by intake source (api, alertmanager, grafana), ingest token (anonymous without one), tenant (the first 100 seen, then other) and the limit that refused them (token, tenant)",
+    labelNames: ["source", "token", "tenant", "limit"],
+    registers: [this.registry],
+  });
+
+  readonly throttle: ThrottleMetrics = {
+    throttled: (labels, count) => this.throttledTotal.inc(labels, count),
   };
 
   readonly lifecycle: LifecycleMetrics = {

@@ -15,6 +15,7 @@ import type { IngestRunner } from "../pipeline/ingest/ingest-runner.ts";
 import type { Authenticator } from "../sources/http/auth.ts";
 import { changeRoutes } from "../sources/http/change-routes.ts";
 import { githubChangeRoute } from "../sources/http/github-changes.ts";
+import type { IngestLimiter } from "../sources/http/ingest-limiter.ts";
 import { ingestRoutes, registerNdjson } from "../sources/http/ingest-routes.ts";
 import { otlpRoutes } from "../sources/http/otlp-routes.ts";
 import type { LogsIntake } from "../sources/otlp/otlp-logs-intake.ts";
@@ -39,6 +40,8 @@ export interface ServerDeps {
   runner: IngestRunner;
   lifecycle: LifecycleService;
   auth: Authenticator;
+  /** Ingest limits (config `throttle`); without it nothing is throttled. */
+  limiter?: IngestLimiter;
   metrics: SluiceMetrics;
   connectors: ReadonlyMap<string, Connector>;
   summarizer: Summarizer;
@@ -84,7 +87,12 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     },
   });
   opsRoutes(app, deps);
-  ingestRoutes(app, { runner: deps.runner, auth: deps.auth, metrics: deps.metrics.pipeline });
+  ingestRoutes(app, {
+    runner: deps.runner,
+    auth: deps.auth,
+    metrics: deps.metrics.pipeline,
+    ...(deps.limiter ? { limiter: deps.limiter } : {}),
+  });
   incidentRoutes(app, deps);
   if (deps.similar) similarRoutes(app, { store: deps.store, auth: deps.auth, similar: deps.similar });
   if (deps.changes) {

@@ -8,6 +8,7 @@ import { durationField } from "./duration-field.ts";
 import { kafkaConfigSchema } from "./kafka-config.ts";
 import { llmSchema } from "./llm-schema.ts";
 import { otlpLogsConfigSchema } from "./otlp-logs-config.ts";
+import { throttleConfigSchema } from "./throttle-config.ts";
 import { tracesConfigSchema } from "./traces-config.ts";
 
 const platformList = z.array(z.string().min(1)).describe("Platforms to deliver to, in order.");
@@ -238,6 +239,7 @@ const baseShape = {
   kafka: kafkaConfigSchema.optional(),
   traces: tracesConfigSchema,
   otlpLogs: otlpLogsConfigSchema,
+  throttle: throttleConfigSchema,
   changes: z
     .strictObject({
       lookback: durationField("Changes this long before an incident's first signal are attached to it (default 2h).").default(

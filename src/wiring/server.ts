@@ -8,6 +8,7 @@ import type { Summarizer } from "../pipeline/enrich/llm/summarizer.ts";
 import type { SimilarIncidents } from "../pipeline/enrich/providers/similar-incidents.ts";
 import type { IngestRunner } from "../pipeline/ingest/ingest-runner.ts";
 import { Authenticator } from "../sources/http/auth.ts";
+import { IngestLimiter } from "../sources/http/ingest-limiter.ts";
 import { createLogsIntake } from "../sources/otlp/otlp-logs-intake.ts";
 import type { Traces } from "../sources/otlp/traces.ts";
 import type { Base } from "./base.ts";
@@ -44,6 +45,7 @@ export async function wireServer(
     runner,
     lifecycle: deps.lifecycle,
     auth,
+    limiter: new IngestLimiter(config.throttle, clock, metrics.throttle),
     metrics,
     connectors: deps.connectors,
     summarizer: deps.summarizer,

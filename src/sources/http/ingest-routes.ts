@@ -9,6 +9,7 @@ import { anomalyEventSchema } from "../../pipeline/normalize/anomaly-event.ts";
 import { genericSignalSchema } from "../../pipeline/normalize/generic-signal.ts";
 import { normalizeItems } from "../../pipeline/normalize/normalize-items.ts";
 import type { Authenticator } from "./auth.ts";
+import type { IngestLimiter } from "./ingest-limiter.ts";
 
 /** Most items in one request; larger batches should be split by the sender. */
 const MAX_ITEMS = 10_000;
@@ -42,9 +43,20 @@ function docSchema(schema: z.ZodType) {
 
 export function ingestRoutes(
   app: FastifyInstance,
-  deps: { runner: IngestRunner; auth: Authenticator; metrics: PipelineMetrics },
+  deps: { runner: IngestRunner; auth: Authenticator; metrics: PipelineMetrics; limiter?: IngestLimiter },
 ): void {
-  const { runner, auth, metrics } = deps;
+  const { runner, auth, metrics, limiter } = deps;
+  // The throttle admits a request whole or refuses it (429) before anything is stored; what the runner
+  // then refuses (503) is given back to its buckets.
+  const submit = async (source: string, principal: { name: string } | null, signals: Parameters<IngestRunner["submit"]>[0]) => {
+    const admission = limiter?.admit(source, principal?.name ?? null, signals);
+    try {
+      return await runner.submit(signals);
+    } catch (error) {
+      admission?.refund();
+      throw error;
+    }
+  };
   // Counts what a rejected request carried, so rejected signals show up next to accepted ones.
   const rejecting = <T>(count: number, normalize: () => T): T => {
     try {
@@ -76,7 +88,7 @@ export function ingestRoutes(
         throw new SluiceError("PAYLOAD_TOO_LARGE", `${items.length} items in one request; send at most ${MAX_ITEMS}`);
       }
       const signals = rejecting(items.length, () => normalizeItems(items, { receivedAt: Date.now(), source: "api" }, single));
-      const results = await runner.submit(signals);
+      const results = await submit("api", request.principal, signals);
       return reply.code(202).send({ accepted: results.length, results });
     },
   );
@@ -99,7 +111,7 @@ export function ingestRoutes(
           metrics.signals("rejected", 1);
           throw validationFailed(mapped.problems, `invalid ${source} webhook`);
         }
-        const results = mapped.signals.length > 0 ? await runner.submit(mapped.signals) : [];
+        const results = mapped.signals.length > 0 ? await submit(source, request.principal, mapped.signals) : [];
         return reply.code(202).send({ accepted: results.length, results });
       },
     );
