@@ -8,19 +8,33 @@ export interface DrainOptions {
   readonly similarity: number;
   /** Most children per inner node; beyond it, new tokens share the wildcard child. */
   readonly maxChildren: number;
+  /**
+   * How many distinct plain words one position of otherwise matching patterns may take before the
+   * position counts as a parameter and those patterns merge into one (0: never). A few words in one
+   * place name different events ("VM Started", "VM Paused"); many name things ("User alice", "User bob", …).
+   */
+  readonly variableAfter?: number;
 }
 
 /** A group of messages with one template; `index` is its position in the tree's cluster list. */
 export interface Cluster {
   index: number;
+  /** Creation number, unique in its tree and never reused: a stable handle while indices move. */
+  readonly key: number;
   tokens: string[];
   size: number;
+}
+
+/** A cluster that joined another when a position they differ in turned out to be a parameter. */
+export interface ClusterMerge {
+  readonly from: Cluster;
+  readonly into: Cluster;
 }
 
 interface Node {
   children: Map<string, Node>;
   clusters: Placed[];
-  // Bumped whenever a cluster of this leaf is created or its template changes.
+  // Bumped whenever a cluster of this leaf is created, removed or its template changes.
   epoch: number;
 }
 
@@ -40,16 +54,24 @@ interface Seen {
 
 /** The tree as plain data: clusters in creation order, from which the routing is rebuilt. */
 export interface DrainTreeState {
-  readonly clusters: { tokens: string[]; size: number }[];
+  readonly clusters: { tokens: string[]; size: number; key?: number }[];
+  /** The next creation number (absent in states saved before merging existed: the cluster count). */
+  readonly nextKey?: number;
 }
 
 // A plain word ("Started", "(Lifecycle", '"GET') differing from another plain word is taken to
-// change the meaning of the message, not to be a value: such messages never share a cluster.
+// change the meaning of the message, not to be a value: such messages never share a cluster, until
+// one position has shown enough different words to be a parameter (`variableAfter`).
 const WORD = /^[^\w]*[A-Za-z]+[^\w]*$/;
 const isWord = (token: string): boolean => WORD.test(token);
+// Names of things people or programs create (users, tables, hosts, Kubernetes objects, directories)
+// are lowercase by convention or rule; the words a program writes for its states and actions
+// ("Started", "LOOKING", "GET") are capitalised. Only lowercase words can turn out to be parameters.
+const UPPER = /[A-Z]/;
+const isName = (token: string): boolean => !UPPER.test(token);
 
 /** The key a token routes by in the tree: a plain word routes by itself, anything else by the wildcard. */
-export const routeKey = (token: string): string => (isWord(token) ? token : WILDCARD);
+export const routeKey = (token: string): string => (isWord(token) && !isName(token) ? token : WILDCARD);
 
 /**
  * How well a template covers a message of the same length: the share of equal tokens and the number
@@ -64,10 +86,39 @@ export function templateScore(
   for (let i = 0; i < template.length; i++) {
     const t = template[i] as string;
     if (t === tokens[i]) same++;
-    else if (t === WILDCARD) wild++;
-    else if (isWord(t) && isWord(tokens[i] as string)) return undefined;
+    else if (t === WILDCARD) {
+      wild++;
+      // A wildcard takes a plain word as it takes a masked value: either is a parameter there.
+      if (isWord(tokens[i] as string)) same++;
+    } else if (isWord(t) && isWord(tokens[i] as string)) return undefined;
   }
   return { score: template.length === 0 ? 1 : same / template.length, wild };
+}
+
+/**
+ * The positions where a template and a message of the same length hold different plain words, when
+ * every other position would let the message join (the share of equal tokens, counting those
+ * positions as equal, reaches `similarity`); undefined when they are not that close, or equal.
+ */
+export function wordConflicts(template: readonly string[], tokens: readonly string[], similarity: number): number[] | undefined {
+  let same = 0;
+  let constant = 0;
+  const conflicts: number[] = [];
+  for (let i = 0; i < template.length; i++) {
+    const t = template[i] as string;
+    const m = tokens[i] as string;
+    if (t === m) {
+      same++;
+      if (t !== WILDCARD) constant++;
+    } else if (t !== WILDCARD && isWord(t) && isWord(m)) {
+      same++;
+      conflicts.push(i);
+    }
+  }
+  // The words around a parameter say what it is: messages that share fewer than two constant tokens, or
+  // less than half their tokens, are too short to tell a parameter from a different message.
+  const context = constant >= MIN_CONTEXT && constant * 2 >= template.length;
+  return conflicts.length > 0 && context && same / template.length >= similarity ? conflicts : undefined;
 }
 
 const newNode = (): Node => ({ children: new Map(), clusters: [], epoch: 0 });
@@ -75,18 +126,31 @@ const newNode = (): Node => ({ children: new Map(), clusters: [], epoch: 0 });
 const MAX_SEEN = 100_000;
 // ...and in characters of keys, so long messages cannot make it large.
 const MAX_SEEN_CHARS = 8_000_000;
+// Plain-word positions in which a message may differ from a pattern and still count as its sibling.
+const MAX_CONFLICTS = 2;
+const MIN_CONTEXT = 2;
+// Marks a position where a capitalised word differs: never a parameter.
+const POISONED = new Set<string>();
 
 /**
  * Drain's fixed-depth parse tree (He et al., ICWS 2017): messages are routed by token count, then by
  * their first tokens, to a leaf holding a few clusters; the most similar cluster above the threshold
  * takes the message and its template turns differing positions into wildcards.
+ *
+ * Two changes make it generalise to logs it was not tuned on. Plain words never match other plain
+ * words, so "VM Started" and "VM Paused" stay apart. But when a new message differs from patterns of
+ * its leaf only in plain words, and one of those positions has by then taken `variableAfter` distinct
+ * words, that position is a parameter (user, table, pod names): the patterns merge into the oldest,
+ * with a wildcard there, and {@link lastMerges} reports which clusters were folded into which.
  */
 export class DrainTree {
   readonly clusters: Cluster[] = [];
   private readonly root = new Map<number, Node>();
   private readonly seen = new Map<string, Seen>();
   private changed = false;
+  private merges: ClusterMerge[] = [];
   private seenChars = 0;
+  private nextKey = 0;
 
   constructor(private readonly options: DrainOptions) {}
 
@@ -95,6 +159,11 @@ export class DrainTree {
     const key = tokens.join(" ");
     const found = this.join(tokens, key);
     if (found) return { cluster: found, created: false };
+    const merged = this.mergeSiblings(tokens);
+    if (merged) {
+      this.remember(key, merged, merged.leaf);
+      return { cluster: merged, created: false };
+    }
     const cluster = this.insert(tokens);
     this.remember(key, cluster, cluster.leaf);
     return { cluster, created: true };
@@ -113,10 +182,16 @@ export class DrainTree {
     return this.changed;
   }
 
+  /** The clusters the last {@link add} folded into another (removed from the tree), oldest first. */
+  get lastMerges(): readonly ClusterMerge[] {
+    return this.merges;
+  }
+
   /** Places a cluster with this template, matching nothing: how saved or shared patterns come back. */
-  insert(template: readonly string[], size = 1): Placed {
+  insert(template: readonly string[], size = 1, key = this.nextKey): Placed {
     const leaf = this.leafFor(template, true);
-    const cluster: Placed = { index: this.clusters.length, tokens: template.slice(), size, leaf };
+    const cluster: Placed = { index: this.clusters.length, key, tokens: template.slice(), size, leaf };
+    this.nextKey = Math.max(this.nextKey, key + 1);
     this.clusters.push(cluster);
     leaf.clusters.push(cluster);
     leaf.epoch++;
@@ -139,8 +214,8 @@ export class DrainTree {
   }
 
   /**
-   * Takes a cluster out of the tree (to bound memory). The last cluster takes its index, so indices
-   * stay dense; only callers that never remove may rely on an index staying put.
+   * Takes a cluster out of the tree (to bound memory, or merged). The last cluster takes its index, so
+   * indices stay dense; use {@link Cluster.key} for a handle that stays put.
    */
   remove(cluster: Cluster): void {
     const placed = cluster as Placed;
@@ -155,8 +230,62 @@ export class DrainTree {
     }
   }
 
+  /**
+   * The patterns in `candidates` a message would merge with, and into which: those that differ from it
+   * only in plain words at positions where `variableAfter` distinct words have been seen (counting the
+   * message's), merged into the oldest. Undefined when no position has seen enough words.
+   */
+  static siblings<T extends { tokens: readonly string[] }>(
+    candidates: readonly T[],
+    tokens: readonly string[],
+    options: DrainOptions,
+  ): T[] | undefined {
+    const limit = options.variableAfter ?? 0;
+    if (limit < 2 || candidates.length < limit - 1) return undefined;
+    const near: { candidate: T; conflicts: number[] }[] = [];
+    const words = new Map<number, Set<string>>();
+    for (const candidate of candidates) {
+      if (candidate.tokens.length !== tokens.length) continue;
+      const conflicts = wordConflicts(candidate.tokens, tokens, options.similarity);
+      if (!conflicts || conflicts.length > MAX_CONFLICTS) continue;
+      near.push({ candidate, conflicts });
+      for (const p of conflicts) {
+        if (!isName(tokens[p] as string) || !isName(candidate.tokens[p] as string)) words.set(p, POISONED);
+        const seen = words.get(p) ?? new Set([tokens[p] as string]);
+        if (seen === POISONED) continue;
+        seen.add(candidate.tokens[p] as string);
+        words.set(p, seen);
+      }
+    }
+    const merged = near.filter(({ conflicts }) =>
+      conflicts.every((p) => words.get(p) !== POISONED && (words.get(p)?.size ?? 0) >= limit),
+    );
+    return merged.length > 0 ? merged.map((n) => n.candidate) : undefined;
+  }
+
+  // When the message's leaf holds patterns it differs from only at parameter positions (see
+  // siblings), they become one: the oldest survives with wildcards there, the others are removed.
+  private mergeSiblings(tokens: readonly string[]): Placed | undefined {
+    const leaf = this.leafFor(tokens, true);
+    const found = DrainTree.siblings(leaf.clusters, tokens, this.options);
+    if (!found) return undefined;
+    found.sort((a, b) => a.key - b.key);
+    const survivor = found[0] as Placed;
+    for (const other of found.slice(1)) {
+      this.generalize(survivor, other.tokens);
+      survivor.size += other.size;
+      this.remove(other);
+      this.merges.push({ from: other, into: survivor });
+    }
+    this.generalize(survivor, tokens);
+    survivor.size++;
+    this.changed = true;
+    return survivor;
+  }
+
   private join(tokens: readonly string[], key: string): Placed | undefined {
     this.changed = false;
+    if (this.merges.length > 0) this.merges = [];
     const seen = this.seen.get(key);
     if (seen && seen.epoch === seen.leaf.epoch) {
       seen.cluster.size++;
@@ -196,13 +325,22 @@ export class DrainTree {
   }
 
   toJSON(): DrainTreeState {
-    return { clusters: this.clusters.map((c) => ({ tokens: c.tokens.slice(), size: c.size })) };
+    return {
+      clusters: this.clusters
+        .slice()
+        .sort((a, b) => a.key - b.key)
+        .map((c) => ({ tokens: c.tokens.slice(), size: c.size, key: c.key })),
+      nextKey: this.nextKey,
+    };
   }
 
   /** Rebuilds a tree from its state; routing depends only on templates, so it is the same tree. */
   static fromJSON(state: DrainTreeState, options: DrainOptions): DrainTree {
     const tree = new DrainTree(options);
-    for (const saved of state.clusters) tree.insert(saved.tokens, saved.size);
+    state.clusters.forEach((saved, i) => {
+      tree.insert(saved.tokens, saved.size, saved.key ?? i);
+    });
+    if (state.nextKey !== undefined) tree.nextKey = Math.max(tree.nextKey, state.nextKey);
     return tree;
   }
 

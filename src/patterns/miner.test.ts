@@ -65,7 +65,7 @@ describe("PatternMiner", () => {
       half.add(m);
     }
     const state = JSON.parse(JSON.stringify(half)) as PatternMinerState;
-    assert.equal(state.version, 1);
+    assert.equal(state.version, 2);
     const restored = PatternMiner.fromJSON(state);
     assert.deepEqual(restored.toJSON(), half.toJSON());
     for (const m of more) assert.deepEqual(restored.add(m), straight.add(m));
@@ -74,7 +74,7 @@ describe("PatternMiner", () => {
   });
 
   it("rejects a state of an unknown version", () => {
-    assert.throws(() => PatternMiner.fromJSON({ version: 2 } as unknown as PatternMinerState), /version/);
+    assert.throws(() => PatternMiner.fromJSON({ version: 3 } as unknown as PatternMinerState), /version/);
   });
 
   it("matches without learning", () => {
