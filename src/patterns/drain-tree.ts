@@ -69,6 +69,7 @@ const isWord = (token: string): boolean => WORD.test(token);
 // ("Started", "LOOKING", "GET") are capitalised. Only lowercase words can turn out to be parameters.
 const UPPER = /[A-Z]/;
 const isName = (token: string): boolean => !UPPER.test(token);
+const isNameWord = (token: string): boolean => isWord(token) && isName(token);
 
 /** The key a token routes by in the tree: a plain word routes by itself, anything else by the wildcard. */
 export const routeKey = (token: string): string => (isWord(token) && !isName(token) ? token : WILDCARD);
@@ -83,15 +84,21 @@ export function templateScore(
 ): { score: number; wild: number } | undefined {
   let same = 0;
   let wild = 0;
+  let covered = true;
   for (let i = 0; i < template.length; i++) {
     const t = template[i] as string;
     if (t === tokens[i]) same++;
     else if (t === WILDCARD) {
       wild++;
-      // A wildcard takes a plain word as it takes a masked value: either is a parameter there.
-      if (isWord(tokens[i] as string)) same++;
-    } else if (isWord(t) && isWord(tokens[i] as string)) return undefined;
+      // A wildcard takes a lowercase word as it takes a masked value: either is a parameter there.
+      if (isNameWord(tokens[i] as string)) same++;
+    } else {
+      covered = false;
+      if (isWord(t) && isWord(tokens[i] as string)) return undefined;
+    }
   }
+  // A template that covers the message (equal wherever it holds no wildcard) takes it, however short.
+  if (covered) return { score: 1, wild };
   return { score: template.length === 0 ? 1 : same / template.length, wild };
 }
 
@@ -121,6 +128,21 @@ export function wordConflicts(template: readonly string[], tokens: readonly stri
   return conflicts.length > 0 && context && same / template.length >= similarity ? conflicts : undefined;
 }
 
+/** Whether `template` covers `other` (same length, equal wherever `template` holds no wildcard). */
+export function covers(template: readonly string[], other: readonly string[]): boolean {
+  if (template.length !== other.length) return false;
+  for (let i = 0; i < template.length; i++) if (template[i] !== WILDCARD && template[i] !== other[i]) return false;
+  return true;
+}
+
+function generalizeTokens(template: string[], other: readonly string[]): void {
+  for (let i = 0; i < template.length; i++) if (template[i] !== other[i]) template[i] = WILDCARD;
+}
+
+function sameTokens(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((token, i) => token === b[i]);
+}
+
 const newNode = (): Node => ({ children: new Map(), clusters: [], epoch: 0 });
 // Bounds the memory of the cache of seen token sequences (emptied when full).
 const MAX_SEEN = 100_000;
@@ -129,6 +151,8 @@ const MAX_SEEN_CHARS = 8_000_000;
 // Plain-word positions in which a message may differ from a pattern and still count as its sibling.
 const MAX_CONFLICTS = 2;
 const MIN_CONTEXT = 2;
+// Bounds the words remembered as parameter values (emptied when full).
+const MAX_PARAMETER_WORDS = 10_000;
 // Marks a position where a capitalised word differs: never a parameter.
 const POISONED = new Set<string>();
 
@@ -141,7 +165,8 @@ const POISONED = new Set<string>();
  * words, so "VM Started" and "VM Paused" stay apart. But when a new message differs from patterns of
  * its leaf only in plain words, and one of those positions has by then taken `variableAfter` distinct
  * words, that position is a parameter (user, table, pod names): the patterns merge into the oldest,
- * with a wildcard there, and {@link lastMerges} reports which clusters were folded into which.
+ * with a wildcard there, and {@link takeMerges} reports which clusters were folded into which. A
+ * template that gains a wildcard also takes in the older patterns of its leaf it now covers.
  */
 export class DrainTree {
   readonly clusters: Cluster[] = [];
@@ -151,30 +176,35 @@ export class DrainTree {
   private merges: ClusterMerge[] = [];
   private seenChars = 0;
   private nextKey = 0;
+  private readonly parameterWords = new Set<string>();
 
-  constructor(private readonly options: DrainOptions) {}
+  /**
+   * `order` says which of two clusters is older (negative: the first): when clusters merge, the oldest
+   * survives, so its id stays the problem's. Default: creation order in this tree.
+   */
+  constructor(
+    private readonly options: DrainOptions,
+    private readonly order: (a: Cluster, b: Cluster) => number = (a, b) => a.key - b.key,
+  ) {}
 
   /** Adds one tokenized message; returns its cluster and whether the cluster is new. */
   add(tokens: readonly string[]): { cluster: Cluster; created: boolean } {
     const key = tokens.join(" ");
-    const found = this.join(tokens, key);
+    const found = this.join(tokens, key) ?? this.mergeSiblings(tokens, key);
     if (found) return { cluster: found, created: false };
-    const merged = this.mergeSiblings(tokens);
-    if (merged) {
-      this.remember(key, merged, merged.leaf);
-      return { cluster: merged, created: false };
-    }
     const cluster = this.insert(tokens);
     this.remember(key, cluster, cluster.leaf);
     return { cluster, created: true };
   }
 
   /**
-   * Adds a message to the cluster it matches, as {@link add} would, but creates none: undefined when
-   * it matches no cluster (the caller decides where a new pattern comes from).
+   * Adds a message to the cluster it matches or merges the patterns it shows to be one, as {@link add}
+   * would, but creates none: undefined when it matches no cluster (the caller decides where a new
+   * pattern comes from).
    */
   addExisting(tokens: readonly string[]): Cluster | undefined {
-    return this.join(tokens, tokens.join(" "));
+    const key = tokens.join(" ");
+    return this.join(tokens, key) ?? this.mergeSiblings(tokens, key);
   }
 
   /** Whether the last {@link add} or {@link addExisting} turned part of a template into a wildcard. */
@@ -182,9 +212,12 @@ export class DrainTree {
     return this.changed;
   }
 
-  /** The clusters the last {@link add} folded into another (removed from the tree), oldest first. */
-  get lastMerges(): readonly ClusterMerge[] {
-    return this.merges;
+  /** The clusters folded into others (and removed from the tree) since the last call, in order. */
+  takeMerges(): ClusterMerge[] {
+    if (this.merges.length === 0) return [];
+    const merges = this.merges;
+    this.merges = [];
+    return merges;
   }
 
   /** Places a cluster with this template, matching nothing: how saved or shared patterns come back. */
@@ -239,9 +272,10 @@ export class DrainTree {
     candidates: readonly T[],
     tokens: readonly string[],
     options: DrainOptions,
+    known?: ReadonlySet<string>,
   ): T[] | undefined {
     const limit = options.variableAfter ?? 0;
-    if (limit < 2 || candidates.length < limit - 1) return undefined;
+    if (limit < 2 || candidates.length === 0) return undefined;
     const near: { candidate: T; conflicts: number[] }[] = [];
     const words = new Map<number, Set<string>>();
     for (const candidate of candidates) {
@@ -257,35 +291,96 @@ export class DrainTree {
         words.set(p, seen);
       }
     }
-    const merged = near.filter(({ conflicts }) =>
-      conflicts.every((p) => words.get(p) !== POISONED && (words.get(p)?.size ?? 0) >= limit),
-    );
+    // A position is a parameter once it has taken `limit` words, or at once when every word it took is
+    // already known as a parameter's value elsewhere (the same user names show in many messages).
+    const variable = (p: number): boolean => {
+      const seen = words.get(p);
+      if (!seen || seen === POISONED) return false;
+      if (seen.size >= limit) return true;
+      if (!known || known.size === 0) return false;
+      for (const word of seen) if (!known.has(word)) return false;
+      return true;
+    };
+    const merged = near.filter(({ conflicts }) => conflicts.every(variable));
     return merged.length > 0 ? merged.map((n) => n.candidate) : undefined;
   }
 
   // When the message's leaf holds patterns it differs from only at parameter positions (see
-  // siblings), they become one: the oldest survives with wildcards there, the others are removed.
-  private mergeSiblings(tokens: readonly string[]): Placed | undefined {
+  // siblings), they become one, with wildcards there, and the message joins it.
+  private mergeSiblings(tokens: readonly string[], key: string): Placed | undefined {
     const leaf = this.leafFor(tokens, true);
-    const found = DrainTree.siblings(leaf.clusters, tokens, this.options);
+    const found = DrainTree.siblings(leaf.clusters, tokens, this.options, this.parameterWords);
     if (!found) return undefined;
-    found.sort((a, b) => a.key - b.key);
-    const survivor = found[0] as Placed;
-    for (const other of found.slice(1)) {
-      this.generalize(survivor, other.tokens);
+    for (const other of found) this.learnValues(other.tokens, tokens);
+    const template = tokens.slice();
+    for (const other of found) generalizeTokens(template, other.tokens);
+    const survivor = this.foldCovered(this.fold(found, template)) as Placed;
+    survivor.size++;
+    this.changed = true;
+    this.remember(key, survivor, survivor.leaf);
+    return survivor;
+  }
+
+  /**
+   * Folds together `cluster` and the clusters of its leaf that its template covers (equal wherever it
+   * holds no wildcard) or that cover it: a new message of one would join the other now. The oldest
+   * survives, with a template covering them all. Returns the survivor.
+   */
+  foldCovered(cluster: Cluster): Cluster {
+    let survivor = cluster as Placed;
+    for (;;) {
+      const template = survivor.tokens;
+      const group = survivor.leaf.clusters.filter(
+        (other) => other === survivor || covers(template, other.tokens) || covers(other.tokens, template),
+      );
+      if (group.length === 1) return survivor;
+      const merged = template.slice();
+      for (const other of group) generalizeTokens(merged, other.tokens);
+      survivor = this.fold(group, merged);
+    }
+  }
+
+  /** Merges `other` into `cluster` (the older survives, with a template covering both): another process found them one. */
+  mergeClusters(cluster: Cluster, other: Cluster): Cluster {
+    if (cluster === other) return cluster;
+    const template = cluster.tokens.slice();
+    if (template.length === other.tokens.length) generalizeTokens(template, other.tokens);
+    return this.fold([cluster as Placed, other as Placed], template);
+  }
+
+  // Makes one cluster of `group`: the oldest survives with `template`, the others leave the tree.
+  private fold(group: Placed[], template: string[]): Placed {
+    const sorted = group.slice().sort(this.order);
+    const survivor = sorted[0] as Placed;
+    if (!sameTokens(survivor.tokens, template)) {
+      survivor.tokens.splice(0, survivor.tokens.length, ...template);
+      survivor.leaf.epoch++;
+    }
+    for (const other of sorted.slice(1)) {
       survivor.size += other.size;
       this.remove(other);
       this.merges.push({ from: other, into: survivor });
     }
-    this.generalize(survivor, tokens);
-    survivor.size++;
-    this.changed = true;
     return survivor;
+  }
+
+  /** Plain words seen as parameter values (bounded): they count as parameters in other patterns at once. */
+  get knownParameterWords(): ReadonlySet<string> {
+    return this.parameterWords;
+  }
+
+  // The lowercase words `tokens` holds where `template` differs from it: values of a parameter.
+  private learnValues(template: readonly string[], tokens: readonly string[]): void {
+    for (let i = 0; i < template.length; i++) {
+      const word = tokens[i] as string;
+      if (template[i] === word || !isWord(word) || !isName(word)) continue;
+      if (this.parameterWords.size >= MAX_PARAMETER_WORDS) this.parameterWords.clear();
+      this.parameterWords.add(word);
+    }
   }
 
   private join(tokens: readonly string[], key: string): Placed | undefined {
     this.changed = false;
-    if (this.merges.length > 0) this.merges = [];
     const seen = this.seen.get(key);
     if (seen && seen.epoch === seen.leaf.epoch) {
       seen.cluster.size++;
@@ -296,6 +391,7 @@ export class DrainTree {
     if (!found) return undefined;
     found.size++;
     const template = found.tokens;
+    this.learnValues(template, tokens);
     let changed = false;
     for (let i = 0; i < template.length; i++) {
       if (template[i] !== tokens[i]) {
@@ -303,8 +399,8 @@ export class DrainTree {
         changed = true;
       }
     }
-    if (changed) leaf.epoch++;
     this.changed = changed;
+    if (changed) leaf.epoch++;
     this.remember(key, found, leaf);
     return found;
   }

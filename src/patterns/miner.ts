@@ -70,7 +70,7 @@ export class PatternMiner {
       this.live.set(cluster.key, cluster);
     }
     let merged = NONE;
-    const merges = this.tree.lastMerges;
+    const merges = this.tree.takeMerges();
     if (merges.length > 0) {
       merged = merges.map((m) => this.ids.get(m.from.key) as string);
       for (const m of merges) {

@@ -85,6 +85,7 @@ describe("PatternCatalog", () => {
           claims += batch.length;
           return store.patterns.claim(batch, choose);
         },
+        merge: (merges) => store.patterns.merge(merges),
       };
       const b = new PatternCatalog({ repository: counted, now: () => now, refreshMs: 5_000 });
       await one(b, "warming up the cache");
@@ -111,6 +112,7 @@ describe("PatternCatalog", () => {
       const b = new PatternCatalog({ repository: store.patterns, now: () => now, refreshMs: 5_000 });
       await one(a, "login failed for alice from web");
       await commit(store, a);
+      now += 1_000;
       // A generalises but has not committed yet; B meets "carol", which the stored "alice" does not cover.
       await one(a, "login failed for bob.smith from web");
       const split = await one(b, "login failed for carol from web");
@@ -118,10 +120,17 @@ describe("PatternCatalog", () => {
       assert.notEqual(fromA.patternId, split.patternId, "the window this test is about");
       await commit(store, a);
       now += 5_000;
-      // After their refresh both hold both patterns, and the closer one wins in both.
+      // After their refresh both hold both patterns: the generalised one covers the one split off, which
+      // merges into it (the older) in both, and the merge is written for every other process.
       const [afterA, afterB] = [await one(a, "login failed for carol from web"), await one(b, "login failed for carol from web")];
-      assert.equal(afterA.patternId, split.patternId);
-      assert.equal(afterB.patternId, split.patternId);
+      assert.equal(afterA.patternId, fromA.patternId);
+      assert.equal(afterB.patternId, fromA.patternId);
+      const stored = await store.patterns.updatedSince(0, 10);
+      assert.equal(stored.find((p) => p.id === split.patternId)?.mergedInto, fromA.patternId);
+      assert.deepEqual(
+        b.takeMerges().map((m) => [m.from, m.into]),
+        [[split.patternId, fromA.patternId]],
+      );
     } finally {
       await store.close();
     }

@@ -10,8 +10,9 @@ export const WILDCARD = "<*>";
 // which keeps the work linear in the message length.
 const DAY_OR_MONTH =
   "(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|January|February|March|April|June|July|August|September|October|November|December)";
-// A day or month name is part of a date when a number or another such name follows it, or a number precedes it.
-const DATE_WORD = `\\b${DAY_OR_MONTH},?(?=\\s+(?:\\d|${DAY_OR_MONTH}\\b))|(?<=\\b\\d{1,4},?\\s+)${DAY_OR_MONTH}\\b`;
+// A day or month name is part of a date when a number or another such name follows it, or a number
+// precedes it (then the number goes with it). No lookbehind: the alternative is tried at every position.
+const DATE_WORD = `\\b${DAY_OR_MONTH},?(?=\\s+(?:\\d|${DAY_OR_MONTH}\\b))|\\b\\d{1,4},?\\s+${DAY_OR_MONTH}\\b`;
 const VARIABLE = new RegExp(
   [
     /(?<![\w"])"[^"\s]*"(?![\w"])|(?<![\w'])'[^'\s]*'(?![\w'])/.source, // one-token quoted values
@@ -21,7 +22,7 @@ const VARIABLE = new RegExp(
     /\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b/.source, // IPv4 with optional port
     /(?<![\w:])(?=[0-9a-fA-F:]*\d)(?:[0-9a-fA-F]{0,4}:){3,}[0-9a-fA-F]{1,4}(?!\w)/.source, // IPv6 and MAC addresses
     /\b\d+(?:\.\d+)?\s?(?:[KMGTP]i?B|B|bytes)\b/.source, // sizes with their unit
-    /(?<![\w<>=])[<>]=?\s?\d+(?:\.\d+)?\s?(?:ms|us|ns|s|secs?|seconds?|mins?|minutes?)\b/.source, // bounds standing for a value ("<1 sec")
+    /[<>](?<![\w<>=][<>])=?\s?\d+(?:\.\d+)?\s?(?:ms|us|ns|s|secs?|seconds?|mins?|minutes?)\b/.source, // bounds standing for a value ("<1 sec")
     /(?<![\w/.:-])(?:\.{1,2}(?:\/+[\w.@%+~$-]+)+|(?:\/+[\w.@%+~$-]+){2,})\/?(?:\?[^\s"'<>]*)?/.source, // absolute paths, with any query
     /\b0[xX][0-9a-fA-F]+\b/.source, // hex literals
     DATE_WORD, // day and month names of a date written out ("Sun Jul 10 03:55:15 2005", "07 Jul 2017")

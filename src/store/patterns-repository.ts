@@ -10,6 +10,15 @@ export interface StoredPattern {
   template: string[];
   createdAt: number;
   updatedAt: number;
+  /** Set once the pattern turned out to be another's (a variable word): the id it merged into, which now answers for it. */
+  mergedInto?: string;
+}
+
+/** A pattern that turned out to be another, older one: `id` now resolves to `into`. */
+export interface PatternMerge {
+  id: string;
+  into: string;
+  at: number;
 }
 
 /** A pattern a process is about to create for a message, unless a stored one of the same shape covers it. */
@@ -41,6 +50,11 @@ export interface PatternRepository {
    * pattern with the claim's id exists already, that one). Later claims see what earlier ones created.
    */
   claim(claims: readonly PatternClaim[], choose: ChoosePattern): Promise<StoredPattern[]>;
+  /**
+   * Records that patterns merged into others, in a transaction of its own. A pattern already merged
+   * keeps its first merge (both targets are older than it, and resolve to one survivor in the end).
+   */
+  merge(merges: readonly PatternMerge[]): Promise<void>;
 }
 
 /** The `patterns` table as both engines return it (template: tokens joined by single spaces; tokens hold no whitespace). */
@@ -58,15 +72,26 @@ export const MAX_TEMPLATE_CHARS = 500;
 // Patterns of one shape a claim compares against; a shape with more is pathological (a template per message).
 const MAX_CANDIDATES = 2000;
 
+// A merged pattern keeps its row (its id stays known to every replica and across restarts), and its
+// shape becomes this marker followed by the id it merged into. No claim looks under such a shape, so
+// it never takes new messages; it answers for the survivor. Kept in the shape column rather than a
+// column of its own so the change needs no migration: only this file reads shapes.
+const MERGED = "=";
+
 function patternFromRow(row: PatternRow): StoredPattern {
+  const merged = row.shape.startsWith(MERGED);
   return {
     id: row.id,
-    shape: row.shape,
+    shape: merged ? "" : row.shape,
     template: row.template === "" ? [] : row.template.split(" "),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
+    ...(merged ? { mergedInto: row.shape.slice(MERGED.length) } : {}),
   };
 }
+
+// Chains of merges are short (each step goes to an older pattern); this bounds a corrupt one.
+const MAX_MERGE_HOPS = 16;
 
 function rowOf(claim: PatternClaim): PatternRow {
   return { id: claim.id, shape: claim.shape, template: claim.tokens.join(" "), created_at: claim.at, updated_at: claim.at };
@@ -89,6 +114,8 @@ abstract class KyselyPatterns implements PatternRepository {
 
   abstract claim(claims: readonly PatternClaim[], choose: ChoosePattern): Promise<StoredPattern[]>;
 
+  abstract merge(merges: readonly PatternMerge[]): Promise<void>;
+
   async updatedSince(since: number, limit: number): Promise<StoredPattern[]> {
     const rows = await this.db
       .selectFrom("patterns")
@@ -108,6 +135,7 @@ abstract class KyselyPatterns implements PatternRepository {
  */
 export class SqlitePatterns extends KyselyPatterns {
   private readonly claimTx: (claims: readonly PatternClaim[], choose: ChoosePattern) => StoredPattern[];
+  private readonly mergeTx: (merges: readonly PatternMerge[]) => void;
   private readonly updateTemplate: Database.Statement;
   private readonly templateOf: Database.Statement;
   private readonly showTemplate: Database.Statement;
@@ -126,6 +154,12 @@ export class SqlitePatterns extends KyselyPatterns {
        FROM (SELECT id, substr(template, 1, ${MAX_TEMPLATE_CHARS}) AS shown FROM patterns WHERE id = ?) AS t
        WHERE incidents.pattern_id = t.id AND incidents.state <> 'resolved' AND incidents.error_pattern <> t.shown`,
     );
+    const markMerged = raw.prepare(
+      `UPDATE patterns SET shape = ?, updated_at = ? WHERE id = ? AND substr(shape, 1, ${MERGED.length}) <> '${MERGED}'`,
+    );
+    this.mergeTx = raw.transaction((merges: readonly PatternMerge[]) => {
+      for (const merge of merges) if (merge.id !== merge.into) markMerged.run(`${MERGED}${merge.into}`, merge.at, merge.id);
+    });
     this.claimTx = raw.transaction((claims: readonly PatternClaim[], choose: ChoosePattern) => {
       const shapes = new Map<string, StoredPattern[]>();
       return claims.map((claim) => {
@@ -137,7 +171,10 @@ export class SqlitePatterns extends KyselyPatterns {
         const chosen = choose(claim, candidates);
         if (chosen) return chosen;
         insert.run(rowOf(claim));
-        const stored = patternFromRow(byIdStatement.get(claim.id) as PatternRow);
+        const stored = followMerges(patternFromRow(byIdStatement.get(claim.id) as PatternRow), (id) => {
+          const row = byIdStatement.get(id) as PatternRow | undefined;
+          return row && patternFromRow(row);
+        });
         if (!candidates.some((c) => c.id === stored.id)) candidates.push(stored);
         return stored;
       });
@@ -146,6 +183,10 @@ export class SqlitePatterns extends KyselyPatterns {
 
   async claim(claims: readonly PatternClaim[], choose: ChoosePattern): Promise<StoredPattern[]> {
     return claims.length === 0 ? [] : this.claimTx(claims, choose);
+  }
+
+  async merge(merges: readonly PatternMerge[]): Promise<void> {
+    if (merges.length > 0) this.mergeTx(merges);
   }
 
   /** Writes generalised templates; called inside the change set's transaction. */
@@ -175,6 +216,21 @@ function shapeLock(shape: string): number {
  * creating a pattern for the same problem at once, the second sees the first's and takes it.
  */
 export class PostgresPatterns extends KyselyPatterns {
+  async merge(merges: readonly PatternMerge[]): Promise<void> {
+    if (merges.length === 0) return;
+    await this.db.transaction().execute(async (trx) => {
+      for (const merge of [...merges].sort(byId)) {
+        if (merge.id === merge.into) continue;
+        await trx
+          .updateTable("patterns")
+          .set({ shape: `${MERGED}${merge.into}`, updated_at: merge.at })
+          .where("id", "=", merge.id)
+          .where(sql<boolean>`substr(shape, 1, ${MERGED.length}) <> ${MERGED}`)
+          .execute();
+      }
+    });
+  }
+
   async claim(claims: readonly PatternClaim[], choose: ChoosePattern): Promise<StoredPattern[]> {
     if (claims.length === 0) return [];
     return this.db.transaction().execute(async (trx) => {
@@ -215,8 +271,29 @@ async function insertOrGet(trx: Transaction<Tables>, claim: PatternClaim): Promi
     .values(rowOf(claim))
     .onConflict((oc) => oc.column("id").doNothing())
     .execute();
-  const row = await trx.selectFrom("patterns").selectAll().where("id", "=", claim.id).executeTakeFirstOrThrow();
-  return patternFromRow(row);
+  const get = async (id: string) => {
+    const row = await trx.selectFrom("patterns").selectAll().where("id", "=", id).executeTakeFirst();
+    return row && patternFromRow(row);
+  };
+  let stored = (await get(claim.id)) as StoredPattern;
+  // The claim's id is that of a pattern merged into another (its first message came back): the survivor answers.
+  for (let hops = 0; stored.mergedInto !== undefined && hops < MAX_MERGE_HOPS; hops++) {
+    const next = await get(stored.mergedInto);
+    if (!next) break;
+    stored = next;
+  }
+  return stored;
+}
+
+/** The pattern that answers for `stored`: itself, or the end of the chain of merges it starts. */
+function followMerges(stored: StoredPattern, get: (id: string) => StoredPattern | undefined): StoredPattern {
+  let at = stored;
+  for (let hops = 0; at.mergedInto !== undefined && hops < MAX_MERGE_HOPS; hops++) {
+    const next = get(at.mergedInto);
+    if (!next) break;
+    at = next;
+  }
+  return at;
 }
 
 /**
