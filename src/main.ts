@@ -29,6 +29,7 @@ import { QuietResolver } from "./lifecycle/quiet-resolver.ts";
 import { InboundSync } from "./lifecycle/sync/inbound-sync.ts";
 import { PollRunner } from "./lifecycle/sync/poll-runner.ts";
 import { PatternCatalog } from "./patterns/pattern-catalog.ts";
+import { MergedPatternIncidents } from "./pipeline/correlate/merged-pattern-incidents.ts";
 import { IngestRunner } from "./pipeline/ingest/ingest-runner.ts";
 import { route } from "./pipeline/route/route.ts";
 import { redactSignal } from "./redact/redact-signal.ts";
@@ -218,16 +219,25 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
   let symptomMergerRef: SymptomMerger | null = null;
 
   const bySeverity = config.routing as Partial<Record<Severity, string[]>>;
+  // Error patterns (issue 6): the fingerprint uses their ids, shared through the database.
+  const patterns = new PatternCatalog({
+    repository: store.patterns,
+    maxPatterns: config.patterns.maxInMemory,
+    refreshMs: config.patterns.refreshInterval,
+    now: () => clock.now(),
+  });
+  // ISSUE 17 HOOK (merged patterns): incidents of patterns that merged become one; merges once the lifecycle exists.
+  const mergedPatterns = new MergedPatternIncidents({
+    store,
+    aliasesOf: (id) => patterns.aliasesOf(id),
+    lookbackMs: config.anomaly.lookbackWindow,
+    logger,
+  });
   const runner = new IngestRunner({
     store,
     clock,
-    // Error patterns (issue 6): the fingerprint uses their ids, shared through the database.
-    patterns: new PatternCatalog({
-      repository: store.patterns,
-      maxPatterns: config.patterns.maxInMemory,
-      refreshMs: config.patterns.refreshInterval,
-      now: () => clock.now(),
-    }),
+    patterns,
+    mergedPatterns,
     metrics: metrics.pipeline,
     lifecycleMetrics: metrics.lifecycle,
     gateRules: {
@@ -276,6 +286,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
       config.server.publicUrl ? new URL(`/incidents/${incident.key}`, config.server.publicUrl).toString() : null,
   });
   const lifecycle = new LifecycleService(store, clock, wake, metrics.lifecycle);
+  mergedPatterns.useMerge((from, into, reason, why) => lifecycle.merge(from, into, reason, why));
   const affectedUsers = new AffectedUsersRefresher({ store, lifecycle, logger });
   affectedUsersRef = affectedUsers;
   const symptomMerger =

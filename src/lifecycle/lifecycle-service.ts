@@ -17,7 +17,17 @@ export interface ChangeOrigin {
 }
 
 const MERGE_ACTOR = "sluice:merge";
-const MERGE_RULE = "blast radius: a symptom's incident that opened before its root cause's is merged into it";
+
+/** Why one incident merges into another: the rule both timelines name, and the survivor's timeline action. */
+export interface MergeKind {
+  rule: string;
+  action: string;
+}
+
+const SYMPTOM_MERGE: MergeKind = {
+  rule: "blast radius: a symptom's incident that opened before its root cause's is merged into it",
+  action: "symptom-merged",
+};
 
 /** Applies lifecycle actions and notes: validates, writes the timeline and queues ticket updates in one transaction. */
 export class LifecycleService {
@@ -72,7 +82,7 @@ export class LifecycleService {
    * Resolves a symptom's incident as merged into its root cause's, in one transaction with a note on the
    * root: both timelines say so, the symptom's tickets are resolved with the reason, the root's get a comment.
    */
-  async merge(symptomId: string, rootId: string, reason: string): Promise<void> {
+  async merge(symptomId: string, rootId: string, reason: string, why: MergeKind = SYMPTOM_MERGE): Promise<void> {
     const root = await this.require(rootId);
     await this.writeFresh(symptomId, (incident, now) => {
       const result = transition(incident, "resolve", now);
@@ -85,7 +95,7 @@ export class LifecycleService {
         actor: MERGE_ACTOR,
         action: result.timelineAction,
         detail,
-        rule: MERGE_RULE,
+        rule: why.rule,
       });
       for (const platform of incident.platforms) {
         changes.deliveries.push({ incidentId: incident.id, platform, action: result.deliveryAction, detail, causedAt: now });
@@ -95,9 +105,9 @@ export class LifecycleService {
         incidentId: root.id,
         at: now,
         actor: MERGE_ACTOR,
-        action: "symptom-merged",
+        action: why.action,
         detail: note,
-        rule: MERGE_RULE,
+        rule: why.rule,
       });
       for (const platform of root.platforms) {
         changes.deliveries.push({ incidentId: root.id, platform, action: "comment", detail: note, causedAt: now });

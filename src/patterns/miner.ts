@@ -7,7 +7,7 @@ import { tokenize } from "./tokenize.ts";
  * eight Loghub development samples (settings picked on four, measured on the other four; BENCHMARKS.md).
  */
 export const DEFAULT_MINER_OPTIONS: DrainOptions = Object.freeze({
-  prefixDepth: 1,
+  prefixDepth: 2,
   similarity: 0.8,
   maxChildren: 100,
   variableAfter: 4,

@@ -46,6 +46,8 @@ const REFRESH_OVERLAP_MS = 60_000;
 // Bounds the map of merged ids to the ids that answer for them (emptied when full: a merged id that
 // comes back is resolved by the database again).
 const MAX_ALIASES = 100_000;
+// Most merged ids one pattern answers for, as far as incidents are concerned (a name per value would be pathological).
+const MAX_ALIASES_PER_PATTERN = 64;
 // Bounds the shortcut cache, in entries and in characters of keys (emptied when full, like the tree's own).
 const MAX_REMEMBERED = 100_000;
 const MAX_REMEMBERED_CHARS = 8_000_000;
@@ -82,6 +84,7 @@ export class PatternCatalog {
   private readonly byId = new Map<string, Entry>();
   private readonly idOf = new Map<Cluster, string>();
   private readonly aliases = new Map<string, string>();
+  private readonly aliasesByTarget = new Map<string, Set<string>>();
   private readonly dirty = new Map<string, Entry>();
   // Merges not yet written to the database, and those not yet taken by the caller (to merge incidents).
   private readonly unwritten: PatternMerge[] = [];
@@ -265,8 +268,32 @@ export class PatternCatalog {
   }
 
   private rememberAlias(from: string, into: string): void {
-    if (this.aliases.size >= MAX_ALIASES) this.aliases.clear();
+    if (this.aliases.size >= MAX_ALIASES) {
+      this.aliases.clear();
+      this.aliasesByTarget.clear();
+    }
     this.aliases.set(from, into);
+    const others = this.aliasesByTarget.get(into);
+    if (others) others.add(from);
+    else this.aliasesByTarget.set(into, new Set([from]));
+  }
+
+  /**
+   * The ids known to have merged into `id`, directly or through others: the same problem under the ids
+   * its incidents may have opened with before the patterns merged.
+   */
+  aliasesOf(id: string): string[] {
+    const direct = this.aliasesByTarget.get(id);
+    if (!direct) return [];
+    const found: string[] = [];
+    const queue = [...direct];
+    while (queue.length > 0 && found.length < MAX_ALIASES_PER_PATTERN) {
+      const next = queue.shift() as string;
+      if (found.includes(next) || next === id) continue;
+      found.push(next);
+      for (const deeper of this.aliasesByTarget.get(next) ?? []) queue.push(deeper);
+    }
+    return found;
   }
 
   private async writeMerges(repository: PatternRepository): Promise<void> {

@@ -152,7 +152,8 @@ export class SqlitePatterns extends KyselyPatterns {
     this.showTemplate = raw.prepare(
       `UPDATE incidents SET error_pattern = t.shown
        FROM (SELECT id, substr(template, 1, ${MAX_TEMPLATE_CHARS}) AS shown FROM patterns WHERE id = ?) AS t
-       WHERE incidents.pattern_id = t.id AND incidents.state <> 'resolved' AND incidents.error_pattern <> t.shown`,
+       WHERE (incidents.pattern_id = t.id OR incidents.pattern_id IN (SELECT id FROM patterns WHERE shape = '${MERGED}' || t.id))
+         AND incidents.state <> 'resolved' AND incidents.error_pattern <> t.shown`,
     );
     const markMerged = raw.prepare(
       `UPDATE patterns SET shape = ?, updated_at = ? WHERE id = ? AND substr(shape, 1, ${MERGED.length}) <> '${MERGED}'`,
@@ -316,8 +317,8 @@ export async function writePatternTemplates(trx: Kysely<Tables>, changes: readon
 }
 
 /**
- * Shows the written templates on the unresolved incidents of their patterns (resolved ones keep the
- * text they were resolved with). In the change set's transaction, after its incidents, so an incident
+ * Shows the written templates on the unresolved incidents of their patterns and of the patterns merged
+ * into them (resolved ones keep the text they were resolved with). In the change set's transaction, after its incidents, so an incident
  * opened by the batch that generalised its pattern shows the generalised template too.
  */
 export async function showPatternTemplates(trx: Kysely<Tables>, changes: readonly PatternTemplateChange[]): Promise<void> {
@@ -325,5 +326,6 @@ export async function showPatternTemplates(trx: Kysely<Tables>, changes: readonl
   await sql`
     UPDATE incidents i SET error_pattern = t.shown
     FROM (SELECT id, substr(template, 1, ${MAX_TEMPLATE_CHARS}) AS shown FROM patterns WHERE id = ANY(${ids}::text[])) AS t
-    WHERE i.pattern_id = t.id AND i.state <> 'resolved' AND i.error_pattern <> t.shown`.execute(trx);
+    WHERE (i.pattern_id = t.id OR i.pattern_id IN (SELECT id FROM patterns WHERE shape = ${MERGED} || t.id))
+      AND i.state <> 'resolved' AND i.error_pattern <> t.shown`.execute(trx);
 }

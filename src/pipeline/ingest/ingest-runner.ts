@@ -9,6 +9,7 @@ import type { EnrichTarget } from "../../enrich/enricher.ts";
 import { PatternCatalog } from "../../patterns/pattern-catalog.ts";
 import type { ChangeSet, OpenIncident, Store } from "../../store/store.ts";
 import { type Fingerprinted, fingerprintSignals } from "../correlate/fingerprint.ts";
+import type { MergedPatternIncidents } from "../correlate/merged-pattern-incidents.ts";
 import { type GateRules, gate } from "../gate/gate.ts";
 import type { RouteDecision } from "../route/route.ts";
 import type { PipelineMetrics } from "./pipeline-metrics.ts";
@@ -61,6 +62,13 @@ export interface IngestRunnerOptions {
   lifecycleMetrics?: LifecycleMetrics;
   /** The process's error-pattern miner; default: one over `store.patterns`. */
   patterns?: PatternCatalog;
+  /**
+   * ISSUE 17 HOOK (merged patterns): before each batch is planned, makes one open incident of each
+   * problem whose error patterns merged, and has the batch's signals join it (see
+   * src/pipeline/correlate/merged-pattern-incidents.ts). Called in the planning loop, after the open
+   * incidents are read.
+   */
+  mergedPatterns?: Pick<MergedPatternIncidents, "consolidate">;
 }
 
 /** Each signal's own key (a duplicate?) and, for firing alerts, their resolve's (a stale firing?). */
@@ -75,7 +83,7 @@ export interface JoinTarget {
   fingerprint: string;
   reason: string;
   /** What made it join, for the timeline and the signal's result (default: a symptom of the root cause). */
-  why?: "symptom" | "same-trace";
+  why?: "symptom" | "same-trace" | "merged-pattern";
 }
 
 interface Pending {
@@ -202,6 +210,12 @@ export class IngestRunner {
     for (let attempt = 1; ; attempt++) {
       const open = await store.incidents.findOpen(prepared.map((p) => p.fingerprint));
       const joinTargets = await this.symptomsOf(prepared, open);
+      // ISSUE 17 HOOK (merged patterns): a problem's incident under a merged pattern takes its signals.
+      if (this.options.mergedPatterns) {
+        const now = this.options.clock.now();
+        for (const [id, target] of await this.options.mergedPatterns.consolidate(prepared, open, now))
+          joinTargets.set(id, target);
+      }
       const stored = await store.signals.existing(storedKeysToCheck(signals));
       const context: PlanContext = {
         lookbackMs: this.options.lookbackMs,

@@ -26,6 +26,11 @@ const JOIN_KINDS = {
     rule: "same trace: a signal about a failing trace joins the incident that already holds that trace",
     label: "same failing trace",
   },
+  "merged-pattern": {
+    action: "pattern-joined",
+    rule: "merged patterns: a signal whose error pattern absorbed the one an open incident opened with joins that incident",
+    label: "same problem under a merged pattern",
+  },
 } as const;
 
 export interface PreparedSignal {
@@ -83,7 +88,7 @@ export function planBatch(
   alreadyStored: ReadonlySet<string>,
   context: PlanContext,
   recentlyResolved: ReadonlyMap<string, OpenIncident> = new Map(),
-  symptomOf: ReadonlyMap<string, { fingerprint: string; reason: string; why?: "symptom" | "same-trace" }> = new Map(),
+  symptomOf: ReadonlyMap<string, { fingerprint: string; reason: string; why?: keyof typeof JOIN_KINDS }> = new Map(),
 ): BatchPlan {
   const changes = emptyChangeSet();
   const decisions: SignalDecision[] = [];
