@@ -369,13 +369,15 @@ export class DrainTree {
     return this.parameterWords;
   }
 
-  // The lowercase words `tokens` holds where `template` differs from it: values of a parameter.
-  private learnValues(template: readonly string[], tokens: readonly string[]): void {
-    for (let i = 0; i < template.length; i++) {
-      const word = tokens[i] as string;
-      if (template[i] === word || !isWord(word) || !isName(word)) continue;
-      if (this.parameterWords.size >= MAX_PARAMETER_WORDS) this.parameterWords.clear();
-      this.parameterWords.add(word);
+  // The lowercase words where two templates differ: values of a parameter, on both sides.
+  private learnValues(a: readonly string[], b: readonly string[]): void {
+    for (let i = 0; i < a.length; i++) {
+      if (a[i] === b[i]) continue;
+      for (const word of [a[i] as string, b[i] as string]) {
+        if (!isNameWord(word)) continue;
+        if (this.parameterWords.size >= MAX_PARAMETER_WORDS) this.parameterWords.clear();
+        this.parameterWords.add(word);
+      }
     }
   }
 

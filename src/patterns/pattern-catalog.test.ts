@@ -212,4 +212,51 @@ describe("PatternCatalog", () => {
       await store.close();
     }
   });
+
+  it("merges the patterns of a name once it shows to be a parameter, writes the merge, and another process resolves the merged ids", async () => {
+    const store = await memoryStore();
+    try {
+      let now = 1_000_000;
+      const a = new PatternCatalog({ repository: store.patterns, now: () => now });
+      const early: string[] = [];
+      for (const name of ["mlopez", "kchen", "dpatel"]) {
+        now += 1_000;
+        early.push((await one(a, `replica of table ${name} fell behind the primary`)).patternId);
+      }
+      assert.equal(new Set(early).size, 3);
+      now += 1_000;
+      const merged = await one(a, "replica of table sokafor fell behind the primary");
+      assert.equal(merged.patternId, early[0]);
+      assert.equal(merged.template, "replica of table <*> fell behind the primary");
+      assert.deepEqual(
+        a.takeMerges().map((m) => [m.from, m.into, m.template]),
+        [
+          [early[1], early[0], merged.template],
+          [early[2], early[0], merged.template],
+        ],
+      );
+      assert.deepEqual(a.aliasesOf(early[0] as string).sort(), [early[1], early[2]].sort());
+      await commit(store, a);
+      const stored = new Map((await store.patterns.updatedSince(0, 10)).map((p) => [p.id, p]));
+      assert.equal(stored.get(early[1] as string)?.mergedInto, early[0]);
+      assert.equal(stored.get(early[2] as string)?.mergedInto, early[0]);
+      assert.equal(stored.get(early[0] as string)?.template.join(" "), merged.template);
+      // A process that starts now learns the merges: a merged pattern's own first message answers with the survivor.
+      const b = new PatternCatalog({ repository: store.patterns, now: () => now });
+      assert.equal((await one(b, "replica of table kchen fell behind the primary")).patternId, early[0]);
+      assert.deepEqual(b.aliasesOf(early[0] as string).sort(), [early[1], early[2]].sort());
+      assert.deepEqual(b.takeMerges(), [], "merges it loaded at start are history, not news");
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("gives every message of the batch that merged patterns the survivor's id", async () => {
+    const catalog = new PatternCatalog();
+    const found = await catalog.identify(
+      ["mlopez", "kchen", "dpatel", "sokafor"].map((name) => `upload for ${name} stopped because the copy changed`),
+    );
+    assert.equal(new Set(found.map((f) => f.patternId)).size, 1);
+    assert.ok(found.every((f) => f.template === "upload for <*> stopped because the copy changed"));
+  });
 });

@@ -224,9 +224,9 @@ export class PatternCatalog {
     return at;
   }
 
+  // The pattern as it is now: the survivor of any merge, with its template as it is now.
   private current(found: IdentifiedPattern): IdentifiedPattern {
     const id = this.resolve(found.patternId);
-    if (id === found.patternId) return found;
     const entry = this.byId.get(id);
     return entry ? this.describe(entry) : { patternId: id, template: found.template };
   }
