@@ -153,8 +153,6 @@ const MAX_CONFLICTS = 2;
 const MIN_CONTEXT = 2;
 // Bounds the words remembered as parameter values (emptied when full).
 const MAX_PARAMETER_WORDS = 10_000;
-// Marks a position where a capitalised word differs: never a parameter.
-const POISONED = new Set<string>();
 
 /**
  * Drain's fixed-depth parse tree (He et al., ICWS 2017): messages are routed by token count, then by
@@ -282,11 +280,11 @@ export class DrainTree {
       if (candidate.tokens.length !== tokens.length) continue;
       const conflicts = wordConflicts(candidate.tokens, tokens, options.similarity);
       if (!conflicts || conflicts.length > MAX_CONFLICTS) continue;
+      // Only lowercase words can be names: a pattern that differs in a capitalised one is another message.
+      if (!conflicts.every((p) => isName(tokens[p] as string) && isName(candidate.tokens[p] as string))) continue;
       near.push({ candidate, conflicts });
       for (const p of conflicts) {
-        if (!isName(tokens[p] as string) || !isName(candidate.tokens[p] as string)) words.set(p, POISONED);
         const seen = words.get(p) ?? new Set([tokens[p] as string]);
-        if (seen === POISONED) continue;
         seen.add(candidate.tokens[p] as string);
         words.set(p, seen);
       }
@@ -295,7 +293,7 @@ export class DrainTree {
     // already known as a parameter's value elsewhere (the same user names show in many messages).
     const variable = (p: number): boolean => {
       const seen = words.get(p);
-      if (!seen || seen === POISONED) return false;
+      if (!seen) return false;
       if (seen.size >= limit) return true;
       if (!known || known.size === 0) return false;
       for (const word of seen) if (!known.has(word)) return false;

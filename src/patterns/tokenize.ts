@@ -8,11 +8,11 @@ export const WILDCARD = "<*>";
 // dashes holding a digit, not the whole whitespace token, so "port:8080" stays "port:<*>".
 // Alternatives that scan a run of characters may start only where such a run starts (lookbehind),
 // which keeps the work linear in the message length.
-const DAY_OR_MONTH =
-  "(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|January|February|March|April|June|July|August|September|October|November|December)";
-// A day or month name is part of a date when a number or another such name follows it, or a number
-// precedes it (then the number goes with it). No lookbehind: the alternative is tried at every position.
-const DATE_WORD = `\\b${DAY_OR_MONTH},?(?=\\s+(?:\\d|${DAY_OR_MONTH}\\b))|\\b\\d{1,4},?\\s+${DAY_OR_MONTH}\\b`;
+const MONTH = "(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t|tember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)";
+const DAY = "(?:Mon(?:day)?|Tue(?:sday)?|Wed(?:nesday)?|Thu(?:rsday)?|Fri(?:day)?|Sat(?:urday)?|Sun(?:day)?)";
+// A day or month name is part of a date when a number follows it, or a month follows a day, or a number
+// precedes a month (then the number goes with it). No lookbehind: the alternative is tried at every position.
+const DATE_WORD = `\\b(?:${DAY}|${MONTH}),?(?=\\s+(?:\\d|${MONTH}\\b))|\\b\\d{1,4},?\\s+${MONTH}\\b`;
 const VARIABLE = new RegExp(
   [
     /(?<![\w"])"[^"\s]*"(?![\w"])|(?<![\w'])'[^'\s]*'(?![\w'])/.source, // one-token quoted values
