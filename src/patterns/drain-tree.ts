@@ -187,7 +187,22 @@ export class DrainTree {
 
   /** Adds one tokenized message; returns its cluster and whether the cluster is new. */
   add(tokens: readonly string[]): { cluster: Cluster; created: boolean } {
-    const key = tokens.join(" ");
+    return this.addKeyed(tokens.join(" "), () => tokens);
+  }
+
+  /**
+   * {@link add} for a caller that has a text equivalent to the tokens (the masked message): a message
+   * seen before is placed by that text alone, without splitting it. `key` must always give the same
+   * tokens, and a tree must be fed one kind of key.
+   */
+  addKeyed(key: string, tokensOf: () => readonly string[]): { cluster: Cluster; created: boolean } {
+    this.changed = false;
+    const seen = this.seen.get(key);
+    if (seen && seen.epoch === seen.leaf.epoch) {
+      seen.cluster.size++;
+      return { cluster: seen.cluster, created: false };
+    }
+    const tokens = tokensOf();
     const found = this.join(tokens, key) ?? this.mergeSiblings(tokens, key);
     if (found) return { cluster: found, created: false };
     const cluster = this.insert(tokens);

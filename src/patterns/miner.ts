@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { type Cluster, type DrainOptions, DrainTree } from "./drain-tree.ts";
-import { tokenize } from "./tokenize.ts";
+import { maskVariables, splitMasked, tokenize } from "./tokenize.ts";
 
 /**
  * The one configuration used for every source. The numbers were chosen by cross-validation on the
@@ -64,7 +64,9 @@ export class PatternMiner {
 
   /** Mines one message: its pattern, creating, generalising or merging patterns as needed. */
   add(message: string): MinedPattern {
-    const { cluster, created } = this.tree.add(tokenize(message));
+    // The masked text keys the tree's cache of placed messages: a message seen before is not split again.
+    const masked = maskVariables(message);
+    const { cluster, created } = this.tree.addKeyed(masked, () => splitMasked(masked));
     if (created) {
       this.ids.set(cluster.key, this.newId(cluster.tokens));
       this.live.set(cluster.key, cluster);

@@ -8,7 +8,8 @@ export const WILDCARD = "<*>";
 // dashes holding a digit, not the whole whitespace token, so "port:8080" stays "port:<*>".
 // Alternatives that scan a run of characters may start only where such a run starts (lookbehind),
 // which keeps the work linear in the message length.
-const MONTH = "(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t|tember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)";
+const MONTH =
+  "(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t|tember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)";
 const DAY = "(?:Mon(?:day)?|Tue(?:sday)?|Wed(?:nesday)?|Thu(?:rsday)?|Fri(?:day)?|Sat(?:urday)?|Sun(?:day)?)";
 // A day or month name is part of a date when a number follows it, or a month follows a day, or a number
 // precedes a month (then the number goes with it). No lookbehind: the alternative is tried at every position.
