@@ -191,6 +191,13 @@ out.push(
   `All ${splitMeans.length} splits of the eight into two fours, each half's similarity chosen on the other: mean GA ${f3(mean(splitMeans))}, lowest ${f3(Math.min(...splitMeans))}, highest ${f3(Math.max(...splitMeans))}.`,
   "",
 );
+out.push("GA per similarity (raw lines; what each choice above saw):", "");
+out.push(`| similarity | ${names.join(" | ")} | Average |`, `| ---: | ${names.map(() => "---:").join(" | ")} | ---: |`);
+for (const s of SIMILARITIES) {
+  const gas = datasets.map((d) => gaOf(d, s));
+  out.push(`| ${s} | ${gas.map(f3).join(" | ")} | ${f3(mean(gas))} |`);
+}
+out.push("");
 out.push(
   `Sensitivity to variableAfter (in-sample, raw lines, similarity ${DEFAULT_MINER_OPTIONS.similarity}; 0 = never merge):`,
   "",
