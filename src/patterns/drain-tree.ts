@@ -71,7 +71,10 @@ const UPPER = /[A-Z]/;
 const isName = (token: string): boolean => !UPPER.test(token);
 const isNameWord = (token: string): boolean => isWord(token) && isName(token);
 
-/** The key a token routes by in the tree: a plain word routes by itself, anything else by the wildcard. */
+/**
+ * The key a token routes by in the tree: a capitalised plain word routes by itself; anything else by the
+ * wildcard, lowercase words included, since they can be names (then the prefix tree must not split on them).
+ */
 export const routeKey = (token: string): string => (isWord(token) && !isName(token) ? token : WILDCARD);
 
 /**
@@ -84,11 +87,14 @@ export function templateScore(
 ): { score: number; wild: number } | undefined {
   let same = 0;
   let wild = 0;
+  let constant = 0;
   let covered = true;
   for (let i = 0; i < template.length; i++) {
     const t = template[i] as string;
-    if (t === tokens[i]) same++;
-    else if (t === WILDCARD) {
+    if (t === tokens[i]) {
+      same++;
+      if (t !== WILDCARD) constant++;
+    } else if (t === WILDCARD) {
       wild++;
       // A wildcard takes a lowercase word as it takes a masked value: either is a parameter there.
       if (isNameWord(tokens[i] as string)) same++;
@@ -97,8 +103,9 @@ export function templateScore(
       if (isWord(t) && isWord(tokens[i] as string)) return undefined;
     }
   }
-  // A template that covers the message (equal wherever it holds no wildcard) takes it, however short.
-  if (covered) return { score: 1, wild };
+  // A template that covers the message (equal wherever it holds no wildcard, and holding some constant)
+  // takes it, however short.
+  if (covered && constant > 0) return { score: 1, wild };
   return { score: template.length === 0 ? 1 : same / template.length, wild };
 }
 
