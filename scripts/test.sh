@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite: lint, type-check, then every *.test.ts (unit tests next to the code, and the
+# The whole test suite: lint, type-check, the import-layer check, then every *.test.ts (unit tests next to the code, and the
 # suites under test/ that start real processes). Installs dependencies first when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +17,8 @@ echo "== lint (biome)"
 npx biome check .
 echo "== type-check (tsc)"
 npx tsc --noEmit
+echo "== import layers (dependency-cruiser, docs/architecture.md)"
+npm run --silent deps
 
 if [ ! -d ../shared/specs ]; then
   if [ "${CI:-}" = "true" ]; then

@@ -10,7 +10,7 @@ import { describe, it } from "node:test";
 import { parse, parseAllDocuments } from "yaml";
 import { loadCatalog } from "../src/catalog/load-catalog.ts";
 import { parseConfig } from "../src/config/loader.ts";
-import { inMemorySluice } from "./support/in-memory-sluice.ts";
+import { inMemorySluice } from "../src/testing/in-memory-sluice.ts";
 import { missingPeer } from "./support/missing-peer.ts";
 import { provision } from "./support/provision.ts";
 

@@ -10,7 +10,7 @@ import pino from "pino";
 import { parseConfig } from "../src/config/loader.ts";
 import { createSluice } from "../src/main.ts";
 import { positives } from "../src/redact/corpus.ts";
-import { startScriptedLlm } from "./support/scripted-llm.ts";
+import { startScriptedLlm } from "../src/testing/scripted-llm.ts";
 
 describe("redaction end to end", async () => {
   const posted: string[] = [];

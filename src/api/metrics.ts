@@ -45,6 +45,12 @@ export class SluiceMetrics {
     labelNames: ["kind"],
     registers: [this.registry],
   });
+  readonly eventFailures = new Counter({
+    name: "sluice_event_subscriber_failures_total",
+    help: "Domain-event subscribers that threw or rejected, by subscriber and event type; the commit that published stands",
+    labelNames: ["subscriber", "event"],
+    registers: [this.registry],
+  });
   readonly enrichment = new Counter({
     name: "sluice_enrichment_total",
     help: "Enrichment steps run when incidents open, by step and outcome (ok, failed, timeout); the success ratio of DESIGN §8",

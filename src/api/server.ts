@@ -3,26 +3,27 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Logger } from "pino";
 import type { ChangeIntake } from "../changes/change-intake.ts";
 import type { ChangeMetrics } from "../changes/change-metrics.ts";
+import type { DestinationCatalog } from "../connectors/catalog-destinations.ts";
 import type { Connector } from "../connectors/connector.ts";
 import type { SyncHandler } from "../core/inbound.ts";
-import type { Summarizer } from "../enrich/llm/summarizer.ts";
+import type { Store } from "../core/ports/store.ts";
 import type { LifecycleService } from "../lifecycle/lifecycle-service.ts";
 import type { InboundSync } from "../lifecycle/sync/inbound-sync.ts";
+import type { Summarizer } from "../pipeline/enrich/llm/summarizer.ts";
+import type { SimilarIncidents } from "../pipeline/enrich/providers/similar-incidents.ts";
 import type { IngestRunner } from "../pipeline/ingest/ingest-runner.ts";
-import type { SimilarIncidents } from "../similar/similar-incidents.ts";
+import type { Authenticator } from "../sources/http/auth.ts";
+import { changeRoutes } from "../sources/http/change-routes.ts";
+import { githubChangeRoute } from "../sources/http/github-changes.ts";
+import { ingestRoutes, registerNdjson } from "../sources/http/ingest-routes.ts";
+import { otlpRoutes } from "../sources/http/otlp-routes.ts";
 import type { LogsIntake } from "../sources/otlp/otlp-logs-intake.ts";
-import type { Store } from "../store/store.ts";
-import type { Traces } from "../traces/traces.ts";
-import type { Authenticator } from "./auth.ts";
+import type { Traces } from "../sources/otlp/traces.ts";
 import { registerErrorHandler } from "./error-handler.ts";
 import type { SluiceMetrics } from "./metrics.ts";
-import { changeRoutes } from "./routes/changes.ts";
 import { deliveryRoutes } from "./routes/delivery-routes.ts";
-import { githubChangeRoute } from "./routes/github-changes.ts";
 import { incidentRoutes } from "./routes/incident-routes.ts";
-import { ingestRoutes, registerNdjson } from "./routes/ingest-routes.ts";
 import { opsRoutes } from "./routes/ops-routes.ts";
-import { otlpRoutes } from "./routes/otlp-routes.ts";
 import { platformRoutes } from "./routes/platform-routes.ts";
 import { similarRoutes } from "./routes/similar.ts";
 import { syncRoutes } from "./routes/sync-routes.ts";
@@ -49,6 +50,8 @@ export interface ServerDeps {
   traces?: Traces;
   /** OTLP log ingest (POST /v1/logs); without it the route is not served. */
   logs?: LogsIntake;
+  /** The platforms' catalog destinations, whose secrets responses mask (default: the registered connectors). */
+  destinations?: DestinationCatalog;
 }
 
 /** Builds the HTTP API; route schemas document it (served at /openapi.json), handlers validate with zod. */

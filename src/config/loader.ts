@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
+import type { ConnectorFactory } from "../connectors/connector.ts";
 import { connectorFactories } from "../connectors/registry.ts";
 import { type FieldProblem, SluiceError } from "../core/errors.ts";
 import { SEVERITIES } from "../core/signal.ts";
@@ -131,8 +132,12 @@ function checkRouting(config: SluiceConfig, problems: FieldProblem[]): string[] 
   return warnings;
 }
 
-export function platformEnabled(config: SluiceConfig, platform: string): boolean {
-  const factory = connectorFactories.find((f) => f.platform === platform);
+export function platformEnabled(
+  config: SluiceConfig,
+  platform: string,
+  factories: readonly ConnectorFactory[] = connectorFactories,
+): boolean {
+  const factory = factories.find((f) => f.platform === platform);
   const block = config.platforms[platform];
   return factory !== undefined && block !== undefined && factory.isEnabled(block);
 }

@@ -1,14 +1,14 @@
 import { z } from "zod";
-import { catalogConfigSchema } from "../catalog/catalog-config.ts";
-import { CHANGE_KINDS } from "../changes/normalize-change.ts";
 import { connectorFactories } from "../connectors/registry.ts";
+import { CHANGE_KINDS } from "../core/change.ts";
 import { SEVERITIES } from "../core/signal.ts";
 import { redactionConfigSchema } from "../redact/redaction-config.ts";
-import { kafkaConfigSchema } from "../sources/kafka/kafka-config.ts";
-import { otlpLogsConfigSchema } from "../sources/otlp/otlp-logs-config.ts";
-import { tracesConfigSchema } from "../traces/traces-config.ts";
+import { catalogConfigSchema } from "./catalog-config.ts";
 import { durationField } from "./duration-field.ts";
+import { kafkaConfigSchema } from "./kafka-config.ts";
 import { llmSchema } from "./llm-schema.ts";
+import { otlpLogsConfigSchema } from "./otlp-logs-config.ts";
+import { tracesConfigSchema } from "./traces-config.ts";
 
 const platformList = z.array(z.string().min(1)).describe("Platforms to deliver to, in order.");
 

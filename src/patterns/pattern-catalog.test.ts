@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import type { PatternRepository } from "../store/patterns-repository.ts";
+import type { PatternRepository } from "../core/ports/pattern-repository.ts";
+import { emptyChangeSet } from "../core/ports/store.ts";
 import { SqliteStore } from "../store/sqlite/sqlite-store.ts";
-import { emptyChangeSet } from "../store/store.ts";
 import { PatternCatalog } from "./pattern-catalog.ts";
 
 const memoryStore = () => SqliteStore.open({ dataDir: ":memory:", synchronous: "normal" });

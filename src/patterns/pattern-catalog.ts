@@ -1,11 +1,11 @@
-import {
-  MAX_TEMPLATE_CHARS,
-  type PatternClaim,
-  type PatternMerge,
-  type PatternRepository,
-  type PatternTemplateChange,
-  type StoredPattern,
-} from "../store/patterns-repository.ts";
+import type {
+  PatternClaim,
+  PatternMerge,
+  PatternRepository,
+  PatternTemplateChange,
+  StoredPattern,
+} from "../core/ports/pattern-repository.ts";
+import { MAX_TEMPLATE_CHARS } from "../core/ports/pattern-repository.ts";
 import { type Cluster, type ClusterMerge, type DrainOptions, DrainTree, routeKey, templateScore } from "./drain-tree.ts";
 import { DEFAULT_MINER_OPTIONS, patternIdOf } from "./miner.ts";
 import { maskVariables, splitMasked } from "./tokenize.ts";

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { OpenIncident } from "../../core/ports/store.ts";
 import type { Signal } from "../../core/signal.ts";
-import type { OpenIncident } from "../../store/store.ts";
 import { fingerprintOf } from "./fingerprint.ts";
 import { MergedPatternIncidents, PATTERN_MERGE, type PreparedPatternSignal } from "./merged-pattern-incidents.ts";
+import { type PlanContext, planBatch } from "./plan-batch.ts";
 
 const NOW = 10_000_000;
 const LOOKBACK = 15 * 60_000;
@@ -116,5 +117,36 @@ describe("MergedPatternIncidents", () => {
     const otherService = incident("i1", fingerprintOf(signal("x", { service: "billing" }), "pMerged"), NOW - 60_000);
     const { merger } = setup({ pSurvivor: ["pMerged"] }, [otherService]);
     assert.equal((await merger.consolidate([prepared(a, "pSurvivor")], new Map(), NOW)).size, 0);
+  });
+});
+
+describe("a merged-pattern join in the planner", () => {
+  it("joins the target incident, notes it once on the timeline as pattern-joined, and gives the signal the reason", async () => {
+    const a = signal("s1", { source: "api", sourceId: "s1", occurredAt: NOW, severity: "high" } as Partial<Signal>);
+    const b = signal("s2", { source: "api", sourceId: "s2", occurredAt: NOW, severity: "high" } as Partial<Signal>);
+    const old = incident("i1", fingerprintOf(a, "pMerged"), NOW - 300_000);
+    const { merger } = setup({ pSurvivor: ["pMerged"] }, [old]);
+    const items = [prepared(a, "pSurvivor"), prepared(b, "pSurvivor")].map((p) => ({ ...p, verdict: { pass: true as const } }));
+    const open = new Map<string, OpenIncident>();
+    const targets = await merger.consolidate(items, open, NOW);
+    const context: PlanContext = {
+      lookbackMs: LOOKBACK,
+      now: NOW,
+      route: () => ({ platforms: ["memory"], rule: "all", unavailable: [] }),
+    };
+    const plan = planBatch(items, open, new Set(), context, new Map(), targets);
+    assert.deepEqual(
+      plan.decisions.map((d) => [d.outcome, d.incidentId]),
+      [
+        ["deduplicated", "i1"],
+        ["deduplicated", "i1"],
+      ],
+    );
+    assert.equal(plan.opened.length, 0, "no new incident, no page");
+    const noted = plan.changes.timeline.filter((e) => e.action === "pattern-joined");
+    assert.equal(noted.length, 1);
+    assert.match(noted[0]?.rule ?? "", /^merged patterns: /);
+    assert.match(noted[0]?.detail ?? "", /^sso: its error pattern absorbed pMerged/);
+    assert.match(plan.decisions[0]?.reason ?? "", /^same problem under a merged pattern: /);
   });
 });

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
+import type { OpenIncident, Store } from "../../core/ports/store.ts";
 import type { Signal } from "../../core/signal.ts";
 import type { MergeKind } from "../../lifecycle/lifecycle-service.ts";
-import type { OpenIncident, Store } from "../../store/store.ts";
 import { fingerprintOf } from "./fingerprint.ts";
 
 /** Where a signal goes instead of opening an incident of its own (the runner's JoinTarget). */
