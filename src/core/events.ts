@@ -22,7 +22,9 @@ export type IncidentChange =
   | { kind: "reopened" }
   | { kind: "note" }
   /** Another incident was resolved as a symptom of this one. */
-  | { kind: "symptom-merged"; symptomId: string };
+  | { kind: "symptom-merged"; symptomId: string }
+  /** Another incident was resolved into this one because their error patterns merged (a word in them is a parameter). */
+  | { kind: "pattern-merged"; mergedId: string };
 
 export interface IncidentOpened {
   type: "IncidentOpened";
@@ -44,7 +46,7 @@ export interface IncidentResolved {
   incidentId: string;
   at: number;
   actor: string;
-  /** Set when the incident was resolved as a symptom of another one. */
+  /** Set when the incident was resolved as merged into another one (a symptom of it, or its merged error pattern's). */
   mergedInto?: string;
 }
 

@@ -18,7 +18,18 @@ export interface ChangeOrigin {
 }
 
 const MERGE_ACTOR = "sluice:merge";
-const MERGE_RULE = "blast radius: a symptom's incident that opened before its root cause's is merged into it";
+
+/** Why one incident merges into another: the rule both timelines name, and the survivor's timeline action. */
+export interface MergeKind {
+  rule: string;
+  /** Also the kind of the survivor's IncidentChanged event. */
+  action: "symptom-merged" | "pattern-merged";
+}
+
+const SYMPTOM_MERGE: MergeKind = {
+  rule: "blast radius: a symptom's incident that opened before its root cause's is merged into it",
+  action: "symptom-merged",
+};
 
 /** What each lifecycle action is, as a domain event (resolve has an event of its own). */
 const CHANGE_OF_ACTION: Record<Exclude<LifecycleAction, "resolve">, IncidentChange> = {
@@ -85,20 +96,21 @@ export class LifecycleService {
   /**
    * Resolves a symptom's incident as merged into its root cause's, in one transaction with a note on the
    * root: both timelines say so, the symptom's tickets are resolved with the reason, the root's get a comment.
+   * `why` names the rule (default: blast radius); incidents of merged error patterns use it too (issue 17).
    */
-  async merge(symptomId: string, rootId: string, reason: string): Promise<void> {
+  async merge(symptomId: string, rootId: string, reason: string, why: MergeKind = SYMPTOM_MERGE): Promise<void> {
     const root = await this.require(rootId);
     await this.writeFresh(symptomId, (incident, now) => {
       const changes = emptyChangeSet();
       const detail = `merged into ${root.key}: ${reason}`;
-      const result = fanOutTransition(changes, incident, "resolve", { actor: MERGE_ACTOR, detail, rule: MERGE_RULE, at: now });
+      const result = fanOutTransition(changes, incident, "resolve", { actor: MERGE_ACTOR, detail, rule: why.rule, at: now });
       if (!result.ok) throw new SluiceError("INVALID_TRANSITION", result.reason);
       changes.incidentChanges.push(versionedChange(incident, now, result.set));
       fanOut(changes, root, now, {
         actor: MERGE_ACTOR,
-        action: "symptom-merged",
+        action: why.action,
         detail: `${incident.key} (${incident.service}) was merged into this incident: ${reason}`,
-        rule: MERGE_RULE,
+        rule: why.rule,
         send: { action: "comment" },
       });
       return changes;
@@ -110,7 +122,8 @@ export class LifecycleService {
       incidentId: root.id,
       at,
       actor: MERGE_ACTOR,
-      change: { kind: "symptom-merged", symptomId },
+      change:
+        why.action === "pattern-merged" ? { kind: "pattern-merged", mergedId: symptomId } : { kind: "symptom-merged", symptomId },
     });
   }
 

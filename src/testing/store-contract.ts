@@ -831,6 +831,35 @@ export function describeStoreContract(target: StoreContractTarget): void {
         assert.equal((await store.patterns.updatedSince(0, 1))[0]?.id, first.id, "newest first");
       }));
 
+    it("records a merged pattern: it answers through the one it merged into, leaves its shape, and keeps its first merge", () =>
+      withStore(target, async (store) => {
+        const alice = patternClaim("user alice not found in directory corp", T0);
+        const bob = patternClaim("user bob not found in directory corp", T0 + 1);
+        const carol = patternClaim("user carol not found in directory corp", T0 + 2);
+        // Three patterns (a plain word differs), as a miner creates them before the word shows to be a parameter.
+        const distinct = () => undefined;
+        await store.patterns.claim([alice, bob, carol], distinct);
+        await store.patterns.merge([
+          { id: bob.id, into: alice.id, at: T0 + 10 },
+          { id: carol.id, into: alice.id, at: T0 + 10 },
+        ]);
+        // A later merge of an already merged pattern does not move it.
+        await store.patterns.merge([{ id: bob.id, into: carol.id, at: T0 + 20 }]);
+        const byId = new Map((await store.patterns.updatedSince(0, 10)).map((p) => [p.id, p]));
+        assert.equal(byId.get(bob.id)?.mergedInto, alice.id);
+        assert.equal(byId.get(carol.id)?.mergedInto, alice.id);
+        assert.equal(byId.get(alice.id)?.mergedInto, undefined);
+        assert.equal(byId.get(bob.id)?.updatedAt, T0 + 10, "refreshes see the merge");
+        // A claim sees only live patterns of its shape; a claim with a merged pattern's id gets the survivor.
+        let seen: string[] = [];
+        const [again] = await store.patterns.claim([{ ...bob, at: T0 + 30 }], (_claim, candidates) => {
+          seen = candidates.map((c) => c.id);
+          return undefined;
+        });
+        assert.deepEqual(seen, [alice.id]);
+        assert.equal(again?.id, alice.id);
+      }));
+
     it("reads similar-incident candidates: resolved, same tenant, in the lookback, related first, then most recent", () =>
       withStore(target, async (store) => {
         const HOUR = 3_600 * SECOND;

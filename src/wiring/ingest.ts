@@ -1,6 +1,7 @@
 import type { CatalogSource } from "../catalog/catalog-source.ts";
 import type { Severity, Signal } from "../core/signal.ts";
 import { policyFor } from "../lifecycle/escalation.ts";
+import type { LifecycleService } from "../lifecycle/lifecycle-service.ts";
 import { PatternCatalog } from "../patterns/pattern-catalog.ts";
 import type { Enricher } from "../pipeline/enrich/enricher.ts";
 import type { RecentDeploys } from "../pipeline/gate/recent-deploys.ts";
@@ -9,6 +10,7 @@ import { route } from "../pipeline/route/route.ts";
 import { redactSignal } from "../redact/redact-signal.ts";
 import type { TraceKnowledge } from "../sources/otlp/traces.ts";
 import type { Base } from "./base.ts";
+import { wireMergedPatterns } from "./merged-patterns.ts";
 import type { Module } from "./module.ts";
 
 export interface IngestDeps {
@@ -18,6 +20,8 @@ export interface IngestDeps {
   traces: TraceKnowledge | null;
   /** Platforms that have a connector: routing names only those. */
   platforms: ReadonlySet<string>;
+  /** Resolves the surplus incidents of merged error patterns into the one that stays (issue 17). */
+  lifecycle: LifecycleService;
 }
 
 /** The ingest runner: redact, fingerprint, gate, correlate, enrich, route; publishes each batch's events on the bus. */
@@ -25,16 +29,19 @@ export function wireIngest(base: Base, deps: IngestDeps): { runner: IngestRunner
   const { config, store, clock, metrics, redactor, events } = base;
   const { catalog, recentDeploys, enricher, traces, platforms } = deps;
   const bySeverity = config.routing as Partial<Record<Severity, string[]>>;
+  // Error patterns (issue 6): the fingerprint uses their ids, shared through the database.
+  const patterns = new PatternCatalog({
+    repository: store.patterns,
+    maxPatterns: config.patterns.maxInMemory,
+    refreshMs: config.patterns.refreshInterval,
+    now: () => clock.now(),
+  });
   const runner = new IngestRunner({
     store,
     clock,
-    // Error patterns (issue 6): the fingerprint uses their ids, shared through the database.
-    patterns: new PatternCatalog({
-      repository: store.patterns,
-      maxPatterns: config.patterns.maxInMemory,
-      refreshMs: config.patterns.refreshInterval,
-      now: () => clock.now(),
-    }),
+    patterns,
+    // ISSUE 17 HOOK (merged patterns): incidents of patterns that merged become one.
+    mergedPatterns: wireMergedPatterns(base, patterns, deps.lifecycle),
     metrics: metrics.pipeline,
     lifecycleMetrics: metrics.lifecycle,
     gateRules: {

@@ -5,6 +5,15 @@ export interface StoredPattern {
   template: string[];
   createdAt: number;
   updatedAt: number;
+  /** Set once the pattern turned out to be another's (a variable word): the id it merged into, which now answers for it. */
+  mergedInto?: string;
+}
+
+/** A pattern that turned out to be another, older one: `id` now resolves to `into`. */
+export interface PatternMerge {
+  id: string;
+  into: string;
+  at: number;
 }
 
 /** A pattern a process is about to create for a message, unless a stored one of the same shape covers it. */
@@ -36,6 +45,11 @@ export interface PatternRepository {
    * pattern with the claim's id exists already, that one). Later claims see what earlier ones created.
    */
   claim(claims: readonly PatternClaim[], choose: ChoosePattern): Promise<StoredPattern[]>;
+  /**
+   * Records that patterns merged into others, in a transaction of its own. A pattern already merged
+   * keeps its first merge (both targets are older than it, and resolve to one survivor in the end).
+   */
+  merge(merges: readonly PatternMerge[]): Promise<void>;
 }
 
 // The longest template an incident shows (the miner cuts the text it hands out the same way).

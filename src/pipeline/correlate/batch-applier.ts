@@ -36,6 +36,11 @@ const JOIN_KINDS = {
     rule: "same trace: a signal about a failing trace joins the incident that already holds that trace",
     label: "same failing trace",
   },
+  "merged-pattern": {
+    action: "pattern-joined",
+    rule: "merged patterns: a signal whose error pattern absorbed the one an open incident opened with joins that incident",
+    label: "same problem under a merged pattern",
+  },
 } as const;
 
 const SLUICE = "sluice:correlate";
@@ -251,7 +256,8 @@ export class BatchApplier implements BatchView {
 
   /**
    * Joins the open incident correlation found for this signal: the root cause's, of which it is a downstream
-   * effect (blast radius), or the one holding the same failing trace.
+   * effect (blast radius), the one holding the same failing trace, or the one its problem opened under an
+   * error pattern that has since merged into the signal's (issue 17).
    */
   private joinAsSymptom(target: JoinTarget, signal: Signal): SignalDecision {
     const entry = this.entry(target.fingerprint);

@@ -17,7 +17,7 @@ export interface DecideInputs {
   context: Pick<PlanContext, "lookbackMs" | "reopenWindowMs">;
   /** Resolved incidents by fingerprint that a firing signal may reopen. */
   recentlyResolved: ReadonlyMap<string, OpenIncident>;
-  /** By signal id: the open incident a would-be-new incident's signal joins instead (a symptom, the same trace). */
+  /** By signal id: the open incident a would-be-new incident's signal joins instead (a symptom, the same trace, a merged pattern). */
   symptomOf: ReadonlyMap<string, JoinTarget>;
 }
 
@@ -58,7 +58,7 @@ function decideFiring(item: PreparedSignal, view: BatchView, inputs: DecideInput
   return { kind: "resolve-after-gap", fingerprint, seconds: Math.round(gap / 1000), next };
 }
 
-/** A firing signal with no unresolved incident of its own: joins a root cause's or its trace's, reopens, or opens. */
+/** A firing signal with no unresolved incident of its own: joins a root cause's, its trace's or its merged pattern's, reopens, or opens. */
 function decideNew(item: PreparedSignal, view: BatchView, inputs: DecideInputs, ownResolvedByGap: boolean): Decision {
   const { signal, fingerprint } = item;
   const target = inputs.symptomOf.get(signal.id);

@@ -22,12 +22,12 @@ export interface PlanContext {
   escalateAfter?(signal: Signal): number | undefined;
 }
 
-/** Where a symptom goes instead of opening its own incident, and why. */
+/** Where a symptom (or a signal of a problem whose error patterns merged) goes instead of opening its own incident, and why. */
 export interface JoinTarget {
   fingerprint: string;
   reason: string;
   /** What made it join, for the timeline and the signal's result (default: a symptom of the root cause). */
-  why?: "symptom" | "same-trace";
+  why?: "symptom" | "same-trace" | "merged-pattern";
 }
 
 /**
@@ -46,7 +46,7 @@ export type Decision =
   | { kind: "resolve-by-source"; fingerprint: string; alertKey: string | null }
   | { kind: "resolve-after-gap"; fingerprint: string; seconds: number; next: Decision }
   | { kind: "join"; fingerprint: string }
-  /** Joins the incident of its root cause (blast radius) or of its failing trace. */
+  /** Joins the incident of its root cause (blast radius), of its failing trace, or of its problem under a merged error pattern. */
   | { kind: "symptom-join"; target: JoinTarget }
   /** Reopens the incident its fingerprint resolved within the reopen window, and joins it. */
   | { kind: "reopen"; incident: OpenIncident; gapMs: number }

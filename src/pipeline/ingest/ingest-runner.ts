@@ -10,6 +10,7 @@ import type { Signal } from "../../core/signal.ts";
 import { PatternCatalog } from "../../patterns/pattern-catalog.ts";
 import type { JoinTarget } from "../correlate/decisions.ts";
 import { type Fingerprinted, fingerprintSignals } from "../correlate/fingerprint.ts";
+import type { MergedPatternIncidents } from "../correlate/merged-pattern-incidents.ts";
 import {
   type BatchPlan,
   type PlanContext,
@@ -67,6 +68,13 @@ export interface IngestRunnerOptions {
   lifecycleMetrics?: LifecycleMetrics;
   /** The process's error-pattern miner; default: one over `store.patterns`. */
   patterns?: PatternCatalog;
+  /**
+   * ISSUE 17 HOOK (merged patterns): before each batch is planned, makes one open incident of each
+   * problem whose error patterns merged, and has the batch's signals join it (see
+   * src/pipeline/correlate/merged-pattern-incidents.ts). Called in the planning loop, after the open
+   * incidents are read.
+   */
+  mergedPatterns?: Pick<MergedPatternIncidents, "consolidate">;
 }
 
 function isConflict(error: unknown): boolean {
@@ -234,6 +242,11 @@ export class IngestRunner {
     const { store } = this.options;
     const open = await store.incidents.findOpen(prepared.map((p) => p.fingerprint));
     const joinTargets = await this.symptomsOf(prepared, open);
+    // ISSUE 17 HOOK (merged patterns): a problem's incident under a merged pattern takes its signals.
+    if (this.options.mergedPatterns) {
+      const now = this.options.clock.now();
+      for (const [id, target] of await this.options.mergedPatterns.consolidate(prepared, open, now)) joinTargets.set(id, target);
+    }
     const stored = await store.signals.existing(storedKeysToCheck(prepared.map((p) => p.signal)));
     const context: PlanContext = {
       lookbackMs: this.options.lookbackMs,

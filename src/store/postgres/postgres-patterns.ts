@@ -4,10 +4,19 @@ import {
   type ChoosePattern,
   MAX_TEMPLATE_CHARS,
   type PatternClaim,
+  type PatternMerge,
   type PatternTemplateChange,
   type StoredPattern,
 } from "../../core/ports/pattern-repository.ts";
-import { byId, KyselyPatterns, MAX_CANDIDATES, patternFromRow, rowOf } from "../patterns-repository.ts";
+import {
+  byId,
+  followMergesAsync,
+  KyselyPatterns,
+  MAX_CANDIDATES,
+  MERGED,
+  patternFromRow,
+  rowOf,
+} from "../patterns-repository.ts";
 import type { Tables } from "../rows.ts";
 
 // Advisory-lock keys of pattern shapes: (class, hash of the shape), so they never meet other users of advisory locks.
@@ -22,6 +31,21 @@ function shapeLock(shape: string): number {
  * creating a pattern for the same problem at once, the second sees the first's and takes it.
  */
 export class PostgresPatterns extends KyselyPatterns {
+  async merge(merges: readonly PatternMerge[]): Promise<void> {
+    if (merges.length === 0) return;
+    await this.db.transaction().execute(async (trx) => {
+      for (const merge of [...merges].sort(byId)) {
+        if (merge.id === merge.into) continue;
+        await trx
+          .updateTable("patterns")
+          .set({ shape: `${MERGED}${merge.into}`, updated_at: merge.at })
+          .where("id", "=", merge.id)
+          .where(sql<boolean>`substr(shape, 1, ${MERGED.length}) <> ${MERGED}`)
+          .execute();
+      }
+    });
+  }
+
   async claim(claims: readonly PatternClaim[], choose: ChoosePattern): Promise<StoredPattern[]> {
     if (claims.length === 0) return [];
     return this.db.transaction().execute(async (trx) => {
@@ -62,8 +86,12 @@ async function insertOrGet(trx: Transaction<Tables>, claim: PatternClaim): Promi
     .values(rowOf(claim))
     .onConflict((oc) => oc.column("id").doNothing())
     .execute();
-  const row = await trx.selectFrom("patterns").selectAll().where("id", "=", claim.id).executeTakeFirstOrThrow();
-  return patternFromRow(row);
+  const get = async (id: string) => {
+    const row = await trx.selectFrom("patterns").selectAll().where("id", "=", id).executeTakeFirst();
+    return row && patternFromRow(row);
+  };
+  // The claim's id is that of a pattern merged into another (its first message came back): the survivor answers.
+  return followMergesAsync((await get(claim.id)) as StoredPattern, get);
 }
 
 /**
@@ -86,8 +114,8 @@ export async function writePatternTemplates(trx: Kysely<Tables>, changes: readon
 }
 
 /**
- * Shows the written templates on the unresolved incidents of their patterns (resolved ones keep the
- * text they were resolved with). In the change set's transaction, after its incidents, so an incident
+ * Shows the written templates on the unresolved incidents of their patterns and of the patterns merged
+ * into them (resolved ones keep the text they were resolved with). In the change set's transaction, after its incidents, so an incident
  * opened by the batch that generalised its pattern shows the generalised template too.
  */
 export async function showPatternTemplates(trx: Kysely<Tables>, changes: readonly PatternTemplateChange[]): Promise<void> {
@@ -95,5 +123,6 @@ export async function showPatternTemplates(trx: Kysely<Tables>, changes: readonl
   await sql`
     UPDATE incidents i SET error_pattern = t.shown
     FROM (SELECT id, substr(template, 1, ${MAX_TEMPLATE_CHARS}) AS shown FROM patterns WHERE id = ANY(${ids}::text[])) AS t
-    WHERE i.pattern_id = t.id AND i.state <> 'resolved' AND i.error_pattern <> t.shown`.execute(trx);
+    WHERE (i.pattern_id = t.id OR i.pattern_id IN (SELECT id FROM patterns WHERE shape = ${MERGED} || t.id))
+      AND i.state <> 'resolved' AND i.error_pattern <> t.shown`.execute(trx);
 }

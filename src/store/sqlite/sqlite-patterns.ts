@@ -4,10 +4,19 @@ import {
   type ChoosePattern,
   MAX_TEMPLATE_CHARS,
   type PatternClaim,
+  type PatternMerge,
   type PatternTemplateChange,
   type StoredPattern,
 } from "../../core/ports/pattern-repository.ts";
-import { KyselyPatterns, MAX_CANDIDATES, mergeTemplates, patternFromRow, rowOf } from "../patterns-repository.ts";
+import {
+  followMerges,
+  KyselyPatterns,
+  MAX_CANDIDATES,
+  MERGED,
+  mergeTemplates,
+  patternFromRow,
+  rowOf,
+} from "../patterns-repository.ts";
 import type { PatternRow, Tables } from "../rows.ts";
 
 /**
@@ -16,6 +25,7 @@ import type { PatternRow, Tables } from "../rows.ts";
  */
 export class SqlitePatterns extends KyselyPatterns {
   private readonly claimTx: (claims: readonly PatternClaim[], choose: ChoosePattern) => StoredPattern[];
+  private readonly mergeTx: (merges: readonly PatternMerge[]) => void;
   private readonly updateTemplate: Database.Statement;
   private readonly templateOf: Database.Statement;
   private readonly showTemplate: Database.Statement;
@@ -32,8 +42,15 @@ export class SqlitePatterns extends KyselyPatterns {
     this.showTemplate = raw.prepare(
       `UPDATE incidents SET error_pattern = t.shown
        FROM (SELECT id, substr(template, 1, ${MAX_TEMPLATE_CHARS}) AS shown FROM patterns WHERE id = ?) AS t
-       WHERE incidents.pattern_id = t.id AND incidents.state <> 'resolved' AND incidents.error_pattern <> t.shown`,
+       WHERE (incidents.pattern_id = t.id OR incidents.pattern_id IN (SELECT id FROM patterns WHERE shape = '${MERGED}' || t.id))
+         AND incidents.state <> 'resolved' AND incidents.error_pattern <> t.shown`,
     );
+    const markMerged = raw.prepare(
+      `UPDATE patterns SET shape = ?, updated_at = ? WHERE id = ? AND substr(shape, 1, ${MERGED.length}) <> '${MERGED}'`,
+    );
+    this.mergeTx = raw.transaction((merges: readonly PatternMerge[]) => {
+      for (const merge of merges) if (merge.id !== merge.into) markMerged.run(`${MERGED}${merge.into}`, merge.at, merge.id);
+    });
     this.claimTx = raw.transaction((claims: readonly PatternClaim[], choose: ChoosePattern) => {
       const shapes = new Map<string, StoredPattern[]>();
       return claims.map((claim) => {
@@ -45,7 +62,10 @@ export class SqlitePatterns extends KyselyPatterns {
         const chosen = choose(claim, candidates);
         if (chosen) return chosen;
         insert.run(rowOf(claim));
-        const stored = patternFromRow(byIdStatement.get(claim.id) as PatternRow);
+        const stored = followMerges(patternFromRow(byIdStatement.get(claim.id) as PatternRow), (id) => {
+          const row = byIdStatement.get(id) as PatternRow | undefined;
+          return row && patternFromRow(row);
+        });
         if (!candidates.some((c) => c.id === stored.id)) candidates.push(stored);
         return stored;
       });
@@ -54,6 +74,10 @@ export class SqlitePatterns extends KyselyPatterns {
 
   async claim(claims: readonly PatternClaim[], choose: ChoosePattern): Promise<StoredPattern[]> {
     return claims.length === 0 ? [] : this.claimTx(claims, choose);
+  }
+
+  async merge(merges: readonly PatternMerge[]): Promise<void> {
+    if (merges.length > 0) this.mergeTx(merges);
   }
 
   /** Writes generalised templates; called inside the change set's transaction. */
@@ -65,7 +89,7 @@ export class SqlitePatterns extends KyselyPatterns {
     }
   }
 
-  /** Shows the written templates on the unresolved incidents of their patterns; in the change set's transaction, after its incidents. */
+  /** Shows the written templates on the unresolved incidents of their patterns and of those merged into them; in the change set's transaction, after its incidents. */
   showTemplates(changes: readonly PatternTemplateChange[]): void {
     for (const change of changes) this.showTemplate.run(change.id);
   }
