@@ -6,6 +6,7 @@ import { wireChanges } from "./wiring/changes.ts";
 import { wireDelivery } from "./wiring/delivery.ts";
 import { wireEnrichment } from "./wiring/enrichment.ts";
 import { wireIngest } from "./wiring/ingest.ts";
+import { wireInvestigation } from "./wiring/investigation.ts";
 import { wireKafka } from "./wiring/kafka.ts";
 import { wireLifecycle, wireTimers } from "./wiring/lifecycle.ts";
 import { Modules } from "./wiring/module.ts";
@@ -36,6 +37,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
   const affectedUsers = wireAffectedUsers(base, lifecycle);
   const summaries = wireSummaries(base);
   const merger = wireSymptomMerger(base, lifecycle, knowledge);
+  const investigation = wireInvestigation(base, catalog.catalog, similar);
   const timers = wireTimers(base, lifecycle);
   const retention = wireRetention(base);
   const sync = wireSync(base, lifecycle);
@@ -53,10 +55,11 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     inboundSync: sync.inboundSync,
     changes,
     similar,
+    features: [investigation.routes],
   });
   const modules = new Modules(
     [
-      ...[base, delivery, catalog, changes, affectedUsers, summaries, merger].map((wired) => wired.module),
+      ...[base, delivery, catalog, changes, affectedUsers, summaries, merger, investigation].map((wired) => wired.module),
       ...timers.modules,
       ...[retention, sync, ingest, assembly, kafka, http].map((wired) => wired.module),
     ],
@@ -69,7 +72,13 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     ...{ config, logger, store, events, metrics, lifecycle, runner: ingest.runner, retention: retention.retention },
     ...{ worker: delivery.worker, connectors: delivery.connectors, quietResolver, escalations, polls, inboundSync },
     ...{ kafka: kafka.kafka, traces: assembly.traces, summarizer: summaries.summarizer, summaries: summaries.summaries },
-    ...{ affectedUsers: affectedUsers.affectedUsers, symptomMerger: merger.symptomMerger, server: http.server, auth: http.auth },
+    ...{
+      affectedUsers: affectedUsers.affectedUsers,
+      symptomMerger: merger.symptomMerger,
+      investigator: investigation.investigator,
+      server: http.server,
+      auth: http.auth,
+    },
     modules: modules.names,
     start: () => modules.start(),
     startSources: () => modules.startSources(),

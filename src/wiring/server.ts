@@ -24,6 +24,8 @@ export interface ServerDeps {
   changes: ChangesWiring;
   similar: SimilarIncidents;
   traces: Traces | null;
+  /** Routes of feature modules (investigation). */
+  features?: readonly ((app: FastifyInstance, auth: Authenticator) => void)[];
 }
 
 /** The HTTP server (API, ingest routes, webhooks); declared last, so it is ready last and closes first. */
@@ -52,6 +54,7 @@ export async function wireServer(
     isReady: () => ready,
     changes: { intake: changes.intake, metrics: changes.metrics, githubWebhookSecret: config.changes.githubWebhookSecret },
     similar: deps.similar,
+    features: deps.features ?? [],
     destinations: base.destinations,
     ...(traces ? { traces } : {}),
     ...(config.otlpLogs.enabled
