@@ -36,6 +36,8 @@ export class Investigator {
   private ticking: Promise<void> | null = null;
   private again = false;
   private stopped = false;
+  /** Before start() requests only accumulate: a Sluice that is built but not started (tests, tools) runs nothing. */
+  private started = false;
 
   constructor(private readonly options: InvestigatorOptions) {}
 
@@ -43,16 +45,17 @@ export class Investigator {
   request(incidentId: string, trigger: InvestigationTrigger): void {
     if (this.stopped) return;
     if (!this.requested.has(incidentId)) this.requested.set(incidentId, trigger);
-    this.wake();
+    if (this.started) this.wake();
   }
 
   /** Queues an investigation durably now (the API's on-demand request). */
   async requestNow(incidentId: string, trigger: InvestigationTrigger): Promise<void> {
     await this.options.store.investigations.request(incidentId, trigger, this.options.deps.now());
-    this.wake();
+    if (this.started) this.wake();
   }
 
   start(): void {
+    this.started = true;
     this.timer = setInterval(() => this.wake(), this.options.pollInterval);
     this.timer.unref?.();
     this.wake();
