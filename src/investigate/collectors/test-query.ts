@@ -61,7 +61,11 @@ export function testQuery(fields: Partial<InvestigationQuery> = {}): Investigati
 export function testBudget(steps = 100): Budget & { used: () => number } {
   let used = 0;
   return {
-    take: () => (used < steps ? (used++, true) : false),
+    take: () => {
+      if (used >= steps) return false;
+      used++;
+      return true;
+    },
     signal: new AbortController().signal,
     used: () => used,
   };
