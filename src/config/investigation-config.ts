@@ -77,12 +77,12 @@ export const investigationConfigSchema = z
           .array(serviceQuery)
           .optional()
           .describe(
-            "Queries run for every service without its own (default: OpenTelemetry semantic-convention request rate, error ratio and p95 latency).",
+            "Queries run for every service without its own (default: OpenTelemetry semantic-convention request rate, error ratio and p95 latency, and process CPU).",
           ),
         services: z
           .record(z.string(), z.array(serviceQuery))
           .default({})
-          .describe("Queries of one service by its name, replacing the defaults for it."),
+          .describe("Queries of one service by its name, replacing its catalog entry's `metrics` and the defaults."),
       })
       .optional()
       .describe("Metrics evidence; without it the metrics collector is off."),

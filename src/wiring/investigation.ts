@@ -62,6 +62,7 @@ export function wireInvestigation(
           stepMs: prometheus.step,
           queries: prometheus.queries,
           services: prometheus.services,
+          catalog: (service) => catalog?.catalog.lookup(service)?.metrics,
           linkUrl: prometheus.linkUrl ?? prometheus.url,
           maxServices: 6,
         },

@@ -34,12 +34,19 @@ export const DEFAULT_METRIC_QUERIES: readonly MetricQuery[] = Object.freeze([
   { name: "cpu", query: `sum(rate(process_cpu_seconds_total{job="$service"}[5m]))`, direction: "up", floor: 0.001 },
 ]);
 
-/** The queries of one service: its own from the config, else the defaults (also replaceable in the config). */
+/**
+ * The queries of one service: the config's for it (the operator's word), else its catalog entry's `metrics`,
+ * else the config's `queries`, else the defaults.
+ */
 export function queriesFor(
   service: string,
-  config: { queries?: readonly MetricQuery[]; services: Readonly<Record<string, readonly MetricQuery[]>> },
+  config: {
+    queries?: readonly MetricQuery[];
+    services: Readonly<Record<string, readonly MetricQuery[]>>;
+    catalog?: (service: string) => readonly MetricQuery[] | null | undefined;
+  },
 ): MetricQuery[] {
-  const own = config.services[service] ?? config.queries ?? DEFAULT_METRIC_QUERIES;
+  const own = config.services[service] ?? config.catalog?.(service) ?? config.queries ?? DEFAULT_METRIC_QUERIES;
   // Label values are quoted in PromQL; a service name with a quote or backslash is escaped, not trusted.
   const quoted = service.replace(/[\\"]/g, (c) => `\\${c}`);
   return own.map((q) => ({ ...q, query: q.query.replaceAll("$service", quoted) }));

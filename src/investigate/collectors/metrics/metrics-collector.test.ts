@@ -74,6 +74,18 @@ describe("metrics collector", () => {
       { name: "queue-depth", query: 'sum(queue_depth{app="pay\\"ments"})', direction: "up" },
     ]);
     assert.equal(queriesFor("other", { services: { payments: own } }).length, DEFAULT_METRIC_QUERIES.length);
+    const fromCatalog = [{ name: "lag", query: 'max(kafka_lag{service="$service"})', direction: "up" as const }];
+    const catalog = (service: string) => (service === "payments" ? fromCatalog : null);
+    assert.deepEqual(
+      queriesFor("payments", { services: {}, catalog }).map((q) => q.name),
+      ["lag"],
+      "the catalog entry's series",
+    );
+    assert.deepEqual(
+      queriesFor("payments", { services: { payments: own }, catalog }).map((q) => q.name),
+      ["queue-depth"],
+      "the config's word over the catalog's",
+    );
   });
 
   it("stops at the step budget and records the skipped queries; a failing query is a failed step, not a failed collector", async () => {

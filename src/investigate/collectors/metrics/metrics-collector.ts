@@ -11,6 +11,8 @@ export interface MetricsCollectorOptions {
   stepMs: number;
   queries?: readonly MetricQuery[];
   services: Readonly<Record<string, readonly MetricQuery[]>>;
+  /** A service's own series from its catalog entry. */
+  catalog?: (service: string) => readonly MetricQuery[] | null | undefined;
   /** Graph links for people (Prometheus's /graph page), from `linkUrl` or the API's URL. */
   linkUrl: string;
   /** Most services measured: the incident's own first, then its neighbours. */
