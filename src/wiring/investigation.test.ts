@@ -79,6 +79,9 @@ describe("live investigation of a running Sluice", async () => {
     assert.ok(text.indexOf("Hypothesis:") < text.indexOf("Evidence:"), "it leads with the hypothesis");
     const timeline = await sluice.store.incidents.timeline((await sluice.store.incidents.get("INC-1"))?.id ?? "");
     assert.ok(timeline.some((e) => e.action === "investigation" && e.actor === "sluice:investigate"));
+    const metrics = await sluice.metrics.registry.metrics();
+    assert.match(metrics, /sluice_investigations_total\{outcome="hypothesis"\} 1/);
+    assert.match(metrics, /sluice_investigation_first_signal_to_report_seconds_count 1/);
   });
 
   it("investigates again on demand, adding a version, and serves each version", async () => {
@@ -115,5 +118,21 @@ describe("live investigation of a running Sluice", async () => {
     assert.equal((await sluice.store.incidents.get("INC-2"))?.severity, "medium");
     assert.equal(search.report.version, 1);
     assert.equal(search.report.trigger, "opened");
+  });
+});
+
+describe("investigation switched off", async () => {
+  const { sluice } = await inMemorySluice({ investigation: { enabled: false } });
+  after(() => sluice.close());
+
+  it("queues nothing, refuses on-demand requests with 409 and still answers for stored reports", async () => {
+    assert.equal(sluice.investigator, null);
+    await sluice.server.inject({ method: "POST", url: "/api/v1/signals", payload: anomalyEvent() });
+    const posted = await sluice.server.inject({ method: "POST", url: "/api/incidents/INC-1/investigate" });
+    assert.equal(posted.statusCode, 409);
+    assert.match(posted.body, /investigation is disabled/);
+    const got = await sluice.server.inject({ method: "GET", url: "/api/incidents/INC-1/investigation" });
+    assert.equal(got.statusCode, 404);
+    assert.match(got.body, /no investigation report for INC-1 yet \(job: none\)/);
   });
 });
