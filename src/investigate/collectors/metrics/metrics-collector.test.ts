@@ -38,7 +38,7 @@ function collector(
 ) {
   return new MetricsCollector(
     new PrometheusClient(http, "http://prometheus.test:9090/"),
-    { stepMs: STEP, services, linkUrl: "http://grafana.test/prom", maxServices: 3 },
+    { stepMs: STEP, services, linkUrl: "http://reader:s3cret@grafana.test/prom", maxServices: 3 },
     DEFAULT_ANALYSIS_SETTINGS,
   );
 }
@@ -62,7 +62,7 @@ describe("metrics collector", () => {
     assert.equal(departed[0]?.departure.departedAt, ONSET);
     const item = out.items.find((i) => i.id === departed[0]?.id);
     assert.match(item?.summary ?? "", /^bank error-ratio departed at 2026-11-02T10:00:00.000Z \(0s from onset\)/);
-    assert.ok(item?.link?.startsWith("http://grafana.test/prom/graph?g0.expr="));
+    assert.ok(item?.link?.startsWith("http://grafana.test/prom/graph?g0.expr="), "no credentials in links");
     assert.equal(out.steps.length, 12);
     assert.ok(out.steps.every((s) => s.status === "ok" && s.collector === "metrics"));
     assert.equal(out.metrics.length, 12, "quiet series are evidence too");

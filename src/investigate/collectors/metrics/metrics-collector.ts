@@ -107,6 +107,9 @@ export class MetricsCollector implements Collector {
 
   private graphLink(expr: string, query: InvestigationQuery): string {
     const url = new URL("graph", this.options.linkUrl.endsWith("/") ? this.options.linkUrl : `${this.options.linkUrl}/`);
+    // Links go into tickets: credentials written into the URL never do.
+    url.username = "";
+    url.password = "";
     url.searchParams.set("g0.expr", expr);
     url.searchParams.set("g0.tab", "0");
     url.searchParams.set("g0.range_input", `${Math.max(1, Math.ceil((query.to - query.baselineFrom) / 60_000))}m`);
