@@ -54,4 +54,26 @@ describe("investigation jobs across a restart", () => {
       await second.close();
     }
   });
+
+  it("queues, when it starts, a recent incident whose request was heard but never written (killed before)", async () => {
+    const third = await open();
+    try {
+      await third.server.inject({ method: "POST", url: "/api/v1/signals", payload: anomalyEvent({ service: "search" }) });
+      const incident = await third.store.incidents.get("INC-2");
+      assert.ok(incident);
+      assert.equal(await third.store.investigations.status(incident.id), null, "only heard, not written");
+    } finally {
+      // Closing the store alone, as a kill would: the investigator never writes what it heard.
+      await third.store.close();
+    }
+    const fourth = await open();
+    try {
+      const incident = await fourth.store.incidents.get("INC-2");
+      fourth.investigator?.start();
+      await fourth.investigator?.flush();
+      assert.equal((await fourth.store.investigations.report(incident?.id ?? ""))?.version, 1);
+    } finally {
+      await fourth.close();
+    }
+  });
 });

@@ -11,6 +11,9 @@ import { type InvestigationDeps, runInvestigation } from "./run-investigation.ts
 export const INVESTIGATE_ACTOR = "sluice:investigate";
 /** A job claimed this often without finishing (its process died each time) gets a failed report instead. */
 const MAX_ATTEMPTS = 3;
+/** How far back a starting process looks for incidents whose investigation request was lost in a crash. */
+const BACKLOG_WINDOW = 3_600_000;
+const BACKLOG_LIMIT = 100;
 
 export interface InvestigatorOptions {
   store: Store;
@@ -38,6 +41,7 @@ export class Investigator {
   private stopped = false;
   /** Before start() requests only accumulate: a Sluice that is built but not started (tests, tools) runs nothing. */
   private started = false;
+  private backlog: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: InvestigatorOptions) {}
 
@@ -56,13 +60,34 @@ export class Investigator {
 
   start(): void {
     this.started = true;
+    this.backlog = this.recoverBacklog();
     this.timer = setInterval(() => this.wake(), this.options.pollInterval);
     this.timer.unref?.();
     this.wake();
   }
 
+  /**
+   * Events are not persisted: an incident opened just before a crash, whose request was heard but not yet
+   * written, has no job. Unresolved incidents active within the last hour without one are queued now.
+   */
+  private async recoverBacklog(): Promise<void> {
+    try {
+      const { items } = await this.options.store.incidents.list({
+        state: ["open", "acknowledged", "escalated"],
+        since: this.options.deps.now() - BACKLOG_WINDOW,
+        limit: BACKLOG_LIMIT,
+      });
+      for (const incident of items) {
+        if ((await this.options.store.investigations.status(incident.id)) === null) this.request(incident.id, "opened");
+      }
+    } catch (error) {
+      this.options.logger.error({ err: error }, "the investigation backlog could not be read");
+    }
+  }
+
   /** Runs until no request is waiting and no job can be claimed (tests, replays). */
   async flush(): Promise<void> {
+    await this.backlog;
     do {
       this.again = false;
       await (this.ticking ?? this.tick());
@@ -73,6 +98,7 @@ export class Investigator {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     // Requests already heard are written, so the next start finds them; then what runs finishes.
+    await this.backlog;
     await this.writeRequests();
     this.stopped = true;
     await this.ticking;
