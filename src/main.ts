@@ -7,6 +7,7 @@ import { wireConsole } from "./wiring/console.ts";
 import { wireDelivery } from "./wiring/delivery.ts";
 import { wireEnrichment } from "./wiring/enrichment.ts";
 import { wireIngest } from "./wiring/ingest.ts";
+import { wireInvestigation } from "./wiring/investigation.ts";
 import { wireKafka } from "./wiring/kafka.ts";
 import { wireLifecycle, wireTimers } from "./wiring/lifecycle.ts";
 import { Modules } from "./wiring/module.ts";
@@ -37,6 +38,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
   const affectedUsers = wireAffectedUsers(base, lifecycle);
   const summaries = wireSummaries(base);
   const merger = wireSymptomMerger(base, lifecycle, knowledge);
+  const investigation = wireInvestigation(base, catalog.catalog, similar);
   const timers = wireTimers(base, lifecycle);
   const retention = wireRetention(base);
   const sync = wireSync(base, lifecycle);
@@ -56,10 +58,11 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     changes,
     similar,
     console: webConsole,
+    features: [investigation.routes],
   });
   const modules = new Modules(
     [
-      ...[base, delivery, catalog, changes, affectedUsers, summaries, merger].map((wired) => wired.module),
+      ...[base, delivery, catalog, changes, affectedUsers, summaries, merger, investigation].map((wired) => wired.module),
       ...timers.modules,
       ...[retention, sync, ingest, assembly, kafka, http].map((wired) => wired.module),
     ],
@@ -72,7 +75,13 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     ...{ config, logger, store, events, metrics, lifecycle, runner: ingest.runner, retention: retention.retention },
     ...{ worker: delivery.worker, connectors: delivery.connectors, quietResolver, escalations, polls, inboundSync },
     ...{ kafka: kafka.kafka, traces: assembly.traces, summarizer: summaries.summarizer, summaries: summaries.summaries },
-    ...{ affectedUsers: affectedUsers.affectedUsers, symptomMerger: merger.symptomMerger, server: http.server, auth: http.auth },
+    ...{
+      affectedUsers: affectedUsers.affectedUsers,
+      symptomMerger: merger.symptomMerger,
+      investigator: investigation.investigator,
+      server: http.server,
+      auth: http.auth,
+    },
     modules: modules.names,
     start: () => modules.start(),
     startSources: () => modules.startSources(),

@@ -40,6 +40,25 @@ export class SluiceMetrics {
     labelNames: ["outcome"],
     registers: [this.registry],
   });
+  readonly investigations = new Counter({
+    name: "sluice_investigations_total",
+    help: "Investigations by outcome: hypothesis (a cause asserted), abstained (nothing decisive), out-of-budget (steps or wall time ran out first), failed",
+    labelNames: ["outcome"],
+    registers: [this.registry],
+  });
+  readonly investigationDuration = new Histogram({
+    name: "sluice_investigation_duration_seconds",
+    help: "Wall time of one investigation, from its claim to its stored report, by outcome",
+    labelNames: ["outcome"],
+    buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120],
+    registers: [this.registry],
+  });
+  readonly firstSignalToReport = new Histogram({
+    name: "sluice_investigation_first_signal_to_report_seconds",
+    help: "From an incident's first signal to its first investigation report being stored (the promise: within 2 minutes)",
+    buckets: [1, 5, 10, 30, 60, 120, 300, 600],
+    registers: [this.registry],
+  });
   readonly retentionDeleted = new Counter({
     name: "sluice_retention_deleted_total",
     help: "Rows deleted because storage.retention no longer keeps them, by kind (signals, changes, deliveries, timers, incidents)",

@@ -53,6 +53,8 @@ export interface ServerDeps {
   changes?: { intake: ChangeIntake; metrics: ChangeMetrics; githubWebhookSecret?: string | undefined };
   /** Similar past incidents (GET /api/incidents/:id/similar); without it the route is not served. */
   similar?: SimilarIncidents;
+  /** Routes of feature modules above the API layer (src/investigate), registered with the rest. */
+  features?: readonly ((app: FastifyInstance, auth: Authenticator) => void)[];
   /** Trace ingest and analysis (POST /v1/traces, /api/traces/…); without it those routes are not served. */
   traces?: Traces;
   /** OTLP log ingest (POST /v1/logs); without it the route is not served. */
@@ -95,6 +97,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
   incidentRoutes(app, deps);
   if (deps.similar) similarRoutes(app, { store: deps.store, auth: deps.auth, similar: deps.similar });
+  for (const register of deps.features ?? []) register(app, deps.auth);
   if (deps.changes) {
     changeRoutes(app, { ...deps.changes, changes: deps.store.changes, auth: deps.auth });
     await githubChangeRoute(app, deps.changes);

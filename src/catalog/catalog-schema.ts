@@ -21,6 +21,16 @@ const ownerFields = {
 const relationFields = {
   escalation: name.optional().describe("An escalation policy name or free text for responders."),
   dependsOn: z.array(name).default([]).describe("Services this one calls; their changes are relevant to its incidents."),
+  metrics: z
+    .array(
+      z.strictObject({
+        name,
+        query: z.string().trim().min(1).describe("PromQL; `$service` is replaced by the service's name."),
+        direction: z.enum(["up", "down", "both"]).default("up"),
+      }),
+    )
+    .optional()
+    .describe("Series the investigation measures for this service, replacing the defaults (docs/investigation.md)."),
 };
 
 function buildSchema(destinations: DestinationCatalog) {

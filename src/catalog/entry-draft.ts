@@ -15,6 +15,7 @@ export interface EntryDraft {
   dashboards?: { title: string; url: string }[];
   escalation?: string;
   dependsOn?: string[];
+  metrics?: { name: string; query: string; direction: "up" | "down" | "both" }[];
   lifecycle?: string;
   system?: string;
   destinations: PlatformDestinations;
@@ -57,6 +58,7 @@ export function draftFromInput(
   if (written.has("dashboards")) draft.dashboards = value.dashboards;
   if (value.escalation !== undefined) draft.escalation = value.escalation;
   if (written.has("dependsOn")) draft.dependsOn = value.dependsOn;
+  if (value.metrics !== undefined) draft.metrics = value.metrics;
   return draft;
 }
 

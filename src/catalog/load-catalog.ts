@@ -186,6 +186,7 @@ function toEntry(primary: EntryDraft, secondary?: EntryDraft): CatalogEntry {
     dashboards: pick("dashboards") ?? [],
     escalation: pick("escalation") ?? null,
     dependsOn: pick("dependsOn") ?? [],
+    metrics: pick("metrics") ?? null,
     lifecycle: pick("lifecycle") ?? null,
     system: pick("system") ?? null,
     destinations: mergeDestinations(primary.destinations, secondary?.destinations ?? {}),

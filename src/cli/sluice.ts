@@ -90,6 +90,24 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   program
+    .command("investigate")
+    .description("ask the running Sluice to investigate an incident and print its report (token in $SLUICE_TOKEN)")
+    .argument("<incident>", "incident key (INC-n) or id")
+    .option("--url <url>", "base URL of the running Sluice (default $SLUICE_URL, else http://127.0.0.1:8080)")
+    .option("--wait <seconds>", "how long to wait for the report", "120")
+    .option("--json", "print the report as JSON")
+    .action(async (incident: string, options: { url?: string; wait: string; json?: boolean }) => {
+      const seconds = Number(options.wait);
+      if (!Number.isFinite(seconds) || seconds <= 0) {
+        process.stderr.write(`sluice investigate: --wait: "${options.wait}" is not a positive number of seconds\n`);
+        setExit(2);
+        return;
+      }
+      const { investigateCommand } = await import("./investigate.ts");
+      setExit(await investigateCommand(incident, { ...options, wait: seconds * 1000 }));
+    });
+
+  program
     .command("test-connection")
     .description("check a platform's credentials and reachability without creating a ticket or paging anyone")
     .argument("<platform>", "platform name, e.g. slack")

@@ -5,6 +5,7 @@ import { SEVERITIES } from "../core/signal.ts";
 import { redactionConfigSchema } from "../redact/redaction-config.ts";
 import { catalogConfigSchema } from "./catalog-config.ts";
 import { durationField } from "./duration-field.ts";
+import { investigationConfigSchema } from "./investigation-config.ts";
 import { kafkaConfigSchema } from "./kafka-config.ts";
 import { llmSchema } from "./llm-schema.ts";
 import { otlpLogsConfigSchema } from "./otlp-logs-config.ts";
@@ -240,6 +241,7 @@ const baseShape = {
   traces: tracesConfigSchema,
   otlpLogs: otlpLogsConfigSchema,
   throttle: throttleConfigSchema,
+  investigation: investigationConfigSchema,
   changes: z
     .strictObject({
       lookback: durationField("Changes this long before an incident's first signal are attached to it (default 2h).").default(

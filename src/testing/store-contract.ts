@@ -747,6 +747,83 @@ export function describeStoreContract(target: StoreContractTarget): void {
         assert.equal((await store.timers.incidentsWithoutTimer("escalate", 1)).length, 1);
       }));
 
+    it("queues one investigation job per incident, claims it under a lease, runs a request made meanwhile once more", () =>
+      withStore(target, async (store) => {
+        const lease = 60 * SECOND;
+        const jobs = store.investigations;
+        assert.equal(await jobs.status("inc-a"), null);
+        await jobs.request("inc-a", "opened", T0);
+        await jobs.request("inc-b", "requested", T0 + SECOND);
+        await jobs.request("inc-a", "severity-raised", T0 + 2 * SECOND);
+        assert.equal(await jobs.status("inc-a"), "pending");
+        const claimed = await jobs.claim(T0 + 3 * SECOND, 10, lease);
+        assert.deepEqual(claimed, [
+          { incidentId: "inc-a", trigger: "opened", requestedAt: T0, attempt: 1 },
+          { incidentId: "inc-b", trigger: "requested", requestedAt: T0 + SECOND, attempt: 1 },
+        ]);
+        assert.deepEqual(await jobs.claim(T0 + 4 * SECOND, 10, lease), [], "leased jobs stay out");
+        // A request while running: the job runs once more after this run ends.
+        await jobs.request("inc-a", "reopened", T0 + 5 * SECOND);
+        assert.equal(await jobs.status("inc-a"), "running");
+        assert.equal(await jobs.finish("inc-a", 1), true);
+        assert.equal(await jobs.finish("inc-b", 1), true);
+        assert.equal(await jobs.status("inc-b"), "done");
+        assert.equal(await jobs.finish("inc-b", 1), false, "a claim ends once");
+        const again = await jobs.claim(T0 + 6 * SECOND, 10, lease);
+        assert.deepEqual(
+          again.map((j) => [j.incidentId, j.trigger, j.attempt]),
+          [["inc-a", "reopened", 2]],
+        );
+        // The claimer dies: its lease expires, another claims the job, and the first one's finish is refused.
+        const taken = await jobs.claim(T0 + 6 * SECOND + lease, 10, lease);
+        assert.deepEqual(
+          taken.map((j) => [j.incidentId, j.attempt]),
+          [["inc-a", 3]],
+        );
+        assert.equal(await jobs.finish("inc-a", 2), false);
+        assert.equal(await jobs.finish("inc-a", 3), true);
+        assert.equal(await jobs.status("inc-a"), "done");
+        assert.deepEqual(await jobs.claim(T0 + 10 * lease, 10, lease), []);
+        // A done job is queued again by a new request.
+        await jobs.request("inc-b", "reopened", T0 + 20 * lease);
+        assert.deepEqual(
+          (await jobs.claim(T0 + 20 * lease, 10, lease)).map((j) => [j.incidentId, j.trigger, j.requestedAt]),
+          [["inc-b", "reopened", T0 + 20 * lease]],
+        );
+      }));
+
+    it("stores investigation reports in versions and reads the latest or a given one", () =>
+      withStore(target, async (store) => {
+        const report = {
+          incidentId: "inc-r",
+          incidentKey: "INC-7",
+          trigger: "opened" as const,
+          startedAt: T0,
+          finishedAt: T0 + SECOND,
+          outcome: "abstained" as const,
+          reason: "no-evidence",
+          hypotheses: [],
+          evidence: [{ id: "changes-1", source: "changes" as const, query: "q", summary: "s", link: null }],
+          steps: [],
+          actions: [],
+          rootCause: null,
+        };
+        assert.equal(await store.investigations.report("inc-r"), null);
+        assert.equal(await store.investigations.saveReport(report, T0), 1);
+        assert.equal(
+          await store.investigations.saveReport({ ...report, outcome: "hypothesis", rootCause: "db" }, T0 + SECOND),
+          2,
+        );
+        assert.deepEqual(await store.investigations.report("inc-r"), {
+          ...report,
+          outcome: "hypothesis",
+          rootCause: "db",
+          version: 2,
+        });
+        assert.deepEqual(await store.investigations.report("inc-r", 1), { ...report, version: 1 });
+        assert.equal(await store.investigations.report("inc-r", 3), null);
+      }));
+
     it("stores a change once per source and upstream id, and reads changes of services in a time range newest first", () =>
       withStore(target, async (store) => {
         const first = change({ sourceId: "deploy-1", at: T0, version: "v1.2.3", labels: { region: "eu", "quote's": '"x"' } });
@@ -1091,6 +1168,25 @@ export function describeStoreContract(target: StoreContractTarget): void {
             seen.push(...claimed.map((t) => t.id));
           }
           assert.equal(new Set(seen).size, seen.length, "no timer claimed twice");
+          assert.equal(seen.length, count);
+        } finally {
+          await Promise.all([one.close(), two.close()]);
+        }
+      });
+
+      it("never gives one investigation job to two replicas claiming at once", async () => {
+        const [one, two] = await openReplicas();
+        try {
+          const count = 60;
+          for (let n = 0; n < count; n++) await one.investigations.request(`inc-${n}`, "opened", T0 + n);
+          const seen: string[] = [];
+          for (;;) {
+            const rounds = await Promise.all([one, two, one, two].map((s) => s.investigations.claim(T0 + count, 7, 60_000)));
+            const claimed = rounds.flat();
+            if (claimed.length === 0) break;
+            seen.push(...claimed.map((j) => j.incidentId));
+          }
+          assert.equal(new Set(seen).size, seen.length, "no job claimed twice");
           assert.equal(seen.length, count);
         } finally {
           await Promise.all([one.close(), two.close()]);

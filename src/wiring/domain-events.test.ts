@@ -32,6 +32,7 @@ describe("domain events of a running Sluice", async () => {
       "affected-users",
       "summaries",
       "symptom-merger",
+      "investigation",
       "quiet-resolver",
       "escalation",
       "retention",

@@ -27,6 +27,8 @@ export interface ServerDeps {
   similar: SimilarIncidents;
   traces: Traces | null;
   console: ConsoleWiring;
+  /** Routes of feature modules (investigation). */
+  features?: readonly ((app: FastifyInstance, auth: Authenticator) => void)[];
 }
 
 /** The HTTP server (API, ingest routes, webhooks); declared last, so it is ready last and closes first. */
@@ -56,6 +58,7 @@ export async function wireServer(
     isReady: () => ready,
     changes: { intake: changes.intake, metrics: changes.metrics, githubWebhookSecret: config.changes.githubWebhookSecret },
     similar: deps.similar,
+    features: deps.features ?? [],
     destinations: base.destinations,
     console: deps.console,
     ...(traces ? { traces } : {}),

@@ -7,6 +7,7 @@ import type { Clock } from "../core/clock.ts";
 import type { EventSubscriber } from "../core/events.ts";
 import type { Store } from "../core/ports/store.ts";
 import type { OutboxWorker } from "../delivery/outbox-worker.ts";
+import type { Investigator } from "../investigate/investigator.ts";
 import type { EscalationTimers } from "../lifecycle/escalation.ts";
 import type { LifecycleService } from "../lifecycle/lifecycle-service.ts";
 import type { QuietResolver } from "../lifecycle/quiet-resolver.ts";
@@ -67,6 +68,8 @@ export interface Sluice {
   affectedUsers: AffectedUsersRefresher;
   /** Merges symptom incidents into a root cause's that opened after them (traces.mergeSymptoms). */
   symptomMerger: SymptomMerger | null;
+  /** Background investigations (`investigation.enabled`); null when off. */
+  investigator: Investigator | null;
   metrics: SluiceMetrics;
   connectors: ReadonlyMap<string, Connector>;
   server: FastifyInstance;

@@ -10,6 +10,8 @@ export class SqliteStore extends KyselyStore {
     // release them, or those deliveries would wait out the lease after a restart.
     raw.prepare("UPDATE deliveries SET lease_until = 0 WHERE status = 'pending' AND lease_until > 0").run();
     raw.prepare("UPDATE timers SET lease_until = 0 WHERE status = 'pending' AND lease_until > 0").run();
+    // An investigation that was running when the process died is taken up again at once.
+    raw.prepare("UPDATE investigation_jobs SET lease_until = 0 WHERE status = 'running'").run();
     return new SqliteStore(db, new SqliteDialect(raw, db, { walSync, checkpointer }));
   }
 }
