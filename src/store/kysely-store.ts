@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import type { ChangeRepository } from "../core/ports/change-repository.ts";
+import type { DetectRepository } from "../core/ports/detect-repository.ts";
 import type { PatternRepository } from "../core/ports/pattern-repository.ts";
 import type { Retention } from "../core/ports/retention.ts";
 import type { SimilarReads } from "../core/ports/similar-reads.ts";
@@ -13,6 +14,7 @@ import type {
 } from "../core/ports/store.ts";
 import type { TraceRepository } from "../core/ports/trace-repository.ts";
 import { KyselyChangeRepository } from "./changes-repository.ts";
+import { KyselyDetectRepository } from "./detect-repository.ts";
 import { KyselyRetention } from "./retention.ts";
 import type { Tables } from "./rows.ts";
 import { KyselySimilarReads } from "./similar-reads.ts";
@@ -52,6 +54,7 @@ export class KyselyStore implements Store {
   readonly traces: TraceRepository;
   readonly similar: SimilarReads;
   readonly retention: Retention;
+  readonly detect: DetectRepository;
   readonly applyThenSync?: Store["applyThenSync"];
 
   protected constructor(
@@ -67,6 +70,7 @@ export class KyselyStore implements Store {
     this.similar = new KyselySimilarReads(db);
     this.retention = new KyselyRetention(db);
     this.traces = new KyselyTraceRepository(db, dialect);
+    this.detect = new KyselyDetectRepository(db, dialect.atomically);
     // Only an engine whose commit is durable later offers it: the ingest runner then commits the next batch meanwhile.
     if (dialect.durableLater) this.applyThenSync = (changes) => dialect.commit(changes);
   }

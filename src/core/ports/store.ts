@@ -4,6 +4,7 @@ import type { Severity, Signal } from "../signal.ts";
 import type { Ticket } from "../ticket.ts";
 import type { NewTimelineEvent, TimelineEvent } from "../timeline.ts";
 import type { ChangeRepository } from "./change-repository.ts";
+import type { DetectRepository } from "./detect-repository.ts";
 import type { PatternRepository, PatternTemplateChange } from "./pattern-repository.ts";
 import type { Retention } from "./retention.ts";
 import type { SimilarReads } from "./similar-reads.ts";
@@ -201,6 +202,8 @@ export interface Store {
   readonly similar: SimilarReads;
   /** Deletes what the retention settings no longer keep. */
   readonly retention: Retention;
+  /** Detection rules' detector states and per-rule leases (src/detect). */
+  readonly detect: DetectRepository;
   /** Applies a change set atomically and durably; returns the numbers given to new incidents. Throws CONFLICT on a stale version. */
   apply(changes: ChangeSet): Promise<Map<string, number>>;
   /**

@@ -1,9 +1,8 @@
 // The `detect` block: rules that query a Prometheus-compatible API and run a detector over each returned
-// series. Defined and tested here; the lead adds it to src/config/schema.ts after the pipeline restructure
-// (issue 11), together with the rule runner that evaluates it.
+// series (docs/detection.md). The rule runner (src/detect/rule-runner.ts) evaluates it.
 import { z } from "zod";
-import { durationField } from "../config/duration-field.ts";
 import { SEVERITIES } from "../core/signal.ts";
+import { durationField } from "./duration-field.ts";
 
 const positive = (what: string) => z.number().positive().optional().describe(what);
 const positiveInt = (what: string) => z.number().int().positive().optional().describe(what);
@@ -186,7 +185,7 @@ const ruleSchema = z
 
 export type DetectRuleConfig = z.infer<typeof ruleSchema>;
 
-/** The `detect` block (not yet part of the main config schema; see the file's head comment). */
+/** The `detect` block of the configuration file. */
 export const detectConfigSchema = z
   .strictObject({
     prometheus: z
@@ -217,5 +216,5 @@ export const detectConfigSchema = z
 
 export type DetectConfig = z.infer<typeof detectConfigSchema>;
 
-/** Config paths under `detect` that hold secrets, for redaction when the block joins the main schema. */
+/** Config paths under `detect` that hold secrets. */
 export const DETECT_SECRET_FIELDS = ["prometheus.bearerToken"] as const;
