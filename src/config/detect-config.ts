@@ -150,7 +150,7 @@ const ruleSchema = z
     name: z
       .string()
       .regex(/^[A-Za-z0-9_.:-]+$/, "use letters, digits and _ . : -")
-      .describe("Unique; names the anomaly events' source."),
+      .describe("Unique; names the rule in its anomaly events (label detect_rule, event ids) and in the store."),
     query: z
       .string()
       .min(1)
@@ -159,7 +159,9 @@ const ruleSchema = z
     interval: durationField("How often the rule is evaluated (default 1m; at least 1s).")
       .refine((ms) => ms >= 1000, "must be at least 1s")
       .default(60_000),
-    detector: detectorConfigSchema,
+    detector: detectorConfigSchema.describe(
+      "The detector and its parameters, chosen by `kind`: threshold, seasonal, trend, flatline, absent, slo-burn-rate or contextual (docs/detection.md).",
+    ),
     labels: z
       .strictObject({
         service: labelSource,
@@ -198,8 +200,12 @@ export const detectConfigSchema = z
           .describe("Sent as Authorization: Bearer; write it as a reference to an environment variable or a file."),
         timeout: durationField("Per-query timeout (default 10s).").default(10_000),
       })
-      .optional(),
-    rules: z.array(ruleSchema).default([]),
+      .optional()
+      .describe("The Prometheus-compatible API every rule queries (POST /api/v1/query_range)."),
+    rules: z
+      .array(ruleSchema)
+      .default([])
+      .describe("Each rule's query is evaluated every `interval` by exactly one replica (a lease in the database)."),
   })
   .superRefine((block, ctx) => {
     const seen = new Set<string>();

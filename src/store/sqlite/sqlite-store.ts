@@ -10,6 +10,7 @@ export class SqliteStore extends KyselyStore {
     // release them, or those deliveries would wait out the lease after a restart.
     raw.prepare("UPDATE deliveries SET lease_until = 0 WHERE status = 'pending' AND lease_until > 0").run();
     raw.prepare("UPDATE timers SET lease_until = 0 WHERE status = 'pending' AND lease_until > 0").run();
+    raw.prepare("UPDATE detect_leases SET expires_at = 0 WHERE expires_at > 0").run();
     return new SqliteStore(db, new SqliteDialect(raw, db, { walSync, checkpointer }));
   }
 }
