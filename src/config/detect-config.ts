@@ -149,6 +149,7 @@ const ruleSchema = z
   .strictObject({
     name: z
       .string()
+      .max(128)
       .regex(/^[A-Za-z0-9_.:-]+$/, "use letters, digits and _ . : -")
       .describe("Unique; names the rule in its anomaly events (label detect_rule, event ids) and in the store."),
     query: z
