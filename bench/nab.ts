@@ -5,12 +5,12 @@ import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { detectCommand } from "../src/cli/detect.ts";
+import { detectorConfigSchema } from "../src/config/detect-config.ts";
 import { FIRING_SCORE } from "../src/detect/detection.ts";
 import { createSeriesDetector, type SeriesDetectorConfig } from "../src/detect/detectors/registry.ts";
 import { loadNabCorpus, type NabSeries } from "../src/detect/nab/nab-corpus.ts";
 import { crossValidate, scoreProfiles, splitHalves } from "../src/detect/nab/nab-evaluate.ts";
 import { normalisedScore, type ScoredSeries, scoreAtThreshold } from "../src/detect/nab/nab-score.ts";
-import { detectorConfigSchema } from "../src/detect/rules-schema.ts";
 import { median, formatNumber as n } from "./stats.ts";
 
 const DATASET = process.env.SLUICE_NAB ?? fileURLToPath(new URL("../../shared/datasets/nab-dev", import.meta.url));

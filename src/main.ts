@@ -5,6 +5,7 @@ import { wireCatalog } from "./wiring/catalog.ts";
 import { wireChanges } from "./wiring/changes.ts";
 import { wireConsole } from "./wiring/console.ts";
 import { wireDelivery } from "./wiring/delivery.ts";
+import { wireDetect } from "./wiring/detect.ts";
 import { wireEnrichment } from "./wiring/enrichment.ts";
 import { wireIngest } from "./wiring/ingest.ts";
 import { wireInvestigation } from "./wiring/investigation.ts";
@@ -47,6 +48,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
   const assembly = wireTraceAssembly(base, knowledge, ingest.runner, lifecycle);
   const kafka = wireKafka(base, ingest.runner, changes.intake);
   const webConsole = wireConsole(base);
+  const detect = wireDetect(base, ingest.runner);
   const http = await wireServer(base, {
     ...delivery,
     ...summaries,
@@ -64,7 +66,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     [
       ...[base, delivery, catalog, changes, affectedUsers, summaries, merger, investigation].map((wired) => wired.module),
       ...timers.modules,
-      ...[retention, sync, ingest, assembly, kafka, http].map((wired) => wired.module),
+      ...[retention, sync, ingest, assembly, detect, kafka, http].map((wired) => wired.module),
     ],
     (name, error) => base.logger.error({ err: error, module: name }, "a module failed to shut down"),
   );
@@ -74,7 +76,8 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
   return {
     ...{ config, logger, store, events, metrics, lifecycle, runner: ingest.runner, retention: retention.retention },
     ...{ worker: delivery.worker, connectors: delivery.connectors, quietResolver, escalations, polls, inboundSync },
-    ...{ kafka: kafka.kafka, traces: assembly.traces, summarizer: summaries.summarizer, summaries: summaries.summaries },
+    ...{ kafka: kafka.kafka, traces: assembly.traces, detect: detect.detect },
+    ...{ summarizer: summaries.summarizer, summaries: summaries.summaries },
     ...{
       affectedUsers: affectedUsers.affectedUsers,
       symptomMerger: merger.symptomMerger,

@@ -1,9 +1,9 @@
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import type { Readable, Writable } from "node:stream";
+import { type DetectorConfig, detectorConfigSchema } from "../config/detect-config.ts";
 import { SluiceError } from "../core/errors.ts";
 import { createBurnRateDetector, createSeriesDetector } from "../detect/detectors/registry.ts";
-import { type DetectorConfig, detectorConfigSchema } from "../detect/rules-schema.ts";
 import { parseSeriesCsv, parseTimestamp } from "../detect/series-csv.ts";
 import { csvField } from "../patterns/csv.ts";
 import { printError } from "./print-problems.ts";

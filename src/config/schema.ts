@@ -4,6 +4,7 @@ import { CHANGE_KINDS } from "../core/change.ts";
 import { SEVERITIES } from "../core/signal.ts";
 import { redactionConfigSchema } from "../redact/redaction-config.ts";
 import { catalogConfigSchema } from "./catalog-config.ts";
+import { detectConfigSchema } from "./detect-config.ts";
 import { durationField } from "./duration-field.ts";
 import { investigationConfigSchema } from "./investigation-config.ts";
 import { kafkaConfigSchema } from "./kafka-config.ts";
@@ -275,6 +276,9 @@ const baseShape = {
     .default({ lookback: 7_200_000, skew: 300_000, limit: 10 })
     .describe("Change events (deploys, config changes): which are attached to incidents, and whether deploys suppress."),
   catalog: catalogConfigSchema.optional(),
+  detect: detectConfigSchema.describe(
+    "Anomaly detection rules: PromQL queries evaluated on an interval by a detector each; every detection becomes an anomaly event (docs/detection.md).",
+  ),
   similar: z
     .strictObject({
       enabled: z

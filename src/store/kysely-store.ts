@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import type { ChangeRepository } from "../core/ports/change-repository.ts";
+import type { DetectRepository } from "../core/ports/detect-repository.ts";
 import type { InvestigationRepository } from "../core/ports/investigation-repository.ts";
 import type { PatternRepository } from "../core/ports/pattern-repository.ts";
 import type { Retention } from "../core/ports/retention.ts";
@@ -14,6 +15,7 @@ import type {
 } from "../core/ports/store.ts";
 import type { TraceRepository } from "../core/ports/trace-repository.ts";
 import { KyselyChangeRepository } from "./changes-repository.ts";
+import { KyselyDetectRepository } from "./detect-repository.ts";
 import { KyselyInvestigationRepository } from "./investigations-repository.ts";
 import { KyselyRetention } from "./retention.ts";
 import type { Tables } from "./rows.ts";
@@ -55,6 +57,7 @@ export class KyselyStore implements Store {
   readonly similar: SimilarReads;
   readonly retention: Retention;
   readonly investigations: InvestigationRepository;
+  readonly detect: DetectRepository;
   readonly applyThenSync?: Store["applyThenSync"];
 
   protected constructor(
@@ -71,6 +74,7 @@ export class KyselyStore implements Store {
     this.retention = new KyselyRetention(db);
     this.traces = new KyselyTraceRepository(db, dialect);
     this.investigations = new KyselyInvestigationRepository(db, dialect.lockClaimedRows);
+    this.detect = new KyselyDetectRepository(db, dialect.atomically);
     // Only an engine whose commit is durable later offers it: the ingest runner then commits the next batch meanwhile.
     if (dialect.durableLater) this.applyThenSync = (changes) => dialect.commit(changes);
   }

@@ -239,6 +239,8 @@ export interface Tables {
   traces: TraceRow;
   service_edges: ServiceEdgeRow;
   service_reach: ServiceReachRow;
+  detect_leases: { rule: string; owner: string; expires_at: number; evaluated_until: number | null };
+  detect_states: { rule: string; series: string; state: string; updated_at: number };
 }
 
 /** The columns correlation reads of an unresolved incident. */

@@ -21,6 +21,7 @@ import { patternIdOf } from "../patterns/miner.ts";
 import { PatternCatalog } from "../patterns/pattern-catalog.ts";
 import { tokenize } from "../patterns/tokenize.ts";
 import { fingerprintSignals } from "../pipeline/correlate/fingerprint.ts";
+import { describeDetectContract } from "./detect-contract.ts";
 import { describeTraceContract } from "./traces-contract.ts";
 
 /** An engine under test: how to get fresh, empty stores of it. */
@@ -1281,4 +1282,5 @@ export function describeStoreContract(target: StoreContractTarget): void {
     }
   });
   describeTraceContract(target);
+  describeDetectContract(target);
 }

@@ -39,6 +39,7 @@ describe("domain events of a running Sluice", async () => {
       "platform-sync",
       "ingest",
       "traces",
+      "detect",
       "kafka",
       "http",
     ]);

@@ -7,6 +7,7 @@ import type { Clock } from "../core/clock.ts";
 import type { EventSubscriber } from "../core/events.ts";
 import type { Store } from "../core/ports/store.ts";
 import type { OutboxWorker } from "../delivery/outbox-worker.ts";
+import type { RuleScheduler } from "../detect/rule-scheduler.ts";
 import type { Investigator } from "../investigate/investigator.ts";
 import type { EscalationTimers } from "../lifecycle/escalation.ts";
 import type { LifecycleService } from "../lifecycle/lifecycle-service.ts";
@@ -61,6 +62,8 @@ export interface Sluice {
   kafka: KafkaSource | null;
   /** Trace ingest, assembly and the dependency graph, when `traces.enabled`. */
   traces: Traces | null;
+  /** Detection rules' scheduler, when `detect.rules` has any. */
+  detect: RuleScheduler | null;
   summarizer: Summarizer;
   /** Background LLM summaries, when `llm` is configured and enabled. */
   summaries: SummaryQueue | null;

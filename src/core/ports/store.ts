@@ -4,6 +4,7 @@ import type { Severity, Signal } from "../signal.ts";
 import type { Ticket } from "../ticket.ts";
 import type { NewTimelineEvent, TimelineEvent } from "../timeline.ts";
 import type { ChangeRepository } from "./change-repository.ts";
+import type { DetectRepository } from "./detect-repository.ts";
 import type { InvestigationRepository } from "./investigation-repository.ts";
 import type { PatternRepository, PatternTemplateChange } from "./pattern-repository.ts";
 import type { Retention } from "./retention.ts";
@@ -204,6 +205,8 @@ export interface Store {
   readonly retention: Retention;
   /** Investigation jobs and their versioned reports (src/investigate). */
   readonly investigations: InvestigationRepository;
+  /** Detection rules' detector states and per-rule leases (src/detect). */
+  readonly detect: DetectRepository;
   /** Applies a change set atomically and durably; returns the numbers given to new incidents. Throws CONFLICT on a stale version. */
   apply(changes: ChangeSet): Promise<Map<string, number>>;
   /**

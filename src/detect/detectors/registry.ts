@@ -1,5 +1,5 @@
+import type { DetectorConfig } from "../../config/detect-config.ts";
 import type { SeriesDetector } from "../detection.ts";
-import type { DetectorConfig } from "../rules-schema.ts";
 import { AbsentDetector, type AbsentState } from "./absent.ts";
 import { BurnRateDetector, type BurnRateState } from "./burn-rate.ts";
 import { ContextualDetector, type ContextualState } from "./contextual.ts";

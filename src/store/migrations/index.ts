@@ -8,6 +8,7 @@ import * as similar from "./0006-similar.ts";
 import * as patterns from "./0007-patterns.ts";
 import * as incidentPatterns from "./0008-incident-patterns.ts";
 import * as investigations from "./0010-investigations.ts";
+import * as detect from "./0011-detect.ts";
 
 /** Migrations in order; names are stored in the database, so never rename one that shipped. */
 export const migrationProvider: MigrationProvider = {
@@ -23,6 +24,7 @@ export const migrationProvider: MigrationProvider = {
       "0008-incident-patterns": incidentPatterns,
       // 0009 is taken by another branch; the provider sorts by name, so the gap is harmless.
       "0010-investigations": investigations,
+      "0011-detect": detect,
     };
   },
 };

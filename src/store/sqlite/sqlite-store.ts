@@ -12,6 +12,7 @@ export class SqliteStore extends KyselyStore {
     raw.prepare("UPDATE timers SET lease_until = 0 WHERE status = 'pending' AND lease_until > 0").run();
     // An investigation that was running when the process died is taken up again at once.
     raw.prepare("UPDATE investigation_jobs SET lease_until = 0 WHERE status = 'running'").run();
+    raw.prepare("UPDATE detect_leases SET expires_at = 0 WHERE expires_at > 0").run();
     return new SqliteStore(db, new SqliteDialect(raw, db, { walSync, checkpointer }));
   }
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { DETECTOR_KINDS } from "./detection.ts";
-import { detectConfigSchema, detectorConfigSchema } from "./rules-schema.ts";
+import { DETECTOR_KINDS } from "../detect/detection.ts";
+import { detectConfigSchema, detectorConfigSchema } from "./detect-config.ts";
 
 const prometheus = { url: "http://prometheus:9090" };
 

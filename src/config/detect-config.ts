@@ -1,9 +1,8 @@
 // The `detect` block: rules that query a Prometheus-compatible API and run a detector over each returned
-// series. Defined and tested here; the lead adds it to src/config/schema.ts after the pipeline restructure
-// (issue 11), together with the rule runner that evaluates it.
+// series (docs/detection.md). The rule runner (src/detect/rule-runner.ts) evaluates it.
 import { z } from "zod";
-import { durationField } from "../config/duration-field.ts";
 import { SEVERITIES } from "../core/signal.ts";
+import { durationField } from "./duration-field.ts";
 
 const positive = (what: string) => z.number().positive().optional().describe(what);
 const positiveInt = (what: string) => z.number().int().positive().optional().describe(what);
@@ -150,8 +149,9 @@ const ruleSchema = z
   .strictObject({
     name: z
       .string()
+      .max(128)
       .regex(/^[A-Za-z0-9_.:-]+$/, "use letters, digits and _ . : -")
-      .describe("Unique; names the anomaly events' source."),
+      .describe("Unique; names the rule in its anomaly events (label detect_rule, event ids) and in the store."),
     query: z
       .string()
       .min(1)
@@ -160,7 +160,9 @@ const ruleSchema = z
     interval: durationField("How often the rule is evaluated (default 1m; at least 1s).")
       .refine((ms) => ms >= 1000, "must be at least 1s")
       .default(60_000),
-    detector: detectorConfigSchema,
+    detector: detectorConfigSchema.describe(
+      "The detector and its parameters, chosen by `kind`: threshold, seasonal, trend, flatline, absent, slo-burn-rate or contextual (docs/detection.md).",
+    ),
     labels: z
       .strictObject({
         service: labelSource,
@@ -186,7 +188,7 @@ const ruleSchema = z
 
 export type DetectRuleConfig = z.infer<typeof ruleSchema>;
 
-/** The `detect` block (not yet part of the main config schema; see the file's head comment). */
+/** The `detect` block of the configuration file. */
 export const detectConfigSchema = z
   .strictObject({
     prometheus: z
@@ -199,8 +201,12 @@ export const detectConfigSchema = z
           .describe("Sent as Authorization: Bearer; write it as a reference to an environment variable or a file."),
         timeout: durationField("Per-query timeout (default 10s).").default(10_000),
       })
-      .optional(),
-    rules: z.array(ruleSchema).default([]),
+      .optional()
+      .describe("The Prometheus-compatible API every rule queries (POST /api/v1/query_range)."),
+    rules: z
+      .array(ruleSchema)
+      .default([])
+      .describe("Each rule's query is evaluated every `interval` by exactly one replica (a lease in the database)."),
   })
   .superRefine((block, ctx) => {
     const seen = new Set<string>();
@@ -217,5 +223,5 @@ export const detectConfigSchema = z
 
 export type DetectConfig = z.infer<typeof detectConfigSchema>;
 
-/** Config paths under `detect` that hold secrets, for redaction when the block joins the main schema. */
+/** Config paths under `detect` that hold secrets. */
 export const DETECT_SECRET_FIELDS = ["prometheus.bearerToken"] as const;
