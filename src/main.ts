@@ -76,15 +76,9 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
   return {
     ...{ config, logger, store, events, metrics, lifecycle, runner: ingest.runner, retention: retention.retention },
     ...{ worker: delivery.worker, connectors: delivery.connectors, quietResolver, escalations, polls, inboundSync },
-    ...{ kafka: kafka.kafka, traces: assembly.traces, detect: detect.detect },
-    ...{ summarizer: summaries.summarizer, summaries: summaries.summaries },
-    ...{
-      affectedUsers: affectedUsers.affectedUsers,
-      symptomMerger: merger.symptomMerger,
-      investigator: investigation.investigator,
-      server: http.server,
-      auth: http.auth,
-    },
+    ...{ kafka: kafka.kafka, traces: assembly.traces, detect: detect.detect, investigator: investigation.investigator },
+    ...{ summarizer: summaries.summarizer, summaries: summaries.summaries, affectedUsers: affectedUsers.affectedUsers },
+    ...{ symptomMerger: merger.symptomMerger, server: http.server, auth: http.auth },
     modules: modules.names,
     start: () => modules.start(),
     startSources: () => modules.startSources(),
