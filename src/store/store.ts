@@ -4,6 +4,7 @@ import type { Severity, Signal } from "../core/signal.ts";
 import type { Ticket } from "../core/ticket.ts";
 import type { NewTimelineEvent, TimelineEvent } from "../core/timeline.ts";
 import type { ChangeRepository } from "./changes-repository.ts";
+import type { InstanceKeys } from "./instance-keys.ts";
 import type { PatternRepository, PatternTemplateChange } from "./patterns-repository.ts";
 import type { Retention } from "./retention.ts";
 import type { SimilarReads } from "./similar-reads.ts";
@@ -164,9 +165,14 @@ export interface DeliveryRepository {
   delivered(delivery: Delivery, now: number, ticket: Omit<Ticket, "createdAt" | "updatedAt"> | null): Promise<void>;
   retryLater(id: string, nextAttemptAt: number, error: string, now: number): Promise<void>;
   dead(id: string, error: string, now: number): Promise<void>;
+  /**
+   * Keeps `request` as what this delivery sends, unless one was kept before (an earlier attempt, maybe
+   * cut short by a crash); returns the one kept. Retries send it again, byte for byte.
+   */
+  freeze(id: string, request: string): Promise<string>;
   /** Gives a claimed row back untried (its lease and the attempt are undone). */
   release(id: string): Promise<void>;
-  /** Puts a dead row back in the queue; false when it is not dead. */
+  /** Puts a dead row back in the queue, to be rendered afresh; false when it is not dead. */
   revive(id: string, now: number): Promise<boolean>;
   list(query: DeliveryQuery): Promise<Delivery[]>;
   get(id: string): Promise<Delivery | null>;
@@ -201,6 +207,8 @@ export interface Store {
   readonly similar: SimilarReads;
   /** Deletes what the retention settings no longer keep. */
   readonly retention: Retention;
+  /** Keys generated once and shared by every replica (the affected-users hash key). */
+  readonly keys: InstanceKeys;
   /** Applies a change set atomically and durably; returns the numbers given to new incidents. Throws CONFLICT on a stale version. */
   apply(changes: ChangeSet): Promise<Map<string, number>>;
   /**

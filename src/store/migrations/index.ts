@@ -7,6 +7,7 @@ import * as changes from "./0005-changes.ts";
 import * as similar from "./0006-similar.ts";
 import * as patterns from "./0007-patterns.ts";
 import * as incidentPatterns from "./0008-incident-patterns.ts";
+import * as requestsAndKeys from "./0009-requests-and-keys.ts";
 
 /** Migrations in order; names are stored in the database, so never rename one that shipped. */
 export const migrationProvider: MigrationProvider = {
@@ -20,6 +21,7 @@ export const migrationProvider: MigrationProvider = {
       "0006-similar": similar,
       "0007-patterns": patterns,
       "0008-incident-patterns": incidentPatterns,
+      "0009-requests-and-keys": requestsAndKeys,
     };
   },
 };

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from "kysely";
 import type pg from "pg";
 import { type ChangeRepository, KyselyChangeRepository } from "../changes-repository.ts";
+import { type InstanceKeys, KyselyInstanceKeys } from "../instance-keys.ts";
 import { type PatternRepository, PostgresPatterns, showPatternTemplates, writePatternTemplates } from "../patterns-repository.ts";
 import { KyselyRetention, type Retention } from "../retention.ts";
 import type { Tables } from "../rows.ts";
@@ -25,6 +26,7 @@ export class PostgresStore implements Store {
   readonly traces: TraceRepository;
   readonly similar: SimilarReads;
   readonly retention: Retention;
+  readonly keys: InstanceKeys;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -35,6 +37,7 @@ export class PostgresStore implements Store {
     this.timers = new PostgresTimers(db);
     this.similar = new KyselySimilarReads(db);
     this.retention = new KyselyRetention(db);
+    this.keys = new KyselyInstanceKeys(db);
     this.changes = new KyselyChangeRepository(db);
     this.patterns = new PostgresPatterns(db);
     this.traces = new KyselyTraceRepository(db, {

@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import type { CompiledQuery, Kysely } from "kysely";
 import { type ChangeRepository, KyselyChangeRepository } from "../changes-repository.ts";
+import { type InstanceKeys, KyselyInstanceKeys } from "../instance-keys.ts";
 import { type PatternRepository, SqlitePatterns } from "../patterns-repository.ts";
 import { KyselyRetention, type Retention } from "../retention.ts";
 import type { Tables } from "../rows.ts";
@@ -25,6 +26,7 @@ export class SqliteStore implements Store {
   readonly traces: TraceRepository;
   readonly similar: SimilarReads;
   readonly retention: Retention;
+  readonly keys: InstanceKeys;
   private readonly sqlitePatterns: SqlitePatterns;
   private readonly applyWithPatterns: (changes: ChangeSet) => Map<string, number>;
   private readonly writer: SqliteChangeWriter;
@@ -39,6 +41,7 @@ export class SqliteStore implements Store {
     this.timers = new SqliteTimers(raw);
     this.similar = new KyselySimilarReads(db);
     this.retention = new KyselyRetention(db);
+    this.keys = new KyselyInstanceKeys(db);
     this.changes = new KyselyChangeRepository(db);
     // Synchronous, so no other write on this one connection can slip into the transaction.
     const atomically = raw.transaction((queries: readonly CompiledQuery[]) => {
