@@ -31,6 +31,7 @@ import { PollRunner } from "./lifecycle/sync/poll-runner.ts";
 import { PatternCatalog } from "./patterns/pattern-catalog.ts";
 import { IngestRunner } from "./pipeline/ingest/ingest-runner.ts";
 import { route } from "./pipeline/route/route.ts";
+import { keyedHash, pseudonymKey } from "./redact/keyed-hash.ts";
 import { redactSignal } from "./redact/redact-signal.ts";
 import { createRedactor } from "./redact/redactor.ts";
 import { SimilarIncidents, similarProvider } from "./similar/similar-incidents.ts";
@@ -118,6 +119,8 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
   const wake = () => worker?.wake();
   const http = options.http ?? ((url: string, init: RequestInit) => fetch(url, init));
   const redactor = createRedactor(config.redaction);
+  // Affected users (and ids that hold a secret) are kept as keyed hashes; the key is shared through the store.
+  const pseudonym = keyedHash(await pseudonymKey(config.redaction.hashKey, store.keys, clock.now()));
   const summarizer = createSummarizer(config.llm, { http, clock, redact: (text) => redactor.redact(text) });
   const summaries = config.llm?.enabled
     ? new SummaryQueue({
@@ -244,7 +247,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
         (platform) => connectors.has(platform),
         () => catalog?.ownerOfSignal(signal),
       ),
-    redact: (signal) => redactSignal(signal, redactor),
+    redact: (signal) => redactSignal(signal, redactor, { pseudonym, affectedUsers: config.redaction.affectedUsers }),
     escalateAfter: (signal) => {
       const owner = catalog?.ownerOfSignal(signal);
       return policyFor({ ...signal, team: owner?.team, tier: owner?.tier ?? undefined }, config.escalation.policies)?.after;
@@ -275,7 +278,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     incidentUrl: (incident) =>
       config.server.publicUrl ? new URL(`/incidents/${incident.key}`, config.server.publicUrl).toString() : null,
   });
-  const lifecycle = new LifecycleService(store, clock, wake, metrics.lifecycle);
+  const lifecycle = new LifecycleService(store, clock, wake, metrics.lifecycle, (text) => redactor.redact(text));
   const affectedUsers = new AffectedUsersRefresher({ store, lifecycle, logger });
   affectedUsersRef = affectedUsers;
   const symptomMerger =

@@ -26,6 +26,8 @@ export class LifecycleService {
     private readonly clock: Clock,
     private readonly onDeliveriesQueued: () => void,
     private readonly metrics: LifecycleMetrics = noLifecycleMetrics,
+    /** Masks secrets and personal data in what people type (notes, reasons, names from platforms). */
+    private readonly redact: (text: string) => string = (text) => text,
   ) {}
 
   /**
@@ -39,6 +41,7 @@ export class LifecycleService {
     origin: ChangeOrigin,
     stillWanted?: (incident: Incident) => string | null,
   ): Promise<Incident> {
+    origin = this.redactOrigin(origin);
     const incident = await this.writeFresh(idOrKey, (incident, now) => {
       const stale = stillWanted?.(incident);
       if (stale) throw new SluiceError("INVALID_TRANSITION", stale);
@@ -118,7 +121,7 @@ export class LifecycleService {
     await this.writeFresh(incidentId, (incident, now) => {
       const changes = changeOf(incident, now, { context: { ...incident.context, ...patch } });
       if (!announce) return changes;
-      const { actor, detail } = announce;
+      const [actor, detail] = [this.redact(announce.actor), this.redact(announce.detail)];
       changes.timeline.push({ incidentId: incident.id, at: now, actor, action: "enriched", detail, rule: null });
       if (incident.state !== "resolved") {
         for (const platform of incident.platforms) {
@@ -138,6 +141,8 @@ export class LifecycleService {
   }
 
   async addNote(idOrKey: string, text: string, origin: ChangeOrigin): Promise<void> {
+    text = this.redact(text);
+    origin = this.redactOrigin(origin);
     const incident = await this.require(idOrKey);
     const now = this.clock.now();
     const changes = emptyChangeSet();
@@ -164,8 +169,20 @@ export class LifecycleService {
     rule: string | null = null,
   ): Promise<void> {
     const changes = emptyChangeSet();
-    changes.timeline.push({ incidentId, at: this.clock.now(), actor, action, detail, rule });
+    changes.timeline.push({
+      incidentId,
+      at: this.clock.now(),
+      actor: this.redact(actor),
+      action,
+      detail: this.redact(detail),
+      rule,
+    });
     await this.store.apply(changes);
+  }
+
+  private redactOrigin(origin: ChangeOrigin): ChangeOrigin {
+    const actor = this.redact(origin.actor);
+    return origin.reason === undefined ? { ...origin, actor } : { ...origin, actor, reason: this.redact(origin.reason) };
   }
 
   private async require(idOrKey: string): Promise<Incident> {
