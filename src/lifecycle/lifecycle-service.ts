@@ -26,7 +26,7 @@ export class LifecycleService {
     private readonly clock: Clock,
     private readonly onDeliveriesQueued: () => void,
     private readonly metrics: LifecycleMetrics = noLifecycleMetrics,
-    /** Masks secrets and personal data in what people type (notes, reasons, names from platforms). */
+    /** Masks secrets and personal data in what people type: notes, reasons, details from platforms. */
     private readonly redact: (text: string) => string = (text) => text,
   ) {}
 
@@ -38,10 +38,10 @@ export class LifecycleService {
   async apply(
     idOrKey: string,
     action: LifecycleAction,
-    origin: ChangeOrigin,
+    given: ChangeOrigin,
     stillWanted?: (incident: Incident) => string | null,
   ): Promise<Incident> {
-    origin = this.redactOrigin(origin);
+    const origin = this.redactOrigin(given);
     const incident = await this.writeFresh(idOrKey, (incident, now) => {
       const stale = stillWanted?.(incident);
       if (stale) throw new SluiceError("INVALID_TRANSITION", stale);
@@ -121,7 +121,8 @@ export class LifecycleService {
     await this.writeFresh(incidentId, (incident, now) => {
       const changes = changeOf(incident, now, { context: { ...incident.context, ...patch } });
       if (!announce) return changes;
-      const [actor, detail] = [this.redact(announce.actor), this.redact(announce.detail)];
+      const { actor } = announce;
+      const detail = this.redact(announce.detail);
       changes.timeline.push({ incidentId: incident.id, at: now, actor, action: "enriched", detail, rule: null });
       if (incident.state !== "resolved") {
         for (const platform of incident.platforms) {
@@ -140,9 +141,8 @@ export class LifecycleService {
     return written.incident;
   }
 
-  async addNote(idOrKey: string, text: string, origin: ChangeOrigin): Promise<void> {
-    text = this.redact(text);
-    origin = this.redactOrigin(origin);
+  async addNote(idOrKey: string, typed: string, origin: ChangeOrigin): Promise<void> {
+    const text = this.redact(typed);
     const incident = await this.require(idOrKey);
     const now = this.clock.now();
     const changes = emptyChangeSet();
@@ -172,7 +172,7 @@ export class LifecycleService {
     changes.timeline.push({
       incidentId,
       at: this.clock.now(),
-      actor: this.redact(actor),
+      actor,
       action,
       detail: this.redact(detail),
       rule,
@@ -180,9 +180,9 @@ export class LifecycleService {
     await this.store.apply(changes);
   }
 
+  // The actor stays as it is: it names the account that acted (an audit record), not text someone typed.
   private redactOrigin(origin: ChangeOrigin): ChangeOrigin {
-    const actor = this.redact(origin.actor);
-    return origin.reason === undefined ? { ...origin, actor } : { ...origin, actor, reason: this.redact(origin.reason) };
+    return origin.reason === undefined ? origin : { ...origin, reason: this.redact(origin.reason) };
   }
 
   private async require(idOrKey: string): Promise<Incident> {

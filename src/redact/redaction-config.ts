@@ -47,7 +47,7 @@ export const redactionConfigSchema = z
       .min(16, "must be at least 16 characters")
       .optional()
       .describe(
-        "Secret key of those hashes (use ${file:...}); by default one is generated on first start and kept in the database, so every replica and restart counts the same users alike.",
+        "Secret key of those hashes (keep it in a file and reference it); by default one is generated on first start and kept in the database, so every replica and restart counts the same users alike.",
       ),
   })
   .default({ patterns: [], emails: true, affectedUsers: "hash" });

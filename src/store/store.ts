@@ -36,6 +36,8 @@ export interface OpenIncident {
   version: number;
   /** When it was resolved (only for recently resolved incidents, which a new signal may reopen). */
   resolvedAt?: number | null;
+  /** Resolved because it went quiet, not by a person or its source (set by the ingest runner). */
+  resolvedQuietly?: boolean;
   /** Alert keys of this incident still firing (alert incidents only). */
   firingAlerts: Set<string>;
 }

@@ -5,6 +5,7 @@ import { isSluiceError, SluiceError } from "../../core/errors.ts";
 import { describeIncident, incidentKey } from "../../core/incident.ts";
 import type { LifecycleMetrics } from "../../core/lifecycle-metrics.ts";
 import type { Signal } from "../../core/signal.ts";
+import { QUIET_RESOLVERS } from "../../core/timeline.ts";
 import type { EnrichTarget } from "../../enrich/enricher.ts";
 import { PatternCatalog } from "../../patterns/pattern-catalog.ts";
 import type { ChangeSet, OpenIncident, Store } from "../../store/store.ts";
@@ -321,10 +322,18 @@ export class IngestRunner {
     const candidates = prepared.filter((p) => p.verdict.pass && p.signal.status === "firing" && !open.has(p.fingerprint));
     if (window <= 0 || candidates.length === 0) return new Map();
     const earliest = Math.min(...candidates.map((p) => p.signal.occurredAt));
-    return this.options.store.incidents.findResolvedSince(
+    const recent = await this.options.store.incidents.findResolvedSince(
       candidates.map((p) => p.fingerprint),
       earliest - window,
     );
+    // Who resolved each decides whether the lookback window still applies to reopening it (plan-batch.ts).
+    await Promise.all(
+      [...recent.values()].map(async (incident) => {
+        const resolve = (await this.options.store.incidents.timeline(incident.id)).findLast((e) => e.action === "resolved");
+        incident.resolvedQuietly = resolve !== undefined && QUIET_RESOLVERS.has(resolve.actor);
+      }),
+    );
+    return recent;
   }
 
   private report(decisions: SignalDecision[]): void {

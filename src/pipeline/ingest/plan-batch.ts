@@ -252,6 +252,13 @@ export function planBatch(
     if (!recent || working.has(fingerprint) || recent.resolvedAt == null || window <= 0) return undefined;
     const gap = signal.occurredAt - recent.resolvedAt;
     if (Math.abs(gap) > window) return undefined;
+    // An incident that went quiet is treated as if it were still open: a signal after a gap longer than
+    // lookbackWindow is a new occurrence either way. Otherwise whether the problem's return is a new
+    // incident would depend on whether a quiet-period sweep happened to run during the pause (live, yes;
+    // a replay or a restart, maybe not), and a 50-minute pause would give one incident where 20 give two.
+    if (recent.resolvedQuietly && recent.kind !== "alert" && signal.occurredAt - recent.lastSeenAt > context.lookbackMs) {
+      return undefined;
+    }
     const entry: Working = { open: { ...recent, state: "open", firingAlerts: new Set() }, created: null, change: null };
     working.set(fingerprint, entry);
     Object.assign(changeOf(entry).set, { state: "open", resolvedAt: null, acknowledgedAt: null, escalationLevel: 0 });
