@@ -14,7 +14,8 @@ const dir = mkdtempSync(join(tmpdir(), "sluice-cli-"));
 
 async function sluice(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { cwd: dir, timeout: 60_000 });
+    // Three minutes: a replay takes seconds alone, but far longer on a machine running two suites at once.
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { cwd: dir, timeout: 180_000 });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
