@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { promisify } from "node:util";
+import { freePort } from "./support/sluice-process.ts";
 
 const run = promisify(execFile);
 const bin = new URL("../bin/sluice.js", import.meta.url).pathname;
@@ -73,7 +74,8 @@ describe("sluice CLI", () => {
   });
 
   it("demo --exit runs the bundled stream end to end over HTTP", async () => {
-    const { code, stdout } = await sluice("demo", "--exit", "--port", "18911");
+    // A free port, not a fixed one: two test runs at once on one machine both run this.
+    const { code, stdout } = await sluice("demo", "--exit", "--port", String(await freePort()));
     assert.equal(code, 0, stdout);
     assert.match(stdout, /incidents\s+4/);
     assert.match(stdout, /Where to look/);
