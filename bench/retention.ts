@@ -5,9 +5,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { emptyChangeSet } from "../src/core/ports/store.ts";
 import { SqliteStore } from "../src/store/sqlite/sqlite-store.ts";
-import { emptyChangeSet } from "../src/store/store.ts";
-import { signal, stored } from "../src/store/store-contract.ts";
+import { signal, stored } from "../src/testing/store-contract.ts";
 
 const { values } = parseArgs({
   options: {

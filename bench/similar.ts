@@ -8,12 +8,12 @@ import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { ManualClock } from "../src/core/clock.ts";
 import { newId } from "../src/core/ids.ts";
+import { emptyChangeSet, type NewIncident } from "../src/core/ports/store.ts";
+import { SimilarIncidents } from "../src/pipeline/enrich/providers/similar-incidents.ts";
 import { PAST, QUERIES } from "../src/similar/fixtures/labelled-incidents.ts";
 import { rankSimilar } from "../src/similar/rank.ts";
-import { SimilarIncidents } from "../src/similar/similar-incidents.ts";
 import { TermCache } from "../src/similar/text.ts";
 import { SqliteStore } from "../src/store/sqlite/sqlite-store.ts";
-import { emptyChangeSet, type NewIncident } from "../src/store/store.ts";
 import { median, formatNumber as n, percentile, seededRandom } from "./stats.ts";
 
 const { values: args } = parseArgs({

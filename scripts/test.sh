@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite: lint, type-check, then every *.test.ts (unit tests next to the code, and the
+# The whole test suite: lint, type-check, the import-layer check, then every *.test.ts (unit tests next to the code, and the
 # suites under test/ that start real processes). Installs dependencies first when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +25,11 @@ echo "== lint (biome)"
 npx biome check .
 echo "== type-check (tsc)"
 npx tsc --noEmit
+npx tsc --noEmit -p web
+echo "== import layers (dependency-cruiser, docs/architecture.md)"
+npm run --silent deps
+echo "== build the web console (the browser suite serves it)"
+npm run --silent build:web
 
 if [ ! -d ../shared/specs ]; then
   if [ "${CI:-}" = "true" ]; then
@@ -35,5 +40,5 @@ if [ ! -d ../shared/specs ]; then
 fi
 
 echo "== tests"
-mapfile -t files < <(find src test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
+mapfile -t files < <(find src test web/src -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 exec node --import tsx --test --test-concurrency=2 --test-reporter=spec "${files[@]}"

@@ -14,9 +14,20 @@ const stream = new URL("../examples/demo-stream.jsonl", import.meta.url).pathnam
 const dir = mkdtempSync(join(tmpdir(), "sluice-cli-"));
 
 async function sluice(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return sluiceWith({}, ...args);
+}
+
+async function sluiceWith(
+  env: Record<string, string>,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     // Three minutes: a replay takes seconds alone, but far longer on a machine running two suites at once.
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { cwd: dir, timeout: 180_000 });
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
+      cwd: dir,
+      timeout: 180_000,
+      env: { ...process.env, ...env },
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -73,11 +84,54 @@ describe("sluice CLI", () => {
     assert.match(stdout, /ok/);
   });
 
+  it("check-config accepts the documented Helm values, and says where their missing credentials are expected", async () => {
+    const file = join(dir, "documented.yaml");
+    writeFileSync(
+      file,
+      [
+        "logclaw-ticketing-agent:",
+        "  config:",
+        "    pagerduty:",
+        "      enabled: true",
+        "    jira:",
+        "      enabled: true",
+        '      baseUrl: "https://yourorg.atlassian.net"',
+        '      projectKey: "SRE"',
+        "    servicenow:",
+        "      enabled: true",
+        '      instance: "yourorg"',
+        "    anomaly:",
+        "      minimumScore: 0.85",
+        '      lookbackWindow: "15m"',
+        "",
+      ].join("\n"),
+    );
+    const secrets = mkdtempSync(join(tmpdir(), "sluice-cli-secrets-"));
+    const missing = await sluiceWith({ SLUICE_SECRETS_DIR: secrets }, "check-config", file);
+    assert.equal(missing.code, 1);
+    assert.doesNotMatch(missing.stderr, /Unrecognized key/);
+    assert.match(missing.stderr, /pagerduty\.routingKey: .*PAGERDUTY_ROUTING_KEY/);
+    assert.match(missing.stderr, /servicenow\.username: .*SERVICENOW_USERNAME/);
+    for (const [name, value] of Object.entries({
+      PAGERDUTY_ROUTING_KEY: "R".repeat(32),
+      SERVICENOW_TOKEN: "snow-token",
+      JIRA_EMAIL: "ops@yourorg.com",
+      JIRA_API_TOKEN: "jira-token",
+    })) {
+      writeFileSync(join(secrets, name), value);
+    }
+    const ok = await sluiceWith({ SLUICE_SECRETS_DIR: secrets }, "check-config", file);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /documented\.yaml: ok$/m);
+    assert.ok(!`${ok.stdout}${ok.stderr}`.includes("snow-token"), "no secret in the output");
+  });
+
   it("demo --exit runs the bundled stream end to end over HTTP", async () => {
     // A free port, not a fixed one: two test runs at once on one machine both run this.
     const { code, stdout } = await sluice("demo", "--exit", "--port", String(await freePort()));
     assert.equal(code, 0, stdout);
     assert.match(stdout, /incidents\s+4/);
     assert.match(stdout, /Where to look/);
+    assert.match(stdout, /The web console: http:\/\/127\.0\.0\.1:18911\//);
   });
 });

@@ -7,7 +7,7 @@ import { jiraSignature } from "../src/connectors/jira/jira-sync.ts";
 import type { MemoryConnector } from "../src/connectors/memory/memory-connector.ts";
 import { pagerdutySignature } from "../src/connectors/pagerduty/pagerduty-sync.ts";
 import { SIGNATURE_HEADER, slackSignature, TIMESTAMP_HEADER } from "../src/connectors/slack/slack-sync.ts";
-import { anomalyEvent, inMemorySluice } from "./support/in-memory-sluice.ts";
+import { anomalyEvent, inMemorySluice } from "../src/testing/in-memory-sluice.ts";
 
 const fixture = (path: string) => readFileSync(new URL(`../src/connectors/${path}`, import.meta.url), "utf8");
 const SLACK_SECRET = "slack-signing-secret-0123456789";

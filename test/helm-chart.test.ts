@@ -3,14 +3,14 @@
 // `helm` on the PATH, or one built once with `go install`).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parse, parseAllDocuments } from "yaml";
 import { loadCatalog } from "../src/catalog/load-catalog.ts";
 import { parseConfig } from "../src/config/loader.ts";
-import { inMemorySluice } from "./support/in-memory-sluice.ts";
+import { inMemorySluice } from "../src/testing/in-memory-sluice.ts";
 import { missingPeer } from "./support/missing-peer.ts";
 import { provision } from "./support/provision.ts";
 
@@ -91,9 +91,34 @@ function helmBinary(): { helm: string } | { problem: string } {
 
 interface Manifest {
   kind: string;
+  metadata?: { name: string };
   spec?: Record<string, unknown>;
   data?: Record<string, string>;
 }
+
+interface Container {
+  envFrom: { secretRef: { name: string } }[];
+  env: { name: string; value: string }[];
+  volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[];
+}
+
+// The block users copy from the ticketing agent's documentation, as written: the values of an umbrella
+// chart that includes this chart under the name logclaw-ticketing-agent.
+const documentedValues = `logclaw-ticketing-agent:
+  config:
+    pagerduty:
+      enabled: true
+    jira:
+      enabled: true
+      baseUrl: "https://yourorg.atlassian.net"
+      projectKey: "SRE"
+    servicenow:
+      enabled: true
+      instance: "yourorg"
+    anomaly:
+      minimumScore: 0.85
+      lookbackWindow: "15m"
+`;
 
 const found = helmBinary();
 if ("problem" in found) {
@@ -106,10 +131,14 @@ if ("problem" in found) {
     assert.equal(result.status, 0, `helm ${args.join(" ")}: ${result.stderr}${result.stdout}`);
     return result.stdout;
   };
-  const render = (...args: string[]) =>
-    parseAllDocuments(run("template", "sluice", chartDir, ...args))
+  const render = (...args: string[]) => {
+    // A first argument that is a directory is the chart to render (an umbrella chart); else this one.
+    const [first, ...rest] = args;
+    const [dir, flags] = first && !first.startsWith("-") ? [first, rest] : [chartDir, args];
+    return parseAllDocuments(run("template", "sluice", dir, ...flags))
       .map((doc) => doc.toJS() as Manifest | null)
       .filter((doc): doc is Manifest => doc !== null);
+  };
 
   describe("Helm chart rendered by Helm", () => {
     it("passes helm lint", () => {
@@ -147,6 +176,83 @@ if ("problem" in found) {
       assert.equal(deployment?.spec?.replicas, 2);
       assert.ok(manifests.some((m) => m.kind === "PodDisruptionBudget"));
       assert.ok(manifests.some((m) => m.kind === "Service"));
+    });
+
+    it("renders the documented values in an umbrella chart into a Deployment that reads the credentials from the Secret", () => {
+      const umbrella = mkdtempSync(join(tmpdir(), "helm-umbrella-"));
+      mkdirSync(join(umbrella, "charts"));
+      cpSync(chartDir, join(umbrella, "charts", "sluice"), { recursive: true });
+      writeFileSync(
+        join(umbrella, "Chart.yaml"),
+        "apiVersion: v2\nname: logclaw\nversion: 0.1.0\ndependencies:\n  - { name: sluice, version: 0.1.0, alias: logclaw-ticketing-agent }\n",
+      );
+      writeFileSync(join(umbrella, "documented.yaml"), documentedValues);
+      writeFileSync(
+        join(umbrella, "secret-store.yaml"),
+        [
+          "logclaw-ticketing-agent:",
+          "  existingSecret: ticketing-credentials",
+          "  externalSecret:",
+          "    enabled: true",
+          "    secretStoreRef: { name: aws-secrets-manager, kind: ClusterSecretStore }",
+          "    dataFrom: [{ extract: { key: prod/ticketing-agent } }]",
+          "",
+        ].join("\n"),
+      );
+      // The documented block renders on its own...
+      assert.ok(render(umbrella, "-f", join(umbrella, "documented.yaml")).some((m) => m.kind === "Deployment"));
+      // ...and with the secret store added.
+      const manifests = render(umbrella, "-f", join(umbrella, "documented.yaml"), "-f", join(umbrella, "secret-store.yaml"));
+
+      const external = manifests.find((m) => m.kind === "ExternalSecret");
+      assert.equal(external?.metadata?.name, "ticketing-credentials");
+      assert.deepEqual(external?.spec?.target, { name: "ticketing-credentials", creationPolicy: "Owner" });
+      assert.deepEqual(external?.spec?.secretStoreRef, { name: "aws-secrets-manager", kind: "ClusterSecretStore" });
+
+      const pod = (manifests.find((m) => m.kind === "Deployment")?.spec?.template as { spec: Record<string, unknown> }).spec;
+      const [container] = pod.containers as Container[];
+      assert.ok(container);
+      assert.deepEqual(container.envFrom, [{ secretRef: { name: "ticketing-credentials" } }]);
+      const secretsDir = container.env.find((e) => e.name === "SLUICE_SECRETS_DIR")?.value;
+      const mount = container.volumeMounts.find((m) => m.mountPath === secretsDir);
+      assert.equal(mount?.readOnly, true);
+      const volume = (pod.volumes as { name: string; secret?: { secretName: string } }[]).find((v) => v.name === mount?.name);
+      assert.equal(volume?.secret?.secretName, "ticketing-credentials");
+
+      // The pod as Kubernetes would start it: the Secret's keys as files in the mount, and as environment
+      // variables; ServiceNow's credentials only as files, to show the mount alone suffices.
+      const secret: Record<string, string> = {
+        ...env,
+        SERVICENOW_USERNAME: "sluice-integration",
+        SERVICENOW_PASSWORD: "snow-password",
+      };
+      const mounted = mkdtempSync(join(tmpdir(), "helm-secret-"));
+      for (const [key, value] of Object.entries(secret)) writeFileSync(join(mounted, key), value);
+      const configMap = manifests.find((m) => m.kind === "ConfigMap");
+      const { config, warnings } = parseConfig(
+        parse(configMap?.data?.["config.yaml"] ?? ""),
+        { ...env, SLUICE_SECRETS_DIR: mounted },
+        process.cwd(),
+        "rendered",
+      );
+      assert.deepEqual(warnings, []);
+      assert.equal(config.anomaly.minimumScore, 0.85);
+      assert.equal((config.platforms.pagerduty as { routingKey: string }).routingKey, env.PAGERDUTY_ROUTING_KEY);
+      assert.equal((config.platforms.jira as { projectKey: string }).projectKey, "SRE");
+      const servicenow = config.platforms.servicenow as { instance: string; username: string; password: string };
+      assert.deepEqual(
+        [servicenow.instance, servicenow.username, servicenow.password],
+        ["yourorg", "sluice-integration", "snow-password"],
+      );
+    });
+
+    it("refuses an ExternalSecret with no store to read from", () => {
+      const result = spawnSync(helm, ["template", "sluice", chartDir, "--set", "externalSecret.enabled=true"], {
+        encoding: "utf8",
+        timeout: 60_000,
+      });
+      assert.notEqual(result.status, 0);
+      assert.match(result.stderr, /externalSecret\.secretStoreRef\.name/);
     });
 
     it("adds extra volumes and mounts, e.g. a Backstage catalog from another ConfigMap", () => {

@@ -7,7 +7,7 @@ import { findFactory } from "../src/connectors/registry.ts";
 import { signatureProblem } from "../src/connectors/webhook/signature.ts";
 import { createSluice } from "../src/main.ts";
 import { maskMessage } from "../src/patterns/mask.ts";
-import { startReceiver } from "./support/http-receiver.ts";
+import { startReceiver } from "../src/testing/http-receiver.ts";
 
 // 10,000 anomaly events about 12 problems (4 services x 3 error messages whose request ids, hex
 // ids, durations, IPs and counts vary) plus 2,000 events under the score threshold, interleaved and

@@ -24,7 +24,7 @@ import {
 import { parseConfig } from "../src/config/loader.ts";
 import type { Incident } from "../src/core/incident.ts";
 import type { Sluice } from "../src/main.ts";
-import { listeningSluice } from "./support/in-memory-sluice.ts";
+import { listeningSluice } from "../src/testing/in-memory-sluice.ts";
 
 describe("logs from a real OpenTelemetry SDK", () => {
   let sluice: Sluice;

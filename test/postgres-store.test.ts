@@ -1,5 +1,5 @@
 /**
- * The store contract (src/store/store-contract.ts) against a real PostgreSQL, plus what only a shared
+ * The store contract (src/testing/store-contract.ts) against a real PostgreSQL, plus what only a shared
  * database must do: two replicas (two pools) claiming at once never get the same row, and only one
  * of them opens an incident per fingerprint.
  *
@@ -11,7 +11,7 @@
  * When PostgreSQL cannot be provisioned the suite is skipped with a warning; with CI=true it fails.
  */
 import { PostgresStore } from "../src/store/postgres/postgres-store.ts";
-import { describeStoreContract } from "../src/store/store-contract.ts";
+import { describeStoreContract } from "../src/testing/store-contract.ts";
 import { missingPeer } from "./support/missing-peer.ts";
 import { createTestDatabase } from "./support/postgres-database.ts";
 

@@ -13,7 +13,7 @@ import pino from "pino";
 import { parseConfig } from "../src/config/loader.ts";
 import { createSluice, type Sluice } from "../src/main.ts";
 import { positives } from "../src/redact/corpus.ts";
-import { startScriptedLlm } from "./support/scripted-llm.ts";
+import { startScriptedLlm } from "../src/testing/scripted-llm.ts";
 
 describe("redaction end to end", async () => {
   const posted: string[] = [];

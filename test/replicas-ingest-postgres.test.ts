@@ -10,13 +10,14 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ManualClock } from "../src/core/clock.ts";
 import { isSluiceError } from "../src/core/errors.ts";
+import { EventBus } from "../src/core/events.ts";
+import type { ChangeSet } from "../src/core/ports/store.ts";
 import type { Signal } from "../src/core/signal.ts";
 import { LifecycleService } from "../src/lifecycle/lifecycle-service.ts";
 import { IngestRunner } from "../src/pipeline/ingest/ingest-runner.ts";
 import { noMetrics } from "../src/pipeline/ingest/pipeline-metrics.ts";
 import { PostgresStore } from "../src/store/postgres/postgres-store.ts";
-import type { ChangeSet } from "../src/store/store.ts";
-import { signal } from "../src/store/store-contract.ts";
+import { signal } from "../src/testing/store-contract.ts";
 import { missingPeer } from "./support/missing-peer.ts";
 import { createTestDatabase } from "./support/postgres-database.ts";
 
@@ -34,7 +35,6 @@ function runnerOver(store: PostgresStore): IngestRunner {
     gateRules: { minimumScore: 0.5, maintenance: [] },
     lookbackMs: 15 * 60_000,
     route: () => ({ platforms: [], rule: "severity:high", unavailable: [] }),
-    onDeliveriesQueued: () => {},
   });
 }
 
@@ -98,7 +98,7 @@ if ("problem" in database) {
               throw error;
             }),
         });
-        const lifecycle = new LifecycleService(counting, new ManualClock(T0 + 1000), () => {});
+        const lifecycle = new LifecycleService(counting, new ManualClock(T0 + 1000), new EventBus());
         const problem = (n: number) => signal({ service: `svc-${n}`, errorPattern: "pool exhausted", score: 0.9 });
         const problems = [...Array(PROBLEMS).keys()];
         const keys = (await runner.submit(problems.map(problem))).map((result) => result.incident as string);

@@ -13,6 +13,7 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   INVALID_TRANSITION: 409,
   CONFLICT: 409,
   OVERLOADED: 503,
+  RATE_LIMITED: 429,
   CONFIG_INVALID: 500,
   INTERNAL: 500,
 };
@@ -39,7 +40,8 @@ export function registerErrorHandler(app: FastifyInstance): void {
     if (isSluiceError(error)) {
       const status = STATUS_OF[error.code];
       if (status >= 500 && error.code !== "OVERLOADED") request.log.error({ err: error }, "request failed");
-      if (error.code === "OVERLOADED") reply.header("retry-after", "1");
+      if (error.retryAfterSeconds !== undefined) reply.header("retry-after", String(error.retryAfterSeconds));
+      else if (error.code === "OVERLOADED") reply.header("retry-after", "1");
       return reply.code(status).send(errorBody(error.code, error.message, error.problems));
     }
     const mapped = error.code ? FASTIFY_CODES[error.code] : undefined;

@@ -2,6 +2,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
 import type { LifecycleMetrics } from "../core/lifecycle-metrics.ts";
 import type { DeliveryMetrics } from "../delivery/delivery-metrics.ts";
 import type { PipelineMetrics } from "../pipeline/ingest/pipeline-metrics.ts";
+import type { ThrottleMetrics } from "../sources/http/ingest-limiter.ts";
 
 /** 1 minute to 1 day: how long people and alerts take, not how long Sluice takes. */
 const TIME_TO_BUCKETS = [60, 300, 600, 900, 1800, 3600, 7200, 14_400, 28_800, 86_400];
@@ -39,10 +40,35 @@ export class SluiceMetrics {
     labelNames: ["outcome"],
     registers: [this.registry],
   });
+  readonly investigations = new Counter({
+    name: "sluice_investigations_total",
+    help: "Investigations by outcome: hypothesis (a cause asserted), abstained (nothing decisive), out-of-budget (steps or wall time ran out first), failed",
+    labelNames: ["outcome"],
+    registers: [this.registry],
+  });
+  readonly investigationDuration = new Histogram({
+    name: "sluice_investigation_duration_seconds",
+    help: "Wall time of one investigation, from its claim to its stored report, by outcome",
+    labelNames: ["outcome"],
+    buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120],
+    registers: [this.registry],
+  });
+  readonly firstSignalToReport = new Histogram({
+    name: "sluice_investigation_first_signal_to_report_seconds",
+    help: "From an incident's first signal to its first investigation report being stored (the promise: within 2 minutes)",
+    buckets: [1, 5, 10, 30, 60, 120, 300, 600],
+    registers: [this.registry],
+  });
   readonly retentionDeleted = new Counter({
     name: "sluice_retention_deleted_total",
     help: "Rows deleted because storage.retention no longer keeps them, by kind (signals, changes, deliveries, timers, incidents)",
     labelNames: ["kind"],
+    registers: [this.registry],
+  });
+  readonly eventFailures = new Counter({
+    name: "sluice_event_subscriber_failures_total",
+    help: "Domain-event subscribers that threw or rejected, by subscriber and event type; the commit that published stands",
+    labelNames: ["subscriber", "event"],
     registers: [this.registry],
   });
   readonly enrichment = new Counter({
@@ -107,6 +133,17 @@ export class SluiceMetrics {
       this.incidentsOpened.inc(count);
       this.funnel.opened += count;
     },
+  };
+
+  private readonly throttledTotal = new Counter({
+    name: "sluice_ingest_throttled_total",
+    help: "Signals refused with 429 by the throttle limits (nothing of their request stored), by intake source (api, alertmanager, grafana), ingest token (anonymous without one), tenant (the first 100 seen, then other) and the limit that refused them (token, tenant)",
+    labelNames: ["source", "token", "tenant", "limit"],
+    registers: [this.registry],
+  });
+
+  readonly throttle: ThrottleMetrics = {
+    throttled: (labels, count) => this.throttledTotal.inc(labels, count),
   };
 
   readonly lifecycle: LifecycleMetrics = {

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, describe, it } from "node:test";
-import { inMemorySluice } from "../../test/support/in-memory-sluice.ts";
 import { ERROR_CODES } from "../core/errors.ts";
+import { inMemorySluice } from "../testing/in-memory-sluice.ts";
 
 describe("published API description and error codes", async () => {
   const { sluice } = await inMemorySluice();

@@ -3,26 +3,32 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Logger } from "pino";
 import type { ChangeIntake } from "../changes/change-intake.ts";
 import type { ChangeMetrics } from "../changes/change-metrics.ts";
+import type { DestinationCatalog } from "../connectors/catalog-destinations.ts";
 import type { Connector } from "../connectors/connector.ts";
 import type { SyncHandler } from "../core/inbound.ts";
-import type { Summarizer } from "../enrich/llm/summarizer.ts";
+import type { Store } from "../core/ports/store.ts";
 import type { LifecycleService } from "../lifecycle/lifecycle-service.ts";
 import type { InboundSync } from "../lifecycle/sync/inbound-sync.ts";
+import type { Summarizer } from "../pipeline/enrich/llm/summarizer.ts";
+import type { SimilarIncidents } from "../pipeline/enrich/providers/similar-incidents.ts";
 import type { IngestRunner } from "../pipeline/ingest/ingest-runner.ts";
-import type { SimilarIncidents } from "../similar/similar-incidents.ts";
+import type { Authenticator } from "../sources/http/auth.ts";
+import { changeRoutes } from "../sources/http/change-routes.ts";
+import { githubChangeRoute } from "../sources/http/github-changes.ts";
+import type { IngestLimiter } from "../sources/http/ingest-limiter.ts";
+import { ingestRoutes, registerNdjson } from "../sources/http/ingest-routes.ts";
+import { otlpRoutes } from "../sources/http/otlp-routes.ts";
 import type { LogsIntake } from "../sources/otlp/otlp-logs-intake.ts";
-import type { Store } from "../store/store.ts";
-import type { Traces } from "../traces/traces.ts";
-import type { Authenticator } from "./auth.ts";
+import type { Traces } from "../sources/otlp/traces.ts";
+import type { EventStream } from "./console/event-stream.ts";
 import { registerErrorHandler } from "./error-handler.ts";
 import type { SluiceMetrics } from "./metrics.ts";
-import { changeRoutes } from "./routes/changes.ts";
+import { consoleApiRoutes } from "./routes/console-routes.ts";
+import { consoleStaticRoutes } from "./routes/console-static.ts";
 import { deliveryRoutes } from "./routes/delivery-routes.ts";
-import { githubChangeRoute } from "./routes/github-changes.ts";
+import { eventRoutes } from "./routes/events-routes.ts";
 import { incidentRoutes } from "./routes/incident-routes.ts";
-import { ingestRoutes, registerNdjson } from "./routes/ingest-routes.ts";
 import { opsRoutes } from "./routes/ops-routes.ts";
-import { otlpRoutes } from "./routes/otlp-routes.ts";
 import { platformRoutes } from "./routes/platform-routes.ts";
 import { similarRoutes } from "./routes/similar.ts";
 import { syncRoutes } from "./routes/sync-routes.ts";
@@ -34,6 +40,8 @@ export interface ServerDeps {
   runner: IngestRunner;
   lifecycle: LifecycleService;
   auth: Authenticator;
+  /** Ingest limits (config `throttle`); without it nothing is throttled. */
+  limiter?: IngestLimiter;
   metrics: SluiceMetrics;
   connectors: ReadonlyMap<string, Connector>;
   summarizer: Summarizer;
@@ -45,10 +53,16 @@ export interface ServerDeps {
   changes?: { intake: ChangeIntake; metrics: ChangeMetrics; githubWebhookSecret?: string | undefined };
   /** Similar past incidents (GET /api/incidents/:id/similar); without it the route is not served. */
   similar?: SimilarIncidents;
+  /** Routes of feature modules above the API layer (src/investigate), registered with the rest. */
+  features?: readonly ((app: FastifyInstance, auth: Authenticator) => void)[];
   /** Trace ingest and analysis (POST /v1/traces, /api/traces/…); without it those routes are not served. */
   traces?: Traces;
   /** OTLP log ingest (POST /v1/logs); without it the route is not served. */
   logs?: LogsIntake;
+  /** The platforms' catalog destinations, whose secrets responses mask (default: the registered connectors). */
+  destinations?: DestinationCatalog;
+  /** The web console: its event stream (GET /api/events) and, when built, its files (served at /). */
+  console?: { stream: EventStream; webDir: string };
 }
 
 /** Builds the HTTP API; route schemas document it (served at /openapi.json), handlers validate with zod. */
@@ -75,9 +89,15 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     },
   });
   opsRoutes(app, deps);
-  ingestRoutes(app, { runner: deps.runner, auth: deps.auth, metrics: deps.metrics.pipeline });
+  ingestRoutes(app, {
+    runner: deps.runner,
+    auth: deps.auth,
+    metrics: deps.metrics.pipeline,
+    ...(deps.limiter ? { limiter: deps.limiter } : {}),
+  });
   incidentRoutes(app, deps);
   if (deps.similar) similarRoutes(app, { store: deps.store, auth: deps.auth, similar: deps.similar });
+  for (const register of deps.features ?? []) register(app, deps.auth);
   if (deps.changes) {
     changeRoutes(app, { ...deps.changes, changes: deps.store.changes, auth: deps.auth });
     await githubChangeRoute(app, deps.changes);
@@ -88,6 +108,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     await otlpRoutes(app, { traces: deps.traces, logs: deps.logs, auth: deps.auth, bodyLimit: deps.bodyLimit });
   }
   deliveryRoutes(app, { store: deps.store, auth: deps.auth, wake: deps.wakeDeliveries });
+  consoleApiRoutes(app, deps);
+  if (deps.console) {
+    eventRoutes(app, { auth: deps.auth, stream: deps.console.stream });
+    consoleStaticRoutes(app, { dir: deps.console.webDir });
+  }
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -1,27 +1,27 @@
 import { parseAllDocuments } from "yaml";
+import type { DestinationCatalog } from "../connectors/catalog-destinations.ts";
+import { destinationCatalog } from "../connectors/registry.ts";
 import type { FieldProblem } from "../core/errors.ts";
 import { draftFromInput, type EntryDraft } from "./entry-draft.ts";
 
 /**
- * Annotations Sluice reads, mapped onto its own catalog fields. The first four are the ones the
- * PagerDuty, Jira and Opsgenie Backstage plugins already use; the `sluice.dev/` ones fill what
- * Backstage has no convention for. Each applies to Components and Resources, and to Groups as a
- * default for everything the group owns.
+ * Annotations Sluice reads, mapped onto its own catalog fields: each platform's come from its connector
+ * (the PagerDuty, Jira and Opsgenie Backstage plugins' own, `sluice.dev/` ones where Backstage has no
+ * convention); these are the rest. Each applies to Components and Resources, and to Groups as a default
+ * for everything the group owns.
  */
-export const BACKSTAGE_ANNOTATIONS: readonly { annotation: string; field: string }[] = [
-  { annotation: "pagerduty.com/integration-key", field: "pagerduty.routingKey" },
-  { annotation: "jira/project-key", field: "jira.projectKey" },
-  { annotation: "opsgenie.com/team", field: "opsgenie.team" },
-  { annotation: "sluice.dev/jsm-team", field: "jsm.team" },
-  { annotation: "sluice.dev/slack-channel", field: "slackChannel" },
-  { annotation: "slack.com/channel", field: "slackChannel" },
-  { annotation: "sluice.dev/servicenow-assignment-group", field: "servicenow.assignmentGroup" },
-  { annotation: "sluice.dev/servicenow-ci", field: "servicenow.configurationItem" },
-  { annotation: "sluice.dev/zammad-group", field: "zammad.group" },
+const OWNER_ANNOTATIONS: readonly { annotation: string; field: string }[] = [
   { annotation: "sluice.dev/escalation", field: "escalation" },
   { annotation: "sluice.dev/tier", field: "tier" },
   { annotation: "sluice.dev/runbook", field: "runbook" },
 ];
+
+/** Every annotation Sluice reads, with the catalog field it fills (`pagerduty.routingKey`, `tier`). */
+export function backstageAnnotations(
+  destinations: DestinationCatalog = destinationCatalog,
+): { annotation: string; field: string }[] {
+  return [...destinations.annotations(), ...OWNER_ANNOTATIONS];
+}
 
 /** Entity kinds that become catalog entries; Groups and Systems only lend owners and defaults. */
 const SERVICE_KINDS = new Set(["component", "resource"]);
@@ -35,7 +35,13 @@ interface Entity {
 }
 
 /** Parses a Backstage catalog file (several YAML documents) into drafts; problems name file, document and field. */
-export function parseBackstage(text: string, file: string, problems: FieldProblem[]): EntryDraft[] {
+export function parseBackstage(
+  text: string,
+  file: string,
+  problems: FieldProblem[],
+  destinations: DestinationCatalog = destinationCatalog,
+): EntryDraft[] {
+  const annotations = backstageAnnotations(destinations);
   const source = `backstage:${file}`;
   const entities: Entity[] = [];
   const documents = parseAllDocuments(text);
@@ -79,8 +85,8 @@ export function parseBackstage(text: string, file: string, problems: FieldProble
     const team = refName(entity.spec.owner) ?? (system ? systemOwners.get(system.toLowerCase()) : undefined);
     const group = team ? groups.get(team.toLowerCase()) : undefined;
     // The group's annotations are defaults; the entity's own win.
-    const input: Record<string, unknown> = group ? fromAnnotations(group.metadata) : {};
-    mergeInto(input, fromAnnotations(entity.metadata));
+    const input: Record<string, unknown> = group ? fromAnnotations(group.metadata, annotations) : {};
+    mergeInto(input, fromAnnotations(entity.metadata, annotations));
     input.service = entity.name;
     if (team !== undefined) input.team = team;
     else
@@ -105,6 +111,7 @@ export function parseBackstage(text: string, file: string, problems: FieldProble
       input,
       { source, label: entity.label, extra: { ...(lifecycle ? { lifecycle } : {}), ...(system ? { system } : {}) } },
       problems,
+      destinations,
     );
     if (draft) drafts.push(draft);
   }
@@ -119,9 +126,12 @@ export function refName(ref: unknown): string | undefined {
   return name.trim() || undefined;
 }
 
-function fromAnnotations(metadata: Record<string, unknown>): Record<string, unknown> {
+function fromAnnotations(
+  metadata: Record<string, unknown>,
+  annotations: readonly { annotation: string; field: string }[],
+): Record<string, unknown> {
   const input: Record<string, unknown> = {};
-  for (const { annotation: key, field } of BACKSTAGE_ANNOTATIONS) {
+  for (const { annotation: key, field } of annotations) {
     const value = annotation(metadata, key);
     if (value === undefined) continue;
     const [head = "", sub] = field.split(".");

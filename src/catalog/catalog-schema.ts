@@ -1,10 +1,12 @@
 import { z } from "zod";
+import type { DestinationCatalog } from "../connectors/catalog-destinations.ts";
+import { destinationCatalog } from "../connectors/registry.ts";
 
 const name = z.string().trim().min(1);
 const url = z.url({ protocol: /^https?$/, error: "must be an http or https URL" });
 
-/** One service as written in a Sluice catalog file. */
-export const catalogServiceSchema = z.strictObject({
+/** The keys every catalog entry has, whatever platforms are registered. */
+const ownerFields = {
   service: name.describe("Service name as signals carry it."),
   aliases: z.array(name).default([]).describe("Other names signals use for the same service."),
   team: name.describe("Owning team; routing rules can match it."),
@@ -15,24 +17,40 @@ export const catalogServiceSchema = z.strictObject({
   description: z.string().optional(),
   runbook: url.optional(),
   dashboards: z.array(z.strictObject({ title: name, url })).default([]),
-  slackChannel: name.optional().describe("Channel name or id (Slack bot-token mode)."),
-  jira: z
-    .strictObject({ projectKey: z.string().regex(/^[A-Z][A-Z0-9_]+$/, "must be a Jira project key such as PAY") })
-    .optional(),
-  servicenow: z
-    .strictObject({ assignmentGroup: name.optional(), configurationItem: name.optional() })
-    .refine((value) => value.assignmentGroup !== undefined || value.configurationItem !== undefined, {
-      message: "give assignmentGroup, configurationItem or both",
-    })
-    .optional(),
-  opsgenie: z.strictObject({ team: name }).optional(),
-  jsm: z.strictObject({ team: name }).optional(),
-  pagerduty: z
-    .strictObject({ routingKey: z.string().regex(/^[A-Za-z0-9]{32}$/, "must be a 32-character Events API v2 routing key") })
-    .optional(),
-  zammad: z.strictObject({ group: name }).optional(),
+};
+const relationFields = {
   escalation: name.optional().describe("An escalation policy name or free text for responders."),
   dependsOn: z.array(name).default([]).describe("Services this one calls; their changes are relevant to its incidents."),
-});
+  metrics: z
+    .array(
+      z.strictObject({
+        name,
+        query: z.string().trim().min(1).describe("PromQL; `$service` is replaced by the service's name."),
+        direction: z.enum(["up", "down", "both"]).default("up"),
+      }),
+    )
+    .optional()
+    .describe("Series the investigation measures for this service, replacing the defaults (docs/investigation.md)."),
+};
+
+function buildSchema(destinations: DestinationCatalog) {
+  // Each platform's destination (jira, slackChannel, pagerduty, ...) comes from its connector's folder.
+  return z.strictObject({ ...ownerFields, ...destinations.shape(), ...relationFields });
+}
+
+const schemas = new WeakMap<DestinationCatalog, ReturnType<typeof buildSchema>>();
+
+/** One service as written in a Sluice catalog file, with the destinations of these platforms. */
+export function catalogServiceSchemaFor(destinations: DestinationCatalog): ReturnType<typeof buildSchema> {
+  let schema = schemas.get(destinations);
+  if (!schema) {
+    schema = buildSchema(destinations);
+    schemas.set(destinations, schema);
+  }
+  return schema;
+}
+
+/** One service as written in a Sluice catalog file (the registered platforms). */
+export const catalogServiceSchema = catalogServiceSchemaFor(destinationCatalog);
 
 export type CatalogServiceInput = z.infer<typeof catalogServiceSchema>;

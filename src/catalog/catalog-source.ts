@@ -1,4 +1,5 @@
 import { statSync } from "node:fs";
+import type { DestinationCatalog } from "../connectors/catalog-destinations.ts";
 import { type FieldProblem, SluiceError } from "../core/errors.ts";
 import { type CatalogEntry, entryForSignal, type OwnerFacts, type ServiceCatalog } from "./catalog.ts";
 import { type CatalogLoad, type CatalogSettings, catalogFiles, loadCatalog } from "./load-catalog.ts";
@@ -16,6 +17,8 @@ export interface CatalogSourceOptions {
   logger: CatalogLogger;
   env?: NodeJS.ProcessEnv;
   baseDir?: string;
+  /** The platforms whose destinations entries may pick (default: every registered connector). */
+  destinations?: DestinationCatalog;
 }
 
 /**
@@ -109,7 +112,7 @@ export class CatalogSource {
   }
 
   private load(): CatalogLoad {
-    return loadCatalog(this.options.settings, this.options.env, this.options.baseDir);
+    return loadCatalog(this.options.settings, this.options.env, this.options.baseDir, this.options.destinations);
   }
 }
 

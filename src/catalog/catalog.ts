@@ -11,6 +11,8 @@ export interface CatalogEntry {
   dashboards: { title: string; url: string }[];
   escalation: string | null;
   dependsOn: string[];
+  /** PromQL series the investigation measures for this service; null: the defaults. */
+  metrics: { name: string; query: string; direction: "up" | "down" | "both" }[] | null;
   /** Backstage `spec.lifecycle` and `spec.system`, when the entry came from there. */
   lifecycle: string | null;
   system: string | null;

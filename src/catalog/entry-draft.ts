@@ -1,6 +1,8 @@
+import type { DestinationCatalog } from "../connectors/catalog-destinations.ts";
+import { destinationCatalog } from "../connectors/registry.ts";
 import type { PlatformDestinations } from "../core/enrichment.ts";
 import type { FieldProblem } from "../core/errors.ts";
-import { type CatalogServiceInput, catalogServiceSchema } from "./catalog-schema.ts";
+import { type CatalogServiceInput, catalogServiceSchemaFor } from "./catalog-schema.ts";
 
 /** One source's view of a service, before Sluice files and Backstage entities are merged. */
 export interface EntryDraft {
@@ -13,6 +15,7 @@ export interface EntryDraft {
   dashboards?: { title: string; url: string }[];
   escalation?: string;
   dependsOn?: string[];
+  metrics?: { name: string; query: string; direction: "up" | "down" | "both" }[];
   lifecycle?: string;
   system?: string;
   destinations: PlatformDestinations;
@@ -29,8 +32,9 @@ export function draftFromInput(
   input: unknown,
   meta: { source: string; label: string; extra?: Pick<EntryDraft, "lifecycle" | "system"> },
   problems: FieldProblem[],
+  destinations: DestinationCatalog = destinationCatalog,
 ): EntryDraft | null {
-  const parsed = catalogServiceSchema.safeParse(input);
+  const parsed = catalogServiceSchemaFor(destinations).safeParse(input);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       problems.push({ path: `${meta.label}${fieldPath(issue.path)}`, message: issue.message });
@@ -42,7 +46,7 @@ export function draftFromInput(
   const draft: EntryDraft = {
     service: value.service,
     aliases: value.aliases,
-    destinations: destinationsOf(value),
+    destinations: destinations.fromEntry(value),
     source: meta.source,
     label: meta.label,
     ...meta.extra,
@@ -54,25 +58,8 @@ export function draftFromInput(
   if (written.has("dashboards")) draft.dashboards = value.dashboards;
   if (value.escalation !== undefined) draft.escalation = value.escalation;
   if (written.has("dependsOn")) draft.dependsOn = value.dependsOn;
+  if (value.metrics !== undefined) draft.metrics = value.metrics;
   return draft;
-}
-
-function destinationsOf(value: CatalogServiceInput): PlatformDestinations {
-  const destinations: PlatformDestinations = {};
-  if (value.jira) destinations.jira = { projectKey: value.jira.projectKey };
-  if (value.servicenow) {
-    const { assignmentGroup, configurationItem } = value.servicenow;
-    destinations.servicenow = {
-      ...(assignmentGroup ? { assignmentGroup } : {}),
-      ...(configurationItem ? { configurationItem } : {}),
-    };
-  }
-  if (value.opsgenie) destinations.opsgenie = { team: value.opsgenie.team };
-  if (value.jsm) destinations.jsm = { team: value.jsm.team };
-  if (value.slackChannel) destinations.slack = { channel: value.slackChannel };
-  if (value.pagerduty) destinations.pagerduty = { routingKey: value.pagerduty.routingKey };
-  if (value.zammad) destinations.zammad = { group: value.zammad.group };
-  return destinations;
 }
 
 /** A zod path as `.jira.projectKey` or `.dashboards[0].url`. */

@@ -2,6 +2,8 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { resolveReferences } from "../config/references.ts";
+import type { DestinationCatalog } from "../connectors/catalog-destinations.ts";
+import { destinationCatalog } from "../connectors/registry.ts";
 import type { PlatformDestinations } from "../core/enrichment.ts";
 import type { FieldProblem } from "../core/errors.ts";
 import { parseBackstage } from "./backstage.ts";
@@ -32,6 +34,7 @@ export function loadCatalog(
   settings: CatalogSettings,
   env: NodeJS.ProcessEnv = process.env,
   baseDir = process.cwd(),
+  destinations: DestinationCatalog = destinationCatalog,
 ): CatalogLoad {
   const problems: FieldProblem[] = [];
   const files: string[] = [];
@@ -40,14 +43,14 @@ export function loadCatalog(
     const file = resolve(baseDir, path);
     files.push(file);
     const text = readText(file, problems);
-    if (text !== undefined) sluice.push(...parseSluiceCatalog(text, file, env, problems));
+    if (text !== undefined) sluice.push(...parseSluiceCatalog(text, file, env, problems, destinations));
   }
   const backstage: EntryDraft[] = [];
   for (const path of settings.backstage) {
     for (const file of backstageFiles(resolve(baseDir, path), problems)) {
       files.push(file);
       const text = readText(file, problems);
-      if (text !== undefined) backstage.push(...parseBackstage(text, file, problems));
+      if (text !== undefined) backstage.push(...parseBackstage(text, file, problems, destinations));
     }
   }
   const entries = merge(unique(sluice, problems), unique(backstage, problems));
@@ -56,7 +59,13 @@ export function loadCatalog(
 }
 
 /** Parses one Sluice catalog file: a list of services, bare or under `services:`. */
-export function parseSluiceCatalog(text: string, file: string, env: NodeJS.ProcessEnv, problems: FieldProblem[]): EntryDraft[] {
+export function parseSluiceCatalog(
+  text: string,
+  file: string,
+  env: NodeJS.ProcessEnv,
+  problems: FieldProblem[],
+  destinations: DestinationCatalog = destinationCatalog,
+): EntryDraft[] {
   let document: unknown;
   try {
     document = parseYaml(text);
@@ -83,7 +92,7 @@ export function parseSluiceCatalog(text: string, file: string, env: NodeJS.Proce
     const resolved = resolveReferences(item, env, dirname(file), referenceProblems);
     for (const problem of referenceProblems) problems.push({ path: `${label}.${problem.path}`, message: problem.message });
     if (referenceProblems.length > 0) return;
-    const draft = draftFromInput(resolved, { source: file, label }, problems);
+    const draft = draftFromInput(resolved, { source: file, label }, problems, destinations);
     if (draft) drafts.push(draft);
   });
   return drafts;
@@ -177,6 +186,7 @@ function toEntry(primary: EntryDraft, secondary?: EntryDraft): CatalogEntry {
     dashboards: pick("dashboards") ?? [],
     escalation: pick("escalation") ?? null,
     dependsOn: pick("dependsOn") ?? [],
+    metrics: pick("metrics") ?? null,
     lifecycle: pick("lifecycle") ?? null,
     system: pick("system") ?? null,
     destinations: mergeDestinations(primary.destinations, secondary?.destinations ?? {}),
@@ -184,9 +194,10 @@ function toEntry(primary: EntryDraft, secondary?: EntryDraft): CatalogEntry {
   };
 }
 
+/** Per platform, the primary source's values over the secondary's (a Sluice file's group over Backstage's CI). */
 function mergeDestinations(primary: PlatformDestinations, secondary: PlatformDestinations): PlatformDestinations {
-  const merged: PlatformDestinations = { ...secondary, ...primary };
-  if (primary.servicenow && secondary.servicenow) merged.servicenow = { ...secondary.servicenow, ...primary.servicenow };
+  const merged: PlatformDestinations = { ...secondary };
+  for (const [platform, fields] of Object.entries(primary)) merged[platform] = { ...secondary[platform], ...fields };
   return merged;
 }
 

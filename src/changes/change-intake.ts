@@ -1,11 +1,10 @@
 import type { Logger } from "pino";
+import type { Change, NormalizedChange } from "../core/change.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Incident } from "../core/incident.ts";
+import { emptyChangeSet, type Store } from "../core/ports/store.ts";
 import type { NewTimelineEvent } from "../core/timeline.ts";
-import type { Change } from "../store/changes-repository.ts";
-import { emptyChangeSet, type Store } from "../store/store.ts";
 import { type ChangeMetrics, type ChangeTransport, noChangeMetrics } from "./change-metrics.ts";
-import type { NormalizedChange } from "./normalize-change.ts";
 
 /** What the sender learns about each item once the stored ones are durable. */
 export interface ChangeResult {

@@ -1,5 +1,5 @@
 import { Counter, type Registry } from "prom-client";
-import type { ChangeFormat } from "./normalize-change.ts";
+import type { ChangeFormat } from "../core/change.ts";
 
 /** What became of a received change: stored, a re-send of one stored before, ignored (not a change), rejected (bad input). */
 export type ChangeOutcome = "stored" | "duplicate" | "ignored" | "rejected";

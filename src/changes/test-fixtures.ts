@@ -1,5 +1,5 @@
+import type { Change } from "../core/change.ts";
 import { newId } from "../core/ids.ts";
-import type { Change } from "../store/changes-repository.ts";
 
 /** Builders for tests of the changes module. */
 

@@ -2,6 +2,7 @@ import { type CatalogEntry, normalizeName } from "../catalog/catalog.ts";
 import { type CatalogLoad, loadCatalog } from "../catalog/load-catalog.ts";
 import { loadConfig } from "../config/loader.ts";
 import type { SluiceConfig } from "../config/schema.ts";
+import { destinationCatalog } from "../connectors/registry.ts";
 import type { FieldProblem } from "../core/errors.ts";
 import { printError } from "./print-problems.ts";
 
@@ -49,11 +50,9 @@ export function printCatalogProblems(problems: readonly FieldProblem[]): void {
   for (const problem of problems) process.stderr.write(`  ${problem.path}: ${problem.message}\n`);
 }
 
-// The routing key is a secret: output says that one is set, never which.
+// Routing keys are secrets: output says that one is set, never which (each connector names its secrets).
 function safeEntry(entry: CatalogEntry): CatalogEntry {
-  const destinations = { ...entry.destinations };
-  if (destinations.pagerduty) destinations.pagerduty = { routingKey: "[set]" };
-  return { ...entry, destinations };
+  return { ...entry, destinations: destinationCatalog.mask(entry.destinations) };
 }
 
 function describeEntry(entry: CatalogEntry): string {
@@ -63,19 +62,7 @@ function describeEntry(entry: CatalogEntry): string {
   );
   if (entry.runbook) lines.push(`  runbook: ${entry.runbook}`);
   for (const dashboard of entry.dashboards) lines.push(`  dashboard: ${dashboard.title} ${dashboard.url}`);
-  const d = entry.destinations;
-  const targets = [
-    d.jira && `jira ${d.jira.projectKey}`,
-    d.servicenow &&
-      `servicenow ${[d.servicenow.assignmentGroup, d.servicenow.configurationItem && `CI ${d.servicenow.configurationItem}`]
-        .filter(Boolean)
-        .join(", ")}`,
-    d.opsgenie && `opsgenie team ${d.opsgenie.team}`,
-    d.jsm && `jsm team ${d.jsm.team}`,
-    d.slack && `slack ${d.slack.channel}`,
-    d.pagerduty && "pagerduty (routing key set)",
-    d.zammad && `zammad group ${d.zammad.group}`,
-  ].filter(Boolean);
+  const targets = destinationCatalog.describe(entry.destinations);
   if (targets.length) lines.push(`  destinations: ${targets.join("; ")}`);
   if (entry.dependsOn.length) lines.push(`  depends on: ${entry.dependsOn.join(", ")}`);
   lines.push(`  from: ${entry.sources.join(" over ")}`);

@@ -77,6 +77,8 @@ export async function demoCommand(port: number, exitAfter: boolean): Promise<num
     process.stdout.write(await exampleTicket(sluice, "payments"));
     process.stdout.write(
       [
+        `The web console: ${url}/   (incidents live, each one's story, the funnel; no token needed in the demo)`,
+        "",
         "Where to look:",
         `  ${url}/api/incidents                 the incidents (try ?state=open or ?severity=critical)`,
         `  ${url}/api/incidents/INC-1           one incident with its signals, timeline and tickets`,

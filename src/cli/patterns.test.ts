@@ -45,6 +45,21 @@ describe("sluice patterns", () => {
     assert.notEqual(records[0]?.patternId, records[1]?.patternId);
   });
 
+  it("prints every line with its final pattern, also the lines mined before their patterns merged", async () => {
+    const lines = ["mlopez", "kchen", "dpatel", "sokafor", "jnovak"].map(
+      (name, i) => `2015-10-18 18:01:4${i},978 WARN [main] org.example.Sync: upload for ${name} stopped because the copy changed`,
+    );
+    const { code, output } = await run("-", undefined, `${lines.join("\n")}\n`);
+    assert.equal(code, 0);
+    const records = output
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { patternId: string; template: string });
+    assert.equal(records.length, 5);
+    assert.equal(new Set(records.map((r) => r.patternId)).size, 1);
+    assert.ok(records.every((r) => r.template === "upload for <*> stopped because the copy changed"));
+  });
+
   it("prints CSV with a header and quoted fields, from a file", async () => {
     const dir = mkdtempSync(join(tmpdir(), "patterns-test-"));
     try {

@@ -42,9 +42,10 @@ export async function patternsCommand(
     const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
     for await (const line of lines) spool.push(miner.add(strip ? stripHeader(line) : line).index);
 
-    // Each pattern's output text is built once, then repeated per line.
+    // Each pattern's output text is built once, then repeated per line. A pattern that merged into
+    // another prints as the one it joined: every line shows its final pattern.
     const suffixes: string[] = [];
-    for (let i = 0; i < miner.size; i++) {
+    for (let i = 0; i < miner.createdCount; i++) {
       const p = miner.pattern(i);
       if (!p) throw new Error(`pattern ${i} missing`);
       suffixes.push(

@@ -2,7 +2,7 @@ import { loadConfig } from "../config/loader.ts";
 import { PLATFORM_NAMES } from "../config/schema.ts";
 import { systemClock } from "../core/clock.ts";
 import { testConnection } from "../delivery/test-connection.ts";
-import { buildConnectors } from "../main.ts";
+import { buildConnectors } from "../wiring/connectors.ts";
 import { printError } from "./print-problems.ts";
 
 /** `sluice test-connection <platform>`: the same check as the API, from the command line. */

@@ -1,6 +1,6 @@
 import { loadConfig } from "../config/loader.ts";
 import { systemClock } from "../core/clock.ts";
-import { createSummarizer } from "../enrich/llm/summarizer.ts";
+import { createSummarizer } from "../pipeline/enrich/llm/summarizer.ts";
 import { printError } from "./print-problems.ts";
 
 /** `sluice test-llm`: the same check as the API: a tiny call to the configured model. */

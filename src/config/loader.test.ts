@@ -64,20 +64,89 @@ describe("config loader", () => {
     assert.ok(warnings.some((w) => w.includes("jira") && w.includes("not enabled")));
   });
 
-  it("accepts Helm values wrapped in config:", () => {
-    const path = file(
-      "values.yaml",
-      [
-        "config:",
-        "  pagerduty: { enabled: false }",
-        "  jira: { enabled: true, baseUrl: https://acme.atlassian.net, projectKey: OPS }",
-        "  servicenow: { enabled: false, instance: acme }",
-        "  anomaly: { minimumScore: 0.9 }",
-      ].join("\n"),
+  // Copied from the ticketing agent's documentation, wrapper and all; not to be edited to make it pass.
+  const documentedValues = [
+    "logclaw-ticketing-agent:",
+    "  config:",
+    "    pagerduty:",
+    "      enabled: true",
+    "    jira:",
+    "      enabled: true",
+    '      baseUrl: "https://yourorg.atlassian.net"',
+    '      projectKey: "SRE"',
+    "    servicenow:",
+    "      enabled: true",
+    '      instance: "yourorg"',
+    "    anomaly:",
+    "      minimumScore: 0.85",
+    '      lookbackWindow: "15m"',
+  ].join("\n");
+
+  it("accepts the documented Helm values as written, credentials from the environment or the mounted Secret", () => {
+    const path = file("values.yaml", documentedValues);
+    const secrets = mkdtempSync(join(tmpdir(), "sluice-secrets-"));
+    writeFileSync(join(secrets, "SERVICENOW_USERNAME"), "sluice-integration\n");
+    writeFileSync(join(secrets, "SERVICENOW_PASSWORD"), "pw-from-file\n");
+    const env = {
+      SLUICE_SECRETS_DIR: secrets,
+      PAGERDUTY_ROUTING_KEY: "R".repeat(32),
+      JIRA_EMAIL: "ops@yourorg.com",
+      JIRA_API_TOKEN: "jira-token",
+    };
+    const { config, warnings } = loadConfig(path, env);
+    assert.equal(config.anomaly.minimumScore, 0.85);
+    assert.equal(config.anomaly.lookbackWindow, 900_000);
+    assert.equal((config.platforms.pagerduty as { routingKey: string }).routingKey, "R".repeat(32));
+    assert.deepEqual(config.platforms.jira, {
+      enabled: true,
+      baseUrl: "https://yourorg.atlassian.net",
+      projectKey: "SRE",
+      email: "ops@yourorg.com",
+      apiToken: "jira-token",
+    });
+    const servicenow = config.platforms.servicenow as { instance: string; username: string; password: string };
+    assert.equal(servicenow.instance, "yourorg");
+    assert.equal(servicenow.username, "sluice-integration");
+    assert.equal(servicenow.password, "pw-from-file");
+    assert.deepEqual(warnings, []);
+  });
+
+  it("says where a missing credential of the documented values is expected, rather than rejecting their shape", () => {
+    const path = file("values-no-secrets.yaml", documentedValues);
+    const empty = mkdtempSync(join(tmpdir(), "sluice-no-secrets-"));
+    const problems = problemsOf(() => loadConfig(path, { SLUICE_SECRETS_DIR: empty }));
+    assert.deepEqual(
+      problems.map((p) => p.path),
+      ["pagerduty.routingKey", "servicenow.username"],
     );
-    const { config } = loadConfig(path, {});
-    assert.equal(config.anomaly.minimumScore, 0.9);
-    assert.deepEqual(config.platforms.jira, { enabled: true, baseUrl: "https://acme.atlassian.net", projectKey: "OPS" });
+    const pagerduty = problems[0]?.message ?? "";
+    assert.match(pagerduty, /PAGERDUTY_ROUTING_KEY/);
+    assert.ok(pagerduty.includes(`${empty}/`), "names the mounted Secret's directory");
+    assert.match(problems[1]?.message ?? "", /SERVICENOW_USERNAME.*SERVICENOW_PASSWORD.*SERVICENOW_TOKEN/);
+    assert.ok(!problems.some((p) => p.path === "(root)"), "the wrapper is not an unrecognized key");
+    // Jira works without credentials (a public instance) but the user hears where they would come from.
+    const withKeys = loadConfig(path, {
+      SLUICE_SECRETS_DIR: empty,
+      PAGERDUTY_ROUTING_KEY: "k",
+      SERVICENOW_TOKEN: "t",
+    });
+    assert.equal(withKeys.warnings.length, 1);
+    assert.match(withKeys.warnings[0] ?? "", /^jira is enabled without credentials.*JIRA_EMAIL.*JIRA_API_TOKEN/);
+  });
+
+  it("never reads a credential for a block that names its own, nor for a disabled one", () => {
+    const env = { PAGERDUTY_ROUTING_KEY: "from-env", SLACK_BOT_TOKEN: "xoxb-env" };
+    const own = parseConfig({ pagerduty: { enabled: true, routingKey: "own" }, slack: { enabled: false } }, env, dir, "t");
+    assert.equal((own.config.platforms.pagerduty as { routingKey: string }).routingKey, "own");
+    assert.equal((own.config.platforms.slack as { botToken?: string }).botToken, undefined);
+  });
+
+  it("accepts Helm values wrapped in config:, beside the chart's own values", () => {
+    const path = file(
+      "chart-values.yaml",
+      ["replicaCount: 2", "existingSecret: sluice-secrets", "config:", "  anomaly: { minimumScore: 0.9 }"].join("\n"),
+    );
+    assert.equal(loadConfig(path, {}).config.anomaly.minimumScore, 0.9);
   });
 
   it("resolves ${ENV}, ${ENV:-default} and ${file:...} references", () => {

@@ -2,9 +2,11 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
+import type { ConnectorFactory } from "../connectors/connector.ts";
 import { connectorFactories } from "../connectors/registry.ts";
 import { type FieldProblem, SluiceError } from "../core/errors.ts";
 import { SEVERITIES } from "../core/signal.ts";
+import { fillCredentials, PLATFORM_CREDENTIALS } from "./credential-sources.ts";
 import { resolveReferences } from "./references.ts";
 import { configFileSchema, PLATFORM_NAMES, type SluiceConfig } from "./schema.ts";
 
@@ -49,28 +51,49 @@ export function parseConfig(document: unknown, env: NodeJS.ProcessEnv, baseDir: 
     });
   }
   const unwrapped = unwrapHelmValues(document as Record<string, unknown>);
-  const resolved = resolveReferences(unwrapped, env, baseDir, problems);
-  const parsed = configFileSchema.safeParse(resolved);
-  if (!parsed.success) problems.push(...zodProblems(parsed.error));
+  const resolved = resolveReferences(unwrapped, env, baseDir, problems) as Record<string, unknown>;
+  const credentials = fillCredentials(resolved, env);
+  problems.push(...credentials.problems);
+  const parsed = configFileSchema.safeParse(credentials.document);
+  if (!parsed.success) {
+    // A platform already reported as lacking credentials needs no second, vaguer problem about them.
+    const repeated = (problem: FieldProblem) => {
+      const [platform, field] = problem.path.split(".");
+      if (!platform || !credentials.missing.has(platform)) return false;
+      return field === undefined || (PLATFORM_CREDENTIALS[platform]?.sets.flat() ?? []).includes(field);
+    };
+    problems.push(...zodProblems(parsed.error).filter((problem) => !repeated(problem)));
+  }
   if (!parsed.success || problems.length > 0) {
     throw new SluiceError("CONFIG_INVALID", `${problems.length} problem(s) in config (${source})`, { problems });
   }
   const config = assemble(parsed.data as Record<string, unknown>);
-  const warnings = [...checkRouting(config, problems), ...checkRetention(config)];
+  const warnings = [...credentials.warnings, ...checkRouting(config, problems), ...checkRetention(config)];
   if (problems.length > 0) {
     throw new SluiceError("CONFIG_INVALID", `${problems.length} problem(s) in config (${source})`, { problems });
   }
   return { config: deepFreeze(config), warnings, source };
 }
 
-// Helm values wrap the same document in `config:`; accept it as is.
+/** Names under which an umbrella chart's values hold this chart's (the documented LogClaw block uses the first). */
+export const CHART_VALUE_KEYS = ["logclaw-ticketing-agent", "sluice"] as const;
+
+/**
+ * Helm values wrap the same document in `config:`, and an umbrella chart's values wrap those again in the
+ * chart's name; accept both as written. Only `config` is Sluice's: the chart's other values (replicaCount,
+ * existingSecret, ...) sit beside it and are the chart's business. A config file never has a `config` key.
+ */
 function unwrapHelmValues(document: Record<string, unknown>): Record<string, unknown> {
   const keys = Object.keys(document);
-  const inner = document.config;
-  if (keys.length === 1 && inner && typeof inner === "object" && !Array.isArray(inner)) {
-    return inner as Record<string, unknown>;
+  const only = keys.length === 1 ? keys[0] : undefined;
+  if (only && (CHART_VALUE_KEYS as readonly string[]).includes(only) && isObject(document[only])) {
+    return unwrapHelmValues(document[only]);
   }
-  return document;
+  return isObject(document.config) ? document.config : document;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 function assemble(data: Record<string, unknown>): SluiceConfig {
@@ -131,8 +154,12 @@ function checkRouting(config: SluiceConfig, problems: FieldProblem[]): string[] 
   return warnings;
 }
 
-export function platformEnabled(config: SluiceConfig, platform: string): boolean {
-  const factory = connectorFactories.find((f) => f.platform === platform);
+export function platformEnabled(
+  config: SluiceConfig,
+  platform: string,
+  factories: readonly ConnectorFactory[] = connectorFactories,
+): boolean {
+  const factory = factories.find((f) => f.platform === platform);
   const block = config.platforms[platform];
   return factory !== undefined && block !== undefined && factory.isEnabled(block);
 }

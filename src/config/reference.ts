@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_SECRETS_DIR, envName, PLATFORM_CREDENTIALS } from "./credential-sources.ts";
 import { configFileSchema } from "./schema.ts";
 
 interface JsonSchema {
@@ -13,6 +14,13 @@ interface JsonSchema {
   additionalProperties?: JsonSchema | boolean;
 }
 
+const CREDENTIAL_ROWS = Object.entries(PLATFORM_CREDENTIALS)
+  .map(([platform, { sets }]) => {
+    const alternatives = sets.map((set) => set.map((field) => `\`${field}\` (\`${envName(platform, field)}\`)`).join(" + "));
+    return `| \`${platform}\` | ${alternatives.join(" or ")} |`;
+  })
+  .join("\n");
+
 const HEADER = `# Configuration reference
 
 Generated from the schema in \`src/config/\` by \`npm run config-reference\`; a test fails when it is stale.
@@ -20,11 +28,27 @@ Generated from the schema in \`src/config/\` by \`npm run config-reference\`; a 
 Sluice reads one YAML or JSON file (\`sluice serve --config FILE\`, or \`$SLUICE_CONFIG\`); with no file it runs on the
 defaults below. Unknown keys are errors. Any string may reference \`\${ENV_VAR}\`, \`\${ENV_VAR:-default}\` or
 \`\${file:/path/to/secret}\` (relative to the config file). Durations are written \`30s\`, \`15m\`, \`2h\` or as
-milliseconds. Helm values of the form \`config: {...}\` are accepted as they are. \`sluice check-config FILE\`
-lists every problem with its path.
+milliseconds. Helm values of the form \`config: {...}\` are accepted as they are (the chart's other values beside
+\`config\` are left to the chart), and so are an umbrella chart's values that wrap them in the chart's name
+(\`logclaw-ticketing-agent:\` or \`sluice:\`). \`sluice check-config FILE\` lists every problem with its path.
 
 Routing to a platform that is not enabled is a warning, not an error, so files written for the ticketing
 agent load unchanged; \`check-config\` prints those warnings.
+
+## Credentials
+
+An enabled platform whose block sets none of its credentials reads them from the environment variable of
+the name below or, failing that, from the file of that name in \`$SLUICE_SECRETS_DIR\` (default
+\`${DEFAULT_SECRETS_DIR}\`). The Helm chart provides both from the Kubernetes Secret \`existingSecret\`
+(optionally synced from AWS Secrets Manager, GCP Secret Manager, Vault or Azure Key Vault by an \`ExternalSecret\`),
+so \`pagerduty: { enabled: true }\` is enough in its values. The first alternative found whole is used; an enabled
+platform with none is a problem naming these places (for Jira, which can run unauthenticated, a warning).
+
+| platform | credentials (environment variable / file), alternatives separated by "or" |
+| --- | --- |
+${CREDENTIAL_ROWS}
+
+## Keys
 
 | key | type | default | description |
 | --- | --- | --- | --- |

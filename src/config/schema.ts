@@ -1,14 +1,17 @@
 import { z } from "zod";
-import { catalogConfigSchema } from "../catalog/catalog-config.ts";
-import { CHANGE_KINDS } from "../changes/normalize-change.ts";
 import { connectorFactories } from "../connectors/registry.ts";
+import { CHANGE_KINDS } from "../core/change.ts";
 import { SEVERITIES } from "../core/signal.ts";
 import { redactionConfigSchema } from "../redact/redaction-config.ts";
-import { kafkaConfigSchema } from "../sources/kafka/kafka-config.ts";
-import { otlpLogsConfigSchema } from "../sources/otlp/otlp-logs-config.ts";
-import { tracesConfigSchema } from "../traces/traces-config.ts";
+import { catalogConfigSchema } from "./catalog-config.ts";
+import { detectConfigSchema } from "./detect-config.ts";
 import { durationField } from "./duration-field.ts";
+import { investigationConfigSchema } from "./investigation-config.ts";
+import { kafkaConfigSchema } from "./kafka-config.ts";
 import { llmSchema } from "./llm-schema.ts";
+import { otlpLogsConfigSchema } from "./otlp-logs-config.ts";
+import { throttleConfigSchema } from "./throttle-config.ts";
+import { tracesConfigSchema } from "./traces-config.ts";
 
 const platformList = z.array(z.string().min(1)).describe("Platforms to deliver to, in order.");
 
@@ -238,6 +241,8 @@ const baseShape = {
   kafka: kafkaConfigSchema.optional(),
   traces: tracesConfigSchema,
   otlpLogs: otlpLogsConfigSchema,
+  throttle: throttleConfigSchema,
+  investigation: investigationConfigSchema,
   changes: z
     .strictObject({
       lookback: durationField("Changes this long before an incident's first signal are attached to it (default 2h).").default(
@@ -271,6 +276,9 @@ const baseShape = {
     .default({ lookback: 7_200_000, skew: 300_000, limit: 10 })
     .describe("Change events (deploys, config changes): which are attached to incidents, and whether deploys suppress."),
   catalog: catalogConfigSchema.optional(),
+  detect: detectConfigSchema.describe(
+    "Anomaly detection rules: PromQL queries evaluated on an interval by a detector each; every detection becomes an anomaly event (docs/detection.md).",
+  ),
   similar: z
     .strictObject({
       enabled: z

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { Clock } from "../core/clock.ts";
 import type { DeliveryAction } from "../core/delivery.ts";
+import type { DestinationFields } from "../core/enrichment.ts";
 import type { SyncHandler, SyncPoller } from "../core/inbound.ts";
 import type { Incident } from "../core/incident.ts";
 import type { Ticket } from "../core/ticket.ts";
@@ -84,6 +85,26 @@ export interface ConnectorFactory<Schema extends z.ZodType = z.ZodType> {
   createSyncHandler?(config: z.infer<Schema>, deps: { clock: Clock }): SyncHandler | null;
   /** A poller for platforms that cannot send webhooks (or are not allowed to reach Sluice). */
   createPoller?(config: z.infer<Schema>, deps: ConnectorDeps): SyncPoller | null;
+  /** Where a service's owner wants this platform's tickets, read from the service catalog. */
+  readonly catalog?: CatalogDestination;
+}
+
+/**
+ * A platform's part of a service catalog entry: the key the entry writes it under, how it is validated,
+ * what goes into `incident.context.destinations[platform]` (where the connector reads it), and which of
+ * its values are secrets. The catalog and the API learn all of this from the registry, never by name.
+ */
+export interface CatalogDestination<Input extends z.ZodType = z.ZodType> {
+  /** The key in a catalog entry written in the Sluice shape, e.g. `jira` or `slackChannel`. */
+  readonly field: string;
+  readonly schema: Input;
+  toDestination(input: z.infer<Input>): DestinationFields;
+  /** Backstage annotations that fill the field; `key` names the value inside it when the field is an object. */
+  readonly annotations?: readonly { annotation: string; key?: string }[];
+  /** Destination values that are credentials: output says that one is set, never which. */
+  readonly secretFields?: readonly string[];
+  /** How `sluice catalog` shows the destination (secret values already masked). */
+  describe(destination: DestinationFields): string;
 }
 
 /** The reference a connector gave for a stored ticket (null when none was stored): where later actions go. */

@@ -1,3 +1,4 @@
+import { DestinationCatalog } from "./catalog-destinations.ts";
 import type { ConnectorFactory } from "./connector.ts";
 import { jiraFactory } from "./jira/jira-factory.ts";
 import { memoryFactory } from "./memory/memory-factory.ts";
@@ -23,6 +24,9 @@ export const connectorFactories: readonly ConnectorFactory[] = [
   opsgenieFactory,
   jsmFactory,
 ];
+
+/** Every registered platform's catalog destinations and their secrets (catalog, API, CLI). */
+export const destinationCatalog = new DestinationCatalog(connectorFactories);
 
 /** The factory for a platform name as used in config and routing, if Sluice has one. */
 export function findFactory(platform: string): ConnectorFactory | undefined {

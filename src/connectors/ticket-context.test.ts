@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { IncidentContext } from "../core/enrichment.ts";
-import { sampleIncident } from "./contract-suite.ts";
+import { sampleIncident } from "../testing/connector-contract-suite.ts";
 import { renderContext } from "./ticket-context.ts";
 import { compileTemplates, renderTicketText } from "./ticket-text.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { it } from "node:test";
-import { sampleIncident as makeIncident } from "./contract-suite.ts";
+import { sampleIncident as makeIncident } from "../testing/connector-contract-suite.ts";
 import { compileTemplates, renderTicketText, templateProblem } from "./ticket-text.ts";
 
 const sampleIncident = makeIncident();

@@ -11,16 +11,14 @@ export interface OwnerContext {
   source: string;
 }
 
-/** Per-platform destinations the owner's catalog entry picks; connectors prefer them to their config. */
-export interface PlatformDestinations {
-  jira?: { projectKey: string };
-  servicenow?: { assignmentGroup?: string; configurationItem?: string };
-  opsgenie?: { team: string };
-  jsm?: { team: string };
-  slack?: { channel: string };
-  pagerduty?: { routingKey: string };
-  zammad?: { group: string };
-}
+/** One platform's destination from the owner's catalog entry, e.g. `{ projectKey: "PAY" }`. */
+export type DestinationFields = Record<string, string>;
+
+/**
+ * Per-platform destinations the owner's catalog entry picks, by platform; connectors prefer them to
+ * their config. Each connector declares its own (src/connectors/<platform>/catalog-destination.ts).
+ */
+export type PlatformDestinations = Record<string, DestinationFields>;
 
 /** A deploy or configuration change near the incident. */
 export interface ChangeRef {

@@ -10,6 +10,7 @@ export const ERROR_CODES = [
   "INVALID_TRANSITION",
   "CONFLICT",
   "OVERLOADED",
+  "RATE_LIMITED",
   "CONFIG_INVALID",
   "INTERNAL",
 ] as const;
@@ -25,12 +26,19 @@ export interface FieldProblem {
 export class SluiceError extends Error {
   readonly code: ErrorCode;
   readonly problems: FieldProblem[];
+  /** Seconds the caller should wait before retrying (sent as Retry-After), when known. */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ErrorCode, message: string, options: { problems?: FieldProblem[]; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { problems?: FieldProblem[]; cause?: unknown; retryAfterSeconds?: number } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = "SluiceError";
     this.code = code;
     this.problems = options.problems ?? [];
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

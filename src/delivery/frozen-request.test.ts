@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import pino from "pino";
-import { anomalyEvent } from "../../test/support/in-memory-sluice.ts";
 import { parseConfig } from "../config/loader.ts";
 import { ManualClock } from "../core/clock.ts";
 import { createSluice } from "../main.ts";
+import { anomalyEvent } from "../testing/in-memory-sluice.ts";
 
 // A receiver that takes the request and then loses its answer (a timeout, or Sluice dying while the
 // receiver held it): the delivery is retried, and must send the very bytes the receiver already has.

@@ -1,6 +1,6 @@
 import type { Delivery } from "../core/delivery.ts";
 import type { Incident } from "../core/incident.ts";
-import type { DeliveryRepository } from "../store/store.ts";
+import type { DeliveryRepository } from "../core/ports/store.ts";
 
 /**
  * What a connector renders one delivery from. Kept on the delivery's first attempt and handed to every

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
-import { anomalyEvent, inMemorySluice } from "../../test/support/in-memory-sluice.ts";
+import { CircuitBreaker } from "../core/circuit-breaker.ts";
+import { anomalyEvent, inMemorySluice } from "../testing/in-memory-sluice.ts";
 import { nextDelayMs } from "./backoff.ts";
-import { CircuitBreaker } from "./circuit-breaker.ts";
 
 describe("backoff", () => {
   const policy = { initialMs: 1000, maxMs: 60_000 };

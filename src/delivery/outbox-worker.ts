@@ -1,11 +1,11 @@
 import type { Logger } from "pino";
 import type { Connector, DeliveryResult } from "../connectors/connector.ts";
+import { CircuitBreaker } from "../core/circuit-breaker.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Delivery } from "../core/delivery.ts";
 import type { Incident } from "../core/incident.ts";
-import type { Store } from "../store/store.ts";
+import type { Store } from "../core/ports/store.ts";
 import { type BackoffPolicy, nextDelayMs } from "./backoff.ts";
-import { CircuitBreaker } from "./circuit-breaker.ts";
 import type { DeliveryMetrics } from "./delivery-metrics.ts";
 import { freezeRequest } from "./frozen-request.ts";
 import { TokenBucket } from "./token-bucket.ts";

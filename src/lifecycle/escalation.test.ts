@@ -4,11 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import pino from "pino";
-import { anomalyEvent } from "../../test/support/in-memory-sluice.ts";
 import { parseConfig } from "../config/loader.ts";
 import type { MemoryConnector } from "../connectors/memory/memory-connector.ts";
 import { ManualClock } from "../core/clock.ts";
 import { createSluice, type Sluice } from "../main.ts";
+import { anomalyEvent } from "../testing/in-memory-sluice.ts";
 
 const MINUTE = 60_000;
 const T0 = Date.parse("2026-11-02T10:00:00Z");

@@ -2,8 +2,8 @@ import type { Logger } from "pino";
 import type { Clock } from "../core/clock.ts";
 import { isSluiceError } from "../core/errors.ts";
 import type { Incident } from "../core/incident.ts";
-import { type Matcher, type MatchFacts, matches } from "../pipeline/matcher.ts";
-import { emptyChangeSet, type Store, type Timer } from "../store/store.ts";
+import { type Matcher, type MatchFacts, matches } from "../core/matcher.ts";
+import { emptyChangeSet, type Store, type Timer } from "../core/ports/store.ts";
 import type { LifecycleService } from "./lifecycle-service.ts";
 
 export interface EscalationPolicy {

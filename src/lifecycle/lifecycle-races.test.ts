@@ -3,9 +3,10 @@ import { describe, it } from "node:test";
 import pino from "pino";
 import { ManualClock } from "../core/clock.ts";
 import { isSluiceError } from "../core/errors.ts";
+import { EventBus } from "../core/events.ts";
+import { type ChangeSet, emptyChangeSet, type IncidentChange, type Store } from "../core/ports/store.ts";
 import { SqliteStore } from "../store/sqlite/sqlite-store.ts";
-import { type ChangeSet, emptyChangeSet, type IncidentChange, type Store } from "../store/store.ts";
-import { incident as newIncident } from "../store/store-contract.ts";
+import { incident as newIncident } from "../testing/store-contract.ts";
 import { EscalationTimers } from "./escalation.ts";
 import { LifecycleService } from "./lifecycle-service.ts";
 
@@ -60,7 +61,7 @@ async function withIncident(work: (store: SqliteStore, id: string) => Promise<vo
 describe("lifecycle actions racing other writers", () => {
   it("acknowledges however many signals join the incident meanwhile (a storm changes nothing the action decides on)", () =>
     withIncident(async (store, id) => {
-      const lifecycle = new LifecycleService(racedBy(store, 12, joinedSignal), new ManualClock(T0), () => {});
+      const lifecycle = new LifecycleService(racedBy(store, 12, joinedSignal), new ManualClock(T0), new EventBus());
       const acknowledged = await lifecycle.apply(id, "acknowledge", { actor: "api:alice" });
       assert.equal(acknowledged.state, "acknowledged");
       assert.equal(acknowledged.signalCount, 13, "every joined signal counted");
@@ -68,7 +69,7 @@ describe("lifecycle actions racing other writers", () => {
 
   it("gives up with CONFLICT after three races lost to real changes", () =>
     withIncident(async (store, id) => {
-      const lifecycle = new LifecycleService(racedBy(store, 3, renamed), new ManualClock(T0), () => {});
+      const lifecycle = new LifecycleService(racedBy(store, 3, renamed), new ManualClock(T0), new EventBus());
       await assert.rejects(lifecycle.apply(id, "acknowledge", { actor: "api:alice" }), (error: unknown) => {
         assert.ok(isSluiceError(error));
         assert.equal(error.code, "CONFLICT");
@@ -87,7 +88,7 @@ describe("lifecycle actions racing other writers", () => {
         addSignals: 0,
         set: { state: "acknowledged", acknowledgedAt: clock.now() },
       });
-      const lifecycle = new LifecycleService(racedBy(store, 1, acknowledged), clock, () => {});
+      const lifecycle = new LifecycleService(racedBy(store, 1, acknowledged), clock, new EventBus());
       const policy = { name: "pages", match: {}, after: 15 * 60_000, repeat: 1 };
       const timers = new EscalationTimers(store, lifecycle, clock, [policy], pino({ level: "silent" }));
       assert.equal(await timers.tick(), 0, "nothing escalated");
@@ -97,7 +98,7 @@ describe("lifecycle actions racing other writers", () => {
 
   it("refuses an action that no longer holds on the incident as read again (an auto-resolve that a signal overtook)", () =>
     withIncident(async (store, id) => {
-      const lifecycle = new LifecycleService(racedBy(store, 1, joinedSignal), new ManualClock(T0), () => {});
+      const lifecycle = new LifecycleService(racedBy(store, 1, joinedSignal), new ManualClock(T0), new EventBus());
       const quietSince = (await store.incidents.get(id))?.lastSeenAt ?? 0;
       await assert.rejects(
         lifecycle.apply(id, "resolve", { actor: "sluice:auto-resolve" }, (fresh) =>

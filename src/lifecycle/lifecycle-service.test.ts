@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { anomalyEvent, inMemorySluice } from "../../test/support/in-memory-sluice.ts";
+import { anomalyEvent, inMemorySluice } from "../testing/in-memory-sluice.ts";
 
 describe("lifecycle through the API", async () => {
   const { sluice, memory } = await inMemorySluice();

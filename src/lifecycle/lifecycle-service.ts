@@ -1,11 +1,12 @@
 import type { Clock } from "../core/clock.ts";
 import type { IncidentContext } from "../core/enrichment.ts";
 import { SluiceError } from "../core/errors.ts";
+import type { EventPublisher, IncidentChange } from "../core/events.ts";
 import type { Incident, LifecycleAction } from "../core/incident.ts";
 import { type LifecycleMetrics, noLifecycleMetrics } from "../core/lifecycle-metrics.ts";
-import { type ChangeSet, emptyChangeSet, type IncidentChange, type Store } from "../store/store.ts";
-import { writeFresh } from "../store/write-fresh.ts";
-import { transition } from "./transition.ts";
+import { type ChangeSet, emptyChangeSet, type Store, type IncidentChange as StoredChange } from "../core/ports/store.ts";
+import { writeFresh } from "../core/write-fresh.ts";
+import { fanOut, fanOutTransition } from "./fan-out.ts";
 
 export interface ChangeOrigin {
   /** Who did it: "api:<token name>", "sluice:auto-resolve", "<platform>:<user>". */
@@ -17,14 +18,35 @@ export interface ChangeOrigin {
 }
 
 const MERGE_ACTOR = "sluice:merge";
-const MERGE_RULE = "blast radius: a symptom's incident that opened before its root cause's is merged into it";
 
-/** Applies lifecycle actions and notes: validates, writes the timeline and queues ticket updates in one transaction. */
+/** Why one incident merges into another: the rule both timelines name, and the survivor's timeline action. */
+export interface MergeKind {
+  rule: string;
+  /** Also the kind of the survivor's IncidentChanged event. */
+  action: "symptom-merged" | "pattern-merged";
+}
+
+const SYMPTOM_MERGE: MergeKind = {
+  rule: "blast radius: a symptom's incident that opened before its root cause's is merged into it",
+  action: "symptom-merged",
+};
+
+/** What each lifecycle action is, as a domain event (resolve has an event of its own). */
+const CHANGE_OF_ACTION: Record<Exclude<LifecycleAction, "resolve">, IncidentChange> = {
+  acknowledge: { kind: "acknowledged" },
+  escalate: { kind: "escalated" },
+  reopen: { kind: "reopened" },
+};
+
+/**
+ * Applies lifecycle actions and notes: validates, writes the timeline and queues ticket updates in one
+ * transaction, then publishes what changed (domain events) for the features that follow incidents.
+ */
 export class LifecycleService {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
-    private readonly onDeliveriesQueued: () => void,
+    private readonly events: EventPublisher,
     private readonly metrics: LifecycleMetrics = noLifecycleMetrics,
     /** Masks secrets and personal data in what people type: notes, reasons, details from platforms. */
     private readonly redact: (text: string) => string = (text) => text,
@@ -45,24 +67,27 @@ export class LifecycleService {
     const incident = await this.writeFresh(idOrKey, (incident, now) => {
       const stale = stillWanted?.(incident);
       if (stale) throw new SluiceError("INVALID_TRANSITION", stale);
-      const result = transition(incident, action, now);
-      if (!result.ok) throw new SluiceError("INVALID_TRANSITION", result.reason);
-      const changes = changeOf(incident, now, result.set);
-      const detail = origin.reason ?? "";
-      changes.timeline.push({
-        incidentId: incident.id,
-        at: now,
+      const changes = emptyChangeSet();
+      const result = fanOutTransition(changes, incident, action, {
         actor: origin.actor,
-        action: result.timelineAction,
-        detail,
-        rule: null,
+        detail: origin.reason ?? "",
+        at: now,
+        except: origin.platform,
       });
-      for (const platform of incident.platforms) {
-        if (platform === origin.platform) continue;
-        changes.deliveries.push({ incidentId: incident.id, platform, action: result.deliveryAction, detail, causedAt: now });
-      }
+      if (!result.ok) throw new SluiceError("INVALID_TRANSITION", result.reason);
+      changes.incidentChanges.push(versionedChange(incident, now, result.set));
       return changes;
     });
+    const at = this.clock.now();
+    if (action === "resolve") this.events.publish({ type: "IncidentResolved", incidentId: incident.id, at, actor: origin.actor });
+    else
+      this.events.publish({
+        type: "IncidentChanged",
+        incidentId: incident.id,
+        at,
+        actor: origin.actor,
+        change: CHANGE_OF_ACTION[action],
+      });
     const updated = (await this.store.incidents.get(incident.id)) as Incident;
     if (action === "acknowledge" || action === "resolve") {
       const seconds = (this.clock.now() - updated.firstSeenAt) / 1000;
@@ -74,38 +99,34 @@ export class LifecycleService {
   /**
    * Resolves a symptom's incident as merged into its root cause's, in one transaction with a note on the
    * root: both timelines say so, the symptom's tickets are resolved with the reason, the root's get a comment.
+   * `why` names the rule (default: blast radius); incidents of merged error patterns use it too (issue 17).
    */
-  async merge(symptomId: string, rootId: string, reason: string): Promise<void> {
+  async merge(symptomId: string, rootId: string, reason: string, why: MergeKind = SYMPTOM_MERGE): Promise<void> {
     const root = await this.require(rootId);
     await this.writeFresh(symptomId, (incident, now) => {
-      const result = transition(incident, "resolve", now);
-      if (!result.ok) throw new SluiceError("INVALID_TRANSITION", result.reason);
-      const changes = changeOf(incident, now, result.set);
+      const changes = emptyChangeSet();
       const detail = `merged into ${root.key}: ${reason}`;
-      changes.timeline.push({
-        incidentId: incident.id,
-        at: now,
+      const result = fanOutTransition(changes, incident, "resolve", { actor: MERGE_ACTOR, detail, rule: why.rule, at: now });
+      if (!result.ok) throw new SluiceError("INVALID_TRANSITION", result.reason);
+      changes.incidentChanges.push(versionedChange(incident, now, result.set));
+      fanOut(changes, root, now, {
         actor: MERGE_ACTOR,
-        action: result.timelineAction,
-        detail,
-        rule: MERGE_RULE,
+        action: why.action,
+        detail: `${incident.key} (${incident.service}) was merged into this incident: ${reason}`,
+        rule: why.rule,
+        send: { action: "comment" },
       });
-      for (const platform of incident.platforms) {
-        changes.deliveries.push({ incidentId: incident.id, platform, action: result.deliveryAction, detail, causedAt: now });
-      }
-      const note = `${incident.key} (${incident.service}) was merged into this incident: ${reason}`;
-      changes.timeline.push({
-        incidentId: root.id,
-        at: now,
-        actor: MERGE_ACTOR,
-        action: "symptom-merged",
-        detail: note,
-        rule: MERGE_RULE,
-      });
-      for (const platform of root.platforms) {
-        changes.deliveries.push({ incidentId: root.id, platform, action: "comment", detail: note, causedAt: now });
-      }
       return changes;
+    });
+    const at = this.clock.now();
+    this.events.publish({ type: "IncidentResolved", incidentId: symptomId, at, actor: MERGE_ACTOR, mergedInto: root.id });
+    this.events.publish({
+      type: "IncidentChanged",
+      incidentId: root.id,
+      at,
+      actor: MERGE_ACTOR,
+      change:
+        why.action === "pattern-merged" ? { kind: "pattern-merged", mergedId: symptomId } : { kind: "symptom-merged", symptomId },
     });
   }
 
@@ -119,17 +140,20 @@ export class LifecycleService {
     announce?: { actor: string; detail: string },
   ): Promise<void> {
     await this.writeFresh(incidentId, (incident, now) => {
-      const changes = changeOf(incident, now, { context: { ...incident.context, ...patch } });
+      const changes = emptyChangeSet();
+      changes.incidentChanges.push(versionedChange(incident, now, { context: { ...incident.context, ...patch } }));
       if (!announce) return changes;
-      const { actor } = announce;
-      const detail = this.redact(announce.detail);
-      changes.timeline.push({ incidentId: incident.id, at: now, actor, action: "enriched", detail, rule: null });
-      if (incident.state !== "resolved") {
-        for (const platform of incident.platforms) {
-          changes.deliveries.push({ incidentId: incident.id, platform, action: "update", detail, causedAt: now });
-        }
-      }
+      // A resolved incident's tickets are closed: the news stays on its timeline.
+      const send = incident.state === "resolved" ? undefined : { action: "update" as const };
+      fanOut(changes, incident, now, { actor: announce.actor, action: "enriched", detail: this.redact(announce.detail), send });
       return changes;
+    });
+    this.events.publish({
+      type: "IncidentChanged",
+      incidentId,
+      at: this.clock.now(),
+      actor: announce?.actor ?? "sluice:enrich",
+      change: { kind: "context-updated", parts: Object.keys(patch) as (keyof IncidentContext)[] },
     });
   }
 
@@ -137,7 +161,7 @@ export class LifecycleService {
   private async writeFresh(idOrKey: string, build: (incident: Incident, now: number) => ChangeSet): Promise<Incident> {
     const written = await writeFresh(this.store, idOrKey, (incident) => build(incident, this.clock.now()));
     if (!written) throw new SluiceError("NOT_FOUND", `no incident ${idOrKey}`);
-    if (written.changes.deliveries.length > 0) this.onDeliveriesQueued();
+    this.deliveriesQueued(written.changes.deliveries.length);
     return written.incident;
   }
 
@@ -146,13 +170,20 @@ export class LifecycleService {
     const incident = await this.require(idOrKey);
     const now = this.clock.now();
     const changes = emptyChangeSet();
-    changes.timeline.push({ incidentId: incident.id, at: now, actor: origin.actor, action: "note", detail: text, rule: null });
-    for (const platform of incident.platforms) {
-      if (platform === origin.platform) continue;
-      changes.deliveries.push({ incidentId: incident.id, platform, action: "comment", detail: text, causedAt: now });
-    }
+    fanOut(changes, incident, now, {
+      actor: origin.actor,
+      action: "note",
+      detail: text,
+      send: { action: "comment", except: origin.platform },
+    });
     await this.store.apply(changes);
-    if (changes.deliveries.length > 0) this.onDeliveriesQueued();
+    const at = this.clock.now();
+    this.events.publish({ type: "IncidentChanged", incidentId: incident.id, at, actor: origin.actor, change: { kind: "note" } });
+    this.deliveriesQueued(changes.deliveries.length);
+  }
+
+  private deliveriesQueued(count: number): void {
+    if (count > 0) this.events.publish({ type: "DeliveriesQueued", at: this.clock.now(), count });
   }
 
   /** Records a change that was refused, so the timeline explains why a platform's state was not followed. */
@@ -169,14 +200,8 @@ export class LifecycleService {
     rule: string | null = null,
   ): Promise<void> {
     const changes = emptyChangeSet();
-    changes.timeline.push({
-      incidentId,
-      at: this.clock.now(),
-      actor,
-      action,
-      detail: this.redact(detail),
-      rule,
-    });
+    // Platforms are not read: nothing is sent.
+    fanOut(changes, { id: incidentId, platforms: [] }, this.clock.now(), { actor, action, detail: this.redact(detail), rule });
     await this.store.apply(changes);
   }
 
@@ -192,9 +217,7 @@ export class LifecycleService {
   }
 }
 
-/** A change set holding one versioned change of the incident. */
-function changeOf(incident: Incident, now: number, set: IncidentChange["set"]): ChangeSet {
-  const changes = emptyChangeSet();
-  changes.incidentChanges.push({ id: incident.id, expectedVersion: incident.version, at: now, addSignals: 0, set });
-  return changes;
+/** A change of the incident's fields, written only at the version it was built from. */
+function versionedChange(incident: Incident, now: number, set: StoredChange["set"]): StoredChange {
+  return { id: incident.id, expectedVersion: incident.version, at: now, addSignals: 0, set };
 }

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.ts";
 import { isSluiceError } from "../core/errors.ts";
-import type { Store } from "../store/store.ts";
+import type { Store } from "../core/ports/store.ts";
 import type { LifecycleService } from "./lifecycle-service.ts";
 
 /**

@@ -1,6 +1,6 @@
 import type { DeliveryAction } from "../core/delivery.ts";
 import type { Incident, IncidentState, LifecycleAction } from "../core/incident.ts";
-import type { IncidentChange } from "../store/store.ts";
+import type { IncidentChange } from "../core/ports/store.ts";
 
 const ALLOWED_FROM: Record<LifecycleAction, readonly IncidentState[]> = {
   acknowledge: ["open", "escalated"],
@@ -9,15 +9,19 @@ const ALLOWED_FROM: Record<LifecycleAction, readonly IncidentState[]> = {
   reopen: ["resolved"],
 };
 
+/** What the rules read of an incident: an incident as stored, or as correlation sees it mid-batch. */
+export type TransitionSubject = Pick<Incident, "key" | "state" | "escalationLevel">;
+
 export type TransitionResult =
   | { ok: true; set: IncidentChange["set"]; timelineAction: string; deliveryAction: DeliveryAction }
   | { ok: false; reason: string };
 
 /**
  * The one lifecycle rule book: whether `action` may happen to `incident` now, and what it changes.
- * Every origin (API, platform webhook, timer, auto-resolve) goes through here.
+ * Every origin (API, platform webhook, timer, auto-resolve, a batch's resolves and reopens, a symptom merge)
+ * goes through here, and through fanOutTransition (fan-out.ts) to reach the timeline and the tickets.
  */
-export function transition(incident: Incident, action: LifecycleAction, at: number): TransitionResult {
+export function transition(incident: TransitionSubject, action: LifecycleAction, at: number): TransitionResult {
   const allowed = ALLOWED_FROM[action];
   if (!allowed.includes(incident.state)) {
     return {

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { DrainTree } from "./drain-tree.ts";
 import { tokenize } from "./tokenize.ts";
 
-const options = { prefixDepth: 2, similarity: 0.8, maxChildren: 100 };
+const options = { prefixDepth: 2, similarity: 0.8, maxChildren: 100, variableAfter: 4 };
 const add = (tree: DrainTree, message: string) => tree.add(tokenize(message));
 
 describe("DrainTree", () => {
@@ -45,8 +45,81 @@ describe("DrainTree", () => {
 
   it("routes through the wildcard child once a node has too many children", () => {
     const tree = new DrainTree({ ...options, maxChildren: 2 });
-    for (const word of ["alpha", "beta", "gamma", "delta"]) add(tree, `${word} x.y happened on the node`);
+    for (const word of ["Alpha", "Beta", "Gamma", "Delta"]) add(tree, `${word} x.y happened on the node`);
     assert.equal(tree.clusters.length, 4);
-    assert.equal(tree.match(tokenize("delta z.w happened on the node"))?.tokens.join(" "), "delta x.y happened on the node");
+    assert.equal(tree.match(tokenize("Delta z.w happened on the node"))?.tokens.join(" "), "Delta x.y happened on the node");
+  });
+
+  it("merges the patterns of a lowercase word once one position has taken variableAfter words, into the oldest", () => {
+    const tree = new DrainTree(options);
+    const names = ["mlopez", "kchen", "dpatel"];
+    const first = names.map((name) => add(tree, `permission denied for role ${name} on schema billing`));
+    assert.equal(new Set(first.map((r) => r.cluster)).size, 3, "three words could still be an enumeration");
+    assert.deepEqual(tree.takeMerges(), []);
+    const fourth = add(tree, "permission denied for role sokafor on schema billing");
+    assert.equal(fourth.created, false);
+    assert.equal(fourth.cluster, first[0]?.cluster, "the oldest survives");
+    assert.equal(fourth.cluster.tokens.join(" "), "permission denied for role <*> on schema billing");
+    assert.equal(fourth.cluster.size, 4);
+    assert.deepEqual(
+      tree.takeMerges().map((m) => [m.from.key, m.into.key]),
+      [
+        [first[1]?.cluster.key, first[0]?.cluster.key],
+        [first[2]?.cluster.key, first[0]?.cluster.key],
+      ],
+    );
+    assert.equal(tree.clusters.length, 1);
+    assert.equal(add(tree, "permission denied for role jnovak on schema billing").cluster, fourth.cluster);
+  });
+
+  it("never merges capitalised words (states, verbs) however many there are", () => {
+    const tree = new DrainTree(options);
+    for (const state of ["Started", "Paused", "Resumed", "Stopped", "Crashed", "Migrated"]) {
+      add(tree, `[instance: 1] VM ${state} (Lifecycle Event)`);
+    }
+    assert.equal(tree.clusters.length, 6);
+    assert.deepEqual(tree.takeMerges(), []);
+  });
+
+  it("does not take a word for a parameter in messages too short to say what it is", () => {
+    const tree = new DrainTree(options);
+    for (const word of ["generating", "store", "auxiliary", "fraction", "rounding"]) add(tree, `${word} core.${word.length}`);
+    assert.equal(tree.clusters.length, 5);
+  });
+
+  it("takes a known parameter value for a parameter at once in another pattern", () => {
+    const tree = new DrainTree(options);
+    for (const name of ["mlopez", "kchen", "dpatel", "sokafor"]) add(tree, `password of ${name} expired yesterday at noon`);
+    assert.equal(tree.clusters.length, 1);
+    const a = add(tree, "session of mlopez closed by the server after idle");
+    const b = add(tree, "session of kchen closed by the server after idle");
+    assert.equal(b.cluster, a.cluster, "mlopez and kchen are known names");
+    assert.equal(b.cluster.tokens.join(" "), "session of <*> closed by the server after idle");
+    const c = add(tree, "session of nobody closed by the server after idle");
+    assert.equal(c.cluster, a.cluster, "the wildcard takes any lowercase word");
+  });
+
+  it("lets a template that covers a message take it, however short", () => {
+    const tree = new DrainTree(options);
+    const a = add(tree, "job x.a failed");
+    const b = add(tree, "job x.b failed");
+    assert.notEqual(a.cluster, b.cluster, "one of three tokens differs: below the similarity");
+    tree.generalize(a.cluster, tokenize("job x.c failed"));
+    assert.equal(tree.match(tokenize("job x.d failed")), a.cluster);
+  });
+
+  it("folds into a widened template the patterns it now covers, keeping the oldest", () => {
+    const tree = new DrainTree(options);
+    const a = add(tree, "job x.a failed");
+    const b = add(tree, "job x.b failed");
+    tree.generalize(b.cluster, tokenize("job x.c failed"));
+    const survivor = tree.foldCovered(b.cluster);
+    assert.equal(survivor, a.cluster);
+    assert.equal(survivor.tokens.join(" "), "job <*> failed");
+    assert.equal(survivor.size, 2);
+    assert.deepEqual(
+      tree.takeMerges().map((m) => [m.from, m.into]),
+      [[b.cluster, a.cluster]],
+    );
   });
 });

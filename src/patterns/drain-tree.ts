@@ -8,19 +8,33 @@ export interface DrainOptions {
   readonly similarity: number;
   /** Most children per inner node; beyond it, new tokens share the wildcard child. */
   readonly maxChildren: number;
+  /**
+   * How many distinct plain words one position of otherwise matching patterns may take before the
+   * position counts as a parameter and those patterns merge into one (0: never). A few words in one
+   * place name different events ("VM Started", "VM Paused"); many name things ("User alice", "User bob", …).
+   */
+  readonly variableAfter?: number;
 }
 
 /** A group of messages with one template; `index` is its position in the tree's cluster list. */
 export interface Cluster {
   index: number;
+  /** Creation number, unique in its tree and never reused: a stable handle while indices move. */
+  readonly key: number;
   tokens: string[];
   size: number;
+}
+
+/** A cluster that joined another when a position they differ in turned out to be a parameter. */
+export interface ClusterMerge {
+  readonly from: Cluster;
+  readonly into: Cluster;
 }
 
 interface Node {
   children: Map<string, Node>;
   clusters: Placed[];
-  // Bumped whenever a cluster of this leaf is created or its template changes.
+  // Bumped whenever a cluster of this leaf is created, removed or its template changes.
   epoch: number;
 }
 
@@ -40,16 +54,28 @@ interface Seen {
 
 /** The tree as plain data: clusters in creation order, from which the routing is rebuilt. */
 export interface DrainTreeState {
-  readonly clusters: { tokens: string[]; size: number }[];
+  readonly clusters: { tokens: string[]; size: number; key?: number }[];
+  /** The next creation number (absent in states saved before merging existed: the cluster count). */
+  readonly nextKey?: number;
 }
 
 // A plain word ("Started", "(Lifecycle", '"GET') differing from another plain word is taken to
-// change the meaning of the message, not to be a value: such messages never share a cluster.
+// change the meaning of the message, not to be a value: such messages never share a cluster, until
+// one position has shown enough different words to be a parameter (`variableAfter`).
 const WORD = /^[^\w]*[A-Za-z]+[^\w]*$/;
 const isWord = (token: string): boolean => WORD.test(token);
+// Names of things people or programs create (users, tables, hosts, Kubernetes objects, directories)
+// are lowercase by convention or rule; the words a program writes for its states and actions
+// ("Started", "LOOKING", "GET") are capitalised. Only lowercase words can turn out to be parameters.
+const UPPER = /[A-Z]/;
+const isName = (token: string): boolean => !UPPER.test(token);
+const isNameWord = (token: string): boolean => isWord(token) && isName(token);
 
-/** The key a token routes by in the tree: a plain word routes by itself, anything else by the wildcard. */
-export const routeKey = (token: string): string => (isWord(token) ? token : WILDCARD);
+/**
+ * The key a token routes by in the tree: a capitalised plain word routes by itself; anything else by the
+ * wildcard, lowercase words included, since they can be names (then the prefix tree must not split on them).
+ */
+export const routeKey = (token: string): string => (isWord(token) && !isName(token) ? token : WILDCARD);
 
 /**
  * How well a template covers a message of the same length: the share of equal tokens and the number
@@ -61,13 +87,67 @@ export function templateScore(
 ): { score: number; wild: number } | undefined {
   let same = 0;
   let wild = 0;
+  let constant = 0;
+  let covered = true;
   for (let i = 0; i < template.length; i++) {
     const t = template[i] as string;
-    if (t === tokens[i]) same++;
-    else if (t === WILDCARD) wild++;
-    else if (isWord(t) && isWord(tokens[i] as string)) return undefined;
+    if (t === tokens[i]) {
+      same++;
+      if (t !== WILDCARD) constant++;
+    } else if (t === WILDCARD) {
+      wild++;
+      // A wildcard takes a lowercase word as it takes a masked value: either is a parameter there.
+      if (isNameWord(tokens[i] as string)) same++;
+    } else {
+      covered = false;
+      if (isWord(t) && isWord(tokens[i] as string)) return undefined;
+    }
   }
+  // A template that covers the message (equal wherever it holds no wildcard, and holding some constant)
+  // takes it, however short.
+  if (covered && constant > 0) return { score: 1, wild };
   return { score: template.length === 0 ? 1 : same / template.length, wild };
+}
+
+/**
+ * The positions where a template and a message of the same length hold different plain words, when
+ * every other position would let the message join (the share of equal tokens, counting those
+ * positions as equal, reaches `similarity`); undefined when they are not that close, or equal.
+ */
+export function wordConflicts(template: readonly string[], tokens: readonly string[], similarity: number): number[] | undefined {
+  let same = 0;
+  let constant = 0;
+  const conflicts: number[] = [];
+  for (let i = 0; i < template.length; i++) {
+    const t = template[i] as string;
+    const m = tokens[i] as string;
+    if (t === m) {
+      same++;
+      if (t !== WILDCARD) constant++;
+    } else if (t !== WILDCARD && isWord(t) && isWord(m)) {
+      same++;
+      conflicts.push(i);
+    }
+  }
+  // The words around a parameter say what it is: messages that share fewer than two constant tokens, or
+  // less than half their tokens, are too short to tell a parameter from a different message.
+  const context = constant >= MIN_CONTEXT && constant * 2 >= template.length;
+  return conflicts.length > 0 && context && same / template.length >= similarity ? conflicts : undefined;
+}
+
+/** Whether `template` covers `other` (same length, equal wherever `template` holds no wildcard). */
+export function covers(template: readonly string[], other: readonly string[]): boolean {
+  if (template.length !== other.length) return false;
+  for (let i = 0; i < template.length; i++) if (template[i] !== WILDCARD && template[i] !== other[i]) return false;
+  return true;
+}
+
+function generalizeTokens(template: string[], other: readonly string[]): void {
+  for (let i = 0; i < template.length; i++) if (template[i] !== other[i]) template[i] = WILDCARD;
+}
+
+function sameTokens(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((token, i) => token === b[i]);
 }
 
 const newNode = (): Node => ({ children: new Map(), clusters: [], epoch: 0 });
@@ -75,25 +155,62 @@ const newNode = (): Node => ({ children: new Map(), clusters: [], epoch: 0 });
 const MAX_SEEN = 100_000;
 // ...and in characters of keys, so long messages cannot make it large.
 const MAX_SEEN_CHARS = 8_000_000;
+// Plain-word positions in which a message may differ from a pattern and still count as its sibling.
+const MAX_CONFLICTS = 2;
+const MIN_CONTEXT = 2;
+// Bounds the words remembered as parameter values (emptied when full).
+const MAX_PARAMETER_WORDS = 10_000;
 
 /**
  * Drain's fixed-depth parse tree (He et al., ICWS 2017): messages are routed by token count, then by
  * their first tokens, to a leaf holding a few clusters; the most similar cluster above the threshold
  * takes the message and its template turns differing positions into wildcards.
+ *
+ * Two changes make it generalise to logs it was not tuned on. Plain words never match other plain
+ * words, so "VM Started" and "VM Paused" stay apart. But when a new message differs from patterns of
+ * its leaf only in plain words, and one of those positions has by then taken `variableAfter` distinct
+ * words, that position is a parameter (user, table, pod names): the patterns merge into the oldest,
+ * with a wildcard there, and {@link takeMerges} reports which clusters were folded into which. A
+ * template that gains a wildcard also takes in the older patterns of its leaf it now covers.
  */
 export class DrainTree {
   readonly clusters: Cluster[] = [];
   private readonly root = new Map<number, Node>();
   private readonly seen = new Map<string, Seen>();
   private changed = false;
+  private merges: ClusterMerge[] = [];
   private seenChars = 0;
+  private nextKey = 0;
+  private readonly parameterWords = new Set<string>();
 
-  constructor(private readonly options: DrainOptions) {}
+  /**
+   * `order` says which of two clusters is older (negative: the first): when clusters merge, the oldest
+   * survives, so its id stays the problem's. Default: creation order in this tree.
+   */
+  constructor(
+    private readonly options: DrainOptions,
+    private readonly order: (a: Cluster, b: Cluster) => number = (a, b) => a.key - b.key,
+  ) {}
 
   /** Adds one tokenized message; returns its cluster and whether the cluster is new. */
   add(tokens: readonly string[]): { cluster: Cluster; created: boolean } {
-    const key = tokens.join(" ");
-    const found = this.join(tokens, key);
+    return this.addKeyed(tokens.join(" "), () => tokens);
+  }
+
+  /**
+   * {@link add} for a caller that has a text equivalent to the tokens (the masked message): a message
+   * seen before is placed by that text alone, without splitting it. `key` must always give the same
+   * tokens, and a tree must be fed one kind of key.
+   */
+  addKeyed(key: string, tokensOf: () => readonly string[]): { cluster: Cluster; created: boolean } {
+    this.changed = false;
+    const seen = this.seen.get(key);
+    if (seen && seen.epoch === seen.leaf.epoch) {
+      seen.cluster.size++;
+      return { cluster: seen.cluster, created: false };
+    }
+    const tokens = tokensOf();
+    const found = this.join(tokens, key) ?? this.mergeSiblings(tokens, key);
     if (found) return { cluster: found, created: false };
     const cluster = this.insert(tokens);
     this.remember(key, cluster, cluster.leaf);
@@ -101,11 +218,13 @@ export class DrainTree {
   }
 
   /**
-   * Adds a message to the cluster it matches, as {@link add} would, but creates none: undefined when
-   * it matches no cluster (the caller decides where a new pattern comes from).
+   * Adds a message to the cluster it matches or merges the patterns it shows to be one, as {@link add}
+   * would, but creates none: undefined when it matches no cluster (the caller decides where a new
+   * pattern comes from).
    */
   addExisting(tokens: readonly string[]): Cluster | undefined {
-    return this.join(tokens, tokens.join(" "));
+    const key = tokens.join(" ");
+    return this.join(tokens, key) ?? this.mergeSiblings(tokens, key);
   }
 
   /** Whether the last {@link add} or {@link addExisting} turned part of a template into a wildcard. */
@@ -113,10 +232,19 @@ export class DrainTree {
     return this.changed;
   }
 
+  /** The clusters folded into others (and removed from the tree) since the last call, in order. */
+  takeMerges(): ClusterMerge[] {
+    if (this.merges.length === 0) return [];
+    const merges = this.merges;
+    this.merges = [];
+    return merges;
+  }
+
   /** Places a cluster with this template, matching nothing: how saved or shared patterns come back. */
-  insert(template: readonly string[], size = 1): Placed {
+  insert(template: readonly string[], size = 1, key = this.nextKey): Placed {
     const leaf = this.leafFor(template, true);
-    const cluster: Placed = { index: this.clusters.length, tokens: template.slice(), size, leaf };
+    const cluster: Placed = { index: this.clusters.length, key, tokens: template.slice(), size, leaf };
+    this.nextKey = Math.max(this.nextKey, key + 1);
     this.clusters.push(cluster);
     leaf.clusters.push(cluster);
     leaf.epoch++;
@@ -139,8 +267,8 @@ export class DrainTree {
   }
 
   /**
-   * Takes a cluster out of the tree (to bound memory). The last cluster takes its index, so indices
-   * stay dense; only callers that never remove may rely on an index staying put.
+   * Takes a cluster out of the tree (to bound memory, or merged). The last cluster takes its index, so
+   * indices stay dense; use {@link Cluster.key} for a handle that stays put.
    */
   remove(cluster: Cluster): void {
     const placed = cluster as Placed;
@@ -152,6 +280,124 @@ export class DrainTree {
     if (last !== placed) {
       last.index = placed.index;
       this.clusters[last.index] = last;
+    }
+  }
+
+  /**
+   * The patterns in `candidates` a message would merge with, and into which: those that differ from it
+   * only in plain words at positions where `variableAfter` distinct words have been seen (counting the
+   * message's), merged into the oldest. Undefined when no position has seen enough words.
+   */
+  static siblings<T extends { tokens: readonly string[] }>(
+    candidates: readonly T[],
+    tokens: readonly string[],
+    options: DrainOptions,
+    known?: ReadonlySet<string>,
+  ): T[] | undefined {
+    const limit = options.variableAfter ?? 0;
+    if (limit < 2 || candidates.length === 0) return undefined;
+    const near: { candidate: T; conflicts: number[] }[] = [];
+    const words = new Map<number, Set<string>>();
+    for (const candidate of candidates) {
+      if (candidate.tokens.length !== tokens.length) continue;
+      const conflicts = wordConflicts(candidate.tokens, tokens, options.similarity);
+      if (!conflicts || conflicts.length > MAX_CONFLICTS) continue;
+      // Only lowercase words can be names: a pattern that differs in a capitalised one is another message.
+      if (!conflicts.every((p) => isName(tokens[p] as string) && isName(candidate.tokens[p] as string))) continue;
+      near.push({ candidate, conflicts });
+      for (const p of conflicts) {
+        const seen = words.get(p) ?? new Set([tokens[p] as string]);
+        seen.add(candidate.tokens[p] as string);
+        words.set(p, seen);
+      }
+    }
+    // A position is a parameter once it has taken `limit` words, or at once when every word it took is
+    // already known as a parameter's value elsewhere (the same user names show in many messages).
+    const variable = (p: number): boolean => {
+      const seen = words.get(p);
+      if (!seen) return false;
+      if (seen.size >= limit) return true;
+      if (!known || known.size === 0) return false;
+      for (const word of seen) if (!known.has(word)) return false;
+      return true;
+    };
+    const merged = near.filter(({ conflicts }) => conflicts.every(variable));
+    return merged.length > 0 ? merged.map((n) => n.candidate) : undefined;
+  }
+
+  // When the message's leaf holds patterns it differs from only at parameter positions (see
+  // siblings), they become one, with wildcards there, and the message joins it.
+  private mergeSiblings(tokens: readonly string[], key: string): Placed | undefined {
+    const leaf = this.leafFor(tokens, true);
+    const found = DrainTree.siblings(leaf.clusters, tokens, this.options, this.parameterWords);
+    if (!found) return undefined;
+    for (const other of found) this.learnValues(other.tokens, tokens);
+    const template = tokens.slice();
+    for (const other of found) generalizeTokens(template, other.tokens);
+    const survivor = this.foldCovered(this.fold(found, template)) as Placed;
+    survivor.size++;
+    this.changed = true;
+    this.remember(key, survivor, survivor.leaf);
+    return survivor;
+  }
+
+  /**
+   * Folds together `cluster` and the clusters of its leaf that its template covers (equal wherever it
+   * holds no wildcard) or that cover it: a new message of one would join the other now. The oldest
+   * survives, with a template covering them all. Returns the survivor.
+   */
+  foldCovered(cluster: Cluster): Cluster {
+    let survivor = cluster as Placed;
+    for (;;) {
+      const template = survivor.tokens;
+      const group = survivor.leaf.clusters.filter(
+        (other) => other === survivor || covers(template, other.tokens) || covers(other.tokens, template),
+      );
+      if (group.length === 1) return survivor;
+      const merged = template.slice();
+      for (const other of group) generalizeTokens(merged, other.tokens);
+      survivor = this.fold(group, merged);
+    }
+  }
+
+  /** Merges `other` into `cluster` (the older survives, with a template covering both): another process found them one. */
+  mergeClusters(cluster: Cluster, other: Cluster): Cluster {
+    if (cluster === other) return cluster;
+    const template = cluster.tokens.slice();
+    if (template.length === other.tokens.length) generalizeTokens(template, other.tokens);
+    return this.fold([cluster as Placed, other as Placed], template);
+  }
+
+  // Makes one cluster of `group`: the oldest survives with `template`, the others leave the tree.
+  private fold(group: Placed[], template: string[]): Placed {
+    const sorted = group.slice().sort(this.order);
+    const survivor = sorted[0] as Placed;
+    if (!sameTokens(survivor.tokens, template)) {
+      survivor.tokens.splice(0, survivor.tokens.length, ...template);
+      survivor.leaf.epoch++;
+    }
+    for (const other of sorted.slice(1)) {
+      survivor.size += other.size;
+      this.remove(other);
+      this.merges.push({ from: other, into: survivor });
+    }
+    return survivor;
+  }
+
+  /** Plain words seen as parameter values (bounded): they count as parameters in other patterns at once. */
+  get knownParameterWords(): ReadonlySet<string> {
+    return this.parameterWords;
+  }
+
+  // The lowercase words where two templates differ: values of a parameter, on both sides.
+  private learnValues(a: readonly string[], b: readonly string[]): void {
+    for (let i = 0; i < a.length; i++) {
+      if (a[i] === b[i]) continue;
+      for (const word of [a[i] as string, b[i] as string]) {
+        if (!isNameWord(word)) continue;
+        if (this.parameterWords.size >= MAX_PARAMETER_WORDS) this.parameterWords.clear();
+        this.parameterWords.add(word);
+      }
     }
   }
 
@@ -167,6 +413,7 @@ export class DrainTree {
     if (!found) return undefined;
     found.size++;
     const template = found.tokens;
+    this.learnValues(template, tokens);
     let changed = false;
     for (let i = 0; i < template.length; i++) {
       if (template[i] !== tokens[i]) {
@@ -174,8 +421,8 @@ export class DrainTree {
         changed = true;
       }
     }
-    if (changed) leaf.epoch++;
     this.changed = changed;
+    if (changed) leaf.epoch++;
     this.remember(key, found, leaf);
     return found;
   }
@@ -196,13 +443,22 @@ export class DrainTree {
   }
 
   toJSON(): DrainTreeState {
-    return { clusters: this.clusters.map((c) => ({ tokens: c.tokens.slice(), size: c.size })) };
+    return {
+      clusters: this.clusters
+        .slice()
+        .sort((a, b) => a.key - b.key)
+        .map((c) => ({ tokens: c.tokens.slice(), size: c.size, key: c.key })),
+      nextKey: this.nextKey,
+    };
   }
 
   /** Rebuilds a tree from its state; routing depends only on templates, so it is the same tree. */
   static fromJSON(state: DrainTreeState, options: DrainOptions): DrainTree {
     const tree = new DrainTree(options);
-    for (const saved of state.clusters) tree.insert(saved.tokens, saved.size);
+    state.clusters.forEach((saved, i) => {
+      tree.insert(saved.tokens, saved.size, saved.key ?? i);
+    });
+    if (state.nextKey !== undefined) tree.nextKey = Math.max(tree.nextKey, state.nextKey);
     return tree;
   }
 

@@ -8,6 +8,8 @@ export interface LoghubDataset {
   readonly rawLines: string[];
   readonly contents: string[];
   readonly eventIds: string[];
+  /** Every line's true template (`EventTemplate`), for parsing accuracy. */
+  readonly templates: string[];
 }
 
 /** Reads every `<name>/<name>_2k.log` with its `_structured_corrected.csv` under `dir`, in place. */
@@ -21,7 +23,8 @@ export function loadLoghubDatasets(dir: string): LoghubDataset[] {
     const [header, ...rows] = parseCsv(readFileSync(structured, "utf8"));
     const content = header?.indexOf("Content") ?? -1;
     const eventId = header?.indexOf("EventId") ?? -1;
-    if (content < 0 || eventId < 0) throw new Error(`${structured}: no Content or EventId column`);
+    const template = header?.indexOf("EventTemplate") ?? -1;
+    if (content < 0 || eventId < 0 || template < 0) throw new Error(`${structured}: no Content, EventId or EventTemplate column`);
     const rawLines = readFileSync(log, "utf8").split(/\r?\n/);
     if (rawLines[rawLines.length - 1] === "") rawLines.pop();
     datasets.push({
@@ -29,6 +32,7 @@ export function loadLoghubDatasets(dir: string): LoghubDataset[] {
       rawLines,
       contents: rows.map((r) => r[content] ?? ""),
       eventIds: rows.map((r) => r[eventId] ?? ""),
+      templates: rows.map((r) => r[template] ?? ""),
     });
   }
   return datasets;

@@ -65,7 +65,7 @@ describe("PatternMiner", () => {
       half.add(m);
     }
     const state = JSON.parse(JSON.stringify(half)) as PatternMinerState;
-    assert.equal(state.version, 1);
+    assert.equal(state.version, 2);
     const restored = PatternMiner.fromJSON(state);
     assert.deepEqual(restored.toJSON(), half.toJSON());
     for (const m of more) assert.deepEqual(restored.add(m), straight.add(m));
@@ -74,7 +74,40 @@ describe("PatternMiner", () => {
   });
 
   it("rejects a state of an unknown version", () => {
-    assert.throws(() => PatternMiner.fromJSON({ version: 2 } as unknown as PatternMinerState), /version/);
+    assert.throws(() => PatternMiner.fromJSON({ version: 3 } as unknown as PatternMinerState), /version/);
+  });
+
+  it("merges the patterns of a name once it shows to be a parameter; their creation numbers resolve to the survivor", () => {
+    const miner = new PatternMiner();
+    const early = ["mlopez", "kchen", "dpatel"].map((name) => miner.add(`quota of team growth exceeded by ${name} today`));
+    assert.equal(new Set(early.map((p) => p.patternId)).size, 3);
+    const merging = miner.add("quota of team growth exceeded by sokafor today");
+    assert.equal(merging.patternId, early[0]?.patternId);
+    assert.deepEqual(merging.merged, [early[1]?.patternId, early[2]?.patternId]);
+    assert.equal(miner.size, 1);
+    assert.equal(miner.createdCount, 3);
+    for (const p of early) {
+      assert.equal(miner.resolve(p.index), early[0]?.index);
+      assert.deepEqual(miner.pattern(p.index), {
+        patternId: early[0]?.patternId,
+        template: "quota of team growth exceeded by <*> today",
+        size: 4,
+      });
+    }
+    // The merge survives a round trip: the merged numbers still resolve.
+    const restored = PatternMiner.fromJSON(JSON.parse(JSON.stringify(miner)) as PatternMinerState);
+    assert.equal(restored.pattern(early[2]?.index as number)?.patternId, early[0]?.patternId);
+    assert.equal(restored.add("quota of team growth exceeded by jnovak today").patternId, early[0]?.patternId);
+  });
+
+  it("reads a state saved before merges existed (version 1)", () => {
+    const restored = PatternMiner.fromJSON({
+      version: 1,
+      options: { prefixDepth: 2, similarity: 0.8, maxChildren: 100 },
+      patterns: [{ id: "p0000000000000001", template: ["disk", "<*>", "is", "full"], size: 3 }],
+    });
+    assert.equal(restored.add("disk /x/y is full").patternId, "p0000000000000001");
+    assert.equal(restored.pattern(0)?.size, 4);
   });
 
   it("matches without learning", () => {

@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import type { PatternRepository } from "../store/patterns-repository.ts";
+import type { PatternRepository } from "../core/ports/pattern-repository.ts";
+import { emptyChangeSet } from "../core/ports/store.ts";
 import { SqliteStore } from "../store/sqlite/sqlite-store.ts";
-import { emptyChangeSet } from "../store/store.ts";
 import { PatternCatalog } from "./pattern-catalog.ts";
 
 const memoryStore = () => SqliteStore.open({ dataDir: ":memory:", synchronous: "normal" });
@@ -85,6 +85,7 @@ describe("PatternCatalog", () => {
           claims += batch.length;
           return store.patterns.claim(batch, choose);
         },
+        merge: (merges) => store.patterns.merge(merges),
       };
       const b = new PatternCatalog({ repository: counted, now: () => now, refreshMs: 5_000 });
       await one(b, "warming up the cache");
@@ -111,6 +112,7 @@ describe("PatternCatalog", () => {
       const b = new PatternCatalog({ repository: store.patterns, now: () => now, refreshMs: 5_000 });
       await one(a, "login failed for alice from web");
       await commit(store, a);
+      now += 1_000;
       // A generalises but has not committed yet; B meets "carol", which the stored "alice" does not cover.
       await one(a, "login failed for bob.smith from web");
       const split = await one(b, "login failed for carol from web");
@@ -118,10 +120,17 @@ describe("PatternCatalog", () => {
       assert.notEqual(fromA.patternId, split.patternId, "the window this test is about");
       await commit(store, a);
       now += 5_000;
-      // After their refresh both hold both patterns, and the closer one wins in both.
+      // After their refresh both hold both patterns: the generalised one covers the one split off, which
+      // merges into it (the older) in both, and the merge is written for every other process.
       const [afterA, afterB] = [await one(a, "login failed for carol from web"), await one(b, "login failed for carol from web")];
-      assert.equal(afterA.patternId, split.patternId);
-      assert.equal(afterB.patternId, split.patternId);
+      assert.equal(afterA.patternId, fromA.patternId);
+      assert.equal(afterB.patternId, fromA.patternId);
+      const stored = await store.patterns.updatedSince(0, 10);
+      assert.equal(stored.find((p) => p.id === split.patternId)?.mergedInto, fromA.patternId);
+      assert.deepEqual(
+        b.takeMerges().map((m) => [m.from, m.into]),
+        [[split.patternId, fromA.patternId]],
+      );
     } finally {
       await store.close();
     }
@@ -202,5 +211,52 @@ describe("PatternCatalog", () => {
     } finally {
       await store.close();
     }
+  });
+
+  it("merges the patterns of a name once it shows to be a parameter, writes the merge, and another process resolves the merged ids", async () => {
+    const store = await memoryStore();
+    try {
+      let now = 1_000_000;
+      const a = new PatternCatalog({ repository: store.patterns, now: () => now });
+      const early: string[] = [];
+      for (const name of ["mlopez", "kchen", "dpatel"]) {
+        now += 1_000;
+        early.push((await one(a, `replica of table ${name} fell behind the primary`)).patternId);
+      }
+      assert.equal(new Set(early).size, 3);
+      now += 1_000;
+      const merged = await one(a, "replica of table sokafor fell behind the primary");
+      assert.equal(merged.patternId, early[0]);
+      assert.equal(merged.template, "replica of table <*> fell behind the primary");
+      assert.deepEqual(
+        a.takeMerges().map((m) => [m.from, m.into, m.template]),
+        [
+          [early[1], early[0], merged.template],
+          [early[2], early[0], merged.template],
+        ],
+      );
+      assert.deepEqual(a.aliasesOf(early[0] as string).sort(), [early[1], early[2]].sort());
+      await commit(store, a);
+      const stored = new Map((await store.patterns.updatedSince(0, 10)).map((p) => [p.id, p]));
+      assert.equal(stored.get(early[1] as string)?.mergedInto, early[0]);
+      assert.equal(stored.get(early[2] as string)?.mergedInto, early[0]);
+      assert.equal(stored.get(early[0] as string)?.template.join(" "), merged.template);
+      // A process that starts now learns the merges: a merged pattern's own first message answers with the survivor.
+      const b = new PatternCatalog({ repository: store.patterns, now: () => now });
+      assert.equal((await one(b, "replica of table kchen fell behind the primary")).patternId, early[0]);
+      assert.deepEqual(b.aliasesOf(early[0] as string).sort(), [early[1], early[2]].sort());
+      assert.deepEqual(b.takeMerges(), [], "merges it loaded at start are history, not news");
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("gives every message of the batch that merged patterns the survivor's id", async () => {
+    const catalog = new PatternCatalog();
+    const found = await catalog.identify(
+      ["mlopez", "kchen", "dpatel", "sokafor"].map((name) => `upload for ${name} stopped because the copy changed`),
+    );
+    assert.equal(new Set(found.map((f) => f.patternId)).size, 1);
+    assert.ok(found.every((f) => f.template === "upload for <*> stopped because the copy changed"));
   });
 });

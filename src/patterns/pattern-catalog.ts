@@ -1,11 +1,12 @@
-import {
-  MAX_TEMPLATE_CHARS,
-  type PatternClaim,
-  type PatternRepository,
-  type PatternTemplateChange,
-  type StoredPattern,
-} from "../store/patterns-repository.ts";
-import { type Cluster, type DrainOptions, DrainTree, routeKey, templateScore } from "./drain-tree.ts";
+import type {
+  PatternClaim,
+  PatternMerge,
+  PatternRepository,
+  PatternTemplateChange,
+  StoredPattern,
+} from "../core/ports/pattern-repository.ts";
+import { MAX_TEMPLATE_CHARS } from "../core/ports/pattern-repository.ts";
+import { type Cluster, type ClusterMerge, type DrainOptions, DrainTree, routeKey, templateScore } from "./drain-tree.ts";
 import { DEFAULT_MINER_OPTIONS, patternIdOf } from "./miner.ts";
 import { maskVariables, splitMasked } from "./tokenize.ts";
 
@@ -27,6 +28,13 @@ export interface IdentifiedPattern {
   template: string;
 }
 
+/** Two patterns found to be one problem: `from` now resolves to `into` (the older), whose template is `template`. */
+export interface MergedPattern {
+  from: string;
+  into: string;
+  template: string;
+}
+
 export const DEFAULT_MAX_PATTERNS = 20_000;
 export const DEFAULT_PATTERN_REFRESH_MS = 5_000;
 // Only the start of a message is mined: it keeps the work per message bounded (a stack trace below
@@ -35,6 +43,11 @@ export const MAX_MINED_CHARS = 2_000;
 // Re-read window for the periodic refresh: covers commits that were in flight at the last read and
 // modest clock skew between replicas (re-reading a pattern is harmless: merging is idempotent).
 const REFRESH_OVERLAP_MS = 60_000;
+// Bounds the map of merged ids to the ids that answer for them (emptied when full: a merged id that
+// comes back is resolved by the database again).
+const MAX_ALIASES = 100_000;
+// Most merged ids one pattern answers for, as far as incidents are concerned (a name per value would be pathological).
+const MAX_ALIASES_PER_PATTERN = 64;
 // Bounds the shortcut cache, in entries and in characters of keys (emptied when full, like the tree's own).
 const MAX_REMEMBERED = 100_000;
 const MAX_REMEMBERED_CHARS = 8_000_000;
@@ -42,12 +55,16 @@ const MAX_REMEMBERED_CHARS = 8_000_000;
 interface Entry {
   readonly id: string;
   readonly cluster: Cluster;
+  // When the pattern was created (the database's clock): of two patterns that merge, the older survives.
+  readonly createdAt: number;
   // The template as shown, rebuilt only when the template changes.
   text: string;
   // Used since the eviction hand last passed (second-chance LRU: a hit costs one store, not a Map move).
   used: boolean;
-  // False once evicted: shortcuts that still point here are stale.
+  // False once evicted or merged: shortcuts that still point here are stale.
   live: boolean;
+  // Set once merged: the id that answers for this pattern now.
+  mergedInto?: string;
 }
 
 const textOf = (cluster: Cluster): string => cluster.tokens.join(" ").slice(0, MAX_TEMPLATE_CHARS);
@@ -66,7 +83,12 @@ export class PatternCatalog {
   // Insertion order is the eviction hand's order (see evictOldest).
   private readonly byId = new Map<string, Entry>();
   private readonly idOf = new Map<Cluster, string>();
+  private readonly aliases = new Map<string, string>();
+  private readonly aliasesByTarget = new Map<string, Set<string>>();
   private readonly dirty = new Map<string, Entry>();
+  // Merges not yet written to the database, and those not yet taken by the caller (to merge incidents).
+  private readonly unwritten: PatternMerge[] = [];
+  private merged: MergedPattern[] = [];
   // Masked message text to its pattern: the hot path's shortcut past tokenising and the tree.
   private readonly byMasked = new Map<string, Entry>();
   private rememberedChars = 0;
@@ -79,7 +101,12 @@ export class PatternCatalog {
 
   constructor(private readonly settings: PatternCatalogOptions = {}) {
     this.options = settings.drain ?? DEFAULT_MINER_OPTIONS;
-    this.tree = new DrainTree(this.options);
+    // Of two patterns that merge, the older survives: the same choice in every replica.
+    this.tree = new DrainTree(this.options, (a, b) => {
+      const x = this.entryOf(a);
+      const y = this.entryOf(b);
+      return x.createdAt - y.createdAt || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0);
+    });
     this.maxPatterns = Math.max(1, settings.maxPatterns ?? DEFAULT_MAX_PATTERNS);
     this.refreshMs = settings.refreshMs ?? DEFAULT_PATTERN_REFRESH_MS;
     this.now = settings.now ?? Date.now;
@@ -127,7 +154,28 @@ export class PatternCatalog {
         }
       }
     }
+    if (this.unwritten.length > 0) {
+      // A merge in this batch answers for the whole batch: its earlier messages get the survivor too.
+      for (let i = 0; i < results.length; i++) results[i] = this.current(results[i] as IdentifiedPattern);
+      if (repository) await this.writeMerges(repository);
+      else this.unwritten.length = 0;
+    }
     return results as IdentifiedPattern[];
+  }
+
+  /**
+   * Patterns found to be one since the last call, for the caller to merge their open incidents. Each
+   * is also written to the database (`identify` does that before it returns).
+   */
+  takeMerges(): MergedPattern[] {
+    if (this.merged.length === 0) return [];
+    const merged = this.merged;
+    this.merged = [];
+    return merged.map((m) => ({
+      ...m,
+      into: this.resolve(m.into),
+      template: this.byId.get(this.resolve(m.into))?.text ?? m.template,
+    }));
   }
 
   /** Generalised templates not yet written; they go into the transaction of the signals that generalised them. */
@@ -161,18 +209,102 @@ export class PatternCatalog {
     return { patternId: entry.id, template: entry.text };
   }
 
-  // A message joins the pattern in memory that covers it (generalising its template) or none.
+  private entryOf(cluster: Cluster): Entry {
+    return this.byId.get(this.idOf.get(cluster) as string) as Entry;
+  }
+
+  // The id that answers for `id` now (itself unless merged; merges always point to older patterns).
+  private resolve(id: string): string {
+    let at = id;
+    for (let hops = 0; hops < 16; hops++) {
+      const next = this.aliases.get(at);
+      if (next === undefined) return at;
+      at = next;
+    }
+    return at;
+  }
+
+  // The pattern as it is now: the survivor of any merge, with its template as it is now.
+  private current(found: IdentifiedPattern): IdentifiedPattern {
+    const id = this.resolve(found.patternId);
+    const entry = this.byId.get(id);
+    return entry ? this.describe(entry) : { patternId: id, template: found.template };
+  }
+
+  // A message joins the pattern in memory that covers it (generalising its template), or the one it
+  // merges its siblings into (a variable word: see DrainTree.siblings), or none.
   private join(tokens: readonly string[]): Entry | undefined {
     const cluster = this.tree.addExisting(tokens);
+    this.applyMerges(this.tree.takeMerges());
     if (!cluster) return undefined;
-    const id = this.idOf.get(cluster) as string;
-    const entry = this.byId.get(id) as Entry;
+    const entry = this.entryOf(cluster);
     entry.used = true;
-    if (this.tree.lastAddChanged) {
-      entry.text = textOf(cluster);
-      if (this.settings.repository) this.dirty.set(id, entry);
-    }
+    if (this.tree.lastAddChanged) this.changedTemplate(entry);
     return entry;
+  }
+
+  private changedTemplate(entry: Entry): void {
+    entry.text = textOf(entry.cluster);
+    if (this.settings.repository) this.dirty.set(entry.id, entry);
+  }
+
+  // What the tree folded together: the merged patterns leave memory and answer through their survivor.
+  private applyMerges(merges: readonly ClusterMerge[]): void {
+    if (merges.length === 0) return;
+    const at = this.now();
+    for (const { from, into } of merges) {
+      const gone = this.entryOf(from);
+      const survivor = this.entryOf(into);
+      gone.live = false;
+      gone.mergedInto = survivor.id;
+      this.byId.delete(gone.id);
+      this.idOf.delete(from);
+      this.dirty.delete(gone.id);
+      this.rememberAlias(gone.id, survivor.id);
+      this.changedTemplate(survivor);
+      this.unwritten.push({ id: gone.id, into: survivor.id, at });
+      this.merged.push({ from: gone.id, into: survivor.id, template: survivor.text });
+    }
+  }
+
+  private rememberAlias(from: string, into: string): void {
+    if (this.aliases.size >= MAX_ALIASES) {
+      this.aliases.clear();
+      this.aliasesByTarget.clear();
+    }
+    this.aliases.set(from, into);
+    const others = this.aliasesByTarget.get(into);
+    if (others) others.add(from);
+    else this.aliasesByTarget.set(into, new Set([from]));
+  }
+
+  /**
+   * The ids known to have merged into `id`, directly or through others: the same problem under the ids
+   * its incidents may have opened with before the patterns merged.
+   */
+  aliasesOf(id: string): string[] {
+    const direct = this.aliasesByTarget.get(id);
+    if (!direct) return [];
+    const found: string[] = [];
+    const queue = [...direct];
+    while (queue.length > 0 && found.length < MAX_ALIASES_PER_PATTERN) {
+      const next = queue.shift() as string;
+      if (found.includes(next) || next === id) continue;
+      found.push(next);
+      for (const deeper of this.aliasesByTarget.get(next) ?? []) queue.push(deeper);
+    }
+    return found;
+  }
+
+  private async writeMerges(repository: PatternRepository): Promise<void> {
+    const merges = this.unwritten.splice(0);
+    try {
+      await repository.merge(merges);
+    } catch (error) {
+      // Written with the next batch; the batch fails and is retried (the merge in memory stands).
+      this.unwritten.unshift(...merges);
+      throw error;
+    }
   }
 
   private touch(id: string): Entry | undefined {
@@ -182,14 +314,14 @@ export class PatternCatalog {
   }
 
   private create(tokens: readonly string[]): Entry {
-    return this.place(patternIdOf(tokens), tokens);
+    return this.place(patternIdOf(tokens), tokens, this.now());
   }
 
   // Puts a pattern in memory (the tree and the maps), making room at the cap.
-  private place(id: string, template: readonly string[]): Entry {
+  private place(id: string, template: readonly string[], createdAt: number): Entry {
     while (this.byId.size >= this.maxPatterns) this.evictOldest();
     const cluster = this.tree.insert(template);
-    const entry: Entry = { id, cluster, text: textOf(cluster), used: false, live: true };
+    const entry: Entry = { id, cluster, createdAt, text: textOf(cluster), used: false, live: true };
     this.byId.set(id, entry);
     this.idOf.set(cluster, id);
     return entry;
@@ -220,11 +352,44 @@ export class PatternCatalog {
   // Reports whether memory learned something (a new pattern or a wider template).
   private adopt(stored: StoredPattern): { entry: Entry; learned: boolean } {
     const known = this.touch(stored.id);
-    if (!known) return { entry: this.place(stored.id, stored.template), learned: true };
+    if (!known) {
+      const entry = this.place(stored.id, stored.template, stored.createdAt);
+      return { entry: this.foldCovered(entry), learned: true };
+    }
     const learned = this.tree.generalize(known.cluster, stored.template);
     if (learned) known.text = textOf(known.cluster);
     if (!sameTokens(known.cluster.tokens, stored.template)) this.dirty.set(known.id, known);
-    return { entry: known, learned };
+    return { entry: learned ? this.foldCovered(known) : known, learned };
+  }
+
+  // A pattern learned or widened from the database may cover patterns this process split off before
+  // (while the merge was in flight elsewhere): they are one problem, and merge here too.
+  private foldCovered(entry: Entry): Entry {
+    const survivor = this.tree.foldCovered(entry.cluster);
+    this.applyMerges(this.tree.takeMerges());
+    return this.entryOf(survivor);
+  }
+
+  // Another process merged a pattern: it leaves this one's memory too, and answers through the survivor.
+  private adoptMerge(stored: StoredPattern & { mergedInto: string }): boolean {
+    const known = this.byId.get(stored.id);
+    this.rememberAlias(stored.id, stored.mergedInto);
+    if (!known) return false;
+    const survivor = this.byId.get(this.resolve(stored.mergedInto));
+    if (survivor) {
+      this.tree.mergeClusters(survivor.cluster, known.cluster);
+      this.applyMerges(this.tree.takeMerges());
+      // Already written by the process that merged them.
+      this.unwritten.splice(0, this.unwritten.length, ...this.unwritten.filter((m) => m.id !== stored.id));
+    } else {
+      known.live = false;
+      known.mergedInto = stored.mergedInto;
+      this.byId.delete(known.id);
+      this.idOf.delete(known.cluster);
+      this.tree.remove(known.cluster);
+      this.merged.push({ from: known.id, into: stored.mergedInto, template: known.text });
+    }
+    return true;
   }
 
   private async sync(repository: PatternRepository): Promise<void> {
@@ -235,21 +400,35 @@ export class PatternCatalog {
       this.lastRefresh = now;
       const recent = await repository.updatedSince(0, this.maxPatterns);
       // Oldest first, so the most recently updated end up the most recently used.
-      for (let i = recent.length - 1; i >= 0; i--) this.adopt(recent[i] as StoredPattern);
+      this.adoptAll(recent);
+      this.merged = [];
       return;
     }
     if (now - this.lastRefresh < this.refreshMs) return;
     const since = this.lastRefresh - REFRESH_OVERLAP_MS;
     this.lastRefresh = now;
     const changed = await repository.updatedSince(since, this.maxPatterns);
-    let learned = false;
-    for (let i = changed.length - 1; i >= 0; i--) learned = this.adopt(changed[i] as StoredPattern).learned || learned;
+    const learned = this.adoptAll(changed);
     // What others created may cover a text better than the pattern it was first given: let the tree
     // decide again, so replicas converge on the same choice.
     if (learned) {
       this.byMasked.clear();
       this.rememberedChars = 0;
     }
+  }
+
+  // Adopts what the database holds, most recently updated last; merged patterns after the others, so
+  // their survivors are in memory when they fold into them. Reports whether memory learned something.
+  private adoptAll(stored: readonly StoredPattern[]): boolean {
+    let learned = false;
+    const merged: (StoredPattern & { mergedInto: string })[] = [];
+    for (let i = stored.length - 1; i >= 0; i--) {
+      const pattern = stored[i] as StoredPattern;
+      if (pattern.mergedInto !== undefined) merged.push(pattern as StoredPattern & { mergedInto: string });
+      else learned = this.adopt(pattern).learned || learned;
+    }
+    for (const pattern of merged) learned = this.adoptMerge(pattern) || learned;
+    return learned;
   }
 
   private async claim(
@@ -269,16 +448,17 @@ export class PatternCatalog {
     const stored = await repository.claim(claims, (claim, candidates) => this.choose(claim, candidates));
     const resolved = new Map<string, Entry>();
     claims.forEach((claim, i) => {
-      const { entry } = this.adopt(stored[i] as StoredPattern);
+      let { entry } = this.adopt(stored[i] as StoredPattern);
       // The chosen pattern covers the message; its template now covers it too.
       if (this.tree.generalize(entry.cluster, claim.tokens)) {
-        entry.text = textOf(entry.cluster);
-        this.dirty.set(entry.id, entry);
+        this.changedTemplate(entry);
+        entry = this.foldCovered(entry);
       }
       resolved.set(claim.tokens.join(" "), entry);
     });
     for (const miss of misses) {
-      const entry = resolved.get(miss.tokens.join(" ")) as Entry;
+      const first = resolved.get(miss.tokens.join(" ")) as Entry;
+      const entry = first.live ? first : (this.byId.get(this.resolve(first.id)) ?? first);
       entry.cluster.size++;
       this.remember(miss.masked, entry);
       results[miss.at] = this.describe(entry);

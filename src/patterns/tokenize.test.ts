@@ -16,6 +16,16 @@ describe("tokenize", () => {
     ["stored 5.2 KB, free 317.1 KB", "stored <*>, free <*>"],
     ["owner com.apple.iokit.IO80211Family ready", "owner <*> ready"],
     ["mail a.b@example.com at https://x.example/p?q=1 now", "mail <*> at <*> now"],
+    // A date written out is a value, names of days and months included; the same words elsewhere are words.
+    ["connection from 1.2.3.4 at Sun Jul 10 03:55:15 2005 closed", "connection from <*> at <*> closed"],
+    ["report of 07 Jul 2017 sent", "report of <*> sent"],
+    ["May I retry on Mon", "May I retry on Mon"],
+    // A boolean is printed from a variable.
+    ["enterQuietMode(true) returned False", "enterQuietMode(<*>) returned <*>"],
+    // A bound stands for a value, and a value's bracketed annotation goes with it.
+    ["closed, 0 bytes sent, lifetime <1 sec", "closed, <*> sent, lifetime <*>"],
+    ["closed, 1190 bytes (1.16 KB) sent, lifetime 00:02", "closed, <*> sent, lifetime <*>"],
+    ["worker (3) of pool (<*>) idle", "worker (<*>) of pool (<*>) idle"],
   ];
   for (const [message, masked] of cases) {
     it(`masks "${message}"`, () => assert.equal(tokenize(message).join(" "), masked));

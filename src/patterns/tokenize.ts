@@ -8,6 +8,12 @@ export const WILDCARD = "<*>";
 // dashes holding a digit, not the whole whitespace token, so "port:8080" stays "port:<*>".
 // Alternatives that scan a run of characters may start only where such a run starts (lookbehind),
 // which keeps the work linear in the message length.
+const MONTH =
+  "(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t|tember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)";
+const DAY = "(?:Mon(?:day)?|Tue(?:sday)?|Wed(?:nesday)?|Thu(?:rsday)?|Fri(?:day)?|Sat(?:urday)?|Sun(?:day)?)";
+// A day or month name is part of a date when a number follows it, or a month follows a day, or a number
+// precedes a month (then the number goes with it). No lookbehind: the alternative is tried at every position.
+const DATE_WORD = `\\b(?:${DAY}|${MONTH}),?(?=\\s+(?:\\d|${MONTH}\\b))|\\b\\d{1,4},?\\s+${MONTH}\\b`;
 const VARIABLE = new RegExp(
   [
     /(?<![\w"])"[^"\s]*"(?![\w"])|(?<![\w'])'[^'\s]*'(?![\w'])/.source, // one-token quoted values
@@ -17,8 +23,11 @@ const VARIABLE = new RegExp(
     /\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b/.source, // IPv4 with optional port
     /(?<![\w:])(?=[0-9a-fA-F:]*\d)(?:[0-9a-fA-F]{0,4}:){3,}[0-9a-fA-F]{1,4}(?!\w)/.source, // IPv6 and MAC addresses
     /\b\d+(?:\.\d+)?\s?(?:[KMGTP]i?B|B|bytes)\b/.source, // sizes with their unit
+    /[<>](?<![\w<>=][<>])=?\s?\d+(?:\.\d+)?\s?(?:ms|us|ns|s|secs?|seconds?|mins?|minutes?)\b/.source, // bounds standing for a value ("<1 sec")
     /(?<![\w/.:-])(?:\.{1,2}(?:\/+[\w.@%+~$-]+)+|(?:\/+[\w.@%+~$-]+){2,})\/?(?:\?[^\s"'<>]*)?/.source, // absolute paths, with any query
     /\b0[xX][0-9a-fA-F]+\b/.source, // hex literals
+    DATE_WORD, // day and month names of a date written out ("Sun Jul 10 03:55:15 2005", "07 Jul 2017")
+    /\b(?:true|false|True|False|TRUE|FALSE)\b/.source, // booleans: a program prints them from a variable
     /\b(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}\b/.source, // hashes and hex ids
     /(?<![\w.-])[-+]?(?=[\w.-]*\d)[\w.-]*\w/.source, // numbers and names with digits (req-123, 12ms, blk_-42, io.x.Y2)
   ].join("|"),
@@ -30,6 +39,8 @@ const KEY_VALUE = /(?<![\w.-])([A-Za-z_][\w.-]*)=(?!<\*>)[^\s,;&)\]}]+/g;
 // Wildcards joined by punctuation are one value: "<*>.<*>" (a decimal), "<*>,<*>" (a list).
 const JOINED_WILDCARDS = /<\*>(?:[.,:;_%/#+-]+<\*>)+/g;
 const WHITESPACE = /\s+/;
+// A value in brackets right after a value ("1190 bytes (1.16 KB)") annotates it: one value.
+const WRAPPED = /^[([{]<\*>[)\]}]$/;
 
 /** Masks the variable parts of a message in place: the string form of {@link tokenize}. */
 export function maskVariables(message: string): string {
@@ -51,7 +62,7 @@ export function splitMasked(masked: string): string[] {
   const tokens: string[] = [];
   for (const part of parts) {
     if (part === "") continue;
-    if (part === WILDCARD && tokens[tokens.length - 1] === WILDCARD) continue;
+    if (tokens[tokens.length - 1] === WILDCARD && (part === WILDCARD || WRAPPED.test(part))) continue;
     tokens.push(part);
   }
   return tokens;

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from "node:crypto";
-import type { InstanceKeys } from "../store/instance-keys.ts";
+import type { InstanceKeys } from "../core/ports/instance-keys.ts";
 
 /** A keyed hash of a value people typed: the same value always gives the same text, which says nothing of it. */
 export type Pseudonym = (value: string) => string;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Signal } from "../core/signal.ts";
-import { signal } from "../store/store-contract.ts";
+import { signal } from "../testing/store-contract.ts";
 import { keyedHash } from "./keyed-hash.ts";
 import { type IdentityRedaction, redactSignal } from "./redact-signal.ts";
 import { createRedactor } from "./redactor.ts";

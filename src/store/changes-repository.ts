@@ -1,65 +1,7 @@
 import type { Kysely } from "kysely";
-import type { ChangeRef } from "../core/enrichment.ts";
-import type { Tables } from "./rows.ts";
-
-export type ChangeKind = ChangeRef["kind"];
-
-/** A deploy or configuration change as stored: it never opens an incident, it explains one. */
-export interface Change {
-  id: string;
-  /** The upstream system ("sluice", "pagerduty", "github", or the sender's own name); with sourceId, the identity. */
-  source: string;
-  sourceId: string;
-  tenant: string;
-  service: string;
-  environment: string;
-  kind: ChangeKind;
-  summary: string;
-  /** When the change happened (epoch ms). */
-  at: number;
-  version: string | null;
-  author: string | null;
-  url: string | null;
-  labels: Record<string, string>;
-  receivedAt: number;
-}
-
-/** Which changes to read: every given field must match; newest first. */
-export interface ChangeQuery {
-  tenant?: string;
-  environment?: string;
-  services?: readonly string[];
-  kinds?: readonly ChangeKind[];
-  /** Inclusive bounds on `at`. */
-  from: number;
-  to: number;
-  limit: number;
-}
-
-/** Deploys and configuration changes: idempotent writes, time-range reads. */
-export interface ChangeRepository {
-  /** Stores the changes not stored yet (same source and sourceId); returns the ids of those it stored. */
-  insert(changes: readonly Change[]): Promise<Set<string>>;
-  find(query: ChangeQuery): Promise<Change[]>;
-}
-
-/** The `changes` table as both engines return it. */
-export interface ChangeRow {
-  id: string;
-  source: string;
-  source_id: string;
-  tenant: string;
-  service: string;
-  environment: string;
-  kind: string;
-  summary: string;
-  at: number;
-  version: string | null;
-  author: string | null;
-  url: string | null;
-  labels: string;
-  received_at: number;
-}
+import type { Change, ChangeKind } from "../core/change.ts";
+import type { ChangeQuery, ChangeRepository } from "../core/ports/change-repository.ts";
+import type { ChangeRow, Tables } from "./rows.ts";
 
 // 14 columns a row: 500 rows stay far below SQLite's limit on bound variables.
 const CHUNK = 500;

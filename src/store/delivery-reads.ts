@@ -1,8 +1,8 @@
 import { type Kysely, sql } from "kysely";
 import type { Delivery } from "../core/delivery.ts";
+import type { DeliveryQuery, DeliveryRepository } from "../core/ports/store.ts";
 import type { Ticket } from "../core/ticket.ts";
 import { deliveryFromRow, type Tables, type TicketRow, ticketFromRow } from "./rows.ts";
-import type { DeliveryQuery, DeliveryRepository } from "./store.ts";
 
 /**
  * The outbox reads both engines answer with the same Kysely queries; each engine adds its own claim and

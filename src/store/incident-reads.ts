@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import type { Incident } from "../core/incident.ts";
+import type { IncidentQuery, IncidentRepository, OpenIncident } from "../core/ports/store.ts";
 import type { Signal } from "../core/signal.ts";
 import type { Ticket } from "../core/ticket.ts";
 import type { TimelineEvent } from "../core/timeline.ts";
@@ -13,7 +14,6 @@ import {
   ticketFromRow,
   timelineFromRow,
 } from "./rows.ts";
-import type { IncidentQuery, IncidentRepository, OpenIncident } from "./store.ts";
 
 const KEY = /^INC-(\d+)$/i;
 

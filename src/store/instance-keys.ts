@@ -1,11 +1,6 @@
 import type { Kysely } from "kysely";
+import type { InstanceKeys } from "../core/ports/instance-keys.ts";
 import type { Tables } from "./rows.ts";
-
-/** Named keys that Sluice generates once and every process sharing the database uses. */
-export interface InstanceKeys {
-  /** The key stored under `name`; the first caller stores `generate()`, every later one (any replica) reads it. */
-  get(name: string, generate: () => string, now: number): Promise<string>;
-}
 
 /** Both engines: insert-if-absent, then read, so replicas starting together agree on one key. */
 export class KyselyInstanceKeys implements InstanceKeys {

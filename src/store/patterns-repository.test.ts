@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { PatternClaim, StoredPattern } from "./patterns-repository.ts";
+import type { PatternClaim, StoredPattern } from "../core/ports/pattern-repository.ts";
+import { emptyChangeSet } from "../core/ports/store.ts";
 import { SqliteStore } from "./sqlite/sqlite-store.ts";
-import { emptyChangeSet } from "./store.ts";
 
 // Edge cases of the stored form; the behaviour both engines share is in store-contract.ts.
 

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
-import { anomalyEvent, inMemorySluice } from "../../test/support/in-memory-sluice.ts";
 import { parseConfig } from "../config/loader.ts";
 import { isSluiceError } from "../core/errors.ts";
+import { anomalyEvent, inMemorySluice } from "../testing/in-memory-sluice.ts";
 
 const DAY = 24 * 3_600_000;
 

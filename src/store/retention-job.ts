@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.ts";
-import type { PruneCounts, Retention } from "./retention.ts";
+import type { PruneCounts, Retention } from "../core/ports/retention.ts";
 
 /** How long data is kept (ms; `incidents` 0 keeps resolved incidents forever) and how often to delete. */
 export interface RetentionSettings {

@@ -1,13 +1,10 @@
 import type { Delivery, DeliveryAction, DeliveryStatus } from "../core/delivery.ts";
 import type { IncidentContext } from "../core/enrichment.ts";
 import { type Incident, type IncidentState, incidentKey, type Priority } from "../core/incident.ts";
+import type { IncidentChange, OpenIncident } from "../core/ports/store.ts";
 import type { Severity, Signal, SignalKind, SignalStatus } from "../core/signal.ts";
 import type { Ticket } from "../core/ticket.ts";
 import type { TimelineEvent } from "../core/timeline.ts";
-import type { ChangeRow } from "./changes-repository.ts";
-import type { PatternRow } from "./patterns-repository.ts";
-import type { IncidentChange, OpenIncident } from "./store.ts";
-import type { ServiceEdgeRow, ServiceReachRow, SpanRow, TraceRow } from "./traces-repository.ts";
 
 // Row shapes as SQLite returns them (snake_case, JSON as text), and their mapping to core types.
 
@@ -100,6 +97,28 @@ export type SignalDetail = Pick<
   Signal,
   "spanIds" | "labels" | "annotations" | "links" | "affectedUsers" | "affectedServices" | "raw"
 >;
+
+/**
+ * One key per (incident, platform): the platform's own deduplication sees every retry and every later
+ * change of the incident as the same ticket.
+ */
+export function idempotencyKey(delivery: Pick<Delivery, "incidentId" | "platform">): string {
+  return `sluice-${delivery.incidentId}-${delivery.platform}`;
+}
+
+/** The JSON detail column of a signal: the same in both engines. */
+export function signalDetailOf(signal: Signal): string {
+  const detail: SignalDetail = {
+    spanIds: signal.spanIds,
+    labels: signal.labels,
+    annotations: signal.annotations,
+    links: signal.links,
+    affectedUsers: signal.affectedUsers,
+    affectedServices: signal.affectedServices,
+    raw: signal.raw,
+  };
+  return JSON.stringify(detail);
+}
 
 export function signalFromRow(row: SignalRow): Signal {
   const detail = JSON.parse(row.detail) as SignalDetail;
@@ -221,6 +240,8 @@ export interface Tables {
   traces: TraceRow;
   service_edges: ServiceEdgeRow;
   service_reach: ServiceReachRow;
+  detect_leases: { rule: string; owner: string; expires_at: number; evaluated_until: number | null };
+  detect_states: { rule: string; series: string; state: string; updated_at: number };
 }
 
 /** The columns correlation reads of an unresolved incident. */
@@ -270,3 +291,83 @@ export const INCIDENT_COLUMN: Record<keyof IncidentChange["set"], string> = {
   summarySource: "summary_source",
   context: "context",
 };
+
+/** The `spans` table. */
+export interface SpanRow {
+  trace_id: string;
+  span_id: string;
+  parent_id: string | null;
+  service: string;
+  name: string;
+  kind: string;
+  start_us: number;
+  end_us: number;
+  error: number;
+  error_message: string | null;
+  peer: string | null;
+  user_id: string | null;
+  received_at: number;
+}
+
+/** The `traces` table: one row per trace, its assembly state and analysis. */
+export interface TraceRow {
+  trace_id: string;
+  tenant: string;
+  environment: string;
+  first_received_at: number;
+  last_received_at: number;
+  span_count: number;
+  error: number;
+  status: string;
+  lease_until: number;
+  root_service: string | null;
+  analysis: string | null;
+}
+
+/** The `service_edges` table: requests and errors per caller → callee per minute. */
+export interface ServiceEdgeRow {
+  tenant: string;
+  environment: string;
+  bucket: number;
+  caller: string;
+  callee: string;
+  requests: number;
+  errors: number;
+}
+
+/** The `service_reach` table: traces per service, and per service and what they reached, per minute. */
+export interface ServiceReachRow {
+  tenant: string;
+  environment: string;
+  bucket: number;
+  service: string;
+  reached: string;
+  traces: number;
+}
+
+/** The `changes` table as both engines return it. */
+export interface ChangeRow {
+  id: string;
+  source: string;
+  source_id: string;
+  tenant: string;
+  service: string;
+  environment: string;
+  kind: string;
+  summary: string;
+  at: number;
+  version: string | null;
+  author: string | null;
+  url: string | null;
+  labels: string;
+  received_at: number;
+}
+
+/** The `patterns` table as both engines return it (template: tokens joined by single spaces; tokens hold no whitespace). */
+export interface PatternRow {
+  id: string;
+  shape: string;
+  template: string;
+  created_at: number;
+  updated_at: number;
+}

@@ -1,136 +1,13 @@
 import { type CompiledQuery, type Kysely, sql } from "kysely";
-import type { TraceAnalysis, TraceEdge } from "../traces/analysis.ts";
-import type { ServiceGraph } from "../traces/graph.ts";
-import type { SpanKind, SpanRecord } from "../traces/span.ts";
-import type { Tables } from "./rows.ts";
-
-/** What one analysis added to the graph counters: kept with the trace, so a re-analysis adds only the difference. */
-export interface GraphContribution {
-  /** Minute bucket (epoch ms) the trace is counted in. */
-  bucket: number;
-  edges: TraceEdge[];
-  /** [service, reached] pairs; reached '' counts the trace as going through the service. */
-  reach: [string, string][];
-}
-
-/** A trace as stored once analysed. */
-export interface StoredTrace {
-  analysis: TraceAnalysis;
-  contribution: GraphContribution;
-}
-
-/** A quiet trace leased to one process for analysis. */
-export interface TraceClaim {
-  traceId: string;
-  tenant: string;
-  environment: string;
-  firstReceivedAt: number;
-  /** The last arrival the analysis covers: spans arriving after it send the trace back to pending. */
-  lastReceivedAt: number;
-  /** pending: needs analysis; signal: analysed and counted, its signal not yet confirmed submitted. */
-  status: "pending" | "signal";
-  previous: StoredTrace | null;
-}
-
-/** The result of analysing one claimed trace, with the graph counters to add. */
-export interface TraceRecord {
-  claim: TraceClaim;
-  stored: StoredTrace;
-  edgeDeltas: TraceEdge[];
-  reachDeltas: { service: string; reached: string; traces: number }[];
-  /** signal: a failing trace whose signal is still to be submitted; done: nothing left to do. */
-  status: "signal" | "done";
-}
-
-/** An unresolved incident, by service: what joining upstream symptoms looks for. */
-export interface OpenServiceIncident {
-  id: string;
-  service: string;
-  fingerprint: string;
-  firstSeenAt: number;
-}
-
-/** Spans, trace assembly and the service dependency graph (src/traces). */
-export interface TraceRepository {
-  /** Stores spans (a span already stored is ignored) and marks their traces pending, in one transaction. */
-  addSpans(spans: readonly SpanRecord[], receivedAt: number): Promise<void>;
-  /** Leases traces with no new span since `quietBefore`, oldest first; each is leased to one caller at a time. */
-  claimQuiet(now: number, quietBefore: number, limit: number, leaseMs: number): Promise<TraceClaim[]>;
-  /** Spans of one trace, by start. */
-  spans(traceId: string, limit: number): Promise<SpanRecord[]>;
-  /** Adds the graph counters and stores the analyses, in one transaction; a trace that got new spans meanwhile stays pending. */
-  record(records: readonly TraceRecord[]): Promise<void>;
-  /** Marks traces whose signal is submitted as done. */
-  signalled(traceIds: readonly string[]): Promise<void>;
-  /** Stored traces by id: their analysis, or null while not analysed yet; unknown ids are absent. */
-  analyses(traceIds: readonly string[]): Promise<Map<string, StoredTrace | null>>;
-  /** The graph of one tenant and environment summed over buckets from `since` (epoch ms). */
-  graph(tenant: string, environment: string, since: number): Promise<ServiceGraph>;
-  /** Unresolved incidents of these services in one tenant and environment, oldest first. */
-  openIncidentsByService(tenant: string, environment: string, services: readonly string[]): Promise<OpenServiceIncident[]>;
-  /**
-   * The unresolved incidents stored signals of one source (by upstream id) belong to, e.g. the ones
-   * failing traces opened; ids whose signal is unknown or whose incident is resolved are absent.
-   */
-  openIncidentsOfSignals(source: string, sourceIds: readonly string[]): Promise<Map<string, OpenServiceIncident>>;
-  /** Trace ids named by an incident's latest signals (at most `limit` signals read, newest first). */
-  recentTraceIds(incidentId: string, limit: number): Promise<string[]>;
-  /** Deletes spans and traces received before `tracesBefore` and graph buckets before `graphBefore`. */
-  cleanup(tracesBefore: number, graphBefore: number): Promise<{ spans: number; traces: number }>;
-}
-
-/** The `spans` table. */
-export interface SpanRow {
-  trace_id: string;
-  span_id: string;
-  parent_id: string | null;
-  service: string;
-  name: string;
-  kind: string;
-  start_us: number;
-  end_us: number;
-  error: number;
-  error_message: string | null;
-  peer: string | null;
-  user_id: string | null;
-  received_at: number;
-}
-
-/** The `traces` table: one row per trace, its assembly state and analysis. */
-export interface TraceRow {
-  trace_id: string;
-  tenant: string;
-  environment: string;
-  first_received_at: number;
-  last_received_at: number;
-  span_count: number;
-  error: number;
-  status: string;
-  lease_until: number;
-  root_service: string | null;
-  analysis: string | null;
-}
-
-/** The `service_edges` table: requests and errors per caller → callee per minute. */
-export interface ServiceEdgeRow {
-  tenant: string;
-  environment: string;
-  bucket: number;
-  caller: string;
-  callee: string;
-  requests: number;
-  errors: number;
-}
-
-/** The `service_reach` table: traces per service, and per service and what they reached, per minute. */
-export interface ServiceReachRow {
-  tenant: string;
-  environment: string;
-  bucket: number;
-  service: string;
-  reached: string;
-  traces: number;
-}
+import type {
+  OpenServiceIncident,
+  StoredTrace,
+  TraceClaim,
+  TraceRecord,
+  TraceRepository,
+} from "../core/ports/trace-repository.ts";
+import type { ServiceGraph, SpanKind, SpanRecord } from "../core/trace.ts";
+import type { ServiceEdgeRow, ServiceReachRow, SpanRow, Tables, TraceRow } from "./rows.ts";
 
 /** Runs compiled statements as one transaction: the engines differ in how (see ADR 0005). */
 export type RunAtomically = (queries: readonly CompiledQuery[]) => Promise<void>;
@@ -147,7 +24,7 @@ const CLAIMABLE = ["pending", "signal"];
 export class KyselyTraceRepository implements TraceRepository {
   constructor(
     private readonly db: Kysely<Tables>,
-    private readonly options: { postgres: boolean; atomically: RunAtomically },
+    private readonly options: { lockClaimedRows: boolean; atomically: RunAtomically },
   ) {}
 
   async addSpans(spans: readonly SpanRecord[], receivedAt: number): Promise<void> {
@@ -232,7 +109,7 @@ export class KyselyTraceRepository implements TraceRepository {
       .limit(limit);
     // SKIP LOCKED: a trace another replica is claiming right now is passed over; once it commits, its
     // lease keeps the trace out. SQLite has one writer, so the statement alone is the claim.
-    if (this.options.postgres) due = due.forUpdate().skipLocked();
+    if (this.options.lockClaimedRows) due = due.forUpdate().skipLocked();
     const rows = await this.db
       .updateTable("traces")
       .set({ lease_until: now + leaseMs })

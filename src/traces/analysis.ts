@@ -1,51 +1,6 @@
 import type { TraceStep } from "../core/enrichment.ts";
-import { callsOut, type SpanRecord } from "./span.ts";
-
-/** One caller → callee hop of one trace, with how many requests and how many of them failed. */
-export interface TraceEdge {
-  caller: string;
-  callee: string;
-  requests: number;
-  errors: number;
-}
-
-/**
- * Where a failing trace starts to fail: the deepest failing span and the service it blames, or, when that
- * span is a call that timed out, the service or peer that kept it waiting.
- */
-export interface RootCause {
-  service: string;
-  operation: string;
-  errorMessage: string | null;
-  spanId: string;
-  /**
-   * For an uninstrumented peer (a database, a broker), the service whose call to it failed: it owns the peer
-   * in practice. For a service blamed for a timeout, the service that gave up waiting on it.
-   */
-  caller: string | null;
-}
-
-/** Everything Sluice learns from one assembled trace. */
-export interface TraceAnalysis {
-  traceId: string;
-  tenant: string;
-  environment: string;
-  /** Earliest span start, epoch microseconds. */
-  startUs: number;
-  spanCount: number;
-  edges: TraceEdge[];
-  /** For each service (and uninstrumented peer) in the trace, the services its spans reached downstream. */
-  reach: Record<string, string[]>;
-  rootCause: RootCause | null;
-  /** Services other than the root cause with failing spans, outermost first. */
-  failingServices: string[];
-  /** Ids of the failing spans, the root cause's first. */
-  failingSpanIds: string[];
-  users: string[];
-  timeline: TraceStep[];
-  /** Whether the timeline left spans out (see timelineLimit). */
-  timelineCapped: boolean;
-}
+import type { RootCause, TraceAnalysis, TraceEdge } from "../core/trace.ts";
+import { callsOut, type SpanRecord } from "../core/trace.ts";
 
 interface Node {
   span: SpanRecord;

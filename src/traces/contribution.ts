@@ -1,5 +1,5 @@
-import type { GraphContribution, TraceRecord } from "../store/traces-repository.ts";
-import type { TraceAnalysis, TraceEdge } from "./analysis.ts";
+import type { GraphContribution, TraceRecord } from "../core/ports/trace-repository.ts";
+import type { TraceAnalysis, TraceEdge } from "../core/trace.ts";
 
 const MINUTE = 60_000;
 

@@ -1,5 +1,5 @@
-import type { TraceRepository } from "../store/traces-repository.ts";
-import type { ServiceGraph } from "./graph.ts";
+import type { TraceRepository } from "../core/ports/trace-repository.ts";
+import type { ServiceGraph } from "../core/trace.ts";
 
 /**
  * Reads the dependency graph of the window from the store, with a short-lived cache per tenant and

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { ServiceGraph } from "../core/trace.ts";
 import { analyseTrace } from "./analysis.ts";
-import { blastRadius, downstreamOf, failingToward, type ServiceGraph, upstreamOf } from "./graph.ts";
+import { blastRadius, downstreamOf, failingToward, upstreamOf } from "./graph.ts";
 import { browseTrace, checkoutTrace } from "./test-fixtures.ts";
 
 /** The graph the store would hold after these traces: the same counting, in memory. */

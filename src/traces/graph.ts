@@ -1,19 +1,4 @@
-/** Requests and errors on one caller → callee edge, summed over the graph window. */
-export interface GraphEdge {
-  caller: string;
-  callee: string;
-  requests: number;
-  errors: number;
-}
-
-/** The service dependency graph of one tenant and environment over the window, as the store counted it. */
-export interface ServiceGraph {
-  edges: GraphEdge[];
-  /** Traces that went through each service (or peer). */
-  traces: Record<string, number>;
-  /** reached[a][b]: traces through a that went on to reach b. */
-  reached: Record<string, Record<string, number>>;
-}
+import type { ServiceGraph } from "../core/trace.ts";
 
 /** One service that feels the root cause, and the share of its traced requests that reach it. */
 export interface BlastRadiusEntry {

@@ -1,4 +1,4 @@
-import type { SpanKind, SpanRecord } from "./span.ts";
+import type { SpanKind, SpanRecord } from "../core/trace.ts";
 
 // Builders for tests: a trace written as a tree of spans, ids derived from names so tests read well.
 

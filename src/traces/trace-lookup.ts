@@ -1,5 +1,6 @@
-import type { TraceRepository } from "../store/traces-repository.ts";
-import { analyseTrace, type TraceAnalysis } from "./analysis.ts";
+import type { TraceRepository } from "../core/ports/trace-repository.ts";
+import type { TraceAnalysis } from "../core/trace.ts";
+import { analyseTrace } from "./analysis.ts";
 
 /**
  * The analysis of a trace: the stored one, or, for a trace still assembling (its spans are stored but it

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
-import { inMemorySluice } from "../../../test/support/in-memory-sluice.ts";
+import { inMemorySluice } from "../../testing/in-memory-sluice.ts";
 
 // Alertmanager's webhook (version 4) as it sends one alert of a group.
 function notification(name: string, instance: string, status: "firing" | "resolved", startsAt: string) {

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { SluiceError } from "../../core/errors.ts";
-import { problemsOf } from "../../pipeline/normalize/zod-problems.ts";
-import type { Store } from "../../store/store.ts";
-import type { Authenticator } from "../auth.ts";
+import type { Store } from "../../core/ports/store.ts";
+import { problemsOf } from "../../core/zod-problems.ts";
+import type { Authenticator } from "../../sources/http/auth.ts";
 
 const listQuery = z.strictObject({
   status: z.enum(["pending", "delivered", "dead"]).optional(),

@@ -1,14 +1,16 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
+import type { DestinationCatalog } from "../../connectors/catalog-destinations.ts";
+import { destinationCatalog } from "../../connectors/registry.ts";
 import type { IncidentContext } from "../../core/enrichment.ts";
 import { SluiceError } from "../../core/errors.ts";
 import { INCIDENT_STATES, LIFECYCLE_ACTIONS } from "../../core/incident.ts";
+import type { Store } from "../../core/ports/store.ts";
 import { SEVERITIES } from "../../core/signal.ts";
-import type { LifecycleService } from "../../lifecycle/lifecycle-service.ts";
 
-import { problemsOf } from "../../pipeline/normalize/zod-problems.ts";
-import type { Store } from "../../store/store.ts";
-import { type Authenticator, actorOf } from "../auth.ts";
+import { problemsOf } from "../../core/zod-problems.ts";
+import type { LifecycleService } from "../../lifecycle/lifecycle-service.ts";
+import { type Authenticator, actorOf } from "../../sources/http/auth.ts";
 
 const csv = <T extends string>(values: readonly [T, ...T[]]) =>
   z
@@ -39,9 +41,11 @@ function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z
 
 export function incidentRoutes(
   app: FastifyInstance,
-  deps: { store: Store; lifecycle: LifecycleService; auth: Authenticator },
+  deps: { store: Store; lifecycle: LifecycleService; auth: Authenticator; destinations?: DestinationCatalog },
 ): void {
   const { store, lifecycle, auth } = deps;
+  const destinations = deps.destinations ?? destinationCatalog;
+  const present = <T extends Presentable>(incident: T) => presentIncident(incident, destinations);
   const viewer = auth.hook({ role: "viewer" });
   const responder = auth.hook({ role: "responder" });
 
@@ -126,22 +130,25 @@ export function incidentRoutes(
   );
 }
 
-/** An incident as the API shows it: timestamps as ISO strings, secrets the catalog put in its context masked. */
-export function present<
-  T extends {
-    firstSeenAt: number;
-    lastSeenAt: number;
-    createdAt: number;
-    updatedAt: number;
-    acknowledgedAt: number | null;
-    resolvedAt: number | null;
-    context?: IncidentContext;
-  },
->(incident: T) {
+interface Presentable {
+  firstSeenAt: number;
+  lastSeenAt: number;
+  createdAt: number;
+  updatedAt: number;
+  acknowledgedAt: number | null;
+  resolvedAt: number | null;
+  context?: IncidentContext;
+}
+
+/**
+ * An incident as the API shows it: timestamps as ISO strings, and the secrets the catalog put in its
+ * context (a PagerDuty routing key) masked as their connectors declare: the API says one is set, never which.
+ */
+export function presentIncident<T extends Presentable>(incident: T, destinations: DestinationCatalog = destinationCatalog) {
   const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
   return {
     ...incident,
-    ...(incident.context ? { context: withoutSecrets(incident.context) } : {}),
+    ...(incident.context ? { context: destinations.maskContext(incident.context) } : {}),
     firstSeenAt: iso(incident.firstSeenAt),
     lastSeenAt: iso(incident.lastSeenAt),
     createdAt: iso(incident.createdAt),
@@ -149,11 +156,4 @@ export function present<
     acknowledgedAt: iso(incident.acknowledgedAt),
     resolvedAt: iso(incident.resolvedAt),
   };
-}
-
-/** The owner's PagerDuty routing key is a credential: the API says that one is set, never which. */
-function withoutSecrets(context: IncidentContext): IncidentContext {
-  const pagerduty = context.destinations?.pagerduty;
-  if (!pagerduty) return context;
-  return { ...context, destinations: { ...context.destinations, pagerduty: { routingKey: "[set]" } } };
 }

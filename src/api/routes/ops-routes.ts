@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import type { Store } from "../../store/store.ts";
+import type { Store } from "../../core/ports/store.ts";
 import type { SluiceMetrics } from "../metrics.ts";
 
 export function opsRoutes(app: FastifyInstance, deps: { store: Store; metrics: SluiceMetrics; isReady(): boolean }): void {

@@ -3,10 +3,10 @@ import { z } from "zod";
 import { PLATFORM_NAMES } from "../../config/schema.ts";
 import type { Connector } from "../../connectors/connector.ts";
 import { SluiceError } from "../../core/errors.ts";
+import { problemsOf } from "../../core/zod-problems.ts";
 import { testConnection } from "../../delivery/test-connection.ts";
-import type { Summarizer } from "../../enrich/llm/summarizer.ts";
-import { problemsOf } from "../../pipeline/normalize/zod-problems.ts";
-import type { Authenticator } from "../auth.ts";
+import type { Summarizer } from "../../pipeline/enrich/llm/summarizer.ts";
+import type { Authenticator } from "../../sources/http/auth.ts";
 
 const testBody = z.strictObject({ platform: z.string().min(1) });
 

@@ -2,10 +2,10 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { SluiceError } from "../../core/errors.ts";
 import { describeIncident } from "../../core/incident.ts";
-import { problemsOf } from "../../pipeline/normalize/zod-problems.ts";
-import type { SimilarIncidents } from "../../similar/similar-incidents.ts";
-import type { Store } from "../../store/store.ts";
-import type { Authenticator } from "../auth.ts";
+import type { Store } from "../../core/ports/store.ts";
+import { problemsOf } from "../../core/zod-problems.ts";
+import type { SimilarIncidents } from "../../pipeline/enrich/providers/similar-incidents.ts";
+import type { Authenticator } from "../../sources/http/auth.ts";
 
 const similarQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(20).optional(),

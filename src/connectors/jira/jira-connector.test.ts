@@ -2,10 +2,16 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { systemClock } from "../../core/clock.ts";
 import type { Ticket } from "../../core/ticket.ts";
+import {
+  CONTRACT_TIMEOUT_MS,
+  runConnectorContract,
+  sampleIncident,
+  sampleRequest,
+  ticketFrom,
+} from "../../testing/connector-contract-suite.ts";
+import { fakeJira, json } from "../../testing/fake-jira.ts";
+import { adfProblems } from "../../testing/jira-adf-validator.ts";
 import type { DeliveryResult } from "../connector.ts";
-import { CONTRACT_TIMEOUT_MS, runConnectorContract, sampleIncident, sampleRequest, ticketFrom } from "../contract-suite.ts";
-import { adfProblems } from "./adf-validator.ts";
-import { fakeJira, json } from "./fake-jira.ts";
 import { JiraConnector } from "./jira-connector.ts";
 import { DEFAULT_PRIORITIES, DEFAULT_TRANSITIONS, type JiraSettings } from "./jira-settings.ts";
 

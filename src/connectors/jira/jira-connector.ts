@@ -1,8 +1,8 @@
+import { headerSecrets, scrubResult, scrubSecrets } from "../../core/scrub.ts";
 import { SEVERITIES, type Severity } from "../../core/signal.ts";
 import type { Ticket } from "../../core/ticket.ts";
 import type { ConnectionCheck, Connector, ConnectorDeps, DeliveryRequest, DeliveryResult, TicketRef } from "../connector.ts";
 import { sendRequest } from "../http-result.ts";
-import { headerSecrets, scrubResult, scrubSecrets } from "../scrub.ts";
 import { compileTemplates } from "../ticket-text.ts";
 import { compileCustomFields } from "./custom-fields.ts";
 import { describeFailure } from "./jira-errors.ts";

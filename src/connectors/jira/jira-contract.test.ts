@@ -3,14 +3,20 @@
 // against the ADF JSON Schema as well, since the spec leaves descriptions and comment bodies untyped.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type PrismMock, startPrism } from "../../../test/support/prism.ts";
-import { type RecordingHttp, recordingHttp } from "../../../test/support/recording-http.ts";
-import { scriptedFailures } from "../../../test/support/scripted-failures.ts";
-import { locateSpec } from "../../../test/support/specs.ts";
 import { systemClock } from "../../core/clock.ts";
+import {
+  CONTRACT_TIMEOUT_MS,
+  runConnectorContract,
+  sampleIncident,
+  sampleRequest,
+  ticketFrom,
+} from "../../testing/connector-contract-suite.ts";
+import { ADF_SCHEMA, adfProblems } from "../../testing/jira-adf-validator.ts";
+import { type PrismMock, startPrism } from "../../testing/prism.ts";
+import { type RecordingHttp, recordingHttp } from "../../testing/recording-http.ts";
+import { scriptedFailures } from "../../testing/scripted-failures.ts";
+import { locateSpec } from "../../testing/specs.ts";
 import type { HttpClient } from "../connector.ts";
-import { CONTRACT_TIMEOUT_MS, runConnectorContract, sampleIncident, sampleRequest, ticketFrom } from "../contract-suite.ts";
-import { ADF_SCHEMA, adfProblems } from "./adf-validator.ts";
 import { JiraConnector } from "./jira-connector.ts";
 import { DEFAULT_PRIORITIES, DEFAULT_TRANSITIONS, type JiraSettings } from "./jira-settings.ts";
 

@@ -3,6 +3,7 @@ import { LIFECYCLE_ACTIONS } from "../../core/incident.ts";
 import { SEVERITIES } from "../../core/signal.ts";
 import type { ConnectorFactory } from "../connector.ts";
 import { templateProblem } from "../ticket-text.ts";
+import { jiraCatalogDestination } from "./catalog-destination.ts";
 import { CUSTOM_FIELD_ID, type CustomFieldValue, customFieldProblem } from "./custom-fields.ts";
 import { JiraConnector } from "./jira-connector.ts";
 import {
@@ -215,6 +216,7 @@ export const jiraFactory: ConnectorFactory<typeof jiraConfig> = {
   platform: "jira",
   configSchema: jiraConfig,
   secretFields: ["apiToken", "personalAccessToken", "password", "webhookSecret"],
+  catalog: jiraCatalogDestination,
   isEnabled: (config) => config.enabled,
   create: (config, deps) => new JiraConnector(jiraSettings(config), deps),
   // Without the webhook's secret nothing proves a request came from Jira.

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { anomalyEvent, inMemorySluice } from "../../../test/support/in-memory-sluice.ts";
 import { ManualClock } from "../../core/clock.ts";
 import { isSluiceError } from "../../core/errors.ts";
+import { anomalyEvent, inMemorySluice } from "../../testing/in-memory-sluice.ts";
 import type { MemoryConnector } from "../memory/memory-connector.ts";
 import { jiraFactory } from "./jira-factory.ts";
 import { JiraSync, jiraSignature } from "./jira-sync.ts";

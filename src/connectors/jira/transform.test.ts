@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { sampleIncident, sampleRequest } from "../contract-suite.ts";
+import { sampleIncident, sampleRequest } from "../../testing/connector-contract-suite.ts";
 import { compileTemplates } from "../ticket-text.ts";
 import { compileCustomFields } from "./custom-fields.ts";
 import { cloudSettings, serverSettings } from "./fixtures/settings.ts";

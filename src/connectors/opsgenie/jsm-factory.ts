@@ -1,6 +1,7 @@
 import { z } from "zod";
+import { headerSecrets } from "../../core/scrub.ts";
 import type { ConnectorFactory } from "../connector.ts";
-import { headerSecrets } from "../scrub.ts";
+import { jsmCatalogDestination } from "./catalog-destination.ts";
 import { httpUrl, responder, respondersFrom, sharedAlertFields, webhookToken } from "./opsgenie-config.ts";
 import { OpsgenieConnector, type OpsgenieSettings } from "./opsgenie-connector.ts";
 import { OpsgenieSync } from "./opsgenie-sync.ts";
@@ -65,6 +66,7 @@ export const jsmFactory: ConnectorFactory<typeof jsmConfig> = {
   platform: "jsm",
   configSchema: jsmConfig,
   secretFields: ["apiToken", "webhookToken"],
+  catalog: jsmCatalogDestination,
   isEnabled: (config) => config.enabled,
   create: (config, deps) => new OpsgenieConnector(jsmSettings(config), deps),
   // The webhook is unsigned: without a shared token nothing proves a request came from JSM Ops.

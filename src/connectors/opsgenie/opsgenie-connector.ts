@@ -1,6 +1,6 @@
+import { scrubResult, scrubSecrets } from "../../core/scrub.ts";
 import type { ConnectionCheck, Connector, ConnectorDeps, DeliveryRequest, DeliveryResult, TicketRef } from "../connector.ts";
 import { sendRequest } from "../http-result.ts";
-import { scrubResult, scrubSecrets } from "../scrub.ts";
 import { compileTemplates, renderTicketText, type TicketTemplates } from "../ticket-text.ts";
 import {
   ALERT_SOURCE,

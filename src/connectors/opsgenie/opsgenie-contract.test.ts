@@ -2,12 +2,12 @@
 // spec forbids is a recorded violation. JSM Ops has no published description in ../shared/specs.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type PrismMock, startPrism } from "../../../test/support/prism.ts";
-import { type RecordingHttp, recordingHttp } from "../../../test/support/recording-http.ts";
-import { scriptedFailures } from "../../../test/support/scripted-failures.ts";
-import { locateSpec } from "../../../test/support/specs.ts";
 import { systemClock } from "../../core/clock.ts";
-import { CONTRACT_TIMEOUT_MS, runConnectorContract, sampleRequest, ticketFrom } from "../contract-suite.ts";
+import { CONTRACT_TIMEOUT_MS, runConnectorContract, sampleRequest, ticketFrom } from "../../testing/connector-contract-suite.ts";
+import { type PrismMock, startPrism } from "../../testing/prism.ts";
+import { type RecordingHttp, recordingHttp } from "../../testing/recording-http.ts";
+import { scriptedFailures } from "../../testing/scripted-failures.ts";
+import { locateSpec } from "../../testing/specs.ts";
 import { OpsgenieConnector } from "./opsgenie-connector.ts";
 
 const SPEC = locateSpec("opsgenie/opsgenie-swagger.prism-patched.json");

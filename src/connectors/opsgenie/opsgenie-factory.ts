@@ -1,6 +1,7 @@
 import { z } from "zod";
+import { headerSecrets } from "../../core/scrub.ts";
 import type { ConnectorFactory } from "../connector.ts";
-import { headerSecrets } from "../scrub.ts";
+import { opsgenieCatalogDestination } from "./catalog-destination.ts";
 import { httpUrl, responder, respondersFrom, sharedAlertFields, webhookToken } from "./opsgenie-config.ts";
 import { OpsgenieConnector, type OpsgenieSettings } from "./opsgenie-connector.ts";
 import { OpsgenieSync } from "./opsgenie-sync.ts";
@@ -52,6 +53,7 @@ export const opsgenieFactory: ConnectorFactory<typeof opsgenieConfig> = {
   platform: "opsgenie",
   configSchema: opsgenieConfig,
   secretFields: ["apiKey", "webhookToken"],
+  catalog: opsgenieCatalogDestination,
   isEnabled: (config) => config.enabled,
   create: (config, deps) => new OpsgenieConnector(opsgenieSettings(config), deps),
   // The webhook is unsigned: without a shared token nothing proves a request came from Opsgenie.

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { sampleIncident } from "../contract-suite.ts";
+import { sampleIncident } from "../../testing/connector-contract-suite.ts";
 import { compileTemplates, renderTicketText } from "../ticket-text.ts";
 import { type AlertInput, createAlertBody, escalatedPriority, opsgeniePriority } from "./transform.ts";
 

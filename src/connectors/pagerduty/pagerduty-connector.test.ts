@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { systemClock } from "../../core/clock.ts";
+import { CONTRACT_TIMEOUT_MS, sampleIncident, sampleRequest, ticketFrom } from "../../testing/connector-contract-suite.ts";
 import type { HttpClient } from "../connector.ts";
-import { CONTRACT_TIMEOUT_MS, sampleIncident, sampleRequest, ticketFrom } from "../contract-suite.ts";
 import { keyId, PagerDutyConnector, type PagerDutySettings } from "./pagerduty-connector.ts";
 
 const ROUTING_KEY = "R0UT1NGKEYSECRET0123456789abcdef";

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
+import { headerSecrets, scrubResult, scrubSecrets } from "../../core/scrub.ts";
 import type { ConnectionCheck, Connector, ConnectorDeps, DeliveryRequest, DeliveryResult, TicketRef } from "../connector.ts";
 import { sendRequest } from "../http-result.ts";
-import { headerSecrets, scrubResult, scrubSecrets } from "../scrub.ts";
 import { compileTemplates, renderTicketText, type TicketTemplates } from "../ticket-text.ts";
 import { eventProblem, noteContent, type PagerDutyEvent, pagerDutyEvent } from "./transform.ts";
 

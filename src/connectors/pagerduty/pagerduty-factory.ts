@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { ConnectorFactory } from "../connector.ts";
 import { templateProblem } from "../ticket-text.ts";
+import { pagerdutyCatalogDestination } from "./catalog-destination.ts";
 import { PagerDutyConnector, type PagerDutySettings } from "./pagerduty-connector.ts";
 import { DEFAULT_PAGERDUTY_MAX_AGE_SECONDS, PagerDutySync } from "./pagerduty-sync.ts";
 
@@ -115,6 +116,7 @@ export const pagerdutyFactory: ConnectorFactory<typeof pagerdutyConfig> = {
   configSchema: pagerdutyConfig,
   // An integration key lets anyone page the service's on-call; the REST token acts as a user.
   secretFields: ["routingKey", "routingKeys", "apiToken", "webhookSecret"],
+  catalog: pagerdutyCatalogDestination,
   isEnabled: (config) => config.enabled,
   create: (config, deps) => new PagerDutyConnector(pagerdutySettings(config), deps),
   // Without the subscription's signing secret nothing proves a request came from PagerDuty.

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import type { DeliveryAction } from "../../core/delivery.ts";
 import type { Incident } from "../../core/incident.ts";
-import { sampleIncident } from "../contract-suite.ts";
+import { sampleIncident } from "../../testing/connector-contract-suite.ts";
 import { compileTemplates, renderTicketText } from "../ticket-text.ts";
 import {
   eventActionFor,

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { systemClock } from "../../core/clock.ts";
+import { CONTRACT_TIMEOUT_MS, sampleRequest, ticketFrom } from "../../testing/connector-contract-suite.ts";
 import type { HttpClient } from "../connector.ts";
-import { CONTRACT_TIMEOUT_MS, sampleRequest, ticketFrom } from "../contract-suite.ts";
 import { ServiceNowConnector, type ServiceNowSettings } from "./servicenow-connector.ts";
 
 const PASSWORD = "sn-unit-PASSWORD-secret";

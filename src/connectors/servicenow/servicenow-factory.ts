@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { ConnectorFactory } from "../connector.ts";
 import { templateProblem } from "../ticket-text.ts";
+import { servicenowCatalogDestination } from "./catalog-destination.ts";
 import { ServiceNowConnector, type ServiceNowSettings } from "./servicenow-connector.ts";
 import { ServiceNowPoller } from "./servicenow-poller.ts";
 import { ServiceNowSync } from "./servicenow-sync.ts";
@@ -132,6 +133,7 @@ export const servicenowFactory: ConnectorFactory<typeof servicenowConfig> = {
   platform: "servicenow",
   configSchema: servicenowConfig,
   secretFields: ["password", "token", "webhookToken"],
+  catalog: servicenowCatalogDestination,
   isEnabled: (config) => config.enabled,
   create: (config, deps) => new ServiceNowConnector(servicenowSettings(config), deps),
   // The outbound REST message is unsigned: without a shared token nothing proves it came from the instance.

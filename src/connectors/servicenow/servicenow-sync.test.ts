@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { anomalyEvent, inMemorySluice } from "../../../test/support/in-memory-sluice.ts";
+import { anomalyEvent, inMemorySluice } from "../../testing/in-memory-sluice.ts";
 import type { MemoryConnector } from "../memory/memory-connector.ts";
 import { ServiceNowSync, TOKEN_HEADER } from "./servicenow-sync.ts";
 

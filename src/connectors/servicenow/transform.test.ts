@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { SEVERITIES } from "../../core/signal.ts";
-import { sampleIncident, sampleRequest } from "../contract-suite.ts";
+import { sampleIncident, sampleRequest } from "../../testing/connector-contract-suite.ts";
 import { compileTemplates, renderTicketText } from "../ticket-text.ts";
 import {
   correlationQuery,

@@ -1,10 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { startReceiver } from "../../../test/support/http-receiver.ts";
-import { scriptedFailures } from "../../../test/support/scripted-failures.ts";
 import { systemClock } from "../../core/clock.ts";
+import {
+  CONTRACT_TIMEOUT_MS,
+  runConnectorContract,
+  sampleIncident,
+  sampleRequest,
+  ticketFrom,
+} from "../../testing/connector-contract-suite.ts";
+import { startReceiver } from "../../testing/http-receiver.ts";
+import { scriptedFailures } from "../../testing/scripted-failures.ts";
 import type { HttpClient } from "../connector.ts";
-import { CONTRACT_TIMEOUT_MS, runConnectorContract, sampleIncident, sampleRequest, ticketFrom } from "../contract-suite.ts";
 import { postChannel, SlackConnector, type SlackSettings } from "./slack-connector.ts";
 import { DEFAULT_RATE_LIMIT_WAIT_MS } from "./slack-errors.ts";
 

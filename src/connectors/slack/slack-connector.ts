@@ -1,7 +1,7 @@
+import { scrubResult, scrubSecrets, urlSecrets } from "../../core/scrub.ts";
 import type { Ticket } from "../../core/ticket.ts";
 import type { ConnectionCheck, Connector, ConnectorDeps, DeliveryRequest, DeliveryResult, TicketRef } from "../connector.ts";
 import { sendRequest } from "../http-result.ts";
-import { scrubResult, scrubSecrets, urlSecrets } from "../scrub.ts";
 import { resultForSlackError, resultForWebhookError } from "./slack-errors.ts";
 import { rootMessage, type SlackMessage, threadReply, webhookMessage } from "./transform.ts";
 

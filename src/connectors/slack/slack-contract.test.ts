@@ -1,13 +1,13 @@
 // Contract test of bot-token mode against Slack's own Web API description, served by Prism
-// (test/support/prism.ts) in --errors mode: any request Slack's spec forbids is a recorded violation.
+// (src/testing/prism.ts) in --errors mode: any request Slack's spec forbids is a recorded violation.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type PrismMock, startPrism } from "../../../test/support/prism.ts";
-import { type RecordingHttp, recordingHttp } from "../../../test/support/recording-http.ts";
-import { locateSpec } from "../../../test/support/specs.ts";
 import { systemClock } from "../../core/clock.ts";
+import { CONTRACT_TIMEOUT_MS, runConnectorContract, sampleRequest, ticketFrom } from "../../testing/connector-contract-suite.ts";
+import { type PrismMock, startPrism } from "../../testing/prism.ts";
+import { type RecordingHttp, recordingHttp } from "../../testing/recording-http.ts";
+import { locateSpec } from "../../testing/specs.ts";
 import type { DeliveryResult } from "../connector.ts";
-import { CONTRACT_TIMEOUT_MS, runConnectorContract, sampleRequest, ticketFrom } from "../contract-suite.ts";
 import { SlackConnector } from "./slack-connector.ts";
 
 const SPEC = locateSpec("slack/slack_web_openapi_v2.prism-patched.json");

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { ConnectorFactory } from "../connector.ts";
+import { slackCatalogDestination } from "./catalog-destination.ts";
 import { SlackConnector, type SlackSettings } from "./slack-connector.ts";
 import { SlackSync } from "./slack-sync.ts";
 
@@ -85,6 +86,7 @@ export const slackFactory: ConnectorFactory<typeof slackConfig> = {
   configSchema: slackConfig,
   // An incoming-webhook URL is a bearer credential: anyone holding it can post to the channel.
   secretFields: ["botToken", "webhookUrl", "signingSecret"],
+  catalog: slackCatalogDestination,
   isEnabled: (config) => config.enabled,
   create: (config, deps) => new SlackConnector(slackSettings(config), deps),
   // Buttons exist only on bot-token messages; without the signing secret no click could be verified.

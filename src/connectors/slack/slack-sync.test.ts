@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { anomalyEvent, inMemorySluice } from "../../../test/support/in-memory-sluice.ts";
 import { ManualClock } from "../../core/clock.ts";
+import { anomalyEvent, inMemorySluice } from "../../testing/in-memory-sluice.ts";
 import type { MemoryConnector } from "../memory/memory-connector.ts";
 import { SIGNATURE_HEADER, SlackSync, slackSignature, TIMESTAMP_HEADER } from "./slack-sync.ts";
 

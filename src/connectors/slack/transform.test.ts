@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { DELIVERY_ACTIONS } from "../../core/delivery.ts";
-import { sampleIncident } from "../contract-suite.ts";
+import { sampleIncident } from "../../testing/connector-contract-suite.ts";
 import { escapeMrkdwn, rootMessage, type SlackBlock, threadReply, webhookMessage } from "./transform.ts";
 
 const URL_ = "https://sluice.example.com/incidents/01JHQZ8X6N7V4W3Y2T1S0R9Q8P";

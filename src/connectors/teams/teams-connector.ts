@@ -1,6 +1,6 @@
+import { scrubResult, urlSecrets } from "../../core/scrub.ts";
 import type { ConnectionCheck, Connector, ConnectorDeps, DeliveryRequest, DeliveryResult } from "../connector.ts";
 import { sendRequest, withPlatformMessage } from "../http-result.ts";
-import { scrubResult, urlSecrets } from "../scrub.ts";
 import { compileTemplates, renderTicketText, type TicketTemplates } from "../ticket-text.ts";
 import { teamsMessage } from "./transform.ts";
 

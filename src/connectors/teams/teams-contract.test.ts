@@ -2,11 +2,11 @@
 // real local HTTP server answering as Workflows does (202, empty body) that validates every posted
 // body against the Adaptive Card 1.5 schema and the derived message schema; any problem is a violation.
 import { describe } from "node:test";
-import { startReceiver } from "../../../test/support/http-receiver.ts";
-import { scriptedFailures } from "../../../test/support/scripted-failures.ts";
 import { systemClock } from "../../core/clock.ts";
-import { CONTRACT_TIMEOUT_MS, runConnectorContract } from "../contract-suite.ts";
-import { CARD_SCHEMA, MESSAGE_SCHEMA, type MessageValidator, messageValidator } from "./card-validation.ts";
+import { CONTRACT_TIMEOUT_MS, runConnectorContract } from "../../testing/connector-contract-suite.ts";
+import { startReceiver } from "../../testing/http-receiver.ts";
+import { scriptedFailures } from "../../testing/scripted-failures.ts";
+import { CARD_SCHEMA, MESSAGE_SCHEMA, type MessageValidator, messageValidator } from "../../testing/teams-card-validation.ts";
 import { TeamsConnector } from "./teams-connector.ts";
 
 const SECRET_PATH = "/workflows/0a1b2c/triggers/manual/paths/invoke";

@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { specsDir } from "../../../test/support/specs.ts";
 import { DELIVERY_ACTIONS } from "../../core/delivery.ts";
-import { sampleIncident, sampleRequest } from "../contract-suite.ts";
+import { sampleIncident, sampleRequest } from "../../testing/connector-contract-suite.ts";
+import { specsDir } from "../../testing/specs.ts";
+import { CARD_SCHEMA, MESSAGE_SCHEMA, messageValidator } from "../../testing/teams-card-validation.ts";
 import { compileTemplates, renderTicketText } from "../ticket-text.ts";
-import { CARD_SCHEMA, MESSAGE_SCHEMA, messageValidator } from "./card-validation.ts";
 import { DEFAULT_TEAMS_BODY } from "./teams-connector.ts";
 import { inert, teamsMessage } from "./transform.ts";
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import type { IncidentContext } from "../../core/enrichment.ts";
-import { sampleIncident } from "../contract-suite.ts";
+import { sampleIncident } from "../../testing/connector-contract-suite.ts";
 import { toWebhookPayload } from "./transform.ts";
 
 const SENT_AT = Date.UTC(2025, 0, 15, 9, 45, 3, 250);

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type HttpReceiver, startReceiver } from "../../../test/support/http-receiver.ts";
-import { scriptedFailures } from "../../../test/support/scripted-failures.ts";
 import { ManualClock, systemClock } from "../../core/clock.ts";
 import { DELIVERY_ACTIONS } from "../../core/delivery.ts";
+import { CONTRACT_TIMEOUT_MS, runConnectorContract, sampleRequest } from "../../testing/connector-contract-suite.ts";
+import { type HttpReceiver, startReceiver } from "../../testing/http-receiver.ts";
+import { scriptedFailures } from "../../testing/scripted-failures.ts";
 import type { ConnectorDeps } from "../connector.ts";
-import { CONTRACT_TIMEOUT_MS, runConnectorContract, sampleRequest } from "../contract-suite.ts";
 import { signatureProblem } from "./signature.ts";
 import { WebhookConnector, type WebhookSettings } from "./webhook-connector.ts";
 

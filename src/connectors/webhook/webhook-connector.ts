@@ -1,6 +1,6 @@
+import { headerSecrets, scrubResult, scrubSecrets, urlSecrets } from "../../core/scrub.ts";
 import type { ConnectionCheck, Connector, ConnectorDeps, DeliveryRequest, DeliveryResult } from "../connector.ts";
 import { sendRequest } from "../http-result.ts";
-import { headerSecrets, scrubResult, scrubSecrets, urlSecrets } from "../scrub.ts";
 import { DELIVERY_HEADER, IDEMPOTENCY_HEADER, SIGNATURE_HEADER, signPayload, TIMESTAMP_HEADER } from "./signature.ts";
 import { toWebhookPayload } from "./transform.ts";
 

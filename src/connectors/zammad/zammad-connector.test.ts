@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { systemClock } from "../../core/clock.ts";
+import { CONTRACT_TIMEOUT_MS, sampleRequest, ticketFrom } from "../../testing/connector-contract-suite.ts";
 import type { HttpClient } from "../connector.ts";
-import { CONTRACT_TIMEOUT_MS, sampleRequest, ticketFrom } from "../contract-suite.ts";
 import { DEFAULT_PRIORITIES } from "./transform.ts";
 import { ZammadConnector, type ZammadSettings } from "./zammad-connector.ts";
 

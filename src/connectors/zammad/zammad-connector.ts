@@ -1,3 +1,4 @@
+import { headerSecrets, scrubResult, scrubSecrets } from "../../core/scrub.ts";
 import {
   type ConnectionCheck,
   type Connector,
@@ -8,7 +9,6 @@ import {
   type TicketRef,
 } from "../connector.ts";
 import { sendRequest, withPlatformMessage } from "../http-result.ts";
-import { headerSecrets, scrubResult, scrubSecrets } from "../scrub.ts";
 import { compileTemplates, renderTicketText, type TicketTemplates } from "../ticket-text.ts";
 import { changeFor, createBody, type TicketDefaults, tagQuery, ticketUrl } from "./transform.ts";
 

@@ -5,13 +5,13 @@
 // `GET /users/me` (testConnection): the overlay answers it alone, and the unit tests cover it.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type PrismMock, startPrism } from "../../../test/support/prism.ts";
-import { type RecordingHttp, recordingHttp } from "../../../test/support/recording-http.ts";
-import { scriptedFailures } from "../../../test/support/scripted-failures.ts";
-import { locateSpec } from "../../../test/support/specs.ts";
 import { systemClock } from "../../core/clock.ts";
+import { CONTRACT_TIMEOUT_MS, runConnectorContract, sampleRequest, ticketFrom } from "../../testing/connector-contract-suite.ts";
+import { type PrismMock, startPrism } from "../../testing/prism.ts";
+import { type RecordingHttp, recordingHttp } from "../../testing/recording-http.ts";
+import { scriptedFailures } from "../../testing/scripted-failures.ts";
+import { locateSpec } from "../../testing/specs.ts";
 import type { HttpClient } from "../connector.ts";
-import { CONTRACT_TIMEOUT_MS, runConnectorContract, sampleRequest, ticketFrom } from "../contract-suite.ts";
 import { DEFAULT_PRIORITIES } from "./transform.ts";
 import { ZammadConnector, type ZammadSettings } from "./zammad-connector.ts";
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { ConnectorFactory } from "../connector.ts";
 import { templateProblem } from "../ticket-text.ts";
+import { zammadCatalogDestination } from "./catalog-destination.ts";
 import { DEFAULT_PRIORITIES } from "./transform.ts";
 import { ZammadConnector, type ZammadSettings } from "./zammad-connector.ts";
 import { DEFAULT_CLOSED_STATES, DEFAULT_OPEN_STATES, DEFAULT_ZAMMAD_MAX_AGE_SECONDS, ZammadSync } from "./zammad-sync.ts";
@@ -135,6 +136,7 @@ export const zammadFactory: ConnectorFactory<typeof zammadConfig> = {
   platform: "zammad",
   configSchema: zammadConfig,
   secretFields: ["token", "oauthToken", "webhookSecret"],
+  catalog: zammadCatalogDestination,
   isEnabled: (config) => config.enabled,
   create: (config, deps) => new ZammadConnector(zammadSettings(config), deps),
   // Without the webhook's signature token nothing proves a request came from Zammad.

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, describe, it } from "node:test";
-import { anomalyEvent, inMemorySluice } from "../../../test/support/in-memory-sluice.ts";
 import { jiraSignature } from "../../connectors/jira/jira-sync.ts";
 import type { MemoryConnector } from "../../connectors/memory/memory-connector.ts";
+import { anomalyEvent, inMemorySluice } from "../../testing/in-memory-sluice.ts";
 
 const SECRET = "jira-webhook-secret-0123456789";
 

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { anomalyEvent, inMemorySluice } from "../../../test/support/in-memory-sluice.ts";
 import type { MemoryConnector } from "../../connectors/memory/memory-connector.ts";
 import { signPayload } from "../../connectors/webhook/signature.ts";
+import { anomalyEvent, inMemorySluice } from "../../testing/in-memory-sluice.ts";
 
 const SECRET = "inbound-test-secret-0123456789";
 

@@ -2,7 +2,7 @@ import type { Clock } from "../../core/clock.ts";
 import { isSluiceError } from "../../core/errors.ts";
 import type { InboundEvent } from "../../core/inbound.ts";
 import type { Incident } from "../../core/incident.ts";
-import type { Store } from "../../store/store.ts";
+import type { Store } from "../../core/ports/store.ts";
 import type { LifecycleService } from "../lifecycle-service.ts";
 import { transition } from "../transition.ts";
 

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import pino from "pino";
-import { anomalyEvent } from "../../../test/support/in-memory-sluice.ts";
 import { parseConfig } from "../../config/loader.ts";
 import type { HttpClient } from "../../connectors/connector.ts";
 import type { MemoryConnector } from "../../connectors/memory/memory-connector.ts";
 import { ManualClock } from "../../core/clock.ts";
 import { createSluice } from "../../main.ts";
+import { anomalyEvent } from "../../testing/in-memory-sluice.ts";
 
 describe("ServiceNow polling reader", async () => {
   // The instance's Table API as the poller sees it: one incident record whose state people change.

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { Clock } from "../../core/clock.ts";
 import type { SyncPoller } from "../../core/inbound.ts";
-import type { Store } from "../../store/store.ts";
+import type { Store } from "../../core/ports/store.ts";
 import type { InboundSync } from "./inbound-sync.ts";
 
 /** Each poll looks back this much further than the last one, so a change at the boundary is never missed. */

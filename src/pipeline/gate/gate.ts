@@ -1,5 +1,5 @@
+import { type Matcher, matches } from "../../core/matcher.ts";
 import type { Signal } from "../../core/signal.ts";
-import { type Matcher, matches } from "../matcher.ts";
 
 export interface MaintenanceWindow {
   name: string;

@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ManualClock } from "../../core/clock.ts";
 import { isSluiceError, SluiceError } from "../../core/errors.ts";
+import type { ChangeSet, Store } from "../../core/ports/store.ts";
 import type { Signal } from "../../core/signal.ts";
 import { SqliteStore } from "../../store/sqlite/sqlite-store.ts";
-import type { ChangeSet, Store } from "../../store/store.ts";
-import { signal } from "../../store/store-contract.ts";
+import { signal } from "../../testing/store-contract.ts";
 import { IngestRunner } from "./ingest-runner.ts";
 import { noMetrics } from "./pipeline-metrics.ts";
 
@@ -31,7 +31,6 @@ function runnerOver(store: Store): IngestRunner {
     gateRules: { minimumScore: 0.5, maintenance: [] },
     lookbackMs: 15 * 60_000,
     route: () => ({ platforms: [], rule: "severity:high", unavailable: [] }),
-    onDeliveriesQueued: () => {},
   });
 }
 

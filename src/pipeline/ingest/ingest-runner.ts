@@ -2,18 +2,28 @@ import type { Clock } from "../../core/clock.ts";
 import { backoffAfterConflict } from "../../core/conflict-backoff.ts";
 import type { IncidentContext } from "../../core/enrichment.ts";
 import { isSluiceError, SluiceError } from "../../core/errors.ts";
+import type { EventPublisher } from "../../core/events.ts";
 import { describeIncident, incidentKey } from "../../core/incident.ts";
 import type { LifecycleMetrics } from "../../core/lifecycle-metrics.ts";
+import type { ChangeSet, OpenIncident, Store } from "../../core/ports/store.ts";
 import type { Signal } from "../../core/signal.ts";
 import { QUIET_RESOLVERS } from "../../core/timeline.ts";
-import type { EnrichTarget } from "../../enrich/enricher.ts";
 import { PatternCatalog } from "../../patterns/pattern-catalog.ts";
-import type { ChangeSet, OpenIncident, Store } from "../../store/store.ts";
+import type { JoinTarget } from "../correlate/decisions.ts";
 import { type Fingerprinted, fingerprintSignals } from "../correlate/fingerprint.ts";
+import type { MergedPatternIncidents } from "../correlate/merged-pattern-incidents.ts";
+import {
+  type BatchPlan,
+  type PlanContext,
+  type PreparedSignal,
+  planBatch,
+  type SignalDecision,
+} from "../correlate/plan-batch.ts";
+import type { EnrichTarget } from "../enrich/enricher.ts";
 import { type GateRules, gate } from "../gate/gate.ts";
 import type { RouteDecision } from "../route/route.ts";
+import { eventsOfBatch } from "./batch-events.ts";
 import type { PipelineMetrics } from "./pipeline-metrics.ts";
-import { type BatchPlan, type PlanContext, type PreparedSignal, planBatch, type SignalDecision } from "./plan-batch.ts";
 
 /** What the caller of submit learns about each signal once it is durably stored. */
 export interface IngestResult {
@@ -46,14 +56,11 @@ export interface IngestRunnerOptions {
    * they are a symptom of, e.g. an upstream service failing because of the root cause its traces show.
    */
   joinTargets?(signals: readonly Signal[], now: number): Promise<Map<string, JoinTarget>>;
-  /** Called after each commit with the incidents that got signals naming affected users. */
-  onAffectedUsers?(incidentIds: string[]): void;
-  /** Called after each commit with the incidents it opened (background enrichment). */
-  onIncidentsOpened?(incidentIds: string[]): void;
-  /** Called after each commit with the resolved incidents its signals reopened. */
-  onIncidentsReopened?(incidentIds: string[]): void;
-  /** Called after each commit that queued deliveries, so workers start without polling delay. */
-  onDeliveriesQueued(): void;
+  /**
+   * Where each batch's domain events go (incidents opened, changed, resolved; the batch; its deliveries),
+   * once it is on disk. Features subscribe there instead of being called from here.
+   */
+  events?: EventPublisher;
   /** Most signals written in one transaction. */
   maxBatch?: number;
   /** Most signals waiting for a transaction; beyond it submit fails with OVERLOADED. */
@@ -62,6 +69,17 @@ export interface IngestRunnerOptions {
   lifecycleMetrics?: LifecycleMetrics;
   /** The process's error-pattern miner; default: one over `store.patterns`. */
   patterns?: PatternCatalog;
+  /**
+   * ISSUE 17 HOOK (merged patterns): before each batch is planned, makes one open incident of each
+   * problem whose error patterns merged, and has the batch's signals join it (see
+   * src/pipeline/correlate/merged-pattern-incidents.ts). Called in the planning loop, after the open
+   * incidents are read.
+   */
+  mergedPatterns?: Pick<MergedPatternIncidents, "consolidate">;
+}
+
+function isConflict(error: unknown): boolean {
+  return isSluiceError(error) && error.code === "CONFLICT";
 }
 
 /** Each signal's own key (a duplicate?) and, for firing alerts, their resolve's (a stale firing?). */
@@ -69,14 +87,6 @@ function storedKeysToCheck(signals: readonly Signal[]): { source: string; source
   const keys = signals.map((s) => ({ source: s.source, sourceId: s.sourceId }));
   for (const s of signals) if (s.resolveSourceId) keys.push({ source: s.source, sourceId: s.resolveSourceId });
   return keys;
-}
-
-/** Where a symptom goes instead of opening its own incident, and why. */
-export interface JoinTarget {
-  fingerprint: string;
-  reason: string;
-  /** What made it join, for the timeline and the signal's result (default: a symptom of the root cause). */
-  why?: "symptom" | "same-trace";
 }
 
 interface Pending {
@@ -190,7 +200,32 @@ export class IngestRunner {
   }
 
   private async process(signals: Signal[]): Promise<{ results: IngestResult[]; durable: Promise<void> }> {
-    const { store } = this.options;
+    const { prepared, patternChanges } = await this.prepare(signals);
+    for (let attempt = 1; ; attempt++) {
+      const { plan, known, now } = await this.plan(prepared);
+      await this.enrichOpened(plan, prepared, now);
+      if (patternChanges.length > 0) plan.changes.patterns = patternChanges;
+      let written: { numbers: Map<string, number>; durable: Promise<void> };
+      try {
+        written = await this.write(plan.changes);
+      } catch (error) {
+        // Someone (an API call, another replica) changed an incident between read and write: plan again.
+        if (isConflict(error) && attempt < CONFLICT_ATTEMPTS) {
+          await backoffAfterConflict(attempt);
+          continue;
+        }
+        this.patterns.restoreChanges(patternChanges);
+        throw this.refused(error, signals.length);
+      }
+      this.afterCommit(plan, written.durable, now);
+      return { results: this.results(plan, signals, written.numbers, known), durable: written.durable };
+    }
+  }
+
+  /** Redacts, fingerprints and gates the signals: everything decided once per batch, whatever the retries. */
+  private async prepare(
+    signals: Signal[],
+  ): Promise<{ prepared: PreparedSignal[]; patternChanges: NonNullable<ChangeSet["patterns"]> }> {
     for (const signal of signals) this.options.redact?.(signal);
     // Redacted first: templates are stored and shown. Generalised templates commit with these signals.
     const identities = await fingerprintSignals(signals, this.patterns);
@@ -200,70 +235,78 @@ export class IngestRunner {
       verdict: gate(signal, this.options.gateRules),
       ...(identities[i] as Fingerprinted),
     }));
-    for (let attempt = 1; ; attempt++) {
-      const open = await store.incidents.findOpen(prepared.map((p) => p.fingerprint));
-      const joinTargets = await this.symptomsOf(prepared, open);
-      const stored = await store.signals.existing(storedKeysToCheck(signals));
-      const context: PlanContext = {
-        lookbackMs: this.options.lookbackMs,
-        reopenWindowMs: this.options.reopenWindowMs ?? 0,
-        now: this.options.clock.now(),
-        route: this.options.route,
-        ...(this.options.escalateAfter ? { escalateAfter: this.options.escalateAfter } : {}),
-      };
-      const recent = await this.recentlyResolved(prepared, open);
-      const plan = planBatch(prepared, open, stored, context, recent, joinTargets);
-      await this.enrichOpened(plan, prepared, context.now);
-      if (patternChanges.length > 0) plan.changes.patterns = patternChanges;
-      let numbers: Map<string, number>;
-      let durable: Promise<void>;
-      try {
-        ({ numbers, durable } = await this.write(plan.changes));
-      } catch (error) {
-        const conflict = isSluiceError(error) && error.code === "CONFLICT";
-        // Someone (an API call, another replica) changed an incident between read and write: plan again.
-        if (conflict && attempt < CONFLICT_ATTEMPTS) {
-          await backoffAfterConflict(attempt);
-          continue;
-        }
-        this.patterns.restoreChanges(patternChanges);
-        // Nothing was stored, and the sender must send again: a 4xx would make Alertmanager and
-        // Grafana drop the alert, so this is a retryable 503 (OVERLOADED), not a 409.
-        if (conflict) {
-          this.options.metrics.signals("shed", signals.length);
-          throw new SluiceError(
-            "OVERLOADED",
-            `the batch's incidents kept changing under ${CONFLICT_ATTEMPTS} attempts (other replicas or API calls); nothing was stored, retry`,
-            { cause: error },
-          );
-        }
-        throw error;
-      }
-      this.report(plan.decisions);
-      for (const { severity, seconds } of plan.resolved) this.options.lifecycleMetrics?.settled("resolved", severity, seconds);
-      // Workers start once the commit is on disk: a ticket must never exist for an incident a power cut could undo.
-      if (plan.changes.deliveries.length > 0) durable.then(this.options.onDeliveriesQueued, () => undefined);
-      if (plan.opened.length > 0) this.options.onIncidentsOpened?.(plan.opened.map((incident) => incident.id));
-      const reopened = plan.changes.timeline.filter((entry) => entry.action === "reopened").map((entry) => entry.incidentId);
-      if (reopened.length > 0) this.options.onIncidentsReopened?.(reopened);
-      if (this.options.onAffectedUsers) {
-        const withUsers = new Set<string>();
-        plan.decisions.forEach((decision, i) => {
-          if (decision.incidentId && (signals[i]?.affectedUsers.length ?? 0) > 0) withUsers.add(decision.incidentId);
-        });
-        if (withUsers.size > 0) this.options.onAffectedUsers([...withUsers]);
-      }
-      const keyOf = new Map<string, string>();
-      for (const [id, number] of numbers) keyOf.set(id, incidentKey(number));
-      for (const incident of [...open.values(), ...recent.values()]) keyOf.set(incident.id, incidentKey(incident.number));
-      const results = plan.decisions.map((decision, i) => ({
-        id: signals[i]?.id ?? "",
-        outcome: decision.outcome,
-        incident: decision.incidentId ? (keyOf.get(decision.incidentId) ?? decision.incidentId) : null,
-        reason: decision.reason,
-      }));
-      return { results, durable };
+    return { prepared, patternChanges };
+  }
+
+  /** Reads what the batch's decisions depend on and plans it; `known` holds the incidents read, for their keys. */
+  private async plan(prepared: readonly PreparedSignal[]): Promise<{ plan: BatchPlan; known: OpenIncident[]; now: number }> {
+    const { store } = this.options;
+    const open = await store.incidents.findOpen(prepared.map((p) => p.fingerprint));
+    const joinTargets = await this.symptomsOf(prepared, open);
+    // ISSUE 17 HOOK (merged patterns): a problem's incident under a merged pattern takes its signals.
+    if (this.options.mergedPatterns) {
+      const now = this.options.clock.now();
+      for (const [id, target] of await this.options.mergedPatterns.consolidate(prepared, open, now)) joinTargets.set(id, target);
     }
+    const stored = await store.signals.existing(storedKeysToCheck(prepared.map((p) => p.signal)));
+    const context: PlanContext = {
+      lookbackMs: this.options.lookbackMs,
+      reopenWindowMs: this.options.reopenWindowMs ?? 0,
+      now: this.options.clock.now(),
+      route: this.options.route,
+      ...(this.options.escalateAfter ? { escalateAfter: this.options.escalateAfter } : {}),
+    };
+    const recent = await this.recentlyResolved(prepared, open);
+    const plan = planBatch(prepared, open, stored, context, recent, joinTargets);
+    return { plan, known: [...open.values(), ...recent.values()], now: context.now };
+  }
+
+  /**
+   * Why nothing was stored. The sender must send again: a 4xx would make Alertmanager and Grafana drop
+   * the alert, so a batch that kept losing races is a retryable 503 (OVERLOADED), not a 409.
+   */
+  private refused(error: unknown, signals: number): unknown {
+    if (!isConflict(error)) return error;
+    this.options.metrics.signals("shed", signals);
+    return new SluiceError(
+      "OVERLOADED",
+      `the batch's incidents kept changing under ${CONFLICT_ATTEMPTS} attempts (other replicas or API calls); nothing was stored, retry`,
+      { cause: error },
+    );
+  }
+
+  /** Tells the metrics what the committed batch did, and publishes its domain events once it is on disk. */
+  private afterCommit(plan: BatchPlan, durable: Promise<void>, at: number): void {
+    this.report(plan.decisions);
+    for (const { severity, seconds } of plan.resolved) this.options.lifecycleMetrics?.settled("resolved", severity, seconds);
+    // Published once the commit is on disk: a ticket (or any feature's work) must never exist for an
+    // incident a power cut could undo. Before the submitters hear back, so what they wait for has begun.
+    const { events } = this.options;
+    if (!events) return;
+    durable.then(
+      () => {
+        for (const event of eventsOfBatch(plan.changes, at)) events.publish(event);
+      },
+      () => undefined,
+    );
+  }
+
+  /** What each submitter hears: its signals' outcomes, naming incidents by key. */
+  private results(
+    plan: BatchPlan,
+    signals: readonly Signal[],
+    numbers: ReadonlyMap<string, number>,
+    known: readonly OpenIncident[],
+  ): IngestResult[] {
+    const keyOf = new Map<string, string>();
+    for (const [id, number] of numbers) keyOf.set(id, incidentKey(number));
+    for (const incident of known) keyOf.set(incident.id, incidentKey(incident.number));
+    return plan.decisions.map((decision, i) => ({
+      id: signals[i]?.id ?? "",
+      outcome: decision.outcome,
+      incident: decision.incidentId ? (keyOf.get(decision.incidentId) ?? decision.incidentId) : null,
+      reason: decision.reason,
+    }));
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { SignalOutcome } from "../../store/store.ts";
+import type { SignalOutcome } from "../../core/ports/store.ts";
 
 /** What the pipeline reports; the API layer backs it with Prometheus counters. */
 export interface PipelineMetrics {

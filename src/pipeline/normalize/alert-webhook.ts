@@ -2,8 +2,8 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { FieldProblem } from "../../core/errors.ts";
 import type { Signal } from "../../core/signal.ts";
+import { problemsOf } from "../../core/zod-problems.ts";
 import { buildSignal, type NormalizeContext, parseTimestamp, severityFromText, unmappedFields } from "./build-signal.ts";
-import { problemsOf } from "./zod-problems.ts";
 
 const kv = z.record(z.string(), z.string());
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { FieldProblem } from "../../core/errors.ts";
 import type { Signal } from "../../core/signal.ts";
+import { problemsOf } from "../../core/zod-problems.ts";
 import {
   buildSignal,
   type NormalizeContext,
@@ -9,7 +10,6 @@ import {
   severityFromText,
   unmappedFields,
 } from "./build-signal.ts";
-import { problemsOf } from "./zod-problems.ts";
 
 const text = z.string().max(65_536);
 

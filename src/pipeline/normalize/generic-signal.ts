@@ -2,8 +2,8 @@ import { z } from "zod";
 import type { FieldProblem } from "../../core/errors.ts";
 import { newId } from "../../core/ids.ts";
 import { SEVERITIES, SIGNAL_KINDS, type Signal } from "../../core/signal.ts";
+import { problemsOf } from "../../core/zod-problems.ts";
 import { buildSignal, type NormalizeContext, parseTimestamp, severityFromText } from "./build-signal.ts";
-import { problemsOf } from "./zod-problems.ts";
 
 const text = z.string().max(65_536);
 

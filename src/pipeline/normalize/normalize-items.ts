@@ -1,8 +1,8 @@
 import type { Signal } from "../../core/signal.ts";
+import { mapAllOrNothing } from "../../core/zod-problems.ts";
 import { isAnomalyEvent, mapAnomalyEvent } from "./anomaly-event.ts";
 import type { NormalizeContext } from "./build-signal.ts";
 import { mapGenericSignal } from "./generic-signal.ts";
-import { mapAllOrNothing } from "./zod-problems.ts";
 
 /**
  * Normalizes the items of one request (anomaly events or generic signals, mixed freely). All or

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { MatchFacts } from "../matcher.ts";
+import type { MatchFacts } from "../../core/matcher.ts";
 import { type RouteOwner, type RoutingTable, route } from "./route.ts";
 
 const table: RoutingTable = {

@@ -1,5 +1,5 @@
+import { type Matcher, type MatchFacts, matches } from "../../core/matcher.ts";
 import type { Severity } from "../../core/signal.ts";
-import { type Matcher, type MatchFacts, matches } from "../matcher.ts";
 
 export interface RoutingRule {
   name: string;

@@ -1,6 +1,6 @@
 import type { ConnectionOptions as TlsOptions } from "node:tls";
 import type { BaseOptions } from "@platformatic/kafka";
-import type { KafkaSourceConfig } from "./kafka-config.ts";
+import type { KafkaSourceConfig } from "../../config/kafka-config.ts";
 
 /** Connection options (brokers, TLS, SASL) shared by the consumer and the dead-letter producer. */
 export function clientOptions(config: KafkaSourceConfig, role: string): BaseOptions {

@@ -1,5 +1,5 @@
 import type { MessageToProduce } from "@platformatic/kafka";
-import type { DeadLetterReason } from "./decode-record.ts";
+import type { DeadLetterReason } from "../../pipeline/normalize/kafka-record.ts";
 
 /** One record that cannot be ingested, and why. */
 export interface DeadLetter {

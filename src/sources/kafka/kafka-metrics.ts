@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Registry } from "prom-client";
-import type { DeadLetterReason } from "./decode-record.ts";
+import type { DeadLetterReason } from "../../pipeline/normalize/kafka-record.ts";
 
 /** Record outcomes: stored (its signals are durable) or the reason it went to the dead-letter topic. */
 export type RecordOutcome = "stored" | DeadLetterReason;

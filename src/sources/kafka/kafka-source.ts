@@ -1,15 +1,15 @@
 import { Consumer, type Message, type MessagesStream, ProduceAcks, Producer } from "@platformatic/kafka";
 import type { Logger } from "pino";
-import { decodeChangeRecord } from "../../changes/decode-change-record.ts";
-import type { NormalizedChange } from "../../changes/normalize-change.ts";
+import { deadLetterTopicOf, type KafkaSourceConfig } from "../../config/kafka-config.ts";
+import type { NormalizedChange } from "../../core/change.ts";
 import type { Clock } from "../../core/clock.ts";
 import { isSluiceError } from "../../core/errors.ts";
 import type { Signal } from "../../core/signal.ts";
 import type { IngestResult } from "../../pipeline/ingest/ingest-runner.ts";
+import { decodeChangeRecord } from "../../pipeline/normalize/kafka-change-record.ts";
+import { decodeRecord } from "../../pipeline/normalize/kafka-record.ts";
 import { clientOptions } from "./client-options.ts";
 import { type DeadLetter, deadLetterMessage, isTooLarge } from "./dead-letter.ts";
-import { decodeRecord } from "./decode-record.ts";
-import { deadLetterTopicOf, type KafkaSourceConfig } from "./kafka-config.ts";
 import { type KafkaMetrics, noKafkaMetrics, type RecordOutcome } from "./kafka-metrics.ts";
 import { key, OffsetTracker } from "./offset-tracker.ts";
 

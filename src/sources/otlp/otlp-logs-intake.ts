@@ -1,6 +1,6 @@
 import { Counter, type Registry } from "prom-client";
+import type { OtlpLogsConfig } from "../../config/otlp-logs-config.ts";
 import type { Signal } from "../../core/signal.ts";
-import type { OtlpLogsConfig } from "./otlp-logs-config.ts";
 
 /** What became of received log records. */
 export type LogRecordOutcome = "signal" | "below_severity" | "malformed";

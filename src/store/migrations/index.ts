@@ -8,6 +8,8 @@ import * as similar from "./0006-similar.ts";
 import * as patterns from "./0007-patterns.ts";
 import * as incidentPatterns from "./0008-incident-patterns.ts";
 import * as requestsAndKeys from "./0009-requests-and-keys.ts";
+import * as investigations from "./0010-investigations.ts";
+import * as detect from "./0011-detect.ts";
 
 /** Migrations in order; names are stored in the database, so never rename one that shipped. */
 export const migrationProvider: MigrationProvider = {
@@ -22,6 +24,8 @@ export const migrationProvider: MigrationProvider = {
       "0007-patterns": patterns,
       "0008-incident-patterns": incidentPatterns,
       "0009-requests-and-keys": requestsAndKeys,
+      "0010-investigations": investigations,
+      "0011-detect": detect,
     };
   },
 };

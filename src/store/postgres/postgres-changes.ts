@@ -1,8 +1,8 @@
 import { type Kysely, sql } from "kysely";
 import { SluiceError } from "../../core/errors.ts";
 import { newId } from "../../core/ids.ts";
-import { INCIDENT_COLUMN, type SignalDetail, type Tables } from "../rows.ts";
-import { type ChangeSet, countsSignalsOnly, type IncidentChange } from "../store.ts";
+import { type ChangeSet, countsSignalsOnly, type IncidentChange } from "../../core/ports/store.ts";
+import { INCIDENT_COLUMN, idempotencyKey, signalDetailOf, type Tables } from "../rows.ts";
 
 /** The same words as the SQLite store, so callers and operators see one message whatever the engine. */
 const OPEN_FINGERPRINT_TAKEN = "another unresolved incident has the same fingerprint; resolve or use that one";
@@ -108,18 +108,7 @@ async function insertSignals(trx: Kysely<Tables>, changes: ChangeSet): Promise<v
   const rows = changes.signals;
   if (rows.length === 0) return;
   const s = rows.map((stored) => stored.signal);
-  const details = s.map((signal) => {
-    const detail: SignalDetail = {
-      spanIds: signal.spanIds,
-      labels: signal.labels,
-      annotations: signal.annotations,
-      links: signal.links,
-      affectedUsers: signal.affectedUsers,
-      affectedServices: signal.affectedServices,
-      raw: signal.raw,
-    };
-    return JSON.stringify(detail);
-  });
+  const details = s.map(signalDetailOf);
   await sql`
     INSERT INTO signals (id, source, source_id, received_at, occurred_at, status, kind, tenant, service, environment,
       severity, score, title, message, error_pattern, fingerprint, alert_key, trace_id, outcome, outcome_reason, incident_id, detail)
@@ -171,9 +160,7 @@ async function insertDeliveries(trx: Kysely<Tables>, changes: ChangeSet): Promis
     SELECT id, incident_id, platform, action, idempotency_key, 'pending', 0, 0, 0, NULL, detail, caused_at, ${now}::bigint, ${now}::bigint
     FROM unnest(${rows.map(() => newId())}::text[], ${rows.map((d) => d.incidentId)}::text[], ${rows.map((d) => d.platform)}::text[],
       ${rows.map((d) => d.action)}::text[],
-      -- One key per (incident, platform), as in the SQLite store: the platform's own deduplication sees every
-      -- retry and every later change of the incident as the same ticket.
-      ${rows.map((d) => `sluice-${d.incidentId}-${d.platform}`)}::text[],
+      ${rows.map(idempotencyKey)}::text[],
       ${rows.map((d) => d.detail)}::text[], ${rows.map((d) => d.causedAt)}::bigint[])
       AS t(id, incident_id, platform, action, idempotency_key, detail, caused_at)`.execute(trx);
 }

@@ -1,9 +1,9 @@
 import { sql } from "kysely";
 import type { Delivery } from "../../core/delivery.ts";
+import type { DeliveryRepository } from "../../core/ports/store.ts";
 import type { Ticket } from "../../core/ticket.ts";
 import { KyselyDeliveryReads } from "../delivery-reads.ts";
 import { type DeliveryRow, deliveryFromRow } from "../rows.ts";
-import type { DeliveryRepository } from "../store.ts";
 
 export class PostgresDeliveries extends KyselyDeliveryReads implements DeliveryRepository {
   async claim(now: number, limit: number, leaseMs: number, excludePlatforms: readonly string[]): Promise<Delivery[]> {

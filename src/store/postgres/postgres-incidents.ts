@@ -1,7 +1,7 @@
 import { sql } from "kysely";
+import type { OpenIncident } from "../../core/ports/store.ts";
 import { KyselyIncidentReads } from "../incident-reads.ts";
 import { type OpenIncidentRow, openIncidentFromRow } from "../rows.ts";
-import type { OpenIncident } from "../store.ts";
 
 export class PostgresIncidents extends KyselyIncidentReads {
   override async findOpen(fingerprints: readonly string[]): Promise<Map<string, OpenIncident>> {

@@ -1,7 +1,7 @@
 import { type Kysely, sql } from "kysely";
 import type { Incident } from "../../core/incident.ts";
+import type { Timer, TimerRepository } from "../../core/ports/store.ts";
 import { type IncidentRow, incidentFromRow, type Tables } from "../rows.ts";
-import type { Timer, TimerRepository } from "../store.ts";
 
 interface TimerRow {
   id: string;

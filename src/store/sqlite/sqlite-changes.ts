@@ -1,8 +1,8 @@
 import type Database from "better-sqlite3";
 import { SluiceError } from "../../core/errors.ts";
 import { newId } from "../../core/ids.ts";
-import { INCIDENT_COLUMN, type SignalDetail } from "../rows.ts";
-import { type ChangeSet, countsSignalsOnly, type IncidentChange } from "../store.ts";
+import { type ChangeSet, countsSignalsOnly, type IncidentChange } from "../../core/ports/store.ts";
+import { INCIDENT_COLUMN, idempotencyKey, signalDetailOf } from "../rows.ts";
 
 /**
  * The one write path of the SQLite store: prepared statements (the hot path cannot afford query
@@ -95,15 +95,6 @@ export class SqliteChangeWriter {
     }
     for (const stored of changes.signals) {
       const s = stored.signal;
-      const detail: SignalDetail = {
-        spanIds: s.spanIds,
-        labels: s.labels,
-        annotations: s.annotations,
-        links: s.links,
-        affectedUsers: s.affectedUsers,
-        affectedServices: s.affectedServices,
-        raw: s.raw,
-      };
       this.insertSignal.run(
         s.id,
         s.source,
@@ -126,7 +117,7 @@ export class SqliteChangeWriter {
         stored.outcome,
         stored.outcomeReason,
         stored.incidentId,
-        JSON.stringify(detail),
+        signalDetailOf(s),
       );
     }
     for (const alert of changes.alertStates) this.upsertAlert.run(alert.incidentId, alert.alertKey, alert.status, alert.at);
@@ -141,9 +132,7 @@ export class SqliteChangeWriter {
         delivery.incidentId,
         delivery.platform,
         delivery.action,
-        // One key per (incident, platform): the platform's own deduplication sees every retry and every
-        // later change of the incident as the same ticket.
-        `sluice-${delivery.incidentId}-${delivery.platform}`,
+        idempotencyKey(delivery),
         delivery.detail,
         delivery.causedAt,
         now,

@@ -1,10 +1,10 @@
 import type Database from "better-sqlite3";
 import type { Kysely } from "kysely";
 import type { Delivery } from "../../core/delivery.ts";
+import type { DeliveryRepository } from "../../core/ports/store.ts";
 import type { Ticket } from "../../core/ticket.ts";
 import { KyselyDeliveryReads } from "../delivery-reads.ts";
 import { type DeliveryRow, deliveryFromRow, type Tables } from "../rows.ts";
-import type { DeliveryRepository } from "../store.ts";
 
 export class SqliteDeliveries extends KyselyDeliveryReads implements DeliveryRepository {
   private readonly claimTx: (now: number, limit: number, leaseMs: number, exclude: readonly string[]) => Delivery[];

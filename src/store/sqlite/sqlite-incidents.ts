@@ -1,8 +1,8 @@
 import type Database from "better-sqlite3";
 import type { Kysely } from "kysely";
+import type { OpenIncident } from "../../core/ports/store.ts";
 import { KyselyIncidentReads } from "../incident-reads.ts";
 import { type IncidentRow, openIncidentFromRow, type Tables } from "../rows.ts";
-import type { OpenIncident } from "../store.ts";
 
 export class SqliteIncidents extends KyselyIncidentReads {
   private readonly openByFingerprint: Database.Statement;

@@ -1,4 +1,4 @@
-import { describeStoreContract } from "../store-contract.ts";
+import { describeStoreContract } from "../../testing/store-contract.ts";
 import { SqliteStore } from "./sqlite-store.ts";
 
 describeStoreContract({

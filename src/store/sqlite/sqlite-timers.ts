@@ -1,7 +1,7 @@
 import type Database from "better-sqlite3";
 import type { Incident } from "../../core/incident.ts";
+import type { Timer, TimerRepository } from "../../core/ports/store.ts";
 import { type IncidentRow, incidentFromRow } from "../rows.ts";
-import type { Timer, TimerRepository } from "../store.ts";
 
 interface TimerRow {
   id: string;

@@ -1,8 +1,8 @@
-// Jira Cloud (REST v3) under the prefix: the project's own in-memory Jira (src/connectors/jira/fake-jira.ts)
+// Jira Cloud (REST v3) under the prefix: the project's own in-memory Jira (src/testing/fake-jira.ts)
 // behind real HTTP. Its idempotency is Jira's: an issue is found again by its label through
 // `POST /rest/api/3/search/jql` (JQL `labels = "<label>" AND statusCategory != Done`), so only a create
 // whose issue is still open is absorbed. Workflow: To Do -(Start Progress)-> In Progress -(Done)-> Done.
-import { fakeJira } from "../../../src/connectors/jira/fake-jira.ts";
+import { fakeJira } from "../../../src/testing/fake-jira.ts";
 import type { FakePlatform, FakeRequest, FakeResponse } from "./common.ts";
 
 export class FakeJira implements FakePlatform {

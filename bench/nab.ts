@@ -1,0 +1,170 @@
+// NAB (Numenta Anomaly Benchmark) scores of Sluice's detectors on ../shared/datasets/nab-dev, read in place,
+// with NAB's scoring rules (src/detect/nab/), and the detector's throughput on one core.
+// Run: node --import tsx bench/nab.ts [--detector contextual] [--params JSON] [--series] [--no-cv]
+import { Writable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { detectCommand } from "../src/cli/detect.ts";
+import { detectorConfigSchema } from "../src/config/detect-config.ts";
+import { FIRING_SCORE } from "../src/detect/detection.ts";
+import { createSeriesDetector, type SeriesDetectorConfig } from "../src/detect/detectors/registry.ts";
+import { loadNabCorpus, type NabSeries } from "../src/detect/nab/nab-corpus.ts";
+import { crossValidate, scoreProfiles, splitHalves } from "../src/detect/nab/nab-evaluate.ts";
+import { normalisedScore, type ScoredSeries, scoreAtThreshold } from "../src/detect/nab/nab-score.ts";
+import { median, formatNumber as n } from "./stats.ts";
+
+const DATASET = process.env.SLUICE_NAB ?? fileURLToPath(new URL("../../shared/datasets/nab-dev", import.meta.url));
+const RUNS = 5;
+// NAB's published scoreboard (whole corpus, 58 series; standard profile), for comparison.
+const PUBLISHED: [string, number][] = [
+  ["ARTime", 74.9],
+  ["Numenta HTM", 70.5],
+  ["CAD OSE", 69.9],
+  ["Random Cut Forest", 51.7],
+  ["Windowed Gaussian", 39.6],
+];
+// The configurations cross-validation chooses among: every combination of these contextual options.
+const CV_GRID = {
+  minSeasonHistory: [6, 12],
+  seasonHistory: [24, 48],
+  episode: [25, 50, 75],
+  baselineMemory: [250, 500],
+};
+
+const { values: args } = parseArgs({
+  options: {
+    detector: { type: "string", default: "contextual" },
+    params: { type: "string", default: "{}" },
+    series: { type: "boolean", default: false },
+    "no-cv": { type: "boolean", default: false },
+  },
+});
+
+const config = detectorConfigSchema.parse({ ...JSON.parse(args.params), kind: args.detector });
+if (config.kind === "slo-burn-rate") throw new Error("slo-burn-rate reads good/total counts; NAB has one value per point");
+const corpus = loadNabCorpus(DATASET);
+const points = corpus.series.reduce((sum, s) => sum + s.length, 0);
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+function scoresOf(cfg: SeriesDetectorConfig, s: NabSeries): Float64Array {
+  const detector = createSeriesDetector(cfg);
+  const out = new Float64Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = detector.update(s.times[i] as number, s.values[i] as number).score;
+  return out;
+}
+const runAll = (cfg: SeriesDetectorConfig): ScoredSeries[] => corpus.series.map((s) => ({ series: s, scores: scoresOf(cfg, s) }));
+
+log(`${corpus.series.length} series, ${n(points)} points from ${DATASET}`);
+const scored = runAll(config);
+const profiles = scoreProfiles(scored, corpus.profiles);
+const standard = profiles.find((p) => p.profile === "standard");
+const standardCost = corpus.profiles.standard;
+if (!standard || !standardCost) throw new Error("the corpus has no standard profile");
+
+// Throughput: the detector alone over the whole corpus, CPU time of this one thread.
+const rates: number[] = [];
+for (let r = 0; r < RUNS; r++) {
+  let sink = 0;
+  const start = process.cpuUsage();
+  for (const s of corpus.series) {
+    const detector = createSeriesDetector(config);
+    for (let i = 0; i < s.length; i++) sink += detector.update(s.times[i] as number, s.values[i] as number).score;
+  }
+  const used = process.cpuUsage(start);
+  rates.push(points / ((used.user + used.system) / 1e6));
+  if (sink < 0) log("impossible");
+}
+// End to end: `sluice detect` over every file (read, parse, detect, format), output discarded.
+const endToEnd: number[] = [];
+const devNull = new Writable({ write: (_c, _e, done) => done() });
+const dataDir = `${DATASET}/data`;
+for (let r = 0; r < 3; r++) {
+  const start = process.cpuUsage();
+  for (const s of corpus.series) {
+    const code = await detectCommand(`${dataDir}/${s.name}`, { detector: config.kind, params: args.params }, { stdout: devNull });
+    if (code !== 0) throw new Error(`sluice detect failed on ${s.name}`);
+  }
+  const used = process.cpuUsage(start);
+  endToEnd.push(points / ((used.user + used.system) / 1e6));
+}
+
+const out: string[] = [];
+out.push(`Detector \`${config.kind}\`, configuration ${JSON.stringify(config)} (one for every series).`, "");
+out.push(
+  "| Profile | NAB score | Threshold | Windows detected | False positives (points) |",
+  "| --- | ---: | ---: | ---: | ---: |",
+);
+const windows = corpus.series.reduce((sum, s) => sum + s.windows.length, 0);
+for (const p of profiles) {
+  out.push(
+    `| ${p.profile} | **${p.score.toFixed(1)}** | ${p.best.threshold.toFixed(4)} | ${p.best.windowsDetected} / ${windows} | ${p.best.fp} |`,
+  );
+}
+
+// What a user gets with Sluice's default gate instead of NAB's optimised threshold.
+{
+  let raw = 0;
+  let fp = 0;
+  let detected = 0;
+  for (const s of scored) {
+    const r = scoreAtThreshold(s, standardCost, FIRING_SCORE);
+    raw += r.score;
+    fp += r.fp;
+    detected += r.windowsDetected;
+  }
+  out.push(
+    `| standard at Sluice's default \`minimumScore\` ${FIRING_SCORE} | ${normalisedScore(scored, standardCost, raw).toFixed(1)} | ${FIRING_SCORE} | ${detected} / ${windows} | ${fp} |`,
+  );
+}
+
+out.push("", "| Category (standard profile) | Series | Windows detected | False positives |", "| --- | ---: | ---: | ---: |");
+const categories = [...new Set(corpus.series.map((s) => s.category))];
+const perSeries = corpus.series.map((series, i) => ({
+  series,
+  r: scoreAtThreshold(scored[i] as ScoredSeries, standardCost, standard.best.threshold),
+}));
+for (const c of categories) {
+  const rows = perSeries.filter((x) => x.series.category === c);
+  const det = rows.reduce((a, x) => a + x.r.windowsDetected, 0);
+  const win = rows.reduce((a, x) => a + x.series.windows.length, 0);
+  out.push(`| ${c} | ${rows.length} | ${det} / ${win} | ${rows.reduce((a, x) => a + x.r.fp, 0)} |`);
+}
+if (args.series) {
+  out.push("", "| Series | Raw score | Windows detected | False positives |", "| --- | ---: | ---: | ---: |");
+  for (const { series, r } of perSeries)
+    out.push(`| ${series.name} | ${r.score.toFixed(2)} | ${r.windowsDetected} / ${series.windows.length} | ${r.fp} |`);
+}
+
+if (!args["no-cv"] && config.kind === "contextual") {
+  const keys = Object.keys(CV_GRID) as (keyof typeof CV_GRID)[];
+  let grid: Record<string, number>[] = [{}];
+  for (const k of keys) grid = grid.flatMap((g) => CV_GRID[k].map((v) => ({ ...g, [k]: v })));
+  log(`cross-validation over ${grid.length} configurations`);
+  const candidates = grid.map((g) => ({ label: JSON.stringify(g), scored: runAll({ ...config, ...g }) }));
+  const halves = splitHalves(corpus.series);
+  const folds = crossValidate(candidates, halves, standardCost);
+  out.push(
+    "",
+    `Cross-validation (standard profile): configuration (of ${grid.length}: ${keys.map((k) => `${k} ∈ {${CV_GRID[k].join(", ")}}`).join(", ")}) and threshold chosen on one half of the series, scored on the other; halves alternate within each category.`,
+    "",
+    "| Chosen on | Chosen configuration | Threshold | Score there | Score on the other half |",
+    "| --- | --- | ---: | ---: | ---: |",
+  );
+  folds.forEach((f, i) => {
+    const size = halves[i]?.size ?? 0;
+    out.push(
+      `| half ${i + 1} (${size} series) | \`${f.chosen}\` | ${f.threshold.toFixed(4)} | ${f.trainScore.toFixed(1)} | **${f.heldOutScore.toFixed(1)}** |`,
+    );
+  });
+  out.push(
+    `| mean | | | ${((folds[0].trainScore + folds[1].trainScore) / 2).toFixed(1)} | **${((folds[0].heldOutScore + folds[1].heldOutScore) / 2).toFixed(1)}** |`,
+  );
+}
+
+out.push("", "| Published (whole NAB corpus, standard) | Score |", "| --- | ---: |");
+for (const [name, score] of PUBLISHED) out.push(`| ${name} | ${score} |`);
+out.push(
+  "",
+  `Throughput on one core (CPU time, median of ${RUNS}): detector alone **${n(median(rates))} points/s**; \`sluice detect\` end to end (read, parse, detect, print; median of 3) ${n(median(endToEnd))} points/s. Node ${process.version}.`,
+);
+console.log(out.join("\n"));

@@ -1,0 +1,105 @@
+import { z } from "zod";
+import { durationField } from "./duration-field.ts";
+
+const DEFAULTS = {
+  enabled: true,
+  onOpen: true,
+  onReopen: true,
+  onSeverityRaised: { critical: true, high: true, medium: false, low: false, info: false },
+  maxSteps: 12,
+  timeout: 60_000,
+  collectorTimeout: 10_000,
+  pollInterval: 1000,
+  lease: 120_000,
+  window: 3_600_000,
+  baseline: 3_600_000,
+  step: 60_000,
+};
+
+const severitySwitch = z
+  .strictObject({
+    critical: z.boolean().default(DEFAULTS.onSeverityRaised.critical),
+    high: z.boolean().default(DEFAULTS.onSeverityRaised.high),
+    medium: z.boolean().default(DEFAULTS.onSeverityRaised.medium),
+    low: z.boolean().default(DEFAULTS.onSeverityRaised.low),
+    info: z.boolean().default(DEFAULTS.onSeverityRaised.info),
+  })
+  .default(DEFAULTS.onSeverityRaised)
+  .describe("Per severity: whether an incident raised to it is investigated again (default: critical and high only).");
+
+const serviceQuery = z.strictObject({
+  name: z.string().min(1).describe("What the series measures, as the report names it (e.g. error-ratio)."),
+  query: z.string().min(1).describe("PromQL; `$service` is replaced by the service's name."),
+  direction: z.enum(["up", "down", "both"]).default("up").describe("Which way is worse."),
+});
+
+/** The `investigation` block: when an incident is investigated, within what budget, and where metrics come from. */
+export const investigationConfigSchema = z
+  .strictObject({
+    enabled: z.boolean().default(DEFAULTS.enabled).describe("Investigate incidents in the background (docs/investigation.md)."),
+    onOpen: z.boolean().default(DEFAULTS.onOpen).describe("Investigate every incident when it opens."),
+    onReopen: z.boolean().default(DEFAULTS.onReopen).describe("Investigate again when an incident reopens."),
+    onSeverityRaised: severitySwitch,
+    maxSteps: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(DEFAULTS.maxSteps)
+      .describe("Most collector queries one investigation runs; the rest are skipped and the report says so."),
+    timeout: durationField(
+      "Wall time of one investigation (default 60s); collectors still running then are cut off and the report is written with what arrived.",
+    ).default(DEFAULTS.timeout),
+    collectorTimeout: durationField("Wall time of one collector query (default 10s).").default(DEFAULTS.collectorTimeout),
+    pollInterval: durationField(
+      "How often each replica looks for queued investigations besides being woken by events (default 1s).",
+    ).default(DEFAULTS.pollInterval),
+    lease: durationField(
+      "How long a claimed investigation belongs to its replica; one that died is taken over after this (default 2m).",
+    ).default(DEFAULTS.lease),
+    window: durationField("How far before the incident's first signal evidence is read (default 1h).").default(DEFAULTS.window),
+    baseline: durationField(
+      "Normal operation before the window that metric departures are measured against (default 1h).",
+    ).default(DEFAULTS.baseline),
+    prometheus: z
+      .strictObject({
+        url: z
+          .string()
+          .url()
+          .describe("Base URL of a Prometheus-compatible HTTP API (Prometheus, Thanos, Mimir, VictoriaMetrics)."),
+        linkUrl: z
+          .string()
+          .url()
+          .optional()
+          .describe("Base URL for graph links in reports, when people reach Prometheus at another address (default: url)."),
+        step: durationField("Resolution of query_range (default 1m).").default(DEFAULTS.step),
+        queries: z
+          .array(serviceQuery)
+          .optional()
+          .describe(
+            "Queries run for every service without its own (default: OpenTelemetry semantic-convention request rate, error ratio and p95 latency, and process CPU).",
+          ),
+        services: z
+          .record(z.string(), z.array(serviceQuery))
+          .default({})
+          .describe("Queries of one service by its name, replacing its catalog entry's `metrics` and the defaults."),
+      })
+      .optional()
+      .describe("Metrics evidence; without it the metrics collector is off."),
+  })
+  .default({
+    enabled: DEFAULTS.enabled,
+    onOpen: DEFAULTS.onOpen,
+    onReopen: DEFAULTS.onReopen,
+    onSeverityRaised: DEFAULTS.onSeverityRaised,
+    maxSteps: DEFAULTS.maxSteps,
+    timeout: DEFAULTS.timeout,
+    collectorTimeout: DEFAULTS.collectorTimeout,
+    pollInterval: DEFAULTS.pollInterval,
+    lease: DEFAULTS.lease,
+    window: DEFAULTS.window,
+    baseline: DEFAULTS.baseline,
+  })
+  .describe("Background investigation of incidents: evidence, root-cause hypotheses and next steps in every ticket.");
+
+export type InvestigationConfig = z.infer<typeof investigationConfigSchema>;

@@ -1,0 +1,32 @@
+import type { InvestigationReport, InvestigationTrigger } from "../investigation.ts";
+
+/** A queued investigation, leased to one process. */
+export interface InvestigationJob {
+  incidentId: string;
+  trigger: InvestigationTrigger;
+  requestedAt: number;
+  /** How many times it was claimed, this claim included; also the claim's token for finish(). */
+  attempt: number;
+}
+
+/**
+ * Durable investigation jobs (one row per incident, so one investigation at a time per incident) and
+ * their versioned reports.
+ */
+export interface InvestigationRepository {
+  /**
+   * Queues an investigation of the incident. A job already queued keeps its place; one running is run
+   * once more after it finishes (the request may carry news the running one has not seen).
+   */
+  request(incidentId: string, trigger: InvestigationTrigger, now: number): Promise<void>;
+  /** Leases queued jobs and running ones whose lease expired (their process died), oldest request first. */
+  claim(now: number, limit: number, leaseMs: number): Promise<InvestigationJob[]>;
+  /** Ends the claim `attempt` of the job; false when the claim was lost (its lease expired and another took it). */
+  finish(incidentId: string, attempt: number): Promise<boolean>;
+  /** The job's state, null when the incident was never investigated. */
+  status(incidentId: string): Promise<"pending" | "running" | "done" | null>;
+  /** Stores a report as the incident's next version; returns that version. */
+  saveReport(report: Omit<InvestigationReport, "version">, now: number): Promise<number>;
+  /** The latest version, or the given one. */
+  report(incidentId: string, version?: number): Promise<InvestigationReport | null>;
+}

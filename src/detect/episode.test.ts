@@ -1,0 +1,59 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { Detection } from "./detection.ts";
+import { advanceEpisode, type EpisodeEvent, NO_EPISODE } from "./episode.ts";
+
+const MIN = 60_000;
+const at = (minute: number, firing: boolean, score: number): Detection => ({
+  time: minute * MIN,
+  firing,
+  score,
+  reason: "r",
+  value: 1,
+});
+
+function replay(detections: Detection[], heartbeatMs: number): EpisodeEvent[] {
+  let state = NO_EPISODE;
+  const events: EpisodeEvent[] = [];
+  for (const d of detections) {
+    const step = advanceEpisode(state, d, heartbeatMs);
+    state = step.state;
+    if (step.event) events.push(step.event);
+  }
+  return events;
+}
+
+describe("detection episodes", () => {
+  it("sends one firing event at onset, a heartbeat per period while firing, and the resolve on recovery", () => {
+    const detections = [
+      at(0, false, 0.2),
+      at(1, true, 0.9),
+      at(2, true, 0.97),
+      at(3, true, 0.86),
+      at(4, true, 0.85),
+      at(5, true, 0.85),
+      at(6, false, 0.1),
+      at(7, false, 0.1),
+    ];
+    const events = replay(detections, 2 * MIN);
+    assert.deepEqual(
+      events.map((e) => [e.status, e.id, e.peak]),
+      [
+        ["firing", String(MIN), 0.9],
+        ["firing", `${MIN}.1`, 0.97],
+        ["firing", `${MIN}.2`, 0.97],
+        ["resolved", `${MIN}.resolved`, 0.97],
+      ],
+    );
+  });
+
+  it("gives the same ids when the same detections are evaluated again, and new ids to a new episode", () => {
+    const detections = [at(1, true, 0.9), at(2, false, 0), at(5, true, 0.95), at(6, false, 0)];
+    const once = replay(detections, 10 * MIN).map((e) => e.id);
+    assert.deepEqual(
+      once,
+      replay(detections, 10 * MIN).map((e) => e.id),
+    );
+    assert.equal(new Set(once).size, 4);
+  });
+});

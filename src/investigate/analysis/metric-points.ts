@@ -1,0 +1,85 @@
+import type { CallGraph } from "./call-graph.ts";
+import type { AnalysisSettings } from "./settings.ts";
+import type { MetricEvidence } from "./types.ts";
+
+/** What the metrics say about one departed node. */
+export interface MetricScore {
+  /** ln(1 + cumulative departure) of its strongest departed series. */
+  readonly departure: number;
+  readonly kindWeight: number;
+  readonly explainedBy: readonly string[];
+  readonly reachesSymptom: boolean;
+  readonly departedAt: number;
+  readonly onsetLag: number;
+  readonly points: number;
+  /** Its own departed series' ids, then those of the departed nodes on its way up to the symptom. */
+  readonly evidence: readonly string[];
+}
+
+interface NodeDeparture {
+  departure: number;
+  departedAt: number;
+  ids: string[];
+}
+
+/**
+ * Points for every node with a departed series. A node departed first and most when it has the largest
+ * sustained departure and the earliest onset; its callers' departures are explained by it, not the other way
+ * round (a departed callee that departed no later explains a caller); and a cause reaches the symptom through
+ * callers that departed too (or were not measured, since silence there proves nothing).
+ */
+export function scoreMetrics(
+  graph: CallGraph,
+  metrics: readonly MetricEvidence[],
+  symptom: string,
+  settings: AnalysisSettings,
+): Map<string, MetricScore> {
+  const departed = new Map<string, NodeDeparture>();
+  const measured = new Set<string>();
+  for (const m of metrics) {
+    if (m.departure.samplesDuring > 0) measured.add(m.node);
+    const at = m.departure.departedAt;
+    if (at === null) continue;
+    const strength = Math.log1p(Math.max(0, m.departure.cumulative));
+    const node = departed.get(m.node);
+    if (!node) departed.set(m.node, { departure: strength, departedAt: at, ids: [m.id] });
+    else {
+      node.departure = Math.max(node.departure, strength);
+      node.departedAt = Math.min(node.departedAt, at);
+      node.ids.push(m.id);
+    }
+  }
+  let earliest = Number.POSITIVE_INFINITY;
+  for (const d of departed.values()) earliest = Math.min(earliest, d.departedAt);
+
+  const through = (node: string) => departed.has(node) || !measured.has(node);
+  const scores = new Map<string, MetricScore>();
+  for (const [node, d] of departed) {
+    const explainedBy = graph.callees(node).filter((callee) => {
+      const c = departed.get(callee);
+      return c !== undefined && c.departedAt <= d.departedAt;
+    });
+    const path = graph.upstreamPath(node, symptom, through);
+    const kindWeight = settings.kindWeights[graph.kind(node)];
+    const onsetLag = d.departedAt - earliest;
+    const points =
+      d.departure *
+      kindWeight *
+      (explainedBy.length > 0 ? settings.explainedFactor : 1) *
+      (path ? 1 : settings.unreachableFactor) *
+      0.5 ** (onsetLag / settings.onsetHalfLife);
+    const evidence = [...d.ids];
+    for (const up of path?.slice(1) ?? []) evidence.push(...(departed.get(up)?.ids ?? []));
+    scores.set(node, {
+      departure: d.departure,
+      kindWeight,
+      explainedBy,
+      reachesSymptom: path !== null,
+      departedAt: d.departedAt,
+      onsetLag,
+      points,
+      evidence,
+    });
+  }
+  return scores;
+}

@@ -1,0 +1,96 @@
+import type { ChangeRepository } from "../../../core/ports/change-repository.ts";
+import type { IncidentRepository } from "../../../core/ports/store.ts";
+import type { Signal } from "../../../core/signal.ts";
+import { type Collected, type Collector, clip, emptyCollected, type InvestigationQuery } from "../collector.ts";
+
+export interface LogsCollectorOptions {
+  /** The incident's latest signals read. */
+  signals: number;
+  /** How far back a service's last deploy is looked for. */
+  deployLookback: number;
+}
+
+interface PatternGroup {
+  pattern: string;
+  service: string;
+  count: number;
+  firstSeen: number;
+  example: string;
+}
+
+/**
+ * The incident's signals (log records, error events, alerts) grouped by their mined error pattern, most
+ * frequent first. A pattern first seen after its service's last deploy is called out: new errors after a
+ * deploy name the deploy's code.
+ */
+export class LogsCollector implements Collector {
+  readonly source = "logs" as const;
+
+  constructor(
+    private readonly incidents: IncidentRepository,
+    private readonly changes: ChangeRepository,
+    private readonly options: LogsCollectorOptions,
+  ) {}
+
+  describe(query: InvestigationQuery): string {
+    return `${query.incident.key}'s latest ${this.options.signals} signals, grouped by error pattern`;
+  }
+
+  async collect(query: InvestigationQuery): Promise<Collected> {
+    const out = emptyCollected();
+    const signals = await this.incidents.signals(query.incident.id, this.options.signals);
+    const groups = groupByPattern(signals);
+    const services = [...new Set(groups.map((g) => g.service))];
+    const deploys = await this.changes.find({
+      tenant: query.incident.tenant,
+      environment: query.incident.environment,
+      services,
+      kinds: ["deploy"],
+      from: query.onsetAt - this.options.deployLookback,
+      to: query.to,
+      limit: 50,
+    });
+    for (const [n, group] of groups.entries()) {
+      const id = `logs-${n + 1}`;
+      // The last deploy of the pattern's service before the pattern first appeared.
+      const lastDeploy = deploys
+        .filter((d) => d.service === group.service && d.at <= group.firstSeen)
+        .sort((a, b) => b.at - a.at)[0];
+      const afterChange = lastDeploy !== undefined;
+      const called = lastDeploy
+        ? ` NEW since the deploy of ${group.service}${lastDeploy.version ? ` ${lastDeploy.version}` : ""} at ${new Date(lastDeploy.at).toISOString()}.`
+        : "";
+      out.items.push({
+        id,
+        source: "logs",
+        query: this.describe(query),
+        summary: clip(
+          `${group.count}× ${group.service}: "${group.pattern}", first seen ${new Date(group.firstSeen).toISOString()}.${called} e.g. "${group.example}"`,
+          320,
+        ),
+        link: null,
+      });
+      out.extra.push({ kind: "error-pattern", id, node: group.service, afterChange, summary: group.pattern });
+    }
+    return out;
+  }
+}
+
+/** Signals by (service, pattern), most frequent first; a signal without a mined pattern is grouped by its message. */
+export function groupByPattern(signals: readonly Signal[]): PatternGroup[] {
+  const groups = new Map<string, PatternGroup>();
+  for (const signal of signals) {
+    const pattern = clip(signal.errorPattern || signal.message || signal.title, 200);
+    if (!pattern) continue;
+    const key = `${signal.service}\u0000${pattern}`;
+    const group = groups.get(key);
+    const at = signal.occurredAt;
+    if (!group)
+      groups.set(key, { pattern, service: signal.service, count: 1, firstSeen: at, example: clip(signal.message, 160) });
+    else {
+      group.count++;
+      if (at < group.firstSeen) group.firstSeen = at;
+    }
+  }
+  return [...groups.values()].sort((a, b) => b.count - a.count || a.firstSeen - b.firstSeen || (a.pattern < b.pattern ? -1 : 1));
+}

@@ -1,0 +1,79 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import pino from "pino";
+import { parseConfig } from "../config/loader.ts";
+import { ManualClock } from "../core/clock.ts";
+import { createSluice, type Sluice } from "../main.ts";
+import { anomalyEvent } from "../testing/in-memory-sluice.ts";
+
+// Durability of investigation jobs on a real SQLite file: a process that dies mid-investigation leaves a
+// claimed job behind; the next process finishes it, once.
+describe("investigation jobs across a restart", () => {
+  const dir = mkdtempSync(join(tmpdir(), "sluice-investigate-"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const clock = new ManualClock(Date.parse("2026-11-02T10:00:00Z"));
+  const open = async (): Promise<Sluice> => {
+    const { config } = parseConfig({}, {}, process.cwd(), "test");
+    return createSluice(config, { clock, dryRun: true, dataDir: dir, processMetrics: false, logger: pino({ level: "silent" }) });
+  };
+
+  it("finishes a job whose process died after claiming it, exactly once, after the restart", async () => {
+    const first = await open();
+    await first.server.inject({ method: "POST", url: "/api/v1/signals", payload: anomalyEvent() });
+    const incident = await first.store.incidents.get("INC-1");
+    assert.ok(incident);
+    // Shutdown writes the request heard from IncidentOpened; then the job is claimed as a running
+    // investigator would, and the process "dies": nothing finishes it, its lease is a long one.
+    await first.investigator?.shutdown();
+    const claimed = await first.store.investigations.claim(clock.now(), 1, 3_600_000);
+    assert.deepEqual(
+      claimed.map((j) => [j.incidentId, j.trigger, j.attempt]),
+      [[incident.id, "opened", 1]],
+    );
+    await first.close();
+
+    const second = await open();
+    try {
+      assert.equal(await second.store.investigations.status(incident.id), "running");
+      second.investigator?.start();
+      await second.investigator?.flush();
+      await second.worker.flush();
+      const report = await second.store.investigations.report(incident.id);
+      assert.equal(report?.version, 1);
+      assert.equal(await second.store.investigations.status(incident.id), "done");
+      await second.investigator?.flush();
+      assert.equal((await second.store.investigations.report(incident.id))?.version, 1, "finished once");
+      const timeline = await second.store.incidents.timeline(incident.id);
+      assert.equal(timeline.filter((e) => e.action === "investigation").length, 1);
+      const comments = await second.store.deliveries.list({ incidentId: incident.id, limit: 50 });
+      assert.equal(comments.filter((d) => d.action === "comment").length, 1, "one comment per ticket");
+    } finally {
+      await second.close();
+    }
+  });
+
+  it("queues, when it starts, a recent incident whose request was heard but never written (killed before)", async () => {
+    const third = await open();
+    try {
+      await third.server.inject({ method: "POST", url: "/api/v1/signals", payload: anomalyEvent({ service: "search" }) });
+      const incident = await third.store.incidents.get("INC-2");
+      assert.ok(incident);
+      assert.equal(await third.store.investigations.status(incident.id), null, "only heard, not written");
+    } finally {
+      // Closing the store alone, as a kill would: the investigator never writes what it heard.
+      await third.store.close();
+    }
+    const fourth = await open();
+    try {
+      const incident = await fourth.store.incidents.get("INC-2");
+      fourth.investigator?.start();
+      await fourth.investigator?.flush();
+      assert.equal((await fourth.store.investigations.report(incident?.id ?? ""))?.version, 1);
+    } finally {
+      await fourth.close();
+    }
+  });
+});

@@ -1,0 +1,209 @@
+import type { Logger } from "pino";
+import type { EventPublisher } from "../core/events.ts";
+import type { InvestigationOutcome, InvestigationReport, InvestigationTrigger } from "../core/investigation.ts";
+import type { InvestigationJob } from "../core/ports/investigation-repository.ts";
+import { emptyChangeSet, type Store } from "../core/ports/store.ts";
+import { fanOut } from "../lifecycle/fan-out.ts";
+import { reportText, reportTimelineDetail } from "./report-text.ts";
+import { type InvestigationDeps, runInvestigation } from "./run-investigation.ts";
+
+/** The timeline's actor for investigations. */
+export const INVESTIGATE_ACTOR = "sluice:investigate";
+/** A job claimed this often without finishing (its process died each time) gets a failed report instead. */
+const MAX_ATTEMPTS = 3;
+/** How far back a starting process looks for incidents whose investigation request was lost in a crash. */
+const BACKLOG_WINDOW = 3_600_000;
+const BACKLOG_LIMIT = 100;
+
+export interface InvestigatorOptions {
+  store: Store;
+  events: EventPublisher;
+  logger: Logger;
+  deps: InvestigationDeps;
+  /** Jobs run at once per process. */
+  concurrency: number;
+  lease: number;
+  pollInterval: number;
+  count(outcome: InvestigationOutcome, seconds: number, firstSignalToReport: number | null): void;
+}
+
+/**
+ * Runs queued investigations: requests from events are written to the store as jobs (one row per
+ * incident), claimed under a lease by whichever process polls first, run, and their report stored,
+ * put on the timeline and sent to every linked ticket. A process that dies mid-investigation leaves
+ * its lease to expire (at once on SQLite, whose one process restarts), and the job runs again.
+ */
+export class Investigator {
+  private readonly requested = new Map<string, InvestigationTrigger>();
+  private timer: NodeJS.Timeout | null = null;
+  private ticking: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+  /** Before start() requests only accumulate: a Sluice that is built but not started (tests, tools) runs nothing. */
+  private started = false;
+  private backlog: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: InvestigatorOptions) {}
+
+  /** Records a request; the event handler's whole job, so the publisher (ingest) never waits. */
+  request(incidentId: string, trigger: InvestigationTrigger): void {
+    if (this.stopped) return;
+    if (!this.requested.has(incidentId)) this.requested.set(incidentId, trigger);
+    if (this.started) this.wake();
+  }
+
+  /** Queues an investigation durably now (the API's on-demand request). */
+  async requestNow(incidentId: string, trigger: InvestigationTrigger): Promise<void> {
+    await this.options.store.investigations.request(incidentId, trigger, this.options.deps.now());
+    if (this.started) this.wake();
+  }
+
+  start(): void {
+    this.started = true;
+    this.backlog = this.recoverBacklog();
+    this.timer = setInterval(() => this.wake(), this.options.pollInterval);
+    this.timer.unref?.();
+    this.wake();
+  }
+
+  /**
+   * Events are not persisted: an incident opened just before a crash, whose request was heard but not yet
+   * written, has no job. Unresolved incidents active within the last hour without one are queued now.
+   */
+  private async recoverBacklog(): Promise<void> {
+    try {
+      const { items } = await this.options.store.incidents.list({
+        state: ["open", "acknowledged", "escalated"],
+        since: this.options.deps.now() - BACKLOG_WINDOW,
+        limit: BACKLOG_LIMIT,
+      });
+      for (const incident of items) {
+        if ((await this.options.store.investigations.status(incident.id)) === null) this.request(incident.id, "opened");
+      }
+    } catch (error) {
+      this.options.logger.error({ err: error }, "the investigation backlog could not be read");
+    }
+  }
+
+  /** Runs until no request is waiting and no job can be claimed (tests, replays). */
+  async flush(): Promise<void> {
+    await this.backlog;
+    do {
+      this.again = false;
+      await (this.ticking ?? this.tick());
+    } while (this.again || this.requested.size > 0);
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    // Requests already heard are written, so the next start finds them; then what runs finishes.
+    await this.backlog;
+    await this.writeRequests();
+    this.stopped = true;
+    await this.ticking;
+  }
+
+  private wake(): void {
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
+    this.ticking = this.tick().finally(() => {
+      this.ticking = null;
+      if (this.again && !this.stopped) {
+        this.again = false;
+        this.wake();
+      }
+    });
+  }
+
+  private async writeRequests(): Promise<void> {
+    const now = this.options.deps.now();
+    for (const [id, trigger] of [...this.requested]) {
+      this.requested.delete(id);
+      await this.options.store.investigations.request(id, trigger, now);
+    }
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      await this.writeRequests();
+      if (this.stopped) return;
+      for (;;) {
+        const jobs = await this.options.store.investigations.claim(
+          this.options.deps.now(),
+          this.options.concurrency,
+          this.options.lease,
+        );
+        if (jobs.length === 0) return;
+        await Promise.all(jobs.map((job) => this.run(job)));
+        if (this.stopped) return;
+      }
+    } catch (error) {
+      this.options.logger.error({ err: error }, "investigation jobs could not be claimed; retrying at the next poll");
+    }
+  }
+
+  private async run(job: InvestigationJob): Promise<void> {
+    const { store, logger, deps } = this.options;
+    const started = deps.now();
+    const incident = await store.incidents.get(job.incidentId);
+    if (!incident) {
+      await store.investigations.finish(job.incidentId, job.attempt);
+      return;
+    }
+    let report: Omit<InvestigationReport, "version">;
+    if (job.attempt > MAX_ATTEMPTS) {
+      report = failedReport(incident, job, started, deps.now(), `gave up after ${MAX_ATTEMPTS} attempts that did not finish`);
+    } else {
+      try {
+        report = await runInvestigation(incident, job.trigger, deps);
+      } catch (error) {
+        logger.error({ err: error, incident: incident.key }, "an investigation failed");
+        report = failedReport(incident, job, started, deps.now(), error instanceof Error ? error.message : String(error));
+      }
+    }
+    const now = deps.now();
+    const firstReport = (await store.investigations.report(incident.id)) === null;
+    const version = await store.investigations.saveReport(report, now);
+    const stored: InvestigationReport = { ...report, version };
+    const changes = emptyChangeSet();
+    fanOut(changes, incident, now, {
+      actor: INVESTIGATE_ACTOR,
+      action: "investigation",
+      detail: reportTimelineDetail(stored),
+      send: { action: "comment", detail: reportText(stored), causedAt: now },
+    });
+    await store.apply(changes);
+    if (changes.deliveries.length > 0)
+      this.options.events.publish({ type: "DeliveriesQueued", at: now, count: changes.deliveries.length });
+    const finished = await store.investigations.finish(job.incidentId, job.attempt);
+    if (!finished) logger.warn({ incident: incident.key }, "an investigation outlived its lease; another process took it over");
+    this.options.count(report.outcome, (now - started) / 1000, firstReport ? (now - incident.firstSeenAt) / 1000 : null);
+    logger.info({ incident: incident.key, outcome: report.outcome, version }, "investigation reported");
+  }
+}
+
+function failedReport(
+  incident: { id: string; key: string },
+  job: InvestigationJob,
+  startedAt: number,
+  finishedAt: number,
+  reason: string,
+): Omit<InvestigationReport, "version"> {
+  return {
+    incidentId: incident.id,
+    incidentKey: incident.key,
+    trigger: job.trigger,
+    startedAt,
+    finishedAt,
+    outcome: "failed",
+    reason,
+    hypotheses: [],
+    evidence: [],
+    steps: [],
+    actions: [],
+    rootCause: null,
+  };
+}

@@ -1,0 +1,65 @@
+import type { InvestigationReport } from "../core/investigation.ts";
+
+const MAX_EVIDENCE = 15;
+
+function percent(share: number): string {
+  return `${Math.round(share * 100)}%`;
+}
+
+/** The report's headline: its hypothesis, or why it asserts none. */
+export function headline(report: InvestigationReport): string {
+  const top = report.hypotheses[0];
+  if (report.outcome === "hypothesis" && top) return `Hypothesis: ${top.statement}`;
+  if (report.outcome === "failed") return `The investigation failed: ${report.reason ?? "unknown error"}.`;
+  const why =
+    report.outcome === "out-of-budget"
+      ? "its budget ran out before the evidence was decisive"
+      : report.reason === "no-evidence"
+        ? "no evidence points at any component"
+        : "the evidence is not decisive";
+  const candidates = report.hypotheses
+    .slice(0, 3)
+    .map((h) => `${h.component} ${percent(h.confidence)}`)
+    .join(", ");
+  return `No hypothesis: ${why}.${candidates ? ` Candidates: ${candidates}.` : ""}`;
+}
+
+/**
+ * The report as a ticket comment, the same text on every platform: the hypothesis first, then the
+ * evidence with links, the steps executed, the recommended actions and the root-cause field. Connectors
+ * render it in their native form (an ADF comment, a work note, a thread message).
+ */
+export function reportText(report: InvestigationReport): string {
+  const lines = [
+    `Sluice investigation of ${report.incidentKey} (version ${report.version}, ${report.trigger})`,
+    headline(report),
+  ];
+  const cited = new Set(report.hypotheses[0]?.evidence ?? []);
+  // The evidence the hypothesis cites first, then the rest.
+  const evidence = [...report.evidence].sort((a, b) => Number(cited.has(b.id)) - Number(cited.has(a.id)));
+  if (evidence.length > 0) {
+    lines.push("", "Evidence:");
+    for (const item of evidence.slice(0, MAX_EVIDENCE)) {
+      lines.push(`- [${item.id}] ${item.summary}${item.link ? ` ${item.link}` : ""}`);
+    }
+    if (evidence.length > MAX_EVIDENCE) lines.push(`- … ${evidence.length - MAX_EVIDENCE} more in the stored report`);
+  }
+  if (report.steps.length > 0) {
+    lines.push("", "Steps executed:");
+    for (const step of report.steps) {
+      const note = step.note ? ` — ${step.note}` : "";
+      lines.push(`- ${step.collector}: ${step.query} (${step.status}, ${step.items} items, ${step.ms} ms${note})`);
+    }
+  }
+  if (report.actions.length > 0) {
+    lines.push("", "Recommended actions:");
+    for (const action of report.actions) lines.push(`- ${action.text}${action.link ? ` ${action.link}` : ""}`);
+  }
+  lines.push("", `Root cause: ${report.rootCause ?? "undetermined"}`);
+  return lines.join("\n");
+}
+
+/** One line for the timeline. */
+export function reportTimelineDetail(report: InvestigationReport): string {
+  return `Investigation v${report.version} (${report.outcome}): ${headline(report)}`;
+}

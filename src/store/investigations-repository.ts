@@ -1,0 +1,98 @@
+import { type Kysely, sql } from "kysely";
+import type { InvestigationReport, InvestigationTrigger } from "../core/investigation.ts";
+import type { InvestigationJob, InvestigationRepository } from "../core/ports/investigation-repository.ts";
+import type { Tables } from "./rows.ts";
+
+interface JobRow {
+  incident_id: string;
+  trigger: string;
+  requested_at: number | string;
+  attempts: number | string;
+}
+
+/** Investigation jobs and reports in shared Kysely code; claims lock rows on engines with replicas. */
+export class KyselyInvestigationRepository implements InvestigationRepository {
+  constructor(
+    private readonly db: Kysely<Tables>,
+    /** FOR UPDATE SKIP LOCKED (PostgreSQL): a row another replica is claiming right now is passed over. */
+    private readonly lockClaimedRows: boolean,
+  ) {}
+
+  async request(incidentId: string, trigger: InvestigationTrigger, now: number): Promise<void> {
+    await sql`
+      INSERT INTO investigation_jobs (incident_id, trigger, status, requested_at, lease_until, attempts, again)
+      VALUES (${incidentId}, ${trigger}, 'pending', ${now}, 0, 0, 0)
+      ON CONFLICT (incident_id) DO UPDATE SET
+        again = CASE WHEN investigation_jobs.status = 'running' THEN 1 ELSE investigation_jobs.again END,
+        requested_at = CASE WHEN investigation_jobs.status = 'done' THEN excluded.requested_at ELSE investigation_jobs.requested_at END,
+        trigger = CASE WHEN investigation_jobs.status = 'pending' THEN investigation_jobs.trigger ELSE excluded.trigger END,
+        status = CASE WHEN investigation_jobs.status = 'done' THEN 'pending' ELSE investigation_jobs.status END`.execute(this.db);
+  }
+
+  async claim(now: number, limit: number, leaseMs: number): Promise<InvestigationJob[]> {
+    if (limit <= 0) return [];
+    const lock = this.lockClaimedRows ? sql`FOR UPDATE SKIP LOCKED` : sql``;
+    // One statement: on SQLite it is atomic by itself; on PostgreSQL the locked subquery keeps two
+    // replicas off one row, and the repeated condition refuses a row that changed before the lock.
+    const { rows } = await sql<JobRow>`
+      UPDATE investigation_jobs SET status = 'running', lease_until = ${now + leaseMs}, attempts = attempts + 1
+      WHERE incident_id IN (
+        SELECT incident_id FROM investigation_jobs
+        WHERE status = 'pending' OR (status = 'running' AND lease_until <= ${now})
+        ORDER BY requested_at
+        LIMIT ${limit}
+        ${lock}
+      ) AND (status = 'pending' OR (status = 'running' AND lease_until <= ${now}))
+      RETURNING incident_id, trigger, requested_at, attempts`.execute(this.db);
+    return rows
+      .map((row) => ({
+        incidentId: row.incident_id,
+        trigger: row.trigger as InvestigationTrigger,
+        requestedAt: Number(row.requested_at),
+        attempt: Number(row.attempts),
+      }))
+      .sort((a, b) => a.requestedAt - b.requestedAt);
+  }
+
+  async finish(incidentId: string, attempt: number): Promise<boolean> {
+    const result = await sql`
+      UPDATE investigation_jobs
+      SET status = CASE WHEN again = 1 THEN 'pending' ELSE 'done' END, again = 0, lease_until = 0
+      WHERE incident_id = ${incidentId} AND attempts = ${attempt} AND status = 'running'`.execute(this.db);
+    return Number(result.numAffectedRows ?? 0) > 0;
+  }
+
+  async status(incidentId: string): Promise<"pending" | "running" | "done" | null> {
+    const { rows } = await sql<{ status: string }>`
+      SELECT status FROM investigation_jobs WHERE incident_id = ${incidentId}`.execute(this.db);
+    return (rows[0]?.status as "pending" | "running" | "done" | undefined) ?? null;
+  }
+
+  async saveReport(report: Omit<InvestigationReport, "version">, now: number): Promise<number> {
+    const { rows } = await sql<{ version: number | string }>`
+      SELECT COALESCE(MAX(version), 0) + 1 AS version FROM investigation_reports WHERE incident_id = ${report.incidentId}`.execute(
+      this.db,
+    );
+    const version = Number(rows[0]?.version ?? 1);
+    // One job per incident runs at a time, so the next version is not contended; the key refuses it if it were.
+    await sql`
+      INSERT INTO investigation_reports (incident_id, version, created_at, outcome, body)
+      VALUES (${report.incidentId}, ${version}, ${now}, ${report.outcome}, ${JSON.stringify({ ...report, version })})`.execute(
+      this.db,
+    );
+    return version;
+  }
+
+  async report(incidentId: string, version?: number): Promise<InvestigationReport | null> {
+    const { rows } =
+      version === undefined
+        ? await sql<{ body: string }>`
+            SELECT body FROM investigation_reports WHERE incident_id = ${incidentId} ORDER BY version DESC LIMIT 1`.execute(
+            this.db,
+          )
+        : await sql<{ body: string }>`
+            SELECT body FROM investigation_reports WHERE incident_id = ${incidentId} AND version = ${version}`.execute(this.db);
+    const body = rows[0]?.body;
+    return body === undefined ? null : (JSON.parse(body) as InvestigationReport);
+  }
+}

@@ -1,0 +1,72 @@
+import type { CatalogSource } from "../catalog/catalog-source.ts";
+import type { Severity, Signal } from "../core/signal.ts";
+import { policyFor } from "../lifecycle/escalation.ts";
+import type { LifecycleService } from "../lifecycle/lifecycle-service.ts";
+import { PatternCatalog } from "../patterns/pattern-catalog.ts";
+import type { Enricher } from "../pipeline/enrich/enricher.ts";
+import type { RecentDeploys } from "../pipeline/gate/recent-deploys.ts";
+import { IngestRunner } from "../pipeline/ingest/ingest-runner.ts";
+import { route } from "../pipeline/route/route.ts";
+import { redactSignal } from "../redact/redact-signal.ts";
+import type { TraceKnowledge } from "../sources/otlp/traces.ts";
+import type { Base } from "./base.ts";
+import { wireMergedPatterns } from "./merged-patterns.ts";
+import type { Module } from "./module.ts";
+
+export interface IngestDeps {
+  catalog: CatalogSource | null;
+  recentDeploys: RecentDeploys | null;
+  enricher: Enricher;
+  traces: TraceKnowledge | null;
+  /** Platforms that have a connector: routing names only those. */
+  platforms: ReadonlySet<string>;
+  /** Resolves the surplus incidents of merged error patterns into the one that stays (issue 17). */
+  lifecycle: LifecycleService;
+}
+
+/** The ingest runner: redact, fingerprint, gate, correlate, enrich, route; publishes each batch's events on the bus. */
+export function wireIngest(base: Base, deps: IngestDeps): { runner: IngestRunner; module: Module } {
+  const { config, store, clock, metrics, redactor, pseudonym, events } = base;
+  const { catalog, recentDeploys, enricher, traces, platforms } = deps;
+  const bySeverity = config.routing as Partial<Record<Severity, string[]>>;
+  // Error patterns (issue 6): the fingerprint uses their ids, shared through the database.
+  const patterns = new PatternCatalog({
+    repository: store.patterns,
+    maxPatterns: config.patterns.maxInMemory,
+    refreshMs: config.patterns.refreshInterval,
+    now: () => clock.now(),
+  });
+  const runner = new IngestRunner({
+    store,
+    clock,
+    patterns,
+    // ISSUE 17 HOOK (merged patterns): incidents of patterns that merged become one.
+    mergedPatterns: wireMergedPatterns(base, patterns, deps.lifecycle),
+    metrics: metrics.pipeline,
+    lifecycleMetrics: metrics.lifecycle,
+    gateRules: {
+      minimumScore: config.anomaly.minimumScore,
+      maintenance: config.maintenance,
+      ...(recentDeploys ? { afterDeploy: (signal: Signal) => recentDeploys.suppressionFor(signal) } : {}),
+    },
+    lookbackMs: config.anomaly.lookbackWindow,
+    reopenWindowMs: config.anomaly.reopenWindow,
+    route: (signal) =>
+      route(
+        signal,
+        { bySeverity, rules: config.routing.rules },
+        (platform) => platforms.has(platform),
+        () => catalog?.ownerOfSignal(signal),
+      ),
+    redact: (signal) => redactSignal(signal, redactor, { pseudonym, affectedUsers: config.redaction.affectedUsers }),
+    escalateAfter: (signal) => {
+      const owner = catalog?.ownerOfSignal(signal);
+      return policyFor({ ...signal, team: owner?.team, tier: owner?.tier ?? undefined }, config.escalation.policies)?.after;
+    },
+    enrich: (target, options) => enricher.enrich(target, options),
+    maxEnrichedPerBatch: config.enrichment.maxPerBatch,
+    ...(traces ? { joinTargets: (signals: readonly Signal[], now: number) => traces.correlator.joinTargets(signals, now) } : {}),
+    events,
+  });
+  return { runner, module: { name: "ingest", flush: () => runner.flush(), shutdown: () => runner.shutdown() } };
+}

@@ -1,0 +1,119 @@
+import type { FastifyInstance } from "fastify";
+import type { CatalogSource } from "../catalog/catalog-source.ts";
+import type { Severity } from "../core/signal.ts";
+import { DEFAULT_ANALYSIS_SETTINGS } from "../investigate/analysis/settings.ts";
+import { ChangesCollector } from "../investigate/collectors/changes/changes-collector.ts";
+import type { Collector } from "../investigate/collectors/collector.ts";
+import { HistoryCollector } from "../investigate/collectors/history/history-collector.ts";
+import { LogsCollector } from "../investigate/collectors/logs/logs-collector.ts";
+import { MetricsCollector } from "../investigate/collectors/metrics/metrics-collector.ts";
+import { PrometheusClient } from "../investigate/collectors/metrics/prometheus-client.ts";
+import { TracesCollector } from "../investigate/collectors/traces/traces-collector.ts";
+import { investigationRoutes } from "../investigate/investigation-routes.ts";
+import { Investigator } from "../investigate/investigator.ts";
+import type { SimilarIncidents } from "../pipeline/enrich/providers/similar-incidents.ts";
+import type { Authenticator } from "../sources/http/auth.ts";
+import type { Base } from "./base.ts";
+import type { Module } from "./module.ts";
+
+const CONCURRENCY = 2;
+
+export interface InvestigationWiring {
+  investigator: Investigator | null;
+  /** GET /api/incidents/:id/investigation and POST /api/incidents/:id/investigate. */
+  routes: (app: FastifyInstance, auth: Authenticator) => void;
+  module: Module;
+}
+
+/**
+ * Investigates incidents in the background (`investigation.enabled`): on open, on reopen and when severity
+ * rises to a severity switched on, and on demand. Declared before ingest, so it stops after ingest drained.
+ */
+export function wireInvestigation(
+  { config, store, clock, logger, metrics, events, http }: Base,
+  catalog: CatalogSource | null,
+  similar: SimilarIncidents,
+): InvestigationWiring {
+  const settings = config.investigation;
+  // Stored reports stay readable with investigation switched off; only new ones stop.
+  const routes = (investigator: Investigator | null) => (app: FastifyInstance, auth: Authenticator) =>
+    investigationRoutes(app, { store, auth, investigator });
+  if (!settings.enabled) return { investigator: null, routes: routes(null), module: { name: "investigation" } };
+  const publicUrl = config.server.publicUrl?.replace(/\/$/, "") ?? null;
+  const collectors: Collector[] = [
+    new ChangesCollector(store.changes, { skewMs: config.changes.skew }),
+    new HistoryCollector(similar, store.investigations, {
+      incidentUrl: (key) => (publicUrl ? `${publicUrl}/api/incidents/${key}` : null),
+    }),
+    new TracesCollector(store.traces, {
+      signals: 50,
+      timelineLimit: config.traces.timelineLimit,
+      maxSpansPerTrace: config.traces.maxSpansPerTrace,
+      traceUrl: (id) => `trace ${id}`,
+    }),
+    new LogsCollector(store.incidents, store.changes, { signals: 200, deployLookback: 24 * 3_600_000 }),
+  ];
+  const prometheus = settings.prometheus;
+  if (prometheus) {
+    collectors.push(
+      new MetricsCollector(
+        new PrometheusClient(http, prometheus.url),
+        {
+          stepMs: prometheus.step,
+          queries: prometheus.queries,
+          services: prometheus.services,
+          catalog: (service) => catalog?.catalog.lookup(service)?.metrics,
+          linkUrl: prometheus.linkUrl ?? prometheus.url,
+          maxServices: 6,
+        },
+        DEFAULT_ANALYSIS_SETTINGS,
+      ),
+    );
+  }
+  const investigator = new Investigator({
+    store,
+    events,
+    logger: logger.child({ component: "investigate" }),
+    concurrency: CONCURRENCY,
+    lease: settings.lease,
+    pollInterval: settings.pollInterval,
+    deps: {
+      collectors,
+      graph: (incident, since) => store.traces.graph(incident.tenant, incident.environment, since),
+      catalog: {
+        dependenciesOf: (service) => catalog?.catalog.dependenciesOf(service) ?? [],
+        dependentsOf: (service) => catalog?.catalog.dependentsOf(service) ?? [],
+      },
+      runbook: (service) => catalog?.catalog.lookup(service)?.runbook ?? null,
+      settings: DEFAULT_ANALYSIS_SETTINGS,
+      budget: { maxSteps: settings.maxSteps, timeout: settings.timeout, collectorTimeout: settings.collectorTimeout },
+      window: settings.window,
+      baseline: settings.baseline,
+      now: () => clock.now(),
+    },
+    count: (outcome, seconds, firstSignalToReport) => {
+      metrics.investigations.inc({ outcome });
+      metrics.investigationDuration.observe({ outcome }, seconds);
+      if (firstSignalToReport !== null) metrics.firstSignalToReport.observe(firstSignalToReport);
+    },
+  });
+  if (settings.onOpen)
+    events.subscribe("IncidentOpened", "investigation", (event) => investigator.request(event.incidentId, "opened"));
+  events.subscribe("IncidentChanged", "investigation", (event) => {
+    const { change } = event;
+    if (change.kind === "reopened" && settings.onReopen) investigator.request(event.incidentId, "reopened");
+    if (change.kind === "severity-raised" && settings.onSeverityRaised[change.to as Severity]) {
+      investigator.request(event.incidentId, "severity-raised");
+    }
+  });
+  return {
+    investigator,
+    routes: routes(investigator),
+    module: {
+      name: "investigation",
+      start: () => investigator.start(),
+      flush: () => investigator.flush(),
+      shutdown: () => investigator.shutdown(),
+    },
+  };
+}

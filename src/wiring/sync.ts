@@ -1,0 +1,31 @@
+import type { SyncHandler } from "../core/inbound.ts";
+import type { LifecycleService } from "../lifecycle/lifecycle-service.ts";
+import { InboundSync } from "../lifecycle/sync/inbound-sync.ts";
+import { PollRunner } from "../lifecycle/sync/poll-runner.ts";
+import type { Base } from "./base.ts";
+import { buildPollers, buildSyncHandlers } from "./connectors.ts";
+import type { Module } from "./module.ts";
+
+export interface SyncWiring {
+  inboundSync: InboundSync;
+  /** Verifiers of platforms' webhooks and buttons, by platform (the sync routes use them). */
+  handlers: Map<string, SyncHandler>;
+  polls: PollRunner;
+  module: Module;
+}
+
+/** What platforms report back (webhooks, buttons, pollers), applied through the lifecycle. */
+export function wireSync(
+  { config, store, clock, logger, metrics, http, factories }: Base,
+  lifecycle: LifecycleService,
+): SyncWiring {
+  const inboundSync = new InboundSync(store, lifecycle, clock, config.lifecycle.autoAcknowledge, metrics.observeSyncLag);
+  const pollers = buildPollers(config, { http, clock, timeoutMs: config.delivery.timeout }, factories);
+  const polls = new PollRunner(pollers, store, inboundSync, clock, logger);
+  return {
+    inboundSync,
+    handlers: buildSyncHandlers(config, clock, factories),
+    polls,
+    module: { name: "platform-sync", start: () => polls.start(), shutdown: () => polls.shutdown() },
+  };
+}
