@@ -10,7 +10,9 @@
 #   - formats a KRaft storage directory in .cache/kafka/data (once),
 #   - starts `java -cp '.cache/kafka/libs/*' kafka.Kafka` as broker and controller in one process on
 #     a free loopback port (remembered in .cache/kafka/port) unless it is already running,
-#   - waits until it answers.
+#   - waits until it listens, and hands out the port only when that very process (the remembered pid,
+#     started with this checkout's server.properties) holds the listening socket: never a stranger
+#     that answers on a remembered port.
 # Only the address goes to stdout; progress goes to stderr. Stop it with: scripts/kafka.sh stop
 # Topics are not created automatically (auto.create.topics.enable=false): clients create theirs.
 set -euo pipefail
@@ -32,10 +34,24 @@ mkdir -p "$ROOT"
 exec 9>"$ROOT.lock"
 flock 9
 
+# The broker this script started for this checkout: the remembered pid is alive and is a Kafka broker
+# started with this checkout's server.properties (whose log.dirs is this checkout's data directory). A
+# pid that was reused, or a broker of another checkout, is not ours.
 running() {
   local pid
   pid=$(cat "$ROOT/pid" 2>/dev/null || true)
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && grep -q "kafka.Kafka" "/proc/$pid/cmdline" 2>/dev/null
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "kafka.Kafka $ROOT/server.properties"
+}
+
+# Whether process $1 itself holds the listening socket of 127.0.0.1:$2: whatever else answers on a
+# remembered port (another checkout's broker, any program that took the port since) is not trusted.
+listens_on() {
+  local pid=$1 port inode
+  port=$(printf ':%04X' "$2")
+  for inode in $(awk -v port="$port" '$4 == "0A" && substr($2, length($2) - 4) == port { print $10 }' /proc/net/tcp /proc/net/tcp6 2>/dev/null); do
+    if find "/proc/$pid/fd" -lname "socket:\[$inode\]" 2>/dev/null | grep -q .; then return 0; fi
+  done
+  return 1
 }
 
 if [ "${1:-}" = "stop" ]; then
@@ -67,6 +83,16 @@ free_port() {
   node -e 'const s=require("node:net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
 }
 answers() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Ours, but not (or no longer) listening where we remember: restart it rather than hand out that port.
+if running && ! listens_on "$(cat "$ROOT/pid")" "$(cat "$ROOT/port" 2>/dev/null || echo 0)"; then
+  pid=$(cat "$ROOT/pid")
+  log "the broker (pid $pid) does not listen on its remembered port; restarting it"
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  kill -9 "$pid" 2>/dev/null || true
+  rm -f "$ROOT/pid"
+fi
 
 if ! running; then
   PORT=$(cat "$ROOT/port" 2>/dev/null || true)
@@ -117,7 +143,7 @@ PROPERTIES
     >>"$ROOT/server.log" 2>&1 9>&- </dev/null &
   echo $! >"$ROOT/pid"
   for _ in $(seq 1 300); do
-    if grep -q "Kafka Server started" "$ROOT/server.log" && answers "$PORT"; then break; fi
+    if grep -q "Kafka Server started" "$ROOT/server.log" && listens_on "$(cat "$ROOT/pid")" "$PORT"; then break; fi
     if ! running; then
       log "Kafka exited; the end of $ROOT/server.log:"
       tail -n 30 "$ROOT/server.log" >&2 || true
@@ -125,8 +151,8 @@ PROPERTIES
     fi
     sleep 0.2
   done
-  if ! answers "$PORT"; then
-    log "Kafka did not answer on 127.0.0.1:$PORT within 60 s; the end of $ROOT/server.log:"
+  if ! listens_on "$(cat "$ROOT/pid")" "$PORT"; then
+    log "Kafka did not listen on 127.0.0.1:$PORT within 60 s; the end of $ROOT/server.log:"
     tail -n 30 "$ROOT/server.log" >&2 || true
     exit 1
   fi

@@ -9,9 +9,17 @@ cd "$(dirname "$0")/.."
 if [ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/node.h ]; then
   export npm_config_nodedir=/usr
 fi
+# Two runs at once in one checkout (two terminals, an editor's test runner) must not both run `npm ci`:
+# each deletes node_modules while the other fills it. The first installs; the second waits, then finds
+# node_modules current and goes on.
+mkdir -p .cache
+exec 8>.cache/npm-ci.lock
+flock 8
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
+# Closed, not kept: the brokers and databases the tests start outlive this run and must not hold it.
+exec 8>&-
 
 echo "== lint (biome)"
 npx biome check .

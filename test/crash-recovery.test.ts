@@ -31,7 +31,8 @@ const EVENTS = 3000;
 /** Fraction of the stream acknowledged when the first process is killed. */
 const KILL_AT = 0.45;
 const SENDERS = 4;
-const DEADLINE_MS = 30_000;
+/** A liveness bound, not a speed target: generous, as the machine may be running another suite. */
+const DEADLINE_MS = 120_000;
 /** How long to wait for deliveries to settle; SLUICE_CRASH_SETTLE_MS=150000 waits out a 120 s lease. */
 const SETTLE_MS = Number(process.env.SLUICE_CRASH_SETTLE_MS ?? 20_000);
 
@@ -191,7 +192,7 @@ async function startPlatform() {
 }
 
 test("SIGKILL mid-stream: every 202 is kept and every incident gets exactly one ticket", {
-  timeout: 120_000 + Number(process.env.SLUICE_CRASH_SETTLE_MS ?? 0),
+  timeout: 240_000 + Number(process.env.SLUICE_CRASH_SETTLE_MS ?? 0),
 }, async (t) => {
   if (findFactory("webhook") === undefined) {
     t.skip("the webhook connector is not registered in src/connectors/registry.ts; this test needs it");

@@ -145,6 +145,8 @@ describe("traces from a real OpenTelemetry SDK", () => {
           rules: [{ name: "payments-team", match: { team: "payments-team" }, platforms: ["memory"] }],
         },
         catalog: { files: [catalogFile] },
+        // Readable user ids, so the user a failing trace names can be checked (hashing them is redaction's test).
+        redaction: { affectedUsers: "keep" },
         // This suite counts each ticket's deliveries; the investigation's report comment is covered by its own suites.
         investigation: { enabled: false },
       },

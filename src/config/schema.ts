@@ -145,7 +145,7 @@ const baseShape = {
         1_800_000,
       ),
       reopenWindow: durationField(
-        "A firing signal this soon after its incident resolved reopens it instead of opening a new one (default 30m; 0 turns it off).",
+        "A firing signal this soon after its incident resolved reopens it instead of opening a new one (default 30m; 0 turns it off). An anomaly incident that resolved because it went quiet is reopened only by a signal within lookbackWindow of its last one; later, it is a new occurrence.",
       ).default(1_800_000),
     })
     .default({ minimumScore: 0.85, lookbackWindow: 900_000, quietPeriod: 1_800_000, reopenWindow: 1_800_000 }),

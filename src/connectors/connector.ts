@@ -14,6 +14,13 @@ export interface DeliveryRequest {
   ticket: Ticket | null;
   /** Stable per (incident, platform): platforms that deduplicate (dedup_key, alias, labels) use it. */
   idempotencyKey: string;
+  /** The outbox row: one per change of the incident, the same on every retry of that change. */
+  deliveryId?: string;
+  /**
+   * When this delivery was first rendered. Every attempt gets the incident, detail and URL of the first
+   * one, so a body built from them and from this time (not the clock) is the same bytes on every retry.
+   */
+  renderedAt?: number;
   /** Free text that comes with the change: a note, the reason of an escalation. */
   detail: string;
   /** Link to the incident in Sluice, when a public URL is configured. */

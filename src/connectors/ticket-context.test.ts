@@ -97,6 +97,12 @@ describe("renderContext", () => {
     assert.match(text, /\+5ms {5}payments SELECT \(30ms\) ERROR: connection refused/);
   });
 
+  it("counts hashed affected users without listing their hashes as examples", () => {
+    const users = (sample: string[]) => renderContext({ affectedUsers: { count: 3, capped: false, sample } });
+    assert.equal(users(["u:3f9a0c51d2e84b7a6c10", "u:9b1e77d0a4c2f5e83d61"]), "Affected users: 3");
+    assert.equal(users(["u:3f9a0c51d2e84b7a6c10", "cust-7"]), "Affected users: 3 (e.g. cust-7)");
+  });
+
   it("is empty when nothing was learned, so the ticket has no empty headings", () => {
     assert.equal(renderContext({}), "");
     assert.equal(renderContext(undefined), "");

@@ -1,4 +1,4 @@
-import type { IncidentContext, TraceStep } from "../core/enrichment.ts";
+import { type IncidentContext, isHashedUser, type TraceStep } from "../core/enrichment.ts";
 
 const MAX_TIMELINE_STEPS = 25;
 
@@ -68,7 +68,9 @@ function similar({ similar }: IncidentContext): string {
 function users({ affectedUsers }: IncidentContext): string {
   if (!affectedUsers || affectedUsers.count === 0) return "";
   const count = `${affectedUsers.count}${affectedUsers.capped ? "+" : ""}`;
-  return `Affected users: ${count}${affectedUsers.sample.length > 0 ? ` (e.g. ${affectedUsers.sample.slice(0, 5).join(", ")})` : ""}`;
+  // Hashed ids (the default) say nothing to a reader; only readable ones make an example.
+  const readable = affectedUsers.sample.filter((user) => !isHashedUser(user));
+  return `Affected users: ${count}${readable.length > 0 ? ` (e.g. ${readable.slice(0, 5).join(", ")})` : ""}`;
 }
 
 function degraded({ degraded }: IncidentContext): string {

@@ -69,6 +69,11 @@ export interface TraceContext {
 }
 
 /** Distinct user ids seen in the incident's signals and traces. */
+/** An affected user kept as a keyed hash (redaction.affectedUsers: hash): countable, not worth showing. */
+export function isHashedUser(user: string): boolean {
+  return /^u:[0-9a-f]{20}$/.test(user);
+}
+
 export interface AffectedUsers {
   /** Exact up to the cap the store keeps; `capped` says when there were more. */
   count: number;

@@ -12,3 +12,9 @@ export interface TimelineEvent {
 }
 
 export type NewTimelineEvent = Omit<TimelineEvent, "id">;
+
+/**
+ * Actors that resolve an incident because it went quiet (the quiet period, a gap longer than
+ * lookbackWindow), not because a person or the signal's source said it was over.
+ */
+export const QUIET_RESOLVERS: ReadonlySet<string> = new Set(["sluice:auto-resolve", "sluice:correlate"]);

@@ -7,6 +7,7 @@ import type { Incident } from "../core/incident.ts";
 import type { Store } from "../core/ports/store.ts";
 import { type BackoffPolicy, nextDelayMs } from "./backoff.ts";
 import type { DeliveryMetrics } from "./delivery-metrics.ts";
+import { freezeRequest } from "./frozen-request.ts";
 import { TokenBucket } from "./token-bucket.ts";
 
 export interface OutboxWorkerOptions {
@@ -149,15 +150,24 @@ export class OutboxWorker {
         `no ${delivery.platform} ticket to ${delivery.action}: the create delivery failed; retry it first`,
       );
     }
+    // Rendered once: every attempt of this delivery sends what the first one did (src/delivery/frozen-request.ts).
+    const frozen = await freezeRequest(store.deliveries, delivery, {
+      incident,
+      detail: delivery.detail,
+      incidentUrl: this.options.incidentUrl(incident),
+      renderedAt: clock.now(),
+    });
     let result: DeliveryResult;
     try {
       result = await connector.deliver({
         action: delivery.action,
-        incident,
+        incident: frozen.incident,
         ticket,
         idempotencyKey: delivery.idempotencyKey,
-        detail: delivery.detail,
-        incidentUrl: this.options.incidentUrl(incident),
+        deliveryId: delivery.id,
+        detail: frozen.detail,
+        incidentUrl: frozen.incidentUrl,
+        renderedAt: frozen.renderedAt,
         attempt: delivery.attempts,
       });
     } catch (error) {
@@ -165,7 +175,8 @@ export class OutboxWorker {
       this.options.logger.error({ err: error, platform: delivery.platform }, "connector threw instead of returning a result");
       result = { kind: "retryable", reason: `connector error: ${error instanceof Error ? error.message : String(error)}` };
     }
-    await this.record(delivery, incident, result);
+    // The ticket's synced state is the state the platform was told.
+    await this.record(delivery, frozen.incident, result);
   }
 
   private async record(delivery: Delivery, incident: Incident, result: DeliveryResult): Promise<void> {

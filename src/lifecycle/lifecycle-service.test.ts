@@ -68,7 +68,8 @@ describe("lifecycle through the API", async () => {
 });
 
 describe("auto-resolve of quiet anomaly incidents", async () => {
-  const { sluice, clock, memory } = await inMemorySluice({ anomaly: { quietPeriod: "30m" } });
+  // A lookback window longer than the pause below: the problem is back within it, so it is the same occurrence.
+  const { sluice, clock, memory } = await inMemorySluice({ anomaly: { quietPeriod: "30m", lookbackWindow: "1h" } });
   after(() => sluice.close());
 
   it("resolves after the quiet period, and not before", async () => {
@@ -110,8 +111,46 @@ describe("auto-resolve of quiet anomaly incidents", async () => {
   });
 });
 
+describe("a problem back after lookbackWindow", async () => {
+  // Defaults: lookbackWindow 15m, quietPeriod 30m, reopenWindow 30m.
+  const { sluice, clock } = await inMemorySluice();
+  after(() => sluice.close());
+  const at = (minutes: number) => Date.parse("2026-11-02T10:00:00Z") + minutes * 60_000;
+  const signalAt = async (minutes: number, service: string) => {
+    const response = await sluice.server.inject({
+      method: "POST",
+      url: "/api/v1/signals",
+      payload: anomalyEvent({ service, "@timestamp": new Date(at(minutes)).toISOString() }),
+    });
+    return response.json().results[0].incident as string;
+  };
+
+  it("opens a new incident when the quiet period resolved the old one, as it would were the old one still open", async () => {
+    clock.set(at(0));
+    const first = await signalAt(0, "quiet-back");
+    clock.set(at(31));
+    await sluice.quietResolver.sweep();
+    clock.set(at(46));
+    assert.equal(await sluice.quietResolver.sweep(), 1, "resolved by the quiet period");
+    clock.set(at(50));
+    const back = await signalAt(50, "quiet-back");
+    assert.notEqual(back, first, "a new occurrence, not a reopen 4 minutes after the auto-resolve");
+  });
+
+  it("reopens the incident a person resolved, within reopenWindow of their resolve", async () => {
+    clock.set(at(60));
+    const first = await signalAt(60, "person-back");
+    clock.set(at(65));
+    const resolved = await sluice.server.inject({ method: "POST", url: `/api/incidents/${first}/resolve` });
+    assert.equal(resolved.statusCode, 200);
+    clock.set(at(85));
+    assert.equal(await signalAt(85, "person-back"), first, "the person's incident is reopened");
+  });
+});
+
 describe("flapping is damped", async () => {
-  const { sluice, clock } = await inMemorySluice({ anomaly: { quietPeriod: "10m", reopenWindow: "30m" } });
+  // Back 20 minutes after its last signal: within lookbackWindow, so a reopen, not a new occurrence.
+  const { sluice, clock } = await inMemorySluice({ anomaly: { quietPeriod: "10m", reopenWindow: "30m", lookbackWindow: "30m" } });
   after(() => sluice.close());
   const at = (minutes: number) => Date.parse("2026-11-02T10:00:00Z") + minutes * 60_000;
   const signalAt = (minutes: number) =>

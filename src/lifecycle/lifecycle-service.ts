@@ -48,6 +48,8 @@ export class LifecycleService {
     private readonly clock: Clock,
     private readonly events: EventPublisher,
     private readonly metrics: LifecycleMetrics = noLifecycleMetrics,
+    /** Masks secrets and personal data in what people type: notes, reasons, details from platforms. */
+    private readonly redact: (text: string) => string = (text) => text,
   ) {}
 
   /**
@@ -58,9 +60,10 @@ export class LifecycleService {
   async apply(
     idOrKey: string,
     action: LifecycleAction,
-    origin: ChangeOrigin,
+    given: ChangeOrigin,
     stillWanted?: (incident: Incident) => string | null,
   ): Promise<Incident> {
+    const origin = this.redactOrigin(given);
     const incident = await this.writeFresh(idOrKey, (incident, now) => {
       const stale = stillWanted?.(incident);
       if (stale) throw new SluiceError("INVALID_TRANSITION", stale);
@@ -142,7 +145,7 @@ export class LifecycleService {
       if (!announce) return changes;
       // A resolved incident's tickets are closed: the news stays on its timeline.
       const send = incident.state === "resolved" ? undefined : { action: "update" as const };
-      fanOut(changes, incident, now, { actor: announce.actor, action: "enriched", detail: announce.detail, send });
+      fanOut(changes, incident, now, { actor: announce.actor, action: "enriched", detail: this.redact(announce.detail), send });
       return changes;
     });
     this.events.publish({
@@ -162,7 +165,8 @@ export class LifecycleService {
     return written.incident;
   }
 
-  async addNote(idOrKey: string, text: string, origin: ChangeOrigin): Promise<void> {
+  async addNote(idOrKey: string, typed: string, origin: ChangeOrigin): Promise<void> {
+    const text = this.redact(typed);
     const incident = await this.require(idOrKey);
     const now = this.clock.now();
     const changes = emptyChangeSet();
@@ -197,8 +201,13 @@ export class LifecycleService {
   ): Promise<void> {
     const changes = emptyChangeSet();
     // Platforms are not read: nothing is sent.
-    fanOut(changes, { id: incidentId, platforms: [] }, this.clock.now(), { actor, action, detail, rule });
+    fanOut(changes, { id: incidentId, platforms: [] }, this.clock.now(), { actor, action, detail: this.redact(detail), rule });
     await this.store.apply(changes);
+  }
+
+  // The actor stays as it is: it names the account that acted (an audit record), not text someone typed.
+  private redactOrigin(origin: ChangeOrigin): ChangeOrigin {
+    return origin.reason === undefined ? origin : { ...origin, reason: this.redact(origin.reason) };
   }
 
   private async require(idOrKey: string): Promise<Incident> {

@@ -191,6 +191,10 @@ export const positives: PositiveExample[] = [
   { text: "password reset email sent to alice.smith@example.com", secret: "alice.smith@example.com", kind: "email" },
   { text: "user=bob+alerts@mail.example.co.uk not found", secret: "bob+alerts@mail.example.co.uk", kind: "email" },
   { text: "<J.Doe@Corp-Mail.io> bounced", secret: "J.Doe@Corp-Mail.io", kind: "email" },
+  // identifiers people build from what they have at hand: an event id, a user id, a label name
+  { text: "evt-7731:jane.doe@example.org", secret: "jane.doe@example.org", kind: "email" },
+  { text: `evt-ghp_${GH}-retry-2`, secret: `ghp_${GH}`, kind: "github-token" },
+  { text: "user:ops.lead@example.net", secret: "ops.lead@example.net", kind: "email" },
   // cards
   { text: "charge declined for card 4111111111111111", secret: "4111111111111111", kind: "card-number" },
   { text: "card=5555 5555 5555 4444 expired", secret: "5555 5555 5555 4444", kind: "card-number" },

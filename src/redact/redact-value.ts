@@ -13,7 +13,7 @@ interface Walk {
 }
 
 /**
- * Deep copy with every string redacted: keys stay, values of secret-looking keys are masked whole
+ * Deep copy with every string redacted, keys included; values of secret-looking keys are masked whole
  * (null, undefined and booleans carry no secret and stay). Arrays, plain objects, Maps and Errors are
  * walked; cycles are preserved; other objects (Dates, Buffers, class instances) are returned as they are.
  */
@@ -38,7 +38,10 @@ function walk(v: unknown, state: Walk): unknown {
   if (v instanceof Map) {
     const out = new Map<unknown, unknown>();
     state.seen.set(v, out);
-    for (const [k, item] of v) out.set(k, typeof k === "string" && isSecretKey(k) ? maskWhole(k, item) : walk(item, state));
+    for (const [k, item] of v) {
+      const value = typeof k === "string" && isSecretKey(k) ? maskWhole(k, item) : walk(item, state);
+      out.set(typeof k === "string" ? state.redact(k) : k, value);
+    }
     return out;
   }
   if (v instanceof Error) {
@@ -55,10 +58,11 @@ function walk(v: unknown, state: Walk): unknown {
   return out;
 }
 
+// Keys are text someone typed too (a token pasted as a label name): they are redacted like values.
 function copyEntries(from: Record<string, unknown>, to: Record<string, unknown>, state: Walk): void {
   for (const key of Object.keys(from)) {
     const item = from[key];
-    to[key] = isSecretKey(key) ? maskWhole(key, item) : walk(item, state);
+    to[state.redact(key)] = isSecretKey(key) ? maskWhole(key, item) : walk(item, state);
   }
 }
 

@@ -36,8 +36,21 @@ export const redactionConfigSchema = z
   .strictObject({
     patterns: z.array(redactionPatternSchema).default([]),
     emails: z.boolean().default(true),
+    affectedUsers: z
+      .enum(["hash", "keep"])
+      .default("hash")
+      .describe(
+        "hash: affected user ids are kept as keyed hashes (u: and 20 hex digits of an HMAC-SHA256), countable but not readable; keep: ids stay as sent, except those redaction would mask (e-mails, tokens), which are hashed.",
+      ),
+    hashKey: z
+      .string()
+      .min(16, "must be at least 16 characters")
+      .optional()
+      .describe(
+        "Secret key of those hashes (keep it in a file and reference it); by default one is generated on first start and kept in the database, so every replica and restart counts the same users alike.",
+      ),
   })
-  .default({ patterns: [], emails: true });
+  .default({ patterns: [], emails: true, affectedUsers: "hash" });
 
 /** The parsed `redaction:` block. */
 export type RedactionConfig = z.infer<typeof redactionConfigSchema>;

@@ -204,8 +204,8 @@ describe("configured patterns", () => {
 
 describe("redactionConfigSchema", () => {
   it("defaults", () => {
-    assert.deepEqual(redactionConfigSchema.parse(undefined), { patterns: [], emails: true });
-    assert.deepEqual(redactionConfigSchema.parse({}), { patterns: [], emails: true });
+    assert.deepEqual(redactionConfigSchema.parse(undefined), { patterns: [], emails: true, affectedUsers: "hash" });
+    assert.deepEqual(redactionConfigSchema.parse({}), { patterns: [], emails: true, affectedUsers: "hash" });
   });
 
   it("rejects an invalid regex with a clear message at the regex path", () => {

@@ -22,7 +22,7 @@ export interface RedactorOptions {
 export interface Redactor {
   /** The text with every secret replaced by `[REDACTED:<kind>]`. */
   redact(text: string): string;
-  /** A deep copy with strings redacted, keys kept, values of secret-looking keys masked whole. */
+  /** A deep copy with strings (keys too) redacted, values of secret-looking keys masked whole. */
   redactValue(value: unknown): unknown;
 }
 

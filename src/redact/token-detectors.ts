@@ -18,7 +18,7 @@ export const privateKeyDetector: Detector = {
 export const jwtDetector: Detector = {
   mayMatch: (t) => t.includes("eyJ"),
   kind: "jwt",
-  source: /(?<![\w-])eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/.source,
+  source: /(?<!\w)eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/.source,
 };
 
 /** Slack incoming-webhook and workflow URLs: the path is the credential. */
@@ -58,14 +58,14 @@ export const gcpApiKeyDetector: Detector = {
 export const githubTokenDetector: Detector = {
   mayMatch: (t) => GITHUB_PREFIX.test(t),
   kind: "github-token",
-  source: /(?<![\w-])(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_\w{20,})/.source,
+  source: /(?<!\w)(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_\w{20,})/.source,
 };
 
 /** Slack bot, user, app, refresh and config tokens. */
 export const slackTokenDetector: Detector = {
   mayMatch: (t) => t.includes("xox"),
   kind: "slack-token",
-  source: /(?<![\w-])xox[abprse]-[A-Za-z0-9-]{10,}/.source,
+  source: /(?<!\w)xox[abprse]-[A-Za-z0-9-]{10,}/.source,
 };
 
 /** Stripe secret and restricted keys. */

@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { Delivery } from "../core/delivery.ts";
 import type { DeliveryQuery, DeliveryRepository } from "../core/ports/store.ts";
 import type { Ticket } from "../core/ticket.ts";
@@ -9,7 +9,7 @@ import { deliveryFromRow, type Tables, type TicketRow, ticketFromRow } from "./r
  * completion writes (prepared statements on SQLite, SKIP LOCKED on PostgreSQL).
  */
 export abstract class KyselyDeliveryReads
-  implements Pick<DeliveryRepository, "list" | "get" | "setPlatformId" | "ticket" | "countByStatus">
+  implements Pick<DeliveryRepository, "list" | "get" | "setPlatformId" | "ticket" | "countByStatus" | "freeze">
 {
   constructor(protected readonly db: Kysely<Tables>) {}
 
@@ -25,6 +25,17 @@ export abstract class KyselyDeliveryReads
   async get(id: string): Promise<Delivery | null> {
     const row = await this.db.selectFrom("deliveries").selectAll().where("id", "=", id).executeTakeFirst();
     return row ? deliveryFromRow(row) : null;
+  }
+
+  async freeze(id: string, request: string): Promise<string> {
+    // One statement: the first request wins, and whoever comes later (a retry, another replica) reads it back.
+    const row = await this.db
+      .updateTable("deliveries")
+      .set({ request: sql<string>`COALESCE(request, ${request})` })
+      .where("id", "=", id)
+      .returning("request")
+      .executeTakeFirst();
+    return row?.request ?? request;
   }
 
   async setPlatformId(incidentId: string, platform: string, platformId: string): Promise<void> {

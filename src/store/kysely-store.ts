@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import type { ChangeRepository } from "../core/ports/change-repository.ts";
 import type { DetectRepository } from "../core/ports/detect-repository.ts";
+import type { InstanceKeys } from "../core/ports/instance-keys.ts";
 import type { InvestigationRepository } from "../core/ports/investigation-repository.ts";
 import type { PatternRepository } from "../core/ports/pattern-repository.ts";
 import type { Retention } from "../core/ports/retention.ts";
@@ -16,6 +17,7 @@ import type {
 import type { TraceRepository } from "../core/ports/trace-repository.ts";
 import { KyselyChangeRepository } from "./changes-repository.ts";
 import { KyselyDetectRepository } from "./detect-repository.ts";
+import { KyselyInstanceKeys } from "./instance-keys.ts";
 import { KyselyInvestigationRepository } from "./investigations-repository.ts";
 import { KyselyRetention } from "./retention.ts";
 import type { Tables } from "./rows.ts";
@@ -58,6 +60,7 @@ export class KyselyStore implements Store {
   readonly retention: Retention;
   readonly investigations: InvestigationRepository;
   readonly detect: DetectRepository;
+  readonly keys: InstanceKeys;
   readonly applyThenSync?: Store["applyThenSync"];
 
   protected constructor(
@@ -75,6 +78,7 @@ export class KyselyStore implements Store {
     this.traces = new KyselyTraceRepository(db, dialect);
     this.investigations = new KyselyInvestigationRepository(db, dialect.lockClaimedRows);
     this.detect = new KyselyDetectRepository(db, dialect.atomically);
+    this.keys = new KyselyInstanceKeys(db);
     // Only an engine whose commit is durable later offers it: the ingest runner then commits the next batch meanwhile.
     if (dialect.durableLater) this.applyThenSync = (changes) => dialect.commit(changes);
   }

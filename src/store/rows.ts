@@ -229,7 +229,8 @@ export function timelineFromRow(row: TimelineRow): TimelineEvent {
 export interface Tables {
   incidents: IncidentRow;
   signals: SignalRow & { fingerprint: string; outcome: string; outcome_reason: string | null; incident_id: string | null };
-  deliveries: DeliveryRow & { lease_until: number };
+  deliveries: DeliveryRow & { lease_until: number; request: string | null };
+  instance_keys: { name: string; value: string; created_at: number };
   tickets: TicketRow;
   timeline: TimelineRow;
   incident_alerts: { incident_id: string; alert_key: string; status: string; updated_at: number };

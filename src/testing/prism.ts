@@ -14,7 +14,7 @@ export interface PrismMock {
 export interface PrismOptions {
   /** Generate responses from the schemas (needed when the spec has no examples, as Slack's). */
   dynamic?: boolean;
-  /** Milliseconds to wait for Prism to listen. */
+  /** Milliseconds to wait for Prism to listen (default 120 s: a large description on a busy machine). */
   startTimeoutMs?: number;
 }
 
@@ -42,15 +42,20 @@ export async function startPrism(specPath: string, options: PrismOptions = {}): 
     child.stdout?.on("data", collect);
     child.stderr?.on("data", collect);
     try {
-      await waitForPort(child, port, options.startTimeoutMs ?? 30_000);
+      await waitForPort(child, port, options.startTimeoutMs ?? 120_000);
       return { baseUrl: `http://127.0.0.1:${port}`, output: () => output, stop: () => stopChild(child) };
     } catch (error) {
       await stopChild(child);
       lastError = new Error(`Prism did not start: ${(error as Error).message}\n${output}`);
+      // Only a lost port is worth another try; one that is still parsing a large description (Jira's takes
+      // a while, longer still when two test runs share the machine) would start that parse over.
+      if (!(error instanceof PrismExited)) break;
     }
   }
   throw lastError;
 }
+
+class PrismExited extends Error {}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -66,7 +71,7 @@ function freePort(): Promise<number> {
 async function waitForPort(child: ChildProcess, port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`exited with code ${child.exitCode}`);
+    if (child.exitCode !== null) throw new PrismExited(`exited with code ${child.exitCode}`);
     if (await canConnect(port)) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -684,6 +684,35 @@ export function describeStoreContract(target: StoreContractTarget): void {
         assert.equal(await store.deliveries.get("missing"), null);
       }));
 
+    it("keeps the first rendered request of a delivery for every retry, and forgets it when a dead row is revived", () =>
+      withStore(target, async (store) => {
+        const a = newId();
+        await store.apply(changes({ deliveries: [delivery(a, "webhook", "create")] }));
+        const [row] = await store.deliveries.claim(T0, 10, 30 * SECOND, []);
+        assert.ok(row);
+        const first = '{"incident":{"signalCount":1},"renderedAt":1}';
+        assert.equal(await store.deliveries.freeze(row.id, first), first, "the first attempt keeps its request");
+        assert.equal(
+          await store.deliveries.freeze(row.id, '{"incident":{"signalCount":9}}'),
+          first,
+          "a retry gets the first one",
+        );
+        assert.equal(await store.deliveries.freeze(row.id, "{}"), first);
+        assert.equal((await store.deliveries.get(row.id))?.detail, "create webhook", "the row is otherwise untouched");
+        await store.deliveries.dead(row.id, "rejected: HTTP 400", T0 + SECOND);
+        assert.equal(await store.deliveries.revive(row.id, T0 + 2 * SECOND), true);
+        assert.equal(await store.deliveries.freeze(row.id, "{}"), "{}", "a revived row is rendered afresh");
+      }));
+
+    it("generates an instance key once and hands every later caller the same one", () =>
+      withStore(target, async (store) => {
+        let generated = 0;
+        const generate = () => `key-${++generated}`;
+        assert.equal(await store.keys.get("affected-users", generate, T0), "key-1");
+        assert.equal(await store.keys.get("affected-users", generate, T0 + SECOND), "key-1");
+        assert.notEqual(await store.keys.get("other", generate, T0), "key-1", "names are separate keys");
+      }));
+
     it("finds an incident by a platform's ticket id", () =>
       withStore(target, async (store) => {
         const linked = incident();
@@ -1142,6 +1171,18 @@ export function describeStoreContract(target: StoreContractTarget): void {
           assert.equal(new Set(tails).size, tails.length, "no row claimed twice");
           assert.equal(tails.length, pairs);
           assert.ok(tails.every((id) => byId.get(id)?.action === "update"));
+        } finally {
+          await Promise.all([one.close(), two.close()]);
+        }
+      });
+
+      it("lets replicas starting together agree on one instance key", async () => {
+        const [one, two] = await openReplicas();
+        try {
+          const keys = await Promise.all(
+            [one, two, one, two].map((store, n) => store.keys.get("affected-users", () => `replica-${n}`, T0)),
+          );
+          assert.equal(new Set(keys).size, 1, `one key for all: ${keys.join(", ")}`);
         } finally {
           await Promise.all([one.close(), two.close()]);
         }

@@ -7,6 +7,7 @@ import { connectorFactories, destinationCatalog } from "../connectors/registry.t
 import { type Clock, systemClock } from "../core/clock.ts";
 import { EventBus } from "../core/events.ts";
 import type { Store } from "../core/ports/store.ts";
+import { keyedHash, type Pseudonym, pseudonymKey } from "../redact/keyed-hash.ts";
 import { createRedactor, type Redactor } from "../redact/redactor.ts";
 import { PostgresStore } from "../store/postgres/postgres-store.ts";
 import { SqliteStore } from "../store/sqlite/sqlite-store.ts";
@@ -24,6 +25,8 @@ export interface Base {
   events: EventBus;
   http: HttpClient;
   redactor: Redactor;
+  /** Keyed hash of affected users (and ids that hold a secret); the key is shared through the store. */
+  pseudonym: Pseudonym;
   factories: readonly ConnectorFactory[];
   /** Those connectors' catalog destinations and secret masks. */
   destinations: DestinationCatalog;
@@ -50,16 +53,19 @@ export async function wireBase(config: SluiceConfig, options: SluiceOptions): Pr
       "a domain-event subscriber failed; the change it heard of stands",
     );
   });
+  const clock = options.clock ?? systemClock;
+  const pseudonym = keyedHash(await pseudonymKey(config.redaction.hashKey, store.keys, clock.now()));
   return {
     config,
     options,
     logger,
-    clock: options.clock ?? systemClock,
+    clock,
     store,
     metrics,
     events,
     http: options.http ?? ((url: string, init: RequestInit) => fetch(url, init)),
     redactor: createRedactor(config.redaction),
+    pseudonym,
     factories: options.connectorFactories ?? connectorFactories,
     destinations: options.connectorFactories ? new DestinationCatalog(options.connectorFactories) : destinationCatalog,
     module: { name: "store", shutdown: () => store.close() },

@@ -26,7 +26,7 @@ export interface IngestDeps {
 
 /** The ingest runner: redact, fingerprint, gate, correlate, enrich, route; publishes each batch's events on the bus. */
 export function wireIngest(base: Base, deps: IngestDeps): { runner: IngestRunner; module: Module } {
-  const { config, store, clock, metrics, redactor, events } = base;
+  const { config, store, clock, metrics, redactor, pseudonym, events } = base;
   const { catalog, recentDeploys, enricher, traces, platforms } = deps;
   const bySeverity = config.routing as Partial<Record<Severity, string[]>>;
   // Error patterns (issue 6): the fingerprint uses their ids, shared through the database.
@@ -58,7 +58,7 @@ export function wireIngest(base: Base, deps: IngestDeps): { runner: IngestRunner
         (platform) => platforms.has(platform),
         () => catalog?.ownerOfSignal(signal),
       ),
-    redact: (signal) => redactSignal(signal, redactor),
+    redact: (signal) => redactSignal(signal, redactor, { pseudonym, affectedUsers: config.redaction.affectedUsers }),
     escalateAfter: (signal) => {
       const owner = catalog?.ownerOfSignal(signal);
       return policyFor({ ...signal, team: owner?.team, tier: owner?.tier ?? undefined }, config.escalation.policies)?.after;

@@ -5,8 +5,8 @@ import type { Base } from "./base.ts";
 import type { Module } from "./module.ts";
 
 /** The one path of state changes; publishes what it changes on the event bus. */
-export function wireLifecycle({ store, clock, events, metrics }: Base): LifecycleService {
-  return new LifecycleService(store, clock, events, metrics.lifecycle);
+export function wireLifecycle({ store, clock, events, metrics, redactor }: Base): LifecycleService {
+  return new LifecycleService(store, clock, events, metrics.lifecycle, (text) => redactor.redact(text));
 }
 
 export interface TimersWiring {

@@ -81,7 +81,8 @@ export class SluiceProcess {
     return this.output;
   }
 
-  async ready(port: number, timeoutMs = 20_000): Promise<void> {
+  // A minute: start-up (migrations, tsx compiling the sources) takes seconds on a machine busy with two suites.
+  async ready(port: number, timeoutMs = 60_000): Promise<void> {
     const until = Date.now() + timeoutMs;
     while (Date.now() < until) {
       if (!this.running) throw new Error(`sluice exited before it was ready:\n${this.output}`);

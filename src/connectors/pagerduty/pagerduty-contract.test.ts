@@ -38,10 +38,7 @@ function connect(recorder: RecordingHttp, overrides: Partial<PagerDutySettings> 
 }
 
 async function startMocks(): Promise<void> {
-  [events, rest] = await Promise.all([
-    events ?? startPrism(EVENTS_SPEC.path),
-    rest ?? startPrism(REST_SPEC.path, { startTimeoutMs: 120_000 }),
-  ]);
+  [events, rest] = await Promise.all([events ?? startPrism(EVENTS_SPEC.path), rest ?? startPrism(REST_SPEC.path)]);
 }
 
 async function stopMocks(): Promise<void> {

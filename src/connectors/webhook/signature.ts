@@ -3,9 +3,17 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 export const SIGNATURE_HEADER = "x-sluice-signature";
 export const TIMESTAMP_HEADER = "x-sluice-timestamp";
 export const IDEMPOTENCY_HEADER = "idempotency-key";
+/** The outbox row's id: one per change, the same on every retry (the body's `deliveryId`). */
+export const DELIVERY_HEADER = "x-sluice-delivery";
 
 /** Headers Sluice sets itself; configured extra headers may not replace them. */
-export const RESERVED_HEADERS: readonly string[] = ["content-type", IDEMPOTENCY_HEADER, TIMESTAMP_HEADER, SIGNATURE_HEADER];
+export const RESERVED_HEADERS: readonly string[] = [
+  "content-type",
+  IDEMPOTENCY_HEADER,
+  DELIVERY_HEADER,
+  TIMESTAMP_HEADER,
+  SIGNATURE_HEADER,
+];
 
 /** Receivers should refuse signatures older than this, so a captured request cannot be replayed later. */
 export const DEFAULT_TOLERANCE_SECONDS = 300;

@@ -27,6 +27,8 @@ export interface WebhookIncident {
 export interface WebhookPayload {
   event: DeliveryAction;
   idempotencyKey: string;
+  /** One per change, the same on every retry of it: what a receiver de-duplicates on. */
+  deliveryId: string | null;
   incident: WebhookIncident;
   detail: string;
   sentAt: string;
@@ -36,16 +38,21 @@ export interface WebhookInput {
   action: DeliveryAction;
   incident: Incident;
   idempotencyKey: string;
+  deliveryId?: string | undefined;
   detail: string;
   incidentUrl: string | null;
 }
 
-/** Builds the body for one incident change; `sentAt` comes from the caller's clock so the output is reproducible. */
+/**
+ * Builds the body for one incident change. `sentAt` is given by the caller (when the delivery was first
+ * rendered), so the body is reproducible: every retry of a delivery sends the same bytes.
+ */
 export function toWebhookPayload(input: WebhookInput, sentAt: number): WebhookPayload {
   const { incident } = input;
   return {
     event: input.action,
     idempotencyKey: input.idempotencyKey,
+    deliveryId: input.deliveryId ?? null,
     incident: {
       key: incident.key,
       id: incident.id,

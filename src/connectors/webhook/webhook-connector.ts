@@ -1,7 +1,7 @@
 import { headerSecrets, scrubResult, scrubSecrets, urlSecrets } from "../../core/scrub.ts";
 import type { ConnectionCheck, Connector, ConnectorDeps, DeliveryRequest, DeliveryResult } from "../connector.ts";
 import { sendRequest } from "../http-result.ts";
-import { IDEMPOTENCY_HEADER, SIGNATURE_HEADER, signPayload, TIMESTAMP_HEADER } from "./signature.ts";
+import { DELIVERY_HEADER, IDEMPOTENCY_HEADER, SIGNATURE_HEADER, signPayload, TIMESTAMP_HEADER } from "./signature.ts";
 import { toWebhookPayload } from "./transform.ts";
 
 /** What the connector needs from the `webhook` config block. */
@@ -27,12 +27,15 @@ export class WebhookConnector implements Connector {
 
   async deliver(request: DeliveryRequest): Promise<DeliveryResult> {
     const now = this.deps.clock.now();
-    const body = JSON.stringify(toWebhookPayload(request, now));
+    // The body is the same bytes on every attempt of a delivery (built from its first rendering); only
+    // the timestamp and signature are fresh, so a retry is not refused as a replay outside the tolerance.
+    const body = JSON.stringify(toWebhookPayload(request, request.renderedAt ?? now));
     const timestamp = Math.floor(now / 1000);
     const headers: Record<string, string> = {
       ...this.settings.headers,
       "content-type": "application/json",
       [IDEMPOTENCY_HEADER]: request.idempotencyKey,
+      ...(request.deliveryId ? { [DELIVERY_HEADER]: request.deliveryId } : {}),
       [TIMESTAMP_HEADER]: String(timestamp),
     };
     if (this.settings.secret) headers[SIGNATURE_HEADER] = signPayload(this.settings.secret, timestamp, body);

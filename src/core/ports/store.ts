@@ -5,6 +5,7 @@ import type { Ticket } from "../ticket.ts";
 import type { NewTimelineEvent, TimelineEvent } from "../timeline.ts";
 import type { ChangeRepository } from "./change-repository.ts";
 import type { DetectRepository } from "./detect-repository.ts";
+import type { InstanceKeys } from "./instance-keys.ts";
 import type { InvestigationRepository } from "./investigation-repository.ts";
 import type { PatternRepository, PatternTemplateChange } from "./pattern-repository.ts";
 import type { Retention } from "./retention.ts";
@@ -37,6 +38,8 @@ export interface OpenIncident {
   version: number;
   /** When it was resolved (only for recently resolved incidents, which a new signal may reopen). */
   resolvedAt?: number | null;
+  /** Resolved because it went quiet, not by a person or its source (set by the ingest runner). */
+  resolvedQuietly?: boolean;
   /** Alert keys of this incident still firing (alert incidents only). */
   firingAlerts: Set<string>;
 }
@@ -166,9 +169,14 @@ export interface DeliveryRepository {
   delivered(delivery: Delivery, now: number, ticket: Omit<Ticket, "createdAt" | "updatedAt"> | null): Promise<void>;
   retryLater(id: string, nextAttemptAt: number, error: string, now: number): Promise<void>;
   dead(id: string, error: string, now: number): Promise<void>;
+  /**
+   * Keeps `request` as what this delivery sends, unless one was kept before (an earlier attempt, maybe
+   * cut short by a crash); returns the one kept. Retries send it again, byte for byte.
+   */
+  freeze(id: string, request: string): Promise<string>;
   /** Gives a claimed row back untried (its lease and the attempt are undone). */
   release(id: string): Promise<void>;
-  /** Puts a dead row back in the queue; false when it is not dead. */
+  /** Puts a dead row back in the queue, to be rendered afresh; false when it is not dead. */
   revive(id: string, now: number): Promise<boolean>;
   list(query: DeliveryQuery): Promise<Delivery[]>;
   get(id: string): Promise<Delivery | null>;
@@ -203,6 +211,8 @@ export interface Store {
   readonly similar: SimilarReads;
   /** Deletes what the retention settings no longer keep. */
   readonly retention: Retention;
+  /** Keys generated once and shared by every replica (the affected-users hash key). */
+  readonly keys: InstanceKeys;
   /** Investigation jobs and their versioned reports (src/investigate). */
   readonly investigations: InvestigationRepository;
   /** Detection rules' detector states and per-rule leases (src/detect). */

@@ -69,7 +69,15 @@ function decideNew(item: PreparedSignal, view: BatchView, inputs: DecideInputs, 
   const window = inputs.context.reopenWindowMs ?? 0;
   if (recent && !view.touched(fingerprint) && recent.resolvedAt != null && window > 0) {
     const gapMs = signal.occurredAt - recent.resolvedAt;
-    if (Math.abs(gapMs) <= window) return { kind: "reopen", incident: recent, gapMs };
+    // An incident that went quiet is treated as if it were still open: a signal after a gap longer than
+    // lookbackWindow is a new occurrence either way. Otherwise whether the problem's return is a new
+    // incident would depend on whether a quiet-period sweep happened to run during the pause (live, yes;
+    // a replay or a restart, maybe not), and a 50-minute pause would give one incident where 20 give two.
+    const quietTooLong =
+      recent.resolvedQuietly === true &&
+      recent.kind !== "alert" &&
+      signal.occurredAt - recent.lastSeenAt > inputs.context.lookbackMs;
+    if (Math.abs(gapMs) <= window && !quietTooLong) return { kind: "reopen", incident: recent, gapMs };
   }
   return { kind: "open", fingerprint, patternId: item.patternId };
 }

@@ -239,6 +239,32 @@ describe("planBatch", () => {
     );
   });
 
+  it("treats an incident that went quiet as still open: back after lookbackWindow is a new occurrence, however recent the resolve", () => {
+    // Last signal at 0, auto-resolved at 45 min (quiet period), the problem back at 50 min: the same
+    // answer as when no sweep ran during the pause and the incident was still open (a new incident).
+    const back = signal({ occurredAt: 50 * MINUTE });
+    const reopenable = { ...context, reopenWindowMs: 30 * MINUTE };
+    const quiet = openFrom(back, { state: "resolved", resolvedAt: 45 * MINUTE, resolvedQuietly: true });
+    assert.equal(planBatch([back], new Map(), new Set(), reopenable, quiet).decisions[0]?.outcome, "opened");
+    const stillOpen = planBatch([back], openFrom(back), new Set(), reopenable);
+    assert.equal(stillOpen.decisions[0]?.outcome, "opened", "the lookback rule gives the same answer");
+
+    const soon = signal({ occurredAt: 10 * MINUTE });
+    const quietSoon = openFrom(soon, { state: "resolved", resolvedAt: 5 * MINUTE, resolvedQuietly: true });
+    assert.equal(
+      planBatch([soon], new Map(), new Set(), reopenable, quietSoon).decisions[0]?.incidentId,
+      "inc-1",
+      "within lookbackWindow it reopens",
+    );
+
+    const byPerson = openFrom(back, { state: "resolved", resolvedAt: 45 * MINUTE, resolvedQuietly: false });
+    assert.equal(
+      planBatch([back], new Map(), new Set(), reopenable, byPerson).decisions[0]?.incidentId,
+      "inc-1",
+      "a problem back soon after a person resolved it reopens their incident",
+    );
+  });
+
   it("opens a new incident when the old one resolved before the reopen window", () => {
     const late = signal({ occurredAt: 60 * MINUTE });
     const resolved = openFrom(late, { state: "resolved", resolvedAt: 10 * MINUTE });

@@ -16,7 +16,8 @@ describe("countAffectedUsers", () => {
 });
 
 describe("affected users on an incident", async () => {
-  const { sluice, memory } = await inMemorySluice();
+  // Readable ids, so the counts can be checked against them (hashing, the default, is redaction's test).
+  const { sluice, memory } = await inMemorySluice({ redaction: { affectedUsers: "keep" } });
   after(() => sluice.close());
   const send = async (users: string[]) => {
     const response = await sluice.server.inject({

@@ -7,6 +7,7 @@ import { describeIncident, incidentKey } from "../../core/incident.ts";
 import type { LifecycleMetrics } from "../../core/lifecycle-metrics.ts";
 import type { ChangeSet, OpenIncident, Store } from "../../core/ports/store.ts";
 import type { Signal } from "../../core/signal.ts";
+import { QUIET_RESOLVERS } from "../../core/timeline.ts";
 import { PatternCatalog } from "../../patterns/pattern-catalog.ts";
 import type { JoinTarget } from "../correlate/decisions.ts";
 import { type Fingerprinted, fingerprintSignals } from "../correlate/fingerprint.ts";
@@ -364,10 +365,18 @@ export class IngestRunner {
     const candidates = prepared.filter((p) => p.verdict.pass && p.signal.status === "firing" && !open.has(p.fingerprint));
     if (window <= 0 || candidates.length === 0) return new Map();
     const earliest = Math.min(...candidates.map((p) => p.signal.occurredAt));
-    return this.options.store.incidents.findResolvedSince(
+    const recent = await this.options.store.incidents.findResolvedSince(
       candidates.map((p) => p.fingerprint),
       earliest - window,
     );
+    // Who resolved each decides whether the lookback window still applies to reopening it (plan-batch.ts).
+    await Promise.all(
+      [...recent.values()].map(async (incident) => {
+        const resolve = (await this.options.store.incidents.timeline(incident.id)).findLast((e) => e.action === "resolved");
+        incident.resolvedQuietly = resolve !== undefined && QUIET_RESOLVERS.has(resolve.actor);
+      }),
+    );
+    return recent;
   }
 
   private report(decisions: SignalDecision[]): void {

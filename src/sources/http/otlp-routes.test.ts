@@ -11,7 +11,8 @@ import { sha256Hex } from "./auth.ts";
 const T0 = Date.parse("2026-11-02T10:00:00Z");
 
 describe("POST /v1/traces", async () => {
-  const { sluice, clock } = await inMemorySluice({ traces: { assemblyDelay: "2s" } });
+  // Readable user ids, so the users found in traces can be named (hashing them is redaction's test).
+  const { sluice, clock } = await inMemorySluice({ traces: { assemblyDelay: "2s" }, redaction: { affectedUsers: "keep" } });
   after(() => sluice.close());
   const post = (payload: string | Buffer, headers: Record<string, string> = { "content-type": "application/json" }) =>
     sluice.server.inject({ method: "POST", url: "/v1/traces", payload, headers });

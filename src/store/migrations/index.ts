@@ -7,6 +7,7 @@ import * as changes from "./0005-changes.ts";
 import * as similar from "./0006-similar.ts";
 import * as patterns from "./0007-patterns.ts";
 import * as incidentPatterns from "./0008-incident-patterns.ts";
+import * as requestsAndKeys from "./0009-requests-and-keys.ts";
 import * as investigations from "./0010-investigations.ts";
 import * as detect from "./0011-detect.ts";
 
@@ -22,7 +23,7 @@ export const migrationProvider: MigrationProvider = {
       "0006-similar": similar,
       "0007-patterns": patterns,
       "0008-incident-patterns": incidentPatterns,
-      // 0009 is taken by another branch; the provider sorts by name, so the gap is harmless.
+      "0009-requests-and-keys": requestsAndKeys,
       "0010-investigations": investigations,
       "0011-detect": detect,
     };

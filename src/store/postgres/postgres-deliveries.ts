@@ -68,7 +68,7 @@ export class PostgresDeliveries extends KyselyDeliveryReads implements DeliveryR
 
   async revive(id: string, now: number): Promise<boolean> {
     const result = await sql`UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = 0, updated_at = ${now},
-                               lease_until = 0 WHERE id = ${id} AND status = 'dead'`.execute(this.db);
+                               lease_until = 0, request = NULL WHERE id = ${id} AND status = 'dead'`.execute(this.db);
     return result.numAffectedRows === 1n;
   }
 }

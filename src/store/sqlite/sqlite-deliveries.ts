@@ -48,7 +48,7 @@ export class SqliteDeliveries extends KyselyDeliveryReads implements DeliveryRep
       "UPDATE deliveries SET status = 'dead', last_error = ?, updated_at = ?, lease_until = 0 WHERE id = ?",
     );
     this.markRevived = raw.prepare(
-      "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = 0, updated_at = ?, lease_until = 0 WHERE id = ? AND status = 'dead'",
+      "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = 0, updated_at = ?, lease_until = 0, request = NULL WHERE id = ? AND status = 'dead'",
     );
     this.markReleased = raw.prepare(
       "UPDATE deliveries SET lease_until = 0, attempts = attempts - 1 WHERE id = ? AND status = 'pending'",
