@@ -10,7 +10,6 @@
  * small HTTP server here exposes the metric the rule watches.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -22,66 +21,19 @@ import { parseConfig } from "../src/config/loader.ts";
 import type { Incident } from "../src/core/incident.ts";
 import type { Sluice } from "../src/main.ts";
 import { listeningSluice } from "../src/testing/in-memory-sluice.ts";
+import { ChildPeer } from "./support/child-peer.ts";
 import { eventually } from "./support/eventually.ts";
 import { missingPeer } from "./support/missing-peer.ts";
 import { provision } from "./support/provision.ts";
 import { freePort } from "./support/sluice-process.ts";
 
 const WAIT_MS = 45_000;
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function binaries(): { prometheus: string; alertmanager: string } | { problem: string } {
   const found = provision("prometheus.sh", 2);
   if ("problem" in found) return found;
   const [prometheus, alertmanager] = found.output as [string, string];
   return { prometheus, alertmanager };
-}
-
-/** A child process whose output is kept for failure messages, stopped with SIGTERM (SIGKILL after 5 s). */
-class Peer {
-  readonly child: ChildProcess;
-  private output = "";
-
-  constructor(
-    readonly name: string,
-    command: string,
-    args: string[],
-  ) {
-    this.child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
-    const keep = (chunk: Buffer) => {
-      this.output = (this.output + chunk.toString("utf8")).slice(-4000);
-    };
-    this.child.stdout?.on("data", keep);
-    this.child.stderr?.on("data", keep);
-  }
-
-  /** Polls `url` until it answers 200. */
-  async ready(url: string): Promise<void> {
-    const deadline = Date.now() + WAIT_MS;
-    while (Date.now() < deadline) {
-      if (this.child.exitCode !== null) assert.fail(`${this.name} exited: ${this.output}`);
-      const ok = await fetch(url).then(
-        (response) => response.ok,
-        () => false,
-      );
-      if (ok) return;
-      await sleep(200);
-    }
-    assert.fail(`${this.name} did not answer ${url}: ${this.output}`);
-  }
-
-  get log(): string {
-    return this.output;
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = once(this.child, "exit");
-    this.child.kill("SIGTERM");
-    const timer = setTimeout(() => this.child.kill("SIGKILL"), 5000);
-    await exited;
-    clearTimeout(timer);
-  }
 }
 
 const found = binaries();
@@ -98,7 +50,7 @@ if ("problem" in found) {
     let sluicePort = 0;
     let exporter: Server;
     let queueDepth = 0;
-    const peers: Peer[] = [];
+    const peers: ChildPeer[] = [];
 
     /** The incidents Sluice holds, newest first. */
     const incidents = async () =>
@@ -165,7 +117,7 @@ if ("problem" in found) {
           `    static_configs: [{ targets: ["127.0.0.1:${exporterPort}"] }]`,
         ].join("\n"),
       );
-      const am = new Peer("alertmanager", found.alertmanager, [
+      const am = new ChildPeer("alertmanager", found.alertmanager, [
         `--config.file=${join(dir, "alertmanager.yml")}`,
         `--storage.path=${join(dir, "am-data")}`,
         `--web.listen-address=127.0.0.1:${amPort}`,
@@ -173,7 +125,7 @@ if ("problem" in found) {
       ]);
       peers.push(am);
       await am.ready(`http://127.0.0.1:${amPort}/-/ready`);
-      const prometheus = new Peer("prometheus", found.prometheus, [
+      const prometheus = new ChildPeer("prometheus", found.prometheus, [
         `--config.file=${join(dir, "prometheus.yml")}`,
         `--storage.tsdb.path=${join(dir, "prom-data")}`,
         `--web.listen-address=127.0.0.1:${promPort}`,
