@@ -1,19 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Store } from "../core/ports/store.ts";
-import type { StoreContractTarget } from "./store-contract.ts";
+import { type StoreContractTarget, withStore } from "./store-contract.ts";
 
 const T0 = Date.parse("2026-11-02T10:00:00Z");
 const TTL = 30_000;
-
-async function withStore(target: StoreContractTarget, check: (store: Store) => Promise<void>): Promise<void> {
-  const store = await target.open();
-  try {
-    await check(store);
-  } finally {
-    await store.close();
-  }
-}
 
 /** The detect repository: per-rule leases and detector states (src/detect/rule-runner.ts). */
 export function describeDetectContract(target: StoreContractTarget): void {

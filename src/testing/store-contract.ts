@@ -166,7 +166,7 @@ function choosePattern(claim: PatternClaim, candidates: readonly StoredPattern[]
 }
 
 /** Opens a fresh store, runs the check, closes the store whatever happened. */
-async function withStore(target: StoreContractTarget, check: (store: Store) => Promise<void>): Promise<void> {
+export async function withStore(target: StoreContractTarget, check: (store: Store) => Promise<void>): Promise<void> {
   const store = await target.open();
   try {
     await check(store);
