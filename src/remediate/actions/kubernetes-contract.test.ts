@@ -1,0 +1,406 @@
+// Contract test of the Kubernetes action against the apps/v1 description of Kubernetes 1.35
+// (../shared/specs/kubernetes), served by Prism in --errors mode. The official client makes its own HTTP
+// calls, so it talks to a loopback proxy that hands each request to recordingHttp in front of Prism: every
+// request is validated by the mock, and a small stateful cluster answers in its place, each of its answers
+// checked against the description's response schemas.
+import assert from "node:assert/strict";
+import { after, before, beforeEach, describe, it } from "node:test";
+import type { HttpClient } from "../../connectors/connector.ts";
+import { type HttpProxy, startHttpProxy } from "../../testing/http-proxy.ts";
+import { responseChecker } from "../../testing/openapi-responses.ts";
+import { type PrismMock, startPrism } from "../../testing/prism.ts";
+import { type RecordingHttp, recordingHttp } from "../../testing/recording-http.ts";
+import { locateSpec } from "../../testing/specs.ts";
+import type { ActionContext, ActionIncident } from "./action.ts";
+import {
+  BEFORE_ANNOTATION,
+  IDEMPOTENCY_ANNOTATION,
+  kubernetesAction,
+  kubernetesActionSchema,
+  RESTARTED_AT_ANNOTATION,
+} from "./kubernetes.ts";
+
+const SPEC = locateSpec("kubernetes/kubernetes-1.35-apps-core.derived.prism-patched.json");
+const TOKEN = "k8s-SERVICE-ACCOUNT-token-0123456789";
+const NOW = new Date("2026-12-07T12:00:00.123Z");
+type Obj = Record<string, unknown>;
+
+const incident: ActionIncident = {
+  id: "inc-1",
+  key: "shop/cart/pool",
+  service: "cart",
+  environment: "prod",
+  severity: "high",
+  labels: { namespace: "shop", sneaky: "../../../api/v1/namespaces/kube-system/secrets" },
+};
+
+let prism: PrismMock | null = null;
+let proxy: HttpProxy | null = null;
+let recorder: RecordingHttp;
+let cluster: FakeCluster;
+let checkAnswer: ReturnType<typeof responseChecker>;
+const answerProblems: string[] = [];
+
+function template(image: string, env: Obj[], hash?: string): Obj {
+  return {
+    metadata: { labels: { app: "cart", ...(hash ? { "pod-template-hash": hash } : {}) } },
+    spec: { containers: [{ name: "cart", image, env }] },
+  };
+}
+
+/** One namespace of a cluster: the Deployment cart (revision 3) and the ReplicaSets of its revisions. */
+class FakeCluster {
+  resourceVersion = 100;
+  deployment: Obj = {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: {
+      name: "cart",
+      namespace: "shop",
+      uid: "uid-cart",
+      resourceVersion: "100",
+      annotations: { "deployment.kubernetes.io/revision": "3", "kubernetes.io/change-cause": "v3 with NEW_FLAG" },
+    },
+    spec: {
+      replicas: 3,
+      selector: { matchLabels: { app: "cart" } },
+      template: template("shop/cart:3", [
+        { name: "POOL", value: "50" },
+        { name: "NEW_FLAG", value: "1" },
+      ]),
+    },
+  };
+  replicaSets: Obj[] = [
+    this.replicaSet("cart-a1", "uid-cart", "1", template("shop/cart:1", [{ name: "POOL", value: "20" }], "a1"), "v1"),
+    // Matches the selector but belongs to another Deployment: never a rollback target.
+    this.replicaSet("cart-canary-b2", "uid-canary", "2", template("shop/cart:canary", [], "b2"), "canary"),
+    this.replicaSet(
+      "cart-c3",
+      "uid-cart",
+      "3",
+      template(
+        "shop/cart:3",
+        [
+          { name: "POOL", value: "50" },
+          { name: "NEW_FLAG", value: "1" },
+        ],
+        "c3",
+      ),
+      "v3",
+    ),
+  ];
+  patches: { contentType: string; body: Obj }[] = [];
+
+  replicaSet(name: string, owner: string, revision: string, podTemplate: Obj, cause: string): Obj {
+    return {
+      apiVersion: "apps/v1",
+      kind: "ReplicaSet",
+      metadata: {
+        name,
+        namespace: "shop",
+        annotations: { "deployment.kubernetes.io/revision": revision, "kubernetes.io/change-cause": cause },
+        ownerReferences: [{ apiVersion: "apps/v1", kind: "Deployment", name: "cart", uid: owner, controller: true }],
+      },
+      spec: { replicas: 0, selector: { matchLabels: { app: "cart" } }, template: podTemplate },
+    };
+  }
+
+  answer(
+    method: string,
+    path: string,
+    query: URLSearchParams,
+    headers: Headers,
+    body: string,
+  ): { status: number; body: unknown } {
+    if (!path.startsWith("/apis/apps/v1/namespaces/shop/")) return status(404, "NotFound", `${path} not found`);
+    if (path === "/apis/apps/v1/namespaces/shop/replicasets" && method === "GET") {
+      assert.equal(query.get("labelSelector"), "app=cart");
+      return { status: 200, body: { apiVersion: "apps/v1", kind: "ReplicaSetList", metadata: {}, items: this.replicaSets } };
+    }
+    if (path !== "/apis/apps/v1/namespaces/shop/deployments/cart") return status(404, "NotFound", `${path} not found`);
+    if (method === "GET") return { status: 200, body: this.deployment };
+    if (method === "PATCH") {
+      const patch = JSON.parse(body) as Obj;
+      this.patches.push({ contentType: headers.get("content-type") ?? "", body: patch });
+      const expected = (patch.metadata as Obj | undefined)?.resourceVersion;
+      if (expected !== undefined && expected !== String(this.resourceVersion)) {
+        return status(409, "Conflict", 'Operation cannot be fulfilled on deployments.apps "cart": the object has been modified');
+      }
+      const { resourceVersion: _ignored, ...metadata } = patch.metadata as Obj;
+      this.deployment = mergePatch(this.deployment, { ...patch, metadata }) as Obj;
+      this.resourceVersion++;
+      (this.deployment.metadata as Obj).resourceVersion = String(this.resourceVersion);
+      return { status: 200, body: this.deployment };
+    }
+    return status(405, "MethodNotAllowed", method);
+  }
+}
+
+function status(code: number, reason: string, message: string) {
+  return { status: code, body: { apiVersion: "v1", kind: "Status", status: "Failure", reason, message, code } };
+}
+
+/** RFC 7386, as the API server applies `application/merge-patch+json`. */
+function mergePatch(target: unknown, patch: unknown): unknown {
+  if (!patch || typeof patch !== "object" || Array.isArray(patch)) return patch;
+  const out: Obj = target && typeof target === "object" && !Array.isArray(target) ? { ...(target as Obj) } : {};
+  for (const [key, value] of Object.entries(patch as Obj)) {
+    if (value === null) delete out[key];
+    else out[key] = mergePatch(out[key], value);
+  }
+  return out;
+}
+
+/** Prism validates the request; when it accepts it, the fake cluster answers instead of Prism's invention. */
+const statefulCluster: HttpClient = async (url, init) => {
+  const real = await fetch(url, init);
+  const text = await real.text();
+  if (!real.ok || real.headers.has("sl-violations")) return new Response(text, { status: real.status, headers: real.headers });
+  const { pathname, searchParams } = new URL(url);
+  const method = init.method ?? "GET";
+  const answer = cluster.answer(method, pathname, searchParams, new Headers(init.headers), String(init.body ?? ""));
+  answerProblems.push(...checkAnswer(method, pathname, answer.status, answer.body));
+  return Response.json(answer.body, { status: answer.status });
+};
+
+function context(overrides: Partial<ActionContext> = {}): ActionContext {
+  return {
+    incident,
+    idempotencyKey: "inc-1:cart-fix:1",
+    secret: (ref) => {
+      if (ref === "k8s-token") return TOKEN;
+      throw new Error(`unknown secret reference ${ref}`);
+    },
+    signal: new AbortController().signal,
+    ...overrides,
+  };
+}
+
+function action(fields: Obj) {
+  if (!proxy) throw new Error("proxy is not running");
+  const config = kubernetesActionSchema.parse({
+    kind: "kubernetes",
+    cluster: "prod-eu",
+    // The client refuses plain HTTP unless the certificate check is off; the proxy is loopback HTTP.
+    connection: { server: proxy.url, token: "k8s-token", insecureSkipTlsVerify: true },
+    namespace: "{{labels.namespace}}",
+    deployment: "{{service}}",
+    ...fields,
+  });
+  return kubernetesAction(config, () => NOW);
+}
+
+function calls(): string[] {
+  return recorder.exchanges.map((e) => `${e.method} ${new URL(e.url).pathname}`);
+}
+
+if (SPEC.skip) {
+  describe("kubernetes action contract (Prism)", { skip: SPEC.skip }, () => {});
+} else {
+  describe("kubernetes action against the Kubernetes 1.35 apps/v1 description (Prism)", () => {
+    before(async () => {
+      checkAnswer = responseChecker(SPEC.path);
+      prism = await startPrism(SPEC.path, { dynamic: true });
+      proxy = await startHttpProxy(
+        () => prism?.baseUrl ?? "",
+        (url, init) => recorder.http(url, init),
+      );
+    });
+    after(async () => {
+      await proxy?.stop();
+      await prism?.stop();
+    });
+    beforeEach(() => {
+      cluster = new FakeCluster();
+      recorder = recordingHttp(statefulCluster);
+      answerProblems.length = 0;
+    });
+
+    it("the mock refuses a request the description forbids (the harness can fail)", async () => {
+      await recorder.http(`${prism?.baseUrl}/apis/apps/v1/namespaces/shop/deployments/cart?force=maybe`, {
+        method: "PATCH",
+        headers: { "content-type": "application/json-patch+json", authorization: "Bearer x" },
+        body: JSON.stringify([{ op: "replace", path: "/spec/replicas", value: 1 }]),
+      });
+      assert.ok(recorder.violations().length >= 1, recorder.violations().join("\n"));
+      assert.ok(
+        checkAnswer("GET", "/apis/apps/v1/namespaces/shop/deployments/cart", 200, { spec: { replicas: "three" } }).length >= 1,
+      );
+    });
+
+    it("rolloutRestart patches the pod template's restartedAt, as kubectl does, once per idempotency key", async () => {
+      const restart = action({ operation: "rolloutRestart" });
+      const outcome = await restart.execute(context());
+      assert.deepEqual(outcome, {
+        ok: true,
+        summary: "restarted deployment shop/cart in prod-eu (rollout restart at 2026-12-07T12:00:00Z)",
+        undo: {},
+      });
+      assert.deepEqual(calls(), [
+        "GET /apis/apps/v1/namespaces/shop/deployments/cart",
+        "PATCH /apis/apps/v1/namespaces/shop/deployments/cart",
+      ]);
+      assert.deepEqual(cluster.patches[0], {
+        contentType: "application/merge-patch+json",
+        body: {
+          metadata: {
+            resourceVersion: "100",
+            annotations: { [IDEMPOTENCY_ANNOTATION]: "inc-1:cart-fix:1", [BEFORE_ANNOTATION]: "{}" },
+          },
+          spec: { template: { metadata: { annotations: { [RESTARTED_AT_ANNOTATION]: "2026-12-07T12:00:00Z" } } } },
+        },
+      });
+      for (const exchange of recorder.exchanges) assert.equal(exchange.headers.authorization, `Bearer ${TOKEN}`);
+      // A retried request (same incident, playbook and attempt) finds its mark and does not restart again.
+      const retried = await restart.execute(context());
+      assert.deepEqual(retried, {
+        ok: true,
+        summary: "deployment shop/cart in prod-eu already changed by this attempt; not repeated",
+      });
+      assert.equal(cluster.patches.length, 1);
+      assert.equal((await restart.execute(context({ idempotencyKey: "inc-1:cart-fix:2" }))).ok, true);
+      assert.equal(cluster.patches.length, 2);
+      assert.deepEqual(recorder.violations(), []);
+      assert.deepEqual(answerProblems, []);
+    });
+
+    it("scale sets replicas or moves them by a delta within bounds, with the old count as undo", async () => {
+      const to = await action({ operation: "scale", replicas: { to: 5 } }).execute(context());
+      assert.deepEqual(to, {
+        ok: true,
+        summary: "scaled deployment shop/cart in prod-eu from 3 to 5 replicas",
+        undo: { replicas: 3 },
+      });
+      const up = await action({ operation: "scale", replicas: { delta: 4, max: 7 } }).execute(context({ idempotencyKey: "k2" }));
+      assert.deepEqual(up, {
+        ok: true,
+        summary: "scaled deployment shop/cart in prod-eu from 5 to 7 replicas",
+        undo: { replicas: 5 },
+      });
+      const capped = await action({ operation: "scale", replicas: { delta: 1, max: 7 } }).execute(
+        context({ idempotencyKey: "k3" }),
+      );
+      assert.deepEqual(capped, {
+        ok: false,
+        summary: "not changed deployment shop/cart in prod-eu: it runs 7 replicas, at the bound of 1..7",
+      });
+      assert.equal(cluster.patches.length, 2);
+      assert.deepEqual(cluster.patches[1]?.body.spec, { replicas: 7 });
+      assert.equal((cluster.deployment.spec as Obj).replicas, 7);
+      // The retry of the first attempt returns its undo data again, from the Deployment, without scaling.
+      cluster.deployment = mergePatch(cluster.deployment, {
+        metadata: { annotations: { [IDEMPOTENCY_ANNOTATION]: "k2" } },
+      }) as Obj;
+      const retried = await action({ operation: "scale", replicas: { delta: 4, max: 7 } }).execute(
+        context({ idempotencyKey: "k2" }),
+      );
+      assert.deepEqual(retried.undo, { replicas: 5 });
+      assert.deepEqual(recorder.violations(), []);
+      assert.deepEqual(answerProblems, []);
+    });
+
+    it("rollback restores the previous revision's template exactly, as `kubectl rollout undo` does", async () => {
+      const outcome = await action({ operation: "rollback" }).execute(context());
+      assert.deepEqual(outcome, {
+        ok: true,
+        summary: "rolled back deployment shop/cart in prod-eu from revision 3 to the template of revision 1",
+        undo: { revision: 3 },
+      });
+      assert.deepEqual(calls(), [
+        "GET /apis/apps/v1/namespaces/shop/deployments/cart",
+        "GET /apis/apps/v1/namespaces/shop/replicasets",
+        "PATCH /apis/apps/v1/namespaces/shop/deployments/cart",
+      ]);
+      const spec = cluster.deployment.spec as Obj;
+      // The canary's ReplicaSet (revision 2, another owner) is skipped; NEW_FLAG is gone, not merged by name.
+      assert.deepEqual(spec.template, template("shop/cart:1", [{ name: "POOL", value: "20" }]));
+      const annotations = (cluster.deployment.metadata as Obj).annotations as Obj;
+      assert.equal(annotations["kubernetes.io/change-cause"], "v1");
+      assert.equal(annotations["deployment.kubernetes.io/revision"], "3");
+      assert.equal(annotations[IDEMPOTENCY_ANNOTATION], "inc-1:cart-fix:1");
+      assert.equal(cluster.patches[0]?.contentType, "application/merge-patch+json");
+      // A follow-up GET of the rolled-back Deployment is still a valid Deployment answer.
+      assert.deepEqual(checkAnswer("GET", "/apis/apps/v1/namespaces/shop/deployments/cart", 200, cluster.deployment), []);
+      assert.deepEqual(recorder.violations(), []);
+      assert.deepEqual(answerProblems, []);
+    });
+
+    it("rollback refuses when no earlier revision is left, and a paused Deployment", async () => {
+      cluster.replicaSets = cluster.replicaSets.filter((rs) => (rs.metadata as Obj).name === "cart-c3");
+      const none = await action({ operation: "rollback" }).execute(context());
+      assert.deepEqual(none, {
+        ok: false,
+        summary: "not changed deployment shop/cart in prod-eu: no revision before 3 is left to roll back to",
+      });
+      (cluster.deployment.spec as Obj).paused = true;
+      const paused = await action({ operation: "rolloutRestart" }).execute(context());
+      assert.deepEqual(paused, {
+        ok: false,
+        summary: "not changed deployment shop/cart in prod-eu: it is paused (resume the rollout first)",
+      });
+      assert.equal(cluster.patches.length, 0);
+    });
+
+    it("describe says what would be done and sends nothing", () => {
+      const texts = [
+        action({ operation: "rolloutRestart" }).describe(context()),
+        action({ operation: "scale", replicas: { delta: -1, min: 2, max: 9 } }).describe(context()),
+        action({ operation: "rollback" }).describe(context()),
+      ];
+      assert.deepEqual(texts, [
+        "rollout restart deployment shop/cart in prod-eu: patch its pod template annotation kubectl.kubernetes.io/restartedAt to the current time",
+        "scale deployment shop/cart in prod-eu by -1 replicas, kept within 2..9",
+        "roll back deployment shop/cart in prod-eu to the previous revision: restore the pod template of its ReplicaSet with the highest deployment.kubernetes.io/revision below the current one",
+      ]);
+      assert.equal(recorder.exchanges.length, 0);
+      assert.equal(action({ operation: "rollback" }).target(incident), "k8s:prod-eu/shop/deployment/cart");
+    });
+
+    it("a name from an incident label never reaches a request path", async () => {
+      const outcome = await action({ operation: "rolloutRestart", deployment: "{{labels.sneaky}}" }).execute(context());
+      assert.equal(outcome.ok, false);
+      assert.match(outcome.summary, /is not a valid Deployment name$/);
+      assert.equal(recorder.exchanges.length, 0);
+    });
+
+    it("failures come back as ok=false with the server's reason and no token", async () => {
+      recorder.script({
+        status: 404,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(status(404, "NotFound", `deployments.apps "cart" not found (token ${TOKEN})`).body),
+      });
+      const missing = await action({ operation: "rolloutRestart" }).execute(context());
+      assert.deepEqual(missing, {
+        ok: false,
+        summary:
+          'rolloutRestart of deployment shop/cart in prod-eu failed: HTTP 404 NotFound: deployments.apps "cart" not found (token [redacted])',
+      });
+      // Someone changed the Deployment between the read and the patch: the conditional patch is refused.
+      const racing: HttpClient = async (url, init) => {
+        if (init.method === "PATCH") cluster.resourceVersion++;
+        return statefulCluster(url, init);
+      };
+      recorder = recordingHttp(racing);
+      const conflict = await action({ operation: "scale", replicas: { to: 4 } }).execute(context());
+      assert.equal(conflict.ok, false);
+      assert.match(conflict.summary, /failed: HTTP 409 Conflict: Operation cannot be fulfilled/);
+      const unknownSecret = await action({
+        operation: "rolloutRestart",
+        connection: { server: proxy?.url, token: "nope", insecureSkipTlsVerify: true },
+      }).execute(context());
+      assert.deepEqual(unknownSecret, {
+        ok: false,
+        summary: "rolloutRestart of deployment shop/cart in prod-eu failed: unknown secret reference nope",
+      });
+    });
+
+    it("honours the abort signal", async () => {
+      recorder.script({ hang: true });
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(new Error("run timed out")), 300);
+      const outcome = await action({ operation: "rolloutRestart" }).execute(context({ signal: controller.signal }));
+      assert.deepEqual(outcome, { ok: false, summary: "rolloutRestart of deployment shop/cart in prod-eu aborted" });
+      assert.equal(cluster.patches.length, 0);
+    });
+  });
+}
