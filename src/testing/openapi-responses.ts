@@ -17,8 +17,9 @@ export function responseChecker(specPath: string): (method: string, path: string
   const compiled = new Map<string, ReturnType<Ajv["compile"]>>();
 
   return (method, path, status, body) => {
-    const route = routes.find((r) => r.pattern.test(path.split("?")[0] ?? ""));
-    if (!route) return [`${method} ${path}: no such path in the description`];
+    // Several templates can match one path ({name} and {application.metadata.name}): take one with the method.
+    const route = routes.find((r) => r.pattern.test(path.split("?")[0] ?? "") && spec.paths[r.template]?.[method.toLowerCase()]);
+    if (!route) return [`${method} ${path}: no such operation in the description`];
     const operation = spec.paths[route.template]?.[method.toLowerCase()] as { responses?: Record<string, unknown> } | undefined;
     const responses = operation?.responses ?? {};
     const code = String(status) in responses ? String(status) : "default";
