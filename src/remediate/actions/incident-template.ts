@@ -5,7 +5,7 @@ import type { ActionIncident } from "./action.ts";
  * Templates of action parameters ("{{service}}", "restart-{{labels.pod}}"). They may name only the
  * incident's matcher fields: never a title, a summary or anything else free text or an LLM could write.
  */
-const FIELD = /\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}/g;
+const FIELD = /\{\{\s*([A-Za-z_][\w./-]*)\s*\}\}/g;
 const PLAIN_FIELDS = ["id", "key", "service", "environment", "severity"] as const;
 
 /** Why a template cannot be used, or null when every field it names is one an action may read. */
@@ -15,7 +15,7 @@ export function templateProblem(template: string): string | null {
   for (const match of template.matchAll(FIELD)) {
     const name = match[1] ?? "";
     if ((PLAIN_FIELDS as readonly string[]).includes(name)) continue;
-    if (/^labels\.[\w.-]+$/.test(name)) continue;
+    if (/^labels\.[\w./-]+$/.test(name)) continue;
     return `"${template}" names {{${name}}}; only ${PLAIN_FIELDS.join(", ")} and labels.<name> may be used`;
   }
   return null;
