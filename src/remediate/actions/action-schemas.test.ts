@@ -70,6 +70,11 @@ describe("action schemas", () => {
       [{ kind: "argocd", operation: "sync", server: "ftp://argo", token: "t", application: "a" }, /server/],
       [{ kind: "githubActions", token: "t", owner: "o", repo: "r", workflow: "deploy.sh", ref: "main" }, /workflow file name/],
       [{ kind: "script", script: "../x.sh" }, /empty path segment/],
+      [{ kind: "githubActions", token: "t", owner: "..", repo: "r", workflow: "d.yml", ref: "main" }, /a GitHub account name/],
+      [
+        { kind: "argocd", operation: "sync", server: "https://a", token: "t", application: "a", appNamespace: "../x" },
+        /namespace/,
+      ],
       [{ kind: "shell", command: "rm -rf /" }, /kind/],
     ];
     for (const [input, message] of cases) {

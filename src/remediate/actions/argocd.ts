@@ -14,7 +14,11 @@ const common = {
   server: z.url({ protocol: /^https?$/ }).describe("Argo CD server URL, e.g. https://argocd.example.com"),
   token: z.string().min(1).describe("Secret reference of an Argo CD API token (sent as a bearer token)"),
   application: templateField("Application name; may use {{incident fields}}, for example {{service}}-{{environment}}"),
-  appNamespace: z.string().min(1).optional().describe("Namespace of an application outside Argo CD's own"),
+  appNamespace: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "a Kubernetes namespace name")
+    .optional()
+    .describe("Namespace of an application outside Argo CD's own"),
 };
 
 /** `action` of a playbook that syncs an Argo CD application or rolls it back to its previous deployment. */

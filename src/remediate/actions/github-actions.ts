@@ -5,7 +5,8 @@ import { errorText, failed, succeeded } from "./action-support.ts";
 import { field, type JsonAnswer, sendJson, trimBase } from "./http-json.ts";
 import { renderTemplate, templateField } from "./incident-template.ts";
 
-const NAME = /^[A-Za-z0-9_.-]+$/;
+// Account and repository names; "." and ".." are names no repository has, and path segments besides.
+const NAME = /^(?!\.{1,2}$)[A-Za-z0-9_.-]+$/;
 const INPUT = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
 /** `action` of a playbook that dispatches a GitHub Actions workflow (`workflow_dispatch`), a deploy pipeline. */

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
   annotationsAfterRollback,
+  type JsonObject,
   mergePatchDiff,
   previousReplicaSet,
   selectorQuery,
@@ -19,14 +20,15 @@ const deployment = {
   },
 };
 
-function rs(name: string, revision: string | null, owner = "d1", controller = true) {
+function rs(name: string, revision: string | null, owner = "d1", controller = true): JsonObject {
+  const annotations: Record<string, string> =
+    revision === null
+      ? {}
+      : { "deployment.kubernetes.io/revision": revision, "deployment.kubernetes.io/desired-replicas": "3", note: name };
   return {
     metadata: {
       name,
-      annotations:
-        revision === null
-          ? {}
-          : { "deployment.kubernetes.io/revision": revision, "deployment.kubernetes.io/desired-replicas": "3", note: name },
+      annotations,
       ownerReferences: [{ kind: "Deployment", uid: owner, controller }],
     },
     spec: { template: { metadata: { labels: { app: "x", "pod-template-hash": `h-${name}` } }, spec: { containers: [] } } },
@@ -47,7 +49,7 @@ describe("kubectl rollout undo, as pure functions", () => {
     ];
     // Revisions compare as numbers: 9 beats 2 (and "9x" is no revision).
     assert.equal(previousReplicaSet(deployment, [...sets, rs("i", "3")]).revision, 9);
-    assert.equal(previousReplicaSet(deployment, sets).replicaSet.metadata.name, "b");
+    assert.equal((previousReplicaSet(deployment, sets).replicaSet.metadata as JsonObject).name, "b");
     assert.throws(() => previousReplicaSet(deployment, [rs("c", "10"), rs("f", "8", "other")]), /no revision before 10 is left/);
     assert.throws(
       () => previousReplicaSet({ metadata: { uid: "d1" } }, sets),

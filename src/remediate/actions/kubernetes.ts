@@ -10,6 +10,7 @@ import {
   type JsonObject,
   mergePatchDiff,
   previousReplicaSet,
+  REVISION_ANNOTATION,
   revisionOf,
   sameJson,
   selectorQuery,
@@ -65,7 +66,7 @@ export function kubernetesAction(config: KubernetesActionConfig, clock: () => Da
             ? `scale ${where(n)} to ${config.replicas.to} replicas`
             : `scale ${where(n)} by ${signed(config.replicas.delta)} replicas, kept within ${config.replicas.min}..${config.replicas.max}`;
         case "rollback":
-          return `roll back ${where(n)} to the previous revision: restore the pod template of its ReplicaSet with the highest ${"deployment.kubernetes.io/revision"} below the current one`;
+          return `roll back ${where(n)} to the previous revision: restore the pod template of its ReplicaSet with the highest ${REVISION_ANNOTATION} below the current one`;
       }
     },
     async execute(context: ActionContext): Promise<ActionOutcome> {
