@@ -97,7 +97,8 @@ export function kubernetesAction(config: KubernetesActionConfig, clock: () => Da
           spec: plan.spec,
         };
         await client.apps.patchNamespacedDeployment({ name: n.name, namespace: n.namespace, body }, client.mergePatch);
-        return succeeded(plan.summary, secrets, plan.undo);
+        // A restart replaces nothing a rollback could put back: it has no undo data.
+        return succeeded(plan.summary, secrets, Object.keys(plan.undo).length > 0 ? plan.undo : undefined);
       } catch (error) {
         const what = n ? where(n) : `a Deployment in ${config.cluster}`;
         if (context.signal.aborted) return failed(`${config.operation} of ${what} aborted`, secrets);
