@@ -320,6 +320,7 @@ export class KyselyRemediationRepository implements RemediationRepository {
 function columns(fields: RunUpdate): Record<string, string | number | null> {
   const set: Record<string, string | number | null> = {};
   if (fields.detail !== undefined) set.detail = fields.detail;
+  if (fields.updatedAt !== undefined) set.updated_at = fields.updatedAt;
   if (fields.failure !== undefined) set.failure = fields.failure;
   if (fields.approvedBy !== undefined) set.approved_by = fields.approvedBy;
   if (fields.verifyStartedAt !== undefined) set.verify_started_at = fields.verifyStartedAt;

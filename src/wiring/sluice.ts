@@ -9,6 +9,7 @@ import type { Store } from "../core/ports/store.ts";
 import type { OutboxWorker } from "../delivery/outbox-worker.ts";
 import type { RuleScheduler } from "../detect/rule-scheduler.ts";
 import type { Investigator } from "../investigate/investigator.ts";
+import type { Remediator } from "../remediate/remediator.ts";
 import type { EscalationTimers } from "../lifecycle/escalation.ts";
 import type { LifecycleService } from "../lifecycle/lifecycle-service.ts";
 import type { QuietResolver } from "../lifecycle/quiet-resolver.ts";
@@ -73,6 +74,8 @@ export interface Sluice {
   symptomMerger: SymptomMerger | null;
   /** Background investigations (`investigation.enabled`); null when off. */
   investigator: Investigator | null;
+  /** Self-healing playbooks (`remediation.enabled`); null when off. */
+  remediator: Remediator | null;
   metrics: SluiceMetrics;
   connectors: ReadonlyMap<string, Connector>;
   server: FastifyInstance;

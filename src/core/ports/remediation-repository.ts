@@ -13,6 +13,7 @@ export type RunUpdate = Partial<
   Pick<
     RemediationRun,
     | "detail"
+    | "updatedAt"
     | "failure"
     | "approvedBy"
     | "verifyStartedAt"
