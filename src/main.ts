@@ -66,7 +66,9 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
   });
   const modules = new Modules(
     [
-      ...[base, delivery, catalog, changes, affectedUsers, summaries, merger, investigation, remediation].map((wired) => wired.module),
+      ...[base, delivery, catalog, changes, affectedUsers, summaries, merger, investigation, remediation].map(
+        (wired) => wired.module,
+      ),
       ...timers.modules,
       ...[retention, sync, ingest, assembly, detect, kafka, http].map((wired) => wired.module),
     ],

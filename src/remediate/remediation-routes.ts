@@ -3,7 +3,7 @@ import { z } from "zod";
 import { SluiceError } from "../core/errors.ts";
 import type { Store } from "../core/ports/store.ts";
 import { RUN_STATES } from "../core/remediation.ts";
-import { actorOf, type Authenticator } from "../sources/http/auth.ts";
+import { type Authenticator, actorOf } from "../sources/http/auth.ts";
 import type { Remediator } from "./remediator.ts";
 
 const listQuery = z.strictObject({
@@ -83,7 +83,10 @@ export function remediationRoutes(
     "/api/remediations/:id/approve",
     {
       preHandler: auth.hook({ role: "responder" }),
-      schema: { tags: ["remediations"], summary: "Approves a run awaiting approval (suggest mode); it runs next. 409 when it is not awaiting approval" },
+      schema: {
+        tags: ["remediations"],
+        summary: "Approves a run awaiting approval (suggest mode); it runs next. 409 when it is not awaiting approval",
+      },
     },
     async (request) => engine().approve(request.params.id, actorOf(request)),
   );

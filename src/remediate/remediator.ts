@@ -123,7 +123,10 @@ export class Remediator {
         if (runs.length === 0) return;
         for (const run of runs) {
           await this.step(run).catch((error) =>
-            this.options.logger.error({ err: error, run: run.id }, "a remediation step failed; its lease expires and it is taken up again"),
+            this.options.logger.error(
+              { err: error, run: run.id },
+              "a remediation step failed; its lease expires and it is taken up again",
+            ),
           );
         }
         if (this.stopped) return;
@@ -157,7 +160,10 @@ export class Remediator {
       AbortSignal.timeout(10_000),
     );
     if (unmet) {
-      this.options.logger.debug({ incident: incident.key, playbook: playbook.name, unmet }, "a playbook's precondition is not met");
+      this.options.logger.debug(
+        { incident: incident.key, playbook: playbook.name, unmet },
+        "a playbook's precondition is not met",
+      );
       return;
     }
     let target: string;
@@ -166,7 +172,10 @@ export class Remediator {
       target = playbook.action.target(subject);
       plan = playbook.action.describe(this.context(subject, idempotencyKey, new AbortController().signal));
     } catch (error) {
-      await this.note(incident, `playbook ${playbook.name} cannot run: ${error instanceof Error ? error.message : String(error)}`);
+      await this.note(
+        incident,
+        `playbook ${playbook.name} cannot run: ${error instanceof Error ? error.message : String(error)}`,
+      );
       return;
     }
     const { run, created, refusal } = await store.remediations.begin(
@@ -300,13 +309,22 @@ export class Remediator {
     const { store, now } = this.options;
     const incident = await store.incidents.get(run.incidentId);
     if (!incident || incident.state === "resolved") {
-      if (await store.remediations.move(run.id, "matched", "rejected", now(), { detail: "the incident was resolved before the action ran" }))
+      if (
+        await store.remediations.move(run.id, "matched", "rejected", now(), {
+          detail: "the incident was resolved before the action ran",
+        })
+      )
         this.finished(run.playbook, "rejected");
       return;
     }
     const guardrails = guardrailsOf(playbook, this.options.paused);
     // The state change is written (durably) before the action is called: whatever happens next, it never runs twice.
-    const started = await store.remediations.startExecuting(run.id, guardrails, now(), playbook.actionTimeout + this.options.lease);
+    const started = await store.remediations.startExecuting(
+      run.id,
+      guardrails,
+      now(),
+      playbook.actionTimeout + this.options.lease,
+    );
     if (!started.ok) {
       if (started.refusal === "not-ready") return;
       const refusal: Refusal = started.refusal;
@@ -329,7 +347,14 @@ export class Remediator {
       );
       await this.note(incident, `playbook ${run.playbook} ran: ${outcome.summary}; verifying (${this.verifyText(playbook)})`);
     } else {
-      await store.remediations.move(run.id, "executing", "failed", now(), { detail: outcome.summary, failure: "action", finishedAt: now() }, now());
+      await store.remediations.move(
+        run.id,
+        "executing",
+        "failed",
+        now(),
+        { detail: outcome.summary, failure: "action", finishedAt: now() },
+        now(),
+      );
       await this.note(incident, `playbook ${run.playbook} failed: ${outcome.summary}`);
     }
     this.again = true;
@@ -352,7 +377,10 @@ export class Remediator {
       return await action.execute(this.context(subject, idempotencyKey, AbortSignal.timeout(timeout + this.options.lease / 2)));
     } catch (error) {
       // An action that throws is a failure like any other; its message may name a secret's reference, never its value.
-      return { ok: false, summary: `the ${action.kind} action failed: ${error instanceof Error ? error.message : String(error)}` };
+      return {
+        ok: false,
+        summary: `the ${action.kind} action failed: ${error instanceof Error ? error.message : String(error)}`,
+      };
     }
   }
 
@@ -402,13 +430,23 @@ export class Remediator {
         (entry) => entry.at >= run.createdAt && !entry.actor.startsWith("sluice:"),
       );
       const detail = `verified: held for ${Math.round((at - since) / 1000)}s (${seen})`;
-      if (!(await store.remediations.move(run.id, "verifying", "verified", at, { detail, holdingSince: since, humanActed, success: !humanActed })))
+      if (
+        !(await store.remediations.move(run.id, "verifying", "verified", at, {
+          detail,
+          holdingSince: since,
+          humanActed,
+          success: !humanActed,
+        }))
+      )
         return;
       this.finished(run.playbook, "verified");
       await this.updateRatio(run.playbook);
       const stats = await this.stats(run.playbook);
       const human = humanActed ? "; a person acted on the incident meanwhile, so it does not count as healed automatically" : "";
-      await this.note(incident, `playbook ${run.playbook} verified: ${this.verifyText(playbook)} — ${detail.slice(10)}${human}; ${stats}`);
+      await this.note(
+        incident,
+        `playbook ${run.playbook} verified: ${this.verifyText(playbook)} — ${detail.slice(10)}${human}; ${stats}`,
+      );
       await this.options.lifecycle
         .apply(incident.id, "resolve", { actor: REMEDIATE_ACTOR, reason: `healed by playbook ${run.playbook}` })
         .catch((error) => {
@@ -418,7 +456,16 @@ export class Remediator {
     }
     if (at >= started + verify.within) {
       const detail = `verification did not hold within ${verify.within / 1000}s (last check: ${seen})`;
-      if (await store.remediations.move(run.id, "verifying", "failed", at, { detail, failure: "verification", holdingSince: null, finishedAt: at }, at)) {
+      if (
+        await store.remediations.move(
+          run.id,
+          "verifying",
+          "failed",
+          at,
+          { detail, failure: "verification", holdingSince: null, finishedAt: at },
+          at,
+        )
+      ) {
         await this.note(incident, `playbook ${run.playbook}: ${detail}`);
         this.again = true;
       }
@@ -439,20 +486,52 @@ export class Remediator {
     }
     const why = run.detail;
     if (!playbook.rollback || run.executedAt === null) {
-      await this.conclude(run, "failed", "escalated", `playbook ${run.playbook} failed (${why}); no rollback configured${disabled}`, null);
+      await this.conclude(
+        run,
+        "failed",
+        "escalated",
+        `playbook ${run.playbook} failed (${why}); no rollback configured${disabled}`,
+        null,
+      );
       return;
     }
-    if (!(await store.remediations.move(run.id, "failed", "rolling-back", now(), {}, now() + playbook.actionTimeout + this.options.lease)))
+    if (
+      !(await store.remediations.move(
+        run.id,
+        "failed",
+        "rolling-back",
+        now(),
+        {},
+        now() + playbook.actionTimeout + this.options.lease,
+      ))
+    )
       return;
     const incident = await store.incidents.get(run.incidentId);
     if (!incident) return;
     const labels = (await store.incidents.signals(incident.id, 1))[0]?.labels ?? {};
-    const outcome = await this.run(playbook.rollback, actionIncident(incident, labels), `${run.idempotencyKey}:rollback`, playbook.actionTimeout);
+    const outcome = await this.run(
+      playbook.rollback,
+      actionIncident(incident, labels),
+      `${run.idempotencyKey}:rollback`,
+      playbook.actionTimeout,
+    );
     const current = { ...run, state: "rolling-back" as const };
     if (outcome.ok)
-      await this.conclude(current, "rolling-back", "rolled-back", `playbook ${run.playbook} failed (${why}); rolled back: ${outcome.summary}${disabled}`, null);
+      await this.conclude(
+        current,
+        "rolling-back",
+        "rolled-back",
+        `playbook ${run.playbook} failed (${why}); rolled back: ${outcome.summary}${disabled}`,
+        null,
+      );
     else
-      await this.conclude(current, "rolling-back", "escalated", `playbook ${run.playbook} failed (${why}); the rollback failed too: ${outcome.summary}${disabled}`, null);
+      await this.conclude(
+        current,
+        "rolling-back",
+        "escalated",
+        `playbook ${run.playbook} failed (${why}); the rollback failed too: ${outcome.summary}${disabled}`,
+        null,
+      );
   }
 
   /** Moves the run to a final state and escalates its incident with the reason. */
@@ -495,7 +574,8 @@ export class Remediator {
     const send = incident.state === "resolved" ? undefined : { action: "comment" as const };
     fanOut(changes, incident, at, { actor: REMEDIATE_ACTOR, action: "remediation", detail, send });
     await this.options.store.apply(changes);
-    if (changes.deliveries.length > 0) this.options.events.publish({ type: "DeliveriesQueued", at, count: changes.deliveries.length });
+    if (changes.deliveries.length > 0)
+      this.options.events.publish({ type: "DeliveriesQueued", at, count: changes.deliveries.length });
   }
 
   private async stats(playbook: string): Promise<string> {

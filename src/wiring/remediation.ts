@@ -47,7 +47,8 @@ export function wireRemediation(
   events.subscribe("IncidentChanged", "remediation", (event) => {
     const { kind } = event.change;
     if (kind === "reopened") remediator.reopened(event.incidentId);
-    else if (kind === "signals-joined" || kind === "severity-raised" || kind === "summary-updated") remediator.request(event.incidentId);
+    else if (kind === "signals-joined" || kind === "severity-raised" || kind === "summary-updated")
+      remediator.request(event.incidentId);
   });
   return {
     remediator,

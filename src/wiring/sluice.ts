@@ -9,7 +9,6 @@ import type { Store } from "../core/ports/store.ts";
 import type { OutboxWorker } from "../delivery/outbox-worker.ts";
 import type { RuleScheduler } from "../detect/rule-scheduler.ts";
 import type { Investigator } from "../investigate/investigator.ts";
-import type { Remediator } from "../remediate/remediator.ts";
 import type { EscalationTimers } from "../lifecycle/escalation.ts";
 import type { LifecycleService } from "../lifecycle/lifecycle-service.ts";
 import type { QuietResolver } from "../lifecycle/quiet-resolver.ts";
@@ -20,6 +19,7 @@ import type { AffectedUsersRefresher } from "../pipeline/enrich/affected-users-r
 import type { Summarizer } from "../pipeline/enrich/llm/summarizer.ts";
 import type { SummaryQueue } from "../pipeline/enrich/summary-queue.ts";
 import type { IngestRunner } from "../pipeline/ingest/ingest-runner.ts";
+import type { Remediator } from "../remediate/remediator.ts";
 import type { Authenticator } from "../sources/http/auth.ts";
 import type { KafkaSource } from "../sources/kafka/kafka-source.ts";
 import type { Traces } from "../sources/otlp/traces.ts";

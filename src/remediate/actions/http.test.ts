@@ -28,10 +28,19 @@ describe("http action", () => {
   after(() => receiver.close());
 
   const action = (config: Record<string, unknown>) =>
-    new HttpAction(httpActionConfigSchema.parse({ kind: "http", url: `${receiver.url}/admin/{{service}}/reset?pool={{labels.pool}}`, ...config }), fetch);
+    new HttpAction(
+      httpActionConfigSchema.parse({
+        kind: "http",
+        url: `${receiver.url}/admin/{{service}}/reset?pool={{labels.pool}}`,
+        ...config,
+      }),
+      fetch,
+    );
 
   it("sends the templated request with the secret, the idempotency key and the JSON body", async () => {
-    const outcome = await action({ auth: { bearer: "admin" }, body: { service: "{{service}}", reason: "{{key}}" } }).execute(context());
+    const outcome = await action({ auth: { bearer: "admin" }, body: { service: "{{service}}", reason: "{{key}}" } }).execute(
+      context(),
+    );
     const request = receiver.requests.at(-1);
     assert.ok(request);
     assert.equal(request.method, "POST");

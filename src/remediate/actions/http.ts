@@ -68,7 +68,10 @@ export class HttpAction implements RemediationAction {
         signal: AbortSignal.any([context.signal, AbortSignal.timeout(this.config.timeout)]),
       });
     } catch (error) {
-      const reason = error instanceof Error && error.name === "TimeoutError" ? `no answer within ${this.config.timeout} ms` : "the request failed";
+      const reason =
+        error instanceof Error && error.name === "TimeoutError"
+          ? `no answer within ${this.config.timeout} ms`
+          : "the request failed";
       return { ok: false, summary: `${what}: ${reason}` };
     }
     // The body is read and dropped: an admin endpoint may echo what it was sent, secrets included.

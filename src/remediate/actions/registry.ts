@@ -8,7 +8,9 @@ export interface ActionDeps {
   http: HttpClient;
 }
 
-type Factories = { [K in ActionConfig["kind"]]: (config: Extract<ActionConfig, { kind: K }>, deps: ActionDeps) => RemediationAction };
+type Factories = {
+  [K in ActionConfig["kind"]]: (config: Extract<ActionConfig, { kind: K }>, deps: ActionDeps) => RemediationAction;
+};
 
 /**
  * The one list of action kinds: a kind is its config schema in src/config/remediation-action-config.ts plus one
