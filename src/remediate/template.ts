@@ -28,9 +28,9 @@ function field(incident: ActionIncident, name: string): string {
   }
 }
 
-/** Replaces {{…}} placeholders, each value passed through `escape` (URL-encoding, PromQL quoting). */
-export function fill(template: string, incident: ActionIncident, escape: (value: string) => string = (v) => v): string {
-  return template.replace(PLACEHOLDER, (_whole, name: string) => escape(field(incident, name)));
+/** Replaces {{…}} placeholders, each value passed through `encode` (URL-encoding, PromQL quoting). */
+export function fill(template: string, incident: ActionIncident, encode: (value: string) => string = (v) => v): string {
+  return template.replace(PLACEHOLDER, (_whole, name: string) => encode(field(incident, name)));
 }
 
 /** A JSON value with every string in it filled; keys and structure stay as configured. */

@@ -157,7 +157,7 @@ export class KyselyRemediationRepository implements RemediationRepository {
   ): Promise<{ ok: true } | { ok: false; refusal: Refusal | "not-ready" }> {
     return this.guarded(async (db) => {
       const run = await db.selectFrom("remediation_runs").selectAll().where("id", "=", id).executeTakeFirst();
-      if (!run || run.state !== "matched" || (run.mode !== "auto" && run.approved_by === null))
+      if (run?.state !== "matched" || (run.mode !== "auto" && run.approved_by === null))
         return { ok: false, refusal: "not-ready" };
       const refusal = refusalOf(run, id, g, now);
       // The approval and the guardrails are conditions of the update itself: nothing read above is trusted.
