@@ -214,6 +214,7 @@ if ("problem" in found) {
               verify: { query: 'demo_pool_free{service="{{service}}"} > 0', for: "5s", within: "20s" },
               mode: { production: "auto", staging: "suggest", canary: "dry-run" },
               cooldown: "0s",
+              maxRuns: 10,
             },
           ],
         },
@@ -340,7 +341,10 @@ if ("problem" in found) {
         dry.plan,
         `POST http://127.0.0.1:${servicePort}/admin/shop-ca/reset-pool with a ${body.length}-byte JSON body`,
       );
-      assert.ok(recorded.timeline.some((e) => e.detail.startsWith("dry run of playbook reset-pool: would run POST")));
+      assert.ok(
+        recorded.timeline.some((e) => e.detail.startsWith("dry run of playbook reset-pool: would run POST")),
+        JSON.stringify(recorded.timeline),
+      );
     });
 
     async function incident(id: string) {
