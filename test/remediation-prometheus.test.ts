@@ -215,6 +215,7 @@ if ("problem" in found) {
               mode: { production: "auto", staging: "suggest", canary: "dry-run" },
               cooldown: "0s",
               maxRuns: 10,
+              maxTargets: 10,
             },
           ],
         },
