@@ -40,7 +40,8 @@ const preconditions = z
       .optional()
       .describe("Only between these UTC times (from > to spans midnight)."),
   })
-  .default({});
+  .default({})
+  .describe("What must be true before the action runs; an unmet one means no run yet (checked again when the incident changes).");
 
 const verify = z
   .union([
@@ -63,10 +64,15 @@ const MODES = ["off", "dry-run", "suggest", "auto"] as const;
 
 const playbook = z
   .strictObject({
-    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "must be lowercase letters, digits and dashes"),
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]*$/, "must be lowercase letters, digits and dashes")
+      .describe("Names the playbook in runs, stats, metrics and tickets."),
     match: playbookMatch,
     preconditions,
-    action: actionConfigSchema,
+    action: actionConfigSchema.describe(
+      "The fix, chosen by `kind` (http: method, url, headers, body, auth, timeout, expectStatus; see docs/remediation.md for every kind).",
+    ),
     verify,
     rollback: actionConfigSchema.optional().describe("Run when verification fails; then the incident escalates."),
     mode: z
