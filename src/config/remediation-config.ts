@@ -15,7 +15,7 @@ const playbookMatch = z
     environment: oneOrMany.optional(),
     tenant: oneOrMany.optional(),
     severity: z.union([z.enum(SEVERITIES), z.array(z.enum(SEVERITIES))]).optional(),
-    labels: z.record(z.string(), z.string()).optional().describe("Labels of the incident's first signal."),
+    labels: z.record(z.string(), z.string()).optional().describe("Labels of the incident's latest signal."),
     pattern: z
       .string()
       .min(1)

@@ -43,7 +43,7 @@ function glob(pattern: string): RegExp {
   return compiled;
 }
 
-/** Routing's matcher over the incident (labels of its first signal), plus its error pattern. */
+/** Routing's matcher over the incident (labels of its latest signal), plus its error pattern. */
 export function playbookMatches(playbook: Playbook, incident: Incident, labels: Record<string, string>): boolean {
   const { pattern, patternId, ...matcher } = playbook.config.match;
   const owner = incident.context.owner;
