@@ -69,6 +69,11 @@ export class Remediator {
 
   start(): void {
     this.started = true;
+    // The score lives in the store: a restarted replica reports it before its first run ends.
+    for (const playbook of this.options.playbooks)
+      void this.updateRatio(playbook.name).catch((error) =>
+        this.options.logger.warn({ err: error }, "a playbook's success ratio could not be read"),
+      );
     this.timer = setInterval(() => this.wake(), this.options.pollInterval);
     this.timer.unref?.();
     this.wake();
