@@ -32,6 +32,16 @@ export const REFUSALS = [
 ] as const;
 export type Refusal = (typeof REFUSALS)[number];
 
+/** The incident's matcher fields as the run was matched: what its action (and rollback) are given, frozen. */
+export interface RunSubject {
+  id: string;
+  key: string;
+  service: string;
+  environment: string;
+  severity: string;
+  labels: Readonly<Record<string, string>>;
+}
+
 export interface RemediationRun {
   id: string;
   incidentId: string;
@@ -48,6 +58,7 @@ export interface RemediationRun {
   updatedAt: number;
   /** What the action does (or would do), in one line. */
   plan: string;
+  subject: RunSubject;
   approvedBy: string | null;
   executedAt: number | null;
   verifyStartedAt: number | null;
@@ -78,6 +89,7 @@ export interface NewRun {
   idempotencyKey: string;
   mode: RunMode;
   plan: string;
+  subject: RunSubject;
 }
 
 /** The limits of one playbook, checked by the database when a run starts and again when it executes. */

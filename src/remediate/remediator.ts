@@ -195,6 +195,7 @@ export class Remediator {
         idempotencyKey,
         mode,
         plan,
+        subject,
       },
       guardrailsOf(playbook, this.options.paused),
       now(),
@@ -339,8 +340,8 @@ export class Remediator {
       }
       return;
     }
-    const labels = (await store.incidents.signals(incident.id, 1))[0]?.labels ?? {};
-    const outcome = await this.run(playbook.action, actionIncident(incident, labels), run.idempotencyKey, playbook.actionTimeout);
+    // The fields frozen when the run matched: the target the guardrails held is the one acted on.
+    const outcome = await this.run(playbook.action, run.subject, run.idempotencyKey, playbook.actionTimeout);
     if (outcome.ok) {
       await store.remediations.move(
         run.id,
@@ -406,7 +407,10 @@ export class Remediator {
   private async verify(run: RemediationRun, playbook: Playbook): Promise<void> {
     const { store, now } = this.options;
     const incident = await store.incidents.get(run.incidentId);
-    if (!incident) return;
+    if (!incident) {
+      await this.conclude(run, "verifying", "escalated", `the incident of playbook ${run.playbook}'s run is gone`, null);
+      return;
+    }
     const verify = playbook.config.verify;
     const started = run.verifyStartedAt ?? run.updatedAt;
     const at = now();
@@ -414,8 +418,7 @@ export class Remediator {
     let seen: string;
     let needed: number;
     if ("query" in verify) {
-      const labels = (await store.incidents.signals(incident.id, 1))[0]?.labels ?? {};
-      const query = fill(verify.query, actionIncident(incident, labels), promqlString);
+      const query = fill(verify.query, run.subject, promqlString);
       const result = this.options.prometheus
         ? await this.options.prometheus(query, AbortSignal.timeout(10_000))
         : { holds: false, detail: "no Prometheus configured" };

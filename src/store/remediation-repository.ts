@@ -9,6 +9,7 @@ import {
   type RemediationRun,
   type RunMode,
   type RunState,
+  type RunSubject,
   TERMINAL_STATES,
 } from "../core/remediation.ts";
 import type { Tables } from "./rows.ts";
@@ -27,6 +28,7 @@ interface RunRow {
   created_at: number | string;
   updated_at: number | string;
   plan: string;
+  subject: string;
   approved_by: string | null;
   executed_at: number | string | null;
   verify_started_at: number | string | null;
@@ -60,6 +62,7 @@ function toRun(row: RunRow): RemediationRun {
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
     plan: row.plan,
+    subject: JSON.parse(row.subject) as RunSubject,
     approvedBy: row.approved_by,
     executedAt: orNull(row.executed_at),
     verifyStartedAt: orNull(row.verify_started_at),
@@ -123,13 +126,13 @@ export class KyselyRemediationRepository implements RemediationRepository {
     const inserted = await this.guarded(async (db) => {
       const { rows } = await sql<RunRow>`
         INSERT INTO remediation_runs (id, incident_id, playbook, service, environment, target, attempt, idempotency_key,
-          mode, state, active_target, created_at, updated_at, lease_until, plan, detail)
+          mode, state, active_target, created_at, updated_at, lease_until, plan, subject, detail)
         SELECT ${text(run.id)}, ${text(run.incidentId)}, ${text(run.playbook)}, ${text(run.service)}, ${text(run.environment)},
           ${text(run.target)}, ${run.attempt}, ${text(run.idempotencyKey)}, ${text(run.mode)},
           CASE WHEN ${text(run.mode)} = 'dry-run' THEN 'dry-run' WHEN g.refusal IS NOT NULL THEN 'refused'
                WHEN ${text(run.mode)} = 'suggest' THEN 'awaiting-approval' ELSE 'matched' END,
           CASE WHEN g.refusal IS NULL AND ${text(run.mode)} <> 'dry-run' THEN ${text(run.target)} ELSE NULL END,
-          ${big(now)}, ${big(now)}, ${big(0)}, ${text(run.plan)}, COALESCE(g.refusal, '')
+          ${big(now)}, ${big(now)}, ${big(0)}, ${text(run.plan)}, ${text(JSON.stringify(run.subject))}, COALESCE(g.refusal, '')
         FROM (SELECT ${refusalOf(run, run.id, g, now)} AS refusal) g
         WHERE true
         ON CONFLICT (idempotency_key) DO NOTHING

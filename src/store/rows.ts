@@ -258,6 +258,7 @@ export interface Tables {
     updated_at: number;
     lease_until: number;
     plan: string;
+    subject: string;
     approved_by: string | null;
     executed_at: number | null;
     verify_started_at: number | null;

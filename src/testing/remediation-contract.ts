@@ -30,6 +30,14 @@ function newRun(fields: Partial<NewRun> = {}): NewRun {
     idempotencyKey: `inc-${sequence}:reset-pool:1`,
     mode: "auto",
     plan: "POST http://cart/admin/reset",
+    subject: {
+      id: `inc-${sequence}`,
+      key: `INC-${sequence}`,
+      service: "cart",
+      environment: "production",
+      severity: "high",
+      labels: {},
+    },
     ...fields,
   };
 }

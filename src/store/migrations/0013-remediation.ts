@@ -22,6 +22,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("updated_at", "bigint", (c) => c.notNull())
     .addColumn("lease_until", "bigint", (c) => c.notNull().defaultTo(0))
     .addColumn("plan", "text", (c) => c.notNull())
+    .addColumn("subject", "text", (c) => c.notNull())
     .addColumn("approved_by", "text")
     .addColumn("executed_at", "bigint")
     .addColumn("verify_started_at", "bigint")
