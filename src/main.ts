@@ -12,6 +12,7 @@ import { wireInvestigation } from "./wiring/investigation.ts";
 import { wireKafka } from "./wiring/kafka.ts";
 import { wireLifecycle, wireTimers } from "./wiring/lifecycle.ts";
 import { Modules } from "./wiring/module.ts";
+import { wireRemediation } from "./wiring/remediation.ts";
 import { wireRetention } from "./wiring/retention.ts";
 import { wireServer } from "./wiring/server.ts";
 import type { Sluice, SluiceOptions } from "./wiring/sluice.ts";
@@ -40,6 +41,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
   const summaries = wireSummaries(base);
   const merger = wireSymptomMerger(base, lifecycle, knowledge);
   const investigation = wireInvestigation(base, catalog.catalog, similar);
+  const remediation = wireRemediation(base, lifecycle);
   const timers = wireTimers(base, lifecycle);
   const retention = wireRetention(base);
   const sync = wireSync(base, lifecycle);
@@ -60,11 +62,13 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     changes,
     similar,
     console: webConsole,
-    features: [investigation.routes],
+    features: [investigation.routes, remediation.routes],
   });
   const modules = new Modules(
     [
-      ...[base, delivery, catalog, changes, affectedUsers, summaries, merger, investigation].map((wired) => wired.module),
+      ...[base, delivery, catalog, changes, affectedUsers, summaries, merger, investigation, remediation].map(
+        (wired) => wired.module,
+      ),
       ...timers.modules,
       ...[retention, sync, ingest, assembly, detect, kafka, http].map((wired) => wired.module),
     ],
@@ -77,6 +81,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     ...{ config, logger, store, events, metrics, lifecycle, runner: ingest.runner, retention: retention.retention },
     ...{ worker: delivery.worker, connectors: delivery.connectors, quietResolver, escalations, polls, inboundSync },
     ...{ kafka: kafka.kafka, traces: assembly.traces, detect: detect.detect, investigator: investigation.investigator },
+    ...{ remediator: remediation.remediator },
     ...{ summarizer: summaries.summarizer, summaries: summaries.summaries, affectedUsers: affectedUsers.affectedUsers },
     ...{ symptomMerger: merger.symptomMerger, server: http.server, auth: http.auth },
     modules: modules.names,

@@ -59,6 +59,18 @@ export class SluiceMetrics {
     buckets: [1, 5, 10, 30, 60, 120, 300, 600],
     registers: [this.registry],
   });
+  readonly remediationRuns = new Counter({
+    name: "sluice_remediation_runs_total",
+    help: "Remediation runs by playbook and the state they ended in: verified, rolled-back, escalated, refused (a guardrail), rejected (by a person), dry-run",
+    labelNames: ["playbook", "outcome"],
+    registers: [this.registry],
+  });
+  readonly remediationSuccess = new Gauge({
+    name: "sluice_remediation_success_ratio",
+    help: "Per playbook, the self-healing success rate: runs that healed (verified, no human acted, not reopened within reopenWindow) ÷ runs verified or failed, from the store",
+    labelNames: ["playbook"],
+    registers: [this.registry],
+  });
   readonly retentionDeleted = new Counter({
     name: "sluice_retention_deleted_total",
     help: "Rows deleted because storage.retention no longer keeps them, by kind (signals, changes, deliveries, timers, incidents)",

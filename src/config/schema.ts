@@ -10,6 +10,7 @@ import { investigationConfigSchema } from "./investigation-config.ts";
 import { kafkaConfigSchema } from "./kafka-config.ts";
 import { llmSchema } from "./llm-schema.ts";
 import { otlpLogsConfigSchema } from "./otlp-logs-config.ts";
+import { remediationConfigSchema } from "./remediation-config.ts";
 import { throttleConfigSchema } from "./throttle-config.ts";
 import { tracesConfigSchema } from "./traces-config.ts";
 
@@ -243,6 +244,7 @@ const baseShape = {
   otlpLogs: otlpLogsConfigSchema,
   throttle: throttleConfigSchema,
   investigation: investigationConfigSchema,
+  remediation: remediationConfigSchema,
   changes: z
     .strictObject({
       lookback: durationField("Changes this long before an incident's first signal are attached to it (default 2h).").default(

@@ -4,6 +4,7 @@ import type { DetectRepository } from "../core/ports/detect-repository.ts";
 import type { InstanceKeys } from "../core/ports/instance-keys.ts";
 import type { InvestigationRepository } from "../core/ports/investigation-repository.ts";
 import type { PatternRepository } from "../core/ports/pattern-repository.ts";
+import type { RemediationRepository } from "../core/ports/remediation-repository.ts";
 import type { Retention } from "../core/ports/retention.ts";
 import type { SimilarReads } from "../core/ports/similar-reads.ts";
 import type {
@@ -19,6 +20,7 @@ import { KyselyChangeRepository } from "./changes-repository.ts";
 import { KyselyDetectRepository } from "./detect-repository.ts";
 import { KyselyInstanceKeys } from "./instance-keys.ts";
 import { KyselyInvestigationRepository } from "./investigations-repository.ts";
+import { KyselyRemediationRepository } from "./remediation-repository.ts";
 import { KyselyRetention } from "./retention.ts";
 import type { Tables } from "./rows.ts";
 import { KyselySimilarReads } from "./similar-reads.ts";
@@ -60,6 +62,7 @@ export class KyselyStore implements Store {
   readonly retention: Retention;
   readonly investigations: InvestigationRepository;
   readonly detect: DetectRepository;
+  readonly remediations: RemediationRepository;
   readonly keys: InstanceKeys;
   readonly applyThenSync?: Store["applyThenSync"];
 
@@ -78,6 +81,7 @@ export class KyselyStore implements Store {
     this.traces = new KyselyTraceRepository(db, dialect);
     this.investigations = new KyselyInvestigationRepository(db, dialect.lockClaimedRows);
     this.detect = new KyselyDetectRepository(db, dialect.atomically);
+    this.remediations = new KyselyRemediationRepository(db, dialect.lockClaimedRows);
     this.keys = new KyselyInstanceKeys(db);
     // Only an engine whose commit is durable later offers it: the ingest runner then commits the next batch meanwhile.
     if (dialect.durableLater) this.applyThenSync = (changes) => dialect.commit(changes);

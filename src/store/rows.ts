@@ -242,6 +242,44 @@ export interface Tables {
   service_reach: ServiceReachRow;
   detect_leases: { rule: string; owner: string; expires_at: number; evaluated_until: number | null };
   detect_states: { rule: string; series: string; state: string; updated_at: number };
+  remediation_runs: {
+    id: string;
+    incident_id: string;
+    playbook: string;
+    service: string;
+    environment: string;
+    target: string;
+    attempt: number;
+    idempotency_key: string;
+    mode: string;
+    state: string;
+    active_target: string | null;
+    created_at: number;
+    updated_at: number;
+    lease_until: number;
+    plan: string;
+    subject: string;
+    approved_by: string | null;
+    executed_at: number | null;
+    verify_started_at: number | null;
+    holding_since: number | null;
+    finished_at: number | null;
+    detail: string;
+    failure: string | null;
+    undo: string | null;
+    success: number;
+    human_acted: number;
+    reopened: number;
+  };
+  remediation_control: { id: string; paused: number; changed_by: string | null; changed_at: number | null };
+  remediation_disabled: {
+    playbook: string;
+    service: string;
+    disabled_at: number | null;
+    reason: string;
+    enabled_at: number | null;
+    enabled_by: string | null;
+  };
 }
 
 /** The columns correlation reads of an unresolved incident. */

@@ -22,6 +22,7 @@ import { PatternCatalog } from "../patterns/pattern-catalog.ts";
 import { tokenize } from "../patterns/tokenize.ts";
 import { fingerprintSignals } from "../pipeline/correlate/fingerprint.ts";
 import { describeDetectContract } from "./detect-contract.ts";
+import { describeRemediationContract } from "./remediation-contract.ts";
 import { describeTraceContract } from "./traces-contract.ts";
 
 /** An engine under test: how to get fresh, empty stores of it. */
@@ -1324,4 +1325,5 @@ export function describeStoreContract(target: StoreContractTarget): void {
   });
   describeTraceContract(target);
   describeDetectContract(target);
+  describeRemediationContract(target);
 }

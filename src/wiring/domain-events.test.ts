@@ -33,6 +33,7 @@ describe("domain events of a running Sluice", async () => {
       "summaries",
       "symptom-merger",
       "investigation",
+      "remediation",
       "quiet-resolver",
       "escalation",
       "retention",

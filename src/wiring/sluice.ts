@@ -19,6 +19,7 @@ import type { AffectedUsersRefresher } from "../pipeline/enrich/affected-users-r
 import type { Summarizer } from "../pipeline/enrich/llm/summarizer.ts";
 import type { SummaryQueue } from "../pipeline/enrich/summary-queue.ts";
 import type { IngestRunner } from "../pipeline/ingest/ingest-runner.ts";
+import type { Remediator } from "../remediate/remediator.ts";
 import type { Authenticator } from "../sources/http/auth.ts";
 import type { KafkaSource } from "../sources/kafka/kafka-source.ts";
 import type { Traces } from "../sources/otlp/traces.ts";
@@ -73,6 +74,8 @@ export interface Sluice {
   symptomMerger: SymptomMerger | null;
   /** Background investigations (`investigation.enabled`); null when off. */
   investigator: Investigator | null;
+  /** Self-healing playbooks (`remediation.enabled`); null when off. */
+  remediator: Remediator | null;
   metrics: SluiceMetrics;
   connectors: ReadonlyMap<string, Connector>;
   server: FastifyInstance;

@@ -8,6 +8,7 @@ import type { DetectRepository } from "./detect-repository.ts";
 import type { InstanceKeys } from "./instance-keys.ts";
 import type { InvestigationRepository } from "./investigation-repository.ts";
 import type { PatternRepository, PatternTemplateChange } from "./pattern-repository.ts";
+import type { RemediationRepository } from "./remediation-repository.ts";
 import type { Retention } from "./retention.ts";
 import type { SimilarReads } from "./similar-reads.ts";
 import type { TraceRepository } from "./trace-repository.ts";
@@ -217,6 +218,8 @@ export interface Store {
   readonly investigations: InvestigationRepository;
   /** Detection rules' detector states and per-rule leases (src/detect). */
   readonly detect: DetectRepository;
+  /** Remediation runs, their guardrails and the kill switch (src/remediate). */
+  readonly remediations: RemediationRepository;
   /** Applies a change set atomically and durably; returns the numbers given to new incidents. Throws CONFLICT on a stale version. */
   apply(changes: ChangeSet): Promise<Map<string, number>>;
   /**

@@ -13,6 +13,8 @@ export class SqliteStore extends KyselyStore {
     // An investigation that was running when the process died is taken up again at once.
     raw.prepare("UPDATE investigation_jobs SET lease_until = 0 WHERE status = 'running'").run();
     raw.prepare("UPDATE detect_leases SET expires_at = 0 WHERE expires_at > 0").run();
+    // Remediation steps are taken up at once; a run left executing is then escalated, never run again.
+    raw.prepare("UPDATE remediation_runs SET lease_until = 0 WHERE lease_until > 0").run();
     return new SqliteStore(db, new SqliteDialect(raw, db, { walSync, checkpointer }));
   }
 }
