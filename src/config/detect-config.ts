@@ -25,20 +25,40 @@ const thresholdDetector = z
     path: ["below"],
   });
 
-const seasonalDetector = z.strictObject({
-  kind: z.literal("seasonal"),
-  period: z.enum(["week", "day"]).optional().describe("Baseline per hour of the week (default) or of the day."),
-  history: z.number().int().min(3).optional().describe("Values kept per hour slot (default 120)."),
-  minHistory: durationField("Time since the first sample before it may fire (default two periods).").optional(),
-  minSlotValues: z.number().int().min(3).optional().describe("Values an hour slot needs before it may fire (default 5)."),
-  direction: z.enum(["above", "below", "both"]).optional().describe("Which side counts (default both)."),
-  minDeviation: z
-    .number()
-    .nonnegative()
-    .optional()
-    .describe("Deviations smaller than this, in the value's unit, never count (default 0)."),
-  clearAfter: positiveInt("Evaluations in a row below score 0.5 that end an alert (default 3)."),
-});
+const seasonalDetector = z
+  .strictObject({
+    kind: z.literal("seasonal"),
+    period: z
+      .union([z.enum(["week", "day"]), durationField("")])
+      .optional()
+      .describe(
+        'The season: "week" (a slot per hour of the week, default), "day" (per hour of the day), or any season length (e.g. 10m, 12h) split into `slots`.',
+      ),
+    slots: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe("Slots per season when `period` is a length (default 24); week and day have one per hour."),
+    history: z.number().int().min(3).optional().describe("Values kept per hour slot (default 120)."),
+    minHistory: durationField("Time since the first sample before it may fire (default two periods).").optional(),
+    minSlotValues: z.number().int().min(3).optional().describe("Values an hour slot needs before it may fire (default 5)."),
+    direction: z.enum(["above", "below", "both"]).optional().describe("Which side counts (default both)."),
+    minDeviation: z
+      .number()
+      .nonnegative()
+      .optional()
+      .describe("Deviations smaller than this, in the value's unit, never count (default 0)."),
+    clearAfter: positiveInt("Evaluations in a row below score 0.5 that end an alert (default 3)."),
+  })
+  .refine((d) => typeof d.period === "number" || d.slots === undefined, {
+    message: "`slots` applies only when `period` is a length; week and day have one slot per hour",
+    path: ["slots"],
+  })
+  .refine((d) => typeof d.period !== "number" || d.period >= (d.slots ?? 24) * 1000, {
+    message: "a season length needs at least one second per slot",
+    path: ["period"],
+  });
 
 const trendDetector = z
   .strictObject({
@@ -171,6 +191,14 @@ const ruleSchema = z
       })
       .describe("How each series becomes an anomaly event's service, environment and severity."),
     description: z.string().optional().describe("Shown in the anomaly event and its ticket."),
+    minimumScore: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .describe(
+        "The score at which this rule's detections begin an episode and pass the gate, in place of `anomaly.minimumScore` (default: the detector's own firing condition, score 0.85).",
+      ),
   })
   .superRefine((rule, ctx) => {
     const burn = rule.detector.kind === "slo-burn-rate";

@@ -195,7 +195,7 @@ export class RuleRunner {
     detection: Detection,
     out: { context: SeriesContext; event: EpisodeEvent }[],
   ): void {
-    const step = advanceEpisode(entry.episode, detection, this.o.heartbeatMs);
+    const step = advanceEpisode(entry.episode, detection, this.o.heartbeatMs, this.o.rule.minimumScore);
     entry.episode = step.state;
     if (!step.event) return;
     const alert = "alert" in detection ? (detection as BurnRateDetection).alert : undefined;

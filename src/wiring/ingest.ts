@@ -1,9 +1,12 @@
 import type { CatalogSource } from "../catalog/catalog-source.ts";
+import type { DetectRuleConfig } from "../config/detect-config.ts";
 import type { Severity, Signal } from "../core/signal.ts";
+import { DETECT_SOURCE } from "../detect/anomaly-document.ts";
 import { policyFor } from "../lifecycle/escalation.ts";
 import type { LifecycleService } from "../lifecycle/lifecycle-service.ts";
 import { PatternCatalog } from "../patterns/pattern-catalog.ts";
 import type { Enricher } from "../pipeline/enrich/enricher.ts";
+import type { GateRules } from "../pipeline/gate/gate.ts";
 import type { RecentDeploys } from "../pipeline/gate/recent-deploys.ts";
 import { IngestRunner } from "../pipeline/ingest/ingest-runner.ts";
 import { route } from "../pipeline/route/route.ts";
@@ -46,6 +49,7 @@ export function wireIngest(base: Base, deps: IngestDeps): { runner: IngestRunner
     lifecycleMetrics: metrics.lifecycle,
     gateRules: {
       minimumScore: config.anomaly.minimumScore,
+      ...detectRuleMinimumScores(config.detect.rules),
       maintenance: config.maintenance,
       ...(recentDeploys ? { afterDeploy: (signal: Signal) => recentDeploys.suppressionFor(signal) } : {}),
     },
@@ -69,4 +73,19 @@ export function wireIngest(base: Base, deps: IngestDeps): { runner: IngestRunner
     events,
   });
   return { runner, module: { name: "ingest", flush: () => runner.flush(), shutdown: () => runner.shutdown() } };
+}
+
+/**
+ * A detection rule's own `minimumScore` replaces `anomaly.minimumScore` for that rule's anomaly events: the rule
+ * already decided its episode (src/detect/episode.ts), and the gate must not undo the rule's choice.
+ */
+function detectRuleMinimumScores(rules: readonly DetectRuleConfig[]): Pick<GateRules, "minimumScoreFor"> {
+  const byRule = new Map(rules.flatMap((r) => (r.minimumScore === undefined ? [] : [[r.name, r.minimumScore] as const])));
+  if (byRule.size === 0) return {};
+  return {
+    minimumScoreFor: (signal) => {
+      const rule = signal.source === DETECT_SOURCE ? signal.labels.detect_rule : undefined;
+      return rule === undefined ? undefined : byRule.get(rule);
+    },
+  };
 }
