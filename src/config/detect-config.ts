@@ -131,6 +131,21 @@ const contextualDetector = z.strictObject({
   calibrationMemory: positive("Points of memory of each view's calibrator (default 10000)."),
 });
 
+const rateSpikeDetector = z.strictObject({
+  kind: z.literal("rate-spike"),
+  memory: positive("Evaluations of memory of the baseline count (default 60)."),
+  factor: z.number().min(1).optional().describe("How many times the baseline a count must be to fire (default 3)."),
+  minCount: positiveInt("Fewest signals in one evaluation that may fire (default 10)."),
+  minPoints: positiveInt("Evaluations before it may fire (default 10)."),
+  clearAfter: positiveInt("Evaluations in a row below score 0.5 that end an alert (default 3)."),
+});
+
+const newPatternDetector = z.strictObject({
+  kind: z.literal("new-pattern"),
+  after: durationField("How long after a deploy of its service a pattern's first sighting counts (default 1h).").optional(),
+  hold: durationField("How long the alert holds after the sighting (default 30m).").optional(),
+});
+
 /** One detector and its parameters, chosen by `kind`. */
 export const detectorConfigSchema = z.discriminatedUnion("kind", [
   thresholdDetector,
@@ -140,6 +155,8 @@ export const detectorConfigSchema = z.discriminatedUnion("kind", [
   absentDetector,
   sloBurnRateDetector,
   contextualDetector,
+  rateSpikeDetector,
+  newPatternDetector,
 ]);
 
 export type DetectorConfig = z.infer<typeof detectorConfigSchema>;
@@ -177,6 +194,22 @@ const ruleSchema = z
       .min(1)
       .optional()
       .describe("PromQL; each series it returns is a separate detector. Not for slo-burn-rate, which has `good` and `total`."),
+    signals: z
+      .strictObject({
+        by: z
+          .enum(["pattern", "service"])
+          .default("pattern")
+          .describe("One series per error pattern (and service), or per service (default pattern)."),
+        kinds: z
+          .array(z.enum(["anomaly", "alert", "log", "security"]))
+          .min(1)
+          .default(["log", "alert", "anomaly", "security"])
+          .describe("Signal kinds counted (default all but changes)."),
+      })
+      .optional()
+      .describe(
+        "Instead of `query`: the rule counts Sluice's own stored signals each interval (detectors rate-spike and new-pattern). Detections never count.",
+      ),
     interval: durationField("How often the rule is evaluated (default 1m; at least 1s).")
       .refine((ms) => ms >= 1000, "must be at least 1s")
       .default(60_000),
@@ -202,6 +235,24 @@ const ruleSchema = z
   })
   .superRefine((rule, ctx) => {
     const burn = rule.detector.kind === "slo-burn-rate";
+    const stream = rule.detector.kind === "rate-spike" || rule.detector.kind === "new-pattern";
+    if (stream !== (rule.signals !== undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["signals"],
+        message: stream
+          ? `a ${rule.detector.kind} rule counts Sluice's own signals: give \`signals\` (e.g. { by: pattern }), not \`query\``
+          : "`signals` is for the rate-spike and new-pattern detectors",
+      });
+      return;
+    }
+    if (stream) {
+      if (rule.query !== undefined) ctx.addIssue({ code: "custom", path: ["query"], message: "a `signals` rule has no `query`" });
+      if (rule.detector.kind === "new-pattern" && rule.signals?.by !== "pattern") {
+        ctx.addIssue({ code: "custom", path: ["signals", "by"], message: "new-pattern needs `by: pattern`" });
+      }
+      return;
+    }
     if (burn && rule.query !== undefined) {
       ctx.addIssue({
         code: "custom",
@@ -243,7 +294,7 @@ export const detectConfigSchema = z
         ctx.addIssue({ code: "custom", path: ["rules", i, "name"], message: `duplicate rule name "${rule.name}"` });
       seen.add(rule.name);
     });
-    if (block.rules.length > 0 && !block.prometheus) {
+    if (block.rules.some((rule) => rule.signals === undefined) && !block.prometheus) {
       ctx.addIssue({ code: "custom", path: ["prometheus"], message: "rules need `prometheus.url` to query" });
     }
   })
