@@ -1,6 +1,7 @@
 import type { CatalogSource } from "../catalog/catalog-source.ts";
 import type { DetectRuleConfig } from "../config/detect-config.ts";
 import type { Severity, Signal } from "../core/signal.ts";
+import type { OutboxWorker } from "../delivery/outbox-worker.ts";
 import { DETECT_SOURCE } from "../detect/anomaly-document.ts";
 import { policyFor } from "../lifecycle/escalation.ts";
 import type { LifecycleService } from "../lifecycle/lifecycle-service.ts";
@@ -13,7 +14,7 @@ import { route } from "../pipeline/route/route.ts";
 import { redactSignal } from "../redact/redact-signal.ts";
 import type { TraceKnowledge } from "../sources/otlp/traces.ts";
 import type { Base } from "./base.ts";
-import { wireMergedPatterns } from "./merged-patterns.ts";
+import { settleWindowHold, wireMergedPatterns } from "./merged-patterns.ts";
 import type { Module } from "./module.ts";
 
 export interface IngestDeps {
@@ -25,6 +26,8 @@ export interface IngestDeps {
   platforms: ReadonlySet<string>;
   /** Resolves the surplus incidents of merged error patterns into the one that stays (issue 17). */
   lifecycle: LifecycleService;
+  /** The outbox worker, told how long a new pattern's first ticket waits (patterns.settleWindow). */
+  worker?: Pick<OutboxWorker, "holdCreates">;
 }
 
 /** The ingest runner: redact, fingerprint, gate, correlate, enrich, route; publishes each batch's events on the bus. */
@@ -39,6 +42,8 @@ export function wireIngest(base: Base, deps: IngestDeps): { runner: IngestRunner
     refreshMs: config.patterns.refreshInterval,
     now: () => clock.now(),
   });
+  const hold = settleWindowHold(config.patterns.settleWindow, patterns);
+  if (hold) deps.worker?.holdCreates(hold);
   const runner = new IngestRunner({
     store,
     clock,
