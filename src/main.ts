@@ -46,7 +46,15 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
   const retention = wireRetention(base);
   const sync = wireSync(base, lifecycle);
   const platforms = new Set(delivery.connectors.keys());
-  const ingest = wireIngest(base, { ...catalog, ...changes, enricher, traces: knowledge, platforms, lifecycle });
+  const ingest = wireIngest(base, {
+    ...catalog,
+    ...changes,
+    enricher,
+    traces: knowledge,
+    platforms,
+    lifecycle,
+    worker: delivery.worker,
+  });
   const assembly = wireTraceAssembly(base, knowledge, ingest.runner, lifecycle);
   const kafka = wireKafka(base, ingest.runner, changes.intake);
   const webConsole = wireConsole(base);

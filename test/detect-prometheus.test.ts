@@ -2,13 +2,13 @@
  * Detection rules against a real Prometheus: Prometheus scrapes gauges and counters that a small HTTP server
  * here exposes, Sluice (in this process, SQLite in memory, its detect module started) evaluates its rules
  * against Prometheus' query API every second. A normal phase opens nothing; then a step, a flatline, a slow
- * drift and an SLO burn (in four services) each open exactly one incident with the mapped service and
+ * drift, a seasonal series run in antiphase and an SLO burn (in five services) each open exactly one incident with the mapped service and
  * severity — an SLO burn in a service below the traffic guard opens none — and each resolves on recovery.
  *
  * Needs: Prometheus. scripts/prometheus.sh provides it (SLUICE_TEST_PROMETHEUS when set, else Debian's
  * `prometheus` package, installed when missing); it runs as a child process on a loopback port.
- * Windows are scaled down to seconds (the burn-rate pair is 30s & 5s above 10×) so the suite takes about
- * two minutes; the detectors' tests cover the workbook's real windows.
+ * Windows are scaled down to seconds (the burn-rate pair is 30s & 5s above 10×; the season is 10 s in ten slots)
+ * so the suite takes about three minutes; the detectors' tests cover the workbook's real windows.
  */
 import assert from "node:assert/strict";
 import { once } from "node:events";
@@ -28,7 +28,9 @@ import { missingPeer } from "./support/missing-peer.ts";
 import { provision } from "./support/provision.ts";
 import { freePort } from "./support/sluice-process.ts";
 
-const NORMAL_PHASE_MS = 40_000;
+// The seasonal rule needs five values per slot (50 s) and then 50 calibrated deviations before it may fire.
+const NORMAL_PHASE_MS = 115_000;
+const SEASON_MS = 10_000;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** What the exporter serves; the phases of the test flip these. */
@@ -37,6 +39,7 @@ const world = {
   flat: false,
   drift: false,
   burn: false,
+  season: false,
   disk: 50,
   requests: { total: 0, good: 0, quietTotal: 0, quietGood: 0 },
 };
@@ -58,6 +61,9 @@ function exposition(): string {
   const now = Date.now();
   const wobble = (period: number) => Math.sin(now / period);
   const r = world.requests;
+  // A 10 s cycle between 50 and 150; the anomaly runs it in antiphase: every value stays inside the usual range.
+  const wave = 50 * Math.sin((2 * Math.PI * (now % SEASON_MS)) / SEASON_MS);
+  const queue = 100 + (world.season ? -wave : wave) + 4 * (Math.random() - 0.5);
   return [
     "# TYPE demo_latency_seconds gauge",
     `demo_latency_seconds{service="step-svc",tier="gold"} ${world.step ? 2.5 + 0.05 * wobble(700) : 0.2 + 0.05 * wobble(700)}`,
@@ -65,6 +71,8 @@ function exposition(): string {
     `demo_throughput{service="flat-svc"} ${world.flat ? 42 : 100 + 10 * wobble(900) + (now % 1000) / 1000}`,
     "# TYPE demo_disk_used_percent gauge",
     `demo_disk_used_percent{service="disk-svc"} ${world.disk + 0.3 * wobble(1300)}`,
+    "# TYPE demo_queue_depth gauge",
+    `demo_queue_depth{service="season-svc"} ${queue}`,
     "# TYPE demo_requests_total counter",
     `demo_requests_total{service="slo-svc"} ${r.total}`,
     `demo_requests_total{service="slo-quiet"} ${r.quietTotal}`,
@@ -100,6 +108,13 @@ function rules(): unknown[] {
       labels: { service: bySeries, severity: "low" },
     },
     {
+      name: "queue-seasonal",
+      query: "demo_queue_depth",
+      interval: "1s",
+      detector: { kind: "seasonal", period: "10s", slots: 10 },
+      labels: { service: bySeries, severity: "high" },
+    },
+    {
       name: "availability-burn",
       interval: "1s",
       detector: {
@@ -120,6 +135,7 @@ const EXPECTED: Record<string, { severity: string; type: string }> = {
   "flat-svc": { severity: "medium", type: "flatline" },
   "disk-svc": { severity: "low", type: "trend" },
   "slo-svc": { severity: "high", type: "slo-burn-rate" },
+  "season-svc": { severity: "high", type: "seasonal" },
 };
 
 const found = provision("prometheus.sh", 2);
@@ -185,7 +201,7 @@ if ("problem" in found) {
         "no incident during the normal phase",
       );
 
-      Object.assign(world, { step: true, flat: true, drift: true, burn: true });
+      Object.assign(world, { step: true, flat: true, drift: true, burn: true, season: true });
       const opened = await waitFor("an incident for each anomaly", async () => {
         const list = await incidents();
         return Object.keys(EXPECTED).every((service) => list.some((i) => i.service === service)) ? list : undefined;
@@ -203,12 +219,12 @@ if ("problem" in found) {
         assert.equal(incident.state, "open", `${incident.service} is open`);
         assert.match(incident.title, new RegExp(`^${expected.type} in ${incident.service}: `));
       }
-      assert.equal(opened.length, 4);
+      assert.equal(opened.length, 5);
 
-      Object.assign(world, { step: false, flat: false, drift: false, burn: false });
+      Object.assign(world, { step: false, flat: false, drift: false, burn: false, season: false });
       const resolved = await waitFor("every incident resolved on recovery", async () => {
         const list = await incidents();
-        return list.length === 4 && list.every((i) => i.state === "resolved") ? list : undefined;
+        return list.length === 5 && list.every((i) => i.state === "resolved") ? list : undefined;
       });
       for (const incident of resolved) {
         const detail = (await (await fetch(`http://127.0.0.1:${sluicePort}/api/incidents/${incident.key}`)).json()) as {

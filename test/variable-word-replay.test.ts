@@ -101,19 +101,36 @@ describe("replay of a stream whose messages name things: one incident per proble
         (timelines.get(survivor.id) ?? []).some((e) => e.action === "pattern-merged" && e.detail.startsWith(incident.key)),
         `${survivor.key} notes ${incident.key}`,
       );
-      assert.ok(
-        memory.received.some((d) => d.incidentKey === incident.key && d.action === "resolve" && d.detail.includes(survivorKey)),
-        `${incident.key}'s ticket is resolved naming ${survivorKey}`,
-      );
+      // A merged incident that had a ticket has it resolved naming the survivor; one merged before its ticket
+      // went out (here the worker runs after the replay) is never sent at all: that would be a second page.
+      const paged = memory.received.some((d) => d.incidentKey === incident.key && d.action === "create");
+      if (paged) {
+        assert.ok(
+          memory.received.some((d) => d.incidentKey === incident.key && d.action === "resolve" && d.detail.includes(survivorKey)),
+          `${incident.key}'s ticket is resolved naming ${survivorKey}`,
+        );
+      } else {
+        assert.deepEqual(
+          memory.received.filter((d) => d.incidentKey === incident.key).map((d) => d.action),
+          [],
+          `${incident.key} never had a ticket: nothing is sent for it`,
+        );
+      }
       assert.equal(byId.get(incident.id)?.state, "resolved");
     }
   });
 
-  it("pages once per incident, and never for a problem after its patterns merged", () => {
+  it("pages once per problem, and never for a problem after its patterns merged", () => {
     const memory = sluice.connectors.get("memory") as MemoryConnector;
     for (const incident of incidents) {
       const creates = memory.received.filter((d) => d.incidentKey === incident.key && d.action === "create");
-      assert.equal(creates.length, 1, `${incident.key} created once`);
+      assert.equal(creates.length, mergedAway(incident) ? 0 : 1, `${incident.key} created once, unless merged before it was`);
+    }
+    for (const problem of STREAM_PROBLEMS) {
+      const pages = memory.received.filter(
+        (d) => d.action === "create" && problemOf(incidents.find((i) => i.key === d.incidentKey) as Incident) === problem.name,
+      );
+      assert.equal(pages.length, 1, `${problem.name}: one page`);
     }
     for (const problem of STREAM_PROBLEMS) {
       const mine = incidents.filter((i) => problemOf(i) === problem.name);

@@ -25,20 +25,40 @@ const thresholdDetector = z
     path: ["below"],
   });
 
-const seasonalDetector = z.strictObject({
-  kind: z.literal("seasonal"),
-  period: z.enum(["week", "day"]).optional().describe("Baseline per hour of the week (default) or of the day."),
-  history: z.number().int().min(3).optional().describe("Values kept per hour slot (default 120)."),
-  minHistory: durationField("Time since the first sample before it may fire (default two periods).").optional(),
-  minSlotValues: z.number().int().min(3).optional().describe("Values an hour slot needs before it may fire (default 5)."),
-  direction: z.enum(["above", "below", "both"]).optional().describe("Which side counts (default both)."),
-  minDeviation: z
-    .number()
-    .nonnegative()
-    .optional()
-    .describe("Deviations smaller than this, in the value's unit, never count (default 0)."),
-  clearAfter: positiveInt("Evaluations in a row below score 0.5 that end an alert (default 3)."),
-});
+const seasonalDetector = z
+  .strictObject({
+    kind: z.literal("seasonal"),
+    period: z
+      .union([z.enum(["week", "day"]), durationField("")])
+      .optional()
+      .describe(
+        'The season: "week" (a slot per hour of the week, default), "day" (per hour of the day), or any season length (e.g. 10m, 12h) split into `slots`.',
+      ),
+    slots: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe("Slots per season when `period` is a length (default 24); week and day have one per hour."),
+    history: z.number().int().min(3).optional().describe("Values kept per hour slot (default 120)."),
+    minHistory: durationField("Time since the first sample before it may fire (default two periods).").optional(),
+    minSlotValues: z.number().int().min(3).optional().describe("Values an hour slot needs before it may fire (default 5)."),
+    direction: z.enum(["above", "below", "both"]).optional().describe("Which side counts (default both)."),
+    minDeviation: z
+      .number()
+      .nonnegative()
+      .optional()
+      .describe("Deviations smaller than this, in the value's unit, never count (default 0)."),
+    clearAfter: positiveInt("Evaluations in a row below score 0.5 that end an alert (default 3)."),
+  })
+  .refine((d) => typeof d.period === "number" || d.slots === undefined, {
+    message: "`slots` applies only when `period` is a length; week and day have one slot per hour",
+    path: ["slots"],
+  })
+  .refine((d) => typeof d.period !== "number" || d.period >= (d.slots ?? 24) * 1000, {
+    message: "a season length needs at least one second per slot",
+    path: ["period"],
+  });
 
 const trendDetector = z
   .strictObject({
@@ -111,6 +131,21 @@ const contextualDetector = z.strictObject({
   calibrationMemory: positive("Points of memory of each view's calibrator (default 10000)."),
 });
 
+const rateSpikeDetector = z.strictObject({
+  kind: z.literal("rate-spike"),
+  memory: positive("Evaluations of memory of the baseline count (default 60)."),
+  factor: z.number().min(1).optional().describe("How many times the baseline a count must be to fire (default 3)."),
+  minCount: positiveInt("Fewest signals in one evaluation that may fire (default 10)."),
+  minPoints: positiveInt("Evaluations before it may fire (default 10)."),
+  clearAfter: positiveInt("Evaluations in a row below score 0.5 that end an alert (default 3)."),
+});
+
+const newPatternDetector = z.strictObject({
+  kind: z.literal("new-pattern"),
+  after: durationField("How long after a deploy of its service a pattern's first sighting counts (default 1h).").optional(),
+  hold: durationField("How long the alert holds after the sighting (default 30m).").optional(),
+});
+
 /** One detector and its parameters, chosen by `kind`. */
 export const detectorConfigSchema = z.discriminatedUnion("kind", [
   thresholdDetector,
@@ -120,6 +155,8 @@ export const detectorConfigSchema = z.discriminatedUnion("kind", [
   absentDetector,
   sloBurnRateDetector,
   contextualDetector,
+  rateSpikeDetector,
+  newPatternDetector,
 ]);
 
 export type DetectorConfig = z.infer<typeof detectorConfigSchema>;
@@ -157,6 +194,22 @@ const ruleSchema = z
       .min(1)
       .optional()
       .describe("PromQL; each series it returns is a separate detector. Not for slo-burn-rate, which has `good` and `total`."),
+    signals: z
+      .strictObject({
+        by: z
+          .enum(["pattern", "service"])
+          .default("pattern")
+          .describe("One series per error pattern (and service), or per service (default pattern)."),
+        kinds: z
+          .array(z.enum(["anomaly", "alert", "log", "security"]))
+          .min(1)
+          .default(["log", "alert", "anomaly", "security"])
+          .describe("Signal kinds counted (default all but changes)."),
+      })
+      .optional()
+      .describe(
+        "Instead of `query`: the rule counts Sluice's own stored signals each interval (detectors rate-spike and new-pattern). Detections never count.",
+      ),
     interval: durationField("How often the rule is evaluated (default 1m; at least 1s).")
       .refine((ms) => ms >= 1000, "must be at least 1s")
       .default(60_000),
@@ -171,9 +224,35 @@ const ruleSchema = z
       })
       .describe("How each series becomes an anomaly event's service, environment and severity."),
     description: z.string().optional().describe("Shown in the anomaly event and its ticket."),
+    minimumScore: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .describe(
+        "The score at which this rule's detections begin an episode and pass the gate, in place of `anomaly.minimumScore` (default: the detector's own firing condition, score 0.85).",
+      ),
   })
   .superRefine((rule, ctx) => {
     const burn = rule.detector.kind === "slo-burn-rate";
+    const stream = rule.detector.kind === "rate-spike" || rule.detector.kind === "new-pattern";
+    if (stream !== (rule.signals !== undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["signals"],
+        message: stream
+          ? `a ${rule.detector.kind} rule counts Sluice's own signals: give \`signals\` (e.g. { by: pattern }), not \`query\``
+          : "`signals` is for the rate-spike and new-pattern detectors",
+      });
+      return;
+    }
+    if (stream) {
+      if (rule.query !== undefined) ctx.addIssue({ code: "custom", path: ["query"], message: "a `signals` rule has no `query`" });
+      if (rule.detector.kind === "new-pattern" && rule.signals?.by !== "pattern") {
+        ctx.addIssue({ code: "custom", path: ["signals", "by"], message: "new-pattern needs `by: pattern`" });
+      }
+      return;
+    }
     if (burn && rule.query !== undefined) {
       ctx.addIssue({
         code: "custom",
@@ -215,7 +294,7 @@ export const detectConfigSchema = z
         ctx.addIssue({ code: "custom", path: ["rules", i, "name"], message: `duplicate rule name "${rule.name}"` });
       seen.add(rule.name);
     });
-    if (block.rules.length > 0 && !block.prometheus) {
+    if (block.rules.some((rule) => rule.signals === undefined) && !block.prometheus) {
       ctx.addIssue({ code: "custom", path: ["prometheus"], message: "rules need `prometheus.url` to query" });
     }
   })

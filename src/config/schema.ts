@@ -163,8 +163,13 @@ const baseShape = {
       refreshInterval: durationField(
         "How often a process reads the error patterns other replicas created or generalised (default 5s).",
       ).default(5_000),
+      settleWindow: durationField(
+        "How long the first ticket of an incident whose error pattern is new (created within this window) waits, so that early variants of one problem merge before anyone is paged (issue 17). At most 10m; default 0 (page at once).",
+      )
+        .refine((ms) => ms <= 600_000, "must be at most 10m: a page must not wait longer than that")
+        .default(0),
     })
-    .default({ maxInMemory: 20_000, refreshInterval: 5_000 }),
+    .default({ maxInMemory: 20_000, refreshInterval: 5_000, settleWindow: 0 }),
   routing,
   maintenance: z
     .array(maintenanceWindow)

@@ -29,6 +29,15 @@ export interface OutboxWorkerOptions {
   pollMs?: number;
 }
 
+/**
+ * Until when an incident's first ticket waits (epoch ms), or null to send it now: the settle window of a new error
+ * pattern's incident (issue 17), so that a variant merged into another problem's incident meanwhile never pages.
+ */
+export type CreateHold = (incident: Incident) => number | null;
+
+// The actor of a merge (LifecycleService.merge): an incident resolved by it lives on in the one it merged into.
+const MERGE_ACTOR = "sluice:merge";
+
 // Longer than a round can take (timeouts × rounds of `concurrency`), so no row is sent by two rounds at once.
 const LEASE_MS = 120_000;
 
@@ -41,8 +50,14 @@ export class OutboxWorker {
   private wakeUp: (() => void) | null = null;
   private woken = false;
   private round: Promise<boolean> | null = null;
+  private createHold: CreateHold | null = null;
 
   constructor(private readonly options: OutboxWorkerOptions) {}
+
+  /** Sets how long first tickets wait (the rule lives with the pattern miner, wired after this worker). */
+  holdCreates(hold: CreateHold): void {
+    this.createHold = hold;
+  }
 
   start(): void {
     if (this.running) return;
@@ -139,6 +154,31 @@ export class OutboxWorker {
     const connector = this.options.connectors.get(delivery.platform);
     if (!connector) return this.dead(delivery, `no connector for ${delivery.platform}: it is not enabled in this configuration`);
     const ticket = await store.deliveries.ticket(incident.id, delivery.platform);
+    if (!ticket && incident.state === "resolved" && (await this.mergedAway(incident.id))) {
+      // Merged into another incident before its ticket went out: that incident's ticket is told, and paging for
+      // this one now (then resolving it) would be the second page for one problem. Its signals stay stored.
+      this.options.logger.info(
+        { platform: delivery.platform, delivery: delivery.id, incident: incident.key, action: delivery.action },
+        "not sent: the incident merged into another before its ticket was created",
+      );
+      await store.deliveries.delivered(delivery, clock.now(), null);
+      return;
+    }
+    if (delivery.action === "create" && !ticket) {
+      const until = this.createHold?.(incident) ?? null;
+      const now = clock.now();
+      if (until !== null && until > now) {
+        // Not an attempt: give the claim back, then wait for the end of the settle window.
+        await store.deliveries.release(delivery.id);
+        await store.deliveries.retryLater(
+          delivery.id,
+          until,
+          `held until ${new Date(until).toISOString()}: its error pattern is new, and may yet merge with another`,
+          now,
+        );
+        return;
+      }
+    }
     if (delivery.action === "create" && ticket) {
       // The create went through before a crash kept us from recording it; nothing to send twice.
       await store.deliveries.delivered(delivery, clock.now(), null);
@@ -215,6 +255,11 @@ export class OutboxWorker {
     );
     await store.deliveries.retryLater(delivery.id, now + delay, result.reason, now);
     metrics.outcome(delivery.platform, "retry");
+  }
+
+  private async mergedAway(incidentId: string): Promise<boolean> {
+    const timeline = await this.options.store.incidents.timeline(incidentId);
+    return timeline.some((event) => event.action === "resolved" && event.actor === MERGE_ACTOR);
   }
 
   private async dead(delivery: Delivery, reason: string): Promise<void> {

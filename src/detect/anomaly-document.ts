@@ -52,7 +52,11 @@ export function anomalyDocument(series: SeriesContext, event: EpisodeEvent): Rec
   const d = event.detection;
   const service = fromLabels(rule.labels.service, labels) ?? "unknown";
   const environment = rule.labels.environment ? fromLabels(rule.labels.environment, labels) : undefined;
-  const graph = `${series.prometheusUrl.replace(/\/+$/, "")}/graph?g0.expr=${encodeURIComponent(series.query)}&g0.tab=0&g0.range_input=6h`;
+  // Signal-stream rules query the store, not Prometheus: they have no graph to link.
+  const graph =
+    series.prometheusUrl === ""
+      ? undefined
+      : `${series.prometheusUrl.replace(/\/+$/, "")}/graph?g0.expr=${encodeURIComponent(series.query)}&g0.tab=0&g0.range_input=6h`;
   const metric = labels.__name__ ?? rule.name;
   return {
     event_id: `${rule.name}:${seriesId(series.key)}:${event.id}`,
@@ -73,7 +77,7 @@ export function anomalyDocument(series: SeriesContext, event: EpisodeEvent): Rec
     ...(d.deviation !== undefined ? { deviation: d.deviation } : {}),
     episode_start: new Date(event.start).toISOString(),
     query: series.query,
-    graph_url: graph,
+    ...(graph ? { graph_url: graph } : {}),
   };
 }
 

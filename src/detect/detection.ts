@@ -1,5 +1,15 @@
 /** The detectors `sluice detect` and `detect.rules[]` know, by name. */
-export const DETECTOR_KINDS = ["threshold", "seasonal", "trend", "flatline", "absent", "slo-burn-rate", "contextual"] as const;
+export const DETECTOR_KINDS = [
+  "threshold",
+  "seasonal",
+  "trend",
+  "flatline",
+  "absent",
+  "slo-burn-rate",
+  "contextual",
+  "rate-spike",
+  "new-pattern",
+] as const;
 export type DetectorKind = (typeof DETECTOR_KINDS)[number];
 
 /** The anomaly score at which a rule's own firing condition starts: Sluice's default `anomaly.minimumScore`. */

@@ -12,11 +12,11 @@ const at = (minute: number, firing: boolean, score: number): Detection => ({
   value: 1,
 });
 
-function replay(detections: Detection[], heartbeatMs: number): EpisodeEvent[] {
+function replay(detections: Detection[], heartbeatMs: number, minimumScore?: number): EpisodeEvent[] {
   let state = NO_EPISODE;
   const events: EpisodeEvent[] = [];
   for (const d of detections) {
-    const step = advanceEpisode(state, d, heartbeatMs);
+    const step = advanceEpisode(state, d, heartbeatMs, minimumScore);
     state = step.state;
     if (step.event) events.push(step.event);
   }
@@ -55,5 +55,22 @@ describe("detection episodes", () => {
       replay(detections, 10 * MIN).map((e) => e.id),
     );
     assert.equal(new Set(once).size, 4);
+  });
+
+  it("with a minimum score, begins at that score and lasts while the score or the detector's hysteresis holds it", () => {
+    const detections = [
+      at(0, false, 0.3),
+      at(1, false, 0.62),
+      at(2, false, 0.7),
+      at(3, true, 0.9),
+      at(4, true, 0.4),
+      at(5, false, 0.1),
+    ];
+    const low = replay(detections, 60 * MIN, 0.6).map((e) => `${e.status}@${e.start / MIN}:${e.detection.time / MIN}`);
+    assert.deepEqual(low, ["firing@1:1", "resolved@1:5"]);
+    const high = replay(detections, 60 * MIN, 0.95);
+    assert.deepEqual(high, [], "never reached 0.95: no episode, although the detector fired");
+    const usual = replay(detections, 60 * MIN).map((e) => `${e.status}@${e.detection.time / MIN}`);
+    assert.deepEqual(usual, ["firing@3", "resolved@5"], "without one, the detector's own firing decides");
   });
 });

@@ -33,15 +33,20 @@ export function advanceEpisode(
   state: EpisodeState,
   detection: Detection,
   heartbeatMs: number,
+  minimumScore?: number,
 ): { state: EpisodeState; event: EpisodeEvent | null } {
   const t = detection.time;
+  // With a rule's own minimum score, a score at it begins an episode (however the detector's own firing stands), and
+  // the episode lasts while the score holds it or the detector's hysteresis does. Without one: the detector's firing.
+  const begins = minimumScore === undefined ? detection.firing : detection.score >= minimumScore;
+  const lasts = detection.firing || (minimumScore !== undefined && detection.score >= minimumScore);
   if (state.start === null) {
-    if (!detection.firing) return { state, event: null };
+    if (!begins) return { state, event: null };
     const next = { start: t, peak: detection.score, beats: 0 };
     return { state: next, event: { status: "firing", id: String(t), start: t, peak: next.peak, detection } };
   }
   const start = state.start;
-  if (!detection.firing) {
+  if (!lasts) {
     return { state: NO_EPISODE, event: { status: "resolved", id: `${start}.resolved`, start, peak: state.peak, detection } };
   }
   const peak = Math.max(state.peak, detection.score);

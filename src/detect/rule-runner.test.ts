@@ -134,6 +134,88 @@ describe("rule runner", () => {
     }
   });
 
+  it("keeps a seasonal baseline across a restart: the first anomalous sample after it fires, with no re-learning", async () => {
+    const { sluice, clock } = await inMemorySluice({}, T0);
+    try {
+      // A 10-minute cycle sampled every minute (slots of one minute), with a little deterministic wobble.
+      const wave = (t: number) => 100 + 50 * Math.sin((2 * Math.PI * (t % (10 * MINUTE))) / (10 * MINUTE));
+      let inverted = false;
+      const value = (t: number) => (inverted ? 200 - wave(t) : wave(t)) + ((t / MINUTE) % 3) - 1;
+      const seasonal = { kind: "seasonal", period: "10m", slots: 10 };
+      const before = runnerFor(sluice, clock, fakePrometheus(value, LABELS), seasonal);
+      for (let minute = 0; minute < 120; minute++) {
+        assert.deepEqual((await before.evaluate()).events, [], `nothing while learning and normal (minute ${minute})`);
+        clock.advance(MINUTE);
+      }
+      await before.release();
+      // A new process: the slots and the calibrator come back from the store, so the very first anomalous
+      // evaluation after the restart can fire (a re-learning detector would stay silent for 100 minutes).
+      const afterRestart = runnerFor(sluice, clock, fakePrometheus(value, LABELS), seasonal, "two");
+      clock.advance(2 * MINUTE); // minute 122: sin is at its peak, the antiphase is at its trough
+      inverted = true;
+      const evaluation = await afterRestart.evaluate();
+      // The catch-up covers minutes 120 and 121 (evaluated as anomalous too, since `inverted` is read at query time).
+      assert.equal(evaluation.points, 3);
+      assert.deepEqual(
+        evaluation.events.map((e) => e.status),
+        ["firing"],
+      );
+      assert.equal((await incidents(sluice)).length, 1);
+    } finally {
+      await sluice.close();
+    }
+  });
+
+  it("with a rule's own minimumScore, opens episodes at that score and its events pass the gate below anomaly.minimumScore", async () => {
+    const cpu = (t: number) => (t >= T0 + 10 * MINUTE && t < T0 + 20 * MINUTE ? 88 : 40 + ((t / MINUTE) % 3));
+    const threshold = { kind: "threshold", above: 90 };
+    const outcomes: Record<string, number> = {};
+    for (const minimumScore of [undefined, 0.6, 0.95]) {
+      const extra = minimumScore === undefined ? {} : { minimumScore };
+      const configured = rule(threshold, extra);
+      // The gate learns the rule's minimum from the configuration, as `sluice serve` wires it.
+      const { sluice, clock } = await inMemorySluice(
+        {
+          detect: {
+            prometheus: { url: "http://prometheus:9090" },
+            rules: [{ ...configured, interval: "1m", detector: threshold }],
+          },
+        },
+        T0,
+      );
+      try {
+        const runner = new RuleRunner({
+          rule: configured,
+          prometheus: fakePrometheus(cpu, LABELS),
+          prometheusUrl: "http://prometheus:9090",
+          repository: sluice.store.detect,
+          submit: (signals) => sluice.runner.submit(signals),
+          clock,
+          owner: "one",
+          heartbeatMs: 5 * MINUTE,
+        });
+        for (let minute = 0; minute < 25; minute++) {
+          await runner.evaluate();
+          clock.advance(MINUTE);
+        }
+        const list = await incidents(sluice);
+        outcomes[String(minimumScore)] = list.length;
+        if (minimumScore === 0.6) {
+          assert.equal(list[0]?.state, "resolved", "resolved once the score fell below the rule's minimum");
+          const signals = await sluice.store.incidents.signals(list[0]?.id as string, 50);
+          assert.ok(
+            signals.every((signal) => (signal.score ?? 1) < 0.85),
+            "scored below the global 0.85, still passed",
+          );
+        }
+      } finally {
+        await sluice.close();
+      }
+    }
+    // 88 against a limit of 90 scores 0.68: below the threshold's own firing condition (0.85) and below 0.95.
+    assert.deepEqual(outcomes, { undefined: 0, "0.6": 1, "0.95": 0 });
+  });
+
   it("evaluates the same samples again after a failed submit, and ingest de-duplicates their events", async () => {
     const { sluice, clock } = await inMemorySluice({}, T0);
     try {

@@ -195,7 +195,7 @@ export class RuleRunner {
     detection: Detection,
     out: { context: SeriesContext; event: EpisodeEvent }[],
   ): void {
-    const step = advanceEpisode(entry.episode, detection, this.o.heartbeatMs);
+    const step = advanceEpisode(entry.episode, detection, this.o.heartbeatMs, this.o.rule.minimumScore);
     entry.episode = step.state;
     if (!step.event) return;
     const alert = "alert" in detection ? (detection as BurnRateDetection).alert : undefined;
@@ -205,7 +205,10 @@ export class RuleRunner {
   private context(key: string, labels: Record<string, string>): SeriesContext {
     const { rule } = this.o;
     const detector = rule.detector;
-    const query = detector.kind === "slo-burn-rate" ? `(${detector.good}) / (${detector.total})` : (rule.query as string);
+    const query =
+      detector.kind === "slo-burn-rate"
+        ? `(${detector.good}) / (${detector.total})`
+        : (rule.query ?? `sluice signals by ${rule.signals?.by} (${rule.signals?.kinds.join(", ")})`);
     return { rule, key, labels, query, prometheusUrl: this.o.prometheusUrl };
   }
 
@@ -222,7 +225,7 @@ export class RuleRunner {
     const { rule, prometheus } = this.o;
     const detector = rule.detector;
     if (detector.kind !== "slo-burn-rate") {
-      const result = await prometheus.queryRange(rule.query as string, start, end, rule.interval);
+      const result = await prometheus.queryRange(rule.query ?? "", start, end, rule.interval);
       return result.map((s) => ({ labels: s.labels, samples: s.samples.map(([time, value]) => ({ time, value })) }));
     }
     const [good, total] = await Promise.all([

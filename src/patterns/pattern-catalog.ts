@@ -278,6 +278,11 @@ export class PatternCatalog {
     else this.aliasesByTarget.set(into, new Set([from]));
   }
 
+  /** When the pattern was created (the database's clock), while it is in memory and not merged away. */
+  createdAtOf(id: string): number | undefined {
+    return this.byId.get(id)?.createdAt;
+  }
+
   /**
    * The ids known to have merged into `id`, directly or through others: the same problem under the ids
    * its incidents may have opened with before the patterns merged.

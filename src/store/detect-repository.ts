@@ -1,5 +1,11 @@
 import { type Kysely, sql } from "kysely";
-import type { DetectRepository, RuleLease, StoredDetectorState } from "../core/ports/detect-repository.ts";
+import type {
+  DetectRepository,
+  RuleLease,
+  SignalCountQuery,
+  SignalCountSeries,
+  StoredDetectorState,
+} from "../core/ports/detect-repository.ts";
 import type { Tables } from "./rows.ts";
 import type { RunAtomically } from "./traces-repository.ts";
 
@@ -74,5 +80,92 @@ export class KyselyDetectRepository implements DetectRepository {
       .where("updated_at", "<", before)
       .executeTakeFirst();
     return Number(result.numDeletedRows);
+  }
+
+  async signalCounts(q: SignalCountQuery): Promise<SignalCountSeries[]> {
+    const buckets = Math.floor((q.to - q.from) / q.stepMs) + 1;
+    if (!(buckets > 0)) return [];
+    const low = q.from - q.stepMs;
+    const kinds = new Set(q.kinds);
+    const excluded = new Set(q.excludeSources);
+    const series = new Map<string, SignalCountSeries>();
+    // Signals are stored in arrival order (seq), and received_at follows it closely: find the first row received
+    // after `low` by bisection over seq, then read forward until rows are past `to` — the range, not the table.
+    let after = (await this.firstSeqReceivedAfter(low)) - 1;
+    const chunk = 2000;
+    for (;;) {
+      const { rows } = await sql<{
+        seq: number;
+        received_at: number;
+        service: string;
+        error_pattern: string;
+        kind: string;
+        source: string;
+        status: string;
+        outcome: string;
+      }>`SELECT seq, received_at, service, error_pattern, kind, source, status, outcome FROM signals
+          WHERE seq > ${after} ORDER BY seq LIMIT ${chunk}`.execute(this.db);
+      let past = 0;
+      for (const row of rows) {
+        const at = Number(row.received_at);
+        if (at > q.to) past++;
+        if (at <= low || at > q.to || row.status !== "firing" || row.outcome === "duplicate") continue;
+        if (!kinds.has(row.kind) || excluded.has(row.source)) continue;
+        const pattern = q.by === "pattern" ? row.error_pattern : null;
+        const key = `${row.service}\u0000${pattern ?? ""}`;
+        let entry = series.get(key);
+        if (!entry) {
+          entry = {
+            service: row.service,
+            pattern,
+            counts: Array.from({ length: buckets }, (_, i) => [q.from + i * q.stepMs, 0] as [number, number]),
+          };
+          series.set(key, entry);
+        }
+        const bucket = Math.min(Math.max(Math.ceil((at - q.from) / q.stepMs), 0), buckets - 1);
+        (entry.counts[bucket] as [number, number])[1]++;
+      }
+      // A whole chunk past the range: everything after it arrived later still.
+      if (rows.length < chunk || past === rows.length) break;
+      after = Number(rows.at(-1)?.seq);
+    }
+    return [...series.values()];
+  }
+
+  async patternsFirstSeen(templates: readonly string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (let i = 0; i < templates.length; i += 500) {
+      const rows = await this.db
+        .selectFrom("patterns")
+        .select(["template", "created_at"])
+        .where("template", "in", templates.slice(i, i + 500))
+        .execute();
+      for (const row of rows) {
+        const at = Number(row.created_at);
+        out.set(row.template, Math.min(out.get(row.template) ?? at, at));
+      }
+    }
+    return out;
+  }
+
+  /** The smallest seq whose row was received after `time` (max seq + 1 when none is). */
+  private async firstSeqReceivedAfter(time: number): Promise<number> {
+    const { rows: boundRows } = await sql<{ lo: number | null; hi: number | null }>`
+      SELECT min(seq) AS lo, max(seq) AS hi FROM signals`.execute(this.db);
+    const bounds = boundRows[0];
+    if (bounds?.lo === null || bounds?.lo === undefined) return 0;
+    let lo = Number(bounds.lo);
+    let hi = Number(bounds.hi) + 1;
+    // Invariant: rows before `lo` were received at or before `time`; the row at or after `hi` after it.
+    while (lo < hi) {
+      const middle = Math.floor((lo + hi) / 2);
+      const { rows } = await sql<{ seq: number; received_at: number }>`
+        SELECT seq, received_at FROM signals WHERE seq >= ${middle} ORDER BY seq LIMIT 1`.execute(this.db);
+      const row = rows[0];
+      if (!row) hi = middle;
+      else if (Number(row.received_at) > time) hi = Math.min(middle, Number(row.seq));
+      else lo = Number(row.seq) + 1;
+    }
+    return lo;
   }
 }

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Store } from "../core/ports/store.ts";
-import { type StoreContractTarget, withStore } from "./store-contract.ts";
+import { emptyChangeSet } from "../core/ports/store.ts";
+import { type StoreContractTarget, signal, stored, withStore } from "./store-contract.ts";
 
 const T0 = Date.parse("2026-11-02T10:00:00Z");
 const TTL = 30_000;
@@ -9,6 +10,61 @@ const TTL = 30_000;
 /** The detect repository: per-rule leases and detector states (src/detect/rule-runner.ts). */
 export function describeDetectContract(target: StoreContractTarget): void {
   describe(`detect repository: ${target.name}`, () => {
+    it("counts stored firing signals per bucket of receive time, by service or by pattern, zeros included", () =>
+      withStore(target, async (store) => {
+        const at = (seconds: number, fields: Parameters<typeof signal>[0] = {}) =>
+          stored(signal({ source: "app", kind: "log", receivedAt: T0 + seconds * 1000, ...fields }), null);
+        await store.apply({
+          ...emptyChangeSet(),
+          signals: [
+            at(-61), // before the first bucket (T0 − 60 s, T0]
+            at(-60), // on its lower bound: excluded
+            at(-30),
+            at(0), // on a bucket's end: in it
+            at(1, { errorPattern: "disk <*> full", service: "db" }),
+            at(59, { status: "resolved" }), // resolves are not occurrences
+            at(61, { source: "detect" }), // excluded source
+            at(90, { kind: "change" }), // kind not asked for
+            at(120),
+            at(121), // after `to`
+          ],
+        });
+        const query = { from: T0, to: T0 + 120_000, stepMs: 60_000, kinds: ["log"], excludeSources: ["detect"] };
+        const byService = await store.detect.signalCounts({ ...query, by: "service" });
+        const sorted = byService.sort((a, b) => a.service.localeCompare(b.service));
+        assert.deepEqual(sorted, [
+          {
+            service: "db",
+            pattern: null,
+            counts: [
+              [T0, 0],
+              [T0 + 60_000, 1],
+              [T0 + 120_000, 0],
+            ],
+          },
+          {
+            service: "payments",
+            pattern: null,
+            counts: [
+              [T0, 2],
+              [T0 + 60_000, 0],
+              [T0 + 120_000, 1],
+            ],
+          },
+        ]);
+        const byPattern = await store.detect.signalCounts({ ...query, by: "pattern" });
+        assert.deepEqual(byPattern.map((s) => s.pattern).sort(), ["disk <*> full", "timeout after <num>ms"]);
+        assert.deepEqual(await store.detect.signalCounts({ ...query, from: T0 + 600_000, to: T0 + 660_000, by: "service" }), []);
+      }));
+
+    it("tells when error-pattern templates were first mined", () =>
+      withStore(target, async (store) => {
+        const claim = { id: "p-1", shape: "3 disk", tokens: ["disk", "<*>", "full"], at: T0 };
+        await store.patterns.claim([claim], () => undefined);
+        const seen = await store.detect.patternsFirstSeen(["disk <*> full", "never mined"]);
+        assert.deepEqual([...seen], [["disk <*> full", T0]]);
+      }));
+
     it("gives a rule's lease to one owner until it expires or is released, and renews it for its holder", () =>
       withStore(target, async (store) => {
         assert.deepEqual(await store.detect.acquire("cpu", "a", T0, TTL), { evaluatedUntil: null });

@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import { PrometheusClient } from "../detect/prometheus-client.ts";
 import { RuleRunner } from "../detect/rule-runner.ts";
 import { RuleScheduler } from "../detect/rule-scheduler.ts";
+import { SignalStreamQuerier } from "../detect/signal-stream.ts";
 import type { IngestRunner } from "../pipeline/ingest/ingest-runner.ts";
 import type { Base } from "./base.ts";
 import type { Module } from "./module.ts";
@@ -16,12 +17,14 @@ export function wireDetect(
   ingest: IngestRunner,
 ): { detect: RuleScheduler | null; module: Module } {
   const { prometheus, rules } = config.detect;
-  if (!prometheus || rules.length === 0) return { detect: null, module: { name: "detect" } };
-  const client = new PrometheusClient({
-    url: prometheus.url,
-    timeoutMs: prometheus.timeout,
-    ...(prometheus.bearerToken ? { bearerToken: prometheus.bearerToken } : {}),
-  });
+  if (rules.length === 0) return { detect: null, module: { name: "detect" } };
+  const client = prometheus
+    ? new PrometheusClient({
+        url: prometheus.url,
+        timeoutMs: prometheus.timeout,
+        ...(prometheus.bearerToken ? { bearerToken: prometheus.bearerToken } : {}),
+      })
+    : null;
   // Heartbeats of a long episode stay well inside both the gap that opens a new incident and the quiet period.
   const heartbeatMs = Math.max(Math.min(config.anomaly.lookbackWindow, config.anomaly.quietPeriod) / 3, 1000);
   const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -29,8 +32,9 @@ export function wireDetect(
     intervalMs: rule.interval,
     runner: new RuleRunner({
       rule,
-      prometheus: client,
-      prometheusUrl: prometheus.url,
+      // Signal-stream rules count Sluice's own signals; the schema makes every other rule have a Prometheus.
+      prometheus: rule.signals ? new SignalStreamQuerier(rule, store.detect, store.changes) : (client as PrometheusClient),
+      prometheusUrl: rule.signals ? "" : (prometheus?.url ?? ""),
       repository: store.detect,
       submit: (signals) => ingest.submit(signals),
       clock,

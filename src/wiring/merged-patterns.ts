@@ -1,3 +1,5 @@
+import type { Incident } from "../core/incident.ts";
+import type { CreateHold } from "../delivery/outbox-worker.ts";
 import type { LifecycleService } from "../lifecycle/lifecycle-service.ts";
 import type { PatternCatalog } from "../patterns/pattern-catalog.ts";
 import { MergedPatternIncidents } from "../pipeline/correlate/merged-pattern-incidents.ts";
@@ -21,4 +23,20 @@ export function wireMergedPatterns(
   });
   merged.useMerge((from, into, reason, why) => lifecycle.merge(from, into, reason, why));
   return merged;
+}
+
+/**
+ * Issue 17, no second page: an incident that opened while its error pattern was at most `patterns.settleWindow`
+ * old waits that long after opening before its first ticket. Early variants of one problem split in the miner
+ * (a word not yet known to be a parameter) merge within it, and the worker never sends a merged-away incident's
+ * ticket, so the problem pages once. Patterns the miner has known for longer page at once.
+ */
+export function settleWindowHold(settleMs: number, patterns: Pick<PatternCatalog, "createdAtOf">): CreateHold | null {
+  if (settleMs <= 0) return null;
+  return (incident: Pick<Incident, "patternId" | "createdAt">) => {
+    if (!incident.patternId) return null;
+    const born = patterns.createdAtOf(incident.patternId);
+    if (born === undefined || incident.createdAt - born > settleMs) return null;
+    return incident.createdAt + settleMs;
+  };
 }

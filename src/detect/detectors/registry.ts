@@ -4,6 +4,8 @@ import { AbsentDetector, type AbsentState } from "./absent.ts";
 import { BurnRateDetector, type BurnRateState } from "./burn-rate.ts";
 import { ContextualDetector, type ContextualState } from "./contextual.ts";
 import { FlatlineDetector, type FlatlineState } from "./flatline.ts";
+import { NewPatternDetector, type NewPatternState } from "./new-pattern.ts";
+import { RateSpikeDetector, type RateSpikeState } from "./rate-spike.ts";
 import { SeasonalDetector, type SeasonalState } from "./seasonal.ts";
 import { ThresholdDetector, type ThresholdState } from "./threshold.ts";
 import { TrendDetector, type TrendState } from "./trend.ts";
@@ -30,6 +32,10 @@ export function createSeriesDetector(config: SeriesDetectorConfig, state?: unkno
       return new AbsentDetector(config, state as AbsentState | undefined);
     case "contextual":
       return new ContextualDetector(withoutKind(config), state as ContextualState | undefined);
+    case "rate-spike":
+      return new RateSpikeDetector(config, state as RateSpikeState | undefined);
+    case "new-pattern":
+      return new NewPatternDetector(config, state as NewPatternState | undefined);
   }
 }
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { FIRING_SCORE } from "../detection.ts";
-import { DAY, gaussian, HOUR, MINUTE, onsets, T0 } from "../test-fixtures.ts";
+import { DAY, gaussian, HOUR, MINUTE, onsets, prng, T0 } from "../test-fixtures.ts";
 import { SeasonalDetector } from "./seasonal.ts";
 
 const STEP = 10 * MINUTE;
@@ -73,6 +73,50 @@ describe("SeasonalDetector", () => {
     const b = new SeasonalDetector({ period: "day", minHistory: DAY }, JSON.parse(JSON.stringify(a.snapshot())));
     const t = T0 + 3 * DAY + 5 * HOUR;
     assert.deepEqual(b.update(t, 400), a.update(t, 400));
+  });
+
+  it("takes any configured season length: one alert for an inverted 10 s cycle, held through it, cleared on recovery", () => {
+    // What the real-Prometheus suite serves: a 10 s cycle sampled every second with noise, then 20 s in antiphase
+    // (every value stays inside the usual range; only its slot says it is wrong).
+    const u = prng(26);
+    const d = new SeasonalDetector({ period: 10_000, slots: 10 });
+    const out = [];
+    for (let k = 0; k < 200; k++) {
+      const t = T0 + k * 1000 + 3;
+      const wave = 50 * Math.sin((2 * Math.PI * (t % 10_000)) / 10_000);
+      out.push(d.update(t, 100 + (k >= 150 && k < 170 ? -wave : wave) + 4 * (u() - 0.5)));
+    }
+    const fired = onsets(out);
+    assert.equal(fired.length, 1, `one alert, at ${fired}`);
+    assert.ok((fired[0] as number) >= 150 && (fired[0] as number) <= 153, `fired at ${fired[0]}`);
+    assert.ok(
+      out.slice(fired[0], 170).every((x) => x.firing),
+      "held for the whole anomaly",
+    );
+    assert.equal(out[175]?.firing, false, "cleared after recovery");
+    assert.match(out[152]?.reason ?? "", /for slot 2 of 10 of the 10s season/);
+  });
+
+  it("does not teach the calibrator an alert in progress: a lasting anomaly keeps scoring", () => {
+    const noise = gaussian(27);
+    const d = new SeasonalDetector({ period: "day", minHistory: 3 * DAY });
+    feed(d, T0, T0 + 6 * DAY, noise);
+    const start = T0 + 6 * DAY + 12 * HOUR;
+    const outage = feed(d, start, start + 2 * HOUR, noise, () => 5);
+    assert.ok(
+      outage.every((x) => x.score >= FIRING_SCORE),
+      outage.map((x) => x.score.toFixed(2)).join(" "),
+    );
+  });
+
+  it("numbers the slots of a configured season from the epoch, and refuses slots without a length", () => {
+    const d = new SeasonalDetector({ period: 10_000, slots: 5 });
+    assert.equal(d.slotOf(0), 0);
+    assert.equal(d.slotOf(1_999), 0);
+    assert.equal(d.slotOf(2_000), 1);
+    assert.equal(d.slotOf(T0 + 9_999), 4);
+    assert.throws(() => new SeasonalDetector({ period: "day", slots: 12 }), /`slots` is fixed for period "day"/);
+    assert.throws(() => new SeasonalDetector({ period: 5, slots: 10 }), /at least one per slot/);
   });
 
   it("numbers hours of the week from Monday 00:00 UTC", () => {

@@ -9,8 +9,13 @@ import { type Detection, FIRING_SCORE, formatValue, type SeriesDetector } from "
 
 /** Parameters of the seasonal detector. */
 export interface SeasonalOptions {
-  /** Slot by hour of the week (168 slots, default) or hour of the day (24). */
-  period?: "week" | "day";
+  /**
+   * The season: "week" (slots are hours of the week, Monday 00:00 UTC first; default), "day" (hours of the day,
+   * UTC), or any season length in ms, split into `slots` equal slots counted from the Unix epoch.
+   */
+  period?: "week" | "day" | number;
+  /** Slots per season when `period` is a length (default 24); week and day have one per hour. */
+  slots?: number;
   /** Values kept per slot (default 120). */
   history?: number;
   /** Time (ms) since the first sample before it may fire (default: two periods). */
@@ -38,12 +43,29 @@ const HOUR_MS = 3_600_000;
 const MAD_TO_SIGMA = 1.4826;
 const CLEAR_SCORE = 0.5;
 
+function formatDuration(ms: number): string {
+  for (const [unit, size] of [
+    ["d", 86_400_000],
+    ["h", HOUR_MS],
+    ["m", 60_000],
+    ["s", 1000],
+  ] as const) {
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
 /** Median-and-MAD baseline per hour of the week (or day), calibrated against its own past deviations. */
 export class SeasonalDetector implements SeriesDetector<SeasonalState> {
   readonly kind = "seasonal";
   private readonly slots: SlotWindow;
   private readonly calibrator: TailCalibrator;
   private readonly slotCount: number;
+  private readonly customPeriod: boolean;
+  /** The season's length and one slot's width in ms, and the offset of slot 0 from the epoch. */
+  private readonly periodMs: number;
+  private readonly slotMs: number;
+  private readonly offsetMs: number;
   private readonly minHistory: number;
   private readonly minSlotValues: number;
   private readonly direction: "above" | "below" | "both";
@@ -55,9 +77,26 @@ export class SeasonalDetector implements SeriesDetector<SeasonalState> {
   private readonly scratch: Float64Array;
 
   constructor(o: SeasonalOptions = {}, state?: SeasonalState) {
-    this.slotCount = (o.period ?? "week") === "week" ? 168 : 24;
+    const period = o.period ?? "week";
+    if (typeof period === "number") {
+      this.slotCount = o.slots ?? 24;
+      if (!Number.isInteger(this.slotCount) || this.slotCount < 1) throw new Error("seasonal: `slots` must be an integer ≥ 1");
+      if (!(Number.isFinite(period) && period >= this.slotCount)) {
+        throw new Error("seasonal: a `period` length must be a finite number of ms, at least one per slot");
+      }
+      this.periodMs = period;
+      this.offsetMs = 0;
+    } else {
+      if (o.slots !== undefined) throw new Error(`seasonal: \`slots\` is fixed for period "${period}" (one per hour)`);
+      this.slotCount = period === "week" ? 168 : 24;
+      this.periodMs = this.slotCount * HOUR_MS;
+      // 1970-01-01 was a Thursday: shift by three days so slot 0 of a week is Monday.
+      this.offsetMs = period === "week" ? 72 * HOUR_MS : 0;
+    }
+    this.slotMs = this.periodMs / this.slotCount;
+    this.customPeriod = typeof period === "number";
     const history = o.history ?? 120;
-    this.minHistory = o.minHistory ?? 2 * this.slotCount * HOUR_MS;
+    this.minHistory = o.minHistory ?? 2 * this.periodMs;
     this.minSlotValues = o.minSlotValues ?? 5;
     this.direction = o.direction ?? "both";
     this.minDeviation = o.minDeviation ?? 0;
@@ -78,12 +117,10 @@ export class SeasonalDetector implements SeriesDetector<SeasonalState> {
     }
   }
 
-  /** Hour of the week (Monday 00:00 UTC is 0) or of the day. */
+  /** Hour of the week (Monday 00:00 UTC is 0) or of the day, or the slot of a configured season length. */
   slotOf(time: number): number {
-    const hours = Math.floor(time / HOUR_MS);
-    // 1970-01-01 was a Thursday: shift by three days so slot 0 is Monday.
-    const slot = (hours + (this.slotCount === 168 ? 72 : 0)) % this.slotCount;
-    return slot < 0 ? slot + this.slotCount : slot;
+    const phase = (((time + this.offsetMs) % this.periodMs) + this.periodMs) % this.periodMs;
+    return Math.min(Math.floor(phase / this.slotMs), this.slotCount - 1);
   }
 
   update(time: number, value: number): Detection {
@@ -104,8 +141,15 @@ export class SeasonalDetector implements SeriesDetector<SeasonalState> {
     }
     // Deviations from a slot with too few values are noise about the baseline, not about the series: they
     // would teach the calibrator that anything goes.
-    const p = count >= this.minSlotValues ? this.calibrator.test(raw) : 1;
     const ready = time - this.firstTime >= this.minHistory && count >= this.minSlotValues;
+    let p = 1;
+    if (count >= this.minSlotValues) {
+      p = this.calibrator.peek(raw);
+      // Alarms, and every point of an alert in progress, are not taught to the calibrator (as SPOT keeps alarms
+      // out of its tail): otherwise a lasting anomaly would teach it within a few points that such deviations are
+      // ordinary, and clear itself while the value is still far from its slot's baseline. The slots still learn.
+      if (!(ready && (this.firing || scoreFromTail(p) >= FIRING_SCORE))) this.calibrator.test(raw);
+    }
     const score = ready ? scoreFromTail(p) : 0;
 
     if (score >= FIRING_SCORE) {
@@ -117,9 +161,14 @@ export class SeasonalDetector implements SeriesDetector<SeasonalState> {
     }
     this.slots.add(slot, value);
 
-    const where = this.slotCount === 168 ? `hour ${slot} of the week` : `${slot}:00 UTC`;
+    const where = this.customPeriod
+      ? `slot ${slot} of ${this.slotCount} of the ${formatDuration(this.periodMs)} season`
+      : this.slotCount === 168
+        ? `hour ${slot} of the week`
+        : `${slot}:00 UTC`;
+    const season = this.customPeriod ? "seasonal" : this.slotCount === 168 ? "weekly" : "daily";
     const reason = !ready
-      ? `learning the ${this.slotCount === 168 ? "weekly" : "daily"} baseline (${count} values for ${where})`
+      ? `learning the ${season} baseline (${count} values for ${where})`
       : `${formatValue(value)} against a median of ${formatValue(median)} for ${where}, ${formatValue(deviation)} robust σ (p≈${p.toExponential(0)})`;
     return { time, score, firing: this.firing, reason, value, baseline: median, deviation };
   }

@@ -10,6 +10,8 @@ export interface MaintenanceWindow {
 
 export interface GateRules {
   minimumScore: number;
+  /** A signal's own minimum score when one applies (a detection rule's `minimumScore`), else undefined. */
+  minimumScoreFor?(signal: Signal): number | undefined;
   maintenance: readonly MaintenanceWindow[];
   /** Deploy-aware suppression (src/changes): why a signal falls in a window after its service's deploy, else null. */
   afterDeploy?(signal: Signal): string | null;
@@ -25,8 +27,9 @@ const PASS: GateVerdict = { pass: true };
  */
 export function gate(signal: Signal, rules: GateRules): GateVerdict {
   if (signal.status === "resolved") return PASS;
-  if (signal.score !== null && signal.score < rules.minimumScore) {
-    return { pass: false, outcome: "gated", reason: `score ${signal.score} below minimumScore ${rules.minimumScore}` };
+  const minimumScore = rules.minimumScoreFor?.(signal) ?? rules.minimumScore;
+  if (signal.score !== null && signal.score < minimumScore) {
+    return { pass: false, outcome: "gated", reason: `score ${signal.score} below minimumScore ${minimumScore}` };
   }
   for (const window of rules.maintenance) {
     if (signal.occurredAt < Date.parse(window.start) || signal.occurredAt >= Date.parse(window.end)) continue;
