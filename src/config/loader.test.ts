@@ -96,6 +96,13 @@ describe("config loader", () => {
     assert.equal(config.log.level, "warn");
   });
 
+  it("reads a reference named like an Object property from the environment only", () => {
+    const problems = problemsOf(() =>
+      parseConfig({ pagerduty: { enabled: true, routingKey: "${constructor}" } }, { PORT: "1" }, dir, "test"),
+    );
+    assert.deepEqual(problems, [{ path: "pagerduty.routingKey", message: "environment variable constructor is not set" }]);
+  });
+
   it("lists every problem with its path, and never echoes a secret", () => {
     const problems = problemsOf(() =>
       parseConfig(

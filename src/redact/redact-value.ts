@@ -1,3 +1,4 @@
+import { setOwn } from "../core/own.ts";
 import { mask } from "./mask.ts";
 import { isSecretKey, secretKindForKey } from "./secret-key.ts";
 
@@ -58,7 +59,7 @@ function walk(v: unknown, state: Walk): unknown {
 function copyEntries(from: Record<string, unknown>, to: Record<string, unknown>, state: Walk): void {
   for (const key of Object.keys(from)) {
     const item = from[key];
-    to[key] = isSecretKey(key) ? maskWhole(key, item) : walk(item, state);
+    setOwn(to, key, isSecretKey(key) ? maskWhole(key, item) : walk(item, state));
   }
 }
 

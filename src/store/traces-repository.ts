@@ -417,15 +417,16 @@ export class KyselyTraceRepository implements TraceRepository {
       edges: edgeRows
         .map((row) => ({ caller: row.caller, callee: row.callee, requests: Number(row.requests), errors: Number(row.errors) }))
         .filter((edge) => edge.requests > 0),
-      traces: {},
-      reached: {},
+      // Service names are the senders': null-prototype records keep "__proto__" a name, not a way into Object.prototype.
+      traces: Object.create(null),
+      reached: Object.create(null),
     };
     for (const row of reachRows) {
       const count = Number(row.traces);
       if (count <= 0) continue;
       if (row.reached === "") graph.traces[row.service] = count;
       else {
-        graph.reached[row.service] ??= {};
+        graph.reached[row.service] ??= Object.create(null);
         (graph.reached[row.service] as Record<string, number>)[row.reached] = count;
       }
     }

@@ -1,3 +1,5 @@
+import { ownValue } from "../core/own.ts";
+
 /** Requests and errors on one caller → callee edge, summed over the graph window. */
 export interface GraphEdge {
   caller: string;
@@ -22,7 +24,8 @@ export interface BlastRadiusEntry {
 }
 
 export function emptyGraph(): ServiceGraph {
-  return { edges: [], traces: {}, reached: {} };
+  // Keyed by service names senders choose: no prototype, so "constructor" or "__proto__" is just a name.
+  return { edges: [], traces: Object.create(null), reached: Object.create(null) };
 }
 
 /** Every service that calls `service`, directly or through others (callers of callers), nearest first. */
@@ -75,9 +78,10 @@ export function downstreamOf(graph: ServiceGraph, service: string): Set<string> 
 
 /** The share (0..1) of the traces through `service` that reached `target`. */
 export function shareOf(graph: ServiceGraph, service: string, target: string): number {
-  const total = graph.traces[service] ?? 0;
+  const total = ownValue(graph.traces, service) ?? 0;
   if (total <= 0) return 0;
-  return Math.min(1, (graph.reached[service]?.[target] ?? 0) / total);
+  const reached = ownValue(graph.reached, service);
+  return Math.min(1, ((reached && ownValue(reached, target)) ?? 0) / total);
 }
 
 /**

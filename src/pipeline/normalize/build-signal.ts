@@ -1,4 +1,5 @@
 import { newId } from "../../core/ids.ts";
+import { ownValue, setOwn } from "../../core/own.ts";
 import type { Severity, Signal } from "../../core/signal.ts";
 
 /** What every mapper knows about the request a signal came in. */
@@ -35,7 +36,7 @@ const SEVERITY_ALIASES: Record<string, Severity> = {
 
 /** Maps the severity words sources use onto ours; undefined when the word is unknown. */
 export function severityFromText(text: string | undefined): Severity | undefined {
-  return text === undefined ? undefined : SEVERITY_ALIASES[text.trim().toLowerCase()];
+  return text === undefined ? undefined : ownValue(SEVERITY_ALIASES, text.trim().toLowerCase());
 }
 
 /** Severity implied by an anomaly score when the source gives none. */
@@ -74,7 +75,7 @@ export function unmappedFields(document: object, mapped: ReadonlySet<string>): u
   for (const [key, value] of Object.entries(document)) {
     if (mapped.has(key)) continue;
     extras ??= {};
-    extras[key] = value;
+    setOwn(extras, key, value);
   }
   return extras === null ? null : capRaw(extras);
 }

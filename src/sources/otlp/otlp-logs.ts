@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { SluiceError } from "../../core/errors.ts";
+import { setOwn } from "../../core/own.ts";
 import type { Severity, Signal } from "../../core/signal.ts";
 import { buildSignal } from "../../pipeline/normalize/build-signal.ts";
 import {
@@ -196,7 +197,7 @@ function labelsOf(attrs: Attributes, severityText: string): Record<string, strin
     if (Object.keys(labels).length >= MAX_LABELS) break;
     // The stack trace is long and varies per occurrence; the message already names the exception.
     if (key === "exception.stacktrace") continue;
-    labels[cap(key, MAX_LABEL)] = cap(String(value), MAX_LABEL);
+    setOwn(labels, cap(key, MAX_LABEL), cap(String(value), MAX_LABEL));
   }
   if (severityText) labels.severity_text = cap(severityText, MAX_LABEL);
   return labels;
@@ -219,7 +220,7 @@ function plainValue(value: unknown, depth: number): unknown {
   if (isObject(kvlist)) {
     const out: Record<string, unknown> = {};
     for (const entry of Array.isArray(kvlist.values) ? kvlist.values : []) {
-      if (isObject(entry) && typeof entry.key === "string") out[entry.key] = plainValue(entry.value, depth + 1);
+      if (isObject(entry) && typeof entry.key === "string") setOwn(out, entry.key, plainValue(entry.value, depth + 1));
     }
     return out;
   }
