@@ -9,6 +9,8 @@ import type { Summarizer } from "../enrich/llm/summarizer.ts";
 import type { LifecycleService } from "../lifecycle/lifecycle-service.ts";
 import type { InboundSync } from "../lifecycle/sync/inbound-sync.ts";
 import type { IngestRunner } from "../pipeline/ingest/ingest-runner.ts";
+import { depthProblem } from "../pipeline/normalize/json-depth.ts";
+import { validationFailed } from "../pipeline/normalize/zod-problems.ts";
 import type { SimilarIncidents } from "../similar/similar-incidents.ts";
 import type { LogsIntake } from "../sources/otlp/otlp-logs-intake.ts";
 import type { Store } from "../store/store.ts";
@@ -67,6 +69,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   // Only JSON and NDJSON carry signals; anything else is a 415, not a string that fails validation.
   app.removeContentTypeParser("text/plain");
   registerNdjson(app);
+  // Every parsed body, whatever its route and encoding; raw (Buffer) bodies are read by their handlers.
+  app.addHook("preValidation", async (request) => {
+    const { body } = request;
+    if (body === null || typeof body !== "object" || Buffer.isBuffer(body)) return;
+    const problem = depthProblem(body);
+    if (problem) throw validationFailed([problem], `the body ${problem.message}`);
+  });
   await app.register(swagger, {
     openapi: {
       info: { title: "Sluice API", version: "0.1.0", description: "Signals in, deduplicated and routed incident tickets out." },

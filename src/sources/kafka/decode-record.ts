@@ -1,5 +1,6 @@
 import { isSluiceError } from "../../core/errors.ts";
 import type { Signal } from "../../core/signal.ts";
+import { depthProblem } from "../../pipeline/normalize/json-depth.ts";
 import { normalizeItems } from "../../pipeline/normalize/normalize-items.ts";
 import { SUPPORTED_SCHEMA_VERSIONS } from "./kafka-config.ts";
 
@@ -35,11 +36,14 @@ export function oversized(record: RawRecord, maxRecordBytes: number): DeadLetter
 
 /** The record's value as one JSON document, or why it goes to the dead-letter topic. */
 export function parseRecordValue(record: RawRecord): { document: unknown } | DeadLetter {
+  let document: unknown;
   try {
-    return { document: JSON.parse((record.value ?? Buffer.alloc(0)).toString("utf8")) };
+    document = JSON.parse((record.value ?? Buffer.alloc(0)).toString("utf8"));
   } catch (error) {
     return { reason: "not-json", detail: `value is not JSON: ${(error as Error).message}` };
   }
+  const deep = depthProblem(document);
+  return deep ? { reason: "validation-failed", detail: `${deep.path}: ${deep.message}` } : { document };
 }
 
 /** A normalizer's VALIDATION_FAILED as a dead letter naming every problem; anything else is rethrown. */
