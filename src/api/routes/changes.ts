@@ -74,7 +74,7 @@ export function changeRoutes(
   app.post(
     "/api/v1/changes",
     {
-      preHandler: auth.hook({ ingest: "changes" }),
+      onRequest: auth.hook({ ingest: "changes" }),
       schema: {
         tags: ["ingest"],
         summary: "Record deploys and config changes: one object, an array, or NDJSON (application/x-ndjson)",
@@ -116,7 +116,7 @@ export function changeRoutes(
   app.get(
     "/api/v1/changes",
     {
-      preHandler: auth.hook({ role: "viewer" }),
+      onRequest: auth.hook({ role: "viewer" }),
       schema: {
         tags: ["changes"],
         summary: "Recorded changes, newest first",

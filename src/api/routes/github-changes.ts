@@ -22,6 +22,12 @@ export async function githubChangeRoute(
     scope.post(
       "/api/v1/changes/github",
       {
+        // Not configured: refused before the body is read.
+        onRequest: async () => {
+          if (!deps.githubWebhookSecret) {
+            throw new SluiceError("NOT_FOUND", "GitHub webhooks are not configured (changes.githubWebhookSecret)");
+          }
+        },
         schema: {
           tags: ["ingest"],
           summary: "GitHub webhook (deployment_status events), verified with X-Hub-Signature-256",

@@ -48,7 +48,7 @@ export function incidentRoutes(
   app.get(
     "/api/incidents",
     {
-      preHandler: viewer,
+      onRequest: viewer,
       schema: {
         tags: ["incidents"],
         summary: "List incidents, newest first",
@@ -68,7 +68,7 @@ export function incidentRoutes(
   app.get<{ Params: { id: string } }>(
     "/api/incidents/:id",
     {
-      preHandler: viewer,
+      onRequest: viewer,
       schema: { tags: ["incidents"], summary: "One incident with its signals, timeline and tickets (id or INC-n)" },
     },
     async (request) => {
@@ -85,7 +85,7 @@ export function incidentRoutes(
 
   app.get<{ Params: { id: string } }>(
     "/api/incidents/:id/timeline",
-    { preHandler: viewer, schema: { tags: ["incidents"], summary: "Who did what to the incident, when and why" } },
+    { onRequest: viewer, schema: { tags: ["incidents"], summary: "Who did what to the incident, when and why" } },
     async (request) => {
       const incident = await store.incidents.get(request.params.id);
       if (!incident) throw new SluiceError("NOT_FOUND", `no incident ${request.params.id}`);
@@ -97,7 +97,7 @@ export function incidentRoutes(
     app.post<{ Params: { id: string } }>(
       `/api/incidents/:id/${action}`,
       {
-        preHandler: responder,
+        onRequest: responder,
         schema: {
           tags: ["incidents"],
           summary: `${action[0]?.toUpperCase()}${action.slice(1)} an incident; 409 when the state does not allow it`,
@@ -115,7 +115,7 @@ export function incidentRoutes(
   app.post<{ Params: { id: string } }>(
     "/api/incidents/:id/notes",
     {
-      preHandler: responder,
+      onRequest: responder,
       schema: { tags: ["incidents"], summary: "Add a note; it reaches every linked ticket", body: z.toJSONSchema(noteBody) },
     },
     async (request, reply) => {

@@ -58,7 +58,7 @@ export function ingestRoutes(
   app.post(
     "/api/v1/signals",
     {
-      preHandler: auth.hook({ ingest: "api" }),
+      onRequest: auth.hook({ ingest: "api" }),
       schema: {
         tags: ["ingest"],
         summary: "Ingest signals: one object, an array, or NDJSON (application/x-ndjson)",
@@ -85,7 +85,7 @@ export function ingestRoutes(
     app.post(
       `/api/v1/webhooks/${source}`,
       {
-        preHandler: auth.hook({ ingest: source }),
+        onRequest: auth.hook({ ingest: source }),
         schema: {
           tags: ["ingest"],
           summary: source === "alertmanager" ? "Alertmanager webhook (version 4)" : "Grafana alerting webhook",

@@ -17,7 +17,14 @@ export async function syncRoutes(
     scope.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
     scope.post<{ Params: { platform: string } }>(
       "/api/v1/sync/:platform",
-      { schema: { tags: ["sync"], summary: "Inbound webhooks and interactivity from a platform (signed by the platform)" } },
+      {
+        // An unknown platform is refused before its body is read.
+        onRequest: async (request) => {
+          const { platform } = request.params;
+          if (!deps.handlers.has(platform)) throw new SluiceError("NOT_FOUND", `no inbound sync configured for ${platform}`);
+        },
+        schema: { tags: ["sync"], summary: "Inbound webhooks and interactivity from a platform (signed by the platform)" },
+      },
       async (request) => {
         const { platform } = request.params;
         const handler = deps.handlers.get(platform);
