@@ -320,6 +320,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
   const server = await buildServer({
     logger,
     bodyLimit: config.server.bodyLimit,
+    timeouts: config.server,
     store,
     runner,
     lifecycle,

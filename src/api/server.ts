@@ -29,9 +29,13 @@ import { platformRoutes } from "./routes/platform-routes.ts";
 import { similarRoutes } from "./routes/similar.ts";
 import { syncRoutes } from "./routes/sync-routes.ts";
 
+const DEFAULT_TIMEOUTS = { headersTimeout: 10_000, requestTimeout: 60_000, keepAliveTimeout: 72_000 };
+
 export interface ServerDeps {
   logger: Logger;
   bodyLimit: number;
+  /** How long clients may take to send headers and whole requests, and keep idle connections (ms). */
+  timeouts?: { headersTimeout: number; requestTimeout: number; keepAliveTimeout: number };
   store: Store;
   runner: IngestRunner;
   lifecycle: LifecycleService;
@@ -55,9 +59,18 @@ export interface ServerDeps {
 
 /** Builds the HTTP API; route schemas document it (served at /openapi.json), handlers validate with zod. */
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+  const timeouts = deps.timeouts ?? DEFAULT_TIMEOUTS;
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.bodyLimit,
+    // Slow clients (slowloris) get a 408 and lose the connection instead of holding it forever.
+    requestTimeout: timeouts.requestTimeout,
+    keepAliveTimeout: timeouts.keepAliveTimeout,
+    http: {
+      headersTimeout: timeouts.headersTimeout,
+      // Node checks these deadlines on this interval (default 30s, which would add up to 30s to each).
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(timeouts.headersTimeout / 4))),
+    },
     // Per-request log lines would cost more than ingesting the signal; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
