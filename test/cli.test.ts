@@ -4,6 +4,9 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { once } from "node:events";
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import { describe, it } from "node:test";
 import { promisify } from "node:util";
 
@@ -69,6 +72,25 @@ describe("sluice CLI", () => {
     const { code, stdout } = await sluice("check-config", file);
     assert.equal(code, 0);
     assert.match(stdout, /ok/);
+  });
+
+  it("serve on a port already taken exits non-zero at once, naming the port, with nothing left running", async () => {
+    const taken = createServer();
+    taken.listen(0, "127.0.0.1");
+    await once(taken, "listening");
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const file = join(dir, "taken.yaml");
+      writeFileSync(file, `server: { port: ${port} }\nstorage: { dataDir: ${JSON.stringify(join(dir, "taken-data"))} }\n`);
+      const started = Date.now();
+      // The process exits by itself only once nothing it started (workers, timers, the store) is left.
+      const { code, stderr } = await sluice("serve", "--config", file);
+      assert.equal(code, 1, stderr);
+      assert.match(stderr, new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use \\(server\\.port\\)`));
+      assert.ok(Date.now() - started < 20_000, `exited after ${Date.now() - started} ms`);
+    } finally {
+      taken.close();
+    }
   });
 
   it("demo --exit runs the bundled stream end to end over HTTP", async () => {

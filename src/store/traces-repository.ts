@@ -1,4 +1,5 @@
 import { type CompiledQuery, type Kysely, sql } from "kysely";
+import { ownValue, setOwn } from "../core/own.ts";
 import type { TraceAnalysis, TraceEdge } from "../traces/analysis.ts";
 import type { ServiceGraph } from "../traces/graph.ts";
 import type { SpanKind, SpanRecord } from "../traces/span.ts";
@@ -417,17 +418,21 @@ export class KyselyTraceRepository implements TraceRepository {
       edges: edgeRows
         .map((row) => ({ caller: row.caller, callee: row.callee, requests: Number(row.requests), errors: Number(row.errors) }))
         .filter((edge) => edge.requests > 0),
-      // Service names are the senders': null-prototype records keep "__proto__" a name, not a way into Object.prototype.
-      traces: Object.create(null),
-      reached: Object.create(null),
+      traces: {},
+      reached: {},
     };
     for (const row of reachRows) {
       const count = Number(row.traces);
       if (count <= 0) continue;
-      if (row.reached === "") graph.traces[row.service] = count;
+      // Service names are the senders' own ("__proto__" too): written as data, never into a prototype.
+      if (row.reached === "") setOwn(graph.traces, row.service, count);
       else {
-        graph.reached[row.service] ??= Object.create(null);
-        (graph.reached[row.service] as Record<string, number>)[row.reached] = count;
+        let reached = ownValue(graph.reached, row.service);
+        if (!reached) {
+          reached = {};
+          setOwn(graph.reached, row.service, reached);
+        }
+        setOwn(reached, row.reached, count);
       }
     }
     return graph;

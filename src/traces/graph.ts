@@ -13,7 +13,10 @@ export interface ServiceGraph {
   edges: GraphEdge[];
   /** Traces that went through each service (or peer). */
   traces: Record<string, number>;
-  /** reached[a][b]: traces through a that went on to reach b. */
+  /**
+   * reached[a][b]: traces through a that went on to reach b. Both are keyed by the services' own names
+   * ("constructor", "__proto__"…): read with ownValue, write with setOwn.
+   */
   reached: Record<string, Record<string, number>>;
 }
 
@@ -24,8 +27,7 @@ export interface BlastRadiusEntry {
 }
 
 export function emptyGraph(): ServiceGraph {
-  // Keyed by service names senders choose: no prototype, so "constructor" or "__proto__" is just a name.
-  return { edges: [], traces: Object.create(null), reached: Object.create(null) };
+  return { edges: [], traces: {}, reached: {} };
 }
 
 /** Every service that calls `service`, directly or through others (callers of callers), nearest first. */
