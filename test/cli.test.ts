@@ -1,12 +1,12 @@
 // Runs the real `sluice` command (bin/sluice.js) as a child process; needs nothing else.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { once } from "node:events";
 import { mkdtempSync, writeFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { once } from "node:events";
-import { createServer } from "node:net";
-import type { AddressInfo } from "node:net";
 import { describe, it } from "node:test";
 import { promisify } from "node:util";
 
