@@ -102,7 +102,12 @@ const baseShape = {
     .strictObject({
       host: z.string().optional().describe("Bind address; defaults to 127.0.0.1 without tokens, 0.0.0.0 with."),
       port: z.number().int().min(0).max(65535).default(8080).describe("Port of the HTTP API."),
-      publicUrl: z.url().optional().describe("Base URL of Sluice as responders reach it; used for links in tickets."),
+      publicUrl: z
+        .url()
+        .optional()
+        .describe(
+          "Base URL of Sluice as responders reach it; used for links in tickets. PagerDuty takes only public URLs with a domain name: with another, its events go without the link (check-config warns).",
+        ),
       bodyLimit: z
         .number()
         .int()
