@@ -108,6 +108,18 @@ const cases: ErrorCase[] = [
     status: 400,
     code: "MALFORMED_BODY",
   },
+  {
+    name: "prototype-poisoning NDJSON, named by line and key",
+    request: {
+      method: "POST",
+      url: "/api/v1/signals",
+      headers: { "content-type": "application/x-ndjson" },
+      payload: `${JSON.stringify(event("pp-1"))}\n{"event_id":"pp-2","anomaly_score":0.9,"service":"s","labels":{"__proto__":"x"}}\n`,
+    },
+    status: 400,
+    code: "MALFORMED_BODY",
+    paths: ["[1].labels.__proto__"],
+  },
   // Wrong types.
   {
     name: "anomaly_score as a string",
@@ -342,8 +354,9 @@ const cases: ErrorCase[] = [
   {
     name: "PUT /api/v1/signals",
     request: { method: "PUT", url: "/api/v1/signals", ...json(event("r2")) },
-    status: 404,
-    code: "NOT_FOUND",
+    status: 405,
+    code: "METHOD_NOT_ALLOWED",
+    message: /PUT is not allowed on \/api\/v1\/signals; use POST/,
   },
   // Query parameters.
   {
@@ -581,6 +594,13 @@ describe("API errors: every bad request gets a 4xx naming the problem", () => {
       errorOf(badBody).problems?.map((p) => p.path),
       ["reason"],
     );
+  });
+
+  test("a path that exists under other methods answers 405 with Allow", async () => {
+    const response = await sluice.server.inject({ method: "DELETE", url: "/api/incidents/INC-9" });
+    assert.equal(response.statusCode, 405, response.body);
+    assert.equal(response.headers.allow, "GET, HEAD");
+    assert.equal(errorOf(response).code, "METHOD_NOT_ALLOWED");
   });
 
   test("after all that the server is healthy and still takes signals", async () => {

@@ -4,19 +4,20 @@ import type { Logger } from "pino";
 import type { ChangeIntake } from "../changes/change-intake.ts";
 import type { ChangeMetrics } from "../changes/change-metrics.ts";
 import type { Connector } from "../connectors/connector.ts";
+import { SluiceError } from "../core/errors.ts";
 import type { SyncHandler } from "../core/inbound.ts";
 import type { Summarizer } from "../enrich/llm/summarizer.ts";
 import type { LifecycleService } from "../lifecycle/lifecycle-service.ts";
 import type { InboundSync } from "../lifecycle/sync/inbound-sync.ts";
 import type { IngestRunner } from "../pipeline/ingest/ingest-runner.ts";
-import { depthProblem } from "../pipeline/normalize/json-depth.ts";
-import { validationFailed } from "../pipeline/normalize/zod-problems.ts";
+import { shapeProblem } from "../pipeline/normalize/json-shape.ts";
 import type { SimilarIncidents } from "../similar/similar-incidents.ts";
 import type { LogsIntake } from "../sources/otlp/otlp-logs-intake.ts";
 import type { Store } from "../store/store.ts";
 import type { Traces } from "../traces/traces.ts";
 import type { Authenticator } from "./auth.ts";
 import { registerErrorHandler } from "./error-handler.ts";
+import { documentErrors, markOptionalBodies, type OpenApiDocument } from "./error-responses.ts";
 import type { SluiceMetrics } from "./metrics.ts";
 import { changeRoutes } from "./routes/changes.ts";
 import { deliveryRoutes } from "./routes/delivery-routes.ts";
@@ -74,6 +75,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     // Per-request log lines would cost more than ingesting the signal; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    // Parsed as plain JSON (such keys become own data properties); the preValidation hook below refuses
+    // them with the rest of the body's shape, naming where, for JSON, NDJSON and OTLP/JSON alike.
+    onProtoPoisoning: "ignore",
+    onConstructorPoisoning: "ignore",
   });
   // Route schemas are documentation; validation happens in handlers so every error names its field the same way.
   app.setValidatorCompiler(() => () => true);
@@ -82,14 +87,29 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   // Only JSON and NDJSON carry signals; anything else is a 415, not a string that fails validation.
   app.removeContentTypeParser("text/plain");
   registerNdjson(app);
-  // Every parsed body, whatever its route and encoding; raw (Buffer) bodies are read by their handlers.
+  // Every parsed body, whatever its route and encoding (raw Buffer bodies are read by their handlers):
+  // too deep, or with a prototype-poisoning key, it is refused naming where.
   app.addHook("preValidation", async (request) => {
     const { body } = request;
     if (body === null || typeof body !== "object" || Buffer.isBuffer(body)) return;
-    const problem = depthProblem(body);
-    if (problem) throw validationFailed([problem], `the body ${problem.message}`);
+    const found = shapeProblem(body);
+    if (found) {
+      const { code, problem } = found;
+      throw new SluiceError(code, `the body ${code === "MALFORMED_BODY" ? "has " : ""}${problem.message} at ${problem.path}`, {
+        problems: [problem],
+      });
+    }
   });
+  documentErrors(app);
   await app.register(swagger, {
+    // Shared schemas keep their own names (the error body is components.schemas.SluiceError).
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === "string" ? json.$id : `def-${i}`),
+    },
+    transformObject: (document) =>
+      "openapiObject" in document
+        ? (markOptionalBodies(document.openapiObject as OpenApiDocument) as typeof document.openapiObject)
+        : document.swaggerObject,
     openapi: {
       info: { title: "Sluice API", version: "0.1.0", description: "Signals in, deduplicated and routed incident tickets out." },
       components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },

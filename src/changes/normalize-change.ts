@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { FieldProblem } from "../core/errors.ts";
 import { newId } from "../core/ids.ts";
-import { parseTimestamp } from "../pipeline/normalize/build-signal.ts";
+import { parseTimestamp, TIMESTAMP_NUMBER_DOC, TIMESTAMP_TEXT_DOC } from "../pipeline/normalize/build-signal.ts";
 import { mapAllOrNothing, problemsOf } from "../pipeline/normalize/zod-problems.ts";
 import type { Change, ChangeKind } from "../store/changes-repository.ts";
 
@@ -27,8 +27,10 @@ export interface ChangeContext {
   fallbackId?(index: number): string;
 }
 
-const name = z.string().trim().min(1).max(256);
-const timestamp = z.union([z.string(), z.number()]);
+// Trimmed, then at least one character: the description says "something besides spaces".
+const NOT_BLANK = { pattern: "[^\\s\\ufeff]" };
+const name = z.string().meta(NOT_BLANK).trim().min(1).max(256);
+const timestamp = z.union([z.string().meta(TIMESTAMP_TEXT_DOC), z.number().meta(TIMESTAMP_NUMBER_DOC)]);
 
 /** Sluice's own change document. */
 export const sluiceChangeSchema = z
@@ -39,13 +41,14 @@ export const sluiceChangeSchema = z
     environment: name.optional().describe('Default "production".'),
     tenant: name.optional().describe('Default "default".'),
     kind: z.enum(CHANGE_KINDS).default("deploy"),
-    summary: z.string().trim().min(1).max(1000).optional().describe('Default: "<kind> <version> of <service>".'),
+    summary: z.string().meta(NOT_BLANK).trim().min(1).max(1000).optional().describe('Default: "<kind> <version> of <service>".'),
     at: timestamp.optional().describe("When it happened: ISO 8601 or epoch seconds/ms (default: when received)."),
     timestamp: timestamp.optional().describe("Alias of at."),
     version: z.string().min(1).max(256).optional(),
     author: z.string().min(1).max(256).optional(),
     url: z
       .url({ protocol: /^https?$/ })
+      .meta({ pattern: "^https?://[^/?#\\s]" })
       .max(2048)
       .optional(),
     labels: z.record(z.string().max(256), z.string().max(1024)).optional(),
@@ -57,8 +60,8 @@ export const pagerDutyChangeSchema = z
   .looseObject({
     routing_key: z.string().min(1).max(256).describe("Accepted for compatibility; never stored."),
     payload: z.looseObject({
-      summary: z.string().trim().min(1).max(1024),
-      timestamp: z.string().optional(),
+      summary: z.string().meta(NOT_BLANK).trim().min(1).max(1024),
+      timestamp: z.string().meta(TIMESTAMP_TEXT_DOC).optional(),
       source: z.string().max(256).optional(),
       custom_details: z.record(z.string(), z.unknown()).optional(),
     }),
@@ -81,7 +84,7 @@ export const githubDeploymentStatusSchema = z
       description: z.string().nullish(),
       target_url: z.string().nullish(),
       environment_url: z.string().nullish(),
-      created_at: z.string(),
+      created_at: z.string().meta(TIMESTAMP_TEXT_DOC),
       creator: githubUser,
     }),
     deployment: z.looseObject({
@@ -139,12 +142,12 @@ function mapSluice(item: unknown, context: ChangeContext, prefix: string, fallba
   const parsed = sluiceChangeSchema.safeParse(item);
   if (!parsed.success) return { problems: problemsOf(parsed.error, prefix) };
   const body = parsed.data;
-  const field = body.at !== undefined ? "at" : "timestamp";
-  const given = body.at ?? body.timestamp;
-  const when = parseTimestamp(given);
-  if (given !== undefined && when === undefined) {
-    return { problems: [{ path: at(prefix, field), message: "is not an ISO 8601 timestamp or epoch" }] };
-  }
+  // `at` wins when both are given, but a bad alias is still a bad field.
+  const problems = (["at", "timestamp"] as const)
+    .filter((field) => body[field] !== undefined && parseTimestamp(body[field]) === undefined)
+    .map((field) => ({ path: at(prefix, field), message: "is not an ISO 8601 timestamp or epoch" }));
+  if (problems.length > 0) return { problems };
+  const when = parseTimestamp(body.at ?? body.timestamp);
   const version = body.version ?? null;
   return {
     change: {
@@ -233,12 +236,13 @@ function mapGithub(item: unknown, context: ChangeContext, prefix: string): Mappe
   const parsed = githubDeploymentStatusSchema.safeParse(item);
   if (!parsed.success) return { problems: problemsOf(parsed.error, prefix) };
   const { deployment_status: status, deployment, repository } = parsed.data;
-  // Only a finished, successful deployment changed what runs; pending, failed and inactive ones did not.
-  if (status.state !== "success") return { ignored: `deployment status "${status.state}" is not a completed deploy` };
+  // Checked first: a document that is not valid is refused whatever its state.
   const when = parseTimestamp(status.created_at);
   if (when === undefined) {
     return { problems: [{ path: at(prefix, "deployment_status.created_at"), message: "is not an ISO 8601 timestamp" }] };
   }
+  // Only a finished, successful deployment changed what runs; pending, failed and inactive ones did not.
+  if (status.state !== "success") return { ignored: `deployment status "${status.state}" is not a completed deploy` };
   const deployPayload = deployment.payload;
   const named =
     deployPayload && typeof deployPayload === "object"

@@ -19,6 +19,7 @@ export function deliveryRoutes(app: FastifyInstance, deps: { store: Store; auth:
     "/api/deliveries",
     {
       onRequest: auth.hook({ role: "viewer" }),
+      config: { errors: ["NOT_FOUND"] },
       schema: {
         tags: ["deliveries"],
         summary: "Outbox rows; ?status=dead lists dead letters with their last error",
@@ -41,6 +42,7 @@ export function deliveryRoutes(app: FastifyInstance, deps: { store: Store; auth:
     "/api/deliveries/:id/retry",
     {
       onRequest: auth.hook({ role: "admin" }),
+      config: { errors: ["INVALID_TRANSITION"] },
       schema: { tags: ["deliveries"], summary: "Put a dead delivery back in the queue" },
     },
     async (request) => {

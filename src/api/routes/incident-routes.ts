@@ -9,10 +9,12 @@ import type { LifecycleService } from "../../lifecycle/lifecycle-service.ts";
 import { problemsOf } from "../../pipeline/normalize/zod-problems.ts";
 import type { Store } from "../../store/store.ts";
 import { type Authenticator, actorOf } from "../auth.ts";
+import { OPTIONAL_BODY } from "../error-responses.ts";
 
 const csv = <T extends string>(values: readonly [T, ...T[]]) =>
   z
     .string()
+    .meta({ pattern: csvPattern(values) })
     .transform((text) => text.split(",").map((part) => part.trim()))
     .pipe(z.array(z.enum(values)));
 
@@ -25,11 +27,18 @@ const listQuery = z.strictObject({
   cursor: z.string().regex(/^\d+$/, "must be the nextCursor of a previous page").optional(),
 });
 
+/** For the API description: a comma-separated list of `values` (spaces around the commas are trimmed). */
+export function csvPattern(values: readonly string[]): string {
+  const one = `[ \t]*(?:${values.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")})[ \t]*`;
+  return `^${one}(?:,${one})*$`;
+}
+
 const actionBody = z.strictObject({ reason: z.string().max(10_000).optional() }).default({});
 const noteBody = z.strictObject({ text: z.string().min(1).max(10_000) });
 
 function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z.infer<T> {
-  const parsed = schema.safeParse(value ?? undefined);
+  // An absent body takes the default; a JSON null is a body, and not an object.
+  const parsed = schema.safeParse(value);
   if (!parsed.success)
     throw new SluiceError("VALIDATION_FAILED", `invalid ${where}`, {
       problems: problemsOf(parsed.error, where === "query" ? "query" : ""),
@@ -98,10 +107,12 @@ export function incidentRoutes(
       `/api/incidents/:id/${action}`,
       {
         onRequest: responder,
+        config: { errors: ["INVALID_TRANSITION", "CONFLICT"] },
         schema: {
           tags: ["incidents"],
           summary: `${action[0]?.toUpperCase()}${action.slice(1)} an incident; 409 when the state does not allow it`,
           body: z.toJSONSchema(actionBody, { io: "input" }),
+          ...{ [OPTIONAL_BODY]: true },
         },
       },
       async (request) => {
@@ -116,7 +127,12 @@ export function incidentRoutes(
     "/api/incidents/:id/notes",
     {
       onRequest: responder,
-      schema: { tags: ["incidents"], summary: "Add a note; it reaches every linked ticket", body: z.toJSONSchema(noteBody) },
+      schema: {
+        tags: ["incidents"],
+        summary: "Add a note; it reaches every linked ticket",
+        body: z.toJSONSchema(noteBody),
+        response: { 201: { type: "object", description: "The note is stored", properties: { ok: { type: "boolean" } } } },
+      },
     },
     async (request, reply) => {
       const body = parse(noteBody, request.body, "body");

@@ -40,6 +40,17 @@ function docSchema(schema: z.ZodType) {
   return z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
 }
 
+/** A body of one item, or an array of 1..max of them. */
+export function oneOrBatch(items: Record<string, unknown>[], max: number) {
+  return { oneOf: [...items, { type: "array", minItems: 1, maxItems: max, items: { oneOf: items } }] };
+}
+
+/** The Alertmanager route takes only version 4 of its webhook (Grafana's names no version). */
+function alertmanagerDoc() {
+  const doc = docSchema(alertWebhookSchema) as { properties: Record<string, unknown> };
+  return { ...doc, properties: { ...doc.properties, version: { type: "string", const: "4" } } };
+}
+
 export function ingestRoutes(
   app: FastifyInstance,
   deps: { runner: IngestRunner; auth: Authenticator; metrics: PipelineMetrics },
@@ -59,11 +70,12 @@ export function ingestRoutes(
     "/api/v1/signals",
     {
       onRequest: auth.hook({ ingest: "api" }),
+      config: { errors: ["OVERLOADED"] },
       schema: {
         tags: ["ingest"],
         summary: "Ingest signals: one object, an array, or NDJSON (application/x-ndjson)",
         description: "Items are anomaly events (with event_id and anomaly_score) or generic signals. A 202 means stored.",
-        body: { oneOf: [docSchema(anomalyEventSchema), docSchema(genericSignalSchema), { type: "array" }] },
+        body: oneOrBatch([docSchema(anomalyEventSchema), docSchema(genericSignalSchema)], MAX_ITEMS),
         response: { 202: accepted },
       },
     },
@@ -86,10 +98,11 @@ export function ingestRoutes(
       `/api/v1/webhooks/${source}`,
       {
         onRequest: auth.hook({ ingest: source }),
+        config: { errors: ["OVERLOADED"] },
         schema: {
           tags: ["ingest"],
           summary: source === "alertmanager" ? "Alertmanager webhook (version 4)" : "Grafana alerting webhook",
-          body: docSchema(alertWebhookSchema),
+          body: source === "alertmanager" ? alertmanagerDoc() : docSchema(alertWebhookSchema),
           response: { 202: accepted },
         },
       },

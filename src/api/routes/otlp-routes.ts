@@ -77,6 +77,7 @@ export async function otlpRoutes(
       "/v1/traces",
       {
         onRequest: auth.hook({ ingest: "otlp" }),
+        config: { errors: ["OVERLOADED"] },
         schema: {
           tags: ["ingest"],
           summary:
@@ -124,6 +125,7 @@ function logsRoute(scope: FastifyInstance, logs: LogsIntake, auth: Authenticator
     "/v1/logs",
     {
       onRequest: auth.hook({ ingest: "otlp" }),
+      config: { errors: ["OVERLOADED"] },
       schema: {
         tags: ["ingest"],
         summary: "OTLP/HTTP logs (protobuf or JSON; gzip allowed): records at or above otlpLogs.minimumLevel become signals",
@@ -190,9 +192,15 @@ function traceReadRoutes(app: FastifyInstance, traces: Traces, viewer: ReturnTyp
     "/api/traces/:traceId",
     {
       onRequest: viewer,
+      config: { errors: ["VALIDATION_FAILED"] },
       schema: {
         tags: ["traces"],
         summary: "One trace's analysis: root-cause candidate, blast radius, failing services, users and request timeline",
+        params: {
+          type: "object",
+          properties: { traceId: { type: "string", pattern: "^[0-9a-fA-F]{32}$", description: "32 hex digits" } },
+          required: ["traceId"],
+        },
       },
     },
     async (request) => {

@@ -30,6 +30,7 @@ export function platformRoutes(
     "/api/ticketing/api/v1/test-connection",
     {
       onRequest: deps.auth.hook({ role: "admin" }),
+      config: { errors: ["NOT_FOUND"] },
       schema: {
         tags: ["platforms"],
         summary: "Check a platform's credentials and reachability without creating a ticket or paging anyone",

@@ -23,7 +23,19 @@ export async function syncRoutes(
           const { platform } = request.params;
           if (!deps.handlers.has(platform)) throw new SluiceError("NOT_FOUND", `no inbound sync configured for ${platform}`);
         },
-        schema: { tags: ["sync"], summary: "Inbound webhooks and interactivity from a platform (signed by the platform)" },
+        // Signed by the platform instead of a bearer token.
+        config: { errors: ["UNAUTHORIZED", "NOT_FOUND", "INVALID_TRANSITION", "CONFLICT"] },
+        schema: {
+          tags: ["sync"],
+          summary: "Inbound webhooks and interactivity from a platform (signed by the platform)",
+          security: [],
+          response: {
+            200: {
+              type: "object",
+              properties: { received: { type: "integer" }, outcomes: { type: "array", items: {} } },
+            },
+          },
+        },
       },
       async (request) => {
         const { platform } = request.params;

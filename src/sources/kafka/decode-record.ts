@@ -1,6 +1,6 @@
 import { isSluiceError } from "../../core/errors.ts";
 import type { Signal } from "../../core/signal.ts";
-import { depthProblem } from "../../pipeline/normalize/json-depth.ts";
+import { shapeProblem } from "../../pipeline/normalize/json-shape.ts";
 import { normalizeItems } from "../../pipeline/normalize/normalize-items.ts";
 import { SUPPORTED_SCHEMA_VERSIONS } from "./kafka-config.ts";
 
@@ -42,8 +42,8 @@ export function parseRecordValue(record: RawRecord): { document: unknown } | Dea
   } catch (error) {
     return { reason: "not-json", detail: `value is not JSON: ${(error as Error).message}` };
   }
-  const deep = depthProblem(document);
-  return deep ? { reason: "validation-failed", detail: `${deep.path}: ${deep.message}` } : { document };
+  const found = shapeProblem(document);
+  return found ? { reason: "validation-failed", detail: `${found.problem.path}: ${found.problem.message}` } : { document };
 }
 
 /** A normalizer's VALIDATION_FAILED as a dead letter naming every problem; anything else is rethrown. */

@@ -6,7 +6,7 @@ import type { Signal } from "../../core/signal.ts";
 import type { QuietResolver } from "../../lifecycle/quiet-resolver.ts";
 import type { IngestRunner } from "../../pipeline/ingest/ingest-runner.ts";
 import { mapAlertWebhook } from "../../pipeline/normalize/alert-webhook.ts";
-import { depthProblem } from "../../pipeline/normalize/json-depth.ts";
+import { shapeProblem } from "../../pipeline/normalize/json-shape.ts";
 import { normalizeItems } from "../../pipeline/normalize/normalize-items.ts";
 
 /** Counts of what happened to a replayed stream: the funnel. */
@@ -84,9 +84,9 @@ function parseLine(line: string, lineNumber: number, options: ReplayOptions): Si
     options.onRejected?.(lineNumber, "not valid JSON");
     return null;
   }
-  const deep = depthProblem(item);
-  if (deep) {
-    options.onRejected?.(lineNumber, `${deep.path}: ${deep.message}`);
+  const found = shapeProblem(item);
+  if (found) {
+    options.onRejected?.(lineNumber, `${found.problem.path}: ${found.problem.message}`);
     return null;
   }
   // Replayed signals are "received" when they were recorded, not now.
