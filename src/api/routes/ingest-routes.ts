@@ -1,12 +1,14 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { SluiceError } from "../../core/errors.ts";
+import type { Signal } from "../../core/signal.ts";
 import type { IngestRunner } from "../../pipeline/ingest/ingest-runner.ts";
 import type { PipelineMetrics } from "../../pipeline/ingest/pipeline-metrics.ts";
+import { submitInPieces } from "../../pipeline/ingest/submit-in-pieces.ts";
 import { alertWebhookSchema, mapAlertWebhook } from "../../pipeline/normalize/alert-webhook.ts";
 import { anomalyEventSchema } from "../../pipeline/normalize/anomaly-event.ts";
 import { genericSignalSchema } from "../../pipeline/normalize/generic-signal.ts";
-import { normalizeItems } from "../../pipeline/normalize/normalize-items.ts";
+import { allHaveUpstreamIds, normalizeItemsInSlices } from "../../pipeline/normalize/normalize-items.ts";
 import { validationFailed } from "../../pipeline/normalize/zod-problems.ts";
 import type { Authenticator } from "../auth.ts";
 
@@ -57,14 +59,15 @@ export function ingestRoutes(
 ): void {
   const { runner, auth, metrics } = deps;
   // Counts what a rejected request carried, so rejected signals show up next to accepted ones.
-  const rejecting = <T>(count: number, normalize: () => T): T => {
+  const rejecting = async <T>(count: number, normalize: () => Promise<T>): Promise<T> => {
     try {
-      return normalize();
+      return await normalize();
     } catch (error) {
       metrics.signals("rejected", count);
       throw error;
     }
   };
+  const submit = (signals: Signal[]) => runner.submit(signals);
 
   app.post(
     "/api/v1/signals",
@@ -87,8 +90,12 @@ export function ingestRoutes(
       if (items.length > MAX_ITEMS) {
         throw new SluiceError("PAYLOAD_TOO_LARGE", `${items.length} items in one request; send at most ${MAX_ITEMS}`);
       }
-      const signals = rejecting(items.length, () => normalizeItems(items, { receivedAt: Date.now(), source: "api" }, single));
-      const results = await runner.submit(signals);
+      // A large request is read and stored a slice and a piece at a time, so it never holds the event loop
+      // for long; split only when a retry would recognise every item by its upstream id.
+      const signals = await rejecting(items.length, () =>
+        normalizeItemsInSlices(items, { receivedAt: Date.now(), source: "api" }, single),
+      );
+      const results = allHaveUpstreamIds(items) ? await submitInPieces(submit, signals) : await runner.submit(signals);
       return reply.code(202).send({ accepted: results.length, results });
     },
   );
@@ -112,7 +119,8 @@ export function ingestRoutes(
           metrics.signals("rejected", 1);
           throw validationFailed(mapped.problems, `invalid ${source} webhook`);
         }
-        const results = mapped.signals.length > 0 ? await runner.submit(mapped.signals) : [];
+        // Alerts are identified by fingerprint and start time: a piece-wise store is safe to retry.
+        const results = mapped.signals.length > 0 ? await submitInPieces(submit, mapped.signals) : [];
         return reply.code(202).send({ accepted: results.length, results });
       },
     );
