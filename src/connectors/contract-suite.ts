@@ -36,8 +36,12 @@ export interface ContractSubject {
   teardown?(): Promise<void>;
 }
 
-/** The request timeout subjects should build their connectors with, so the timeout check stays fast. */
-export const CONTRACT_TIMEOUT_MS = 300;
+/**
+ * The request timeout subjects build their connectors with: short, so the timeout check stays quick, yet
+ * long enough that a local mock answers within it on a machine running two test suites at once (300 ms
+ * was not).
+ */
+export const CONTRACT_TIMEOUT_MS = 2000;
 
 const LATER_ACTIONS: readonly DeliveryAction[] = ["update", "acknowledge", "resolve", "escalate", "reopen", "comment"];
 
