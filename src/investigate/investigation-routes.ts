@@ -19,7 +19,7 @@ export function investigationRoutes(
   app.get<{ Params: { id: string } }>(
     "/api/incidents/:id/investigation",
     {
-      preHandler: auth.hook({ role: "viewer" }),
+      onRequest: auth.hook({ role: "viewer" }),
       schema: {
         tags: ["incidents"],
         summary:
@@ -47,7 +47,7 @@ export function investigationRoutes(
   app.post<{ Params: { id: string } }>(
     "/api/incidents/:id/investigate",
     {
-      preHandler: auth.hook({ role: "responder" }),
+      onRequest: auth.hook({ role: "responder" }),
       schema: {
         tags: ["incidents"],
         summary:

@@ -33,7 +33,7 @@ export function eventRoutes(app: FastifyInstance, deps: { auth: Authenticator; s
   app.post(
     "/api/events/tickets",
     {
-      preHandler: auth.hook({ role: "viewer" }),
+      onRequest: auth.hook({ role: "viewer" }),
       schema: {
         tags: ["events"],
         summary:
