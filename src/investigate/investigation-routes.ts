@@ -48,10 +48,23 @@ export function investigationRoutes(
     "/api/incidents/:id/investigate",
     {
       onRequest: auth.hook({ role: "responder" }),
+      // 409 when investigation is switched off.
+      config: { errors: ["CONFLICT"] },
       schema: {
         tags: ["incidents"],
         summary:
           "Investigate the incident now (202); the report replaces nothing, it adds a version, and reaches every linked ticket",
+        response: {
+          202: {
+            type: "object",
+            description: "Queued; the report follows (GET /api/incidents/{id}/investigation).",
+            properties: {
+              incident: { type: "string" },
+              job: { type: ["string", "null"], enum: ["pending", "running", "done", null] },
+            },
+            required: ["incident", "job"],
+          },
+        },
       },
     },
     async (request, reply) => {
