@@ -1,7 +1,10 @@
 // Runs the real `sluice` command (bin/sluice.js) as a child process; needs nothing else.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { once } from "node:events";
 import { mkdtempSync, writeFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -124,6 +127,25 @@ describe("sluice CLI", () => {
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /documented\.yaml: ok$/m);
     assert.ok(!`${ok.stdout}${ok.stderr}`.includes("snow-token"), "no secret in the output");
+  });
+
+  it("serve on a port already taken exits non-zero at once, naming the port, with nothing left running", async () => {
+    const taken = createServer();
+    taken.listen(0, "127.0.0.1");
+    await once(taken, "listening");
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const file = join(dir, "taken.yaml");
+      writeFileSync(file, `server: { port: ${port} }\nstorage: { dataDir: ${JSON.stringify(join(dir, "taken-data"))} }\n`);
+      const started = Date.now();
+      // The process exits by itself only once nothing it started (workers, timers, the store) is left.
+      const { code, stderr } = await sluice("serve", "--config", file);
+      assert.equal(code, 1, stderr);
+      assert.match(stderr, new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use \\(server\\.port\\)`));
+      assert.ok(Date.now() - started < 20_000, `exited after ${Date.now() - started} ms`);
+    } finally {
+      taken.close();
+    }
   });
 
   it("demo --exit runs the bundled stream end to end over HTTP", async () => {

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { type ErrorCode, type FieldProblem, isSluiceError } from "../core/errors.ts";
 
 /** The one place that maps error codes to HTTP statuses. */
@@ -10,6 +10,7 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
   INVALID_TRANSITION: 409,
   CONFLICT: 409,
   OVERLOADED: 503,
@@ -36,7 +37,29 @@ export function errorBody(code: ErrorCode, message: string, problems: FieldProbl
 }
 
 export function registerErrorHandler(app: FastifyInstance): void {
+  // A path that exists under other methods is a 405 naming them (Allow), not a 404.
+  const routes: { pattern: RegExp; methods: string[] }[] = [];
+  app.addHook("onRoute", (route) => {
+    const methods = (Array.isArray(route.method) ? route.method : [route.method]).filter((m) => m !== "HEAD");
+    const source = route.url.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/:[A-Za-z0-9_]+/g, "[^/]+");
+    routes.push({ pattern: new RegExp(`^${source}/?$`), methods });
+  });
+  const noRoute = (request: FastifyRequest, reply: FastifyReply) => {
+    const path = request.url.split("?")[0] ?? "";
+    const allowed = [...new Set(routes.filter((r) => r.pattern.test(path)).flatMap((r) => r.methods))];
+    if (allowed.length > 0 && !allowed.includes(request.method)) {
+      if (allowed.includes("GET")) allowed.push("HEAD");
+      return reply
+        .code(405)
+        .header("allow", allowed.sort().join(", "))
+        .send(errorBody("METHOD_NOT_ALLOWED", `${request.method} is not allowed on ${path}; use ${allowed.join(" or ")}`));
+    }
+    return reply.code(404).send(errorBody("NOT_FOUND", `no route ${request.method} ${path}`));
+  };
+
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    // No route: what its body was like does not matter (an unknown method's body fails to parse first).
+    if (request.is404) return noRoute(request, reply);
     if (isSluiceError(error)) {
       const status = STATUS_OF[error.code];
       if (status >= 500 && error.code !== "OVERLOADED") request.log.error({ err: error }, "request failed");
@@ -55,7 +78,5 @@ export function registerErrorHandler(app: FastifyInstance): void {
     request.log.error({ err: error }, "unexpected error");
     return reply.code(500).send(errorBody("INTERNAL", "internal error; see the server log"));
   });
-  app.setNotFoundHandler((request, reply) => {
-    reply.code(404).send(errorBody("NOT_FOUND", `no route ${request.method} ${request.url.split("?")[0]}`));
-  });
+  app.setNotFoundHandler(noRoute);
 }

@@ -50,6 +50,9 @@ const event = (id: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
+/** An array nested `levels` deep: [[[…]]]. */
+const nested = (levels: number): unknown => JSON.parse(`${"[".repeat(levels)}${"]".repeat(levels)}`);
+
 const json = (payload: unknown): Pick<InjectOptions, "headers" | "payload"> => ({
   headers: { "content-type": "application/json" },
   payload: JSON.stringify(payload),
@@ -104,6 +107,18 @@ const cases: ErrorCase[] = [
     },
     status: 400,
     code: "MALFORMED_BODY",
+  },
+  {
+    name: "prototype-poisoning NDJSON, named by line and key",
+    request: {
+      method: "POST",
+      url: "/api/v1/signals",
+      headers: { "content-type": "application/x-ndjson" },
+      payload: `${JSON.stringify(event("pp-1"))}\n{"event_id":"pp-2","anomaly_score":0.9,"service":"s","labels":{"__proto__":"x"}}\n`,
+    },
+    status: 400,
+    code: "MALFORMED_BODY",
+    paths: ["[1].labels.__proto__"],
   },
   // Wrong types.
   {
@@ -240,6 +255,44 @@ const cases: ErrorCase[] = [
     status: 413,
     code: "PAYLOAD_TOO_LARGE",
   },
+  // Too deep: about 4,100 levels overflowed the stack while the unmapped fields were capped (a 500).
+  {
+    name: "an extra field nested 4,100 levels deep",
+    request: { method: "POST", url: "/api/v1/signals", ...json(event("deep-1", { extra: nested(4100) })) },
+    status: 422,
+    code: "VALIDATION_FAILED",
+    paths: ["extra[0][0][0][0][0][0][0]…"],
+    message: /nests deeper than 64 levels/,
+  },
+  {
+    name: "an NDJSON item nested 4,100 levels deep",
+    request: {
+      method: "POST",
+      url: "/api/v1/signals",
+      headers: { "content-type": "application/x-ndjson" },
+      payload: `${JSON.stringify(event("deep-2"))}\n${JSON.stringify(event("deep-3", { extra: nested(4100) }))}\n`,
+    },
+    status: 422,
+    code: "VALIDATION_FAILED",
+    paths: ["[1].extra[0][0][0][0][0][0]…"],
+  },
+  {
+    name: "an Alertmanager alert nested one level deeper than the limit",
+    request: {
+      method: "POST",
+      url: "/api/v1/webhooks/alertmanager",
+      ...json({
+        version: "4",
+        groupKey: "g",
+        status: "firing",
+        receiver: "sluice",
+        alerts: [{ status: "firing", labels: { alertname: "Deep" }, startsAt: "2024-01-01T00:00:00Z", extra: nested(62) }],
+      }),
+    },
+    status: 422,
+    code: "VALIDATION_FAILED",
+    paths: ["alerts[0].extra[0][0][0][0][0]…"],
+  },
   // Wrong content type.
   {
     name: "text/plain body",
@@ -301,8 +354,9 @@ const cases: ErrorCase[] = [
   {
     name: "PUT /api/v1/signals",
     request: { method: "PUT", url: "/api/v1/signals", ...json(event("r2")) },
-    status: 404,
-    code: "NOT_FOUND",
+    status: 405,
+    code: "METHOD_NOT_ALLOWED",
+    message: /PUT is not allowed on \/api\/v1\/signals; use POST/,
   },
   // Query parameters.
   {
@@ -542,6 +596,13 @@ describe("API errors: every bad request gets a 4xx naming the problem", () => {
     );
   });
 
+  test("a path that exists under other methods answers 405 with Allow", async () => {
+    const response = await sluice.server.inject({ method: "DELETE", url: "/api/incidents/INC-9" });
+    assert.equal(response.statusCode, 405, response.body);
+    assert.equal(response.headers.allow, "GET, HEAD");
+    assert.equal(errorOf(response).code, "METHOD_NOT_ALLOWED");
+  });
+
   test("after all that the server is healthy and still takes signals", async () => {
     const health = await sluice.server.inject({ method: "GET", url: "/healthz" });
     assert.equal(health.statusCode, 200);
@@ -585,4 +646,52 @@ describe("API errors: values that parse but cannot be represented", () => {
       ["@timestamp"],
     );
   });
+});
+
+describe("API errors: documents nested thousands of levels deep", () => {
+  let sluice: Sluice;
+
+  before(async () => {
+    const { config } = parseConfig({ log: { level: "silent" } }, {}, process.cwd(), "test");
+    sluice = await createSluice(config, {
+      dryRun: true,
+      dataDir: ":memory:",
+      logger: pino({ level: "silent" }),
+      processMetrics: false,
+    });
+  });
+
+  after(async () => {
+    await sluice.close();
+  });
+
+  // 10,000 levels of objects overflowed the stack of JSON.stringify (a 500); every JSON route refuses them.
+  const deep = `${'{"a":'.repeat(10_000)}1${"}".repeat(10_000)}`;
+  const routes: [string, string, string][] = [
+    ["/api/v1/signals", "application/json", JSON.stringify(event("deep-objects", { extra: "DEEP" }))],
+    ["/api/v1/signals", "application/x-ndjson", JSON.stringify(event("deep-ndjson", { extra: "DEEP" }))],
+    [
+      "/api/v1/webhooks/alertmanager",
+      "application/json",
+      JSON.stringify({ version: "4", groupKey: "g", status: "firing", receiver: "s", alerts: [], extra: "DEEP" }),
+    ],
+    ["/api/v1/changes", "application/json", JSON.stringify({ service: "cart", labels: {}, extra: "DEEP" })],
+    ["/v1/traces", "application/json", JSON.stringify({ resourceSpans: [], extra: "DEEP" })],
+    ["/v1/logs", "application/json", JSON.stringify({ resourceLogs: [], extra: "DEEP" })],
+  ];
+  for (const [url, contentType, body] of routes) {
+    test(`${url} (${contentType}) answers 422 naming the field`, async () => {
+      const response = await sluice.server.inject({
+        method: "POST",
+        url,
+        headers: { "content-type": contentType },
+        payload: body.replace('"DEEP"', deep),
+      });
+      assert.equal(response.statusCode, 422, response.body);
+      const error = errorOf(response);
+      assert.equal(error.code, "VALIDATION_FAILED");
+      assert.match(error.message, /nests deeper than 64 levels/);
+      assert.match(error.problems?.[0]?.path ?? "", /^(\[0\]\.)?extra\.a\.a/);
+    });
+  }
 });

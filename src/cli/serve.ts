@@ -22,9 +22,23 @@ export async function startServer(
     host = "127.0.0.1";
     sluice.logger.warn("no API tokens configured: listening on 127.0.0.1 only; add auth.tokens to expose Sluice");
   }
-  sluice.start();
-  await sluice.startSources();
-  const url = await sluice.server.listen({ host, port: overrides.port ?? config.server.port });
+  // Bind first: a port already taken must fail the start before any worker or consumer runs, and
+  // whatever did start is stopped, so the process exits (non-zero) instead of lingering half up.
+  const port = overrides.port ?? config.server.port;
+  let url: string;
+  try {
+    url = await sluice.server.listen({ host, port });
+  } catch (error) {
+    await sluice.close().catch(() => undefined);
+    throw bindError(error, host, port);
+  }
+  try {
+    sluice.start();
+    await sluice.startSources();
+  } catch (error) {
+    await sluice.close().catch(() => undefined);
+    throw error;
+  }
   sluice.logger.info({ url }, "sluice is listening");
   let closing = false;
   const stop = (signal: string) => {
@@ -42,6 +56,17 @@ export async function startServer(
   process.once("SIGTERM", () => stop("SIGTERM"));
   process.once("SIGINT", () => stop("SIGINT"));
   return { sluice, url };
+}
+
+/** A listen failure in words an operator can act on, naming the setting. */
+function bindError(error: unknown, host: string, port: number): Error {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "EADDRINUSE") {
+    return new Error(`port ${port} on ${host} is already in use (server.port); is another Sluice running?`, { cause: error });
+  }
+  if (code === "EACCES") return new Error(`no permission to listen on port ${port} on ${host} (server.port)`, { cause: error });
+  if (code === "EADDRNOTAVAIL") return new Error(`${host} is not an address of this machine (server.host)`, { cause: error });
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 export async function serveCommand(configFile: string | undefined): Promise<number> {

@@ -165,6 +165,29 @@ describe("config loader", () => {
     assert.equal(config.log.level, "warn");
   });
 
+  it("reads a reference named like an Object property from the environment only", () => {
+    const problems = problemsOf(() =>
+      parseConfig({ pagerduty: { enabled: true, routingKey: "${constructor}" } }, { PORT: "1" }, dir, "test"),
+    );
+    assert.deepEqual(problems, [{ path: "pagerduty.routingKey", message: "environment variable constructor is not set" }]);
+  });
+
+  it("warns, naming server.publicUrl, when an enabled platform would refuse links to it", () => {
+    const pagerduty = { enabled: true, routingKey: "R0UT1NGKEYSECRET0123456789abcdef" };
+    const warningsFor = (publicUrl: string, enabled = true) =>
+      parseConfig({ server: { publicUrl }, pagerduty: { ...pagerduty, enabled } }, {}, dir, "test").warnings;
+    assert.deepEqual(warningsFor("http://10.0.0.5:8080"), [
+      "server.publicUrl: http://10.0.0.5:8080 has a private, loopback or link-local address (10.0.0.5) as its host: PagerDuty " +
+        "refuses such links (its format: url), so events go out without client_url and links; use a public https URL with a domain name",
+    ]);
+    assert.match(
+      warningsFor("http://sluice:8080")[0] ?? "",
+      /^server\.publicUrl: http:\/\/sluice:8080 has a single-label host name \(sluice\)/,
+    );
+    assert.deepEqual(warningsFor("https://sluice.example.com"), []);
+    assert.deepEqual(warningsFor("http://10.0.0.5:8080", false), [], "PagerDuty off: nothing to refuse it");
+  });
+
   it("lists every problem with its path, and never echoes a secret", () => {
     const problems = problemsOf(() =>
       parseConfig(

@@ -68,7 +68,12 @@ export function parseConfig(document: unknown, env: NodeJS.ProcessEnv, baseDir: 
     throw new SluiceError("CONFIG_INVALID", `${problems.length} problem(s) in config (${source})`, { problems });
   }
   const config = assemble(parsed.data as Record<string, unknown>);
-  const warnings = [...credentials.warnings, ...checkRouting(config, problems), ...checkRetention(config)];
+  const warnings = [
+    ...credentials.warnings,
+    ...checkRouting(config, problems),
+    ...checkRetention(config),
+    ...checkPublicUrl(config),
+  ];
   if (problems.length > 0) {
     throw new SluiceError("CONFIG_INVALID", `${problems.length} problem(s) in config (${source})`, { problems });
   }
@@ -128,6 +133,19 @@ function checkRetention(config: SluiceConfig): string[] {
   return [
     `storage.retention.incidents: ${days(incidents)} is shorter than similar.lookback (${days(config.similar.lookback)}); similar incidents are only found among those kept`,
   ];
+}
+
+/** A server.publicUrl an enabled platform would refuse in its links: Sluice leaves them out, and says so. */
+function checkPublicUrl(config: SluiceConfig): string[] {
+  const { publicUrl } = config.server;
+  if (!publicUrl) return [];
+  const warnings: string[] = [];
+  for (const factory of connectorFactories) {
+    if (!factory.publicUrlProblem || !platformEnabled(config, factory.platform)) continue;
+    const problem = factory.publicUrlProblem(publicUrl);
+    if (problem) warnings.push(`server.publicUrl: ${publicUrl} ${problem}; use a public https URL with a domain name`);
+  }
+  return warnings;
 }
 
 /** Routing to an unknown platform is an error; to a known but disabled one, a warning. */

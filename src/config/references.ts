@@ -43,7 +43,7 @@ function resolveString(text: string, env: NodeJS.ProcessEnv, baseDir: string, pr
       }
     }
     const [name = "", fallback] = reference.split(":-", 2);
-    const found = env[name];
+    const found = Object.hasOwn(env, name) ? env[name] : undefined;
     if (found !== undefined && found !== "") return found;
     if (fallback !== undefined) return fallback;
     problems.push({ path, message: `environment variable ${name} is not set` });

@@ -14,6 +14,8 @@ import { remediationConfigSchema } from "./remediation-config.ts";
 import { throttleConfigSchema } from "./throttle-config.ts";
 import { tracesConfigSchema } from "./traces-config.ts";
 
+const SERVER_TIMEOUTS = { headersTimeout: 10_000, requestTimeout: 60_000, keepAliveTimeout: 72_000 };
+
 const platformList = z.array(z.string().min(1)).describe("Platforms to deliver to, in order.");
 
 const matcher = z
@@ -104,15 +106,39 @@ const baseShape = {
     .strictObject({
       host: z.string().optional().describe("Bind address; defaults to 127.0.0.1 without tokens, 0.0.0.0 with."),
       port: z.number().int().min(0).max(65535).default(8080).describe("Port of the HTTP API."),
-      publicUrl: z.url().optional().describe("Base URL of Sluice as responders reach it; used for links in tickets."),
+      publicUrl: z
+        .url()
+        .optional()
+        .describe(
+          "Base URL of Sluice as responders reach it; used for links in tickets. PagerDuty takes only public URLs with a domain name: with another, its events go without the link (check-config warns).",
+        ),
       bodyLimit: z
         .number()
         .int()
         .positive()
         .default(5 * 1024 * 1024)
         .describe("Largest accepted request body, in bytes."),
+      headersTimeout: durationField(
+        "A client must send all of a request's headers within this; slower ones get 408 and are disconnected (default 10s).",
+      )
+        .refine((ms) => ms >= 100, "must be at least 100ms")
+        .default(SERVER_TIMEOUTS.headersTimeout),
+      requestTimeout: durationField(
+        "A client must send a whole request, headers and body, within this (default 60s: a full bodyLimit at about 85 KB/s); the time Sluice takes to answer does not count.",
+      )
+        .refine((ms) => ms >= 100, "must be at least 100ms")
+        .default(SERVER_TIMEOUTS.requestTimeout),
+      keepAliveTimeout: durationField(
+        "An idle keep-alive connection is closed after this (default 72s: longer than the 60s idle timeout of common load balancers, so they close first).",
+      )
+        .refine((ms) => ms >= 100, "must be at least 100ms")
+        .default(SERVER_TIMEOUTS.keepAliveTimeout),
     })
-    .default({ port: 8080, bodyLimit: 5 * 1024 * 1024 }),
+    .refine((server) => server.headersTimeout <= server.requestTimeout, {
+      message: "must not exceed server.requestTimeout",
+      path: ["headersTimeout"],
+    })
+    .default({ port: 8080, bodyLimit: 5 * 1024 * 1024, ...SERVER_TIMEOUTS }),
   storage: z
     .strictObject({
       dataDir: z.string().default("./data").describe("Directory of the embedded SQLite database."),

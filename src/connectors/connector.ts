@@ -85,6 +85,11 @@ export interface ConnectorFactory<Schema extends z.ZodType = z.ZodType> {
   createSyncHandler?(config: z.infer<Schema>, deps: { clock: Clock }): SyncHandler | null;
   /** A poller for platforms that cannot send webhooks (or are not allowed to reach Sluice). */
   createPoller?(config: z.infer<Schema>, deps: ConnectorDeps): SyncPoller | null;
+  /**
+   * Why the platform's API would refuse links to Sluice under `publicUrl` (server.publicUrl), or null;
+   * the connector leaves such links out, and check-config and serve warn.
+   */
+  publicUrlProblem?(publicUrl: string): string | null;
   /** Where a service's owner wants this platform's tickets, read from the service catalog. */
   readonly catalog?: CatalogDestination;
 }

@@ -1,3 +1,4 @@
+import { ownValue } from "./own.ts";
 import type { Severity } from "./signal.ts";
 
 /** A matcher as written in config: every given field must match; a list matches any of its values. */
@@ -50,7 +51,7 @@ export function matches(matcher: Matcher, facts: MatchFacts): boolean {
   if (!valueMatches(matcher.tier, facts.tier ?? facts.labels.tier)) return false;
   if (!valueMatches(matcher.severity, facts.severity)) return false;
   for (const [name, expected] of Object.entries(matcher.labels ?? {})) {
-    if (!valueMatches(expected, facts.labels[name])) return false;
+    if (!valueMatches(expected, ownValue(facts.labels, name))) return false;
   }
   return true;
 }

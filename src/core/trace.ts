@@ -94,6 +94,9 @@ export interface ServiceGraph {
   edges: GraphEdge[];
   /** Traces that went through each service (or peer). */
   traces: Record<string, number>;
-  /** reached[a][b]: traces through a that went on to reach b. */
+  /**
+   * reached[a][b]: traces through a that went on to reach b. Both are keyed by the services' own names
+   * ("constructor", "__proto__"…): read with ownValue, write with setOwn.
+   */
   reached: Record<string, Record<string, number>>;
 }

@@ -33,15 +33,47 @@ export function mapAllOrNothing<T>(
   const results: T[] = [];
   const problems: FieldProblem[] = [];
   items.forEach((item, index) => {
-    const prefix = single ? "" : `[${index}]`;
-    if (item === null || typeof item !== "object" || Array.isArray(item)) {
-      problems.push({ path: prefix || "(body)", message: "expected a JSON object" });
-      return;
-    }
-    const mapped = map(item as Record<string, unknown>, index, prefix);
-    if (typeof mapped === "object" && mapped !== null && "problems" in mapped) problems.push(...mapped.problems);
-    else results.push(mapped as T);
+    mapOne(item, index, single, map, results, problems);
   });
   if (problems.length > 0) throw validationFailed(problems, `invalid ${items.length === 1 ? noun[0] : noun[1]}`);
   return results;
+}
+
+/**
+ * mapAllOrNothing a slice of `slice` items at a time, letting the event loop serve other requests
+ * between slices: a request of thousands of items takes many short turns instead of one long one.
+ */
+export async function mapAllOrNothingInSlices<T>(
+  items: readonly unknown[],
+  single: boolean,
+  noun: readonly [string, string],
+  map: (item: Record<string, unknown>, index: number, prefix: string) => T | { problems: FieldProblem[] },
+  slice = 250,
+): Promise<T[]> {
+  const results: T[] = [];
+  const problems: FieldProblem[] = [];
+  for (let index = 0; index < items.length; index++) {
+    if (index > 0 && index % slice === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    mapOne(items[index], index, single, map, results, problems);
+  }
+  if (problems.length > 0) throw validationFailed(problems, `invalid ${items.length === 1 ? noun[0] : noun[1]}`);
+  return results;
+}
+
+function mapOne<T>(
+  item: unknown,
+  index: number,
+  single: boolean,
+  map: (item: Record<string, unknown>, index: number, prefix: string) => T | { problems: FieldProblem[] },
+  results: T[],
+  problems: FieldProblem[],
+): void {
+  const prefix = single ? "" : `[${index}]`;
+  if (item === null || typeof item !== "object" || Array.isArray(item)) {
+    problems.push({ path: prefix || "(body)", message: "expected a JSON object" });
+    return;
+  }
+  const mapped = map(item as Record<string, unknown>, index, prefix);
+  if (typeof mapped === "object" && mapped !== null && "problems" in mapped) problems.push(...mapped.problems);
+  else results.push(mapped as T);
 }

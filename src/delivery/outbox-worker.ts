@@ -97,6 +97,8 @@ export class OutboxWorker {
       } catch (error) {
         this.options.logger.error({ err: error }, "delivery loop failed; retrying after the poll interval");
       }
+      // Rounds without network I/O (in-memory platforms) would otherwise follow each other in one turn.
+      if (worked) await new Promise<void>((resolve) => setImmediate(resolve));
       if (worked || !this.running) continue;
       if (this.woken) {
         this.woken = false;

@@ -19,7 +19,7 @@ export function investigationRoutes(
   app.get<{ Params: { id: string } }>(
     "/api/incidents/:id/investigation",
     {
-      preHandler: auth.hook({ role: "viewer" }),
+      onRequest: auth.hook({ role: "viewer" }),
       schema: {
         tags: ["incidents"],
         summary:
@@ -47,11 +47,24 @@ export function investigationRoutes(
   app.post<{ Params: { id: string } }>(
     "/api/incidents/:id/investigate",
     {
-      preHandler: auth.hook({ role: "responder" }),
+      onRequest: auth.hook({ role: "responder" }),
+      // 409 when investigation is switched off.
+      config: { errors: ["CONFLICT"] },
       schema: {
         tags: ["incidents"],
         summary:
           "Investigate the incident now (202); the report replaces nothing, it adds a version, and reaches every linked ticket",
+        response: {
+          202: {
+            type: "object",
+            description: "Queued; the report follows (GET /api/incidents/{id}/investigation).",
+            properties: {
+              incident: { type: "string" },
+              job: { type: ["string", "null"], enum: ["pending", "running", "done", null] },
+            },
+            required: ["incident", "job"],
+          },
+        },
       },
     },
     async (request, reply) => {

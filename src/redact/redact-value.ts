@@ -1,3 +1,4 @@
+import { setOwn } from "../core/own.ts";
 import { mask } from "./mask.ts";
 import { isSecretKey, secretKindForKey } from "./secret-key.ts";
 
@@ -62,7 +63,7 @@ function walk(v: unknown, state: Walk): unknown {
 function copyEntries(from: Record<string, unknown>, to: Record<string, unknown>, state: Walk): void {
   for (const key of Object.keys(from)) {
     const item = from[key];
-    to[state.redact(key)] = isSecretKey(key) ? maskWhole(key, item) : walk(item, state);
+    setOwn(to, state.redact(key), isSecretKey(key) ? maskWhole(key, item) : walk(item, state));
   }
 }
 

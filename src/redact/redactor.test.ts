@@ -148,6 +148,13 @@ describe("redactValue", () => {
     assert.deepEqual(input, before, "the input is not modified");
   });
 
+  it("keeps a key named __proto__ as data, redacted like any other", () => {
+    const input = JSON.parse('{"__proto__":"mail bob@example.com","constructor":"x"}');
+    const out = redactor.redactValue(input) as Record<string, unknown>;
+    assert.equal(Object.getPrototypeOf(out), Object.prototype);
+    assert.equal(JSON.stringify(out), '{"__proto__":"mail [REDACTED:email]","constructor":"x"}');
+  });
+
   it("handles cycles, Maps and Errors", () => {
     const cyclic: Record<string, unknown> = { note: "mail a@b.io" };
     cyclic.self = cyclic;

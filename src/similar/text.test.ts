@@ -21,6 +21,16 @@ describe("similar-incident text analysis", () => {
     assert.deepEqual(analyze("order 3f2c9a1e-77b0-4c1e-9d2a-0b6c1f3e9a77 on ec2 v2"), ["order", "ec2", "v2"]);
   });
 
+  it("reads words named like Object properties as words", () => {
+    assert.deepEqual(analyze("constructor toString valueOf hasOwnProperty"), [
+      "constructor",
+      "string",
+      "valu",
+      "own",
+      "property",
+    ]);
+  });
+
   it("unifies the ways operators write one thing", () => {
     assert.deepEqual(distinctTerms("request timed out"), distinctTerms("request timeout"));
     assert.deepEqual(distinctTerms("deadline exceeded"), ["timeout"]);

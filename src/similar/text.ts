@@ -1,3 +1,5 @@
+import { ownValue } from "../core/own.ts";
+
 // Text analysis for similar-incident ranking. Incident text is short and full of identifiers, masks
 // and operator shorthand, so a plain word split would match "timeouts" against nothing in
 // "request timed out". Every step here exists to let two write-ups of one problem share terms.
@@ -82,7 +84,7 @@ export function analyze(text: string): string[] {
   const terms: string[] = [];
   for (const token of normalized.split(/[^\p{L}\p{N}]+/u)) {
     if (token.length < 2 || isIdentifier(token)) continue;
-    const word = WORDS[token] ?? token;
+    const word = ownValue(WORDS, token) ?? token;
     if (STOP.has(word)) continue;
     terms.push(CANONICAL.has(word) ? word : stem(word));
   }

@@ -1,4 +1,5 @@
 import { type CompiledQuery, type Kysely, sql } from "kysely";
+import { ownValue, setOwn } from "../core/own.ts";
 import type {
   OpenServiceIncident,
   StoredTrace,
@@ -300,10 +301,15 @@ export class KyselyTraceRepository implements TraceRepository {
     for (const row of reachRows) {
       const count = Number(row.traces);
       if (count <= 0) continue;
-      if (row.reached === "") graph.traces[row.service] = count;
+      // Service names are the senders' own ("__proto__" too): written as data, never into a prototype.
+      if (row.reached === "") setOwn(graph.traces, row.service, count);
       else {
-        graph.reached[row.service] ??= {};
-        (graph.reached[row.service] as Record<string, number>)[row.reached] = count;
+        let reached = ownValue(graph.reached, row.service);
+        if (!reached) {
+          reached = {};
+          setOwn(graph.reached, row.service, reached);
+        }
+        setOwn(reached, row.reached, count);
       }
     }
     return graph;

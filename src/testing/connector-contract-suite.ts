@@ -168,6 +168,21 @@ export function runConnectorContract(subject: ContractSubject): void {
       assert.deepEqual(p.violations(), []);
     });
 
+    it("an incident named with Object property names is created like any other", async () => {
+      const p = await fresh();
+      const odd = sampleIncident({
+        service: "constructor",
+        title: "__proto__",
+        tenant: "toString",
+        environment: "hasOwnProperty",
+        errorPattern: "valueOf <*>",
+        matchedRule: "__proto__",
+      });
+      const result = await deliver(p, sampleRequest("create", null, odd));
+      assert.equal(result.kind, "delivered", JSON.stringify(result));
+      assert.deepEqual(p.violations(), []);
+    });
+
     for (const action of LATER_ACTIONS) {
       it(`${action} after create is delivered`, async () => {
         const p = await fresh();

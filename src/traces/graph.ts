@@ -1,3 +1,4 @@
+import { ownValue } from "../core/own.ts";
 import type { ServiceGraph } from "../core/trace.ts";
 
 /** One service that feels the root cause, and the share of its traced requests that reach it. */
@@ -60,9 +61,10 @@ export function downstreamOf(graph: ServiceGraph, service: string): Set<string> 
 
 /** The share (0..1) of the traces through `service` that reached `target`. */
 export function shareOf(graph: ServiceGraph, service: string, target: string): number {
-  const total = graph.traces[service] ?? 0;
+  const total = ownValue(graph.traces, service) ?? 0;
   if (total <= 0) return 0;
-  return Math.min(1, (graph.reached[service]?.[target] ?? 0) / total);
+  const reached = ownValue(graph.reached, service);
+  return Math.min(1, ((reached && ownValue(reached, target)) ?? 0) / total);
 }
 
 /**

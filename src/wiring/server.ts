@@ -43,6 +43,7 @@ export async function wireServer(
   const server = await buildServer({
     logger,
     bodyLimit: config.server.bodyLimit,
+    timeouts: config.server,
     store,
     runner,
     lifecycle: deps.lifecycle,

@@ -14,7 +14,7 @@ export function consoleApiRoutes(
   app.get(
     "/api/session",
     {
-      preHandler: viewer,
+      onRequest: viewer,
       schema: {
         tags: ["console"],
         summary: "Who the bearer token is and its role (with no tokens configured: anonymous admin, authEnabled false)",
@@ -41,7 +41,7 @@ export function consoleApiRoutes(
   app.get(
     "/api/stats/overview",
     {
-      preHandler: viewer,
+      onRequest: viewer,
       schema: {
         tags: ["console"],
         summary:

@@ -18,7 +18,8 @@ export function deliveryRoutes(app: FastifyInstance, deps: { store: Store; auth:
   app.get(
     "/api/deliveries",
     {
-      preHandler: auth.hook({ role: "viewer" }),
+      onRequest: auth.hook({ role: "viewer" }),
+      config: { errors: ["NOT_FOUND"] },
       schema: {
         tags: ["deliveries"],
         summary: "Outbox rows; ?status=dead lists dead letters with their last error",
@@ -40,7 +41,8 @@ export function deliveryRoutes(app: FastifyInstance, deps: { store: Store; auth:
   app.post<{ Params: { id: string } }>(
     "/api/deliveries/:id/retry",
     {
-      preHandler: auth.hook({ role: "admin" }),
+      onRequest: auth.hook({ role: "admin" }),
+      config: { errors: ["INVALID_TRANSITION"] },
       schema: { tags: ["deliveries"], summary: "Put a dead delivery back in the queue" },
     },
     async (request) => {

@@ -33,7 +33,7 @@ export function eventRoutes(app: FastifyInstance, deps: { auth: Authenticator; s
   app.post(
     "/api/events/tickets",
     {
-      preHandler: auth.hook({ role: "viewer" }),
+      onRequest: auth.hook({ role: "viewer" }),
       schema: {
         tags: ["events"],
         summary:
@@ -72,7 +72,16 @@ export function eventRoutes(app: FastifyInstance, deps: { auth: Authenticator; s
           200: {
             description:
               "An endless stream: `id:`, `event:` (the event type, `hello` or `reset`) and `data:` (the event as JSON)",
-            content: { "text/event-stream": { schema: { type: "string" } } },
+            // Each event of the stream, as a client's parser hands it over (comments and `retry:` aside).
+            content: {
+              "text/event-stream": {
+                schema: {
+                  type: "object",
+                  properties: { id: { type: "string" }, event: { type: "string" }, data: { type: "string" } },
+                  required: ["event", "data"],
+                },
+              },
+            },
           },
         },
       },

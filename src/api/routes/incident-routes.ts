@@ -2,19 +2,21 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { DestinationCatalog } from "../../connectors/catalog-destinations.ts";
 import { destinationCatalog } from "../../connectors/registry.ts";
+import { csvPattern } from "../../core/csv-pattern.ts";
 import type { IncidentContext } from "../../core/enrichment.ts";
 import { SluiceError } from "../../core/errors.ts";
 import { INCIDENT_STATES, LIFECYCLE_ACTIONS } from "../../core/incident.ts";
 import type { Store } from "../../core/ports/store.ts";
 import { SEVERITIES } from "../../core/signal.ts";
-
 import { problemsOf } from "../../core/zod-problems.ts";
 import type { LifecycleService } from "../../lifecycle/lifecycle-service.ts";
 import { type Authenticator, actorOf } from "../../sources/http/auth.ts";
+import { OPTIONAL_BODY } from "../error-responses.ts";
 
 const csv = <T extends string>(values: readonly [T, ...T[]]) =>
   z
     .string()
+    .meta({ pattern: csvPattern(values) })
     .transform((text) => text.split(",").map((part) => part.trim()))
     .pipe(z.array(z.enum(values)));
 
@@ -31,7 +33,8 @@ const actionBody = z.strictObject({ reason: z.string().max(10_000).optional() })
 const noteBody = z.strictObject({ text: z.string().min(1).max(10_000) });
 
 function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z.infer<T> {
-  const parsed = schema.safeParse(value ?? undefined);
+  // An absent body takes the default; a JSON null is a body, and not an object.
+  const parsed = schema.safeParse(value);
   if (!parsed.success)
     throw new SluiceError("VALIDATION_FAILED", `invalid ${where}`, {
       problems: problemsOf(parsed.error, where === "query" ? "query" : ""),
@@ -52,7 +55,7 @@ export function incidentRoutes(
   app.get(
     "/api/incidents",
     {
-      preHandler: viewer,
+      onRequest: viewer,
       schema: {
         tags: ["incidents"],
         summary: "List incidents, newest first",
@@ -72,7 +75,7 @@ export function incidentRoutes(
   app.get<{ Params: { id: string } }>(
     "/api/incidents/:id",
     {
-      preHandler: viewer,
+      onRequest: viewer,
       schema: { tags: ["incidents"], summary: "One incident with its signals, timeline and tickets (id or INC-n)" },
     },
     async (request) => {
@@ -89,7 +92,7 @@ export function incidentRoutes(
 
   app.get<{ Params: { id: string } }>(
     "/api/incidents/:id/timeline",
-    { preHandler: viewer, schema: { tags: ["incidents"], summary: "Who did what to the incident, when and why" } },
+    { onRequest: viewer, schema: { tags: ["incidents"], summary: "Who did what to the incident, when and why" } },
     async (request) => {
       const incident = await store.incidents.get(request.params.id);
       if (!incident) throw new SluiceError("NOT_FOUND", `no incident ${request.params.id}`);
@@ -101,11 +104,13 @@ export function incidentRoutes(
     app.post<{ Params: { id: string } }>(
       `/api/incidents/:id/${action}`,
       {
-        preHandler: responder,
+        onRequest: responder,
+        config: { errors: ["INVALID_TRANSITION", "CONFLICT"] },
         schema: {
           tags: ["incidents"],
           summary: `${action[0]?.toUpperCase()}${action.slice(1)} an incident; 409 when the state does not allow it`,
           body: z.toJSONSchema(actionBody, { io: "input" }),
+          ...{ [OPTIONAL_BODY]: true },
         },
       },
       async (request) => {
@@ -119,8 +124,13 @@ export function incidentRoutes(
   app.post<{ Params: { id: string } }>(
     "/api/incidents/:id/notes",
     {
-      preHandler: responder,
-      schema: { tags: ["incidents"], summary: "Add a note; it reaches every linked ticket", body: z.toJSONSchema(noteBody) },
+      onRequest: responder,
+      schema: {
+        tags: ["incidents"],
+        summary: "Add a note; it reaches every linked ticket",
+        body: z.toJSONSchema(noteBody),
+        response: { 201: { type: "object", description: "The note is stored", properties: { ok: { type: "boolean" } } } },
+      },
     },
     async (request, reply) => {
       const body = parse(noteBody, request.body, "body");

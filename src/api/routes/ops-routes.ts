@@ -3,13 +3,29 @@ import type { Store } from "../../core/ports/store.ts";
 import type { SluiceMetrics } from "../metrics.ts";
 
 export function opsRoutes(app: FastifyInstance, deps: { store: Store; metrics: SluiceMetrics; isReady(): boolean }): void {
-  app.get("/healthz", { schema: { tags: ["operations"], summary: "Liveness: the process answers" } }, async () => ({
-    status: "ok",
-  }));
+  app.get(
+    "/healthz",
+    {
+      schema: {
+        tags: ["operations"],
+        summary: "Liveness: the process answers",
+        security: [],
+        response: { 200: { type: "object", properties: { status: { type: "string", enum: ["ok"] } } } },
+      },
+    },
+    async () => ({ status: "ok" }),
+  );
 
   app.get(
     "/readyz",
-    { schema: { tags: ["operations"], summary: "Readiness: the store answers and workers run" } },
+    {
+      schema: {
+        tags: ["operations"],
+        summary: "Readiness: the store answers and workers run",
+        security: [],
+        response: { 200: readiness("ready"), 503: readiness("not ready") },
+      },
+    },
     async (_request, reply) => {
       const storeOk = await deps.store.ping().catch(() => false);
       const ready = storeOk && deps.isReady();
@@ -17,9 +33,33 @@ export function opsRoutes(app: FastifyInstance, deps: { store: Store; metrics: S
     },
   );
 
-  app.get("/metrics", { schema: { tags: ["operations"], summary: "Prometheus metrics" } }, async (_request, reply) => {
-    const counts = await deps.store.deliveries.countByStatus().catch(() => ({}) as Record<string, number>);
-    deps.metrics.deadLetters.set(counts.dead ?? 0);
-    return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
-  });
+  app.get(
+    "/metrics",
+    {
+      schema: {
+        tags: ["operations"],
+        summary: "Prometheus metrics",
+        security: [],
+        response: {
+          200: { description: "The Prometheus text format", content: { "text/plain": { schema: { type: "string" } } } },
+        },
+      },
+    },
+    async (_request, reply) => {
+      const counts = await deps.store.deliveries.countByStatus().catch(() => ({}) as Record<string, number>);
+      deps.metrics.deadLetters.set(counts.dead ?? 0);
+      return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+    },
+  );
+}
+
+function readiness(status: "ready" | "not ready") {
+  return {
+    type: "object",
+    description: status === "ready" ? "Ready for traffic" : "Not ready: the store does not answer, or workers have not started",
+    properties: {
+      status: { type: "string", enum: [status] },
+      store: { type: "string", enum: ["ok", "unavailable"] },
+    },
+  } as const;
 }

@@ -17,7 +17,7 @@ export function platformRoutes(
   app.post(
     "/api/ticketing/api/v1/test-llm",
     {
-      preHandler: deps.auth.hook({ role: "admin" }),
+      onRequest: deps.auth.hook({ role: "admin" }),
       schema: {
         tags: ["platforms"],
         summary: "Check the configured LLM (URL, key, model) with a tiny call; ignores budget and circuit",
@@ -29,7 +29,8 @@ export function platformRoutes(
   app.post(
     "/api/ticketing/api/v1/test-connection",
     {
-      preHandler: deps.auth.hook({ role: "admin" }),
+      onRequest: deps.auth.hook({ role: "admin" }),
+      config: { errors: ["NOT_FOUND"] },
       schema: {
         tags: ["platforms"],
         summary: "Check a platform's credentials and reachability without creating a ticket or paging anyone",

@@ -21,7 +21,7 @@ export function similarRoutes(
   app.get<{ Params: { id: string } }>(
     "/api/incidents/:id/similar",
     {
-      preHandler: auth.hook({ role: "viewer" }),
+      onRequest: auth.hook({ role: "viewer" }),
       schema: {
         tags: ["incidents"],
         summary:

@@ -17,7 +17,26 @@ export async function syncRoutes(
     scope.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
     scope.post<{ Params: { platform: string } }>(
       "/api/v1/sync/:platform",
-      { schema: { tags: ["sync"], summary: "Inbound webhooks and interactivity from a platform (signed by the platform)" } },
+      {
+        // An unknown platform is refused before its body is read.
+        onRequest: async (request) => {
+          const { platform } = request.params;
+          if (!deps.handlers.has(platform)) throw new SluiceError("NOT_FOUND", `no inbound sync configured for ${platform}`);
+        },
+        // Signed by the platform instead of a bearer token.
+        config: { errors: ["UNAUTHORIZED", "NOT_FOUND", "INVALID_TRANSITION", "CONFLICT"] },
+        schema: {
+          tags: ["sync"],
+          summary: "Inbound webhooks and interactivity from a platform (signed by the platform)",
+          security: [],
+          response: {
+            200: {
+              type: "object",
+              properties: { received: { type: "integer" }, outcomes: { type: "array", items: {} } },
+            },
+          },
+        },
+      },
       async (request) => {
         const { platform } = request.params;
         const handler = deps.handlers.get(platform);

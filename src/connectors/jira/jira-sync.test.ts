@@ -74,6 +74,10 @@ describe("JiraSync", () => {
     assert.deepEqual(sync.parse(request(statusChange("Done", "done")))[0]?.change, { action: "resolve" });
     assert.deepEqual(sync.parse(request(statusChange("reopened", "new")))[0]?.change, { action: "reopen" });
     assert.deepEqual(sync.parse(request(statusChange("Waiting for bank", "indeterminate"))), []);
+    // A workflow status (or category) named like an Object property is just an unmapped name.
+    for (const name of ["constructor", "__proto__", "toString"]) {
+      assert.deepEqual(sync.parse(request(statusChange(name, name))), [], name);
+    }
     const noStatus = read("issue-updated-status") as StatusFixture;
     noStatus.changelog.items = [{ field: "labels", toString: "x" }];
     assert.deepEqual(sync.parse(request(noStatus)), [], "other field changes are not lifecycle changes");

@@ -4,6 +4,7 @@ import type { Clock } from "../../core/clock.ts";
 import { SluiceError } from "../../core/errors.ts";
 import type { InboundEvent, InboundRequest, SyncHandler } from "../../core/inbound.ts";
 import type { LifecycleAction } from "../../core/incident.ts";
+import { ownValue } from "../../core/own.ts";
 import { firstHeader, safeJson, signatureMatches } from "../sync-helpers.ts";
 
 export const JIRA_SIGNATURE_HEADER = "x-hub-signature";
@@ -129,12 +130,12 @@ export class JiraSync implements SyncHandler {
 
   private actionFor(status: string, body: JiraWebhook): StatusAction {
     const map = this.settings.statusMap;
-    const named = map[status] ?? Object.entries(map).find(([name]) => name.toLowerCase() === status.toLowerCase())?.[1];
+    const named = ownValue(map, status) ?? Object.entries(map).find(([name]) => name.toLowerCase() === status.toLowerCase())?.[1];
     if (named) return named;
     // The category belongs to the issue's current status, which is the one the change moved it to.
     const current = body.issue?.fields?.status;
     const category = current?.name === undefined || current.name === status ? current?.statusCategory?.key : undefined;
-    return (category && DEFAULT_CATEGORY_ACTIONS[category]) || "ignore";
+    return (category && ownValue(DEFAULT_CATEGORY_ACTIONS, category)) || "ignore";
   }
 
   private ignored(who: z.infer<typeof user> | undefined): boolean {

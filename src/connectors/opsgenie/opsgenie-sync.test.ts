@@ -55,6 +55,12 @@ describe("opsgenie sync handler", () => {
       comment: "Payment provider confirmed the outage, failover in progress",
     });
     assert.deepEqual(parse(payload("webhook-unacknowledge.json", "sluice-01J-opsgenie")), []);
+    for (const name of ["constructor", "__proto__", "toString"]) {
+      const odd = payload("webhook-acknowledge.json", "sluice-01J-opsgenie", (b) => {
+        b.action = name;
+      });
+      assert.deepEqual(parse(odd), [], `an action named ${name} is an unknown action`);
+    }
     const own = payload("webhook-add-note.json", "sluice-01J-opsgenie", (b) => {
       b.alert.note = "Acknowledged in Sluice (INC-1): on it";
     });

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import { SluiceError } from "../../core/errors.ts";
 import type { InboundEvent, InboundRequest, SyncHandler } from "../../core/inbound.ts";
+import { ownValue } from "../../core/own.ts";
 import { firstHeader } from "../sync-helpers.ts";
 import { ALERT_SOURCE } from "./transform.ts";
 
@@ -93,7 +94,7 @@ export class OpsgenieSync implements SyncHandler {
     if (!ticketRef) return [];
     // updatedAt is left out: Opsgenie sends it in nanoseconds in some payloads and milliseconds in others.
     const user = event.alert.username || event.alert.userId || "unknown";
-    const action = ACTIONS[event.action];
+    const action = ownValue(ACTIONS, event.action);
     if (action) return [{ ticketRef, change: { action }, user }];
     if (event.action === "AddNote") {
       const note = event.alert.note?.trim();

@@ -84,6 +84,16 @@ describe("pagerduty routing key from the service catalog", () => {
     assert.equal(pd.calls[1]?.body?.routing_key, SERVICE_KEY, "no owner: the service's configured key");
   });
 
+  it("uses the default key for a service named like an Object property", async () => {
+    const pd = fakePagerDuty();
+    const settings = { ...SETTINGS, routingKeys: { checkout: SERVICE_KEY } };
+    for (const service of ["constructor", "__proto__", "toString"]) {
+      const created = await connector(pd.http, settings).deliver(sampleRequest("create", null, sampleIncident({ service })));
+      assert.equal(created.kind, "delivered", JSON.stringify(created));
+      assert.equal(pd.calls.at(-1)?.body?.routing_key, ROUTING_KEY, service);
+    }
+  });
+
   it("resolves with the key the trigger used", async () => {
     const pd = fakePagerDuty();
     const created = await connector(pd.http).deliver(sampleRequest("create", null, owned));

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { ownValue } from "../../core/own.ts";
 import { headerSecrets, scrubResult, scrubSecrets } from "../../core/scrub.ts";
 import type { ConnectionCheck, Connector, ConnectorDeps, DeliveryRequest, DeliveryResult, TicketRef } from "../connector.ts";
 import { sendRequest } from "../http-result.ts";
@@ -123,7 +124,7 @@ export class PagerDutyConnector implements Connector {
   private routingKeyFor(request: Pick<DeliveryRequest, "incident" | "ticket">): string {
     const { incident } = request;
     const ownerKey = incident.context?.destinations?.pagerduty?.routingKey;
-    const chosen = ownerKey ?? this.settings.routingKeys[incident.service] ?? this.settings.routingKey;
+    const chosen = ownerKey ?? ownValue(this.settings.routingKeys, incident.service) ?? this.settings.routingKey;
     const used = request.ticket?.meta.routingKeyId;
     if (typeof used !== "string" || keyId(chosen) === used) return chosen;
     const known = [...(ownerKey ? [ownerKey] : []), this.settings.routingKey, ...Object.values(this.settings.routingKeys)];

@@ -127,6 +127,24 @@ if (skip) {
       assert.equal(new URL(lookup?.url ?? "http://x").searchParams.get("incident_key"), sent[0]?.dedup_key);
     });
 
+    it("pages with a private or single-label server.publicUrl, leaving out the link PagerDuty would refuse", async () => {
+      for (const base of ["http://10.0.0.5:8080", "http://sluice:8080", "http://localhost:8080", "http://192.168.1.20"]) {
+        const recorder = recordingHttp();
+        const request = { ...sampleRequest("create"), incidentUrl: `${base}/incidents/INC-42` };
+        const result = await connect(recorder).deliver(request);
+        assert.equal(result.kind, "delivered", `${base}: ${JSON.stringify(result)}`);
+        assert.deepEqual(recorder.violations(), [], base);
+        const [event] = bodies(recorder, "/enqueue");
+        assert.equal(event?.client_url, undefined, base);
+        assert.equal(event?.links, undefined, base);
+      }
+      // A public URL keeps its link.
+      const recorder = recordingHttp();
+      await connect(recorder).deliver({ ...sampleRequest("create"), incidentUrl: "https://sluice.example.com/incidents/INC-42" });
+      assert.equal(bodies(recorder, "/enqueue")[0]?.client_url, "https://sluice.example.com/incidents/INC-42");
+      assert.deepEqual(recorder.violations(), []);
+    });
+
     it("a 400 Invalid event is rejected with PagerDuty's message", async () => {
       const recorder = recordingHttp();
       recorder.script({

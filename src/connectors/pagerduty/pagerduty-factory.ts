@@ -4,6 +4,7 @@ import { templateProblem } from "../ticket-text.ts";
 import { pagerdutyCatalogDestination } from "./catalog-destination.ts";
 import { PagerDutyConnector, type PagerDutySettings } from "./pagerduty-connector.ts";
 import { DEFAULT_PAGERDUTY_MAX_AGE_SECONDS, PagerDutySync } from "./pagerduty-sync.ts";
+import { pagerDutyUrlProblem } from "./url-format.ts";
 
 /** Events API v2 base URL, with the /v2 prefix its API description's server URL carries. */
 export const DEFAULT_PAGERDUTY_EVENTS_BASE_URL = "https://events.pagerduty.com/v2";
@@ -119,6 +120,11 @@ export const pagerdutyFactory: ConnectorFactory<typeof pagerdutyConfig> = {
   catalog: pagerdutyCatalogDestination,
   isEnabled: (config) => config.enabled,
   create: (config, deps) => new PagerDutyConnector(pagerdutySettings(config), deps),
+  publicUrlProblem: (publicUrl) => {
+    // Checked on a link as Sluice makes them (publicUrl itself may end without a path).
+    const problem = pagerDutyUrlProblem(new URL("/incidents/INC-1", publicUrl).toString());
+    return problem && `${problem}: PagerDuty refuses such links (its format: url), so events go out without client_url and links`;
+  },
   // Without the subscription's signing secret nothing proves a request came from PagerDuty.
   createSyncHandler: (config, deps) =>
     config.webhookSecret

@@ -74,6 +74,11 @@ describe("PagerDutySync", () => {
     const other = fixture("incident-acknowledged") as unknown as { event: { event_type: string } };
     other.event.event_type = "incident.priority_updated";
     assert.deepEqual(sync.parse(request(other)), []);
+    // Names every object answers to are event types like any other unknown one.
+    for (const name of ["constructor", "__proto__", "toString"]) {
+      other.event.event_type = name;
+      assert.deepEqual(sync.parse(request(other)), [], name);
+    }
     const own = fixture("incident-annotated") as unknown as { event: { agent: { id: string } } };
     own.event.agent.id = "PSLUICE";
     assert.deepEqual(sync.parse(request(own)), []);

@@ -4,6 +4,7 @@ import type { Clock } from "../../core/clock.ts";
 import { SluiceError } from "../../core/errors.ts";
 import type { InboundEvent, InboundRequest, SyncHandler } from "../../core/inbound.ts";
 import type { LifecycleAction } from "../../core/incident.ts";
+import { ownValue } from "../../core/own.ts";
 import { safeJson } from "../sync-helpers.ts";
 
 export const PAGERDUTY_SIGNATURE_HEADER = "x-pagerduty-signature";
@@ -89,7 +90,7 @@ export class PagerDutySync implements SyncHandler {
 
   parse(request: InboundRequest): InboundEvent[] {
     const { event } = readBody(request.rawBody);
-    const action = STATUS_EVENTS[event.event_type];
+    const action = ownValue(STATUS_EVENTS, event.event_type);
     const annotated = event.event_type === "incident.annotated";
     if (!action && !annotated) return [];
     const user = event.agent?.summary || event.agent?.id || "unknown";

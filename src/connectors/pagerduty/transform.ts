@@ -1,6 +1,7 @@
 import type { DeliveryAction } from "../../core/delivery.ts";
 import type { Incident } from "../../core/incident.ts";
 import type { Severity } from "../../core/signal.ts";
+import { isPagerDutyUrl } from "./url-format.ts";
 
 /** The severities the Events API v2 accepts. */
 export type PagerDutySeverity = "critical" | "error" | "warning" | "info";
@@ -105,7 +106,9 @@ export function pagerDutyEvent(action: DeliveryAction, input: EventInput): Pager
     },
     client: "Sluice",
   };
-  if (input.incidentUrl) {
+  // A link PagerDuty's url format refuses (a private or single-label server.publicUrl) would make it
+  // refuse the whole event, and page nobody: the page goes out without it (check-config warns).
+  if (input.incidentUrl && isPagerDutyUrl(input.incidentUrl)) {
     event.client_url = input.incidentUrl;
     event.links = [{ href: input.incidentUrl, text: `${incident.key} in Sluice` }];
   }

@@ -44,6 +44,9 @@ describe("servicenow sync handler", () => {
     assert.deepEqual(parse(message("outbound-resolved.json", key, (b) => (b.state = 7)))[0]?.change, { action: "resolve" });
     assert.deepEqual(parse(message("outbound-new.json", key))[0]?.change, { action: "reopen" });
     assert.deepEqual(parse(message("outbound-in-progress.json", key, (b) => (b.state = "3"))), []);
+    for (const name of ["constructor", "__proto__", "toString"]) {
+      assert.deepEqual(parse(message("outbound-in-progress.json", key, (b) => (b.state = name))), [], name);
+    }
     // The journal header getJournalEntry(1) adds is not part of the note.
     assert.deepEqual(parse(message("outbound-work-note.json", key)), [
       { ticketRef: ref, change: { comment: NOTE }, user: "beth.anglin" },

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import { SluiceError } from "../../core/errors.ts";
 import type { InboundEvent, InboundRequest, SyncHandler } from "../../core/inbound.ts";
+import { ownValue } from "../../core/own.ts";
 import { firstHeader } from "../sync-helpers.ts";
 
 /** Header the ServiceNow outbound REST message is configured to send the shared token in. */
@@ -94,7 +95,7 @@ export function eventsFromRecord(message: ServiceNowRecord, integrationUser: str
   const note = message.work_notes?.replace(JOURNAL_HEADER, "").trim();
   if (note) events.push({ ticketRef, change: { comment: note }, user });
   const action =
-    message.state === undefined || message.state_changed === false ? undefined : STATE_ACTIONS[String(message.state)];
+    message.state === undefined || message.state_changed === false ? undefined : ownValue(STATE_ACTIONS, String(message.state));
   // State 1 is a reopen only of a resolved incident; on an open one InboundSync sees "already open".
   if (action) events.push({ ticketRef, change: { action }, user });
   return events;

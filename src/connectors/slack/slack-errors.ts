@@ -1,3 +1,4 @@
+import { ownValue } from "../../core/own.ts";
 import type { DeliveryResult, PermanentCategory } from "../connector.ts";
 import { retryAfterMs } from "../http-result.ts";
 
@@ -52,7 +53,7 @@ export function resultForSlackError(method: string, error: string, retryAfter: s
   if (RATE_LIMITED.has(code))
     return { kind: "retryable", reason, retryAfterMs: retryAfterMs(retryAfter) ?? DEFAULT_RATE_LIMIT_WAIT_MS };
   if (TRANSIENT.has(code)) return { kind: "retryable", reason };
-  const category = PERMANENT[code];
+  const category = ownValue(PERMANENT, code);
   if (category === "credentials")
     return { kind: "permanent", category, reason: `${reason} (check the bot token and its scopes)` };
   if (category === "configuration")
@@ -67,7 +68,7 @@ export function resultForSlackError(method: string, error: string, retryAfter: s
 export function resultForWebhookError(status: number, body: string, fallback: DeliveryResult): DeliveryResult {
   if (fallback.kind !== "permanent") return fallback;
   const code = safeCode(body.trim());
-  const category = WEBHOOK_PERMANENT[code];
+  const category = ownValue(WEBHOOK_PERMANENT, code);
   if (!category) return fallback;
   const hint =
     category === "credentials"

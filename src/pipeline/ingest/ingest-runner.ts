@@ -161,6 +161,8 @@ export class IngestRunner {
         }
         this.pendingSignals -= size;
         await this.commit(batch);
+        // Let other requests (and /healthz) in between commits, not only once the queue is empty.
+        if (this.queue.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
       }
     } finally {
       this.running = null;

@@ -3,7 +3,14 @@ import { z } from "zod";
 import type { FieldProblem } from "../../core/errors.ts";
 import type { Signal } from "../../core/signal.ts";
 import { problemsOf } from "../../core/zod-problems.ts";
-import { buildSignal, type NormalizeContext, parseTimestamp, severityFromText, unmappedFields } from "./build-signal.ts";
+import {
+  buildSignal,
+  type NormalizeContext,
+  parseTimestamp,
+  severityFromText,
+  TIMESTAMP_TEXT_DOC,
+  unmappedFields,
+} from "./build-signal.ts";
 
 const kv = z.record(z.string(), z.string());
 
@@ -11,7 +18,7 @@ const alertSchema = z.looseObject({
   status: z.enum(["firing", "resolved"]),
   labels: kv,
   annotations: kv.default({}),
-  startsAt: z.string(),
+  startsAt: z.string().meta(TIMESTAMP_TEXT_DOC),
   endsAt: z.string().optional(),
   generatorURL: z.string().optional(),
   fingerprint: z.string().optional(),

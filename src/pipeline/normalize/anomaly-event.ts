@@ -6,8 +6,11 @@ import {
   buildSignal,
   type NormalizeContext,
   parseTimestamp,
+  SEVERITY_DOC,
   severityFromScore,
   severityFromText,
+  TIMESTAMP_NUMBER_DOC,
+  TIMESTAMP_TEXT_DOC,
   unmappedFields,
 } from "./build-signal.ts";
 
@@ -16,10 +19,10 @@ const text = z.string().max(65_536);
 /** The anomaly scorer's event document (Kafka `enriched-logs` / `anomaly-events`, or HTTP). */
 export const anomalyEventSchema = z.looseObject({
   event_id: z.string().min(1).max(256),
-  "@timestamp": z.union([z.string(), z.number()]).optional(),
+  "@timestamp": z.union([z.string().meta(TIMESTAMP_TEXT_DOC), z.number().meta(TIMESTAMP_NUMBER_DOC)]).optional(),
   anomaly_type: text.optional(),
   anomaly_score: z.number().min(0).max(1),
-  severity: z.string().optional(),
+  severity: z.string().meta(SEVERITY_DOC).optional(),
   service: z.string().min(1).max(256),
   tenant_id: z.string().min(1).max(256).optional(),
   environment: z.string().min(1).max(256).optional(),

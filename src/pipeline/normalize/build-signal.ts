@@ -1,4 +1,5 @@
 import { newId } from "../../core/ids.ts";
+import { ownValue, setOwn } from "../../core/own.ts";
 import type { Severity, Signal } from "../../core/signal.ts";
 
 /** What every mapper knows about the request a signal came in. */
@@ -33,9 +34,18 @@ const SEVERITY_ALIASES: Record<string, Severity> = {
   p5: "info",
 };
 
+/** Each letter of a word in either case, for a pattern that matches it case-insensitively. */
+const caseless = (word: string) => [...word].map((c) => (/[a-z]/.test(c) ? `[${c}${c.toUpperCase()}]` : c)).join("");
+
+/**
+ * For the API description: exactly the severity words severityFromText takes, in any case (it also
+ * trims surrounding spaces, which the description does not mention).
+ */
+export const SEVERITY_DOC = { pattern: `^(?:${Object.keys(SEVERITY_ALIASES).map(caseless).join("|")})$` };
+
 /** Maps the severity words sources use onto ours; undefined when the word is unknown. */
 export function severityFromText(text: string | undefined): Severity | undefined {
-  return text === undefined ? undefined : SEVERITY_ALIASES[text.trim().toLowerCase()];
+  return text === undefined ? undefined : ownValue(SEVERITY_ALIASES, text.trim().toLowerCase());
 }
 
 /** Severity implied by an anomaly score when the source gives none. */
@@ -56,6 +66,18 @@ export function parseTimestamp(value: string | number | undefined): number | und
 
 const LATEST = Date.parse("9999-12-31T23:59:59.999Z");
 
+/**
+ * For the API description, what parseTimestamp takes: an RFC 3339 date-time whose year keeps it inside
+ * 1970..9999 whatever its offset (1971..9998)…
+ */
+export const TIMESTAMP_TEXT_DOC = {
+  format: "date-time",
+  pattern:
+    "^(?:197[1-9]|19[89][0-9]|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9])-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-5][0-9]",
+};
+/** …or epoch seconds (below 1e11) or milliseconds. */
+export const TIMESTAMP_NUMBER_DOC = { minimum: 0, maximum: LATEST };
+
 const RAW_LIMIT = 8 * 1024;
 
 /** Keeps an upstream value for the record, but never more than RAW_LIMIT bytes of it. */
@@ -74,7 +96,7 @@ export function unmappedFields(document: object, mapped: ReadonlySet<string>): u
   for (const [key, value] of Object.entries(document)) {
     if (mapped.has(key)) continue;
     extras ??= {};
-    extras[key] = value;
+    setOwn(extras, key, value);
   }
   return extras === null ? null : capRaw(extras);
 }

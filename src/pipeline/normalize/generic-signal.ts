@@ -3,7 +3,15 @@ import type { FieldProblem } from "../../core/errors.ts";
 import { newId } from "../../core/ids.ts";
 import { SEVERITIES, SIGNAL_KINDS, type Signal } from "../../core/signal.ts";
 import { problemsOf } from "../../core/zod-problems.ts";
-import { buildSignal, type NormalizeContext, parseTimestamp, severityFromText } from "./build-signal.ts";
+import {
+  buildSignal,
+  type NormalizeContext,
+  parseTimestamp,
+  SEVERITY_DOC,
+  severityFromText,
+  TIMESTAMP_NUMBER_DOC,
+  TIMESTAMP_TEXT_DOC,
+} from "./build-signal.ts";
 
 const text = z.string().max(65_536);
 
@@ -19,12 +27,13 @@ export const genericSignalSchema = z
     message: text.optional(),
     severity: z
       .string()
+      .meta(SEVERITY_DOC)
       .default("medium")
       .describe(`One of ${SEVERITIES.join(", ")} (or warning, error, fatal).`),
     score: z.number().min(0).max(1).optional(),
     tenant: z.string().min(1).max(256).optional(),
     environment: z.string().min(1).max(256).optional(),
-    occurredAt: z.union([z.string(), z.number()]).optional(),
+    occurredAt: z.union([z.string().meta(TIMESTAMP_TEXT_DOC), z.number().meta(TIMESTAMP_NUMBER_DOC)]).optional(),
     alertKey: z.string().max(256).optional().describe("Identity shared by an alert's firing and resolved signals."),
     traceId: z.string().max(128).optional(),
     spanIds: z.array(z.string().max(128)).max(1000).optional(),

@@ -51,6 +51,15 @@ describe("decodeRecord", () => {
     assert.equal(reasonOf(record(42)), "validation-failed");
   });
 
+  it("refuses a document nested thousands of levels deep, naming where, instead of overflowing the stack", () => {
+    const deep = `${'{"a":'.repeat(10_000)}1${"}".repeat(10_000)}`;
+    const decoded = decodeRecord(record(JSON.stringify({ ...event, extra: "DEEP" }).replace('"DEEP"', deep)), {
+      ...options,
+      maxRecordBytes: 1_000_000,
+    });
+    assert.deepEqual(decoded, { reason: "validation-failed", detail: "extra.a.a.a.a.a.a.a…: nests deeper than 64 levels" });
+  });
+
   it("puts the field problems in the detail", () => {
     const decoded = decodeRecord(record({ ...event, anomaly_score: 3 }), options);
     assert.ok("detail" in decoded);

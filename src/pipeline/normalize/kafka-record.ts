@@ -1,6 +1,7 @@
 import { SUPPORTED_SCHEMA_VERSIONS } from "../../config/kafka-config.ts";
 import { isSluiceError } from "../../core/errors.ts";
 import type { Signal } from "../../core/signal.ts";
+import { shapeProblem } from "./json-shape.ts";
 import { normalizeItems } from "./normalize-items.ts";
 
 /** Why a record went to the dead-letter topic; the value of its `sluice-error` header. */
@@ -35,11 +36,14 @@ export function oversized(record: RawRecord, maxRecordBytes: number): DeadLetter
 
 /** The record's value as one JSON document, or why it goes to the dead-letter topic. */
 export function parseRecordValue(record: RawRecord): { document: unknown } | DeadLetter {
+  let document: unknown;
   try {
-    return { document: JSON.parse((record.value ?? Buffer.alloc(0)).toString("utf8")) };
+    document = JSON.parse((record.value ?? Buffer.alloc(0)).toString("utf8"));
   } catch (error) {
     return { reason: "not-json", detail: `value is not JSON: ${(error as Error).message}` };
   }
+  const found = shapeProblem(document);
+  return found ? { reason: "validation-failed", detail: `${found.problem.path}: ${found.problem.message}` } : { document };
 }
 
 /** A normalizer's VALIDATION_FAILED as a dead letter naming every problem; anything else is rethrown. */

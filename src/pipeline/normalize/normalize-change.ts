@@ -4,7 +4,7 @@ import { CHANGE_KINDS, type Change, type ChangeFormat, type ChangeKind, type Nor
 import type { FieldProblem } from "../../core/errors.ts";
 import { newId } from "../../core/ids.ts";
 import { mapAllOrNothing, problemsOf } from "../../core/zod-problems.ts";
-import { parseTimestamp } from "./build-signal.ts";
+import { parseTimestamp, TIMESTAMP_NUMBER_DOC, TIMESTAMP_TEXT_DOC } from "./build-signal.ts";
 
 /** What every mapper knows about the request or record a change came in. */
 export interface ChangeContext {
@@ -13,8 +13,10 @@ export interface ChangeContext {
   fallbackId?(index: number): string;
 }
 
-const name = z.string().trim().min(1).max(256);
-const timestamp = z.union([z.string(), z.number()]);
+// Trimmed, then at least one character: the description says "something besides spaces".
+const NOT_BLANK = { pattern: "[^\\s\\ufeff]" };
+const name = z.string().meta(NOT_BLANK).trim().min(1).max(256);
+const timestamp = z.union([z.string().meta(TIMESTAMP_TEXT_DOC), z.number().meta(TIMESTAMP_NUMBER_DOC)]);
 
 /** Sluice's own change document. */
 export const sluiceChangeSchema = z
@@ -25,13 +27,14 @@ export const sluiceChangeSchema = z
     environment: name.optional().describe('Default "production".'),
     tenant: name.optional().describe('Default "default".'),
     kind: z.enum(CHANGE_KINDS).default("deploy"),
-    summary: z.string().trim().min(1).max(1000).optional().describe('Default: "<kind> <version> of <service>".'),
+    summary: z.string().meta(NOT_BLANK).trim().min(1).max(1000).optional().describe('Default: "<kind> <version> of <service>".'),
     at: timestamp.optional().describe("When it happened: ISO 8601 or epoch seconds/ms (default: when received)."),
     timestamp: timestamp.optional().describe("Alias of at."),
     version: z.string().min(1).max(256).optional(),
     author: z.string().min(1).max(256).optional(),
     url: z
       .url({ protocol: /^https?$/ })
+      .meta({ pattern: "^https?://[^/?#\\s]" })
       .max(2048)
       .optional(),
     labels: z.record(z.string().max(256), z.string().max(1024)).optional(),
@@ -43,8 +46,8 @@ export const pagerDutyChangeSchema = z
   .looseObject({
     routing_key: z.string().min(1).max(256).describe("Accepted for compatibility; never stored."),
     payload: z.looseObject({
-      summary: z.string().trim().min(1).max(1024),
-      timestamp: z.string().optional(),
+      summary: z.string().meta(NOT_BLANK).trim().min(1).max(1024),
+      timestamp: z.string().meta(TIMESTAMP_TEXT_DOC).optional(),
       source: z.string().max(256).optional(),
       custom_details: z.record(z.string(), z.unknown()).optional(),
     }),
@@ -67,7 +70,7 @@ export const githubDeploymentStatusSchema = z
       description: z.string().nullish(),
       target_url: z.string().nullish(),
       environment_url: z.string().nullish(),
-      created_at: z.string(),
+      created_at: z.string().meta(TIMESTAMP_TEXT_DOC),
       creator: githubUser,
     }),
     deployment: z.looseObject({
@@ -125,12 +128,12 @@ function mapSluice(item: unknown, context: ChangeContext, prefix: string, fallba
   const parsed = sluiceChangeSchema.safeParse(item);
   if (!parsed.success) return { problems: problemsOf(parsed.error, prefix) };
   const body = parsed.data;
-  const field = body.at !== undefined ? "at" : "timestamp";
-  const given = body.at ?? body.timestamp;
-  const when = parseTimestamp(given);
-  if (given !== undefined && when === undefined) {
-    return { problems: [{ path: at(prefix, field), message: "is not an ISO 8601 timestamp or epoch" }] };
-  }
+  // `at` wins when both are given, but a bad alias is still a bad field.
+  const problems = (["at", "timestamp"] as const)
+    .filter((field) => body[field] !== undefined && parseTimestamp(body[field]) === undefined)
+    .map((field) => ({ path: at(prefix, field), message: "is not an ISO 8601 timestamp or epoch" }));
+  if (problems.length > 0) return { problems };
+  const when = parseTimestamp(body.at ?? body.timestamp);
   const version = body.version ?? null;
   return {
     change: {
@@ -219,12 +222,13 @@ function mapGithub(item: unknown, context: ChangeContext, prefix: string): Mappe
   const parsed = githubDeploymentStatusSchema.safeParse(item);
   if (!parsed.success) return { problems: problemsOf(parsed.error, prefix) };
   const { deployment_status: status, deployment, repository } = parsed.data;
-  // Only a finished, successful deployment changed what runs; pending, failed and inactive ones did not.
-  if (status.state !== "success") return { ignored: `deployment status "${status.state}" is not a completed deploy` };
+  // Checked first: a document that is not valid is refused whatever its state.
   const when = parseTimestamp(status.created_at);
   if (when === undefined) {
     return { problems: [{ path: at(prefix, "deployment_status.created_at"), message: "is not an ISO 8601 timestamp" }] };
   }
+  // Only a finished, successful deployment changed what runs; pending, failed and inactive ones did not.
+  if (status.state !== "success") return { ignored: `deployment status "${status.state}" is not a completed deploy` };
   const deployPayload = deployment.payload;
   const named =
     deployPayload && typeof deployPayload === "object"

@@ -1,4 +1,5 @@
 import { type FieldProblem, SluiceError } from "../../core/errors.ts";
+import { ownValue } from "../../core/own.ts";
 import { SPAN_KINDS, type SpanKind, type SpanRecord } from "../../core/trace.ts";
 
 /** Where spans land when their resource does not say (resource attributes win). */
@@ -148,7 +149,7 @@ export function hexId(value: unknown, pattern: RegExp): string | undefined {
 function kindOf(value: unknown): SpanKind | undefined {
   if (value === undefined || value === null) return "unspecified";
   if (typeof value === "number" && Number.isInteger(value)) return SPAN_KINDS[value];
-  if (typeof value === "string") return KIND_NAMES[value];
+  if (typeof value === "string") return ownValue(KIND_NAMES, value);
   return undefined;
 }
 
@@ -276,7 +277,7 @@ function decodeSpan(
     if (!isObject(status)) problems.add(`${path}.status`, "must be an object");
     else {
       const code = status.code;
-      const numeric = typeof code === "string" ? STATUS_NAMES[code] : code;
+      const numeric = typeof code === "string" ? ownValue(STATUS_NAMES, code) : code;
       if (code !== undefined && (typeof numeric !== "number" || ![0, 1, 2].includes(numeric))) {
         problems.add(`${path}.status.code`, "must be 0 (unset), 1 (ok) or 2 (error)");
       }

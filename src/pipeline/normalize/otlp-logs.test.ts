@@ -70,6 +70,14 @@ describe("decodeOtlpLogs", () => {
     assert.equal(signals[1]?.occurredAt, NOW);
   });
 
+  it("keeps attributes and body fields named like Object properties", () => {
+    const attributes = ["__proto__", "constructor"].map((key) => ({ key, value: str(`${key}-value`) }));
+    const record = { severityNumber: 17, body: { kvlistValue: { values: attributes } }, attributes };
+    const [signal] = decodeOtlpLogs(request([record]), defaults, NOW).signals;
+    assert.equal(JSON.stringify(signal?.labels), '{"__proto__":"__proto__-value","constructor":"constructor-value"}');
+    assert.equal(signal?.message, '{"__proto__":"__proto__-value","constructor":"constructor-value"}');
+  });
+
   it("gives a record the same upstream id every time it is sent, so an exporter's retry is a duplicate", () => {
     const record = { timeUnixNano: "1793613600123000000", severityNumber: 17, body: str("boom") };
     const once = decodeOtlpLogs(request([record]), defaults, NOW).signals[0];

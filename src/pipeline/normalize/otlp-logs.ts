@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { type LogLevel, SEVERITY_NUMBERS } from "../../config/otlp-logs-config.ts";
 import { SluiceError } from "../../core/errors.ts";
+import { setOwn } from "../../core/own.ts";
 import type { Severity, Signal } from "../../core/signal.ts";
 import { buildSignal } from "./build-signal.ts";
 import {
@@ -193,7 +194,7 @@ function labelsOf(attrs: Attributes, severityText: string): Record<string, strin
     if (Object.keys(labels).length >= MAX_LABELS) break;
     // The stack trace is long and varies per occurrence; the message already names the exception.
     if (key === "exception.stacktrace") continue;
-    labels[cap(key, MAX_LABEL)] = cap(String(value), MAX_LABEL);
+    setOwn(labels, cap(key, MAX_LABEL), cap(String(value), MAX_LABEL));
   }
   if (severityText) labels.severity_text = cap(severityText, MAX_LABEL);
   return labels;
@@ -216,7 +217,7 @@ function plainValue(value: unknown, depth: number): unknown {
   if (isObject(kvlist)) {
     const out: Record<string, unknown> = {};
     for (const entry of Array.isArray(kvlist.values) ? kvlist.values : []) {
-      if (isObject(entry) && typeof entry.key === "string") out[entry.key] = plainValue(entry.value, depth + 1);
+      if (isObject(entry) && typeof entry.key === "string") setOwn(out, entry.key, plainValue(entry.value, depth + 1));
     }
     return out;
   }

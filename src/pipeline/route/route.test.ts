@@ -41,6 +41,16 @@ describe("route with the service catalog's owner", () => {
     assert.deepEqual(decision, { platforms: ["slack"], rule: "rule:staging-quiet", unavailable: [] });
   });
 
+  it("matches a label named like an Object property only when the signal has it", () => {
+    const odd: RoutingTable = {
+      bySeverity: {},
+      rules: [{ name: "odd", match: { labels: { constructor: "*" } }, platforms: ["slack"] }],
+    };
+    assert.deepEqual(route(facts("unknown"), odd, all).platforms, []);
+    const labels: Record<string, string> = JSON.parse('{"constructor":"x"}');
+    assert.deepEqual(route(facts("unknown", { labels }), odd, all).platforms, ["slack"]);
+  });
+
   it("routes an unknown service as before: by its team label or its severity", () => {
     assert.deepEqual(route(facts("unknown"), table, all, ownerOf), {
       platforms: ["jira", "slack"],

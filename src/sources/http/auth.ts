@@ -66,7 +66,10 @@ export class Authenticator {
     }
   }
 
-  /** The preHandler for a route; none at all without tokens, so open installs pay nothing per request. */
+  /**
+   * The onRequest hook of a route: it runs before the body is read, so an anonymous sender's body is
+   * never parsed or buffered. None at all without tokens, so open installs pay nothing per request.
+   */
   hook(access: Access): ((request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void) | undefined {
     if (!this.enabled || access === "public") return undefined;
     return (request, _reply, done) => {

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { ChangeIntake } from "../../changes/change-intake.ts";
 import type { ChangeMetrics } from "../../changes/change-metrics.ts";
 import { CHANGE_KINDS } from "../../core/change.ts";
+import { csvPattern } from "../../core/csv-pattern.ts";
 import { SluiceError } from "../../core/errors.ts";
 import type { ChangeRepository } from "../../core/ports/change-repository.ts";
 import { problemsOf, validationFailed } from "../../core/zod-problems.ts";
@@ -13,6 +14,7 @@ import {
   sluiceChangeSchema,
 } from "../../pipeline/normalize/normalize-change.ts";
 import type { Authenticator } from "./auth.ts";
+import { oneOrBatch } from "./ingest-routes.ts";
 
 /** Most changes in one request; deploy tools send one at a time, backfills should be split. */
 const MAX_ITEMS = 10_000;
@@ -41,8 +43,10 @@ const accepted = {
   },
 } as const;
 
+// At most 100 parts, each with something besides spaces once trimmed.
 const csv = z
   .string()
+  .meta({ pattern: "^[^,]*[^,\\s\\ufeff][^,]*(?:,[^,]*[^,\\s\\ufeff][^,]*){0,99}$" })
   .transform((text) => text.split(",").map((part) => part.trim()))
   .pipe(z.array(z.string().min(1)).max(100));
 
@@ -50,6 +54,7 @@ const listQuery = z.strictObject({
   service: csv.optional().describe("One service or a comma-separated list."),
   kind: z
     .string()
+    .meta({ pattern: csvPattern(CHANGE_KINDS) })
     .transform((text) => text.split(",").map((part) => part.trim()))
     .pipe(z.array(z.enum(CHANGE_KINDS)))
     .optional(),
@@ -64,6 +69,34 @@ function docSchema(schema: z.ZodType) {
   return z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
 }
 
+/**
+ * A PagerDuty change event as described: the service is named in payload.source (Sluice also reads
+ * custom_details.service, which the description leaves out), and custom_details.kind is a change kind.
+ */
+function pagerDutyChangeDoc() {
+  type Doc = { properties: { payload: { properties: Record<string, Record<string, unknown>>; required: string[] } } };
+  const doc = docSchema(pagerDutyChangeSchema) as unknown as Doc;
+  const payload = doc.properties.payload;
+  return {
+    ...doc,
+    properties: {
+      ...doc.properties,
+      payload: {
+        ...payload,
+        required: [...payload.required, "source"],
+        properties: {
+          ...payload.properties,
+          source: { ...payload.properties.source, pattern: "[^\\s\\ufeff]" },
+          custom_details: {
+            ...payload.properties.custom_details,
+            properties: { kind: { type: "string", enum: [...CHANGE_KINDS] } },
+          },
+        },
+      },
+    },
+  };
+}
+
 /** POST /api/v1/changes (deploys and config changes in) and GET /api/v1/changes (what was recorded). */
 export function changeRoutes(
   app: FastifyInstance,
@@ -74,21 +107,18 @@ export function changeRoutes(
   app.post(
     "/api/v1/changes",
     {
-      preHandler: auth.hook({ ingest: "changes" }),
+      onRequest: auth.hook({ ingest: "changes" }),
+      config: { errors: ["OVERLOADED"] },
       schema: {
         tags: ["ingest"],
         summary: "Record deploys and config changes: one object, an array, or NDJSON (application/x-ndjson)",
         description:
           "Items are Sluice change documents, PagerDuty Events API v2 change events or GitHub deployment_status webhooks. " +
           "Re-sending a change with the same upstream id is a no-op. A 202 means stored.",
-        body: {
-          oneOf: [
-            docSchema(sluiceChangeSchema),
-            docSchema(pagerDutyChangeSchema),
-            docSchema(githubDeploymentStatusSchema),
-            { type: "array" },
-          ],
-        },
+        body: oneOrBatch(
+          [docSchema(sluiceChangeSchema), pagerDutyChangeDoc(), docSchema(githubDeploymentStatusSchema)],
+          MAX_ITEMS,
+        ),
         response: { 202: accepted },
       },
     },
@@ -116,7 +146,7 @@ export function changeRoutes(
   app.get(
     "/api/v1/changes",
     {
-      preHandler: auth.hook({ role: "viewer" }),
+      onRequest: auth.hook({ role: "viewer" }),
       schema: {
         tags: ["changes"],
         summary: "Recorded changes, newest first",

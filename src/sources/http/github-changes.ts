@@ -22,9 +22,26 @@ export async function githubChangeRoute(
     scope.post(
       "/api/v1/changes/github",
       {
+        // Not configured: refused before the body is read.
+        onRequest: async () => {
+          if (!deps.githubWebhookSecret) {
+            throw new SluiceError("NOT_FOUND", "GitHub webhooks are not configured (changes.githubWebhookSecret)");
+          }
+        },
+        // Signed by GitHub instead of a bearer token.
+        config: { errors: ["UNAUTHORIZED", "NOT_FOUND", "OVERLOADED"] },
         schema: {
           tags: ["ingest"],
           summary: "GitHub webhook (deployment_status events), verified with X-Hub-Signature-256",
+          security: [],
+          response: {
+            200: { type: "object", description: "A ping", properties: { ok: { type: "boolean" }, event: { type: "string" } } },
+            202: {
+              type: "object",
+              description: "A deployment_status event stored as a change, or another event acknowledged and ignored",
+              additionalProperties: true,
+            },
+          },
         },
       },
       async (request, reply) => {

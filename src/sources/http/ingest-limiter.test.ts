@@ -56,6 +56,19 @@ describe("ingest limiter", () => {
     limit.admit("api", "other", signals(5, "b"));
   });
 
+  it("gives tenants and tokens named like Object's properties the default limit, not an inherited one", () => {
+    const { limit } = limiter({ perTenant: { rate: 1, burst: 2 }, tenants: { small: { rate: 1, burst: 1 } } });
+    for (const name of ["constructor", "__proto__", "toString", "hasOwnProperty"]) {
+      limit.admit("api", name, signals(2, name));
+      assert.match(
+        refusal(() => limit.admit("api", name, signals(1, name))).message,
+        new RegExp(`tenant ${name} is over .*burst 2`),
+      );
+    }
+    const unlimited = limiter({ tenants: { small: { rate: 1, burst: 1 } } }).limit;
+    for (let i = 0; i < 5; i++) unlimited.admit("api", "constructor", signals(100, "constructor"));
+  });
+
   it("takes nothing from any bucket when one of them refuses, and gives back what a failed submit took", () => {
     const { limit, counted } = limiter({ perToken: { rate: 1, burst: 10 }, tenants: { small: { rate: 1, burst: 2 } } });
     // Two tenants in one request; the small one refuses, so the token's bucket keeps its 10.

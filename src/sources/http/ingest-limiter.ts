@@ -1,6 +1,7 @@
 import type { BucketConfig, ThrottleConfig } from "../../config/throttle-config.ts";
 import type { Clock } from "../../core/clock.ts";
 import { SluiceError } from "../../core/errors.ts";
+import { ownValue } from "../../core/own.ts";
 
 /** Where refusals are counted: by intake (api, alertmanager, grafana), token name, tenant and which limit. */
 export interface ThrottleMetrics {
@@ -89,7 +90,7 @@ export class IngestLimiter {
     for (const signal of signals) byTenant.set(signal.tenant, (byTenant.get(signal.tenant) ?? 0) + 1);
 
     const wanted: { bucket: TokenBucket; count: number; limit: "token" | "tenant"; what: string }[] = [];
-    const tokenLimit = this.config.tokens[name] ?? this.config.perToken;
+    const tokenLimit = ownValue(this.config.tokens, name) ?? this.config.perToken;
     if (tokenLimit) {
       wanted.push({
         bucket: this.bucket(`token:${name}`, tokenLimit, now),
@@ -99,7 +100,8 @@ export class IngestLimiter {
       });
     }
     for (const [tenant, count] of byTenant) {
-      const tenantLimit = this.config.tenants[tenant] ?? this.config.perTenant;
+      // A tenant is whatever the sender wrote ("constructor" too): only the configured ones have their own limit.
+      const tenantLimit = ownValue(this.config.tenants, tenant) ?? this.config.perTenant;
       if (tenantLimit) {
         wanted.push({
           bucket: this.bucket(`tenant:${tenant}`, tenantLimit, now),

@@ -1,13 +1,15 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { SluiceError } from "../../core/errors.ts";
+import type { Signal } from "../../core/signal.ts";
 import { validationFailed } from "../../core/zod-problems.ts";
 import type { IngestRunner } from "../../pipeline/ingest/ingest-runner.ts";
 import type { PipelineMetrics } from "../../pipeline/ingest/pipeline-metrics.ts";
+import { submitInPieces } from "../../pipeline/ingest/submit-in-pieces.ts";
 import { alertWebhookSchema, mapAlertWebhook } from "../../pipeline/normalize/alert-webhook.ts";
 import { anomalyEventSchema } from "../../pipeline/normalize/anomaly-event.ts";
 import { genericSignalSchema } from "../../pipeline/normalize/generic-signal.ts";
-import { normalizeItems } from "../../pipeline/normalize/normalize-items.ts";
+import { allHaveUpstreamIds, normalizeItemsInSlices } from "../../pipeline/normalize/normalize-items.ts";
 import type { Authenticator } from "./auth.ts";
 import type { IngestLimiter } from "./ingest-limiter.ts";
 
@@ -41,26 +43,40 @@ function docSchema(schema: z.ZodType) {
   return z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
 }
 
+/** A body of one item, or an array of 1..max of them. */
+export function oneOrBatch(items: Record<string, unknown>[], max: number) {
+  return { oneOf: [...items, { type: "array", minItems: 1, maxItems: max, items: { oneOf: items } }] };
+}
+
+/** The Alertmanager route takes only version 4 of its webhook (Grafana's names no version). */
+function alertmanagerDoc() {
+  const doc = docSchema(alertWebhookSchema) as { properties: Record<string, unknown> };
+  return { ...doc, properties: { ...doc.properties, version: { type: "string", const: "4" } } };
+}
+
 export function ingestRoutes(
   app: FastifyInstance,
   deps: { runner: IngestRunner; auth: Authenticator; metrics: PipelineMetrics; limiter?: IngestLimiter },
 ): void {
   const { runner, auth, metrics, limiter } = deps;
   // The throttle admits a request whole or refuses it (429) before anything is stored; what the runner
-  // then refuses (503) is given back to its buckets.
-  const submit = async (source: string, principal: { name: string } | null, signals: Parameters<IngestRunner["submit"]>[0]) => {
+  // then refuses (503) is given back to its buckets. `inPieces`: stored piece by piece (submitInPieces).
+  const store = (signals: Signal[]) => runner.submit(signals);
+  const submit = async (source: string, principal: { name: string } | null, signals: Signal[], inPieces: boolean) => {
     const admission = limiter?.admit(source, principal?.name ?? null, signals);
     try {
-      return await runner.submit(signals);
+      return inPieces ? await submitInPieces(store, signals) : await store(signals);
     } catch (error) {
+      // Given back whole even when the first pieces were stored: the sender resends the whole request,
+      // which is admitted (and charged) again.
       admission?.refund();
       throw error;
     }
   };
   // Counts what a rejected request carried, so rejected signals show up next to accepted ones.
-  const rejecting = <T>(count: number, normalize: () => T): T => {
+  const rejecting = async <T>(count: number, normalize: () => Promise<T>): Promise<T> => {
     try {
-      return normalize();
+      return await normalize();
     } catch (error) {
       metrics.signals("rejected", count);
       throw error;
@@ -70,12 +86,13 @@ export function ingestRoutes(
   app.post(
     "/api/v1/signals",
     {
-      preHandler: auth.hook({ ingest: "api" }),
+      onRequest: auth.hook({ ingest: "api" }),
+      config: { errors: ["OVERLOADED", "RATE_LIMITED"] },
       schema: {
         tags: ["ingest"],
         summary: "Ingest signals: one object, an array, or NDJSON (application/x-ndjson)",
         description: "Items are anomaly events (with event_id and anomaly_score) or generic signals. A 202 means stored.",
-        body: { oneOf: [docSchema(anomalyEventSchema), docSchema(genericSignalSchema), { type: "array" }] },
+        body: oneOrBatch([docSchema(anomalyEventSchema), docSchema(genericSignalSchema)], MAX_ITEMS),
         response: { 202: accepted },
       },
     },
@@ -87,8 +104,12 @@ export function ingestRoutes(
       if (items.length > MAX_ITEMS) {
         throw new SluiceError("PAYLOAD_TOO_LARGE", `${items.length} items in one request; send at most ${MAX_ITEMS}`);
       }
-      const signals = rejecting(items.length, () => normalizeItems(items, { receivedAt: Date.now(), source: "api" }, single));
-      const results = await submit("api", request.principal, signals);
+      // A large request is read and stored a slice and a piece at a time, so it never holds the event loop
+      // for long; split only when a retry would recognise every item by its upstream id.
+      const signals = await rejecting(items.length, () =>
+        normalizeItemsInSlices(items, { receivedAt: Date.now(), source: "api" }, single),
+      );
+      const results = await submit("api", request.principal, signals, allHaveUpstreamIds(items));
       return reply.code(202).send({ accepted: results.length, results });
     },
   );
@@ -97,11 +118,12 @@ export function ingestRoutes(
     app.post(
       `/api/v1/webhooks/${source}`,
       {
-        preHandler: auth.hook({ ingest: source }),
+        onRequest: auth.hook({ ingest: source }),
+        config: { errors: ["OVERLOADED", "RATE_LIMITED"] },
         schema: {
           tags: ["ingest"],
           summary: source === "alertmanager" ? "Alertmanager webhook (version 4)" : "Grafana alerting webhook",
-          body: docSchema(alertWebhookSchema),
+          body: source === "alertmanager" ? alertmanagerDoc() : docSchema(alertWebhookSchema),
           response: { 202: accepted },
         },
       },
@@ -111,7 +133,8 @@ export function ingestRoutes(
           metrics.signals("rejected", 1);
           throw validationFailed(mapped.problems, `invalid ${source} webhook`);
         }
-        const results = mapped.signals.length > 0 ? await submit(source, request.principal, mapped.signals) : [];
+        // Alerts are identified by fingerprint and start time: a piece-wise store is safe to retry.
+        const results = mapped.signals.length > 0 ? await submit(source, request.principal, mapped.signals, true) : [];
         return reply.code(202).send({ accepted: results.length, results });
       },
     );

@@ -76,7 +76,8 @@ export async function otlpRoutes(
     scope.post(
       "/v1/traces",
       {
-        preHandler: auth.hook({ ingest: "otlp" }),
+        onRequest: auth.hook({ ingest: "otlp" }),
+        config: { errors: ["OVERLOADED"] },
         schema: {
           tags: ["ingest"],
           summary:
@@ -123,7 +124,8 @@ function logsRoute(scope: FastifyInstance, logs: LogsIntake, auth: Authenticator
   scope.post(
     "/v1/logs",
     {
-      preHandler: auth.hook({ ingest: "otlp" }),
+      onRequest: auth.hook({ ingest: "otlp" }),
+      config: { errors: ["OVERLOADED"] },
       schema: {
         tags: ["ingest"],
         summary: "OTLP/HTTP logs (protobuf or JSON; gzip allowed): records at or above otlpLogs.minimumLevel become signals",
@@ -158,7 +160,7 @@ function traceReadRoutes(app: FastifyInstance, traces: Traces, viewer: ReturnTyp
   app.get(
     "/api/traces/graph",
     {
-      preHandler: viewer,
+      onRequest: viewer,
       schema: {
         tags: ["traces"],
         summary: "The service dependency graph of the window (traces.graphWindow): edges with requests and errors",
@@ -189,10 +191,16 @@ function traceReadRoutes(app: FastifyInstance, traces: Traces, viewer: ReturnTyp
   app.get<{ Params: { traceId: string } }>(
     "/api/traces/:traceId",
     {
-      preHandler: viewer,
+      onRequest: viewer,
+      config: { errors: ["VALIDATION_FAILED"] },
       schema: {
         tags: ["traces"],
         summary: "One trace's analysis: root-cause candidate, blast radius, failing services, users and request timeline",
+        params: {
+          type: "object",
+          properties: { traceId: { type: "string", pattern: "^[0-9a-fA-F]{32}$", description: "32 hex digits" } },
+          required: ["traceId"],
+        },
       },
     },
     async (request) => {

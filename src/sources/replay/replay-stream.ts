@@ -6,6 +6,7 @@ import type { Signal } from "../../core/signal.ts";
 import type { QuietResolver } from "../../lifecycle/quiet-resolver.ts";
 import type { IngestRunner } from "../../pipeline/ingest/ingest-runner.ts";
 import { mapAlertWebhook } from "../../pipeline/normalize/alert-webhook.ts";
+import { shapeProblem } from "../../pipeline/normalize/json-shape.ts";
 import { normalizeItems } from "../../pipeline/normalize/normalize-items.ts";
 
 /** Counts of what happened to a replayed stream: the funnel. */
@@ -81,6 +82,11 @@ function parseLine(line: string, lineNumber: number, options: ReplayOptions): Si
     item = JSON.parse(line);
   } catch {
     options.onRejected?.(lineNumber, "not valid JSON");
+    return null;
+  }
+  const found = shapeProblem(item);
+  if (found) {
+    options.onRejected?.(lineNumber, `${found.problem.path}: ${found.problem.message}`);
     return null;
   }
   // Replayed signals are "received" when they were recorded, not now.

@@ -64,7 +64,10 @@ export class Checkpointer {
     this.stopped = true;
     const exited = new Promise<void>((resolve) => this.worker.once("exit", () => resolve()));
     this.worker.postMessage("stop");
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 2000))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, 2000)))]);
+    // Cleared, or the process would stay up two more seconds after every close.
+    clearTimeout(timer);
     await this.worker.terminate();
   }
 }

@@ -1,3 +1,4 @@
+import { ownValue } from "../../../core/own.ts";
 import type { BadDirection } from "../../analysis/types.ts";
 
 /** One series to measure for a service: PromQL with `$service` in it, and which way is worse. */
@@ -46,7 +47,8 @@ export function queriesFor(
     catalog?: (service: string) => readonly MetricQuery[] | null | undefined;
   },
 ): MetricQuery[] {
-  const own = config.services[service] ?? config.catalog?.(service) ?? config.queries ?? DEFAULT_METRIC_QUERIES;
+  // The service name is the sender's ("constructor" too): only the config's own entries count.
+  const own = ownValue(config.services, service) ?? config.catalog?.(service) ?? config.queries ?? DEFAULT_METRIC_QUERIES;
   // Label values are quoted in PromQL; a service name with a quote or backslash is escaped, not trusted.
   const quoted = service.replace(/[\\"]/g, (c) => `\\${c}`);
   return own.map((q) => ({ ...q, query: q.query.replaceAll("$service", quoted) }));

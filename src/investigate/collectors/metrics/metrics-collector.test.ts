@@ -74,6 +74,13 @@ describe("metrics collector", () => {
       { name: "queue-depth", query: 'sum(queue_depth{app="pay\\"ments"})', direction: "up" },
     ]);
     assert.equal(queriesFor("other", { services: { payments: own } }).length, DEFAULT_METRIC_QUERIES.length);
+    for (const name of ["constructor", "__proto__", "toString"]) {
+      assert.deepEqual(
+        queriesFor(name, { services: { payments: own } }).map((q) => q.name),
+        DEFAULT_METRIC_QUERIES.map((q) => q.name),
+        `a service named ${name} gets the defaults`,
+      );
+    }
     const fromCatalog = [{ name: "lag", query: 'max(kafka_lag{service="$service"})', direction: "up" as const }];
     const catalog = (service: string) => (service === "payments" ? fromCatalog : null);
     assert.deepEqual(
