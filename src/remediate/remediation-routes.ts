@@ -10,12 +10,13 @@ const listQuery = z.strictObject({
   incident: z.string().min(1).optional(),
   playbook: z.string().min(1).optional(),
   service: z.string().min(1).optional(),
+  // A pattern, not a refinement, so the OpenAPI document tells clients (and schemathesis) what is valid.
   state: z
     .string()
-    .optional()
-    .refine((s) => s === undefined || s.split(",").every((x) => (RUN_STATES as readonly string[]).includes(x)), {
+    .regex(new RegExp(`^(${RUN_STATES.join("|")})(,(${RUN_STATES.join("|")}))*$`), {
       message: `state must be a comma-separated list of ${RUN_STATES.join(", ")}`,
-    }),
+    })
+    .optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
@@ -47,6 +48,7 @@ export function remediationRoutes(
     "/api/remediations",
     {
       preHandler: auth.hook({ role: "viewer" }),
+      config: { errors: ["NOT_FOUND"] },
       schema: {
         tags: ["remediations"],
         summary: "Remediation runs, newest first, filtered by incident (id), playbook, service and state (comma-separated)",
@@ -83,6 +85,7 @@ export function remediationRoutes(
     "/api/remediations/:id/approve",
     {
       preHandler: auth.hook({ role: "responder" }),
+      config: { errors: ["CONFLICT"] },
       schema: {
         tags: ["remediations"],
         summary: "Approves a run awaiting approval (suggest mode); it runs next. 409 when it is not awaiting approval",
@@ -94,6 +97,7 @@ export function remediationRoutes(
     "/api/remediations/:id/reject",
     {
       preHandler: auth.hook({ role: "responder" }),
+      config: { errors: ["CONFLICT"] },
       schema: {
         tags: ["remediations"],
         summary: "Rejects a run awaiting approval; nothing runs. Body (optional): {reason}",
