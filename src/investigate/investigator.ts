@@ -176,6 +176,14 @@ export class Investigator {
       send: { action: "comment", detail: reportText(stored), causedAt: now },
     });
     await store.apply(changes);
+    // The console shows the report as it arrives; nothing else follows this change.
+    this.options.events.publish({
+      type: "IncidentChanged",
+      incidentId: incident.id,
+      at: now,
+      actor: INVESTIGATE_ACTOR,
+      change: { kind: "investigated", version },
+    });
     if (changes.deliveries.length > 0)
       this.options.events.publish({ type: "DeliveriesQueued", at: now, count: changes.deliveries.length });
     const finished = await store.investigations.finish(job.incidentId, job.attempt);

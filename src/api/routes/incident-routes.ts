@@ -22,6 +22,13 @@ const listQuery = z.strictObject({
   state: csv(INCIDENT_STATES).optional(),
   severity: csv(SEVERITIES).optional(),
   service: z.string().min(1).optional(),
+  team: z.string().min(1).max(200).optional().describe("The owning team (from the catalog), case-insensitive"),
+  q: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe("Text search: a case-insensitive part of the key (INC-n), title, service or team"),
   since: z.iso.datetime({ offset: true }).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().regex(/^\d+$/, "must be the nextCursor of a previous page").optional(),
@@ -61,8 +68,10 @@ export function incidentRoutes(
     },
     async (request) => {
       const query = parse(listQuery, request.query, "query");
+      const { q, ...rest } = query;
       const page = await store.incidents.list({
-        ...query,
+        ...rest,
+        text: q,
         since: query.since === undefined ? undefined : Date.parse(query.since),
       });
       return { items: page.items.map(present), nextCursor: page.nextCursor };

@@ -126,6 +126,10 @@ export interface IncidentQuery {
   state?: IncidentState[];
   severity?: Severity[];
   service?: string;
+  /** The owning team the catalog named (case-insensitive). */
+  team?: string;
+  /** Case-insensitive substring of the key (INC-n), title, service or team. */
+  text?: string;
   since?: number;
   limit: number;
   /** Opaque cursor from a previous page. */
