@@ -137,7 +137,7 @@ export class SluiceMetrics {
 
   private readonly throttledTotal = new Counter({
     name: "sluice_ingest_throttled_total",
-    help: "Signals refused with 429 by the throttle limits (nothing of their request stored), by intake source (api, alertmanager, grafana), ingest token (anonymous without one), tenant (the first 100 seen, then other) and the limit that refused them (token, tenant)",
+    help: "Signals refused with 429 by the throttle limits (nothing of their request stored), by intake source (api, alertmanager, grafana, otlp), ingest token (anonymous without one), tenant (the first 100 seen, then other) and the limit that refused them (token, tenant)",
     labelNames: ["source", "token", "tenant", "limit"],
     registers: [this.registry],
   });
