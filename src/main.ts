@@ -14,6 +14,7 @@ import { wireLifecycle, wireTimers } from "./wiring/lifecycle.ts";
 import { Modules } from "./wiring/module.ts";
 import { wireRetention } from "./wiring/retention.ts";
 import { wireServer } from "./wiring/server.ts";
+import { wireSlis } from "./wiring/slis.ts";
 import type { Sluice, SluiceOptions } from "./wiring/sluice.ts";
 import { wireSummaries } from "./wiring/summaries.ts";
 import { wireSymptomMerger } from "./wiring/symptom-merger.ts";
@@ -49,6 +50,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
   const kafka = wireKafka(base, ingest.runner, changes.intake);
   const webConsole = wireConsole(base);
   const detect = wireDetect(base, ingest.runner);
+  const slis = wireSlis(base);
   const http = await wireServer(base, {
     ...delivery,
     ...summaries,
@@ -60,7 +62,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     changes,
     similar,
     console: webConsole,
-    features: [investigation.routes],
+    features: [investigation.routes, slis.routes],
   });
   const modules = new Modules(
     [

@@ -108,6 +108,9 @@ export class SluiceMetrics {
     registers: [this.registry],
   });
 
+  /** Run by GET /metrics before it renders: figures computed from the store at each scrape (the ticketing SLIs). */
+  readonly beforeScrape: (() => Promise<void>)[] = [];
+
   constructor(options: { processMetrics: boolean } = { processMetrics: true }) {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: "sluice_" });
   }

@@ -10,6 +10,7 @@ import { investigationConfigSchema } from "./investigation-config.ts";
 import { kafkaConfigSchema } from "./kafka-config.ts";
 import { llmSchema } from "./llm-schema.ts";
 import { otlpLogsConfigSchema } from "./otlp-logs-config.ts";
+import { sliConfigSchema } from "./sli-config.ts";
 import { throttleConfigSchema } from "./throttle-config.ts";
 import { tracesConfigSchema } from "./traces-config.ts";
 
@@ -242,6 +243,7 @@ const baseShape = {
   traces: tracesConfigSchema,
   otlpLogs: otlpLogsConfigSchema,
   throttle: throttleConfigSchema,
+  sli: sliConfigSchema,
   investigation: investigationConfigSchema,
   changes: z
     .strictObject({

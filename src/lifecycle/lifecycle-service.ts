@@ -5,6 +5,7 @@ import type { EventPublisher, IncidentChange } from "../core/events.ts";
 import type { Incident, LifecycleAction } from "../core/incident.ts";
 import { type LifecycleMetrics, noLifecycleMetrics } from "../core/lifecycle-metrics.ts";
 import { type ChangeSet, emptyChangeSet, type Store, type IncidentChange as StoredChange } from "../core/ports/store.ts";
+import { OUTCOME_ACTION, type ResolveOutcome } from "../core/resolve-outcome.ts";
 import { writeFresh } from "../core/write-fresh.ts";
 import { fanOut, fanOutTransition } from "./fan-out.ts";
 
@@ -15,6 +16,11 @@ export interface ChangeOrigin {
   platform?: string;
   /** Why, in the actor's words; goes to the timeline and to the tickets. */
   reason?: string;
+  /**
+   * How a resolved incident ended, and where that was said ("given through the API", "jira resolution
+   * Won't Do"): an `outcome` timeline entry beside the resolve, which the ticketing SLIs read.
+   */
+  outcome?: { value: ResolveOutcome; source: string };
 }
 
 const MERGE_ACTOR = "sluice:merge";
@@ -75,6 +81,17 @@ export class LifecycleService {
         except: origin.platform,
       });
       if (!result.ok) throw new SluiceError("INVALID_TRANSITION", result.reason);
+      if (action === "resolve" && origin.outcome) {
+        const { value, source } = origin.outcome;
+        changes.timeline.push({
+          incidentId: incident.id,
+          at: now,
+          actor: origin.actor,
+          action: OUTCOME_ACTION,
+          detail: value,
+          rule: source,
+        });
+      }
       changes.incidentChanges.push(versionedChange(incident, now, result.set));
       return changes;
     });
@@ -207,7 +224,9 @@ export class LifecycleService {
 
   // The actor stays as it is: it names the account that acted (an audit record), not text someone typed.
   private redactOrigin(origin: ChangeOrigin): ChangeOrigin {
-    return origin.reason === undefined ? origin : { ...origin, reason: this.redact(origin.reason) };
+    const reason = origin.reason === undefined ? {} : { reason: this.redact(origin.reason) };
+    const outcome = origin.outcome ? { outcome: { ...origin.outcome, source: this.redact(origin.outcome.source) } } : {};
+    return { ...origin, ...reason, ...outcome };
   }
 
   private async require(idOrKey: string): Promise<Incident> {

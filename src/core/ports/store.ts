@@ -10,6 +10,7 @@ import type { InvestigationRepository } from "./investigation-repository.ts";
 import type { PatternRepository, PatternTemplateChange } from "./pattern-repository.ts";
 import type { Retention } from "./retention.ts";
 import type { SimilarReads } from "./similar-reads.ts";
+import type { SliReads } from "./sli-reads.ts";
 import type { TraceRepository } from "./trace-repository.ts";
 
 /** What happened to one accepted signal. */
@@ -221,6 +222,8 @@ export interface Store {
   readonly investigations: InvestigationRepository;
   /** Detection rules' detector states and per-rule leases (src/detect). */
   readonly detect: DetectRepository;
+  /** What the ticketing SLIs are computed from (src/api/stats). */
+  readonly sli: SliReads;
   /** Applies a change set atomically and durably; returns the numbers given to new incidents. Throws CONFLICT on a stale version. */
   apply(changes: ChangeSet): Promise<Map<string, number>>;
   /**
