@@ -36,7 +36,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
   const changes = await wireChanges(base);
   const knowledge = wireTraceKnowledge(base);
   const { enricher, similar } = wireEnrichment(base, catalog.catalog, knowledge);
-  const lifecycle = wireLifecycle(base);
+  const lifecycle = wireLifecycle(base, new Set(delivery.connectors.keys()));
   const affectedUsers = wireAffectedUsers(base, lifecycle);
   const summaries = wireSummaries(base);
   const merger = wireSymptomMerger(base, lifecycle, knowledge);

@@ -290,6 +290,7 @@ export const INCIDENT_COLUMN: Record<keyof IncidentChange["set"], string> = {
   summary: "summary",
   summarySource: "summary_source",
   context: "context",
+  platforms: "platforms",
 };
 
 /** The `spans` table. */

@@ -74,6 +74,7 @@ export interface IncidentChange {
       | "summary"
       | "summarySource"
       | "context"
+      | "platforms"
     >
   >;
 }
