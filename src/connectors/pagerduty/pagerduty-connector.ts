@@ -191,29 +191,30 @@ export class PagerDutyConnector implements Connector {
 
   /**
    * Moves the PagerDuty incident to the next level of its escalation policy through the REST API (a
-   * re-sent trigger would only fold into the open alert): Sluice's escalation n is PagerDuty's level n + 1.
-   * PagerDuty answers an incident already past its policy's last level with an error: that is permanent.
+   * re-sent trigger would only fold into the open alert). The level it is at is kept in the ticket (1 when
+   * opened, whenever the ticket joined the incident): a retry of an escalate that landed sends the same
+   * level again, which moves nothing twice. PagerDuty refusing a level past its policy's last is permanent.
    */
   private async escalate(request: DeliveryRequest, dedupKey: string): Promise<DeliveryResult> {
     const { fromEmail } = this.settings;
     const known = this.knownIncident(request);
     const found = known ? { ok: true as const, id: known, url: null } : await this.findIncident(dedupKey);
     if (!found.ok) return found.result;
-    const level = request.incident.escalationLevel + 1;
+    const ticket = request.ticket;
+    const current = Number(ticket?.meta.escalationLevel ?? 1);
+    const level = (Number.isInteger(current) && current >= 1 ? current : 1) + 1;
     const sent = await this.send(`${this.settings.apiBaseUrl}/incidents/${encodeURIComponent(found.id)}`, {
       method: "PUT",
       headers: { ...this.restHeaders(), from: fromEmail ?? "" },
       body: JSON.stringify({ incident: { type: "incident_reference", escalation_level: level } }),
     });
     if (!sent.ok) return restFailure(sent);
-    if (known) return { kind: "delivered" };
-    const ticket = request.ticket;
     return {
       kind: "delivered",
       ticket: {
         externalId: ticket?.externalId ?? dedupKey,
         url: found.url ?? ticket?.url ?? null,
-        meta: { ...(ticket?.meta ?? {}), dedupKey, incidentId: found.id },
+        meta: { ...(ticket?.meta ?? {}), dedupKey, incidentId: found.id, escalationLevel: level },
       },
     };
   }
