@@ -15,6 +15,7 @@ import { Modules } from "./wiring/module.ts";
 import { wireRemediation } from "./wiring/remediation.ts";
 import { wireRetention } from "./wiring/retention.ts";
 import { wireServer } from "./wiring/server.ts";
+import { wireSlis } from "./wiring/slis.ts";
 import type { Sluice, SluiceOptions } from "./wiring/sluice.ts";
 import { wireSummaries } from "./wiring/summaries.ts";
 import { wireSymptomMerger } from "./wiring/symptom-merger.ts";
@@ -36,7 +37,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
   const changes = await wireChanges(base);
   const knowledge = wireTraceKnowledge(base);
   const { enricher, similar } = wireEnrichment(base, catalog.catalog, knowledge);
-  const lifecycle = wireLifecycle(base);
+  const lifecycle = wireLifecycle(base, new Set(delivery.connectors.keys()));
   const affectedUsers = wireAffectedUsers(base, lifecycle);
   const summaries = wireSummaries(base);
   const merger = wireSymptomMerger(base, lifecycle, knowledge);
@@ -59,6 +60,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
   const kafka = wireKafka(base, ingest.runner, changes.intake);
   const webConsole = wireConsole(base);
   const detect = wireDetect(base, ingest.runner);
+  const slis = wireSlis(base);
   const http = await wireServer(base, {
     ...delivery,
     ...summaries,
@@ -70,7 +72,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     changes,
     similar,
     console: webConsole,
-    features: [investigation.routes, remediation.routes],
+    features: [investigation.routes, remediation.routes, slis.routes],
   });
   const modules = new Modules(
     [

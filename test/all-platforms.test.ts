@@ -290,6 +290,7 @@ test("one incident's life through all platforms, with a SIGKILL mid-way: one tic
     assert.equal(only?.dedupKey, externalId("pagerduty"));
     assert.equal(only?.dedupKey, keyOf("pagerduty"), "the dedup_key is the delivery's idempotency key");
     assert.equal(only?.status, "resolved");
+    assert.equal(only?.escalationLevel, 2, "the escalate moved it to the next level of its escalation policy");
     assert.ok(
       only?.notes.some((note) => note.includes("Rolling back payments-api 2.14.1")),
       "the note became a PagerDuty note",

@@ -7,6 +7,7 @@ import type { Browser, Page } from "playwright-core";
 import { JS_BUDGET_GZIP_BYTES } from "../scripts/build-web.ts";
 import { anomalyEvent } from "../src/testing/in-memory-sluice.ts";
 import { axeSource, consoleSluice, ensureConsoleBuilt, launchChromium, TOKENS } from "./support/console-server.ts";
+import { eventually } from "./support/eventually.ts";
 import { missingPeer } from "./support/missing-peer.ts";
 
 const SHOTS = join(process.cwd(), ".cache", "screenshots");
@@ -150,8 +151,84 @@ if ("problem" in launched) {
       const timeline = await page.getByTestId("timeline").innerText();
       assert.match(timeline, /acknowledged[\s\S]*api:responder-person/);
       assert.equal((await sluice.store.incidents.get(target.id))?.state, "acknowledged");
-      await page.getByText("Not available yet: automatic investigation is being built.").waitFor();
+      await page.getByTestId("investigation").waitFor();
       await audit(page, "incident (dark)");
+      await page.context().close();
+    });
+
+    it("filters by team and text on the server, and keeps them across reload and back", async () => {
+      const page = await newPage();
+      await signIn(page, TOKENS.responder);
+      await page.locator(".incident-row").first().waitFor();
+      const asked = page.waitForRequest((request) => /\/api\/incidents\?.*team=fulfilment/.test(request.url()));
+      await page.getByLabel("Team").fill("fulfilment");
+      await page.getByLabel("Team").press("Enter");
+      await page.waitForURL(/team=fulfilment/);
+      await asked;
+      const teamsShown = async () => new Set(await page.locator(".incident-row .c-team").allInnerTexts());
+      await page.locator(".incident-row").first().waitFor();
+      assert.deepEqual([...(await teamsShown())], ["fulfilment"]);
+      const fulfilment = await page.locator(".incident-row").count();
+
+      const searched = page.waitForRequest((request) => /\/api\/incidents\?.*q=orders/.test(request.url()));
+      await page.getByLabel("Search").fill("orders");
+      await page.waitForURL(/q=orders/);
+      await searched;
+      await page.waitForFunction(
+        "[...document.querySelectorAll('.incident-row')].every((row) => row.innerText.toLowerCase().includes('orders'))",
+      );
+      const orders = await page.locator(".incident-row").count();
+      assert.ok(orders >= 1 && orders <= fulfilment, `${orders} of ${fulfilment}`);
+
+      await page.reload();
+      await page.locator(".incident-row").first().waitFor();
+      assert.equal(await page.getByLabel("Team").inputValue(), "fulfilment");
+      assert.equal(await page.getByLabel("Search").inputValue(), "orders");
+      assert.equal(await page.locator(".incident-row").count(), orders);
+      // Typing replaces the history entry (one per filter change, not per keystroke): back leaves both.
+      await page.goBack();
+      await page.waitForURL((where) => !where.searchParams.has("team") && !where.searchParams.has("q"));
+      await page.waitForFunction(
+        "new Set([...document.querySelectorAll('.incident-row .c-team')].map((cell) => cell.textContent)).size > 1",
+      );
+      assert.equal(await page.getByLabel("Team").inputValue(), "");
+      await page.goForward();
+      await page.waitForURL(
+        (where) => where.searchParams.get("team") === "fulfilment" && where.searchParams.get("q") === "orders",
+      );
+      await page.waitForFunction(`document.querySelectorAll('.incident-row').length === ${orders}`);
+      assert.deepEqual([...(await teamsShown())], ["fulfilment"]);
+      await audit(page, "incidents (filtered)");
+      await page.context().close();
+    });
+
+    it("shows the investigation report, and a new one live without a reload", async () => {
+      const { items } = await sluice.store.incidents.list({ state: ["open", "acknowledged"], service: "payments", limit: 5 });
+      const target = items[0];
+      assert.ok(target, "a payments incident");
+      // The demo's incidents were investigated as they opened.
+      const stored = await eventually(
+        "the demo incident's investigation report",
+        async () => (await sluice.store.investigations.report(target.id)) ?? undefined,
+      );
+      const page = await newPage();
+      await signIn(page, TOKENS.responder);
+      await page.goto(`${url}/incidents/${target.key}`);
+      const report = page.getByTestId("investigation");
+      await report.waitFor();
+      const flat = (text: string) => text.replace(/\s+/g, " ").trim();
+      const text = flat(await report.innerText());
+      assert.match(text, new RegExp(`version ${stored.version}\\b`));
+      for (const hypothesis of stored.hypotheses) assert.ok(text.includes(flat(hypothesis.statement)), hypothesis.statement);
+      for (const item of stored.evidence) assert.ok(text.includes(flat(item.summary)), item.summary);
+      for (const action of stored.actions) assert.ok(text.includes(flat(action.text)), action.text);
+      if (stored.reason) assert.ok(text.includes(flat(stored.reason)), "an abstention says why");
+      await page.screenshot({ path: join(SHOTS, "incident-investigation-light.png"), fullPage: true });
+      await audit(page, "incident (investigation)");
+
+      await server.post(`/api/incidents/${target.id}/investigate`, {});
+      await page.getByText(`version ${stored.version + 1} (requested`).waitFor({ timeout: 5000 });
+      assert.equal(await page.evaluate("performance.getEntriesByType('navigation').length"), 1, "no reload");
       await page.context().close();
     });
 

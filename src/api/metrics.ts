@@ -120,6 +120,9 @@ export class SluiceMetrics {
     registers: [this.registry],
   });
 
+  /** Run by GET /metrics before it renders: figures computed from the store at each scrape (the ticketing SLIs). */
+  readonly beforeScrape: (() => Promise<void>)[] = [];
+
   constructor(options: { processMetrics: boolean } = { processMetrics: true }) {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: "sluice_" });
   }
@@ -149,7 +152,7 @@ export class SluiceMetrics {
 
   private readonly throttledTotal = new Counter({
     name: "sluice_ingest_throttled_total",
-    help: "Signals refused with 429 by the throttle limits (nothing of their request stored), by intake source (api, alertmanager, grafana), ingest token (anonymous without one), tenant (the first 100 seen, then other) and the limit that refused them (token, tenant)",
+    help: "Signals refused with 429 by the throttle limits (nothing of their request stored), by intake source (api, alertmanager, grafana, otlp), ingest token (anonymous without one), tenant (the first 100 seen, then other) and the limit that refused them (token, tenant)",
     labelNames: ["source", "token", "tenant", "limit"],
     registers: [this.registry],
   });

@@ -147,7 +147,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   platformRoutes(app, { connectors: deps.connectors, auth: deps.auth, summarizer: deps.summarizer });
   await syncRoutes(app, { handlers: deps.syncHandlers, sync: deps.inboundSync });
   if (deps.traces || deps.logs) {
-    await otlpRoutes(app, { traces: deps.traces, logs: deps.logs, auth: deps.auth, bodyLimit: deps.bodyLimit });
+    await otlpRoutes(app, {
+      traces: deps.traces,
+      logs: deps.logs,
+      auth: deps.auth,
+      bodyLimit: deps.bodyLimit,
+      limiter: deps.limiter,
+    });
   }
   deliveryRoutes(app, { store: deps.store, auth: deps.auth, wake: deps.wakeDeliveries });
   consoleApiRoutes(app, deps);

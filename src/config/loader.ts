@@ -169,6 +169,13 @@ function checkRouting(config: SluiceConfig, problems: FieldProblem[]): string[] 
   for (const [r, rule] of config.routing.rules.entries()) {
     for (const [i, platform] of rule.platforms.entries()) check(platform, `routing.rules[${r}].platforms[${i}]`);
   }
+  for (const [p, policy] of config.escalation.policies.entries()) {
+    for (const [l, level] of policy.levels.entries()) {
+      const path = `escalation.policies[${p}].levels[${l}]`;
+      for (const [i, platform] of level.platforms.entries()) check(platform, `${path}.platforms[${i}]`);
+      for (const [i, platform] of level.team.entries()) check(platform, `${path}.team[${i}]`);
+    }
+  }
   return warnings;
 }
 

@@ -11,6 +11,7 @@ import { kafkaConfigSchema } from "./kafka-config.ts";
 import { llmSchema } from "./llm-schema.ts";
 import { otlpLogsConfigSchema } from "./otlp-logs-config.ts";
 import { remediationConfigSchema } from "./remediation-config.ts";
+import { sliConfigSchema } from "./sli-config.ts";
 import { throttleConfigSchema } from "./throttle-config.ts";
 import { tracesConfigSchema } from "./traces-config.ts";
 
@@ -260,6 +261,26 @@ const baseShape = {
             match: matcher.default({}),
             after: durationField("Escalate when not acknowledged within this long (and again after each repeat)."),
             repeat: z.number().int().min(1).max(20).default(3).describe("Escalations at most, one every `after`."),
+            levels: z
+              .array(
+                z.strictObject({
+                  platforms: z
+                    .array(z.string().min(1))
+                    .default([])
+                    .describe("Platforms this level reaches: each that has no ticket for the incident gets one, once."),
+                  team: z
+                    .array(z.string().min(1))
+                    .default([])
+                    .describe(
+                      "Platforms reached through the owning team's catalog destinations (e.g. [opsgenie]): added when the owner's catalog entry names a destination there.",
+                    ),
+                }),
+              )
+              .max(20)
+              .default([])
+              .describe(
+                "What each escalation reaches, in order (escalation n applies levels[n-1], by timer or by hand); beyond the last level an escalation re-notifies only. Platforms with escalation of their own (PagerDuty, Opsgenie, JSM) move their incident to its next level as well.",
+              ),
           }),
         )
         .default([])
@@ -274,6 +295,7 @@ const baseShape = {
   traces: tracesConfigSchema,
   otlpLogs: otlpLogsConfigSchema,
   throttle: throttleConfigSchema,
+  sli: sliConfigSchema,
   investigation: investigationConfigSchema,
   remediation: remediationConfigSchema,
   changes: z

@@ -26,7 +26,7 @@ export const throttleConfigSchema = z
   })
   .default({ tokens: {}, tenants: {} })
   .describe(
-    "Ingest limits (POST /api/v1/signals, the Alertmanager and Grafana webhooks): a request that would take more than a bucket holds is refused with 429 and Retry-After, and nothing of it is stored. Buckets are per replica. Off by default.",
+    "Ingest limits (POST /api/v1/signals, the Alertmanager and Grafana webhooks, OTLP logs at POST /v1/logs): a request that would take more than a bucket holds is refused with 429 and Retry-After, and nothing of it is stored. Buckets are per replica. Off by default.",
   );
 
 export type ThrottleConfig = z.infer<typeof throttleConfigSchema>;

@@ -21,6 +21,8 @@ export type IncidentChange =
   | { kind: "escalated" }
   | { kind: "reopened" }
   | { kind: "note" }
+  /** An investigation stored a report (version n of the incident's reports). */
+  | { kind: "investigated"; version: number }
   /** Another incident was resolved as a symptom of this one. */
   | { kind: "symptom-merged"; symptomId: string }
   /** Another incident was resolved into this one because their error patterns merged (a word in them is a parameter). */

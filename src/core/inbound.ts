@@ -13,7 +13,11 @@ export interface InboundRequest {
 export interface InboundEvent {
   /** The platform's id of the ticket (as stored in Sluice's tickets), or Sluice's idempotency key for it. */
   ticketRef: { externalId: string } | { idempotencyKey: string };
-  change: { action: LifecycleAction } | { comment: string } | { assigned: string };
+  /**
+   * A state change (a resolve may carry the platform's resolution or close code, which `sli.outcomes`
+   * maps to how the incident ended), a comment, or an assignment.
+   */
+  change: { action: LifecycleAction; resolution?: string } | { comment: string } | { assigned: string };
   /** Who did it on the platform (name or id), for the timeline. */
   user: string;
   /** A second id the platform knows the ticket by (PagerDuty's incident id), remembered for its later events. */

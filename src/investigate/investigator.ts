@@ -179,6 +179,14 @@ export class Investigator {
     if (changes.deliveries.length > 0)
       this.options.events.publish({ type: "DeliveriesQueued", at: now, count: changes.deliveries.length });
     const finished = await store.investigations.finish(job.incidentId, job.attempt);
+    // The console shows the report as it arrives (its job done by now); nothing else follows this change.
+    this.options.events.publish({
+      type: "IncidentChanged",
+      incidentId: incident.id,
+      at: now,
+      actor: INVESTIGATE_ACTOR,
+      change: { kind: "investigated", version },
+    });
     if (!finished) logger.warn({ incident: incident.key }, "an investigation outlived its lease; another process took it over");
     this.options.count(report.outcome, (now - started) / 1000, firstReport ? (now - incident.firstSeenAt) / 1000 : null);
     logger.info({ incident: incident.key, outcome: report.outcome, version }, "investigation reported");

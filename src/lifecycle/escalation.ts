@@ -2,21 +2,11 @@ import type { Logger } from "pino";
 import type { Clock } from "../core/clock.ts";
 import { isSluiceError } from "../core/errors.ts";
 import type { Incident } from "../core/incident.ts";
-import { type Matcher, type MatchFacts, matches } from "../core/matcher.ts";
 import { emptyChangeSet, type Store, type Timer } from "../core/ports/store.ts";
+import { type EscalationPolicy, incidentFacts, policyFor } from "./escalation-levels.ts";
 import type { LifecycleService } from "./lifecycle-service.ts";
 
-export interface EscalationPolicy {
-  name: string;
-  match: Matcher;
-  after: number;
-  repeat: number;
-}
-
-/** The first policy matching an incident's facts; none means it never escalates by itself. */
-export function policyFor(facts: MatchFacts, policies: readonly EscalationPolicy[]): EscalationPolicy | undefined {
-  return policies.find((policy) => matches(policy.match, facts));
-}
+export { type EscalationPolicy, policyFor } from "./escalation-levels.ts";
 
 const LEASE_MS = 60_000;
 
@@ -115,10 +105,4 @@ export class EscalationTimers {
   private stillUnacknowledged(incident: Incident): boolean {
     return incident.state === "open" || incident.state === "escalated";
   }
-}
-
-/** What escalation policies match on for a stored incident: its fields plus the owner the catalog gave it. */
-function incidentFacts(incident: Incident): MatchFacts {
-  const owner = incident.context.owner;
-  return { ...incident, labels: {}, team: owner?.team, tier: owner?.tier ?? undefined };
 }

@@ -5,7 +5,9 @@ import type { EventPublisher, IncidentChange } from "../core/events.ts";
 import type { Incident, LifecycleAction } from "../core/incident.ts";
 import { type LifecycleMetrics, noLifecycleMetrics } from "../core/lifecycle-metrics.ts";
 import { type ChangeSet, emptyChangeSet, type Store, type IncidentChange as StoredChange } from "../core/ports/store.ts";
+import { OUTCOME_ACTION, type ResolveOutcome } from "../core/resolve-outcome.ts";
 import { writeFresh } from "../core/write-fresh.ts";
+import type { EscalationReach, EscalationTargets } from "./escalation-levels.ts";
 import { fanOut, fanOutTransition } from "./fan-out.ts";
 
 export interface ChangeOrigin {
@@ -15,6 +17,11 @@ export interface ChangeOrigin {
   platform?: string;
   /** Why, in the actor's words; goes to the timeline and to the tickets. */
   reason?: string;
+  /**
+   * How a resolved incident ended, and where that was said ("given through the API", "jira resolution
+   * Won't Do"): an `outcome` timeline entry beside the resolve, which the ticketing SLIs read.
+   */
+  outcome?: { value: ResolveOutcome; source: string };
 }
 
 const MERGE_ACTOR = "sluice:merge";
@@ -50,6 +57,8 @@ export class LifecycleService {
     private readonly metrics: LifecycleMetrics = noLifecycleMetrics,
     /** Masks secrets and personal data in what people type: notes, reasons, details from platforms. */
     private readonly redact: (text: string) => string = (text) => text,
+    /** What each escalation level reaches (escalation.policies[].levels); none: escalations re-notify only. */
+    private readonly escalationTargets: EscalationTargets = () => null,
   ) {}
 
   /**
@@ -68,13 +77,40 @@ export class LifecycleService {
       const stale = stillWanted?.(incident);
       if (stale) throw new SluiceError("INVALID_TRANSITION", stale);
       const changes = emptyChangeSet();
+      const reach = action === "escalate" ? this.escalationTargets(incident, incident.escalationLevel + 1) : null;
+      const added = reach ? reach.platforms.filter((platform) => !incident.platforms.includes(platform)) : [];
       const result = fanOutTransition(changes, incident, action, {
         actor: origin.actor,
-        detail: origin.reason ?? "",
+        detail: reach ? withReach(origin.reason ?? "", reach, added) : (origin.reason ?? ""),
         at: now,
         except: origin.platform,
       });
       if (!result.ok) throw new SluiceError("INVALID_TRANSITION", result.reason);
+      // A platform the level reaches that had no ticket gets one, with the incident's story so far; the
+      // incident's platforms grow in the same write, so a second attempt (a retried timer, another
+      // replica) finds the level taken and the platform present, and never opens a second ticket.
+      if (reach && added.length > 0) {
+        for (const platform of added)
+          changes.deliveries.push({
+            incidentId: incident.id,
+            platform,
+            action: "create",
+            detail: escalatedTicketText(incident, reach, origin),
+            causedAt: now,
+          });
+        result.set.platforms = [...incident.platforms, ...added];
+      }
+      if (action === "resolve" && origin.outcome) {
+        const { value, source } = origin.outcome;
+        changes.timeline.push({
+          incidentId: incident.id,
+          at: now,
+          actor: origin.actor,
+          action: OUTCOME_ACTION,
+          detail: value,
+          rule: source,
+        });
+      }
       changes.incidentChanges.push(versionedChange(incident, now, result.set));
       return changes;
     });
@@ -207,7 +243,9 @@ export class LifecycleService {
 
   // The actor stays as it is: it names the account that acted (an audit record), not text someone typed.
   private redactOrigin(origin: ChangeOrigin): ChangeOrigin {
-    return origin.reason === undefined ? origin : { ...origin, reason: this.redact(origin.reason) };
+    const reason = origin.reason === undefined ? {} : { reason: this.redact(origin.reason) };
+    const outcome = origin.outcome ? { outcome: { ...origin.outcome, source: this.redact(origin.outcome.source) } } : {};
+    return { ...origin, ...reason, ...outcome };
   }
 
   private async require(idOrKey: string): Promise<Incident> {
@@ -220,4 +258,24 @@ export class LifecycleService {
 /** A change of the incident's fields, written only at the version it was built from. */
 function versionedChange(incident: Incident, now: number, set: StoredChange["set"]): StoredChange {
   return { id: incident.id, expectedVersion: incident.version, at: now, addSignals: 0, set };
+}
+
+/** The timeline's words for an escalation that reached a level: to whom, by which policy. */
+function withReach(reason: string, reach: EscalationReach, added: readonly string[]): string {
+  const team = reach.team ? ` and team ${reach.team}` : "";
+  const to = reach.platforms.length ? reach.platforms.join(", ") : "no platform";
+  const fresh = added.length ? ` (new tickets: ${added.join(", ")})` : "";
+  const level = `escalated to level ${reach.level} of policy "${reach.policy}": ${to}${team}${fresh}`;
+  return reason ? `${reason}; ${level}` : level;
+}
+
+/** What a platform that joins at an escalation is told: why it is paged now, and the incident's story so far. */
+function escalatedTicketText(incident: Incident, reach: EscalationReach, origin: ChangeOrigin): string {
+  const since = new Date(incident.firstSeenAt).toISOString();
+  const why = origin.reason ? `: ${origin.reason}` : "";
+  return (
+    `Escalated to you (level ${reach.level} of policy "${reach.policy}") by ${origin.actor}${why}. ` +
+    `Open since ${since} with ${incident.signalCount} signal(s); state ${incident.state}, escalation ${incident.escalationLevel + 1}. ` +
+    `Already on: ${incident.platforms.join(", ") || "no platform"}.`
+  );
 }

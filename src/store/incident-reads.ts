@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { Incident } from "../core/incident.ts";
 import type { IncidentQuery, IncidentRepository, OpenIncident } from "../core/ports/store.ts";
 import type { Signal } from "../core/signal.ts";
@@ -26,6 +26,8 @@ export abstract class KyselyIncidentReads implements IncidentRepository {
 
   abstract findOpen(fingerprints: readonly string[]): Promise<Map<string, OpenIncident>>;
   abstract findResolvedSince(fingerprints: readonly string[], since: number): Promise<Map<string, OpenIncident>>;
+  /** The owning team in the context document, as each engine reads JSON (null without an owner). */
+  protected abstract teamColumn(): RawBuilder<string | null>;
 
   async get(idOrKey: string): Promise<Incident | null> {
     const key = KEY.exec(idOrKey);
@@ -65,6 +67,21 @@ export abstract class KyselyIncidentReads implements IncidentRepository {
     if (query.state?.length) select = select.where("state", "in", query.state);
     if (query.severity?.length) select = select.where("severity", "in", query.severity);
     if (query.service) select = select.where("service", "=", query.service);
+    // Team and text are filtered here, not in the browser, so a narrow view of 10,000 incidents loads only its rows.
+    const team = this.teamColumn();
+    if (query.team) select = select.where(sql`lower(coalesce(${team}, ''))`, "=", query.team.toLowerCase());
+    if (query.text) {
+      const pattern = `%${query.text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      const like = (column: RawBuilder<unknown>) => sql<boolean>`lower(${column}) LIKE ${pattern} ESCAPE '\\'`;
+      select = select.where((eb) =>
+        eb.or([
+          like(sql`'INC-' || ${sql.ref("number")}`),
+          like(sql.ref("title")),
+          like(sql.ref("service")),
+          like(sql`coalesce(${team}, '')`),
+        ]),
+      );
+    }
     if (query.since !== undefined) select = select.where("last_seen_at", ">=", query.since);
     // Newest first by number; the cursor is the last number seen, so pages stay stable as incidents arrive.
     if (query.cursor) select = select.where("number", "<", Number(query.cursor));

@@ -7,6 +7,7 @@ import type { PatternRepository } from "../core/ports/pattern-repository.ts";
 import type { RemediationRepository } from "../core/ports/remediation-repository.ts";
 import type { Retention } from "../core/ports/retention.ts";
 import type { SimilarReads } from "../core/ports/similar-reads.ts";
+import type { SliReads } from "../core/ports/sli-reads.ts";
 import type {
   ChangeSet,
   DeliveryRepository,
@@ -24,6 +25,7 @@ import { KyselyRemediationRepository } from "./remediation-repository.ts";
 import { KyselyRetention } from "./retention.ts";
 import type { Tables } from "./rows.ts";
 import { KyselySimilarReads } from "./similar-reads.ts";
+import { KyselySliReads } from "./sli-reads.ts";
 import { KyselyTraceRepository, type RunAtomically } from "./traces-repository.ts";
 
 /**
@@ -59,6 +61,7 @@ export class KyselyStore implements Store {
   readonly patterns: PatternRepository;
   readonly traces: TraceRepository;
   readonly similar: SimilarReads;
+  readonly sli: SliReads;
   readonly retention: Retention;
   readonly investigations: InvestigationRepository;
   readonly detect: DetectRepository;
@@ -77,6 +80,7 @@ export class KyselyStore implements Store {
     this.patterns = dialect.patterns;
     this.changes = new KyselyChangeRepository(db);
     this.similar = new KyselySimilarReads(db);
+    this.sli = new KyselySliReads(db);
     this.retention = new KyselyRetention(db);
     this.traces = new KyselyTraceRepository(db, dialect);
     this.investigations = new KyselyInvestigationRepository(db, dialect.lockClaimedRows);

@@ -305,7 +305,7 @@ export function openIncidentFromRow(row: OpenIncidentRow, firingAlerts: Set<stri
 }
 
 /** A stored context; a row written before enrichment existed (or damaged by hand) reads as empty. */
-function parseContext(text: string | null | undefined): IncidentContext {
+export function parseContext(text: string | null | undefined): IncidentContext {
   if (!text) return {};
   try {
     const value: unknown = JSON.parse(text);
@@ -328,6 +328,7 @@ export const INCIDENT_COLUMN: Record<keyof IncidentChange["set"], string> = {
   summary: "summary",
   summarySource: "summary_source",
   context: "context",
+  platforms: "platforms",
 };
 
 /** The `spans` table. */

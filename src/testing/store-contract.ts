@@ -547,6 +547,36 @@ export function describeStoreContract(target: StoreContractTarget): void {
         assert.deepEqual(await numbers({ limit: 10, service: "nowhere" }), { numbers: [], nextCursor: null });
       }));
 
+    it("filters the list by owning team and by text in the key, title, service or team, case-insensitively", () =>
+      withStore(target, async (store) => {
+        const owned = (team: string) => ({
+          owner: { service: "x", team, tier: null, runbookUrl: null, dashboards: [], escalation: null, source: "test" },
+        });
+        await store.apply(
+          changes({
+            newIncidents: [
+              incident({ title: "payments: timeout calling bank", service: "payments", context: owned("Payments-Core") }),
+              incident({ title: "ledger: disk 100% full", service: "ledger", context: owned("storage") }),
+              incident({ title: "search: slow_query on index", service: "search" }),
+              incident({ title: "checkout: card declined", service: "checkout", context: owned("payments-core") }),
+            ],
+          }),
+        );
+        const numbers = async (query: Partial<Parameters<Store["incidents"]["list"]>[0]>) =>
+          (await store.incidents.list({ limit: 10, ...query })).items.map((i) => i.number);
+        assert.deepEqual(await numbers({ team: "payments-core" }), [4, 1], "team matches case-insensitively");
+        assert.deepEqual(await numbers({ team: "payments" }), [], "team is the whole name, not a part");
+        assert.deepEqual(await numbers({ text: "BANK" }), [1], "title");
+        assert.deepEqual(await numbers({ text: "check" }), [4], "service and title");
+        assert.deepEqual(await numbers({ text: "storage" }), [2], "team");
+        assert.deepEqual(await numbers({ text: "inc-3" }), [3], "key");
+        assert.deepEqual(await numbers({ text: "100%" }), [2], "% is a character, not a wildcard");
+        assert.deepEqual(await numbers({ text: "timeout_calling" }), [], "_ is a character, not a wildcard");
+        assert.deepEqual(await numbers({ text: "slow_" }), [3]);
+        assert.deepEqual(await numbers({ text: "core", service: "checkout" }), [4], "with the other filters");
+        assert.deepEqual(await numbers({ text: "core", limit: 1 }).then((n) => n.length), 1);
+      }));
+
     it("finds quiet anomalies: open, anomaly, last signal before the cutoff, oldest first", () =>
       withStore(target, async (store) => {
         const kinds: [SignalKind, IncidentState, number][] = [

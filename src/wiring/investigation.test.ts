@@ -36,9 +36,13 @@ describe("live investigation of a running Sluice", async () => {
     assert.equal(response.statusCode, 202, response.body);
     assert.equal(await sluice.store.investigations.status((await sluice.store.incidents.get("INC-1"))?.id ?? ""), null);
     // Ingest never waited: the request is only heard; the job runs once the module runs.
+    const heard: unknown[] = [];
+    const stop = sluice.events.subscribe("IncidentChanged", "test", (event) => heard.push(event.change));
     investigator.start();
     await investigator.flush();
     await sluice.worker.flush();
+    stop();
+    assert.deepEqual(heard, [{ kind: "investigated", version: 1 }], "the console hears of the report");
 
     const got = await sluice.server.inject({ method: "GET", url: "/api/incidents/INC-1/investigation" });
     assert.equal(got.statusCode, 200, got.body);

@@ -1,12 +1,23 @@
 import { EscalationTimers } from "../lifecycle/escalation.ts";
+import { escalationTargets } from "../lifecycle/escalation-levels.ts";
 import { LifecycleService } from "../lifecycle/lifecycle-service.ts";
 import { QuietResolver } from "../lifecycle/quiet-resolver.ts";
 import type { Base } from "./base.ts";
 import type { Module } from "./module.ts";
 
-/** The one path of state changes; publishes what it changes on the event bus. */
-export function wireLifecycle({ store, clock, events, metrics, redactor }: Base): LifecycleService {
-  return new LifecycleService(store, clock, events, metrics.lifecycle, (text) => redactor.redact(text));
+/** The one path of state changes; publishes what it changes on the event bus. `platforms`: the enabled ones. */
+export function wireLifecycle(
+  { config, store, clock, events, metrics, redactor }: Base,
+  platforms: ReadonlySet<string> = new Set(),
+): LifecycleService {
+  return new LifecycleService(
+    store,
+    clock,
+    events,
+    metrics.lifecycle,
+    (text) => redactor.redact(text),
+    escalationTargets(config.escalation.policies, platforms),
+  );
 }
 
 export interface TimersWiring {

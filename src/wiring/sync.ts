@@ -1,4 +1,5 @@
 import type { SyncHandler } from "../core/inbound.ts";
+import { outcomeOfCode } from "../core/resolve-outcome.ts";
 import type { LifecycleService } from "../lifecycle/lifecycle-service.ts";
 import { InboundSync } from "../lifecycle/sync/inbound-sync.ts";
 import { PollRunner } from "../lifecycle/sync/poll-runner.ts";
@@ -19,7 +20,14 @@ export function wireSync(
   { config, store, clock, logger, metrics, http, factories }: Base,
   lifecycle: LifecycleService,
 ): SyncWiring {
-  const inboundSync = new InboundSync(store, lifecycle, clock, config.lifecycle.autoAcknowledge, metrics.observeSyncLag);
+  const inboundSync = new InboundSync(
+    store,
+    lifecycle,
+    clock,
+    config.lifecycle.autoAcknowledge,
+    metrics.observeSyncLag,
+    (platform, code) => outcomeOfCode(platform, code, config.sli.outcomes),
+  );
   const pollers = buildPollers(config, { http, clock, timeoutMs: config.delivery.timeout }, factories);
   const polls = new PollRunner(pollers, store, inboundSync, clock, logger);
   return {

@@ -40,6 +40,14 @@ describe("incident list filters", () => {
     const query = apiQuery(filtersFromQuery("?since=15m"), now);
     assert.equal(query.get("state"), "open,acknowledged,escalated");
     assert.equal(query.get("since"), "2026-11-02T10:15:00.000Z");
+    assert.equal(query.get("team"), null);
+    assert.equal(query.get("q"), null);
+  });
+
+  it("ask the server for team and text too, the text trimmed", () => {
+    const query = apiQuery(filtersFromQuery("?team=Checkout&q=%20pay%20"), now);
+    assert.equal(query.get("team"), "Checkout");
+    assert.equal(query.get("q"), "pay");
   });
 
   it("match rows on every filter, team and text case-insensitively", () => {

@@ -58,12 +58,18 @@ export function queryFromFilters(filters: Filters): string {
 
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
-/** The API query for the filters the server applies (state, severity, service, since); team and text apply here. */
+/**
+ * The API query for the filters: the server applies every one of them, so a narrow view of many incidents
+ * loads only its own rows; `matches` applies the same ones to live updates, which arrive unfiltered.
+ */
 export function apiQuery(filters: Filters, now: number): URLSearchParams {
   const params = new URLSearchParams();
   params.set("state", (filters.states.length ? filters.states : UNRESOLVED).join(","));
   if (filters.severities.length) params.set("severity", filters.severities.join(","));
   if (filters.service) params.set("service", filters.service);
+  if (filters.team) params.set("team", filters.team);
+  const text = filters.text.trim();
+  if (text) params.set("q", text);
   const sinceMs = sinceToMs(filters.since);
   if (sinceMs !== null) params.set("since", new Date(now - sinceMs).toISOString());
   return params;
@@ -97,8 +103,8 @@ export function matches(row: Row, filters: Filters, now: number): boolean {
   if (filters.team && row.team.toLowerCase() !== filters.team.toLowerCase()) return false;
   const sinceMs = sinceToMs(filters.since);
   if (sinceMs !== null && Date.parse(row.lastSeenAt) < now - sinceMs) return false;
-  if (filters.text) {
-    const needle = filters.text.toLowerCase();
+  if (filters.text.trim()) {
+    const needle = filters.text.trim().toLowerCase();
     const haystack = `${row.key} ${row.title} ${row.service} ${row.team}`.toLowerCase();
     if (!haystack.includes(needle)) return false;
   }

@@ -24,6 +24,8 @@ export function onLinkClick(event: MouseEvent): void {
   if (!anchor || anchor.target || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
   const url = new URL(anchor.href);
   if (url.origin !== location.origin || url.pathname.startsWith("/api/")) return;
+  // A link within the page (#evidence-e1) is the browser's to follow.
+  if (url.hash && url.pathname === location.pathname && url.search === location.search) return;
   event.preventDefault();
   navigate(url.pathname + url.search);
 }

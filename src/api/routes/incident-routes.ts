@@ -7,6 +7,7 @@ import type { IncidentContext } from "../../core/enrichment.ts";
 import { SluiceError } from "../../core/errors.ts";
 import { INCIDENT_STATES, LIFECYCLE_ACTIONS } from "../../core/incident.ts";
 import type { Store } from "../../core/ports/store.ts";
+import { RESOLVE_OUTCOMES } from "../../core/resolve-outcome.ts";
 import { SEVERITIES } from "../../core/signal.ts";
 import { problemsOf } from "../../core/zod-problems.ts";
 import type { LifecycleService } from "../../lifecycle/lifecycle-service.ts";
@@ -24,12 +25,29 @@ const listQuery = z.strictObject({
   state: csv(INCIDENT_STATES).optional(),
   severity: csv(SEVERITIES).optional(),
   service: z.string().min(1).optional(),
+  team: z.string().min(1).max(200).optional().describe("The owning team (from the catalog), case-insensitive"),
+  q: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe("Text search: a case-insensitive part of the key (INC-n), title, service or team"),
   since: z.iso.datetime({ offset: true }).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().regex(/^\d+$/, "must be the nextCursor of a previous page").optional(),
 });
 
 const actionBody = z.strictObject({ reason: z.string().max(10_000).optional() }).default({});
+/** A resolve may say how the incident ended: the ticketing SLIs (accuracy, false positives, duplicates) count it. */
+const resolveBody = z
+  .strictObject({
+    reason: z.string().max(10_000).optional(),
+    outcome: z
+      .enum(RESOLVE_OUTCOMES)
+      .optional()
+      .describe("How it ended: fixed, false_positive, duplicate, auto_resolved or not_actionable (docs/metrics.md, M2–M4)"),
+  })
+  .default({});
 const noteBody = z.strictObject({ text: z.string().min(1).max(10_000) });
 
 function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z.infer<T> {
@@ -64,8 +82,10 @@ export function incidentRoutes(
     },
     async (request) => {
       const query = parse(listQuery, request.query, "query");
+      const { q, ...rest } = query;
       const page = await store.incidents.list({
-        ...query,
+        ...rest,
+        text: q,
         since: query.since === undefined ? undefined : Date.parse(query.since),
       });
       return { items: page.items.map(present), nextCursor: page.nextCursor };
@@ -109,13 +129,17 @@ export function incidentRoutes(
         schema: {
           tags: ["incidents"],
           summary: `${action[0]?.toUpperCase()}${action.slice(1)} an incident; 409 when the state does not allow it`,
-          body: z.toJSONSchema(actionBody, { io: "input" }),
+          body: z.toJSONSchema(action === "resolve" ? resolveBody : actionBody, { io: "input" }),
           ...{ [OPTIONAL_BODY]: true },
         },
       },
       async (request) => {
-        const body = parse(actionBody, request.body, "body");
-        const incident = await lifecycle.apply(request.params.id, action, { actor: actorOf(request), reason: body.reason });
+        const body: z.infer<typeof resolveBody> = parse(action === "resolve" ? resolveBody : actionBody, request.body, "body");
+        const incident = await lifecycle.apply(request.params.id, action, {
+          actor: actorOf(request),
+          reason: body.reason,
+          ...(body.outcome ? { outcome: { value: body.outcome, source: "given through the API" } } : {}),
+        });
         return present(incident);
       },
     );

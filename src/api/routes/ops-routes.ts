@@ -45,9 +45,14 @@ export function opsRoutes(app: FastifyInstance, deps: { store: Store; metrics: S
         },
       },
     },
-    async (_request, reply) => {
+    async (request, reply) => {
       const counts = await deps.store.deliveries.countByStatus().catch(() => ({}) as Record<string, number>);
       deps.metrics.deadLetters.set(counts.dead ?? 0);
+      // A figure that cannot be computed now keeps its last value; the rest of the scrape still answers.
+      for (const refresh of deps.metrics.beforeScrape)
+        await refresh().catch((error: unknown) =>
+          request.log.warn({ err: error }, "a metric could not be computed for this scrape"),
+        );
       return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
     },
   );

@@ -83,6 +83,20 @@ describe("JiraSync", () => {
     assert.deepEqual(sync.parse(request(noStatus)), [], "other field changes are not lifecycle changes");
   });
 
+  it("carries the resolution a resolve was made with: the changelog's, else the issue's", () => {
+    const withChangelog = statusChange("Done", "done") as StatusFixture & { changelog: { items: unknown[] } };
+    withChangelog.changelog.items.push({ field: "resolution", fieldtype: "jira", toString: "Won't Do" });
+    assert.deepEqual(sync.parse(request(withChangelog))[0]?.change, { action: "resolve", resolution: "Won't Do" });
+    const onIssue = statusChange("Done", "done") as StatusFixture & { issue: { fields: Record<string, unknown> } };
+    onIssue.issue.fields.resolution = { id: "10002", name: "Duplicate" };
+    assert.deepEqual(sync.parse(request(onIssue))[0]?.change, { action: "resolve", resolution: "Duplicate" });
+    const acknowledged = statusChange("In Progress", "indeterminate") as StatusFixture & {
+      issue: { fields: Record<string, unknown> };
+    };
+    acknowledged.issue.fields.resolution = { name: "Duplicate" };
+    assert.deepEqual(sync.parse(request(acknowledged))[0]?.change, { action: "acknowledge" }, "only a resolve has one");
+  });
+
   it("finds the issue by key when it carries no Sluice label", () => {
     const body = read("issue-updated-status") as StatusFixture;
     body.issue.fields.labels = ["sluice"];

@@ -53,6 +53,7 @@ const webhookSchema = z.looseObject({
       fields: z
         .looseObject({
           labels: z.array(z.string()).optional(),
+          resolution: z.looseObject({ name: z.string().optional() }).nullish(),
           status: z
             .looseObject({
               name: z.string().optional(),
@@ -124,7 +125,13 @@ export class JiraSync implements SyncHandler {
     const to = Object.hasOwn(statusItem, "toString") ? statusItem.toString : undefined;
     const status = typeof to === "string" ? to : body.issue.fields?.status?.name;
     const action = this.actionFor(status ?? "", body);
-    if (action !== "ignore") events.push({ ticketRef, change: { action }, user: nameOf(body.user), ...at });
+    if (action === "resolve") {
+      // The resolution set with the transition (the changelog), else the issue's: what the SLIs call the outcome.
+      const resolutionItem = body.changelog?.items.find((item) => item.field === "resolution");
+      const changed = resolutionItem && Object.hasOwn(resolutionItem, "toString") ? resolutionItem.toString : undefined;
+      const resolution = typeof changed === "string" && changed ? changed : body.issue.fields?.resolution?.name;
+      events.push({ ticketRef, change: { action, ...(resolution ? { resolution } : {}) }, user: nameOf(body.user), ...at });
+    } else if (action !== "ignore") events.push({ ticketRef, change: { action }, user: nameOf(body.user), ...at });
     return events;
   }
 

@@ -47,6 +47,7 @@ function fakePagerDuty(
     if (path.endsWith("/enqueue")) return json({ status: "success", message: "Event processed", dedup_key: "ignored" }, 202);
     if (path === "/incidents") return json({ incidents, limit: 25, offset: 0, more: false });
     if (path.endsWith("/notes")) return json({ note: { id: "N1", content: "x" } }, 201);
+    if (init.method === "PUT" && /^\/incidents\/[^/]+$/.test(path)) return json({ incident: { id: path.split("/")[2] } });
     if (path === "/abilities") return json({ abilities: ["teams", "urgencies"] });
     return json({ error: { message: "Not Found", code: 2100 } }, 404);
   };
@@ -225,6 +226,37 @@ describe("pagerduty connector", () => {
     const known = ticketFrom(result.ticket, "pagerduty");
     assert.deepEqual(await connector(pd.http, REST).deliver(sampleRequest("comment", known)), { kind: "delivered" });
     assert.equal(pd.calls.at(-1)?.url.pathname, "/incidents/PABC123/notes", "the stored id is used without a lookup");
+  });
+
+  it("escalates through REST to the next level, one level per escalation, the same level again on a retry", async () => {
+    const pd = fakePagerDuty();
+    const ticket = await createdTicket(pd, REST);
+    const first = await connector(pd.http, REST).deliver(sampleRequest("escalate", ticket));
+    assert.ok(first.kind === "delivered" && first.ticket, JSON.stringify(first));
+    const put = pd.calls.find((c) => c.method === "PUT");
+    assert.equal(put?.url.pathname, "/incidents/PABC123");
+    assert.equal(put?.headers.get("from"), "sluice@example.com");
+    assert.deepEqual(put?.body, { incident: { type: "incident_reference", escalation_level: 2 } });
+    assert.equal(first.ticket.meta?.escalationLevel, 2);
+    assert.equal(pd.calls.filter((c) => c.url.pathname.endsWith("/enqueue")).length, 1, "only the create's trigger");
+    // A retry of the same escalate (its result never recorded) asks for the same level: nothing moves twice.
+    await connector(pd.http, REST).deliver(sampleRequest("escalate", ticket));
+    assert.deepEqual(pd.calls.filter((c) => c.method === "PUT").at(-1)?.body, {
+      incident: { type: "incident_reference", escalation_level: 2 },
+    });
+    const next = await connector(pd.http, REST).deliver(sampleRequest("escalate", ticketFrom(first.ticket, "pagerduty")));
+    assert.ok(next.kind === "delivered" && next.ticket);
+    assert.deepEqual(pd.calls.filter((c) => c.method === "PUT").at(-1)?.body, {
+      incident: { type: "incident_reference", escalation_level: 3 },
+    });
+    assert.equal(pd.calls.filter((c) => c.url.pathname === "/incidents").length, 2, "the id is looked up until it is kept");
+  });
+
+  it("without REST credentials an escalate re-sends the trigger", async () => {
+    const pd = fakePagerDuty();
+    const ticket = await createdTicket(pd, SETTINGS);
+    assert.deepEqual(await connector(pd.http, SETTINGS).deliver(sampleRequest("escalate", ticket)), { kind: "delivered" });
+    assert.equal(pd.calls.at(-1)?.body?.event_action, "trigger");
   });
 
   it("a throttled REST call waits for ratelimit-reset", async () => {

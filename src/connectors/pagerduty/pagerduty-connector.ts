@@ -85,6 +85,9 @@ export class PagerDutyConnector implements Connector {
     const action = opening && (request.action === "comment" || request.action === "update") ? "create" : request.action;
 
     if (action === "comment") return this.comment(request, dedupKey);
+    if (action === "escalate" && !opening && this.settings.apiToken && this.settings.fromEmail) {
+      return this.escalate(request, dedupKey);
+    }
 
     if (opening && action === "acknowledge") {
       const trigger = await this.sendEvent(this.event("create", request, dedupKey));
@@ -185,6 +188,41 @@ export class PagerDutyConnector implements Connector {
     });
     if (!sent.ok) return restFailure(sent);
     return learned ? { kind: "delivered", ticket: learned } : { kind: "delivered" };
+  }
+
+  /**
+   * Moves the PagerDuty incident to the next level of its escalation policy through the REST API (a
+   * re-sent trigger would only fold into the open alert). The level it is at is kept in the ticket (1 when
+   * opened, whenever the ticket joined the incident): a retry of an escalate that landed sends the same
+   * level again, which moves nothing twice. PagerDuty refusing a level past its policy's last is permanent.
+   */
+  private async escalate(request: DeliveryRequest, dedupKey: string): Promise<DeliveryResult> {
+    const { fromEmail } = this.settings;
+    const known = this.knownIncident(request);
+    const found = known ? { ok: true as const, id: known, url: null } : await this.findIncident(dedupKey);
+    if (!found.ok) return found.result;
+    const ticket = request.ticket;
+    const current = Number(ticket?.meta.escalationLevel ?? 1);
+    const level = (Number.isInteger(current) && current >= 1 ? current : 1) + 1;
+    const sent = await this.send(`${this.settings.apiBaseUrl}/incidents/${encodeURIComponent(found.id)}`, {
+      method: "PUT",
+      headers: { ...this.restHeaders(), from: fromEmail ?? "" },
+      body: JSON.stringify({ incident: { type: "incident_reference", escalation_level: level } }),
+    });
+    if (!sent.ok) return restFailure(sent);
+    return {
+      kind: "delivered",
+      ticket: {
+        externalId: ticket?.externalId ?? dedupKey,
+        url: found.url ?? ticket?.url ?? null,
+        meta: { ...(ticket?.meta ?? {}), dedupKey, incidentId: found.id, escalationLevel: level },
+      },
+    };
+  }
+
+  private knownIncident(request: DeliveryRequest): string | null {
+    const id = request.ticket?.meta.incidentId;
+    return typeof id === "string" && id ? id : null;
   }
 
   private async findIncident(

@@ -117,8 +117,13 @@ if (skip) {
       const sent = bodies(recorder, "/enqueue");
       assert.deepEqual(
         sent.map((e) => e.event_action),
-        ["trigger", "acknowledge", "trigger", "acknowledge", "trigger", "resolve", "trigger"],
+        // The escalate is a REST call (below), not a trigger that would only fold into the open alert.
+        ["trigger", "acknowledge", "trigger", "acknowledge", "resolve", "trigger"],
       );
+      const escalation = recorder.exchanges.find((e) => e.method === "PUT" && new URL(e.url).pathname === "/incidents/PT4KHLK");
+      assert.ok(escalation, "the REST call that moves the escalation level");
+      assert.equal(escalation.headers.from, "sluice@example.com");
+      assert.deepEqual(JSON.parse(escalation.body), { incident: { type: "incident_reference", escalation_level: 2 } });
       assert.equal(new Set(sent.map((e) => e.dedup_key)).size, 1);
       const note = recorder.exchanges.find((e) => e.url.endsWith("/incidents/PT4KHLK/notes"));
       assert.equal(note?.headers.from, "sluice@example.com");

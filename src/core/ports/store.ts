@@ -11,6 +11,7 @@ import type { PatternRepository, PatternTemplateChange } from "./pattern-reposit
 import type { RemediationRepository } from "./remediation-repository.ts";
 import type { Retention } from "./retention.ts";
 import type { SimilarReads } from "./similar-reads.ts";
+import type { SliReads } from "./sli-reads.ts";
 import type { TraceRepository } from "./trace-repository.ts";
 
 /** What happened to one accepted signal. */
@@ -74,6 +75,7 @@ export interface IncidentChange {
       | "summary"
       | "summarySource"
       | "context"
+      | "platforms"
     >
   >;
 }
@@ -127,6 +129,10 @@ export interface IncidentQuery {
   state?: IncidentState[];
   severity?: Severity[];
   service?: string;
+  /** The owning team the catalog named (case-insensitive). */
+  team?: string;
+  /** Case-insensitive substring of the key (INC-n), title, service or team. */
+  text?: string;
   since?: number;
   limit: number;
   /** Opaque cursor from a previous page. */
@@ -220,6 +226,8 @@ export interface Store {
   readonly detect: DetectRepository;
   /** Remediation runs, their guardrails and the kill switch (src/remediate). */
   readonly remediations: RemediationRepository;
+  /** What the ticketing SLIs are computed from (src/api/stats). */
+  readonly sli: SliReads;
   /** Applies a change set atomically and durably; returns the numbers given to new incidents. Throws CONFLICT on a stale version. */
   apply(changes: ChangeSet): Promise<Map<string, number>>;
   /**

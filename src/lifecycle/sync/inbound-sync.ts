@@ -3,6 +3,7 @@ import { isSluiceError } from "../../core/errors.ts";
 import type { InboundEvent } from "../../core/inbound.ts";
 import type { Incident } from "../../core/incident.ts";
 import type { Store } from "../../core/ports/store.ts";
+import type { ResolveOutcome } from "../../core/resolve-outcome.ts";
 import type { LifecycleService } from "../lifecycle-service.ts";
 import { transition } from "../transition.ts";
 
@@ -32,6 +33,8 @@ export class InboundSync {
     private readonly autoAcknowledgeOn: readonly string[] = [],
     /** Told how long an applied change took from the platform to Sluice, when the platform says when it happened. */
     private readonly observeLag: (platform: string, seconds: number) => void = () => {},
+    /** What a platform's resolution or close code means (sli.outcomes, then the defaults); null: not known. */
+    private readonly outcomeOf: (platform: string, code: string) => ResolveOutcome | null = () => null,
   ) {}
 
   async apply(platform: string, event: InboundEvent): Promise<InboundOutcome> {
@@ -66,11 +69,14 @@ export class InboundSync {
       return { result: "ignored", incident: incident.key, why };
     }
 
+    const code = action === "resolve" ? event.change.resolution?.trim() : undefined;
+    const outcome = code ? this.outcomeOf(platform, code) : null;
     try {
       await this.lifecycle.apply(incident.id, action, {
         actor,
         ...(event.updateOrigin ? {} : { platform }),
-        reason: `${action} in ${platform} by ${event.user}`,
+        reason: `${action} in ${platform} by ${event.user}${code ? ` (${code})` : ""}`,
+        ...(outcome && code ? { outcome: { value: outcome, source: `${platform} resolution "${code}"` } } : {}),
       });
     } catch (error) {
       if (isSluiceError(error) && (error.code === "INVALID_TRANSITION" || error.code === "CONFLICT")) {

@@ -3,7 +3,7 @@ import type { Clock } from "../../core/clock.ts";
 import { SluiceError } from "../../core/errors.ts";
 import { ownValue } from "../../core/own.ts";
 
-/** Where refusals are counted: by intake (api, alertmanager, grafana), token name, tenant and which limit. */
+/** Where refusals are counted: by intake (api, alertmanager, grafana, otlp), token name, tenant and which limit. */
 export interface ThrottleMetrics {
   throttled(labels: { source: string; token: string; tenant: string; limit: "token" | "tenant" }, signals: number): void;
 }

@@ -12,6 +12,7 @@ import type { LogsIntake } from "../otlp/otlp-logs-intake.ts";
 import { otlpProtobufResponse, otlpProtobufToJson } from "../otlp/otlp-protobuf.ts";
 import type { Traces } from "../otlp/traces.ts";
 import type { Authenticator } from "./auth.ts";
+import type { IngestLimiter } from "./ingest-limiter.ts";
 
 const PROTOBUF = "application/x-protobuf";
 
@@ -38,9 +39,15 @@ const exportResponse = {
  */
 export async function otlpRoutes(
   app: FastifyInstance,
-  deps: { traces?: Traces | undefined; logs?: LogsIntake | undefined; auth: Authenticator; bodyLimit: number },
+  deps: {
+    traces?: Traces | undefined;
+    logs?: LogsIntake | undefined;
+    auth: Authenticator;
+    bodyLimit: number;
+    limiter?: IngestLimiter | undefined;
+  },
 ): Promise<void> {
-  const { traces, logs, auth, bodyLimit } = deps;
+  const { traces, logs, auth, bodyLimit, limiter } = deps;
 
   await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
@@ -71,7 +78,7 @@ export async function otlpRoutes(
       }
     });
 
-    if (logs) logsRoute(scope, logs, auth);
+    if (logs) logsRoute(scope, logs, auth, limiter);
     if (!traces) return;
     scope.post(
       "/v1/traces",
@@ -119,8 +126,12 @@ const logsResponse = {
   properties: {},
 } as const;
 
-/** POST /v1/logs: error records become signals of their service; a 200 means they are stored. */
-function logsRoute(scope: FastifyInstance, logs: LogsIntake, auth: Authenticator): void {
+/**
+ * POST /v1/logs: error records become signals of their service; a 200 means they are stored. The ingest
+ * throttle (source "otlp") admits the request's signals whole or answers 429 with Retry-After, which
+ * OTLP exporters honour by retrying later; nothing of a refused request is stored.
+ */
+function logsRoute(scope: FastifyInstance, logs: LogsIntake, auth: Authenticator, limiter: IngestLimiter | undefined): void {
   scope.post(
     "/v1/logs",
     {
@@ -146,7 +157,15 @@ function logsRoute(scope: FastifyInstance, logs: LogsIntake, auth: Authenticator
         logs.count("malformed", countRecords(request.body, "resourceLogs", "scopeLogs", "logRecords"));
         throw error;
       }
-      if (decoded.signals.length > 0) await logs.submit(decoded.signals);
+      if (decoded.signals.length > 0) {
+        const admission = limiter?.admit("otlp", request.principal?.name ?? null, decoded.signals);
+        try {
+          await logs.submit(decoded.signals);
+        } catch (error) {
+          admission?.refund();
+          throw error;
+        }
+      }
       logs.count("signal", decoded.signals.length);
       logs.count("below_severity", decoded.belowSeverity);
       if (isProtobuf(request.headers["content-type"])) return reply.code(200).type(PROTOBUF).send(otlpProtobufResponse("logs"));

@@ -91,3 +91,74 @@ describe("ingest throttling end to end", async () => {
     assert.equal((await send("flood-token", [anomalyEvent({ tenant_id: "noisy" })])).statusCode, 202);
   });
 });
+
+describe("ingest throttling of OTLP logs", async () => {
+  const { sluice, clock } = await inMemorySluice({
+    auth: {
+      tokens: [{ name: "ops", role: "admin", sha256: sha256Hex("ops-token") }],
+      ingestTokens: [
+        { name: "noisy-collector", sources: ["otlp"], sha256: sha256Hex("noisy-otlp") },
+        { name: "quiet-collector", sources: ["otlp"], sha256: sha256Hex("quiet-otlp") },
+      ],
+    },
+    throttle: { perToken: { rate: 5, burst: 10 } },
+  });
+  after(() => sluice.close());
+  let sequence = 0;
+  /** An ExportLogsServiceRequest with `count` error records of `service`, each one distinct. */
+  const logs = (service: string, count: number) => ({
+    resourceLogs: [
+      {
+        resource: { attributes: [{ key: "service.name", value: { stringValue: service } }] },
+        scopeLogs: [
+          {
+            logRecords: Array.from({ length: count }, () => ({
+              timeUnixNano: String(BigInt(clock.now()) * 1_000_000n + BigInt(++sequence)),
+              severityNumber: 17,
+              severityText: "ERROR",
+              body: { stringValue: `connection refused to db-${sequence}` },
+            })),
+          },
+        ],
+      },
+    ],
+  });
+  const send = (token: string, body: object) =>
+    sluice.server.inject({
+      method: "POST",
+      url: "/v1/logs",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      payload: JSON.stringify(body),
+    });
+
+  it("answers a flooding collector 429 with Retry-After, stores none of it, and lets another through", async () => {
+    let accepted = 0;
+    let refused = 0;
+    for (let second = 0; second < 4; second++) {
+      for (let i = 0; i < 4; i++) {
+        const response = await send("noisy-otlp", logs("flooder", 5));
+        if (response.statusCode === 200) accepted += 5;
+        else {
+          assert.equal(response.statusCode, 429, response.body);
+          assert.equal(response.headers["retry-after"], "1");
+          assert.equal(response.json().error.code, "RATE_LIMITED");
+          refused += 5;
+        }
+      }
+      const quiet = await send("quiet-otlp", logs("checkout", 3));
+      assert.equal(quiet.statusCode, 200, quiet.body);
+      clock.advance(1000);
+    }
+    // Burst 10, then 5 a second for the three seconds after.
+    assert.equal(accepted, 25);
+    assert.equal(refused, 80 - 25);
+    await sluice.runner.flush();
+    const text = (await sluice.server.inject({ url: "/metrics", headers: { authorization: "Bearer ops-token" } })).body;
+    assert.match(
+      text,
+      /^sluice_ingest_throttled_total\{source="otlp",token="noisy-collector",tenant="default",limit="token"\} 55$/m,
+    );
+    assert.doesNotMatch(text, /sluice_ingest_throttled_total\{[^}]*token="quiet-collector"/);
+    assert.match(text, /^sluice_signals_total\{outcome="accepted"\} 37$/m, "25 of the flood + 12 quiet, nothing refused");
+  });
+});

@@ -11,6 +11,7 @@ import * as requestsAndKeys from "./0009-requests-and-keys.ts";
 import * as investigations from "./0010-investigations.ts";
 import * as detect from "./0011-detect.ts";
 import * as remediation from "./0013-remediation.ts";
+import * as sli from "./0014-sli.ts";
 
 /** Migrations in order; names are stored in the database, so never rename one that shipped. */
 export const migrationProvider: MigrationProvider = {
@@ -28,6 +29,7 @@ export const migrationProvider: MigrationProvider = {
       "0010-investigations": investigations,
       "0011-detect": detect,
       "0013-remediation": remediation,
+      "0014-sli": sli,
     };
   },
 };

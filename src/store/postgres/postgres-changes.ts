@@ -84,7 +84,7 @@ async function updateIncident(trx: Kysely<Tables>, change: IncidentChange): Prom
   const fields = Object.keys(change.set).sort() as (keyof IncidentChange["set"])[];
   const assignments = fields.map((field) => {
     const raw = change.set[field] ?? null;
-    const value = field === "context" && raw !== null ? JSON.stringify(raw) : raw;
+    const value = (field === "context" || field === "platforms") && raw !== null ? JSON.stringify(raw) : raw;
     // Out-of-order signals must never move last_seen_at backwards.
     return field === "lastSeenAt"
       ? sql`last_seen_at = GREATEST(last_seen_at, ${value})`

@@ -1,9 +1,13 @@
-import { sql } from "kysely";
+import { type RawBuilder, sql } from "kysely";
 import type { OpenIncident } from "../../core/ports/store.ts";
 import { KyselyIncidentReads } from "../incident-reads.ts";
 import { type OpenIncidentRow, openIncidentFromRow } from "../rows.ts";
 
 export class PostgresIncidents extends KyselyIncidentReads {
+  protected override teamColumn(): RawBuilder<string | null> {
+    return sql<string | null>`(context::jsonb #>> '{owner,team}')`;
+  }
+
   override async findOpen(fingerprints: readonly string[]): Promise<Map<string, OpenIncident>> {
     const found = new Map<string, OpenIncident>();
     if (fingerprints.length === 0) return found;

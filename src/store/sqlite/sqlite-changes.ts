@@ -162,6 +162,7 @@ export class SqliteChangeWriter {
     const result = statement.run({
       ...change.set,
       ...(change.set.context ? { context: JSON.stringify(change.set.context) } : {}),
+      ...(change.set.platforms ? { platforms: JSON.stringify(change.set.platforms) } : {}),
       addSignals: change.addSignals,
       at: change.at,
       id: change.id,

@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import type { Kysely } from "kysely";
+import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { OpenIncident } from "../../core/ports/store.ts";
 import { KyselyIncidentReads } from "../incident-reads.ts";
 import { type IncidentRow, openIncidentFromRow, type Tables } from "../rows.ts";
@@ -10,6 +10,10 @@ export class SqliteIncidents extends KyselyIncidentReads {
   // One read transaction per batch: without it every lookup takes and drops the file locks.
   private readonly findOpenTx: (fingerprints: readonly string[]) => Map<string, OpenIncident>;
   private readonly findResolvedTx: (fingerprints: readonly string[], since: number) => Map<string, OpenIncident>;
+
+  protected override teamColumn(): RawBuilder<string | null> {
+    return sql<string | null>`json_extract(context, '$.owner.team')`;
+  }
 
   constructor(raw: Database.Database, db: Kysely<Tables>) {
     super(db);

@@ -1,5 +1,6 @@
 // PagerDuty: Events API v2 (POST /events/v2/enqueue) and the REST API v2 calls the connector makes
-// (GET /api/incidents?incident_key=, POST /api/incidents/{id}/notes, GET /api/abilities).
+// (GET /api/incidents?incident_key=, POST /api/incidents/{id}/notes, PUT /api/incidents/{id} with an
+// escalation_level, GET /api/abilities).
 // Idempotency as PagerDuty has it: a trigger whose dedup_key names an open (triggered or acknowledged)
 // incident is folded into it as one more alert; acknowledge/resolve act on that open incident and are
 // dropped when there is none. Unlike the real service, an event becomes an incident at once (PagerDuty
@@ -14,6 +15,8 @@ export interface PdIncident {
   alerts: number;
   summary: string;
   notes: string[];
+  /** The escalation policy level the incident is at (1 when triggered; moved by PUT escalation_level). */
+  escalationLevel: number;
   log: string[];
 }
 
@@ -61,6 +64,21 @@ export class FakePagerDuty implements FakePlatform {
       incident.notes.push(content);
       return json(201, { note: { id: `N${incident.notes.length}`, content } });
     }
+    const update = /^\/api\/incidents\/([^/]+)$/.exec(request.path);
+    if (request.method === "PUT" && update) {
+      const incident = this.incidents.find((i) => i.id === decodeURIComponent(update[1] ?? ""));
+      if (!incident) return json(404, { error: { message: "Not Found", code: 2100 } });
+      if (!header(request, "from")) {
+        return json(400, { error: { message: "Invalid Input Provided", code: 2001, errors: ["Requester User Not Found"] } });
+      }
+      const level = (bodyObject(request)?.incident as { escalation_level?: unknown } | undefined)?.escalation_level;
+      if (typeof level !== "number" || !Number.isInteger(level) || level < 1) {
+        return json(400, { error: { message: "Invalid Input Provided", code: 2001, errors: ["Escalation level is invalid"] } });
+      }
+      incident.escalationLevel = level;
+      incident.log.push(`escalate to level ${level}`);
+      return json(200, { incident: { id: incident.id, type: "incident", status: incident.status, escalation_level: level } });
+    }
     return json(404, { error: { message: `fake PagerDuty has no route ${route}`, code: 2100 } });
   }
 
@@ -92,6 +110,7 @@ export class FakePagerDuty implements FakePlatform {
           alerts: 1,
           summary: str(payload?.summary),
           notes: [],
+          escalationLevel: 1,
           log: ["trigger"],
         });
       }

@@ -1,5 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, canAct, type Session } from "../api.ts";
+import { type InvestigationReport, InvestigationReportView } from "../components/investigation-report.tsx";
 import { ServiceGraph } from "../components/service-graph.tsx";
 import { count, time } from "../format.ts";
 import { live } from "../live.ts";
@@ -66,6 +67,7 @@ export function IncidentPage(props: { id: string; session: Session }) {
   const [message, setMessage] = useState<string | null>(null);
   const [note, setNote] = useState("");
   const [busy, setBusy] = useState(false);
+  const [report, setReport] = useState<InvestigationReport | null>(null);
   const actor = canAct(props.session.role);
 
   const load = async () => {
@@ -73,6 +75,11 @@ export function IncidentPage(props: { id: string; session: Session }) {
       const found = await api<Detail>(`/api/incidents/${encodeURIComponent(props.id)}`);
       setDetail(found);
       setError(null);
+      // Every report puts an entry on the timeline: asked only once there is one, so no 404 before the first.
+      if (found.timeline.some((entry) => entry.action === "investigation"))
+        api<{ report: InvestigationReport }>(`/api/incidents/${encodeURIComponent(found.id)}/investigation`)
+          .then((answer) => setReport(answer.report))
+          .catch(() => undefined);
       api<{ items: Delivery[] }>(`/api/deliveries?incident=${encodeURIComponent(found.id)}`)
         .then((answer) => setDeliveries(answer.items))
         .catch(() => setDeliveries([]));
@@ -349,7 +356,13 @@ export function IncidentPage(props: { id: string; session: Session }) {
           )}
 
           <h2>Investigation report</h2>
-          <p class="placeholder">Not available yet: automatic investigation is being built.</p>
+          {report ? (
+            <InvestigationReportView report={report} />
+          ) : (
+            <p class="muted" data-testid="investigation-none">
+              No investigation has reported on this incident yet; its report appears here when one does.
+            </p>
+          )}
           <h2>Remediation runs</h2>
           <p class="placeholder">Not available yet: remediation runs (with approve and reject) are being built.</p>
         </section>

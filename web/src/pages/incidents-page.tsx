@@ -19,6 +19,7 @@ import { navigate } from "../router.ts";
 const ROW_HEIGHT = 44;
 /** Changed incidents fetched again per 200 ms at most. */
 const CHUNK = 50;
+const TYPING_PAUSE_MS = 250;
 
 export function IncidentsPage(props: { session: Session; search: string }) {
   const filters = useMemo(() => filtersFromQuery(props.search), [props.search]);
@@ -30,15 +31,22 @@ export function IncidentsPage(props: { session: Session; search: string }) {
   const [generation, setGeneration] = useState(0);
   const actor = canAct(props.session.role);
 
-  // The server applies state, severity, service and since; a change of those loads the list again.
-  const serverKey = `${filters.states}|${filters.severities}|${filters.service}|${filters.since}`;
+  // Typing narrows the loaded rows at once; the server is asked again once typing pauses.
+  const [serverText, setServerText] = useState(filters.text.trim());
+  useEffect(() => {
+    const timer = setTimeout(() => setServerText(filters.text.trim()), TYPING_PAUSE_MS);
+    return () => clearTimeout(timer);
+  }, [filters.text]);
+
+  // The server applies every filter; a change of one loads the list again.
+  const serverKey = `${filters.states}|${filters.severities}|${filters.service}|${filters.team}|${filters.since}|${serverText}`;
   useEffect(() => {
     let cancelled = false;
     setLoading(true);
     setError(null);
     const collected = new Map<string, Row>();
     loadAll(
-      filters,
+      { ...filters, text: serverText },
       (page, done) => {
         for (const row of page) collected.set(row.id, row);
         setRows(new Map(collected));

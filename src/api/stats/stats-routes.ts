@@ -1,0 +1,45 @@
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { SluiceError } from "../../core/errors.ts";
+import { problemsOf } from "../../core/zod-problems.ts";
+import type { Authenticator } from "../../sources/http/auth.ts";
+import type { SliReport } from "./sli.ts";
+
+const statsQuery = z.strictObject({
+  since: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .describe("Start of the range (incidents created at or after it); default: sli.window ago"),
+  until: z.iso.datetime({ offset: true }).optional().describe("End of the range (created at or before it); default: now"),
+});
+
+/** GET /api/stats: the ticketing SLIs (M1–M9, docs/metrics.md) of the incidents created in a time range, for reports. */
+export function statsRoutes(
+  app: FastifyInstance,
+  deps: { auth: Authenticator; windowMs: number; now(): number; report(from: number, to: number): Promise<SliReport> },
+): void {
+  app.get(
+    "/api/stats",
+    {
+      preHandler: deps.auth.hook({ role: "viewer" }),
+      schema: {
+        tags: ["stats"],
+        summary:
+          "The ticketing SLIs (M1–M9) of the incidents created in [since, until]: ticket creation latency from the event's own time, accuracy, duplicate and false-positive rates, time to assign / acknowledge / resolve from ticket creation, escalation rate, enrichment success",
+        querystring: z.toJSONSchema(statsQuery, { io: "input" }),
+      },
+    },
+    async (request) => {
+      const parsed = statsQuery.safeParse(request.query ?? {});
+      if (!parsed.success)
+        throw new SluiceError("VALIDATION_FAILED", "invalid query", { problems: problemsOf(parsed.error, "query") });
+      const until = parsed.data.until === undefined ? deps.now() : Date.parse(parsed.data.until);
+      const since = parsed.data.since === undefined ? until - deps.windowMs : Date.parse(parsed.data.since);
+      if (since >= until)
+        throw new SluiceError("VALIDATION_FAILED", "invalid query: since must be before until", {
+          problems: [{ path: "query.since", message: "must be before until" }],
+        });
+      return { since: new Date(since).toISOString(), until: new Date(until).toISOString(), ...(await deps.report(since, until)) };
+    },
+  );
+}

@@ -1,0 +1,24 @@
+import type { FastifyInstance } from "fastify";
+import { computeSlis } from "../api/stats/sli.ts";
+import { registerSliMetrics } from "../api/stats/sli-metrics.ts";
+import { statsRoutes } from "../api/stats/stats-routes.ts";
+import type { Authenticator } from "../sources/http/auth.ts";
+import type { Base } from "./base.ts";
+
+/**
+ * The ticketing SLIs (M1–M9): computed from the store over a time range, for GET /api/stats and, over
+ * `sli.window` before each scrape, for the sluice_sli_* gauges at /metrics.
+ */
+export function wireSlis(base: Base): { routes: (app: FastifyInstance, auth: Authenticator) => void } {
+  const { config, store, metrics, clock } = base;
+  const settings = config.sli;
+  const report = async (from: number, to: number) => computeSlis(await store.sli.facts(from, to), settings);
+  const exported = registerSliMetrics(metrics.registry, settings.window, () => {
+    const now = clock.now();
+    return report(now - settings.window, now);
+  });
+  metrics.beforeScrape.push(() => exported.refresh());
+  return {
+    routes: (app, auth) => statsRoutes(app, { auth, windowMs: settings.window, now: () => clock.now(), report }),
+  };
+}
