@@ -46,14 +46,14 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
   const platforms = new Set(delivery.connectors.keys());
   const ingest = wireIngest(base, { ...catalog, ...changes, enricher, traces: knowledge, platforms, lifecycle });
   const assembly = wireTraceAssembly(base, knowledge, ingest.runner, lifecycle);
-  const kafka = wireKafka(base, ingest.runner, changes.intake);
+  const kafka = wireKafka(base, ingest.intake, changes.intake);
   const webConsole = wireConsole(base);
   const detect = wireDetect(base, ingest.runner);
   const http = await wireServer(base, {
     ...delivery,
     ...summaries,
     ...assembly,
-    runner: ingest.runner,
+    intake: ingest.intake,
     lifecycle,
     syncHandlers: sync.handlers,
     inboundSync: sync.inboundSync,
@@ -75,6 +75,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
   const { inboundSync, polls } = sync;
   return {
     ...{ config, logger, store, events, metrics, lifecycle, runner: ingest.runner, retention: retention.retention },
+    ...{ intake: ingest.intake, ingestLog: ingest.consumer },
     ...{ worker: delivery.worker, connectors: delivery.connectors, quietResolver, escalations, polls, inboundSync },
     ...{ kafka: kafka.kafka, traces: assembly.traces, detect: detect.detect, investigator: investigation.investigator },
     ...{ summarizer: summaries.summarizer, summaries: summaries.summaries, affectedUsers: affectedUsers.affectedUsers },

@@ -11,7 +11,7 @@ import type { LifecycleService } from "../lifecycle/lifecycle-service.ts";
 import type { InboundSync } from "../lifecycle/sync/inbound-sync.ts";
 import type { Summarizer } from "../pipeline/enrich/llm/summarizer.ts";
 import type { SimilarIncidents } from "../pipeline/enrich/providers/similar-incidents.ts";
-import type { IngestRunner } from "../pipeline/ingest/ingest-runner.ts";
+import type { SignalIntake } from "../pipeline/ingest/log-intake.ts";
 import type { Authenticator } from "../sources/http/auth.ts";
 import { changeRoutes } from "../sources/http/change-routes.ts";
 import { githubChangeRoute } from "../sources/http/github-changes.ts";
@@ -37,7 +37,8 @@ export interface ServerDeps {
   logger: Logger;
   bodyLimit: number;
   store: Store;
-  runner: IngestRunner;
+  /** Where ingest routes hand their signals: the durable ingest log (src/pipeline/ingest/log-intake.ts). */
+  intake: SignalIntake;
   lifecycle: LifecycleService;
   auth: Authenticator;
   /** Ingest limits (config `throttle`); without it nothing is throttled. */
@@ -90,7 +91,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
   opsRoutes(app, deps);
   ingestRoutes(app, {
-    runner: deps.runner,
+    intake: deps.intake,
     auth: deps.auth,
     metrics: deps.metrics.pipeline,
     ...(deps.limiter ? { limiter: deps.limiter } : {}),

@@ -6,6 +6,7 @@ import { redactionConfigSchema } from "../redact/redaction-config.ts";
 import { catalogConfigSchema } from "./catalog-config.ts";
 import { detectConfigSchema } from "./detect-config.ts";
 import { durationField } from "./duration-field.ts";
+import { ingestConfigSchema } from "./ingest-config.ts";
 import { investigationConfigSchema } from "./investigation-config.ts";
 import { kafkaConfigSchema } from "./kafka-config.ts";
 import { llmSchema } from "./llm-schema.ts";
@@ -242,6 +243,7 @@ const baseShape = {
   traces: tracesConfigSchema,
   otlpLogs: otlpLogsConfigSchema,
   throttle: throttleConfigSchema,
+  ingest: ingestConfigSchema,
   investigation: investigationConfigSchema,
   changes: z
     .strictObject({

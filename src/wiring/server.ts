@@ -6,7 +6,7 @@ import type { LifecycleService } from "../lifecycle/lifecycle-service.ts";
 import type { InboundSync } from "../lifecycle/sync/inbound-sync.ts";
 import type { Summarizer } from "../pipeline/enrich/llm/summarizer.ts";
 import type { SimilarIncidents } from "../pipeline/enrich/providers/similar-incidents.ts";
-import type { IngestRunner } from "../pipeline/ingest/ingest-runner.ts";
+import type { SignalIntake } from "../pipeline/ingest/log-intake.ts";
 import { Authenticator } from "../sources/http/auth.ts";
 import { IngestLimiter } from "../sources/http/ingest-limiter.ts";
 import { createLogsIntake } from "../sources/otlp/otlp-logs-intake.ts";
@@ -17,7 +17,8 @@ import type { ConsoleWiring } from "./console.ts";
 import type { Module } from "./module.ts";
 
 export interface ServerDeps {
-  runner: IngestRunner;
+  /** The durable ingest log's intake (src/wiring/ingest.ts). */
+  intake: SignalIntake;
   lifecycle: LifecycleService;
   connectors: ReadonlyMap<string, Connector>;
   summarizer: Summarizer;
@@ -37,14 +38,14 @@ export async function wireServer(
   deps: ServerDeps,
 ): Promise<{ server: FastifyInstance; auth: Authenticator; module: Module }> {
   const { config, logger, store, metrics, events, clock } = base;
-  const { runner, traces, changes } = deps;
+  const { intake, traces, changes } = deps;
   let ready = false;
   const auth = new Authenticator(config.auth);
   const server = await buildServer({
     logger,
     bodyLimit: config.server.bodyLimit,
     store,
-    runner,
+    intake,
     lifecycle: deps.lifecycle,
     auth,
     limiter: new IngestLimiter(config.throttle, clock, metrics.throttle),
@@ -63,7 +64,7 @@ export async function wireServer(
     console: deps.console,
     ...(traces ? { traces } : {}),
     ...(config.otlpLogs.enabled
-      ? { logs: createLogsIntake(config.otlpLogs, (signals) => runner.submit(signals), metrics.registry) }
+      ? { logs: createLogsIntake(config.otlpLogs, (signals) => intake.submit(signals, "otlp-logs"), metrics.registry) }
       : {}),
   });
   const module: Module = {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { SluiceError } from "../../core/errors.ts";
 import { validationFailed } from "../../core/zod-problems.ts";
-import type { IngestRunner } from "../../pipeline/ingest/ingest-runner.ts";
+import type { SignalIntake } from "../../pipeline/ingest/log-intake.ts";
 import type { PipelineMetrics } from "../../pipeline/ingest/pipeline-metrics.ts";
 import { alertWebhookSchema, mapAlertWebhook } from "../../pipeline/normalize/alert-webhook.ts";
 import { anomalyEventSchema } from "../../pipeline/normalize/anomaly-event.ts";
@@ -16,7 +16,8 @@ const MAX_ITEMS = 10_000;
 
 const accepted = {
   type: "object",
-  description: "Every signal is durably stored; `results` says what each one did.",
+  description:
+    "Every signal is durably stored (in the ingest log); `results` says what each one did, or `queued` when Sluice acknowledges from the log before running the pipeline (ingest.acknowledge: logged).",
   properties: {
     accepted: { type: "integer" },
     results: {
@@ -27,7 +28,7 @@ const accepted = {
           id: { type: "string" },
           outcome: {
             type: "string",
-            enum: ["gated", "suppressed", "duplicate", "deduplicated", "opened", "resolved", "unmatched"],
+            enum: ["gated", "suppressed", "duplicate", "deduplicated", "opened", "resolved", "unmatched", "queued"],
           },
           incident: { type: ["string", "null"] },
           reason: { type: ["string", "null"] },
@@ -43,15 +44,15 @@ function docSchema(schema: z.ZodType) {
 
 export function ingestRoutes(
   app: FastifyInstance,
-  deps: { runner: IngestRunner; auth: Authenticator; metrics: PipelineMetrics; limiter?: IngestLimiter },
+  deps: { intake: SignalIntake; auth: Authenticator; metrics: PipelineMetrics; limiter?: IngestLimiter },
 ): void {
-  const { runner, auth, metrics, limiter } = deps;
-  // The throttle admits a request whole or refuses it (429) before anything is stored; what the runner
-  // then refuses (503) is given back to its buckets.
-  const submit = async (source: string, principal: { name: string } | null, signals: Parameters<IngestRunner["submit"]>[0]) => {
+  const { intake, auth, metrics, limiter } = deps;
+  // The throttle admits a request whole or refuses it (429) before anything is stored; what the ingest
+  // log then refuses (503: past its backlog bound, shutting down) is given back to its buckets.
+  const submit = async (source: string, principal: { name: string } | null, signals: Parameters<SignalIntake["submit"]>[0]) => {
     const admission = limiter?.admit(source, principal?.name ?? null, signals);
     try {
-      return await runner.submit(signals);
+      return await intake.submit(signals, source);
     } catch (error) {
       admission?.refund();
       throw error;

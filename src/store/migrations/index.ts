@@ -10,6 +10,7 @@ import * as incidentPatterns from "./0008-incident-patterns.ts";
 import * as requestsAndKeys from "./0009-requests-and-keys.ts";
 import * as investigations from "./0010-investigations.ts";
 import * as detect from "./0011-detect.ts";
+import * as ingestLog from "./0012-ingest-log.ts";
 
 /** Migrations in order; names are stored in the database, so never rename one that shipped. */
 export const migrationProvider: MigrationProvider = {
@@ -26,6 +27,7 @@ export const migrationProvider: MigrationProvider = {
       "0009-requests-and-keys": requestsAndKeys,
       "0010-investigations": investigations,
       "0011-detect": detect,
+      "0012-ingest-log": ingestLog,
     };
   },
 };

@@ -13,6 +13,8 @@ export class SqliteStore extends KyselyStore {
     // An investigation that was running when the process died is taken up again at once.
     raw.prepare("UPDATE investigation_jobs SET lease_until = 0 WHERE status = 'running'").run();
     raw.prepare("UPDATE detect_leases SET expires_at = 0 WHERE expires_at > 0").run();
+    // Ingest-log entries claimed by the crashed run are applied again at once (issue 18).
+    raw.prepare("UPDATE ingest_log SET lease_until = 0 WHERE lease_until > 0").run();
     return new SqliteStore(db, new SqliteDialect(raw, db, { walSync, checkpointer }));
   }
 }
