@@ -25,15 +25,17 @@ const MAX_BACKOFF_MS = 60_000;
 /** Most of one consumer's signals waiting in the runner (its queue refuses beyond 50,000). */
 const SIGNAL_WINDOW = 10_000;
 
-/** A failure that may pass: contention, shutdown, the store unreachable or busy. Anything else is the signal's. */
-function passing(error: unknown): boolean {
-  if (isSluiceError(error)) return error.code === "OVERLOADED" || error.code === "CONFLICT";
+/**
+ * Whether a failure is the signal's own (its content breaks the pipeline: a bug it triggers, a value
+ * the database refuses) rather than one that may pass (contention, shutdown, the store unreachable).
+ * Unknown failures count as passing: retried with backoff, and dead-lettered after maxAttempts.
+ */
+function ownFailure(error: unknown): boolean {
+  if (isSluiceError(error)) return ["VALIDATION_FAILED", "MALFORMED_BODY", "PAYLOAD_TOO_LARGE", "INTERNAL"].includes(error.code);
+  if (error instanceof TypeError || error instanceof RangeError || error instanceof SyntaxError) return true;
   const code = String((error as { code?: unknown })?.code ?? "");
-  return (
-    /^(08|53|57P|40001|40P01)/.test(code) ||
-    /^SQLITE_(BUSY|LOCKED|FULL|IOERR)/.test(code) ||
-    /^E(CONN|TIMEDOUT|PIPE|HOSTUNREACH)/.test(code)
-  );
+  // PostgreSQL data exceptions (22) and integrity violations (23); SQLite's counterparts.
+  return /^2[23][0-9A-Z]{3}$/.test(code) || /^SQLITE_(CONSTRAINT|TOOBIG|MISMATCH)/.test(code);
 }
 
 function reasonOf(error: unknown): string {
@@ -188,7 +190,7 @@ export class LogConsumer {
   private async recover(entry: LogEntry, first: unknown): Promise<void> {
     if (first instanceof LogEntryGone) return;
     let error = first;
-    if (!passing(error)) {
+    if (ownFailure(error)) {
       const signals = this.parse(entry);
       if (!signals) return;
       try {
@@ -206,7 +208,7 @@ export class LogConsumer {
   private async failed(entry: LogEntry, error: unknown): Promise<void> {
     const { log, logger, maxAttempts } = this.options;
     const reason = reasonOf(error);
-    if (passing(error)) {
+    if (!ownFailure(error)) {
       if (entry.attempts >= maxAttempts) {
         await this.deadLetter(entry, `failed ${entry.attempts} times; last: ${reason}`, "attempts");
         return;
