@@ -138,7 +138,11 @@ test("SIGKILL between the log append and the pipeline: after the restart nothing
   assert.equal(exit.signal, "SIGKILL", "the first process died from SIGKILL");
 
   // Exactly between: every signal is in the log on disk, the pipeline has applied none of it.
-  assert.equal(count(database, "SELECT COALESCE(SUM(signal_count), 0) FROM ingest_log"), EVENTS, "every 202'd signal is in the log");
+  assert.equal(
+    count(database, "SELECT COALESCE(SUM(signal_count), 0) FROM ingest_log"),
+    EVENTS,
+    "every 202'd signal is in the log",
+  );
   assert.equal(count(database, "SELECT COUNT(*) FROM ingest_log"), requests.length, "one entry per request");
   assert.equal(count(database, "SELECT COUNT(*) FROM signals"), 0, "the pipeline applied nothing before the kill");
   assert.equal(count(database, "SELECT COUNT(*) FROM incidents"), 0);
@@ -152,7 +156,9 @@ test("SIGKILL between the log append and the pipeline: after the restart nothing
   for (;;) {
     const list = await httpCall(port, "GET", "/api/incidents?limit=100");
     incidents = (JSON.parse(list.body) as { items: typeof incidents }).items;
-    const pending = (JSON.parse((await httpCall(port, "GET", "/api/deliveries?status=pending&limit=100")).body) as { items: unknown[] }).items;
+    const pending = (
+      JSON.parse((await httpCall(port, "GET", "/api/deliveries?status=pending&limit=100")).body) as { items: unknown[] }
+    ).items;
     if (incidents.length === PROBLEMS && platform.tickets.size === PROBLEMS && pending.length === 0) break;
     assert.ok(Date.now() < until, `not settled: ${incidents.length} incidents, ${platform.tickets.size} tickets`);
     await sleep(100);
