@@ -126,11 +126,11 @@ export function wireIngest(
         await consumer.drain();
         await runner.flush();
       },
-      // The sources stopped first; what they appended is applied before the features behind ingest stop.
+      // The sources stopped first. Entries in hand are finished; the rest of the log stays on disk for
+      // the next process (or another replica): a backlog must not hold a shutdown past its grace period.
       shutdown: async () => {
         if (refresher) clearInterval(refresher);
         await intake.shutdown();
-        await consumer.drain();
         await consumer.shutdown();
         await runner.shutdown();
       },
