@@ -31,11 +31,11 @@ export const ingestConfigSchema = z
         "Signals waiting in the log beyond which ingest answers 503 with Retry-After (backpressure before the disk fills).",
       ),
     maxLogAge: durationField(
-      "Age of the oldest signal not yet applied beyond which ingest answers 503 with Retry-After (the pipeline's lag bound).",
+      "Age of the oldest signal not yet applied beyond which ingest answers 503 with Retry-After (the pipeline's lag bound; default 2m).",
     )
       .refine((ms) => ms >= 1000, "must be at least 1s")
       .default(INGEST_DEFAULTS.maxLogAge),
-    retryAfter: durationField("Retry-After sent with those 503s.")
+    retryAfter: durationField("Retry-After sent with those 503s (default 5s).")
       .refine((ms) => ms >= 1000, "must be at least 1s")
       .default(INGEST_DEFAULTS.retryAfter),
     batchEntries: z
@@ -45,7 +45,7 @@ export const ingestConfigSchema = z
       .default(INGEST_DEFAULTS.batchEntries)
       .describe("Log entries (requests) the pipeline claims at a time; their signals are committed in batches of up to 2,000."),
     leaseTime: durationField(
-      "How long a claimed entry is left to its replica; a replica that died holding it leaves it to another after this.",
+      "How long a claimed entry is left to its replica; a replica that died holding it leaves it to another after this (default 60s).",
     )
       .refine((ms) => ms >= 1000, "must be at least 1s")
       .default(INGEST_DEFAULTS.leaseTime),
@@ -57,7 +57,9 @@ export const ingestConfigSchema = z
       .describe(
         "Attempts at a signal failing for a passing reason (the store unreachable, its incidents contended) before it is dead-lettered; one failing for its content is dead-lettered at once.",
       ),
-    pollInterval: durationField("How often the pipeline looks for entries other replicas appended (its own wake it at once).")
+    pollInterval: durationField(
+      "How often the pipeline looks for entries other replicas appended (its own wake it at once) and the backlog is read (default 1s).",
+    )
       .refine((ms) => ms >= 10, "must be at least 10ms")
       .default(INGEST_DEFAULTS.pollInterval),
     paused: z
