@@ -68,7 +68,10 @@ async function main(): Promise<void> {
         });
         results[mode][target].push(result);
         log(
-          `run ${run}/${plan.runs} ${target} ${mode}: ${Math.round(result.itemsPerSecond)} items/s, server CPU ${result.serverCpu.toFixed(2)}`,
+          `run ${run}/${plan.runs} ${target} ${mode}: ${Math.round(result.itemsPerSecond)} items/s, server CPU ${result.serverCpu.toFixed(2)}` +
+            (result.appliedPerSecond !== undefined
+              ? `; pipeline applied ${Math.round(result.appliedPerSecond)}/s, ${result.backlogAtEnd} signals in the log at the end`
+              : ""),
         );
       }
     }

@@ -16,6 +16,21 @@ export interface ThroughputRun {
   latencyP50: number;
   latencyP99: number;
   failed: number;
+  /** Sluice only: signals the pipeline applied per second in the measured phase (it runs behind the log's acks). */
+  appliedPerSecond?: number;
+  /** Sluice only: signals acknowledged but not yet applied when the measured phase ended. */
+  backlogAtEnd?: number;
+}
+
+/** A counter or gauge from Sluice's /metrics (NaN when it cannot be read). */
+async function scrape(url: string, series: string): Promise<number> {
+  try {
+    const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+    const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+    return line ? Number(line.slice(series.length + 1)) : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 export interface ThroughputOptions {
@@ -35,6 +50,7 @@ export async function measureThroughput(target: Target, options: ThroughputOptio
         ? await startAlertmanager()
         : await startCeiling(target === "ceiling" ? "bare" : "durable");
   const cpu = { start: Number.NaN, end: Number.NaN };
+  const applied: { start?: Promise<number>; end?: Promise<number>; backlog?: Promise<number> } = {};
   try {
     const result = await runLoad(
       {
@@ -50,9 +66,21 @@ export async function measureThroughput(target: Target, options: ThroughputOptio
       },
       (phase) => {
         cpu[phase] = cpuSeconds(server.pid);
+        if (target === "sluice") {
+          applied[phase] = scrape(server.url, 'sluice_signals_total{outcome="accepted"}');
+          if (phase === "end") applied.backlog = scrape(server.url, "sluice_ingest_log_signals");
+        }
       },
     );
     const serverCpu = (cpu.end - cpu.start) / result.seconds;
+    const pipeline =
+      target === "sluice"
+        ? {
+            appliedPerSecond: ((await applied.end) ?? Number.NaN) - ((await applied.start) ?? Number.NaN),
+            backlogAtEnd: (await applied.backlog) ?? Number.NaN,
+          }
+        : {};
+    if (pipeline.appliedPerSecond !== undefined) pipeline.appliedPerSecond /= result.seconds;
     return {
       itemsPerSecond: result.itemsPerSecond,
       serverCpu,
@@ -60,6 +88,7 @@ export async function measureThroughput(target: Target, options: ThroughputOptio
       latencyP50: result.latencyP50,
       latencyP99: result.latencyP99,
       failed: result.non2xx + result.errors,
+      ...pipeline,
     };
   } finally {
     await server.stop();

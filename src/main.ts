@@ -57,7 +57,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     worker: delivery.worker,
   });
   const assembly = wireTraceAssembly(base, knowledge, ingest.runner, lifecycle);
-  const kafka = wireKafka(base, ingest.runner, changes.intake);
+  const kafka = wireKafka(base, ingest.intake, changes.intake);
   const webConsole = wireConsole(base);
   const detect = wireDetect(base, ingest.runner);
   const slis = wireSlis(base);
@@ -65,7 +65,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     ...delivery,
     ...summaries,
     ...assembly,
-    runner: ingest.runner,
+    intake: ingest.intake,
     lifecycle,
     syncHandlers: sync.handlers,
     inboundSync: sync.inboundSync,
@@ -89,6 +89,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
   const { inboundSync, polls } = sync;
   return {
     ...{ config, logger, store, events, metrics, lifecycle, runner: ingest.runner, retention: retention.retention },
+    ...{ intake: ingest.intake, ingestLog: ingest.consumer },
     ...{ worker: delivery.worker, connectors: delivery.connectors, quietResolver, escalations, polls, inboundSync },
     ...{ kafka: kafka.kafka, traces: assembly.traces, detect: detect.detect, investigator: investigation.investigator },
     ...{ remediator: remediation.remediator },

@@ -1,6 +1,8 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { LifecycleMetrics } from "../core/lifecycle-metrics.ts";
 import type { DeliveryMetrics } from "../delivery/delivery-metrics.ts";
+import type { LogBacklogMonitor } from "../pipeline/ingest/log-backlog.ts";
+import type { LogMetrics } from "../pipeline/ingest/log-metrics.ts";
 import type { PipelineMetrics } from "../pipeline/ingest/pipeline-metrics.ts";
 import type { ThrottleMetrics } from "../sources/http/ingest-limiter.ts";
 
@@ -163,6 +165,50 @@ export class SluiceMetrics {
 
   readonly lifecycle: LifecycleMetrics = {
     settled: (step, severity, seconds) => this.timeTo[step].observe({ severity }, Math.max(0, seconds)),
+  };
+
+  /** The ingest log's backlog as its monitor last saw it (wired by src/wiring/ingest.ts). */
+  private ingestBacklog: Pick<LogBacklogMonitor, "current" | "ageSeconds"> | null = null;
+  private readonly logSignals: Gauge = new Gauge({
+    name: "sluice_ingest_log_signals",
+    help: "Signals in the ingest log the pipeline has not applied yet (every replica's; read each ingest.pollInterval, plus this replica's appends since)",
+    registers: [this.registry],
+    collect: (): void => this.logSignals.set(this.ingestBacklog?.current().signals ?? 0),
+  });
+  private readonly logEntries: Gauge = new Gauge({
+    name: "sluice_ingest_log_entries",
+    help: "Entries (requests, Kafka batches) in the ingest log not applied yet",
+    registers: [this.registry],
+    collect: (): void => this.logEntries.set(this.ingestBacklog?.current().entries ?? 0),
+  });
+  private readonly logAge: Gauge = new Gauge({
+    name: "sluice_ingest_log_age_seconds",
+    help: "Age of the oldest ingest-log entry not applied yet: how far the pipeline is behind (0 when the log is empty); past ingest.maxLogAge ingest answers 503",
+    registers: [this.registry],
+    collect: (): void => this.logAge.set(this.ingestBacklog?.ageSeconds() ?? 0),
+  });
+  private readonly logLag = new Histogram({
+    name: "sluice_ingest_log_lag_seconds",
+    help: "Pipeline lag: from an entry's append to the ingest log to the commit of its effects, per entry this replica applied",
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+  private readonly logDeadLetters = new Counter({
+    name: "sluice_ingest_dead_letters_total",
+    help: "Signals the pipeline could not apply, moved to the ingest dead letters with their reason, by cause: rejected (the pipeline refused them), attempts (failing past ingest.maxAttempts), unreadable",
+    labelNames: ["cause"],
+    registers: [this.registry],
+  });
+
+  watchIngestLog(monitor: Pick<LogBacklogMonitor, "current" | "ageSeconds">): void {
+    this.ingestBacklog = monitor;
+  }
+
+  readonly ingestLog: LogMetrics = {
+    applied: (lags) => {
+      for (const lag of lags) this.logLag.observe(Math.max(0, lag));
+    },
+    deadLettered: (cause, signals) => this.logDeadLetters.inc({ cause }, signals),
   };
 
   readonly delivery: DeliveryMetrics = {

@@ -12,7 +12,7 @@ import type { LifecycleService } from "../lifecycle/lifecycle-service.ts";
 import type { InboundSync } from "../lifecycle/sync/inbound-sync.ts";
 import type { Summarizer } from "../pipeline/enrich/llm/summarizer.ts";
 import type { SimilarIncidents } from "../pipeline/enrich/providers/similar-incidents.ts";
-import type { IngestRunner } from "../pipeline/ingest/ingest-runner.ts";
+import type { SignalIntake } from "../pipeline/ingest/log-intake.ts";
 import { shapeProblem } from "../pipeline/normalize/json-shape.ts";
 import type { Authenticator } from "../sources/http/auth.ts";
 import { changeRoutes } from "../sources/http/change-routes.ts";
@@ -44,7 +44,8 @@ export interface ServerDeps {
   /** How long clients may take to send headers and whole requests, and keep idle connections (ms). */
   timeouts?: { headersTimeout: number; requestTimeout: number; keepAliveTimeout: number };
   store: Store;
-  runner: IngestRunner;
+  /** Where ingest routes hand their signals: the durable ingest log (src/pipeline/ingest/log-intake.ts). */
+  intake: SignalIntake;
   lifecycle: LifecycleService;
   auth: Authenticator;
   /** Ingest limits (config `throttle`); without it nothing is throttled. */
@@ -132,7 +133,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
   opsRoutes(app, deps);
   ingestRoutes(app, {
-    runner: deps.runner,
+    intake: deps.intake,
     auth: deps.auth,
     metrics: deps.metrics.pipeline,
     ...(deps.limiter ? { limiter: deps.limiter } : {}),

@@ -6,6 +6,7 @@ import { redactionConfigSchema } from "../redact/redaction-config.ts";
 import { catalogConfigSchema } from "./catalog-config.ts";
 import { detectConfigSchema } from "./detect-config.ts";
 import { durationField } from "./duration-field.ts";
+import { ingestConfigSchema } from "./ingest-config.ts";
 import { investigationConfigSchema } from "./investigation-config.ts";
 import { kafkaConfigSchema } from "./kafka-config.ts";
 import { llmSchema } from "./llm-schema.ts";
@@ -296,6 +297,7 @@ const baseShape = {
   otlpLogs: otlpLogsConfigSchema,
   throttle: throttleConfigSchema,
   sli: sliConfigSchema,
+  ingest: ingestConfigSchema,
   investigation: investigationConfigSchema,
   remediation: remediationConfigSchema,
   changes: z

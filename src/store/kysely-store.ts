@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import type { ChangeRepository } from "../core/ports/change-repository.ts";
 import type { DetectRepository } from "../core/ports/detect-repository.ts";
+import type { IngestLogRepository } from "../core/ports/ingest-log.ts";
 import type { InstanceKeys } from "../core/ports/instance-keys.ts";
 import type { InvestigationRepository } from "../core/ports/investigation-repository.ts";
 import type { PatternRepository } from "../core/ports/pattern-repository.ts";
@@ -39,6 +40,8 @@ export interface StoreDialect {
   readonly deliveries: DeliveryRepository;
   readonly timers: TimerRepository;
   readonly patterns: PatternRepository;
+  /** The durable ingest log (issue 18). */
+  readonly ingestLog: IngestLogRepository;
   /** Runs compiled statements in one transaction. */
   readonly atomically: RunAtomically;
   /** Whether claims lock the rows they pick (FOR UPDATE SKIP LOCKED): replicas claim concurrently. */
@@ -67,6 +70,7 @@ export class KyselyStore implements Store {
   readonly detect: DetectRepository;
   readonly remediations: RemediationRepository;
   readonly keys: InstanceKeys;
+  readonly ingestLog: IngestLogRepository;
   readonly applyThenSync?: Store["applyThenSync"];
 
   protected constructor(
@@ -78,6 +82,7 @@ export class KyselyStore implements Store {
     this.deliveries = dialect.deliveries;
     this.timers = dialect.timers;
     this.patterns = dialect.patterns;
+    this.ingestLog = dialect.ingestLog;
     this.changes = new KyselyChangeRepository(db);
     this.similar = new KyselySimilarReads(db);
     this.sli = new KyselySliReads(db);

@@ -10,6 +10,9 @@ import type { Enricher } from "../pipeline/enrich/enricher.ts";
 import type { GateRules } from "../pipeline/gate/gate.ts";
 import type { RecentDeploys } from "../pipeline/gate/recent-deploys.ts";
 import { IngestRunner } from "../pipeline/ingest/ingest-runner.ts";
+import { LogBacklogMonitor } from "../pipeline/ingest/log-backlog.ts";
+import { LogConsumer } from "../pipeline/ingest/log-consumer.ts";
+import { LogIntake } from "../pipeline/ingest/log-intake.ts";
 import { route } from "../pipeline/route/route.ts";
 import { redactSignal } from "../redact/redact-signal.ts";
 import type { TraceKnowledge } from "../sources/otlp/traces.ts";
@@ -30,8 +33,15 @@ export interface IngestDeps {
   worker?: Pick<OutboxWorker, "holdCreates">;
 }
 
-/** The ingest runner: redact, fingerprint, gate, correlate, enrich, route; publishes each batch's events on the bus. */
-export function wireIngest(base: Base, deps: IngestDeps): { runner: IngestRunner; module: Module } {
+/**
+ * Ingest: the durable log every intake appends to (redacted, one group commit per moment), the
+ * consumer that applies it behind the acknowledgement, and the runner it applies through (fingerprint,
+ * gate, correlate, enrich, route; each batch's events on the bus).
+ */
+export function wireIngest(
+  base: Base,
+  deps: IngestDeps,
+): { runner: IngestRunner; intake: LogIntake; consumer: LogConsumer; backlog: LogBacklogMonitor; module: Module } {
   const { config, store, clock, metrics, redactor, pseudonym, events } = base;
   const { catalog, recentDeploys, enricher, traces, platforms } = deps;
   const bySeverity = config.routing as Partial<Record<Severity, string[]>>;
@@ -77,7 +87,64 @@ export function wireIngest(base: Base, deps: IngestDeps): { runner: IngestRunner
     ...(traces ? { joinTargets: (signals: readonly Signal[], now: number) => traces.correlator.joinTargets(signals, now) } : {}),
     events,
   });
-  return { runner, module: { name: "ingest", flush: () => runner.flush(), shutdown: () => runner.shutdown() } };
+  const settings = config.ingest;
+  const consumer = new LogConsumer({
+    log: store.ingestLog,
+    runner,
+    metrics: metrics.ingestLog,
+    batchEntries: settings.batchEntries,
+    leaseMs: settings.leaseTime,
+    maxAttempts: settings.maxAttempts,
+    pollMs: settings.pollInterval,
+    logger: base.logger.child({ stage: "ingest-log" }),
+  });
+  if (settings.paused) consumer.pause();
+  const backlog = new LogBacklogMonitor(store.ingestLog, {
+    maxSignals: settings.maxLogSignals,
+    maxAgeMs: settings.maxLogAge,
+    retryAfterMs: settings.retryAfter,
+    refreshMs: settings.pollInterval,
+  });
+  metrics.watchIngestLog(backlog);
+  const intake = new LogIntake({
+    log: store.ingestLog,
+    consumer,
+    backlog,
+    redact: (signal) => redactSignal(signal, redactor, { pseudonym, affectedUsers: config.redaction.affectedUsers }),
+    acknowledge: settings.acknowledge,
+    leaseMs: settings.leaseTime,
+  });
+  let refresher: NodeJS.Timeout | null = null;
+  const refresh = () =>
+    void backlog.refresh().catch((error: unknown) => base.logger.warn({ err: error }, "ingest log: could not read its backlog"));
+  return {
+    runner,
+    intake,
+    consumer,
+    backlog,
+    module: {
+      name: "ingest",
+      start: () => {
+        refresh();
+        refresher = setInterval(refresh, settings.pollInterval);
+        refresher.unref?.();
+        consumer.start();
+      },
+      // Everything appended so far applied (unless paused), then committed.
+      flush: async () => {
+        await consumer.drain();
+        await runner.flush();
+      },
+      // The sources stopped first. Entries in hand are finished; the rest of the log stays on disk for
+      // the next process (or another replica): a backlog must not hold a shutdown past its grace period.
+      shutdown: async () => {
+        if (refresher) clearInterval(refresher);
+        await intake.shutdown();
+        await consumer.shutdown();
+        await runner.shutdown();
+      },
+    },
+  };
 }
 
 /**

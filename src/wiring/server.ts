@@ -6,7 +6,7 @@ import type { LifecycleService } from "../lifecycle/lifecycle-service.ts";
 import type { InboundSync } from "../lifecycle/sync/inbound-sync.ts";
 import type { Summarizer } from "../pipeline/enrich/llm/summarizer.ts";
 import type { SimilarIncidents } from "../pipeline/enrich/providers/similar-incidents.ts";
-import type { IngestRunner } from "../pipeline/ingest/ingest-runner.ts";
+import type { SignalIntake } from "../pipeline/ingest/log-intake.ts";
 import { Authenticator } from "../sources/http/auth.ts";
 import { IngestLimiter } from "../sources/http/ingest-limiter.ts";
 import { createLogsIntake } from "../sources/otlp/otlp-logs-intake.ts";
@@ -17,7 +17,8 @@ import type { ConsoleWiring } from "./console.ts";
 import type { Module } from "./module.ts";
 
 export interface ServerDeps {
-  runner: IngestRunner;
+  /** The durable ingest log's intake (src/wiring/ingest.ts). */
+  intake: SignalIntake;
   lifecycle: LifecycleService;
   connectors: ReadonlyMap<string, Connector>;
   summarizer: Summarizer;
@@ -37,7 +38,7 @@ export async function wireServer(
   deps: ServerDeps,
 ): Promise<{ server: FastifyInstance; auth: Authenticator; module: Module }> {
   const { config, logger, store, metrics, events, clock } = base;
-  const { runner, traces, changes } = deps;
+  const { intake, traces, changes } = deps;
   let ready = false;
   const auth = new Authenticator(config.auth);
   const server = await buildServer({
@@ -45,7 +46,7 @@ export async function wireServer(
     bodyLimit: config.server.bodyLimit,
     timeouts: config.server,
     store,
-    runner,
+    intake,
     lifecycle: deps.lifecycle,
     auth,
     limiter: new IngestLimiter(config.throttle, clock, metrics.throttle),
@@ -64,7 +65,7 @@ export async function wireServer(
     console: deps.console,
     ...(traces ? { traces } : {}),
     ...(config.otlpLogs.enabled
-      ? { logs: createLogsIntake(config.otlpLogs, (signals) => runner.submit(signals), metrics.registry) }
+      ? { logs: createLogsIntake(config.otlpLogs, (signals) => intake.submit(signals, "otlp-logs"), metrics.registry) }
       : {}),
   });
   const module: Module = {

@@ -19,6 +19,8 @@ import type { AffectedUsersRefresher } from "../pipeline/enrich/affected-users-r
 import type { Summarizer } from "../pipeline/enrich/llm/summarizer.ts";
 import type { SummaryQueue } from "../pipeline/enrich/summary-queue.ts";
 import type { IngestRunner } from "../pipeline/ingest/ingest-runner.ts";
+import type { LogConsumer } from "../pipeline/ingest/log-consumer.ts";
+import type { LogIntake } from "../pipeline/ingest/log-intake.ts";
 import type { Remediator } from "../remediate/remediator.ts";
 import type { Authenticator } from "../sources/http/auth.ts";
 import type { KafkaSource } from "../sources/kafka/kafka-source.ts";
@@ -49,6 +51,10 @@ export interface Sluice {
   /** Domain events (incident opened, changed, resolved; batch committed): where features subscribe. */
   events: EventSubscriber;
   runner: IngestRunner;
+  /** Where the intakes append: the durable ingest log (issue 18). */
+  intake: LogIntake;
+  /** The pipeline behind the ingest log: `drain()` applies everything appended so far. */
+  ingestLog: LogConsumer;
   worker: OutboxWorker;
   lifecycle: LifecycleService;
   quietResolver: QuietResolver;

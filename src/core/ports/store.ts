@@ -5,6 +5,7 @@ import type { Ticket } from "../ticket.ts";
 import type { NewTimelineEvent, TimelineEvent } from "../timeline.ts";
 import type { ChangeRepository } from "./change-repository.ts";
 import type { DetectRepository } from "./detect-repository.ts";
+import type { IngestLogRepository } from "./ingest-log.ts";
 import type { InstanceKeys } from "./instance-keys.ts";
 import type { InvestigationRepository } from "./investigation-repository.ts";
 import type { PatternRepository, PatternTemplateChange } from "./pattern-repository.ts";
@@ -119,6 +120,11 @@ export interface ChangeSet {
   timers: NewTimer[];
   /** Generalised error-pattern templates, written with the signals that generalised them. */
   patterns?: PatternTemplateChange[];
+  /**
+   * Ingest-log entries whose signals this change set applies: deleted in the same transaction, and the
+   * whole change set refused (LogEntryGone) if one is no longer there (another consumer applied it).
+   */
+  consumeLog?: number[];
 }
 
 export function emptyChangeSet(): ChangeSet {
@@ -228,6 +234,8 @@ export interface Store {
   readonly remediations: RemediationRepository;
   /** What the ticketing SLIs are computed from (src/api/stats). */
   readonly sli: SliReads;
+  /** The durable ingest log the pipeline consumes (issue 18). */
+  readonly ingestLog: IngestLogRepository;
   /** Applies a change set atomically and durably; returns the numbers given to new incidents. Throws CONFLICT on a stale version. */
   apply(changes: ChangeSet): Promise<Map<string, number>>;
   /**

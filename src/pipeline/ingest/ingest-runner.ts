@@ -28,7 +28,8 @@ import type { PipelineMetrics } from "./pipeline-metrics.ts";
 /** What the caller of submit learns about each signal once it is durably stored. */
 export interface IngestResult {
   id: string;
-  outcome: SignalDecision["outcome"];
+  /** `queued`: stored in the ingest log, the pipeline not run yet (ingest.acknowledge: logged). */
+  outcome: SignalDecision["outcome"] | "queued";
   incident: string | null;
   reason: string | null;
 }
@@ -89,8 +90,17 @@ function storedKeysToCheck(signals: readonly Signal[]): { source: string; source
   return keys;
 }
 
+/** How a submitter's signals enter the runner. */
+export interface SubmitOptions {
+  /** Already redacted (read back from the ingest log): redacting twice would re-hash pseudonyms. */
+  redacted?: boolean;
+  /** The ingest-log entries these signals come from: deleted in the transaction that applies them. */
+  consume?: readonly number[];
+}
+
 interface Pending {
   signals: Signal[];
+  consume: readonly number[] | undefined;
   resolve(results: IngestResult[]): void;
   reject(error: unknown): void;
 }
@@ -121,7 +131,7 @@ export class IngestRunner {
   }
 
   /** Stores the signals and runs them through gate and correlate; resolves once they are durable. */
-  submit(signals: Signal[]): Promise<IngestResult[]> {
+  submit(signals: Signal[], options: SubmitOptions = {}): Promise<IngestResult[]> {
     if (this.stopped) return Promise.reject(new SluiceError("OVERLOADED", "Sluice is shutting down; retry on another replica"));
     if (this.pendingSignals + signals.length > this.maxPending) {
       this.options.metrics.signals("shed", signals.length);
@@ -129,8 +139,10 @@ export class IngestRunner {
         new SluiceError("OVERLOADED", `ingest queue is full (${this.pendingSignals} signals waiting); retry later`),
       );
     }
+    // Redacted before anything else sees them (fingerprints, templates, the stored rows).
+    if (!options.redacted && this.options.redact) for (const signal of signals) this.options.redact(signal);
     return new Promise((resolve, reject) => {
-      this.queue.push({ signals, resolve, reject });
+      this.queue.push({ signals, consume: options.consume, resolve, reject });
       this.pendingSignals += signals.length;
       this.running ??= this.drain();
     });
@@ -175,11 +187,12 @@ export class IngestRunner {
    */
   private async commit(batch: Pending[]): Promise<void> {
     const signals = batch.flatMap((pending) => pending.signals);
+    const consume = batch.flatMap((pending) => pending.consume ?? []);
     const fail = (error: unknown) => {
       for (const pending of batch) pending.reject(error);
     };
     try {
-      const { results, durable } = await this.process(signals);
+      const { results, durable } = await this.process(signals, consume);
       const settled = durable.then(() => {
         let offset = 0;
         for (const pending of batch) {
@@ -201,12 +214,16 @@ export class IngestRunner {
     return { numbers: await store.apply(changes), durable: Promise.resolve() };
   }
 
-  private async process(signals: Signal[]): Promise<{ results: IngestResult[]; durable: Promise<void> }> {
+  private async process(
+    signals: Signal[],
+    consume: readonly number[] = [],
+  ): Promise<{ results: IngestResult[]; durable: Promise<void> }> {
     const { prepared, patternChanges } = await this.prepare(signals);
     for (let attempt = 1; ; attempt++) {
       const { plan, known, now } = await this.plan(prepared);
       await this.enrichOpened(plan, prepared, now);
       if (patternChanges.length > 0) plan.changes.patterns = patternChanges;
+      if (consume.length > 0) plan.changes.consumeLog = [...consume];
       let written: { numbers: Map<string, number>; durable: Promise<void> };
       try {
         written = await this.write(plan.changes);
@@ -228,8 +245,7 @@ export class IngestRunner {
   private async prepare(
     signals: Signal[],
   ): Promise<{ prepared: PreparedSignal[]; patternChanges: NonNullable<ChangeSet["patterns"]> }> {
-    for (const signal of signals) this.options.redact?.(signal);
-    // Redacted first: templates are stored and shown. Generalised templates commit with these signals.
+    // Redacted already (submit): templates are stored and shown. Generalised templates commit with these signals.
     const identities = await fingerprintSignals(signals, this.patterns);
     const patternChanges = this.patterns.takeChanges();
     const prepared: PreparedSignal[] = signals.map((signal, i) => ({

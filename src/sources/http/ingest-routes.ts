@@ -3,7 +3,7 @@ import { z } from "zod";
 import { SluiceError } from "../../core/errors.ts";
 import type { Signal } from "../../core/signal.ts";
 import { validationFailed } from "../../core/zod-problems.ts";
-import type { IngestRunner } from "../../pipeline/ingest/ingest-runner.ts";
+import type { SignalIntake } from "../../pipeline/ingest/log-intake.ts";
 import type { PipelineMetrics } from "../../pipeline/ingest/pipeline-metrics.ts";
 import { submitInPieces } from "../../pipeline/ingest/submit-in-pieces.ts";
 import { alertWebhookSchema, mapAlertWebhook } from "../../pipeline/normalize/alert-webhook.ts";
@@ -18,7 +18,8 @@ const MAX_ITEMS = 10_000;
 
 const accepted = {
   type: "object",
-  description: "Every signal is durably stored; `results` says what each one did.",
+  description:
+    "Every signal is durably stored (in the ingest log); `results` says what each one did, or `queued` when Sluice acknowledges from the log before running the pipeline (ingest.acknowledge: logged).",
   properties: {
     accepted: { type: "integer" },
     results: {
@@ -29,7 +30,7 @@ const accepted = {
           id: { type: "string" },
           outcome: {
             type: "string",
-            enum: ["gated", "suppressed", "duplicate", "deduplicated", "opened", "resolved", "unmatched"],
+            enum: ["gated", "suppressed", "duplicate", "deduplicated", "opened", "resolved", "unmatched", "queued"],
           },
           incident: { type: ["string", "null"] },
           reason: { type: ["string", "null"] },
@@ -56,14 +57,15 @@ function alertmanagerDoc() {
 
 export function ingestRoutes(
   app: FastifyInstance,
-  deps: { runner: IngestRunner; auth: Authenticator; metrics: PipelineMetrics; limiter?: IngestLimiter },
+  deps: { intake: SignalIntake; auth: Authenticator; metrics: PipelineMetrics; limiter?: IngestLimiter },
 ): void {
-  const { runner, auth, metrics, limiter } = deps;
-  // The throttle admits a request whole or refuses it (429) before anything is stored; what the runner
-  // then refuses (503) is given back to its buckets. `inPieces`: stored piece by piece (submitInPieces).
-  const store = (signals: Signal[]) => runner.submit(signals);
+  const { intake, auth, metrics, limiter } = deps;
+  // The throttle admits a request whole or refuses it (429) before anything is stored; what the ingest
+  // log then refuses (503: past its backlog bound, shutting down) is given back to its buckets.
+  // `inPieces`: appended piece by piece (submitInPieces), so a large request never holds the event loop.
   const submit = async (source: string, principal: { name: string } | null, signals: Signal[], inPieces: boolean) => {
     const admission = limiter?.admit(source, principal?.name ?? null, signals);
+    const store = (piece: Signal[]) => intake.submit(piece, source);
     try {
       return inPieces ? await submitInPieces(store, signals) : await store(signals);
     } catch (error) {

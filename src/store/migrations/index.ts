@@ -10,6 +10,7 @@ import * as incidentPatterns from "./0008-incident-patterns.ts";
 import * as requestsAndKeys from "./0009-requests-and-keys.ts";
 import * as investigations from "./0010-investigations.ts";
 import * as detect from "./0011-detect.ts";
+import * as ingestLog from "./0012-ingest-log.ts";
 import * as remediation from "./0013-remediation.ts";
 import * as sli from "./0014-sli.ts";
 
@@ -28,6 +29,7 @@ export const migrationProvider: MigrationProvider = {
       "0009-requests-and-keys": requestsAndKeys,
       "0010-investigations": investigations,
       "0011-detect": detect,
+      "0012-ingest-log": ingestLog,
       "0013-remediation": remediation,
       "0014-sli": sli,
     };

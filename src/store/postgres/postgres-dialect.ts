@@ -7,6 +7,7 @@ import type { RunAtomically } from "../traces-repository.ts";
 import { writeChanges } from "./postgres-changes.ts";
 import { PostgresDeliveries } from "./postgres-deliveries.ts";
 import { PostgresIncidents } from "./postgres-incidents.ts";
+import { consumeLogEntries, PostgresIngestLog } from "./postgres-ingest-log.ts";
 import { PostgresPatterns, showPatternTemplates, writePatternTemplates } from "./postgres-patterns.ts";
 import { PostgresTimers } from "./postgres-timers.ts";
 
@@ -17,6 +18,7 @@ export class PostgresDialect implements StoreDialect {
   readonly deliveries: PostgresDeliveries;
   readonly timers: PostgresTimers;
   readonly patterns: PostgresPatterns;
+  readonly ingestLog: PostgresIngestLog;
   readonly atomically: RunAtomically;
   // SKIP LOCKED: a row another replica is claiming right now is passed over; once it commits, its lease keeps it out.
   readonly lockClaimedRows = true;
@@ -28,6 +30,7 @@ export class PostgresDialect implements StoreDialect {
     this.deliveries = new PostgresDeliveries(db);
     this.timers = new PostgresTimers(db);
     this.patterns = new PostgresPatterns(db);
+    this.ingestLog = new PostgresIngestLog(db);
     this.atomically = (queries) =>
       db.transaction().execute(async (trx) => {
         for (const query of queries) await trx.executeQuery(query);
@@ -48,6 +51,8 @@ export class PostgresDialect implements StoreDialect {
 
   async commit(changes: ChangeSet): Promise<{ numbers: Map<string, number>; durable: Promise<void> }> {
     const numbers = await this.db.transaction().execute(async (trx) => {
+      // The ingest-log entries first (issue 18): a consumer racing for them waits here, not on incident rows.
+      await consumeLogEntries(trx, changes.consumeLog ?? []);
       // Pattern rows first, in id order, in every replica: a fixed lock order.
       if (!changes.patterns?.length) return writeChanges(trx, changes);
       await writePatternTemplates(trx, changes.patterns);

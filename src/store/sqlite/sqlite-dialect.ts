@@ -9,6 +9,7 @@ import type { OpenedDatabase } from "./open-database.ts";
 import { SqliteChangeWriter } from "./sqlite-changes.ts";
 import { SqliteDeliveries } from "./sqlite-deliveries.ts";
 import { SqliteIncidents } from "./sqlite-incidents.ts";
+import { SqliteIngestLog } from "./sqlite-ingest-log.ts";
 import { SqlitePatterns } from "./sqlite-patterns.ts";
 import { SqliteTimers } from "./sqlite-timers.ts";
 
@@ -19,12 +20,15 @@ export class SqliteDialect implements StoreDialect {
   readonly deliveries: SqliteDeliveries;
   readonly timers: SqliteTimers;
   readonly patterns: SqlitePatterns;
+  readonly ingestLog: SqliteIngestLog;
   readonly atomically: RunAtomically;
   // SQLite has one writer, so the claim statement alone is the claim.
   readonly lockClaimedRows = false;
   readonly durableLater = true;
   private readonly applyWithPatterns: (changes: ChangeSet) => Map<string, number>;
   private readonly writer: SqliteChangeWriter;
+  /** Applies a change set and deletes the ingest-log entries it applies, in one transaction (issue 18). */
+  private readonly applyConsuming: (changes: ChangeSet) => Map<string, number>;
 
   constructor(
     private readonly raw: Database.Database,
@@ -59,11 +63,20 @@ export class SqliteDialect implements StoreDialect {
       this.patterns.showTemplates(patterns);
       return numbers;
     });
+    this.ingestLog = new SqliteIngestLog(raw, () => this.durability.walSync?.durable() ?? Promise.resolve());
+    this.applyConsuming = raw.transaction((changes: ChangeSet) => {
+      this.ingestLog.consume(changes.consumeLog ?? []);
+      return changes.patterns?.length ? this.applyWithPatterns(changes) : this.writer.apply(changes);
+    });
   }
 
   /** Commits now; `durable` resolves once the commit is on disk, so the caller can commit the next batch meanwhile. */
   async commit(changes: ChangeSet): Promise<{ numbers: Map<string, number>; durable: Promise<void> }> {
-    const numbers = changes.patterns?.length ? this.applyWithPatterns(changes) : this.writer.apply(changes);
+    const numbers = changes.consumeLog?.length
+      ? this.applyConsuming(changes)
+      : changes.patterns?.length
+        ? this.applyWithPatterns(changes)
+        : this.writer.apply(changes);
     return { numbers, durable: this.durability.walSync?.durable() ?? Promise.resolve() };
   }
 

@@ -15,6 +15,8 @@ export class SqliteStore extends KyselyStore {
     raw.prepare("UPDATE detect_leases SET expires_at = 0 WHERE expires_at > 0").run();
     // Remediation steps are taken up at once; a run left executing is then escalated, never run again.
     raw.prepare("UPDATE remediation_runs SET lease_until = 0 WHERE lease_until > 0").run();
+    // Ingest-log entries claimed by the crashed run are applied again at once (issue 18).
+    raw.prepare("UPDATE ingest_log SET lease_until = 0 WHERE lease_until > 0").run();
     return new SqliteStore(db, new SqliteDialect(raw, db, { walSync, checkpointer }));
   }
 }

@@ -1,0 +1,191 @@
+import assert from "node:assert/strict";
+import { afterEach, beforeEach, describe, it } from "node:test";
+import { ManualClock } from "../../core/clock.ts";
+import { SluiceError } from "../../core/errors.ts";
+import { LogEntryGone } from "../../core/ports/ingest-log.ts";
+import type { Signal } from "../../core/signal.ts";
+import { SqliteStore } from "../../store/sqlite/sqlite-store.ts";
+import { signal } from "../../testing/store-contract.ts";
+import { type IngestResult, IngestRunner, type SubmitOptions } from "./ingest-runner.ts";
+import { LogConsumer } from "./log-consumer.ts";
+import type { LogMetrics } from "./log-metrics.ts";
+import { noMetrics } from "./pipeline-metrics.ts";
+
+function runnerOver(store: SqliteStore): IngestRunner {
+  return new IngestRunner({
+    store,
+    clock: new ManualClock(signal().receivedAt),
+    metrics: noMetrics,
+    gateRules: { minimumScore: 0.5, maintenance: [] },
+    lookbackMs: 15 * 60_000,
+    route: () => ({ platforms: [], rule: "severity:high", unavailable: [] }),
+  });
+}
+
+const problem = (n: number, fields: Partial<Signal> = {}): Signal =>
+  signal({
+    service: `svc-${n}`,
+    message: `payment declined by gateway after ${n} retries`,
+    errorPattern: "",
+    score: 0.9,
+    ...fields,
+  });
+
+function recordingMetrics() {
+  const dead: [string, number][] = [];
+  const lags: number[] = [];
+  const metrics: LogMetrics = {
+    applied: (seconds) => lags.push(...seconds),
+    deadLettered: (cause, signals) => dead.push([cause, signals]),
+  };
+  return { metrics, dead, lags };
+}
+
+async function append(store: SqliteStore, ...entries: Signal[][]): Promise<number[]> {
+  const { positions, durable } = await store.ingestLog.append(
+    entries.map((signals) => ({
+      source: "api",
+      appendedAt: Date.now(),
+      signalCount: signals.length,
+      body: JSON.stringify(signals),
+      leaseUntil: 0,
+    })),
+  );
+  await durable;
+  return positions;
+}
+
+const storedSignals = (store: SqliteStore) =>
+  store.incidents.list({ limit: 100 }).then(({ items }) => items.reduce((n, i) => n + i.signalCount, 0));
+
+describe("ingest-log consumer", () => {
+  let store: SqliteStore;
+  beforeEach(async () => {
+    store = await SqliteStore.open({ dataDir: ":memory:", synchronous: "normal" });
+  });
+  afterEach(() => store.close());
+
+  it("applies what the log holds in position order and deletes each entry with its effects", async () => {
+    const runner = runnerOver(store);
+    const { metrics, lags } = recordingMetrics();
+    await append(store, [problem(1)], [problem(2), problem(2)], [problem(3)]);
+    assert.deepEqual(await store.ingestLog.backlog().then((b) => [b.entries, b.signals]), [3, 4]);
+    const consumer = new LogConsumer({
+      log: store.ingestLog,
+      runner,
+      metrics,
+      batchEntries: 2,
+      leaseMs: 60_000,
+      maxAttempts: 3,
+      pollMs: 1000,
+    });
+    await consumer.drain();
+    const { items } = await store.incidents.list({ limit: 10 });
+    assert.deepEqual(items.map((i) => i.signalCount).sort(), [1, 1, 2]);
+    assert.deepEqual(await store.ingestLog.backlog(), { entries: 0, signals: 0, oldestAppendedAt: null });
+    assert.equal(lags.length, 3, "each entry's lag from its append is observed");
+  });
+
+  it("applies an entry once when two consumers race for it: the loser's transaction writes nothing", async () => {
+    const [position] = await append(store, [problem(7)]);
+    const signals = () => JSON.parse(JSON.stringify([problem(7, { sourceId: "same-upstream-id" })])) as Signal[];
+    const [one, two] = [runnerOver(store), runnerOver(store)];
+    const outcomes = await Promise.allSettled([
+      one.submit(signals(), { redacted: true, consume: [position as number] }),
+      two.submit(signals(), { redacted: true, consume: [position as number] }),
+    ]);
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      ["fulfilled", "rejected"],
+    );
+    assert.ok((outcomes[1] as PromiseRejectedResult).reason instanceof LogEntryGone);
+    assert.equal(await storedSignals(store), 1, "one signal stored, one incident counting it once");
+  });
+
+  it("splits an entry that fails, dead-letters the one signal that cannot be applied and applies the rest", async () => {
+    const real = runnerOver(store);
+    // A signal the pipeline trips over (as a bug it triggers would): a TypeError for any batch holding it.
+    const runner = {
+      submit(signals: Signal[], options?: SubmitOptions): Promise<IngestResult[]> {
+        if (signals.some((s) => s.title === "poison"))
+          return Promise.reject(new TypeError("cannot read properties of undefined"));
+        return real.submit(signals, options);
+      },
+    };
+    const { metrics, dead } = recordingMetrics();
+    await append(store, [problem(1)], [problem(2), problem(9, { title: "poison" }), problem(3)], [problem(4)]);
+    const consumer = new LogConsumer({
+      log: store.ingestLog,
+      runner,
+      metrics,
+      batchEntries: 10,
+      leaseMs: 60_000,
+      maxAttempts: 3,
+      pollMs: 1000,
+    });
+    await consumer.drain();
+    assert.deepEqual(await store.ingestLog.backlog().then((b) => b.entries), 0, "nothing left waiting or retried forever");
+    assert.equal(await storedSignals(store), 4, "the poison's neighbours, before and after it, were applied");
+    assert.deepEqual(dead, [["rejected", 1]]);
+    const [letter] = await store.ingestLog.deadLetters(10);
+    assert.equal(letter?.signalCount, 1);
+    assert.match(letter?.reason ?? "", /TypeError: cannot read properties of undefined/);
+  });
+
+  it("retries a failure that may pass with backoff, and dead-letters it after maxAttempts", async () => {
+    let now = Date.now();
+    const real = runnerOver(store);
+    let overloaded = true;
+    const runner = {
+      submit(signals: Signal[], options?: SubmitOptions): Promise<IngestResult[]> {
+        if (signals.some((s) => s.service === "svc-5") && overloaded)
+          return Promise.reject(new SluiceError("OVERLOADED", "contended"));
+        return real.submit(signals, options);
+      },
+    };
+    const { metrics, dead } = recordingMetrics();
+    await append(store, [problem(5)], [problem(6)]);
+    const consumer = new LogConsumer({
+      log: store.ingestLog,
+      runner,
+      metrics,
+      batchEntries: 10,
+      leaseMs: 60_000,
+      maxAttempts: 3,
+      pollMs: 1000,
+      now: () => now,
+    });
+    await consumer.drain();
+    assert.equal(await storedSignals(store), 1, "the entry behind the failing one was applied");
+    assert.equal((await store.ingestLog.backlog()).entries, 1, "released, not dead-lettered, after one failure");
+    await consumer.drain();
+    assert.equal((await store.ingestLog.backlog()).entries, 1, "not claimed again before its backoff");
+    for (let attempt = 2; attempt <= 3; attempt++) {
+      now += 60_000;
+      await consumer.drain();
+    }
+    assert.deepEqual(dead, [["attempts", 1]]);
+    assert.match((await store.ingestLog.deadLetters(1))[0]?.reason ?? "", /failed 3 times; last: contended/);
+    assert.equal((await store.ingestLog.backlog()).entries, 0);
+    overloaded = false;
+  });
+
+  it("dead-letters an entry whose body is not signals, counting it as unreadable", async () => {
+    const { positions } = await store.ingestLog.append([
+      { source: "api", appendedAt: Date.now(), signalCount: 2, body: "{not json", leaseUntil: 0 },
+    ]);
+    const { metrics, dead } = recordingMetrics();
+    const consumer = new LogConsumer({
+      log: store.ingestLog,
+      runner: runnerOver(store),
+      metrics,
+      batchEntries: 10,
+      leaseMs: 60_000,
+      maxAttempts: 3,
+      pollMs: 1000,
+    });
+    await consumer.drain();
+    assert.deepEqual(dead, [["unreadable", 2]]);
+    assert.equal((await store.ingestLog.deadLetters(1))[0]?.position, positions[0]);
+  });
+});

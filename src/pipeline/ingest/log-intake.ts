@@ -1,0 +1,109 @@
+import { SluiceError } from "../../core/errors.ts";
+import type { IngestLogRepository, LogEntry, NewLogEntry } from "../../core/ports/ingest-log.ts";
+import type { Signal } from "../../core/signal.ts";
+import type { IngestResult } from "./ingest-runner.ts";
+import type { LogBacklogMonitor } from "./log-backlog.ts";
+import type { LogConsumer } from "./log-consumer.ts";
+
+/** Where the intakes (HTTP routes, Kafka, OTLP logs) hand their signals; resolves once they are durably stored. */
+export interface SignalIntake {
+  submit(signals: Signal[], source?: string): Promise<IngestResult[]>;
+}
+
+export interface LogIntakeOptions {
+  log: Pick<IngestLogRepository, "append">;
+  consumer: Pick<LogConsumer, "wake" | "applyOwn">;
+  backlog: Pick<LogBacklogMonitor, "admit" | "appended">;
+  /** Masks secrets in a signal, in place: nothing unredacted reaches the log. */
+  redact(signal: Signal): void;
+  /** applied: answer once the pipeline ran the entry (results with outcomes); logged: once the append is on disk. */
+  acknowledge: "applied" | "logged";
+  leaseMs: number;
+  now?: () => number;
+}
+
+interface Waiting {
+  entry: NewLogEntry;
+  resolve(position: number): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Acknowledges from the durable ingest log: redacts, appends one entry per request with every request
+ * of the moment in one transaction (group commit, one fsync), and answers once it is on disk.
+ */
+export class LogIntake implements SignalIntake {
+  private readonly queue: Waiting[] = [];
+  private running: Promise<void> | null = null;
+  private stopped = false;
+  private readonly now: () => number;
+  private readonly durable = new Set<Promise<void>>();
+
+  constructor(private readonly options: LogIntakeOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  async submit(signals: Signal[], source = "api"): Promise<IngestResult[]> {
+    if (this.stopped) throw new SluiceError("OVERLOADED", "Sluice is shutting down; retry on another replica");
+    if (signals.length === 0) return [];
+    this.options.backlog.admit(signals.length);
+    for (const signal of signals) this.options.redact(signal);
+    const appendedAt = this.now();
+    const applied = this.options.acknowledge === "applied";
+    const entry: NewLogEntry = {
+      source,
+      appendedAt,
+      signalCount: signals.length,
+      body: JSON.stringify(signals),
+      // Applied here: claimed by this process from the start, so no other consumer takes it meanwhile.
+      leaseUntil: applied ? appendedAt + this.options.leaseMs : 0,
+    };
+    const position = await new Promise<number>((resolve, reject) => {
+      this.queue.push({ entry, resolve, reject });
+      this.running ??= this.drain();
+    });
+    this.options.backlog.appended(1, signals.length, appendedAt);
+    if (applied) {
+      const results = await this.options.consumer.applyOwn({ ...entry, position, attempts: 1 } satisfies LogEntry, signals);
+      if (results) return results;
+    } else {
+      this.options.consumer.wake();
+    }
+    return signals.map((signal) => ({ id: signal.id, outcome: "queued", incident: null, reason: null }));
+  }
+
+  /** Waits until every append so far is on disk; refuses new ones. */
+  async shutdown(): Promise<void> {
+    this.stopped = true;
+    while (this.running) await this.running;
+    await Promise.all(this.durable);
+  }
+
+  private async drain(): Promise<void> {
+    // Yield once so requests arriving in the same tick share the transaction.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.queue.length);
+        try {
+          const { positions, durable } = await this.options.log.append(batch.map((w) => w.entry));
+          // The next group commits while this one is flushed; its requests hear back once it is on disk.
+          const settled = durable.then(
+            () => {
+              for (const [i, waiting] of batch.entries()) waiting.resolve(positions[i] as number);
+            },
+            (error: unknown) => {
+              for (const waiting of batch) waiting.reject(error);
+            },
+          );
+          this.durable.add(settled);
+          void settled.finally(() => this.durable.delete(settled));
+        } catch (error) {
+          for (const waiting of batch) waiting.reject(error);
+        }
+      }
+    } finally {
+      this.running = null;
+    }
+  }
+}

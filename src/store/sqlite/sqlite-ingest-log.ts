@@ -1,0 +1,152 @@
+import type Database from "better-sqlite3";
+import {
+  type DeadLetter,
+  type IngestLogRepository,
+  type LogBacklog,
+  type LogEntry,
+  LogEntryGone,
+  type NewLogEntry,
+} from "../../core/ports/ingest-log.ts";
+
+interface EntryRow {
+  position: number;
+  source: string;
+  appended_at: number;
+  signal_count: number;
+  body: string;
+  attempts: number;
+}
+
+const entryOf = (row: EntryRow): LogEntry => ({
+  position: Number(row.position),
+  source: row.source,
+  appendedAt: Number(row.appended_at),
+  signalCount: Number(row.signal_count),
+  body: row.body,
+  attempts: Number(row.attempts),
+});
+
+/**
+ * The ingest log on the one SQLite connection: prepared statements in synchronous transactions (the
+ * append is the acknowledgement's hot path), made durable by the store's WAL fsync.
+ */
+export class SqliteIngestLog implements IngestLogRepository {
+  private readonly appendTx: (entries: readonly NewLogEntry[]) => number[];
+  private readonly claimTx: (now: number, limit: number, leaseMs: number) => LogEntry[];
+  private readonly splitTx: (position: number, bodies: readonly string[]) => boolean;
+  private readonly deadLetterTx: (position: number, reason: string, now: number) => boolean;
+  private readonly deleteEntry: Database.Statement;
+  private readonly releaseEntry: Database.Statement;
+  private readonly pendingEntry: Database.Statement;
+  private readonly backlogRow: Database.Statement;
+  private readonly deadLetterRows: Database.Statement;
+
+  constructor(
+    raw: Database.Database,
+    private readonly durable: () => Promise<void>,
+  ) {
+    const insert = raw.prepare(
+      "INSERT INTO ingest_log (appended_at, source, signal_count, body, lease_until, attempts) VALUES (?, ?, ?, ?, ?, ?) RETURNING position",
+    );
+    this.appendTx = raw.transaction((entries: readonly NewLogEntry[]) =>
+      entries.map(
+        (e) =>
+          (
+            insert.get(e.appendedAt, e.source, e.signalCount, e.body, e.leaseUntil, e.leaseUntil > 0 ? 1 : 0) as {
+              position: number;
+            }
+          ).position,
+      ),
+    );
+    const due = raw.prepare("SELECT position FROM ingest_log WHERE lease_until <= ? ORDER BY position LIMIT ?");
+    const lease = raw.prepare(
+      "UPDATE ingest_log SET lease_until = ?, attempts = attempts + 1 WHERE position = ? RETURNING position, source, appended_at, signal_count, body, attempts",
+    );
+    this.claimTx = raw.transaction((now: number, limit: number, leaseMs: number) => {
+      const positions = (due.all(now, limit) as { position: number }[]).map((r) => r.position);
+      return positions.map((p) => entryOf(lease.get(now + leaseMs, p) as EntryRow));
+    });
+    this.deleteEntry = raw.prepare("DELETE FROM ingest_log WHERE position = ?");
+    const readEntry = raw.prepare(
+      "SELECT position, source, appended_at, signal_count, body, attempts, last_error FROM ingest_log WHERE position = ?",
+    );
+    this.splitTx = raw.transaction((position: number, bodies: readonly string[]) => {
+      const row = readEntry.get(position) as EntryRow | undefined;
+      if (!row) return false;
+      this.deleteEntry.run(position);
+      for (const body of bodies) insert.get(Number(row.appended_at), row.source, 1, body, 0, 0);
+      return true;
+    });
+    const insertDead = raw.prepare(
+      `INSERT INTO ingest_dead_letters (position, appended_at, dead_at, source, signal_count, body, attempts, reason)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.deadLetterTx = raw.transaction((position: number, reason: string, now: number) => {
+      const row = readEntry.get(position) as EntryRow | undefined;
+      if (!row) return false;
+      this.deleteEntry.run(position);
+      insertDead.run(position, row.appended_at, now, row.source, row.signal_count, row.body, row.attempts, reason);
+      return true;
+    });
+    this.releaseEntry = raw.prepare("UPDATE ingest_log SET lease_until = ?, last_error = ? WHERE position = ?");
+    this.pendingEntry = raw.prepare("SELECT 1 FROM ingest_log WHERE position = ?").pluck();
+    this.backlogRow = raw.prepare(
+      "SELECT COUNT(*) AS entries, COALESCE(SUM(signal_count), 0) AS signals, MIN(appended_at) AS oldest FROM ingest_log",
+    );
+    this.deadLetterRows = raw.prepare(
+      "SELECT position, source, appended_at, dead_at, signal_count, attempts, reason FROM ingest_dead_letters ORDER BY dead_at DESC, position DESC LIMIT ?",
+    );
+  }
+
+  async append(entries: readonly NewLogEntry[]): Promise<{ positions: number[]; durable: Promise<void> }> {
+    const positions = entries.length > 0 ? this.appendTx(entries) : [];
+    return { positions, durable: this.durable() };
+  }
+
+  async claim(now: number, limit: number, leaseMs: number): Promise<LogEntry[]> {
+    return limit > 0 ? this.claimTx(now, limit, leaseMs) : [];
+  }
+
+  async release(position: number, retryAt: number, error: string): Promise<void> {
+    this.releaseEntry.run(retryAt, error, position);
+  }
+
+  async split(position: number, bodies: readonly string[]): Promise<boolean> {
+    return this.splitTx(position, bodies);
+  }
+
+  async deadLetter(position: number, reason: string, now: number): Promise<boolean> {
+    return this.deadLetterTx(position, reason, now);
+  }
+
+  async pending(position: number): Promise<boolean> {
+    return this.pendingEntry.get(position) !== undefined;
+  }
+
+  async backlog(): Promise<LogBacklog> {
+    const row = this.backlogRow.get() as { entries: number; signals: number; oldest: number | null };
+    return {
+      entries: Number(row.entries),
+      signals: Number(row.signals),
+      oldestAppendedAt: row.oldest === null ? null : Number(row.oldest),
+    };
+  }
+
+  async deadLetters(limit: number): Promise<DeadLetter[]> {
+    return (this.deadLetterRows.all(limit) as (EntryRow & { dead_at: number; reason: string })[]).map((row) => ({
+      position: Number(row.position),
+      source: row.source,
+      appendedAt: Number(row.appended_at),
+      deadAt: Number(row.dead_at),
+      signalCount: Number(row.signal_count),
+      attempts: Number(row.attempts),
+      reason: row.reason,
+    }));
+  }
+
+  /** Inside the applying transaction: deletes the entries it applies, refusing it if one is gone. */
+  consume(positions: readonly number[]): void {
+    const gone = positions.filter((p) => this.deleteEntry.run(p).changes !== 1);
+    if (gone.length > 0) throw new LogEntryGone(gone);
+  }
+}
