@@ -166,7 +166,13 @@ export class Investigator {
     }
     const now = deps.now();
     const firstReport = (await store.investigations.report(incident.id)) === null;
-    const version = await store.investigations.saveReport(report, now);
+    // Report and job end commit together; a crash before the notes below loses the ticket comment, never
+    // runs the investigation (and comments) twice.
+    const version = await store.investigations.complete(report, job.attempt, now);
+    if (version === null) {
+      logger.warn({ incident: incident.key }, "an investigation outlived its lease; another process took it over");
+      return;
+    }
     const stored: InvestigationReport = { ...report, version };
     const changes = emptyChangeSet();
     fanOut(changes, incident, now, {
@@ -178,7 +184,6 @@ export class Investigator {
     await store.apply(changes);
     if (changes.deliveries.length > 0)
       this.options.events.publish({ type: "DeliveriesQueued", at: now, count: changes.deliveries.length });
-    const finished = await store.investigations.finish(job.incidentId, job.attempt);
     // The console shows the report as it arrives (its job done by now); nothing else follows this change.
     this.options.events.publish({
       type: "IncidentChanged",
@@ -187,7 +192,6 @@ export class Investigator {
       actor: INVESTIGATE_ACTOR,
       change: { kind: "investigated", version },
     });
-    if (!finished) logger.warn({ incident: incident.key }, "an investigation outlived its lease; another process took it over");
     this.options.count(report.outcome, (now - started) / 1000, firstReport ? (now - incident.firstSeenAt) / 1000 : null);
     logger.info({ incident: incident.key, outcome: report.outcome, version }, "investigation reported");
   }

@@ -47,7 +47,7 @@ export function remediationRoutes(
   app.get(
     "/api/remediations",
     {
-      preHandler: auth.hook({ role: "viewer" }),
+      onRequest: auth.hook({ role: "viewer" }),
       config: { errors: ["NOT_FOUND"] },
       schema: {
         tags: ["remediations"],
@@ -72,7 +72,7 @@ export function remediationRoutes(
   app.get(
     "/api/remediations/stats",
     {
-      preHandler: auth.hook({ role: "viewer" }),
+      onRequest: auth.hook({ role: "viewer" }),
       schema: {
         tags: ["remediations"],
         summary:
@@ -84,7 +84,7 @@ export function remediationRoutes(
   app.post<{ Params: { id: string } }>(
     "/api/remediations/:id/approve",
     {
-      preHandler: auth.hook({ role: "responder" }),
+      onRequest: auth.hook({ role: "responder" }),
       config: { errors: ["CONFLICT"] },
       schema: {
         tags: ["remediations"],
@@ -96,7 +96,7 @@ export function remediationRoutes(
   app.post<{ Params: { id: string } }>(
     "/api/remediations/:id/reject",
     {
-      preHandler: auth.hook({ role: "responder" }),
+      onRequest: auth.hook({ role: "responder" }),
       config: { errors: ["CONFLICT"] },
       schema: {
         tags: ["remediations"],
@@ -113,7 +113,7 @@ export function remediationRoutes(
     app.post(
       `/api/remediations/${paused ? "pause" : "resume"}`,
       {
-        preHandler: auth.hook({ role: "admin" }),
+        onRequest: auth.hook({ role: "admin" }),
         schema: {
           tags: ["remediations"],
           summary: paused
@@ -130,7 +130,7 @@ export function remediationRoutes(
   app.post<{ Params: { playbook: string; service: string } }>(
     "/api/remediations/playbooks/:playbook/services/:service/enable",
     {
-      preHandler: auth.hook({ role: "admin" }),
+      onRequest: auth.hook({ role: "admin" }),
       schema: {
         tags: ["remediations"],
         summary: "Re-enables a playbook disabled for a service after two failed verifications; 404 when it is not disabled",

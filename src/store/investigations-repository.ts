@@ -55,10 +55,21 @@ export class KyselyInvestigationRepository implements InvestigationRepository {
   }
 
   async finish(incidentId: string, attempt: number): Promise<boolean> {
+    return this.finishIn(this.db, incidentId, attempt);
+  }
+
+  async complete(report: Omit<InvestigationReport, "version">, attempt: number, now: number): Promise<number | null> {
+    return this.db.transaction().execute(async (trx) => {
+      if (!(await this.finishIn(trx, report.incidentId, attempt))) return null;
+      return this.saveIn(trx, report, now);
+    });
+  }
+
+  private async finishIn(db: Kysely<Tables>, incidentId: string, attempt: number): Promise<boolean> {
     const result = await sql`
       UPDATE investigation_jobs
       SET status = CASE WHEN again = 1 THEN 'pending' ELSE 'done' END, again = 0, lease_until = 0
-      WHERE incident_id = ${incidentId} AND attempts = ${attempt} AND status = 'running'`.execute(this.db);
+      WHERE incident_id = ${incidentId} AND attempts = ${attempt} AND status = 'running'`.execute(db);
     return Number(result.numAffectedRows ?? 0) > 0;
   }
 
@@ -69,16 +80,20 @@ export class KyselyInvestigationRepository implements InvestigationRepository {
   }
 
   async saveReport(report: Omit<InvestigationReport, "version">, now: number): Promise<number> {
+    return this.saveIn(this.db, report, now);
+  }
+
+  private async saveIn(db: Kysely<Tables>, report: Omit<InvestigationReport, "version">, now: number): Promise<number> {
     const { rows } = await sql<{ version: number | string }>`
       SELECT COALESCE(MAX(version), 0) + 1 AS version FROM investigation_reports WHERE incident_id = ${report.incidentId}`.execute(
-      this.db,
+      db,
     );
     const version = Number(rows[0]?.version ?? 1);
     // One job per incident runs at a time, so the next version is not contended; the key refuses it if it were.
     await sql`
       INSERT INTO investigation_reports (incident_id, version, created_at, outcome, body)
       VALUES (${report.incidentId}, ${version}, ${now}, ${report.outcome}, ${JSON.stringify({ ...report, version })})`.execute(
-      this.db,
+      db,
     );
     return version;
   }

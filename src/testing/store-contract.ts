@@ -883,6 +883,17 @@ export function describeStoreContract(target: StoreContractTarget): void {
         });
         assert.deepEqual(await store.investigations.report("inc-r", 1), { ...report, version: 1 });
         assert.equal(await store.investigations.report("inc-r", 3), null);
+
+        // complete(): the report and the end of its claim commit together; a lost claim stores nothing.
+        await store.investigations.request("inc-r", "opened", T0);
+        const [claimed] = await store.investigations.claim(T0 + 2 * SECOND, 1, SECOND);
+        assert.ok(claimed);
+        assert.equal(await store.investigations.complete(report, claimed.attempt + 1, T0 + 3 * SECOND), null, "not this claim");
+        assert.equal(await store.investigations.status("inc-r"), "running");
+        assert.equal(await store.investigations.report("inc-r", 3), null, "a lost claim stores no report");
+        assert.equal(await store.investigations.complete(report, claimed.attempt, T0 + 3 * SECOND), 3);
+        assert.equal(await store.investigations.status("inc-r"), "done");
+        assert.equal(await store.investigations.complete(report, claimed.attempt, T0 + 4 * SECOND), null, "a claim ends once");
       }));
 
     it("stores a change once per source and upstream id, and reads changes of services in a time range newest first", () =>

@@ -21,7 +21,7 @@ export function statsRoutes(
   app.get(
     "/api/stats",
     {
-      preHandler: deps.auth.hook({ role: "viewer" }),
+      onRequest: deps.auth.hook({ role: "viewer" }),
       schema: {
         tags: ["stats"],
         summary:

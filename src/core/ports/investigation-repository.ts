@@ -25,6 +25,12 @@ export interface InvestigationRepository {
   finish(incidentId: string, attempt: number): Promise<boolean>;
   /** The job's state, null when the incident was never investigated. */
   status(incidentId: string): Promise<"pending" | "running" | "done" | null>;
+  /**
+   * Ends the claim `attempt` and stores its report as the incident's next version, in one transaction:
+   * a reader never sees the report while the job still runs, and a crash leaves either both or neither
+   * (so the job runs again and reports once). Null, with nothing stored, when the claim was lost.
+   */
+  complete(report: Omit<InvestigationReport, "version">, attempt: number, now: number): Promise<number | null>;
   /** Stores a report as the incident's next version; returns that version. */
   saveReport(report: Omit<InvestigationReport, "version">, now: number): Promise<number>;
   /** The latest version, or the given one. */
