@@ -1,5 +1,10 @@
 import type { FastifyInstance } from "fastify";
+import type { Logger } from "pino";
 import type { CatalogSource } from "../catalog/catalog-source.ts";
+import type { SluiceConfig } from "../config/schema.ts";
+import { secretValues } from "../config/secret-values.ts";
+import type { HttpClient } from "../connectors/connector.ts";
+import type { Clock } from "../core/clock.ts";
 import type { Severity } from "../core/signal.ts";
 import { DEFAULT_ANALYSIS_SETTINGS } from "../investigate/analysis/settings.ts";
 import { ChangesCollector } from "../investigate/collectors/changes/changes-collector.ts";
@@ -11,7 +16,10 @@ import { PrometheusClient } from "../investigate/collectors/metrics/prometheus-c
 import { TracesCollector } from "../investigate/collectors/traces/traces-collector.ts";
 import { investigationRoutes } from "../investigate/investigation-routes.ts";
 import { Investigator } from "../investigate/investigator.ts";
+import { LlmNarrator } from "../investigate/llm/llm-narrator.ts";
+import { resolveLlmSettings } from "../pipeline/enrich/llm/settings.ts";
 import type { SimilarIncidents } from "../pipeline/enrich/providers/similar-incidents.ts";
+import type { Redactor } from "../redact/redactor.ts";
 import type { Authenticator } from "../sources/http/auth.ts";
 import type { Base } from "./base.ts";
 import type { Module } from "./module.ts";
@@ -30,7 +38,7 @@ export interface InvestigationWiring {
  * rises to a severity switched on, and on demand. Declared before ingest, so it stops after ingest drained.
  */
 export function wireInvestigation(
-  { config, store, clock, logger, metrics, events, http }: Base,
+  { config, store, clock, logger, metrics, events, http, redactor }: Base,
   catalog: CatalogSource | null,
   similar: SimilarIncidents,
 ): InvestigationWiring {
@@ -65,11 +73,13 @@ export function wireInvestigation(
           catalog: (service) => catalog?.catalog.lookup(service)?.metrics,
           linkUrl: prometheus.linkUrl ?? prometheus.url,
           maxServices: 6,
+          lead: prometheus.lead,
         },
         DEFAULT_ANALYSIS_SETTINGS,
       ),
     );
   }
+  const narrator = llmNarrator(config, http, redactor, clock, logger);
   const investigator = new Investigator({
     store,
     events,
@@ -89,6 +99,8 @@ export function wireInvestigation(
       budget: { maxSteps: settings.maxSteps, timeout: settings.timeout, collectorTimeout: settings.collectorTimeout },
       window: settings.window,
       baseline: settings.baseline,
+      resolution: prometheus?.step ?? 0,
+      narrator,
       now: () => clock.now(),
     },
     count: (outcome, seconds, firstSignalToReport) => {
@@ -116,4 +128,35 @@ export function wireInvestigation(
       shutdown: () => investigator.shutdown(),
     },
   };
+}
+
+/**
+ * The LLM narrative when `llm` is configured and enabled and `investigation.llm.enabled`: OpenAI-compatible
+ * providers only, since it needs tool calling in that API's form.
+ */
+function llmNarrator(
+  config: SluiceConfig,
+  http: HttpClient,
+  redactor: Redactor,
+  clock: Clock,
+  logger: Logger,
+): LlmNarrator | null {
+  const budget = config.investigation.llm;
+  if (!config.llm?.enabled || !budget.enabled) return null;
+  const resolved = resolveLlmSettings(config.llm);
+  if (!resolved.ok || resolved.settings.api !== "openai" || !resolved.settings.model) {
+    logger.warn(
+      { provider: config.llm.provider },
+      "investigations get no LLM narrative: it needs an OpenAI-compatible provider with a model (tool calling)",
+    );
+    return null;
+  }
+  return new LlmNarrator({
+    http,
+    settings: resolved.settings,
+    budget,
+    redact: (text) => redactor.redact(text),
+    secrets: secretValues(config),
+    now: () => clock.now(),
+  });
 }

@@ -33,6 +33,7 @@ export function scoreMetrics(
   metrics: readonly MetricEvidence[],
   symptom: string,
   settings: AnalysisSettings,
+  resolution = 0,
 ): Map<string, MetricScore> {
   const departed = new Map<string, NodeDeparture>();
   const measured = new Set<string>();
@@ -57,7 +58,8 @@ export function scoreMetrics(
   for (const [node, d] of departed) {
     const explainedBy = graph.callees(node).filter((callee) => {
       const c = departed.get(callee);
-      return c !== undefined && c.departedAt <= d.departedAt;
+      // Within one sample of each other two departures cannot be ordered (scrape offsets, rate windows).
+      return c !== undefined && c.departedAt <= d.departedAt + resolution;
     });
     const path = graph.upstreamPath(node, symptom, through);
     const kindWeight = settings.kindWeights[graph.kind(node)];
