@@ -14,12 +14,15 @@
  * mocks. Sluice runs in this process (SQLite in memory, the system clock).
  *
  *   fault                      incident opens for   the report must name
- *   deploy with a bug          frontend             checkout, citing the deploy
  *   bad configuration change   frontend             frontend, citing the config change
  *   slow downstream            checkout             inventory, citing its latency
  *   database pool exhaustion   checkout             payments, citing its connection pool
  *   false alarm                checkout             nobody: it abstains
  *   memory leak, restarts      checkout             inventory, citing its memory or restarts
+ *   deploy with a bug          frontend             checkout, citing the deploy
+ *
+ * The deploy comes last: the analysis weighs a deploy by its age in real minutes (it halves every 30), and
+ * in a suite scaled to seconds a deploy minutes old would still count in every later case as a fresh one.
  *
  * Windows are scaled to seconds (scrapes and query steps of 1 s, rate windows of 5 s, a 12 s baseline, a 12 s
  * evidence window, series judged from 10 s before the alert), so each fault takes about 35 s, most of it
@@ -80,8 +83,8 @@ const QUERIES = [
     direction: "up",
     floor: 0.005,
   },
-  // A Node process's resident memory moves by megabytes with every collection: 20 MB is noise, not a leak.
-  { name: "memory", query: `max(process_memory_usage{${S}})`, direction: "up", floor: 20e6 },
+  // A Node process's resident memory moves by megabytes with every collection: 8 MB is noise, not a leak.
+  { name: "memory", query: `max(process_memory_usage{${S}})`, direction: "up", floor: 8e6 },
   { name: "restarts", query: `sum(resets(process_cpu_time_total{${S}}[10s]))`, direction: "up", floor: 0.25 },
   {
     name: "db-pool-usage",
@@ -169,19 +172,6 @@ if ("problem" in found) {
 
     const cases: Case[] = [
       {
-        name: "a deploy that introduces errors",
-        symptom: "frontend",
-        inject: async () => {
-          await change("checkout", "deploy", "checkout v2.4.0: new cart pricing");
-          await service("checkout").fault("deploy-bug", true);
-          await until("frontend errors", errorRatio("frontend"), 0.05);
-        },
-        heal: () => service("checkout").fault("deploy-bug", false),
-        culprit: "checkout",
-        cause: (cited) => cited.some((e) => e.source === "changes" && e.summary.startsWith("deploy of checkout")),
-        because: "cites the deploy of checkout",
-      },
-      {
         name: "a bad configuration change",
         symptom: "frontend",
         inject: async () => {
@@ -230,13 +220,25 @@ if ("problem" in found) {
         symptom: "checkout",
         inject: async () => {
           await service("inventory").fault("leak", true);
-          // The alert a crash-looping container raises: restarts seen by Prometheus.
-          await until("inventory restarts", 'sum(resets(process_cpu_time_total{service_name="inventory"}[10s]))', 0);
+          await until("checkout errors", errorRatio("checkout"), 0.05);
         },
         heal: () => service("inventory").fault("leak", false),
         culprit: "inventory",
         cause: (cited) => cited.some((e) => e.source === "metrics" && /^inventory (memory|restarts) departed/.test(e.summary)),
         because: "cites inventory's memory or restarts",
+      },
+      {
+        name: "a deploy that introduces errors",
+        symptom: "frontend",
+        inject: async () => {
+          await change("checkout", "deploy", "checkout v2.4.0: new cart pricing");
+          await service("checkout").fault("deploy-bug", true);
+          await until("frontend errors", errorRatio("frontend"), 0.05);
+        },
+        heal: () => service("checkout").fault("deploy-bug", false),
+        culprit: "checkout",
+        cause: (cited) => cited.some((e) => e.source === "changes" && e.summary.startsWith("deploy of checkout")),
+        because: "cites the deploy of checkout",
       },
     ];
 
@@ -427,7 +429,7 @@ if ("problem" in found) {
         await fault.heal();
         await api("POST", `/api/incidents/${incident.key}/resolve`, { note: "fault healed" });
         // The next fault's baseline and window must be clear of this one (rate windows of 5 s, restarts over 10 s).
-        if (n < cases.length - 1) await sleep(fault.culprit === null ? 4_000 : 24_000);
+        if (n < cases.length - 1) await sleep(fault.culprit === null ? 4_000 : 26_000);
       }
       console.log(results.join("\n"));
       assert.deepEqual(jira.violations(), [], "Jira requests within Atlassian's description");
@@ -493,7 +495,16 @@ async function delivered(
       assert.ok(textOf(exchange.body).includes(headline), `"${headline}" in ${textOf(exchange.body).slice(0, 400)}`);
       return sentAt[index] ?? Number.POSITIVE_INFINITY;
     },
-    { timeoutMs: 60_000 },
+    {
+      timeoutMs: 60_000,
+      explain: () =>
+        recorder.exchanges
+          .map(
+            (e) =>
+              `${e.method} ${new URL(e.url).pathname} → ${e.status} ${e.violations.join("; ")} ${e.responseBody.slice(0, 200)}`,
+          )
+          .join("\n"),
+    },
   );
 }
 

@@ -94,6 +94,24 @@ export const investigationConfigSchema = z
       })
       .default({ enabled: true, maxCalls: 4, maxToolCalls: 4, maxTokens: 12_000, pricePerMillionTokens: 0, timeout: 30_000 })
       .describe("The optional LLM narrative of investigations: budgets of calls, tool calls, tokens, cost and time."),
+    loki: z
+      .strictObject({
+        url: z.string().url().describe("Base URL of Loki's HTTP API (or Grafana Cloud Logs)."),
+        tenant: z.string().min(1).optional().describe("X-Scope-OrgID for a multi-tenant Loki."),
+        query: z
+          .string()
+          .min(1)
+          .default('{service_name="$service"} |~ "(?i)(error|exception|fatal|panic|timeout)"')
+          .describe("LogQL log query per service; `$service` is replaced by the service's name."),
+        limit: z.number().int().min(1).max(5000).default(500).describe("Lines read per service at most (newest first)."),
+        linkTemplate: z
+          .string()
+          .url()
+          .optional()
+          .describe("Link for people (Grafana Explore…); `$query` is replaced by the URL-encoded LogQL."),
+      })
+      .optional()
+      .describe("Log evidence from Loki (query_range, LogQL); without it only the incident's own signals are read."),
     prometheus: z
       .strictObject({
         url: z

@@ -234,6 +234,8 @@ function actions(
     if (url) out.push({ kind: "runbook", text: `Follow the runbook of ${service}`, link: url, evidence: [] });
   }
   const all = found.flatMap((c) => c.actions);
+  // The runbook's own remediation steps, as it words them.
+  out.push(...all.filter((a) => a.kind === "runbook").slice(0, 5));
   const cited = new Set(hypotheses.slice(0, asserted ? 1 : 3).flatMap((h) => h.evidence));
   const rollbacks = all.filter((a) => a.kind === "rollback");
   const suspect = rollbacks.filter((a) => a.evidence.some((id) => cited.has(id)));

@@ -66,6 +66,7 @@ describe("live investigation of a running Sluice", async () => {
         ["history", "ok"],
         ["traces", "ok"],
         ["logs", "ok"],
+        ["runbook", "ok"],
       ],
     );
 

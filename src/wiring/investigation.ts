@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { CatalogSource } from "../catalog/catalog-source.ts";
@@ -11,8 +12,11 @@ import { ChangesCollector } from "../investigate/collectors/changes/changes-coll
 import type { Collector } from "../investigate/collectors/collector.ts";
 import { HistoryCollector } from "../investigate/collectors/history/history-collector.ts";
 import { LogsCollector } from "../investigate/collectors/logs/logs-collector.ts";
+import { LokiClient } from "../investigate/collectors/loki/loki-client.ts";
+import { LokiCollector } from "../investigate/collectors/loki/loki-collector.ts";
 import { MetricsCollector } from "../investigate/collectors/metrics/metrics-collector.ts";
 import { PrometheusClient } from "../investigate/collectors/metrics/prometheus-client.ts";
+import { RunbookCollector } from "../investigate/collectors/runbook/runbook-collector.ts";
 import { TracesCollector } from "../investigate/collectors/traces/traces-collector.ts";
 import { investigationRoutes } from "../investigate/investigation-routes.ts";
 import { Investigator } from "../investigate/investigator.ts";
@@ -62,23 +66,50 @@ export function wireInvestigation(
     new LogsCollector(store.incidents, store.changes, { signals: 200, deployLookback: 24 * 3_600_000 }),
   ];
   const prometheus = settings.prometheus;
+  let metricsCollector: MetricsCollector | null = null;
   if (prometheus) {
-    collectors.push(
-      new MetricsCollector(
-        new PrometheusClient(http, prometheus.url),
-        {
-          stepMs: prometheus.step,
-          queries: prometheus.queries,
-          services: prometheus.services,
-          catalog: (service) => catalog?.catalog.lookup(service)?.metrics,
-          linkUrl: prometheus.linkUrl ?? prometheus.url,
-          maxServices: 6,
-          lead: prometheus.lead,
-        },
-        DEFAULT_ANALYSIS_SETTINGS,
-      ),
+    metricsCollector = new MetricsCollector(
+      new PrometheusClient(http, prometheus.url),
+      {
+        stepMs: prometheus.step,
+        queries: prometheus.queries,
+        services: prometheus.services,
+        catalog: (service) => catalog?.catalog.lookup(service)?.metrics,
+        linkUrl: prometheus.linkUrl ?? prometheus.url,
+        maxServices: 6,
+        lead: prometheus.lead,
+      },
+      DEFAULT_ANALYSIS_SETTINGS,
     );
+    collectors.push(metricsCollector);
   }
+  const loki = settings.loki
+    ? new LokiCollector(
+        new LokiClient(http, settings.loki.url, settings.loki.tenant ? { "x-scope-orgid": settings.loki.tenant } : {}),
+        {
+          query: settings.loki.query,
+          limit: settings.loki.limit,
+          maxServices: 3,
+          lead: prometheus?.lead ?? 600_000,
+          linkTemplate: settings.loki.linkTemplate ?? null,
+          redact: (text) => redactor.redact(text),
+        },
+      )
+    : null;
+  if (loki) collectors.push(loki);
+  const metricsProbe = metricsCollector;
+  collectors.push(
+    new RunbookCollector({
+      http,
+      readFile: (path) => readFile(path, "utf8"),
+      runbookOf: (service) => catalog?.catalog.lookup(service)?.runbook ?? null,
+      signals: (incidentId) => store.incidents.signals(incidentId, 20),
+      promql: metricsProbe ? (text, query, id, signal) => metricsProbe.probe(text, query, id, signal) : undefined,
+      logql: loki ? (text, query, id, signal) => loki.probe(text, query, id, signal) : undefined,
+      maxBlocks: 6,
+      maxBytes: 256 * 1024,
+    }),
+  );
   const narrator = llmNarrator(config, http, redactor, clock, logger);
   const investigator = new Investigator({
     store,

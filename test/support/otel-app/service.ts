@@ -210,13 +210,13 @@ async function queryDatabase(scenario: string): Promise<void> {
 /** What the memory leak holds on to. */
 const leaked: Buffer[] = [];
 const startRss = process.memoryUsage().rss;
-const LEAK_LIMIT = 160 * 1024 * 1024;
+const LEAK_LIMIT = 192 * 1024 * 1024;
 setInterval(() => {
   if (!faults.has("leak")) return;
-  leaked.push(Buffer.alloc(8 * 1024 * 1024, 1));
+  leaked.push(Buffer.alloc(16 * 1024 * 1024, 1));
   if (process.memoryUsage().rss - startRss > LEAK_LIMIT) {
     // What the kernel's OOM killer or a container's memory limit does: the process dies at once.
-    console.error(`${service}: out of memory (${leaked.length * 8} MiB retained); killed`);
+    console.error(`${service}: out of memory (${leaked.length * 16} MiB retained); killed`);
     process.exit(137);
   }
 }, 250).unref();
