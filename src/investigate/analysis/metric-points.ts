@@ -45,8 +45,12 @@ export function scoreMetrics(
     const node = departed.get(m.node);
     if (!node) departed.set(m.node, { departure: strength, departedAt: at, ids: [m.id] });
     else {
-      node.departure = Math.max(node.departure, strength);
-      node.departedAt = Math.min(node.departedAt, at);
+      // A node departed when the series that scores it did: a weaker series of it that crossed the threshold
+      // earlier is as likely noise, and must not decide who explains whom.
+      if (strength > node.departure || (strength === node.departure && at < node.departedAt)) {
+        node.departure = strength;
+        node.departedAt = at;
+      }
       node.ids.push(m.id);
     }
   }

@@ -78,11 +78,24 @@ describe("runbook collector", () => {
     );
   });
 
-  it("prefers the alert's runbook_url annotation, reads file: runbooks, and finds nothing without one", async () => {
-    const alerting = { annotations: { runbook_url: "file:///etc/sluice/runbooks/payments.md" } } as unknown as Signal;
-    const { runbooks, requests } = collector({ signals: async () => [alerting] });
+  it("prefers the alert's runbook_url annotation, reads a catalog's file: runbook, never an alert's, and finds nothing without one", async () => {
+    const alerting = { annotations: { runbook_url: "https://runbooks.example/payments.md" } } as unknown as Signal;
+    const annotated = collector({ signals: async () => [alerting], runbookOf: () => null });
+    await annotated.runbooks.collect(testQuery(), testBudget());
+    assert.deepEqual(annotated.requests.slice(0, 1), ["GET https://runbooks.example/payments.md"]);
+    const planted = { annotations: { runbook_url: "file:///etc/shadow" } } as unknown as Signal;
+    const files: string[] = [];
+    const { runbooks, requests } = collector({
+      signals: async () => [planted],
+      runbookOf: () => "file:///etc/sluice/runbooks/payments.md",
+      readFile: async (path) => {
+        files.push(path);
+        return "# From a file\n## Checks\n1. Look at the dashboard.\n";
+      },
+    });
     const out = await runbooks.collect(testQuery(), testBudget());
     assert.deepEqual(requests, []);
+    assert.deepEqual(files, ["/etc/sluice/runbooks/payments.md"], "the catalog's file, not the alert's");
     assert.equal(out.items[0]?.summary, 'Runbook "From a file" of payments, first steps: 1. Look at the dashboard.');
     assert.equal(out.items[0]?.link, null);
     const none = await collector().runbooks.collect(testQuery({ incident: testIncident({ service: "ledger" }) }), testBudget());

@@ -44,7 +44,8 @@ export class RunbookCollector implements Collector {
   private async locate(query: InvestigationQuery): Promise<string | null> {
     for (const signal of await this.options.signals(query.incident.id)) {
       const annotated = signal.annotations.runbook_url ?? signal.annotations.runbook;
-      if (annotated) return annotated;
+      // An alert is outside input: it may point at a web page, never at a file on Sluice's machine.
+      if (annotated && /^https?:\/\//i.test(annotated)) return annotated;
     }
     return this.options.runbookOf(query.incident.service) ?? query.incident.context.owner?.runbookUrl ?? null;
   }
