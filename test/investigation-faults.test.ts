@@ -247,7 +247,10 @@ if ("problem" in found) {
 
     before(async () => {
       // Prism parses Jira's large description for a while: start both mocks while the shop warms up.
-      const mocks = Promise.all([startPrism(JIRA_SPEC.path), startPrism(SLACK_SPEC.path, { dynamic: true })]);
+      const mocks = Promise.all([
+        startPrism(JIRA_SPEC.path, { startTimeoutMs: 300_000 }),
+        startPrism(SLACK_SPEC.path, { dynamic: true, startTimeoutMs: 300_000 }),
+      ]);
       const ports = { frontend: 0, checkout: 0, inventory: 0, payments: 0 };
       for (const name of Object.keys(ports) as (keyof typeof ports)[]) ports[name] = await freePort();
       const url = (name: keyof typeof ports) => `http://127.0.0.1:${ports[name]}`;
