@@ -71,8 +71,10 @@ interface ListedIncident {
 // The semantic-convention series as the SDK's Prometheus exporter names them, over 5 s rate windows.
 const H = "http_server_request_duration";
 const S = 'service_name="$service"';
+// Floors are the operator's word on what is noise for this shop on a shared, busy machine: two requests a second
+// of its twenty, 50 ms of p95 latency (a 5 s window of 100 requests makes a jumpy p95; faults add 100s of ms).
 const QUERIES = [
-  { name: "request-rate", query: `sum(rate(${H}_count{${S}}[5s]))`, direction: "both" },
+  { name: "request-rate", query: `sum(rate(${H}_count{${S}}[5s]))`, direction: "both", floor: 2 },
   {
     name: "error-ratio",
     query: `(sum(rate(${H}_count{${S},http_response_status_code=~"5.."}[5s])) or vector(0)) / sum(rate(${H}_count{${S}}[5s]))`,
@@ -83,7 +85,7 @@ const QUERIES = [
     name: "latency-p95",
     query: `histogram_quantile(0.95, sum by (le) (rate(${H}_bucket{${S}}[5s])))`,
     direction: "up",
-    floor: 0.005,
+    floor: 0.05,
   },
   // A Node process's resident memory moves by megabytes with every collection: 8 MB is noise, not a leak.
   { name: "memory", query: `max(process_memory_usage{${S}})`, direction: "up", floor: 8e6 },
