@@ -14,6 +14,7 @@ const DEFAULTS = {
   window: 3_600_000,
   baseline: 3_600_000,
   step: 60_000,
+  lead: 600_000,
 };
 
 const severitySwitch = z
@@ -31,6 +32,11 @@ const serviceQuery = z.strictObject({
   name: z.string().min(1).describe("What the series measures, as the report names it (e.g. error-ratio)."),
   query: z.string().min(1).describe("PromQL; `$service` is replaced by the service's name."),
   direction: z.enum(["up", "down", "both"]).default("up").describe("Which way is worse."),
+  floor: z
+    .number()
+    .min(0)
+    .optional()
+    .describe("Smallest spread in the series' unit, for a series normally at exactly 0 (an error ratio, a queue)."),
 });
 
 /** The `investigation` block: when an incident is investigated, within what budget, and where metrics come from. */
@@ -61,6 +67,51 @@ export const investigationConfigSchema = z
     baseline: durationField(
       "Normal operation before the window that metric departures are measured against (default 1h).",
     ).default(DEFAULTS.baseline),
+    llm: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .default(true)
+          .describe("Let the model of the `llm` block plan extra read-only queries and write the narrative (when `llm` is set)."),
+        maxCalls: z.number().int().min(1).max(20).default(4).describe("Most model calls per investigation."),
+        maxToolCalls: z.number().int().min(0).max(20).default(4).describe("Most read-only tool calls the model may make."),
+        maxTokens: z
+          .number()
+          .int()
+          .min(256)
+          .max(200_000)
+          .default(12_000)
+          .describe("Most tokens (prompt and completion, as the provider counts them) per investigation."),
+        maxCost: z
+          .number()
+          .min(0)
+          .optional()
+          .describe(
+            "Most spend per investigation, in the currency of `pricePerMillionTokens`; without it, tokens bound the cost.",
+          ),
+        pricePerMillionTokens: z.number().min(0).default(0).describe("What a million tokens cost, for `maxCost`."),
+        timeout: durationField("Wall time of the model's part of one investigation (default 30s).").default(30_000),
+      })
+      .default({ enabled: true, maxCalls: 4, maxToolCalls: 4, maxTokens: 12_000, pricePerMillionTokens: 0, timeout: 30_000 })
+      .describe("The optional LLM narrative of investigations: budgets of calls, tool calls, tokens, cost and time."),
+    loki: z
+      .strictObject({
+        url: z.string().url().describe("Base URL of Loki's HTTP API (or Grafana Cloud Logs)."),
+        tenant: z.string().min(1).optional().describe("X-Scope-OrgID for a multi-tenant Loki."),
+        query: z
+          .string()
+          .min(1)
+          .default('{service_name="$service"} |~ "(?i)(error|exception|fatal|panic|timeout)"')
+          .describe("LogQL log query per service; `$service` is replaced by the service's name."),
+        limit: z.number().int().min(1).max(5000).default(500).describe("Lines read per service at most (newest first)."),
+        linkTemplate: z
+          .string()
+          .url()
+          .optional()
+          .describe("Link for people (Grafana Explore…); `$query` is replaced by the URL-encoded LogQL."),
+      })
+      .optional()
+      .describe("Log evidence from Loki (query_range, LogQL); without it only the incident's own signals are read."),
     prometheus: z
       .strictObject({
         url: z
@@ -73,6 +124,9 @@ export const investigationConfigSchema = z
           .optional()
           .describe("Base URL for graph links in reports, when people reach Prometheus at another address (default: url)."),
         step: durationField("Resolution of query_range (default 1m).").default(DEFAULTS.step),
+        lead: durationField(
+          "How long before the incident's first signal a fault may have begun: alerts fire after their `for` and rate windows, so series are judged from this long before it (default 10m).",
+        ).default(DEFAULTS.lead),
         queries: z
           .array(serviceQuery)
           .optional()
@@ -99,6 +153,7 @@ export const investigationConfigSchema = z
     lease: DEFAULTS.lease,
     window: DEFAULTS.window,
     baseline: DEFAULTS.baseline,
+    llm: { enabled: true, maxCalls: 4, maxToolCalls: 4, maxTokens: 12_000, pricePerMillionTokens: 0, timeout: 30_000 },
   })
   .describe("Background investigation of incidents: evidence, root-cause hypotheses and next steps in every ticket.");
 

@@ -5,7 +5,7 @@
  */
 
 /** Where a piece of evidence came from: one collector each. */
-export type EvidenceSource = "changes" | "history" | "traces" | "logs" | "metrics";
+export type EvidenceSource = "changes" | "history" | "traces" | "logs" | "metrics" | "runbook" | "llm";
 
 /** One piece of evidence: what was asked, what came back, and where a person can see it. */
 export interface EvidenceItem {
@@ -69,4 +69,15 @@ export interface InvestigationReport {
   actions: RecommendedAction[];
   /** The root-cause field tickets carry: the asserted component and why, or null when abstaining. */
   rootCause: string | null;
+  /**
+   * The LLM's narrative when one is configured: its text and the hypotheses it stated, each citing evidence of
+   * this report (uncited ones are dropped). It never changes the hypotheses above, their order or the outcome.
+   */
+  narrative?: ReportNarrative | null;
+}
+
+export interface ReportNarrative {
+  model: string;
+  text: string;
+  hypotheses: { component: string; statement: string; evidence: string[] }[];
 }

@@ -34,6 +34,14 @@ export function reportText(report: InvestigationReport): string {
     `Sluice investigation of ${report.incidentKey} (version ${report.version}, ${report.trigger})`,
     headline(report),
   ];
+  if (report.narrative) {
+    // The model's words come after the analysis's and are labelled as such: a reader knows which is which.
+    lines.push(
+      "",
+      `Narrative (${report.narrative.model}, every hypothesis checked against the evidence): ${report.narrative.text}`,
+    );
+    for (const h of report.narrative.hypotheses) lines.push(`- ${h.component}: ${h.statement} [${h.evidence.join(", ")}]`);
+  }
   const cited = new Set(report.hypotheses[0]?.evidence ?? []);
   // The evidence the hypothesis cites first, then the rest.
   const evidence = [...report.evidence].sort((a, b) => Number(cited.has(b.id)) - Number(cited.has(a.id)));

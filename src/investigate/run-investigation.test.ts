@@ -106,4 +106,37 @@ describe("one investigation", () => {
     assert.equal(report.reason, "no-evidence");
     assert.deepEqual(report.hypotheses, []);
   });
+
+  it("adds the LLM's narrative, tool evidence and steps beside the analysis, and changes nothing of the analysis", async () => {
+    const plain = await runInvestigation(testIncident(), "opened", deps([deploy, newErrors]));
+    const seen: string[] = [];
+    const narrated = await runInvestigation(testIncident(), "opened", {
+      ...deps([deploy, newErrors]),
+      narrator: {
+        narrate: async (_incident, report) => {
+          seen.push(...report.hypotheses.map((h) => h.component));
+          return {
+            narrative: {
+              model: "m",
+              text: "payments did it",
+              hypotheses: [{ component: "payments", statement: "s", evidence: ["logs-1"] }],
+            },
+            evidence: [{ id: "llm-1", source: "metrics", query: "up", summary: "up stayed within its baseline", link: null }],
+            steps: [{ collector: "llm", query: "chat completion 1 (m)", status: "ok", items: 0, ms: 1, note: null }],
+          };
+        },
+      },
+    });
+    assert.deepEqual(seen, ["bank"], "the model reads the finished analysis");
+    assert.deepEqual(narrated.hypotheses, plain.hypotheses, "its own hypothesis does not reorder the analysis's");
+    assert.equal(narrated.outcome, plain.outcome);
+    assert.equal(narrated.rootCause, plain.rootCause);
+    assert.deepEqual(narrated.actions, plain.actions, "and triggers no action");
+    assert.equal(narrated.narrative?.text, "payments did it");
+    assert.deepEqual(
+      narrated.evidence.map((e) => e.id),
+      [...plain.evidence.map((e) => e.id), "llm-1"],
+    );
+    assert.equal(narrated.steps.at(-1)?.collector, "llm");
+  });
 });

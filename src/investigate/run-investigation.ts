@@ -13,6 +13,7 @@ import { CallGraph } from "./analysis/call-graph.ts";
 import type { AnalysisSettings } from "./analysis/settings.ts";
 import type { ExtraEvidence, Hypothesis, MetricEvidence } from "./analysis/types.ts";
 import { type Budget, type Collected, type Collector, clip, type InvestigationQuery } from "./collectors/collector.ts";
+import type { LlmNarrator, NarratorTools } from "./llm/llm-narrator.ts";
 import { neighbourhood } from "./neighbourhood.ts";
 
 /** How far one investigation may go. */
@@ -36,6 +37,10 @@ export interface InvestigationDeps {
   /** Evidence window before onset, and the normal window before that (ms). */
   window: number;
   baseline: number;
+  /** Sampling resolution of the metric evidence (ms): departures closer than this are simultaneous. */
+  resolution?: number;
+  /** The optional LLM narrative (`llm` configured and `investigation.llm.enabled`). */
+  narrator?: Pick<LlmNarrator, "narrate"> | null;
   now(): number;
 }
 
@@ -151,6 +156,7 @@ export async function runInvestigation(
         onsetAt,
         metrics,
         extra,
+        resolution: deps.resolution ?? 0,
       },
       deps.settings,
     );
@@ -159,7 +165,7 @@ export async function runInvestigation(
     const asserted = !result.abstained ? hypotheses[0] : undefined;
     const outOfBudget = budget.exhausted || steps.some((s) => s.status === "timed-out");
     const outcome = asserted ? "hypothesis" : outOfBudget ? "out-of-budget" : "abstained";
-    return {
+    const report: Omit<InvestigationReport, "version"> = {
       incidentId: incident.id,
       incidentKey: incident.key,
       trigger,
@@ -172,6 +178,23 @@ export async function runInvestigation(
       steps,
       actions: actions(incident, found, hypotheses, asserted, deps.runbook),
       rootCause: asserted ? `${asserted.component} — ${asserted.statement}` : null,
+    };
+    if (!deps.narrator) return report;
+    // The model reads the finished analysis and may look further; what it writes is kept apart from it.
+    const prober = deps.collectors.find((c) => c.probe);
+    const tools: NarratorTools = prober?.probe
+      ? {
+          queryMetrics: (promql, id, signal) =>
+            prober.probe?.(promql, query, id, signal) ?? Promise.reject(new Error("no metrics")),
+        }
+      : {};
+    const narrated = await deps.narrator.narrate(incident, report, tools, controller.signal);
+    return {
+      ...report,
+      evidence: [...report.evidence, ...narrated.evidence],
+      steps: [...report.steps, ...narrated.steps],
+      narrative: narrated.narrative,
+      finishedAt: deps.now(),
     };
   } finally {
     clearTimeout(wall);
@@ -211,6 +234,8 @@ function actions(
     if (url) out.push({ kind: "runbook", text: `Follow the runbook of ${service}`, link: url, evidence: [] });
   }
   const all = found.flatMap((c) => c.actions);
+  // The runbook's own remediation steps, as it words them.
+  out.push(...all.filter((a) => a.kind === "runbook").slice(0, 5));
   const cited = new Set(hypotheses.slice(0, asserted ? 1 : 3).flatMap((h) => h.evidence));
   const rollbacks = all.filter((a) => a.kind === "rollback");
   const suspect = rollbacks.filter((a) => a.evidence.some((id) => cited.has(id)));

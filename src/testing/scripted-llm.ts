@@ -13,7 +13,9 @@ export interface LlmRequest {
 /** How the server answers one request. */
 export type LlmAnswer =
   /** A well-formed completion (OpenAI chat completion or Anthropic message, by the request path) carrying this text. */
-  | { content: string; finishReason?: "stop" | "length" }
+  | { content: string; finishReason?: "stop" | "length"; totalTokens?: number }
+  /** An OpenAI chat completion asking for tool calls (arguments as the model writes them: a JSON string). */
+  | { toolCalls: { name: string; arguments: string }[]; totalTokens?: number }
   /** A raw HTTP answer, e.g. an error status or a body that is not a completion at all. */
   | { status: number; body: string; headers?: Record<string, string> }
   /** Never answers, so the client's timeout fires. */
@@ -63,6 +65,20 @@ export async function startScriptedLlm(
         res.end(answer.body);
         return;
       }
+      if ("toolCalls" in answer) {
+        const calls = answer.toolCalls.map((call, i) => ({
+          id: `call_${requests.length}_${i}`,
+          type: "function",
+          function: { name: call.name, arguments: call.arguments },
+        }));
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(
+          JSON.stringify(
+            completion(json, { role: "assistant", content: null, tool_calls: calls }, "tool_calls", answer.totalTokens),
+          ),
+        );
+        return;
+      }
       const anthropic = request.path.startsWith("/v1/messages");
       const payload = anthropic
         ? {
@@ -74,16 +90,7 @@ export async function startScriptedLlm(
             stop_reason: answer.finishReason === "length" ? "max_tokens" : "end_turn",
             usage: { input_tokens: 1, output_tokens: 1 },
           }
-        : {
-            id: "chatcmpl-scripted",
-            object: "chat.completion",
-            created: Math.floor(Date.now() / 1000),
-            model: (json as { model?: string } | null)?.model ?? "scripted",
-            choices: [
-              { index: 0, message: { role: "assistant", content: answer.content }, finish_reason: answer.finishReason ?? "stop" },
-            ],
-            usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
-          };
+        : completion(json, { role: "assistant", content: answer.content }, answer.finishReason ?? "stop", answer.totalTokens);
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify(payload));
     });
@@ -107,5 +114,17 @@ export async function startScriptedLlm(
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/** An OpenAI chat completion object around one message; usage as scripted (default 2 tokens). */
+function completion(request: unknown, message: Record<string, unknown>, finishReason: string, totalTokens = 2) {
+  return {
+    id: "chatcmpl-scripted",
+    object: "chat.completion",
+    created: Math.floor(Date.now() / 1000),
+    model: (request as { model?: string } | null)?.model ?? "scripted",
+    choices: [{ index: 0, message: { refusal: null, ...message }, finish_reason: finishReason, logprobs: null }],
+    usage: { prompt_tokens: totalTokens - 1, completion_tokens: 1, total_tokens: totalTokens },
   };
 }

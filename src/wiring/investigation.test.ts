@@ -3,6 +3,8 @@ import { after, describe, it } from "node:test";
 import { newId } from "../core/ids.ts";
 import type { InvestigationReport } from "../core/investigation.ts";
 import { anomalyEvent, inMemorySluice } from "../testing/in-memory-sluice.ts";
+import { openAiProblems } from "../testing/openai-spec.ts";
+import { startScriptedLlm } from "../testing/scripted-llm.ts";
 
 // End to end through a whole Sluice: an incident opens, the investigation runs from its domain event, the
 // report is stored, put on the timeline and reaches the incident's ticket as a comment.
@@ -70,6 +72,7 @@ describe("live investigation of a running Sluice", async () => {
         ["history", "ok"],
         ["traces", "ok"],
         ["logs", "ok"],
+        ["runbook", "ok"],
       ],
     );
 
@@ -138,5 +141,66 @@ describe("investigation switched off", async () => {
     const got = await sluice.server.inject({ method: "GET", url: "/api/incidents/INC-1/investigation" });
     assert.equal(got.statusCode, 404);
     assert.match(got.body, /no investigation report for INC-1 yet \(job: none\)/);
+  });
+});
+
+describe("investigation with an LLM (scripted OpenAI-compatible server)", async () => {
+  const KEY = "sk-wiring-test-KEY-0123456789";
+  const answer = JSON.stringify({
+    summary: "payments fails after its deploy",
+    narrative: "payments started failing right after its deploy.",
+    hypotheses: [{ component: "payments", statement: "the deploy broke it", evidence: ["changes-1"] }],
+  });
+  const llm = await startScriptedLlm({ content: answer });
+  const { sluice, clock, memory } = await inMemorySluice({
+    llm: { provider: "openai", model: "gpt-4o-mini", apiKey: KEY, baseUrl: llm.openaiBaseUrl },
+  });
+  after(async () => {
+    await sluice.close();
+    await llm.close();
+  });
+
+  it("adds the model's narrative to the report and the ticket, with requests within OpenAI's description", async () => {
+    await sluice.store.changes.insert([
+      {
+        id: newId(),
+        source: "argo",
+        sourceId: "deploy-43",
+        tenant: "acme",
+        service: "payments",
+        environment: "production",
+        kind: "deploy",
+        summary: "rollout payments v2.4.1",
+        at: clock.now() - 5 * 60_000,
+        version: "v2.4.1",
+        author: "ci",
+        url: null,
+        labels: {},
+        receivedAt: clock.now() - 5 * 60_000,
+      },
+    ]);
+    await sluice.server.inject({ method: "POST", url: "/api/v1/signals", payload: anomalyEvent() });
+    sluice.investigator?.start();
+    await sluice.investigator?.flush();
+    await sluice.worker.flush();
+    const { report } = (await sluice.server.inject({ method: "GET", url: "/api/incidents/INC-1/investigation" })).json() as {
+      report: InvestigationReport;
+    };
+    assert.equal(report.narrative?.text, "payments started failing right after its deploy.");
+    assert.deepEqual(report.narrative?.hypotheses, [
+      { component: "payments", statement: "the deploy broke it", evidence: ["changes-1"] },
+    ]);
+    assert.ok(report.steps.some((s) => s.collector === "llm" && s.status === "ok"));
+    const narrator = llm.requests.filter((r) => (r.json as { tools?: unknown }).tools !== undefined);
+    assert.equal(narrator.length, 1, "one call: the answer came at once");
+    for (const request of narrator) {
+      assert.deepEqual(openAiProblems("CreateChatCompletionRequest", request.json), []);
+      assert.ok(!request.body.includes(KEY));
+    }
+    const comments = memory.received
+      .filter((d) => d.action === "comment")
+      .map((d) => (d as { detail?: string }).detail ?? "")
+      .filter((text) => text.startsWith("Sluice investigation"));
+    assert.match(comments[0] ?? "", /Narrative \(gpt-4o-mini, every hypothesis checked against the evidence\): payments started/);
   });
 });

@@ -1,17 +1,29 @@
+import { readFile } from "node:fs/promises";
 import type { FastifyInstance } from "fastify";
+import type { Logger } from "pino";
 import type { CatalogSource } from "../catalog/catalog-source.ts";
+import type { SluiceConfig } from "../config/schema.ts";
+import { secretValues } from "../config/secret-values.ts";
+import type { HttpClient } from "../connectors/connector.ts";
+import type { Clock } from "../core/clock.ts";
 import type { Severity } from "../core/signal.ts";
 import { DEFAULT_ANALYSIS_SETTINGS } from "../investigate/analysis/settings.ts";
 import { ChangesCollector } from "../investigate/collectors/changes/changes-collector.ts";
 import type { Collector } from "../investigate/collectors/collector.ts";
 import { HistoryCollector } from "../investigate/collectors/history/history-collector.ts";
 import { LogsCollector } from "../investigate/collectors/logs/logs-collector.ts";
+import { LokiClient } from "../investigate/collectors/loki/loki-client.ts";
+import { LokiCollector } from "../investigate/collectors/loki/loki-collector.ts";
 import { MetricsCollector } from "../investigate/collectors/metrics/metrics-collector.ts";
 import { PrometheusClient } from "../investigate/collectors/metrics/prometheus-client.ts";
+import { RunbookCollector } from "../investigate/collectors/runbook/runbook-collector.ts";
 import { TracesCollector } from "../investigate/collectors/traces/traces-collector.ts";
 import { investigationRoutes } from "../investigate/investigation-routes.ts";
 import { Investigator } from "../investigate/investigator.ts";
+import { LlmNarrator } from "../investigate/llm/llm-narrator.ts";
+import { resolveLlmSettings } from "../pipeline/enrich/llm/settings.ts";
 import type { SimilarIncidents } from "../pipeline/enrich/providers/similar-incidents.ts";
+import type { Redactor } from "../redact/redactor.ts";
 import type { Authenticator } from "../sources/http/auth.ts";
 import type { Base } from "./base.ts";
 import type { Module } from "./module.ts";
@@ -30,7 +42,7 @@ export interface InvestigationWiring {
  * rises to a severity switched on, and on demand. Declared before ingest, so it stops after ingest drained.
  */
 export function wireInvestigation(
-  { config, store, clock, logger, metrics, events, http }: Base,
+  { config, store, clock, logger, metrics, events, http, redactor }: Base,
   catalog: CatalogSource | null,
   similar: SimilarIncidents,
 ): InvestigationWiring {
@@ -54,22 +66,51 @@ export function wireInvestigation(
     new LogsCollector(store.incidents, store.changes, { signals: 200, deployLookback: 24 * 3_600_000 }),
   ];
   const prometheus = settings.prometheus;
+  let metricsCollector: MetricsCollector | null = null;
   if (prometheus) {
-    collectors.push(
-      new MetricsCollector(
-        new PrometheusClient(http, prometheus.url),
-        {
-          stepMs: prometheus.step,
-          queries: prometheus.queries,
-          services: prometheus.services,
-          catalog: (service) => catalog?.catalog.lookup(service)?.metrics,
-          linkUrl: prometheus.linkUrl ?? prometheus.url,
-          maxServices: 6,
-        },
-        DEFAULT_ANALYSIS_SETTINGS,
-      ),
+    metricsCollector = new MetricsCollector(
+      new PrometheusClient(http, prometheus.url),
+      {
+        stepMs: prometheus.step,
+        queries: prometheus.queries,
+        services: prometheus.services,
+        catalog: (service) => catalog?.catalog.lookup(service)?.metrics,
+        linkUrl: prometheus.linkUrl ?? prometheus.url,
+        maxServices: 6,
+        lead: prometheus.lead,
+      },
+      DEFAULT_ANALYSIS_SETTINGS,
     );
+    collectors.push(metricsCollector);
   }
+  const loki = settings.loki
+    ? new LokiCollector(
+        new LokiClient(http, settings.loki.url, settings.loki.tenant ? { "x-scope-orgid": settings.loki.tenant } : {}),
+        {
+          query: settings.loki.query,
+          limit: settings.loki.limit,
+          maxServices: 3,
+          lead: prometheus?.lead ?? 600_000,
+          linkTemplate: settings.loki.linkTemplate ?? null,
+          redact: (text) => redactor.redact(text),
+        },
+      )
+    : null;
+  if (loki) collectors.push(loki);
+  const metricsProbe = metricsCollector;
+  collectors.push(
+    new RunbookCollector({
+      http,
+      readFile: (path) => readFile(path, "utf8"),
+      runbookOf: (service) => catalog?.catalog.lookup(service)?.runbook ?? null,
+      signals: (incidentId) => store.incidents.signals(incidentId, 20),
+      promql: metricsProbe ? (text, query, id, signal) => metricsProbe.probe(text, query, id, signal) : undefined,
+      logql: loki ? (text, query, id, signal) => loki.probe(text, query, id, signal) : undefined,
+      maxBlocks: 6,
+      maxBytes: 256 * 1024,
+    }),
+  );
+  const narrator = llmNarrator(config, http, redactor, clock, logger);
   const investigator = new Investigator({
     store,
     events,
@@ -89,6 +130,8 @@ export function wireInvestigation(
       budget: { maxSteps: settings.maxSteps, timeout: settings.timeout, collectorTimeout: settings.collectorTimeout },
       window: settings.window,
       baseline: settings.baseline,
+      resolution: prometheus?.step ?? 0,
+      narrator,
       now: () => clock.now(),
     },
     count: (outcome, seconds, firstSignalToReport) => {
@@ -116,4 +159,35 @@ export function wireInvestigation(
       shutdown: () => investigator.shutdown(),
     },
   };
+}
+
+/**
+ * The LLM narrative when `llm` is configured and enabled and `investigation.llm.enabled`: OpenAI-compatible
+ * providers only, since it needs tool calling in that API's form.
+ */
+function llmNarrator(
+  config: SluiceConfig,
+  http: HttpClient,
+  redactor: Redactor,
+  clock: Clock,
+  logger: Logger,
+): LlmNarrator | null {
+  const budget = config.investigation.llm;
+  if (!config.llm?.enabled || !budget.enabled) return null;
+  const resolved = resolveLlmSettings(config.llm);
+  if (!resolved.ok || resolved.settings.api !== "openai" || !resolved.settings.model) {
+    logger.warn(
+      { provider: config.llm.provider },
+      "investigations get no LLM narrative: it needs an OpenAI-compatible provider with a model (tool calling)",
+    );
+    return null;
+  }
+  return new LlmNarrator({
+    http,
+    settings: resolved.settings,
+    budget,
+    redact: (text) => redactor.redact(text),
+    secrets: secretValues(config),
+    now: () => clock.now(),
+  });
 }

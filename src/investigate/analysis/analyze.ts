@@ -18,6 +18,11 @@ export interface AnalysisInput {
    */
   readonly metrics: readonly MetricEvidence[];
   readonly extra?: readonly ExtraEvidence[];
+  /**
+   * The series' sampling resolution (ms, default 0): departures less than this apart count as simultaneous, so
+   * a callee that departed in the same sample as its caller, or one sample later, still explains it.
+   */
+  readonly resolution?: number;
 }
 
 /**
@@ -26,7 +31,7 @@ export interface AnalysisInput {
  * Pure and deterministic: the same input gives the same result.
  */
 export function analyze(input: AnalysisInput, settings: AnalysisSettings = DEFAULT_ANALYSIS_SETTINGS): AnalysisResult {
-  const metric = scoreMetrics(input.graph, input.metrics, input.symptom, settings);
+  const metric = scoreMetrics(input.graph, input.metrics, input.symptom, settings, input.resolution ?? 0);
   const extra = scoreExtra(input.extra ?? [], input.onsetAt, settings);
 
   const candidates: { node: string; score: number; departedAt: number }[] = [];

@@ -51,6 +51,15 @@ describe("scoreMetrics", () => {
     assert.ok(Math.abs((lagged?.points ?? 0) - Math.log1p(30) * 0.5 ** ((5 * MINUTE) / S.onsetHalfLife)) < 1e-12);
   });
 
+  it("counts departures within one sample of each other as simultaneous when given the resolution", () => {
+    // Scraped at different offsets, a callee's series can cross the threshold one sample after its caller's.
+    const metrics = [departed("api", 30, ONSET), departed("db", 30, ONSET + 1000)];
+    assert.deepEqual(scoreMetrics(graph, metrics, "api", S).get("api")?.explainedBy, [], "without: ordered by time");
+    assert.deepEqual(scoreMetrics(graph, metrics, "api", S, 1000).get("api")?.explainedBy, ["db"]);
+    const later = [departed("api", 30, ONSET), departed("db", 30, ONSET + 2001)];
+    assert.deepEqual(scoreMetrics(graph, later, "api", S, 1000).get("api")?.explainedBy, [], "two samples later: not");
+  });
+
   it("reaches the symptom only through callers that departed or were not measured", () => {
     // db → api → web: api quiet blocks the path; api unmeasured lets it through.
     const blocked = scoreMetrics(graph, [departed("web", 10), quiet("api"), departed("db", 10)], "web", S);
@@ -68,7 +77,7 @@ describe("scoreMetrics", () => {
     assert.ok((scores.get("api")?.points ?? 0) > (scores.get("lb")?.points ?? 0));
   });
 
-  it("takes a node's strongest series and its earliest departure across metrics", () => {
+  it("takes a node's strongest series, and its departure time from that series", () => {
     const scores = scoreMetrics(
       graph,
       [departed("db", 5, ONSET + MINUTE, "latency"), departed("db", 30, ONSET + 2 * MINUTE, "errors")],
@@ -77,7 +86,8 @@ describe("scoreMetrics", () => {
     );
     const db = scores.get("db");
     assert.equal(db?.departure, Math.log1p(30));
-    assert.equal(db?.departedAt, ONSET + MINUTE);
+    // The weaker latency series crossed a minute earlier; the node departed when the series that scores it did.
+    assert.equal(db?.departedAt, ONSET + 2 * MINUTE);
     assert.deepEqual(db?.evidence, ["m:db:latency", "m:db:errors"]);
   });
 });

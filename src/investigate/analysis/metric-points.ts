@@ -33,6 +33,7 @@ export function scoreMetrics(
   metrics: readonly MetricEvidence[],
   symptom: string,
   settings: AnalysisSettings,
+  resolution = 0,
 ): Map<string, MetricScore> {
   const departed = new Map<string, NodeDeparture>();
   const measured = new Set<string>();
@@ -44,8 +45,12 @@ export function scoreMetrics(
     const node = departed.get(m.node);
     if (!node) departed.set(m.node, { departure: strength, departedAt: at, ids: [m.id] });
     else {
-      node.departure = Math.max(node.departure, strength);
-      node.departedAt = Math.min(node.departedAt, at);
+      // A node departed when the series that scores it did: a weaker series of it that crossed the threshold
+      // earlier is as likely noise, and must not decide who explains whom.
+      if (strength > node.departure || (strength === node.departure && at < node.departedAt)) {
+        node.departure = strength;
+        node.departedAt = at;
+      }
       node.ids.push(m.id);
     }
   }
@@ -57,7 +62,8 @@ export function scoreMetrics(
   for (const [node, d] of departed) {
     const explainedBy = graph.callees(node).filter((callee) => {
       const c = departed.get(callee);
-      return c !== undefined && c.departedAt <= d.departedAt;
+      // Within one sample of each other two departures cannot be ordered (scrape offsets, rate windows).
+      return c !== undefined && c.departedAt <= d.departedAt + resolution;
     });
     const path = graph.upstreamPath(node, symptom, through);
     const kindWeight = settings.kindWeights[graph.kind(node)];

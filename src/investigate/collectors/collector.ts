@@ -49,6 +49,8 @@ export interface Collector {
   /** The collector's query for this incident, as the report shows it. */
   describe(query: InvestigationQuery): string;
   collect(query: InvestigationQuery, budget: Budget): Promise<Collected>;
+  /** One ad-hoc read-only query (the LLM's tool) as evidence `id`, for collectors that can run one. */
+  probe?(text: string, query: InvestigationQuery, id: string, signal: AbortSignal): Promise<EvidenceItem>;
 }
 
 export function emptyCollected(): Collected {

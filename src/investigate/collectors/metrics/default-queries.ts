@@ -10,25 +10,28 @@ export interface MetricQuery {
   floor?: number;
 }
 
-// OpenTelemetry semantic conventions (http.server.request.duration, a histogram in seconds) as the
-// Prometheus exporter and the collector's prometheus exporter name them, with the resource's service.name
-// as the `service_name` label; process_cpu_seconds_total is what every Prometheus client library exports.
-const HTTP = "http_server_request_duration_seconds";
+// OpenTelemetry semantic conventions: http.server.request.duration, a histogram in seconds, with the resource's
+// service.name as the `service_name` label. The Collector's Prometheus exporter appends the unit
+// (`http_server_request_duration_seconds_count`), the SDKs' own exporters do not (`…_duration_count`): the
+// name is matched both ways. process_cpu_seconds_total is what every Prometheus client library exports.
+const HTTP = "http_server_request_duration(_seconds)?";
+const series = (suffix: string, labels: string) => `{__name__=~"${HTTP}_${suffix}",${labels}}`;
 const SERVICE = 'service_name="$service"';
 
 /** Request rate, error ratio, p95 latency and CPU saturation of a service: the defaults when the config names none. */
 export const DEFAULT_METRIC_QUERIES: readonly MetricQuery[] = Object.freeze([
-  { name: "request-rate", query: `sum(rate(${HTTP}_count{${SERVICE}}[5m]))`, direction: "both" },
+  { name: "request-rate", query: `sum(rate(${series("count", SERVICE)}[5m]))`, direction: "both" },
   {
     name: "error-ratio",
-    query: `sum(rate(${HTTP}_count{${SERVICE},http_response_status_code=~"5.."}[5m])) / sum(rate(${HTTP}_count{${SERVICE}}[5m]))`,
+    // `or vector(0)`: a service that never failed has no 5xx series at all, and its ratio is 0, not missing.
+    query: `(sum(rate(${series("count", `${SERVICE},http_response_status_code=~"5.."`)}[5m])) or vector(0)) / sum(rate(${series("count", SERVICE)}[5m]))`,
     direction: "up",
     // Half a percent: a service that never failed departs on the first errors that matter, not on one request.
     floor: 0.005,
   },
   {
     name: "latency-p95",
-    query: `histogram_quantile(0.95, sum by (le) (rate(${HTTP}_bucket{${SERVICE}}[5m])))`,
+    query: `histogram_quantile(0.95, sum by (le) (rate(${series("bucket", SERVICE)}[5m])))`,
     direction: "up",
     floor: 0.001,
   },

@@ -113,6 +113,28 @@ describe("metrics collector", () => {
     assert.deepEqual(failed.items, []);
   });
 
+  it("judges series from `lead` before the first signal: at the alert, the departure that fired it lies before it", async () => {
+    // Errors since five minutes before the incident's first signal; the investigation runs as it opens.
+    const { http } = fakePrometheus((query, t) =>
+      query.includes('service_name="bank"') && query.includes("5..") && t > ONSET - 5 * STEP ? 0.4 : 0.01 + wobble(t),
+    );
+    const atOpen = testQuery({ to: ONSET, services: ["bank"] });
+    const without = await collector(http).collect(atOpen, testBudget());
+    assert.ok(
+      without.metrics.every((m) => m.departure.departedAt === null),
+      "without a lead nothing has happened yet",
+    );
+    const led = new MetricsCollector(
+      new PrometheusClient(http, "http://prometheus.test:9090/"),
+      { stepMs: STEP, services: {}, linkUrl: "http://prometheus.test:9090/", maxServices: 3, lead: 10 * STEP },
+      DEFAULT_ANALYSIS_SETTINGS,
+    );
+    const withLead = await led.collect(atOpen, testBudget());
+    const errors = withLead.metrics.find((m) => m.metric === "error-ratio");
+    assert.equal(errors?.departure.departedAt, ONSET - 5 * STEP, "the first sample after the errors began");
+    assert.match(withLead.items.find((i) => i.id === errors?.id)?.summary ?? "", /\(-300s from onset\)/);
+  });
+
   it("does not judge a series with too little baseline", async () => {
     const { http } = fakePrometheus((_, t) => (t > ONSET - 65 * STEP ? 5 : null));
     const out = await collector(http).collect(testQuery({ services: ["payments"] }), testBudget());
