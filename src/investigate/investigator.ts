@@ -165,8 +165,9 @@ export class Investigator {
       }
     }
     const now = deps.now();
-    const firstReport = (await store.investigations.report(incident.id)) === null;
     const version = await store.investigations.saveReport(report, now);
+    // Versions count from 1, so the first report is version 1: no read of the previous report needed.
+    const firstReport = version === 1;
     const stored: InvestigationReport = { ...report, version };
     const changes = emptyChangeSet();
     fanOut(changes, incident, now, {
