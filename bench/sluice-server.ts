@@ -27,7 +27,8 @@ export async function startSluice(options: { cpuProfDir?: string; synchronous?: 
       const configFile = join(dir, "sluice.json");
       // No routing block: the defaults send every incident to the in-memory connector "memory".
       const storage = { dataDir: join(dir, "data"), synchronous: options.synchronous ?? "full" };
-      writeFileSync(configFile, JSON.stringify({ server: { port }, storage, log: { level: "warn" } }));
+      const extra = JSON.parse(process.env.BENCH_SLUICE_CONFIG ?? "{}") as Record<string, unknown>;
+      writeFileSync(configFile, JSON.stringify({ server: { port }, storage, log: { level: "warn" }, ...extra }));
       return [...profile, "bin/sluice.js", "serve", "--config", configFile];
     },
     readyPath: "/readyz",
