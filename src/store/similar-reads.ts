@@ -29,30 +29,31 @@ export class KyselySimilarReads implements SimilarReads {
 
   async candidates(query: SimilarCandidateQuery): Promise<ResolvedIncident[]> {
     if (query.limit <= 0) return [];
+    const base = () => {
+      let select = this.db
+        .selectFrom("incidents")
+        .select(CANDIDATE_COLUMNS)
+        .where("tenant", "=", query.tenant)
+        .where("state", "=", sql.lit("resolved"))
+        .where("resolved_at", ">=", query.since);
+      if (query.excludeId) select = select.where("id", "<>", query.excludeId);
+      return select.orderBy("resolved_at", "desc").orderBy("number", "desc");
+    };
     const related = (eb: ExpressionBuilder<Tables, "incidents">) =>
       eb.or([
         eb("service", "=", query.service),
         eb("error_pattern", "=", query.errorPattern),
         ...(query.patternId ? [eb("pattern_id", "=", query.patternId)] : []),
       ]);
-    // One query: related incidents first, then the others, each newest first. A row whose relation is
-    // unknown (NULL: no equal field, a NULL one among them) is neither. This ran as two queries (the
-    // related, then the rest when too few), and Sluice reads candidates for every new incident and investigation.
-    let select = this.db
-      .selectFrom("incidents")
-      .select(CANDIDATE_COLUMNS)
-      .where("tenant", "=", query.tenant)
-      .where("state", "=", sql.lit("resolved"))
-      .where("resolved_at", ">=", query.since)
-      .where((eb) => sql<boolean>`(${related(eb)}) IS NOT NULL`);
-    if (query.excludeId) select = select.where("id", "<>", query.excludeId);
-    const rows = await select
-      .orderBy((eb) => sql`CASE WHEN ${related(eb)} THEN 0 ELSE 1 END`)
-      .orderBy("resolved_at", "desc")
-      .orderBy("number", "desc")
-      .limit(query.limit)
-      .execute();
-    return rows.map((row) => ({
+    const first = await base().where(related).limit(query.limit).execute();
+    const rest =
+      first.length < query.limit
+        ? await base()
+            .where((eb) => eb.not(related(eb)))
+            .limit(query.limit - first.length)
+            .execute()
+        : [];
+    return [...first, ...rest].map((row) => ({
       id: row.id,
       number: row.number,
       key: incidentKey(row.number),
