@@ -48,7 +48,10 @@ const WRAPPED = /^[([{]<\*>[)\]}]$/;
 
 /** Masks the variable parts of a message in place: the string form of {@link tokenize}. */
 export function maskVariables(message: string): string {
-  return message.replace(VARIABLE, WILDCARD).replace(KEY_VALUE, "$1=<*>").replace(JOINED_WILDCARDS, WILDCARD);
+  const masked = message.replace(VARIABLE, WILDCARD);
+  // Most messages hold no "=": skip the key=value scan there (it cannot match without one).
+  const keyed = masked.includes("=") ? masked.replace(KEY_VALUE, "$1=<*>") : masked;
+  return keyed.replace(JOINED_WILDCARDS, WILDCARD);
 }
 
 /**
