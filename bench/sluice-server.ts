@@ -31,7 +31,8 @@ export async function startSluice(
       const storage = { dataDir: join(dir, "data"), synchronous: options.synchronous ?? "full" };
       // Acknowledged from the ingest log (issue 18); the pipeline applies behind it (see BENCHMARKS.md).
       const ingest = { acknowledge: options.acknowledge ?? "logged" };
-      writeFileSync(configFile, JSON.stringify({ server: { port }, storage, ingest, log: { level: "warn" } }));
+      const extra = JSON.parse(process.env.BENCH_SLUICE_CONFIG ?? "{}") as Record<string, unknown>;
+      writeFileSync(configFile, JSON.stringify({ server: { port }, storage, ingest, log: { level: "warn" }, ...extra }));
       return [...profile, "bin/sluice.js", "serve", "--config", configFile];
     },
     readyPath: "/readyz",

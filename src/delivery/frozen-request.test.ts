@@ -5,6 +5,7 @@ import { parseConfig } from "../config/loader.ts";
 import { ManualClock } from "../core/clock.ts";
 import { createSluice } from "../main.ts";
 import { anomalyEvent } from "../testing/in-memory-sluice.ts";
+import { type FrozenRequest, freezeRequest } from "./frozen-request.ts";
 
 // A receiver that takes the request and then loses its answer (a timeout, or Sluice dying while the
 // receiver held it): the delivery is retried, and must send the very bytes the receiver already has.
@@ -61,5 +62,41 @@ describe("a retried delivery sends the bytes of its first attempt", async () => 
     assert.notEqual(retry.headers["x-sluice-timestamp"], first.headers["x-sluice-timestamp"], "signed afresh");
     const incident = (await sluice.server.inject({ url: "/api/incidents/INC-1" })).json() as { signalCount: number };
     assert.equal(incident.signalCount, 2, "the incident itself did move on");
+  });
+});
+
+describe("freezeRequest", () => {
+  const incident = {
+    id: "i-1",
+    key: "INC-1",
+    signalCount: 1,
+    context: { owner: { team: "pay" } },
+  } as unknown as FrozenRequest["incident"];
+  const fresh: FrozenRequest = { incident, detail: "create memory", incidentUrl: null, renderedAt: 1_000 };
+  const keeping = () => {
+    const kept = new Map<string, string>();
+    return {
+      kept,
+      freeze: async (id: string, request: string) => {
+        if (!kept.has(id)) kept.set(id, request);
+        return kept.get(id) as string;
+      },
+    };
+  };
+
+  it("keeps the first attempt's request as handed and gives it back unchanged", async () => {
+    const repository = keeping();
+    const first = await freezeRequest(repository, { id: "d-1", detail: "create memory" }, fresh);
+    assert.deepEqual(first, fresh);
+    assert.deepEqual(JSON.parse(repository.kept.get("d-1") as string), fresh, "what is kept is the request as sent");
+  });
+
+  it("hands a later attempt the kept request, not the incident as it is now", async () => {
+    const repository = keeping();
+    await freezeRequest(repository, { id: "d-1", detail: "create memory" }, fresh);
+    const later = { ...fresh, incident: { ...incident, signalCount: 9 }, renderedAt: 5_000 };
+    const retry = await freezeRequest(repository, { id: "d-1", detail: "create memory" }, later);
+    assert.equal(retry.incident.signalCount, 1);
+    assert.equal(retry.renderedAt, 1_000);
   });
 });

@@ -26,7 +26,10 @@ export async function freezeRequest(
   delivery: Pick<Delivery, "id" | "detail">,
   fresh: FrozenRequest,
 ): Promise<FrozenRequest> {
-  const kept = await deliveries.freeze(delivery.id, JSON.stringify(fresh));
+  const request = JSON.stringify(fresh);
+  const kept = await deliveries.freeze(delivery.id, request);
+  // The first attempt keeps what it was handed (read from the store, so JSON already): no need to parse it back.
+  if (kept === request) return fresh;
   let parsed: Partial<FrozenRequest>;
   try {
     parsed = JSON.parse(kept) as Partial<FrozenRequest>;

@@ -165,7 +165,6 @@ export class Investigator {
       }
     }
     const now = deps.now();
-    const firstReport = (await store.investigations.report(incident.id)) === null;
     // Report and job end commit together; a crash before the notes below loses the ticket comment, never
     // runs the investigation (and comments) twice.
     const version = await store.investigations.complete(report, job.attempt, now);
@@ -173,6 +172,8 @@ export class Investigator {
       logger.warn({ incident: incident.key }, "an investigation outlived its lease; another process took it over");
       return;
     }
+    // Versions count from 1, so the first report is version 1: no read of the previous report needed.
+    const firstReport = version === 1;
     const stored: InvestigationReport = { ...report, version };
     const changes = emptyChangeSet();
     fanOut(changes, incident, now, {

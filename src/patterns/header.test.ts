@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { stripHeader } from "./header.ts";
+import { isSpace, stripHeader } from "./header.ts";
 
 describe("stripHeader", () => {
   const cases: [string, string][] = [
@@ -34,5 +34,17 @@ describe("stripHeader", () => {
   it("leaves a line without a recognisable header alone", () => {
     assert.equal(stripHeader("connection refused by upstream"), "connection refused by upstream");
     assert.equal(stripHeader(""), "");
+  });
+});
+
+describe("isSpace", () => {
+  it("is /\\s/ for every UTF-16 code unit", () => {
+    for (let code = 0; code < 65536; code++) {
+      assert.equal(isSpace(code), /\s/.test(String.fromCharCode(code)), `code ${code}`);
+    }
+  });
+
+  it("separates header fields at any whitespace, as before", () => {
+    assert.equal(stripHeader("2026-01-02\u00a012:00:00\tINFO\u2003disk full"), "disk full");
   });
 });

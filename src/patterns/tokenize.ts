@@ -14,8 +14,12 @@ const DAY = "(?:Mon(?:day)?|Tue(?:sday)?|Wed(?:nesday)?|Thu(?:rsday)?|Fri(?:day)
 // A day or month name is part of a date when a number follows it, or a month follows a day, or a number
 // precedes a month (then the number goes with it). No lookbehind: the alternative is tried at every position.
 const DATE_WORD = `\\b(?:${DAY}|${MONTH}),?(?=\\s+(?:\\d|${MONTH}\\b))|\\b\\d{1,4},?\\s+${MONTH}\\b`;
+// No alternative can start right after a word character (each begins with a lookbehind refusing one, a
+// \b before a word character, or a character that lookbehind refuses after one), so `(?<!\w)` in front
+// changes no match; it lets the engine skip the positions inside words without trying fourteen
+// alternatives at each (masking 3.3 -> 2.1 us per line on the Loghub samples, the same output).
 const VARIABLE = new RegExp(
-  [
+  `(?<!\\w)(?:${[
     /(?<![\w"])"[^"\s]*"(?![\w"])|(?<![\w'])'[^'\s]*'(?![\w'])/.source, // one-token quoted values
     /\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b/.source, // UUIDs
     /(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b/.source, // e-mail addresses
@@ -30,7 +34,7 @@ const VARIABLE = new RegExp(
     /\b(?:true|false|True|False|TRUE|FALSE)\b/.source, // booleans: a program prints them from a variable
     /\b(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}\b/.source, // hashes and hex ids
     /(?<![\w.-])[-+]?(?=[\w.-]*\d)[\w.-]*\w/.source, // numbers and names with digits (req-123, 12ms, blk_-42, io.x.Y2)
-  ].join("|"),
+  ].join("|")})`,
   "g",
 );
 
@@ -44,7 +48,10 @@ const WRAPPED = /^[([{]<\*>[)\]}]$/;
 
 /** Masks the variable parts of a message in place: the string form of {@link tokenize}. */
 export function maskVariables(message: string): string {
-  return message.replace(VARIABLE, WILDCARD).replace(KEY_VALUE, "$1=<*>").replace(JOINED_WILDCARDS, WILDCARD);
+  const masked = message.replace(VARIABLE, WILDCARD);
+  // Most messages hold no "=": skip the key=value scan there (it cannot match without one).
+  const keyed = masked.includes("=") ? masked.replace(KEY_VALUE, "$1=<*>") : masked;
+  return keyed.replace(JOINED_WILDCARDS, WILDCARD);
 }
 
 /**

@@ -15,7 +15,8 @@ import {
   timelineFromRow,
 } from "./rows.ts";
 
-const KEY = /^INC-(\d+)$/i;
+/** An incident key as people write it (INC-42); both engines look those up by number. */
+export const INCIDENT_KEY = /^INC-(\d+)$/i;
 
 /**
  * The incident reads both engines answer with the same Kysely queries; each engine adds its own
@@ -30,7 +31,7 @@ export abstract class KyselyIncidentReads implements IncidentRepository {
   protected abstract teamColumn(): RawBuilder<string | null>;
 
   async get(idOrKey: string): Promise<Incident | null> {
-    const key = KEY.exec(idOrKey);
+    const key = INCIDENT_KEY.exec(idOrKey);
     const query = this.db.selectFrom("incidents").selectAll();
     const row = await (key?.[1]
       ? query.where("number", "=", Number(key[1]))

@@ -32,16 +32,27 @@ export class KyselyInvestigationRepository implements InvestigationRepository {
   async claim(now: number, limit: number, leaseMs: number): Promise<InvestigationJob[]> {
     if (limit <= 0) return [];
     const lock = this.lockClaimedRows ? sql`FOR UPDATE SKIP LOCKED` : sql``;
-    // One statement: on SQLite it is atomic by itself; on PostgreSQL the locked subquery keeps two
+    // The oldest `limit` of the queued jobs and of the abandoned ones, each read in order from the
+    // (status, requested_at) index, then the oldest `limit` of those: the same jobs as ordering every
+    // claimable row, which sorted the whole queue at each claim (quadratic in a backlog of new incidents).
+    // One statement: on SQLite it is atomic by itself; on PostgreSQL the locked subqueries keep two
     // replicas off one row, and the repeated condition refuses a row that changed before the lock.
     const { rows } = await sql<JobRow>`
       UPDATE investigation_jobs SET status = 'running', lease_until = ${now + leaseMs}, attempts = attempts + 1
       WHERE incident_id IN (
-        SELECT incident_id FROM investigation_jobs
-        WHERE status = 'pending' OR (status = 'running' AND lease_until <= ${now})
+        SELECT incident_id FROM (
+          SELECT incident_id, requested_at FROM (
+            SELECT incident_id, requested_at FROM investigation_jobs
+            WHERE status = 'pending' ORDER BY requested_at LIMIT ${limit} ${lock}
+          ) AS queued
+          UNION ALL
+          SELECT incident_id, requested_at FROM (
+            SELECT incident_id, requested_at FROM investigation_jobs
+            WHERE status = 'running' AND lease_until <= ${now} ORDER BY requested_at LIMIT ${limit} ${lock}
+          ) AS abandoned
+        ) AS claimable
         ORDER BY requested_at
         LIMIT ${limit}
-        ${lock}
       ) AND (status = 'pending' OR (status = 'running' AND lease_until <= ${now}))
       RETURNING incident_id, trigger, requested_at, attempts`.execute(this.db);
     return rows

@@ -1,12 +1,16 @@
 import type Database from "better-sqlite3";
 import { type Kysely, type RawBuilder, sql } from "kysely";
+import type { Incident } from "../../core/incident.ts";
 import type { OpenIncident } from "../../core/ports/store.ts";
-import { KyselyIncidentReads } from "../incident-reads.ts";
-import { type IncidentRow, openIncidentFromRow, type Tables } from "../rows.ts";
+import { INCIDENT_KEY, KyselyIncidentReads } from "../incident-reads.ts";
+import { type IncidentRow, incidentFromRow, openIncidentFromRow, type Tables } from "../rows.ts";
 
 export class SqliteIncidents extends KyselyIncidentReads {
   private readonly openByFingerprint: Database.Statement;
   private readonly firingAlerts: Database.Statement;
+  // Read for every delivery attempt and every investigation: prepared once instead of built by Kysely each time.
+  private readonly byId: Database.Statement;
+  private readonly byNumber: Database.Statement;
   // One read transaction per batch: without it every lookup takes and drops the file locks.
   private readonly findOpenTx: (fingerprints: readonly string[]) => Map<string, OpenIncident>;
   private readonly findResolvedTx: (fingerprints: readonly string[], since: number) => Map<string, OpenIncident>;
@@ -21,6 +25,8 @@ export class SqliteIncidents extends KyselyIncidentReads {
       `SELECT id, number, fingerprint, kind, severity, state, first_seen_at, last_seen_at, platforms, version
        FROM incidents WHERE fingerprint = ? AND state <> 'resolved'`,
     );
+    this.byId = raw.prepare("SELECT * FROM incidents WHERE id = ?");
+    this.byNumber = raw.prepare("SELECT * FROM incidents WHERE number = ?");
     this.firingAlerts = raw.prepare("SELECT alert_key FROM incident_alerts WHERE incident_id = ? AND status = 'firing'").pluck();
     const resolvedSince = raw.prepare(
       `SELECT id, number, fingerprint, kind, severity, state, first_seen_at, last_seen_at, platforms, version, resolved_at
@@ -44,6 +50,12 @@ export class SqliteIncidents extends KyselyIncidentReads {
       }
       return found;
     });
+  }
+
+  override async get(idOrKey: string): Promise<Incident | null> {
+    const key = INCIDENT_KEY.exec(idOrKey);
+    const row = (key?.[1] ? this.byNumber.get(Number(key[1])) : this.byId.get(idOrKey)) as IncidentRow | undefined;
+    return row ? incidentFromRow(row) : null;
   }
 
   override async findResolvedSince(fingerprints: readonly string[], since: number): Promise<Map<string, OpenIncident>> {
