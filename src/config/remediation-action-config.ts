@@ -2,7 +2,11 @@
 // schema here plus one factory in src/remediate/actions/registry.ts (config sits below the features, so the
 // schemas cannot live beside the actions).
 import { z } from "zod";
+import { argocdActionSchema } from "./argocd-action-config.ts";
 import { durationField } from "./duration-field.ts";
+import { githubActionsActionSchema } from "./github-actions-action-config.ts";
+import { kubernetesActionSchema } from "./kubernetes-action-config.ts";
+import { scriptActionSchema } from "./script-action-config.ts";
 
 const secretName = z
   .string()
@@ -53,9 +57,39 @@ export const httpActionConfigSchema = z
   .describe("Calls an HTTP endpoint (an admin API, a webhook of a deploy tool).");
 
 /** Every action kind's schema, discriminated by `kind`. */
-export const ACTION_CONFIG_SCHEMAS = [httpActionConfigSchema] as const;
+export const ACTION_CONFIG_SCHEMAS = [
+  httpActionConfigSchema,
+  kubernetesActionSchema.describe(
+    "Restarts (rolloutRestart), scales (scale) or rolls back (rollback) one Deployment through the official Kubernetes client.",
+  ),
+  argocdActionSchema.describe("Syncs an Argo CD application (sync) or rolls it back to its previous deployment (rollback)."),
+  githubActionsActionSchema.describe("Dispatches a GitHub Actions workflow (workflow_dispatch), e.g. a deploy pipeline."),
+  scriptActionSchema.describe(
+    "Runs a script from the allow-listed `remediation.scripts.directory`, arguments from the incident.",
+  ),
+] as const;
 
 export const actionConfigSchema = z.discriminatedUnion("kind", ACTION_CONFIG_SCHEMAS);
 
 export type ActionConfig = z.infer<typeof actionConfigSchema>;
 export type HttpActionConfig = z.infer<typeof httpActionConfigSchema>;
+
+/** Every secret an action refers to by name, with where in the action it is named (for config errors). */
+export function actionSecretRefs(action: ActionConfig): { ref: string; path: (string | number)[] }[] {
+  switch (action.kind) {
+    case "http": {
+      const auth = action.auth;
+      if (!auth) return [];
+      if ("bearer" in auth) return [{ ref: auth.bearer, path: ["auth", "bearer"] }];
+      if ("basic" in auth) return [{ ref: auth.basic.password, path: ["auth", "basic", "password"] }];
+      return [{ ref: auth.secret, path: ["auth", "secret"] }];
+    }
+    case "kubernetes":
+      return "token" in action.connection ? [{ ref: action.connection.token, path: ["connection", "token"] }] : [];
+    case "argocd":
+    case "githubActions":
+      return [{ ref: action.token, path: ["token"] }];
+    case "script":
+      return Object.entries(action.secretEnv).map(([name, ref]) => ({ ref, path: ["secretEnv", name] }));
+  }
+}
