@@ -38,7 +38,15 @@ export const httpActionConfigSchema = z
         "The URL; {{service}}, {{environment}}, {{severity}}, {{key}}, {{id}} and {{labels.<name>}} are replaced by the incident's fields (URL-encoded).",
       ),
     headers: z
-      .record(z.string().regex(/^[A-Za-z0-9-]+$/, "must be an HTTP header name"), z.string())
+      .record(
+        z.string().regex(/^[A-Za-z0-9-]+$/, "must be an HTTP header name"),
+        z
+          .string()
+          .refine(
+            (value) => !value.includes("{{"),
+            "header values are not templated; a secret goes in `auth`, incident fields in the URL or body",
+          ),
+      )
       .default({})
       .describe("Extra headers (not secrets: use `auth`)."),
     body: z
@@ -80,9 +88,8 @@ export function actionSecretRefs(action: ActionConfig): { ref: string; path: (st
     case "http": {
       const auth = action.auth;
       if (!auth) return [];
-      if ("bearer" in auth) return [{ ref: auth.bearer, path: ["auth", "bearer"] }];
-      if ("basic" in auth) return [{ ref: auth.basic.password, path: ["auth", "basic", "password"] }];
-      return [{ ref: auth.secret, path: ["auth", "secret"] }];
+      const ref = "bearer" in auth ? auth.bearer : "basic" in auth ? auth.basic.password : auth.secret;
+      return [{ ref, path: ["auth"] }];
     }
     case "kubernetes":
       return "token" in action.connection ? [{ ref: action.connection.token, path: ["connection", "token"] }] : [];
