@@ -1,7 +1,7 @@
 // Each action kind beyond http, end to end through the engine: a playbook written as config is validated, built by
 // the registry and run by the remediator (match, guardrails, execute, verify, rollback), against the same
-// spec-validating mocks the actions' contract tests use (Prism serving Kubernetes 1.35 apps/v1 and GitHub's REST
-// description 1.1.4) and a real script in an allow-listed directory.
+// spec-validating mocks the actions' contract tests use (Prism serving Kubernetes 1.35 apps/v1, Argo CD v3.5.1's
+// swagger.json and GitHub's REST description 1.1.4) and a real script in an allow-listed directory.
 import assert from "node:assert/strict";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,8 +17,10 @@ import { type HarnessOptions, RemediationHarness } from "../testing/remediation-
 import { locateSpec } from "../testing/specs.ts";
 
 const K8S_SPEC = locateSpec("kubernetes/kubernetes-1.35-apps-core.derived.prism-patched.json");
+const ARGOCD_SPEC = locateSpec("argocd/argocd-swagger-v3.5.1.prism-patched.json");
 const GITHUB_SPEC = locateSpec("github/github-rest-actions-issues-compare.derived.prism-patched.json");
 const K8S_TOKEN = "k8s-ENGINE-token-0123456789";
+const ARGOCD_TOKEN = "argocd-ENGINE-token-0123456789abcdef";
 const GITHUB_TOKEN = "ghp_ENGINEtoken0123456789abcdefABCDEF";
 const SCRIPT_TOKEN = "script-ENGINE-secret-0123456789";
 type Obj = Record<string, unknown>;
@@ -221,6 +223,108 @@ if (K8S_SPEC.skip) {
         await timeline(h, incident.id),
         /dry run of playbook heal-cart: would run rollout restart deployment shop\/cart in prod-eu: patch its pod template annotation kubectl.kubernetes.io\/restartedAt to the current time; nothing was done/,
       );
+      await h.close();
+    });
+  });
+}
+
+if (ARGOCD_SPEC.skip) {
+  describe("remediator with Argo CD actions (Prism)", { skip: ARGOCD_SPEC.skip }, () => {});
+} else {
+  describe("remediator with Argo CD actions against the Argo CD v3.5.1 API description (Prism)", () => {
+    let prism: PrismMock | null = null;
+    let recorder: RecordingHttp;
+    let app: Obj;
+    let checkAnswer: ReturnType<typeof responseChecker>;
+    const answerProblems: string[] = [];
+    const posted: string[] = [];
+
+    /** Prism checks each request; an accepted one gets the application's state, itself checked. */
+    const statefulArgo: HttpClient = async (url, init) => {
+      const real = await fetch(url, init);
+      const text = await real.text();
+      if (!real.ok || real.headers.has("sl-violations"))
+        return new Response(text, { status: real.status, headers: real.headers });
+      const { pathname } = new URL(url);
+      const method = init.method ?? "GET";
+      if (pathname !== "/api/v1/applications/cart-prod" && !pathname.startsWith("/api/v1/applications/cart-prod/"))
+        return Response.json({ error: "not found", code: 5, message: "applications.argoproj.io not found" }, { status: 404 });
+      const status = app.status as Obj;
+      if (method === "POST") {
+        posted.push(pathname);
+        const body = JSON.parse(String(init.body)) as Obj;
+        status.operationState = pathname.endsWith("/sync")
+          ? { phase: "Running", operation: { sync: { revision: body.revision ?? "main" }, info: body.infos } }
+          : { phase: "Running", operation: { sync: { revision: "aaa111" } } };
+      }
+      answerProblems.push(...checkAnswer(method, pathname, 200, app));
+      return Response.json(app);
+    };
+
+    const argocd = (fields: Obj): Obj => ({
+      kind: "argocd",
+      server: prism?.baseUrl,
+      token: "argocd-token",
+      application: "{{service}}-prod",
+      ...fields,
+    });
+
+    before(async () => {
+      checkAnswer = responseChecker(ARGOCD_SPEC.path);
+      prism = await startPrism(ARGOCD_SPEC.path, { dynamic: true });
+    });
+    after(async () => {
+      await prism?.stop();
+    });
+    beforeEach(() => {
+      app = {
+        metadata: { name: "cart-prod", namespace: "argocd" },
+        spec: {
+          project: "shop",
+          destination: { server: "https://kubernetes.default.svc", namespace: "shop" },
+          source: { repoURL: "https://git.example.com/shop/deploy.git", path: "cart", targetRevision: "main" },
+        },
+        status: {
+          sync: { status: "Synced", revision: "bbb222" },
+          health: { status: "Degraded" },
+          history: [
+            { id: 4, revision: "aaa111", deployedAt: "2026-12-06T10:00:00Z" },
+            { id: 5, revision: "bbb222", deployedAt: "2026-12-07T09:00:00Z" },
+          ],
+          operationState: { phase: "Succeeded", operation: { sync: { revision: "bbb222" } } },
+        },
+      };
+      recorder = recordingHttp(statefulArgo);
+      answerProblems.length = 0;
+      posted.length = 0;
+    });
+
+    it("sync: runs once; when verification fails the rollback operation runs and the incident escalates", async () => {
+      const h = await harness({
+        playbooks: [playbook(argocd({ operation: "sync", revision: "v1.4.2" }), { rollback: argocd({ operation: "rollback" }) })],
+        secrets: { "argocd-token": ARGOCD_TOKEN },
+        http: recorder.http,
+        healed: () => false,
+      });
+      const engine = h.engine();
+      const incident = await h.open(fault);
+      for (let i = 0; i < 3; i++) engine.request(incident.id);
+      await engine.flush();
+      assert.deepEqual(posted, ["/api/v1/applications/cart-prod/sync"]);
+      // The sync finished (as Argo CD would report it) before the verification gave up.
+      (app.status as Obj).operationState = { phase: "Succeeded", operation: { sync: { revision: "v1.4.2" } } };
+      await run(h, engine, 80_000);
+      assert.deepEqual(recorder.violations(), []);
+      assert.deepEqual(answerProblems, []);
+      assert.deepEqual(posted, ["/api/v1/applications/cart-prod/sync", "/api/v1/applications/cart-prod/rollback"]);
+      for (const exchange of recorder.exchanges) assert.equal(exchange.headers.authorization, `Bearer ${ARGOCD_TOKEN}`);
+      const [stored] = await h.store.remediations.list({ limit: 5 });
+      assert.equal(stored?.state, "rolled-back");
+      assert.deepEqual(stored?.undo, { historyId: 5 });
+      assert.equal((await h.store.incidents.get(incident.id))?.state, "escalated");
+      const lines = await timeline(h, incident.id);
+      assert.match(lines, /ran: sync of application cart-prod on \S+ to v1.4.2 started/);
+      assert.ok(!lines.includes(ARGOCD_TOKEN));
       await h.close();
     });
   });
