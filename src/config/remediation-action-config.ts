@@ -2,7 +2,11 @@
 // schema here plus one factory in src/remediate/actions/registry.ts (config sits below the features, so the
 // schemas cannot live beside the actions).
 import { z } from "zod";
+import { argocdActionSchema } from "./argocd-action-config.ts";
 import { durationField } from "./duration-field.ts";
+import { githubActionsActionSchema } from "./github-actions-action-config.ts";
+import { kubernetesActionSchema } from "./kubernetes-action-config.ts";
+import { scriptActionSchema } from "./script-action-config.ts";
 
 const secretName = z
   .string()
@@ -34,7 +38,15 @@ export const httpActionConfigSchema = z
         "The URL; {{service}}, {{environment}}, {{severity}}, {{key}}, {{id}} and {{labels.<name>}} are replaced by the incident's fields (URL-encoded).",
       ),
     headers: z
-      .record(z.string().regex(/^[A-Za-z0-9-]+$/, "must be an HTTP header name"), z.string())
+      .record(
+        z.string().regex(/^[A-Za-z0-9-]+$/, "must be an HTTP header name"),
+        z
+          .string()
+          .refine(
+            (value) => !value.includes("{{"),
+            "header values are not templated; a secret goes in `auth`, incident fields in the URL or body",
+          ),
+      )
       .default({})
       .describe("Extra headers (not secrets: use `auth`)."),
     body: z
@@ -53,9 +65,38 @@ export const httpActionConfigSchema = z
   .describe("Calls an HTTP endpoint (an admin API, a webhook of a deploy tool).");
 
 /** Every action kind's schema, discriminated by `kind`. */
-export const ACTION_CONFIG_SCHEMAS = [httpActionConfigSchema] as const;
+export const ACTION_CONFIG_SCHEMAS = [
+  httpActionConfigSchema,
+  kubernetesActionSchema.describe(
+    "Restarts (rolloutRestart), scales (scale) or rolls back (rollback) one Deployment through the official Kubernetes client.",
+  ),
+  argocdActionSchema.describe("Syncs an Argo CD application (sync) or rolls it back to its previous deployment (rollback)."),
+  githubActionsActionSchema.describe("Dispatches a GitHub Actions workflow (workflow_dispatch), e.g. a deploy pipeline."),
+  scriptActionSchema.describe(
+    "Runs a script from the allow-listed `remediation.scripts.directory`, arguments from the incident.",
+  ),
+] as const;
 
 export const actionConfigSchema = z.discriminatedUnion("kind", ACTION_CONFIG_SCHEMAS);
 
 export type ActionConfig = z.infer<typeof actionConfigSchema>;
 export type HttpActionConfig = z.infer<typeof httpActionConfigSchema>;
+
+/** Every secret an action refers to by name, with where in the action it is named (for config errors). */
+export function actionSecretRefs(action: ActionConfig): { ref: string; path: (string | number)[] }[] {
+  switch (action.kind) {
+    case "http": {
+      const auth = action.auth;
+      if (!auth) return [];
+      const ref = "bearer" in auth ? auth.bearer : "basic" in auth ? auth.basic.password : auth.secret;
+      return [{ ref, path: ["auth"] }];
+    }
+    case "kubernetes":
+      return "token" in action.connection ? [{ ref: action.connection.token, path: ["connection", "token"] }] : [];
+    case "argocd":
+    case "githubActions":
+      return [{ ref: action.token, path: ["token"] }];
+    case "script":
+      return Object.entries(action.secretEnv).map(([name, ref]) => ({ ref, path: ["secretEnv", name] }));
+  }
+}

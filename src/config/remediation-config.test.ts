@@ -62,4 +62,68 @@ describe("remediation config", () => {
       ["playbooks.0.preconditions.timeOfDay.from: must be HH:MM (24-hour, UTC)"],
     );
   });
+
+  it("takes every action kind, and names a missing secret, script directory or misplaced replicas: previous", () => {
+    const k8s = {
+      kind: "kubernetes",
+      operation: "scale",
+      cluster: "prod",
+      connection: { server: "https://k8s.example.com", token: "k8s" },
+      namespace: "shop",
+      deployment: "{{service}}",
+      replicas: { delta: 2, max: 8 },
+    };
+    const { replicas: _scaleOnly, ...restart } = k8s;
+    const kinds = [
+      { ...restart, operation: "rolloutRestart" },
+      { kind: "argocd", operation: "sync", server: "https://argo.example.com", token: "argo", application: "{{service}}" },
+      { kind: "githubActions", token: "gh", owner: "shop", repo: "deploy", workflow: "deploy.yml", ref: "main" },
+      { kind: "script", script: "reset.sh", args: ["{{service}}"], secretEnv: { TOKEN: "admin" } },
+    ];
+    const secrets = { admin: "a", k8s: "k", argo: "r", gh: "g" };
+    const all = remediationConfigSchema.parse({
+      ...valid,
+      secrets,
+      scripts: { directory: "/etc/sluice/scripts" },
+      playbooks: kinds.map((action, i) => ({
+        ...playbook,
+        name: `p${i}`,
+        action,
+        rollback: { ...k8s, replicas: "previous" },
+      })),
+    });
+    assert.deepEqual(
+      all.playbooks.map((p) => p.action.kind),
+      ["kubernetes", "argocd", "githubActions", "script"],
+    );
+    assert.deepEqual(
+      problems({
+        ...valid,
+        secrets: { admin: "a" },
+        playbooks: kinds.map((action, i) => ({ ...playbook, name: `p${i}`, action })),
+      }),
+      [
+        "playbooks.0.action.connection.token: no secret named k8s in remediation.secrets",
+        "playbooks.1.action.token: no secret named argo in remediation.secrets",
+        "playbooks.2.action.token: no secret named gh in remediation.secrets",
+        "playbooks.3.action: a script action needs remediation.scripts.directory (the allow-listed directory it runs from)",
+      ],
+    );
+    assert.deepEqual(
+      problems({
+        ...valid,
+        secrets,
+        scripts: { directory: "/s" },
+        playbooks: [{ ...playbook, action: { ...kinds[3], secretEnv: { TOKEN: "nope" } } }],
+      }),
+      ["playbooks.0.action.secretEnv.TOKEN: no secret named nope in remediation.secrets"],
+    );
+    assert.deepEqual(problems({ ...valid, secrets, playbooks: [{ ...playbook, action: { ...k8s, replicas: "previous" } }] }), [
+      "playbooks.0.action.replicas: replicas: previous restores the count the action changed, so it is only for a rollback",
+    ]);
+    assert.match(
+      problems({ ...valid, secrets, playbooks: [{ ...playbook, action: { ...k8s, operation: "drain" } }] }).join(),
+      /playbooks\.0\.action\.operation/,
+    );
+  });
 });

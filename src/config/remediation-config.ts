@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { SEVERITIES } from "../core/signal.ts";
 import { durationField } from "./duration-field.ts";
-import { actionConfigSchema } from "./remediation-action-config.ts";
+import { actionConfigSchema, actionSecretRefs } from "./remediation-action-config.ts";
 
 const oneOrMany = z.union([z.string(), z.array(z.string())]);
 
@@ -71,7 +71,7 @@ const playbook = z
     match: playbookMatch,
     preconditions,
     action: actionConfigSchema.describe(
-      "The fix, chosen by `kind` (http: method, url, headers, body, auth, timeout, expectStatus; see docs/remediation.md for every kind).",
+      "The fix, chosen by `kind`: http, kubernetes, argocd, githubActions or script (docs/remediation.md has an example of each).",
     ),
     verify,
     rollback: actionConfigSchema.optional().describe("Run when verification fails; then the incident escalates."),
@@ -120,6 +120,15 @@ export const remediationConfigSchema = z
       .record(z.string(), z.string())
       .default({})
       .describe("Secrets actions refer to by name (use ${ENV} or ${file:} references); never logged or shown."),
+    scripts: z
+      .strictObject({
+        directory: z
+          .string()
+          .min(1)
+          .describe("The allow-listed directory: a `script` action runs only an executable file whose real path lies inside it."),
+      })
+      .optional()
+      .describe("Where `script` actions come from (required when a playbook uses one)."),
     pollInterval: durationField("How often each replica advances runs and checks verifications (default 1s).").default(
       REMEDIATION_DEFAULTS.pollInterval,
     ),
@@ -145,21 +154,27 @@ export const remediationConfigSchema = z
         ["action", p.action],
         ["rollback", p.rollback],
       ] as const) {
-        if (action?.kind === "http" && action.auth) {
-          const ref =
-            "bearer" in action.auth
-              ? action.auth.bearer
-              : "basic" in action.auth
-                ? action.auth.basic.password
-                : action.auth.secret;
+        if (!action) continue;
+        for (const { ref, path } of actionSecretRefs(action))
           if (!(ref in block.secrets))
             ctx.addIssue({
               code: "custom",
               message: `no secret named ${ref} in remediation.secrets`,
-              path: ["playbooks", i, kind, "auth"],
+              path: ["playbooks", i, kind, ...path],
             });
-        }
+        if (action.kind === "script" && !block.scripts)
+          ctx.addIssue({
+            code: "custom",
+            message: "a script action needs remediation.scripts.directory (the allow-listed directory it runs from)",
+            path: ["playbooks", i, kind],
+          });
       }
+      if (p.action.kind === "kubernetes" && p.action.operation === "scale" && p.action.replicas === "previous")
+        ctx.addIssue({
+          code: "custom",
+          message: "replicas: previous restores the count the action changed, so it is only for a rollback",
+          path: ["playbooks", i, "action", "replicas"],
+        });
     });
   })
   .default({

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { emptyChangeSet } from "../core/ports/store.ts";
 import { type HarnessOptions, RemediationHarness } from "../testing/remediation-harness.ts";
+import { signal, stored } from "../testing/store-contract.ts";
+import type { ActionContext, ActionOutcome, RemediationAction } from "./actions/action.ts";
 
 const playbook = (fields: Record<string, unknown> = {}) => ({
   name: "reset-pool",
@@ -225,6 +228,46 @@ describe("remediator", () => {
       h.executions.map((e) => e.idempotencyKey),
       [`${incident.id}:reset-pool:1`, `${incident.id}:reset-pool:2`],
     );
+    await h.close();
+  });
+
+  it("hands the rollback the undo data the action returned, through the store, on the target the run matched", async () => {
+    const handed: { step: string; undo: unknown; labels: Readonly<Record<string, string>> }[] = [];
+    const fake = (step: string, outcome: (context: ActionContext) => ActionOutcome): RemediationAction => ({
+      kind: "fake",
+      target: (incident) => `fake:${incident.service}`,
+      describe: () => `${step} cart`,
+      execute: async (context) => {
+        handed.push({ step, undo: context.undo, labels: context.incident.labels });
+        return outcome(context);
+      },
+    });
+    const h = await harness({
+      healed: () => false,
+      adjust: (p) => ({
+        ...p,
+        action: fake("scale", () => ({ ok: true, summary: "scaled cart from 3 to 5", undo: { replicas: 3, revision: 7 } })),
+        rollback: fake("restore", (c) => ({ ok: true, summary: `scaled cart back to ${String(c.undo?.replicas)}` })),
+      }),
+    });
+    const engine = h.engine();
+    const incident = await h.open(fault, { pod: "cart-1" });
+    engine.request(incident.id);
+    await engine.flush();
+    // A later signal with other labels: the rollback still acts on the fields the run matched with.
+    await h.store.apply({
+      ...emptyChangeSet(),
+      signals: [stored(signal({ service: "cart", labels: { pod: "cart-2" }, receivedAt: h.clock.now() + 1 }), incident.id)],
+    });
+    await run(h, h.engine(), 80_000);
+    assert.deepEqual(handed, [
+      { step: "scale", undo: undefined, labels: { pod: "cart-1" } },
+      { step: "restore", undo: { replicas: 3, revision: 7 }, labels: { pod: "cart-1" } },
+    ]);
+    const [stored2] = await h.store.remediations.list({ incidentId: incident.id, limit: 5 });
+    assert.equal(stored2?.state, "rolled-back");
+    assert.deepEqual(stored2?.undo, { replicas: 3, revision: 7 });
+    assert.ok((await timeline(h, incident.id)).some((l) => /rolled back: scaled cart back to 3/.test(l)));
     await h.close();
   });
 });

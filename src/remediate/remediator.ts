@@ -378,9 +378,11 @@ export class Remediator {
     subject: ActionIncident,
     idempotencyKey: string,
     timeout: number,
+    undo?: Readonly<Record<string, unknown>>,
   ): Promise<{ ok: boolean; summary: string; undo?: Readonly<Record<string, unknown>> }> {
     try {
-      return await action.execute(this.context(subject, idempotencyKey, AbortSignal.timeout(timeout + this.options.lease / 2)));
+      const context = this.context(subject, idempotencyKey, AbortSignal.timeout(timeout + this.options.lease / 2));
+      return await action.execute(undo ? { ...context, undo } : context);
     } catch (error) {
       // An action that throws is a failure like any other; its message may name a secret's reference, never its value.
       return {
@@ -514,14 +516,14 @@ export class Remediator {
       ))
     )
       return;
-    const incident = await store.incidents.get(run.incidentId);
-    if (!incident) return;
-    const labels = (await store.incidents.signals(incident.id, 1))[0]?.labels ?? {};
+    // The fields frozen when the run matched (the rollback undoes the action on the target it acted on), and the
+    // undo data the action returned (for example the replica count before a scale).
     const outcome = await this.run(
       playbook.rollback,
-      actionIncident(incident, labels),
+      run.subject,
       `${run.idempotencyKey}:rollback`,
       playbook.actionTimeout,
+      run.undo ?? undefined,
     );
     const current = { ...run, state: "rolling-back" as const };
     if (outcome.ok)

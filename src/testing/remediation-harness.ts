@@ -6,7 +6,7 @@ import { EventBus } from "../core/events.ts";
 import type { Incident } from "../core/incident.ts";
 import { emptyChangeSet, type NewIncident, type Store } from "../core/ports/store.ts";
 import { LifecycleService } from "../lifecycle/lifecycle-service.ts";
-import { compilePlaybook } from "../remediate/playbook.ts";
+import { compilePlaybook, type Playbook } from "../remediate/playbook.ts";
 import type { CheckResult, PromqlCheck } from "../remediate/prometheus-check.ts";
 import { Remediator } from "../remediate/remediator.ts";
 import { SqliteStore } from "../store/sqlite/sqlite-store.ts";
@@ -38,6 +38,14 @@ export interface HarnessOptions {
   answer?: (execution: Execution) => "ok" | "fail" | "hang";
   /** What Prometheus says about a query now; undefined means no data. */
   prometheus?: (query: string, at: number) => boolean | undefined;
+  /** Secrets beside `admin` (`remediation.secrets`). */
+  secrets?: Record<string, string>;
+  /** `remediation.scripts.directory`. */
+  scriptDirectory?: string;
+  /** The HTTP client actions get instead of the logging fake target (a spec-validating mock). */
+  http?: HttpClient;
+  /** Replaces a compiled playbook's actions (an engine test watching what an action is handed). */
+  adjust?: (playbook: Playbook) => Playbook;
 }
 
 /**
@@ -91,16 +99,23 @@ export class RemediationHarness {
   engine(): Remediator {
     const config = remediationConfigSchema.parse({
       prometheus: { url: "http://prometheus.invalid" },
-      secrets: { admin: "s3cr3t" },
+      secrets: { admin: "s3cr3t", ...this.options.secrets },
+      ...(this.options.scriptDirectory ? { scripts: { directory: this.options.scriptDirectory } } : {}),
       playbooks: this.options.playbooks,
     });
+    const deps = {
+      http: this.options.http ?? this.http,
+      scriptDirectory: config.scripts?.directory,
+      clock: () => new Date(this.clock.now()),
+    };
+    const adjust = this.options.adjust ?? ((playbook: Playbook) => playbook);
     return new Remediator({
       store: this.store,
       events: this.events,
       lifecycle: this.lifecycle,
       logger: pino({ level: "silent" }),
       now: () => this.clock.now(),
-      playbooks: config.playbooks.map((p) => compilePlaybook(p, { http: this.http })),
+      playbooks: config.playbooks.map((p) => adjust(compilePlaybook(p, deps))),
       secrets: config.secrets,
       paused: this.options.paused ?? false,
       prometheus: this.prometheus,

@@ -34,7 +34,9 @@ export function wireRemediation(
     lifecycle,
     logger: logger.child({ component: "remediate" }),
     now,
-    playbooks: settings.playbooks.map((playbook) => compilePlaybook(playbook, { http })),
+    playbooks: settings.playbooks.map((playbook) =>
+      compilePlaybook(playbook, { http, scriptDirectory: settings.scripts?.directory }),
+    ),
     secrets: settings.secrets,
     paused: settings.paused,
     prometheus: settings.prometheus ? prometheusCheck(http, settings.prometheus.url) : null,

@@ -24,6 +24,11 @@ export interface ActionContext {
   /** Resolves a secret reference from the playbook's config; the value never goes into an outcome or a log. */
   secret(ref: string): string;
   signal: AbortSignal;
+  /**
+   * Set only for a playbook's rollback: the `undo` data the playbook's action returned when it ran (for example
+   * the replica count before a scale), so the rollback can put back exactly what was changed.
+   */
+  undo?: Readonly<Record<string, unknown>>;
 }
 
 export interface ActionOutcome {

@@ -1,59 +1,15 @@
-import { z } from "zod";
+import type { ArgocdActionConfig } from "../../config/argocd-action-config.ts";
 import type { HttpClient } from "../../connectors/connector.ts";
 import type { ActionContext, ActionIncident, ActionOutcome, RemediationAction } from "./action.ts";
 import { errorText, failed, succeeded } from "./action-support.ts";
 import { field, type JsonAnswer, sendJson, trimBase } from "./http-json.ts";
-import { renderTemplate, templateField } from "./incident-template.ts";
+import { renderTemplate } from "./incident-template.ts";
 
 /** The operation info item a sync carries, so a retried run finds its own sync and does not start another. */
 export const ARGOCD_KEY_INFO = "sluice-idempotency-key";
 const APP_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
-const common = {
-  kind: z.literal("argocd"),
-  server: z.url({ protocol: /^https?$/ }).describe("Argo CD server URL, e.g. https://argocd.example.com"),
-  token: z.string().min(1).describe("Secret reference of an Argo CD API token (sent as a bearer token)"),
-  application: templateField("Application name; may use {{incident fields}}, for example {{service}}-{{environment}}"),
-  appNamespace: z
-    .string()
-    .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "a Kubernetes namespace name")
-    .optional()
-    .describe("Namespace of an application outside Argo CD's own"),
-};
-
-/** `action` of a playbook that syncs an Argo CD application or rolls it back to its previous deployment. */
-export const argocdActionSchema = z.discriminatedUnion("operation", [
-  z
-    .object({
-      ...common,
-      operation: z.literal("sync"),
-      revision: z.string().min(1).optional().describe("Git revision to sync to; the application's target when absent"),
-      prune: z.boolean().default(false).describe("Delete resources no longer in Git"),
-      resources: z
-        .array(
-          z
-            .object({
-              group: z.string().default(""),
-              kind: z.string().min(1),
-              name: z.string().min(1),
-              namespace: z.string().optional(),
-            })
-            .strict(),
-        )
-        .optional()
-        .describe("Sync only these resources"),
-    })
-    .strict(),
-  z
-    .object({
-      ...common,
-      operation: z.literal("rollback"),
-      prune: z.boolean().default(false).describe("Delete resources the previous deployment did not have"),
-    })
-    .strict(),
-]);
-
-export type ArgocdActionConfig = z.output<typeof argocdActionSchema>;
+export { type ArgocdActionConfig, argocdActionSchema } from "../../config/argocd-action-config.ts";
 
 /** Argo CD `sync` or `rollback` through its REST API; the operation runs on after the answer. */
 export function argocdAction(config: ArgocdActionConfig, http: HttpClient = (url, init) => fetch(url, init)): RemediationAction {

@@ -1,7 +1,7 @@
 import { AppsV1Api, KubeConfig, PatchStrategy } from "@kubernetes/client-node";
 // The generated client takes only its own Observable-style middleware; its `of` builds one.
 import { of } from "@kubernetes/client-node/dist/gen/rxjsStub.js";
-import type { KubernetesConnection } from "./kubernetes-config.ts";
+import type { KubernetesConnection } from "../../config/kubernetes-action-config.ts";
 
 /** The calls the Kubernetes action makes, with each request bound to the run's abort signal. */
 export interface DeploymentClient {

@@ -54,10 +54,14 @@ export function revisionOf(resource: JsonObject): number | null {
   return Number.isSafeInteger(revision) && revision > 0 ? revision : null;
 }
 
-/** The ReplicaSet the Deployment controls with the highest revision below the current one. */
+/**
+ * The ReplicaSet the Deployment controls with the highest revision below the current one, or, given `exactly`
+ * (the revision a rollback's undo data recorded), the one with that revision.
+ */
 export function previousReplicaSet(
   deployment: JsonObject,
   replicaSets: readonly JsonObject[],
+  exactly?: number,
 ): { replicaSet: JsonObject; revision: number; current: number } {
   const current = revisionOf(deployment);
   if (current === null) throw new Error(`the Deployment has no ${REVISION_ANNOTATION} annotation yet`);
@@ -72,9 +76,20 @@ export function previousReplicaSet(
       return owner.controller === true && owner.uid === uid && owner.kind === "Deployment";
     });
     const revision = revisionOf(replicaSet);
-    if (!controlled || revision === null || revision >= current) continue;
+    if (!controlled || revision === null) continue;
+    if (exactly !== undefined) {
+      if (revision === exactly && revision !== current) return { replicaSet, revision, current };
+      continue;
+    }
+    if (revision >= current) continue;
     if (!best || revision > best.revision) best = { replicaSet, revision };
   }
+  if (exactly !== undefined)
+    throw new Error(
+      exactly === current
+        ? `revision ${exactly}, the one before the playbook's action, is current again`
+        : `revision ${exactly}, the one before the playbook's action, is no longer in the Deployment's history`,
+    );
   if (!best) throw new Error(`no revision before ${current} is left to roll back to`);
   return { ...best, current };
 }

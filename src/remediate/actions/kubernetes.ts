@@ -1,10 +1,10 @@
 import type { V1Deployment, V1ReplicaSet } from "@kubernetes/client-node";
 import { ObjectSerializer } from "@kubernetes/client-node/dist/gen/models/ObjectSerializer.js";
+import type { KubernetesActionConfig } from "../../config/kubernetes-action-config.ts";
 import type { ActionContext, ActionIncident, ActionOutcome, RemediationAction } from "./action.ts";
 import { failed, succeeded } from "./action-support.ts";
 import { renderTemplate } from "./incident-template.ts";
 import { deploymentClient, kubernetesErrorText } from "./kubernetes-client.ts";
-import type { KubernetesActionConfig } from "./kubernetes-config.ts";
 import {
   annotationsAfterRollback,
   type JsonObject,
@@ -17,7 +17,7 @@ import {
   templateToRestore,
 } from "./kubernetes-rollback.ts";
 
-export { type KubernetesActionConfig, kubernetesActionSchema } from "./kubernetes-config.ts";
+export { type KubernetesActionConfig, kubernetesActionSchema } from "../../config/kubernetes-action-config.ts";
 
 /** Written on the Deployment in the same patch as the change: a retry with the same key finds it and stops. */
 export const IDEMPOTENCY_ANNOTATION = "sluice.dev/remediation-key";
@@ -61,12 +61,24 @@ export function kubernetesAction(config: KubernetesActionConfig, clock: () => Da
       switch (config.operation) {
         case "rolloutRestart":
           return `rollout restart ${where(n)}: patch its pod template annotation ${RESTARTED_AT_ANNOTATION} to the current time`;
-        case "scale":
-          return "to" in config.replicas
-            ? `scale ${where(n)} to ${config.replicas.to} replicas`
-            : `scale ${where(n)} by ${signed(config.replicas.delta)} replicas, kept within ${config.replicas.min}..${config.replicas.max}`;
-        case "rollback":
-          return `roll back ${where(n)} to the previous revision: restore the pod template of its ReplicaSet with the highest ${REVISION_ANNOTATION} below the current one`;
+        case "scale": {
+          const replicas = config.replicas;
+          if (replicas === "previous") {
+            const previous = undoReplicas(context.undo);
+            return previous === null
+              ? `would not scale ${where(n)}: no replica count from before the playbook's action to restore`
+              : `scale ${where(n)} back to ${previous} replicas, its count before the playbook's action`;
+          }
+          return "to" in replicas
+            ? `scale ${where(n)} to ${replicas.to} replicas`
+            : `scale ${where(n)} by ${signed(replicas.delta)} replicas, kept within ${replicas.min}..${replicas.max}`;
+        }
+        case "rollback": {
+          const revision = undoRevision(context.undo);
+          return revision === null
+            ? `roll back ${where(n)} to the previous revision: restore the pod template of its ReplicaSet with the highest ${REVISION_ANNOTATION} below the current one`
+            : `roll back ${where(n)} to revision ${revision}, the one before the playbook's action: restore its ReplicaSet's pod template`;
+        }
       }
     },
     async execute(context: ActionContext): Promise<ActionOutcome> {
@@ -85,7 +97,7 @@ export function kubernetesAction(config: KubernetesActionConfig, clock: () => Da
         if (annotations[IDEMPOTENCY_ANNOTATION] === context.idempotencyKey) {
           return succeeded(`${where(n)} already changed by this attempt; not repeated`, secrets, parseBefore(annotations));
         }
-        const plan = await planChange(config, deployment, n, client, clock);
+        const plan = await planChange(config, deployment, n, client, clock, context.undo);
         if ("refused" in plan) return failed(`not changed ${where(n)}: ${plan.refused}`, secrets);
         const mark = { [IDEMPOTENCY_ANNOTATION]: context.idempotencyKey, [BEFORE_ANNOTATION]: JSON.stringify(plan.undo) };
         const body: JsonObject = {
@@ -116,6 +128,7 @@ async function planChange(
   n: { namespace: string; name: string },
   client: ReturnType<typeof deploymentClient>["client"],
   clock: () => Date,
+  undo: ActionContext["undo"],
 ): Promise<Plan> {
   const spec = obj(deployment.spec);
   const where = `deployment ${n.namespace}/${n.name} in ${config.cluster}`;
@@ -136,7 +149,12 @@ async function planChange(
       const current = typeof spec.replicas === "number" ? spec.replicas : 1;
       const replicas = config.replicas;
       let wanted: number;
-      if ("to" in replicas) {
+      if (replicas === "previous") {
+        const previous = undoReplicas(undo);
+        if (previous === null) return { refused: "no replica count from before the playbook's action to restore" };
+        wanted = previous;
+        if (wanted === current) return { refused: `it already runs ${current} replicas, its count before the action` };
+      } else if ("to" in replicas) {
         wanted = replicas.to;
         if (wanted === current) return { refused: `it already runs ${current} replicas` };
       } else {
@@ -159,7 +177,9 @@ async function planChange(
       const replicaSets = (list.items ?? []).map((item: V1ReplicaSet) => wire(item, "V1ReplicaSet"));
       let previous: ReturnType<typeof previousReplicaSet>;
       try {
-        previous = previousReplicaSet(deployment, replicaSets);
+        // As a playbook's rollback after its own rollback (or a deploy it started), the revision recorded before
+        // the action is the one to return to, even when the history moved since.
+        previous = previousReplicaSet(deployment, replicaSets, undoRevision(undo) ?? undefined);
       } catch (error) {
         return { refused: (error as Error).message };
       }
@@ -198,6 +218,18 @@ function parseBefore(annotations: JsonObject): Record<string, unknown> | undefin
   } catch {
     return undefined;
   }
+}
+
+/** The replica count a scale recorded in its undo data, or null. */
+function undoReplicas(undo: ActionContext["undo"]): number | null {
+  const replicas = undo?.replicas;
+  return typeof replicas === "number" && Number.isInteger(replicas) && replicas >= 0 ? replicas : null;
+}
+
+/** The revision a Kubernetes rollback recorded in its undo data (the one current before it), or null. */
+function undoRevision(undo: ActionContext["undo"]): number | null {
+  const revision = undo?.revision;
+  return typeof revision === "number" && Number.isInteger(revision) && revision > 0 ? revision : null;
 }
 
 function obj(value: unknown): JsonObject {

@@ -1,19 +1,7 @@
 import { constants } from "node:fs";
 import { access, realpath, stat } from "node:fs/promises";
 import { isAbsolute, relative, resolve, sep } from "node:path";
-
-/** Why a script name from config is refused, or null: only plain relative names inside the directory. */
-export function scriptNameProblem(name: string): string | null {
-  if (name.length === 0) return "the script name is empty";
-  if (name.includes("\0")) return "the script name contains a NUL character";
-  if (isAbsolute(name) || name.startsWith("/") || name.startsWith("\\") || /^[A-Za-z]:/.test(name)) {
-    return `"${name}" is an absolute path; name a script inside the allow-listed directory`;
-  }
-  if (name.split(/[/\\]/).some((part) => part === ".." || part === "." || part === "")) {
-    return `"${name}" has a ".", ".." or empty path segment; name a script inside the allow-listed directory`;
-  }
-  return null;
-}
+import { scriptNameProblem } from "../../config/script-action-config.ts";
 
 /**
  * The real path of a script inside the allow-listed directory, after following every symlink: a link

@@ -1,49 +1,11 @@
-import { z } from "zod";
-import { durationField } from "../../config/duration-field.ts";
+import type { ScriptActionConfig } from "../../config/script-action-config.ts";
 import type { ActionContext, ActionIncident, ActionOutcome, RemediationAction } from "./action.ts";
 import { errorText, failed, oneLine, succeeded } from "./action-support.ts";
-import { isConstant, renderTemplate, TemplateError, templateField } from "./incident-template.ts";
-import { resolveScript, scriptNameProblem } from "./script-path.ts";
+import { isConstant, renderTemplate, TemplateError } from "./incident-template.ts";
+import { resolveScript } from "./script-path.ts";
 import { runScript } from "./script-runner.ts";
 
-const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
-// The script must not be able to change how the dynamic linker or a shell it starts behaves through them.
-const RESERVED_ENV = new Set(["PATH", "HOME", "LD_PRELOAD", "LD_LIBRARY_PATH", "NODE_OPTIONS", "BASH_ENV", "ENV", "IFS"]);
-
-/** `action` of a playbook that runs a script from the allow-listed directory (`remediation.scripts.directory`). */
-export const scriptActionSchema = z
-  .object({
-    kind: z.literal("script"),
-    script: z
-      .string()
-      .superRefine((value, ctx) => {
-        const problem = scriptNameProblem(value);
-        if (problem) ctx.addIssue({ code: "custom", message: problem });
-      })
-      .describe("File name inside the allow-listed script directory; no absolute path, no `..`"),
-    args: z
-      .array(templateField("One argument: fixed text and {{incident fields}} (service, environment, labels.<name>, …)"))
-      .max(32)
-      .default([])
-      .describe("Arguments, passed as a vector (never through a shell)"),
-    timeout: durationField("Killed (with everything it started) after this long").default(60_000),
-    maxOutputBytes: z.number().int().min(1024).max(1_048_576).default(65_536).describe("Output kept; the rest is dropped"),
-    secretEnv: z
-      .record(
-        z
-          .string()
-          .regex(ENV_NAME, "an environment variable name in capitals")
-          .refine((name) => !RESERVED_ENV.has(name), {
-            message: "a reserved environment variable",
-          }),
-        z.string().min(1),
-      )
-      .default({})
-      .describe("Environment variables set from secret references; their values are masked in every summary"),
-  })
-  .strict();
-
-export type ScriptActionConfig = z.output<typeof scriptActionSchema>;
+export { type ScriptActionConfig, scriptActionSchema } from "../../config/script-action-config.ts";
 
 export interface ScriptActionOptions {
   /** The allow-listed directory; only scripts whose real path lies inside it run. */

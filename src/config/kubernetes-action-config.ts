@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { templateField } from "./incident-template.ts";
+import { templateField } from "./action-template-field.ts";
 
 /** How Sluice reaches a cluster: its own service account (the default), a kubeconfig file, or a server and token. */
 export const kubernetesConnectionSchema = z
@@ -14,7 +14,10 @@ export const kubernetesConnectionSchema = z
     z
       .object({
         server: z.url({ protocol: /^https?$/ }).describe("API server URL"),
-        token: z.string().min(1).describe("Secret reference of a bearer token (a service account token)"),
+        token: z
+          .string()
+          .min(1)
+          .describe("Name of the secret in `remediation.secrets` holding a bearer token (a service account token)"),
         caFile: z.string().min(1).optional().describe("CA bundle that signed the server's certificate"),
         insecureSkipTlsVerify: z.boolean().default(false).describe("Never in production: skips the server certificate check"),
       })
@@ -58,8 +61,9 @@ export const kubernetesActionSchema = z.discriminatedUnion("operation", [
             })
             .strict()
             .refine((r) => r.min <= r.max, "min must not exceed max"),
+          z.literal("previous").describe("The count before the playbook's action (a rollback only: from its undo data)"),
         ])
-        .describe("Either `to: N`, or `delta: ±N` within `min`..`max`"),
+        .describe("Either `to: N`, `delta: ±N` within `min`..`max`, or (in a rollback) `previous`"),
     })
     .strict(),
   z.object({ ...common, operation: z.literal("rollback") }).strict(),
