@@ -8,6 +8,7 @@ import { parseConfig } from "../config/loader.ts";
 import { ManualClock } from "../core/clock.ts";
 import { createSluice, type Sluice } from "../main.ts";
 import { anomalyEvent } from "../testing/in-memory-sluice.ts";
+import { MAX_DEFER_MS } from "./investigator.ts";
 
 // Durability of investigation jobs on a real SQLite file: a process that dies mid-investigation leaves a
 // claimed job behind; the next process finishes it, once.
@@ -74,6 +75,53 @@ describe("investigation jobs across a restart", () => {
       assert.equal((await fourth.store.investigations.report(incident?.id ?? ""))?.version, 1);
     } finally {
       await fourth.close();
+    }
+  });
+});
+
+// An alert storm gets the CPU first: investigations are background work (about 2 ms of CPU each).
+describe("investigations yield to a busy ingest", () => {
+  const dir = mkdtempSync(join(tmpdir(), "sluice-investigate-yield-"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const clock = new ManualClock(Date.parse("2026-11-02T10:00:00Z"));
+  const until = async (what: string, check: () => Promise<boolean>): Promise<void> => {
+    const by = Date.now() + 10_000;
+    while (!(await check())) {
+      if (Date.now() > by) assert.fail(`timed out waiting until ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+
+  it("runs a new job at once when ingest is idle, and makes it wait while signals wait, at most MAX_DEFER_MS", async () => {
+    const { config } = parseConfig({}, {}, process.cwd(), "test");
+    const sluice = await createSluice(config, {
+      clock,
+      dryRun: true,
+      dataDir: dir,
+      processMetrics: false,
+      logger: pino({ level: "silent" }),
+    });
+    let waiting = 0;
+    // What ingest reports to the base's IngestLoad: its count of signals submitted and not yet committed.
+    Object.defineProperty(sluice.runner, "waiting", { get: () => waiting });
+    try {
+      await sluice.start();
+      const status = async (key: string) => {
+        const incident = await sluice.store.incidents.get(key);
+        return incident ? sluice.store.investigations.status(incident.id) : null;
+      };
+      await sluice.server.inject({ method: "POST", url: "/api/v1/signals", payload: anomalyEvent({ service: "idle" }) });
+      await until("the idle-time job is done", async () => (await status("INC-1")) === "done");
+
+      waiting = 40;
+      await sluice.server.inject({ method: "POST", url: "/api/v1/signals", payload: anomalyEvent({ service: "storm" }) });
+      await until("the storm-time job is queued", async () => (await status("INC-2")) === "pending");
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // a poll of the investigator passes
+      assert.equal(await status("INC-2"), "pending", "a young job waits while ingest has signals waiting");
+      clock.advance(MAX_DEFER_MS);
+      await until("the deferred job is done once it is MAX_DEFER_MS old", async () => (await status("INC-2")) === "done");
+    } finally {
+      await sluice.close();
     }
   });
 });

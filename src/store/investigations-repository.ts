@@ -29,8 +29,9 @@ export class KyselyInvestigationRepository implements InvestigationRepository {
         status = CASE WHEN investigation_jobs.status = 'done' THEN 'pending' ELSE investigation_jobs.status END`.execute(this.db);
   }
 
-  async claim(now: number, limit: number, leaseMs: number): Promise<InvestigationJob[]> {
+  async claim(now: number, limit: number, leaseMs: number, requestedBefore?: number): Promise<InvestigationJob[]> {
     if (limit <= 0) return [];
+    const queuedBy = requestedBefore === undefined ? sql`` : sql`AND requested_at <= ${requestedBefore}`;
     const lock = this.lockClaimedRows ? sql`FOR UPDATE SKIP LOCKED` : sql``;
     // The oldest `limit` of the queued jobs and of the abandoned ones, each read in order from the
     // (status, requested_at) index, then the oldest `limit` of those: the same jobs as ordering every
@@ -43,7 +44,7 @@ export class KyselyInvestigationRepository implements InvestigationRepository {
         SELECT incident_id FROM (
           SELECT incident_id, requested_at FROM (
             SELECT incident_id, requested_at FROM investigation_jobs
-            WHERE status = 'pending' ORDER BY requested_at LIMIT ${limit} ${lock}
+            WHERE status = 'pending' ${queuedBy} ORDER BY requested_at LIMIT ${limit} ${lock}
           ) AS queued
           UNION ALL
           SELECT incident_id, requested_at FROM (

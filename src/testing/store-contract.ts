@@ -894,6 +894,15 @@ export function describeStoreContract(target: StoreContractTarget): void {
         assert.equal(await store.investigations.complete(report, claimed.attempt, T0 + 3 * SECOND), 3);
         assert.equal(await store.investigations.status("inc-r"), "done");
         assert.equal(await store.investigations.complete(report, claimed.attempt, T0 + 4 * SECOND), null, "a claim ends once");
+
+        // requestedBefore: a queued job requested after it waits (investigations yield to a busy ingest).
+        await store.investigations.request("inc-young", "opened", T0 + 10 * SECOND);
+        assert.deepEqual(await store.investigations.claim(T0 + 11 * SECOND, 5, SECOND, T0 + 9 * SECOND), []);
+        const taken = await store.investigations.claim(T0 + 11 * SECOND, 5, SECOND, T0 + 10 * SECOND);
+        assert.deepEqual(
+          taken.map((job) => job.incidentId),
+          ["inc-young"],
+        );
       }));
 
     it("stores a change once per source and upstream id, and reads changes of services in a time range newest first", () =>

@@ -6,6 +6,7 @@ import type { ConnectorFactory, HttpClient } from "../connectors/connector.ts";
 import { connectorFactories, destinationCatalog } from "../connectors/registry.ts";
 import { type Clock, systemClock } from "../core/clock.ts";
 import { EventBus } from "../core/events.ts";
+import { IngestLoad } from "../core/ingest-load.ts";
 import type { Store } from "../core/ports/store.ts";
 import { keyedHash, type Pseudonym, pseudonymKey } from "../redact/keyed-hash.ts";
 import { createRedactor, type Redactor } from "../redact/redactor.ts";
@@ -30,6 +31,8 @@ export interface Base {
   factories: readonly ConnectorFactory[];
   /** Those connectors' catalog destinations and secret masks. */
   destinations: DestinationCatalog;
+  /** Ingest's backlog, for background work that yields to it (ingest reports into it once wired). */
+  ingestLoad: IngestLoad;
   /** The store's module: declared first, so it closes last. */
   module: Module;
 }
@@ -68,6 +71,7 @@ export async function wireBase(config: SluiceConfig, options: SluiceOptions): Pr
     pseudonym,
     factories: options.connectorFactories ?? connectorFactories,
     destinations: options.connectorFactories ? new DestinationCatalog(options.connectorFactories) : destinationCatalog,
+    ingestLoad: new IngestLoad(),
     module: { name: "store", shutdown: () => store.close() },
   };
 }

@@ -99,6 +99,7 @@ export function wireIngest(
     logger: base.logger.child({ stage: "ingest-log" }),
   });
   if (settings.paused) consumer.pause();
+  base.ingestLoad.measure(() => runner.waiting);
   const backlog = new LogBacklogMonitor(store.ingestLog, {
     maxSignals: settings.maxLogSignals,
     maxAgeMs: settings.maxLogAge,

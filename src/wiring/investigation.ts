@@ -42,7 +42,7 @@ export interface InvestigationWiring {
  * rises to a severity switched on, and on demand. Declared before ingest, so it stops after ingest drained.
  */
 export function wireInvestigation(
-  { config, store, clock, logger, metrics, events, http, redactor }: Base,
+  { config, store, clock, logger, metrics, events, http, redactor, ingestLoad }: Base,
   catalog: CatalogSource | null,
   similar: SimilarIncidents,
 ): InvestigationWiring {
@@ -118,6 +118,7 @@ export function wireInvestigation(
     concurrency: CONCURRENCY,
     lease: settings.lease,
     pollInterval: settings.pollInterval,
+    ingestBusy: () => ingestLoad.busy(),
     deps: {
       collectors,
       graph: (incident, since) => store.traces.graph(incident.tenant, incident.environment, since),

@@ -19,8 +19,11 @@ export interface InvestigationRepository {
    * once more after it finishes (the request may carry news the running one has not seen).
    */
   request(incidentId: string, trigger: InvestigationTrigger, now: number): Promise<void>;
-  /** Leases queued jobs and running ones whose lease expired (their process died), oldest request first. */
-  claim(now: number, limit: number, leaseMs: number): Promise<InvestigationJob[]>;
+  /**
+   * Leases queued jobs and running ones whose lease expired (their process died), oldest request first.
+   * With `requestedBefore`, queued jobs requested after it wait (abandoned ones are still taken).
+   */
+  claim(now: number, limit: number, leaseMs: number, requestedBefore?: number): Promise<InvestigationJob[]>;
   /** Ends the claim `attempt` of the job; false when the claim was lost (its lease expired and another took it). */
   finish(incidentId: string, attempt: number): Promise<boolean>;
   /** The job's state, null when the incident was never investigated. */

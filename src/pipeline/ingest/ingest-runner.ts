@@ -130,6 +130,11 @@ export class IngestRunner {
     this.maxPending = options.maxPending ?? 50_000;
   }
 
+  /** Signals submitted and not yet committed: background work (investigations) yields while there are any. */
+  get waiting(): number {
+    return this.pendingSignals;
+  }
+
   /** Stores the signals and runs them through gate and correlate; resolves once they are durable. */
   submit(signals: Signal[], options: SubmitOptions = {}): Promise<IngestResult[]> {
     if (this.stopped) return Promise.reject(new SluiceError("OVERLOADED", "Sluice is shutting down; retry on another replica"));

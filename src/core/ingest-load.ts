@@ -1,0 +1,17 @@
+/**
+ * How much ingest has waiting, for background work that should give it the CPU first (investigations).
+ * It belongs to the composition root's base, declared before ingest exists; ingest says where to look
+ * once it is wired, so features declared earlier can ask without referring to a later one.
+ */
+export class IngestLoad {
+  private waitingOf: () => number = () => 0;
+
+  /** Ingest's count of signals submitted and not yet committed. */
+  measure(waiting: () => number): void {
+    this.waitingOf = waiting;
+  }
+
+  busy(): boolean {
+    return this.waitingOf() > 0;
+  }
+}
