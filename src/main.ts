@@ -37,7 +37,8 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
   const changes = await wireChanges(base);
   const knowledge = wireTraceKnowledge(base);
   const { enricher, similar } = wireEnrichment(base, catalog.catalog, knowledge);
-  const lifecycle = wireLifecycle(base, new Set(delivery.connectors.keys()));
+  const platforms = new Set(delivery.connectors.keys());
+  const lifecycle = wireLifecycle(base, platforms);
   const affectedUsers = wireAffectedUsers(base, lifecycle);
   const summaries = wireSummaries(base);
   const merger = wireSymptomMerger(base, lifecycle, knowledge);
@@ -46,15 +47,8 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
   const timers = wireTimers(base, lifecycle);
   const retention = wireRetention(base);
   const sync = wireSync(base, lifecycle);
-  const platforms = new Set(delivery.connectors.keys());
   const ingest = wireIngest(base, {
-    ...catalog,
-    ...changes,
-    enricher,
-    traces: knowledge,
-    platforms,
-    lifecycle,
-    worker: delivery.worker,
+    ...{ ...catalog, ...changes, enricher, traces: knowledge, platforms, lifecycle, worker: delivery.worker },
   });
   const assembly = wireTraceAssembly(base, knowledge, ingest.runner, lifecycle);
   const kafka = wireKafka(base, ingest.intake, changes.intake);
@@ -62,26 +56,14 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
   const detect = wireDetect(base, ingest.runner);
   const slis = wireSlis(base);
   const http = await wireServer(base, {
-    ...delivery,
-    ...summaries,
-    ...assembly,
-    intake: ingest.intake,
-    lifecycle,
-    syncHandlers: sync.handlers,
-    inboundSync: sync.inboundSync,
-    changes,
-    similar,
-    console: webConsole,
+    ...{ ...delivery, ...summaries, ...assembly, intake: ingest.intake, lifecycle, changes, similar, console: webConsole },
+    ...{ syncHandlers: sync.handlers, inboundSync: sync.inboundSync },
     features: [investigation.routes, remediation.routes, slis.routes],
   });
+  const before = [base, delivery, catalog, changes, affectedUsers, summaries, merger, investigation, remediation];
+  const after = [retention, sync, ingest, assembly, detect, kafka, http];
   const modules = new Modules(
-    [
-      ...[base, delivery, catalog, changes, affectedUsers, summaries, merger, investigation, remediation].map(
-        (wired) => wired.module,
-      ),
-      ...timers.modules,
-      ...[retention, sync, ingest, assembly, detect, kafka, http].map((wired) => wired.module),
-    ],
+    [...before.map((wired) => wired.module), ...timers.modules, ...after.map((wired) => wired.module)],
     (name, error) => base.logger.error({ err: error, module: name }, "a module failed to shut down"),
   );
   const { logger, store, metrics, events } = base;
@@ -91,8 +73,8 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
     ...{ config, logger, store, events, metrics, lifecycle, runner: ingest.runner, retention: retention.retention },
     ...{ intake: ingest.intake, ingestLog: ingest.consumer },
     ...{ worker: delivery.worker, connectors: delivery.connectors, quietResolver, escalations, polls, inboundSync },
-    ...{ kafka: kafka.kafka, traces: assembly.traces, detect: detect.detect, investigator: investigation.investigator },
-    ...{ remediator: remediation.remediator },
+    ...{ kafka: kafka.kafka, traces: assembly.traces, detect: detect.detect },
+    ...{ investigator: investigation.investigator, remediator: remediation.remediator },
     ...{ summarizer: summaries.summarizer, summaries: summaries.summaries, affectedUsers: affectedUsers.affectedUsers },
     ...{ symptomMerger: merger.symptomMerger, server: http.server, auth: http.auth },
     modules: modules.names,
