@@ -35,9 +35,10 @@ export function statsRoutes(
         throw new SluiceError("VALIDATION_FAILED", "invalid query", { problems: problemsOf(parsed.error, "query") });
       const until = parsed.data.until === undefined ? deps.now() : Date.parse(parsed.data.until);
       const since = parsed.data.since === undefined ? until - deps.windowMs : Date.parse(parsed.data.since);
-      if (since >= until)
-        throw new SluiceError("VALIDATION_FAILED", "invalid query: since must be before until", {
-          problems: [{ path: "query.since", message: "must be before until" }],
+      // [since, until] is closed: since = until is the incidents created in that millisecond.
+      if (since > until)
+        throw new SluiceError("VALIDATION_FAILED", "invalid query: since must not be after until", {
+          problems: [{ path: "query.since", message: "must not be after until" }],
         });
       return { since: new Date(since).toISOString(), until: new Date(until).toISOString(), ...(await deps.report(since, until)) };
     },
