@@ -72,10 +72,25 @@ async function waitForPort(child: ChildProcess, port: number, timeoutMs: number)
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new PrismExited(`exited with code ${child.exitCode}`);
-    if (await canConnect(port)) return;
+    if (await canConnect(port)) {
+      // Something listens: make sure it is this Prism, not a process that took the port while Prism was still
+      // parsing its description (Prism would then fail to bind, and requests meant for it would reach the other).
+      if (await answersAsPrism(port)) return;
+      throw new PrismExited(`port ${port} was taken by another process`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`not listening on ${port} after ${timeoutMs} ms`);
+}
+
+/** Prism answers a path no description has with its own problem document (NO_PATH_MATCHED_ERROR). */
+async function answersAsPrism(port: number): Promise<boolean> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/__sluice_is_this_prism__`, { signal: AbortSignal.timeout(10_000) });
+    return (await response.text()).includes("stoplight.io/prism/errors");
+  } catch {
+    return false;
+  }
 }
 
 function canConnect(port: number): Promise<boolean> {
