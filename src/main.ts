@@ -45,7 +45,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
   const remediation = wireRemediation(base, lifecycle);
   const timers = wireTimers(base, lifecycle);
   const retention = wireRetention(base);
-  const sync = wireSync(base, lifecycle);
+  const sync = wireSync(base, lifecycle, remediation.remediator);
   const platforms = new Set(delivery.connectors.keys());
   const ingest = wireIngest(base, {
     ...catalog,
