@@ -46,7 +46,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
   const remediation = wireRemediation(base, lifecycle);
   const timers = wireTimers(base, lifecycle);
   const retention = wireRetention(base);
-  const sync = wireSync(base, lifecycle);
+  const sync = wireSync(base, lifecycle, remediation.remediator);
   const ingest = wireIngest(base, {
     ...{ ...catalog, ...changes, enricher, traces: knowledge, platforms, lifecycle, worker: delivery.worker },
   });

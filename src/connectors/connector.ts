@@ -82,7 +82,7 @@ export interface ConnectorFactory<Schema extends z.ZodType = z.ZodType> {
   isEnabled(config: z.infer<Schema>): boolean;
   create(config: z.infer<Schema>, deps: ConnectorDeps): Connector;
   /** The platform's inbound side (webhooks, buttons), when the block configures how to verify its sender. */
-  createSyncHandler?(config: z.infer<Schema>, deps: { clock: Clock }): SyncHandler | null;
+  createSyncHandler?(config: z.infer<Schema>, deps: { clock: Clock; http?: HttpClient }): SyncHandler | null;
   /** A poller for platforms that cannot send webhooks (or are not allowed to reach Sluice). */
   createPoller?(config: z.infer<Schema>, deps: ConnectorDeps): SyncPoller | null;
   /**

@@ -17,7 +17,12 @@ export interface InboundEvent {
    * A state change (a resolve may carry the platform's resolution or close code, which `sli.outcomes`
    * maps to how the incident ended), a comment, or an assignment.
    */
-  change: { action: LifecycleAction; resolution?: string } | { comment: string } | { assigned: string };
+  change:
+    | { action: LifecycleAction; resolution?: string }
+    | { comment: string }
+    | { assigned: string }
+    /** A remediation run's Approve / Reject button (Slack). */
+    | { remediation: "approve" | "reject"; runId: string; reason?: string };
   /** Who did it on the platform (name or id), for the timeline. */
   user: string;
   /** A second id the platform knows the ticket by (PagerDuty's incident id), remembered for its later events. */
@@ -52,4 +57,25 @@ export interface SyncHandler {
   verify(request: InboundRequest): boolean;
   /** The events in a verified request; throws SluiceError VALIDATION_FAILED for payloads it cannot read. */
   parse(request: InboundRequest): InboundEvent[];
+  /**
+   * Tells the platform what became of its events once they were applied (Slack: the Approve / Reject
+   * buttons are answered in the channel). Best effort: never throws, and the changes stand either way.
+   */
+  answer?(request: InboundRequest, results: readonly InboundAnswer[]): Promise<void>;
+}
+
+/** One parsed event and what became of it (`applied`, `echo`, `ignored` with why, `unknown-ticket`). */
+export interface InboundAnswer {
+  event: InboundEvent;
+  result: string;
+  why?: string;
+}
+
+/**
+ * Approves or rejects remediation runs for platforms' buttons (the remediator, when remediation is on).
+ * Throws SluiceError NOT_FOUND for a run that is not the incident's, CONFLICT for one not awaiting approval.
+ */
+export interface RemediationApprovals {
+  approve(runId: string, actor: string, incidentId: string): Promise<unknown>;
+  reject(runId: string, actor: string, reason: string, incidentId: string): Promise<unknown>;
 }

@@ -115,3 +115,19 @@ export interface PlaybookStats {
   /** succeeded ÷ runs that concluded (verified or failed); null before the first. */
   successRate: number | null;
 }
+
+/**
+ * The note a run awaiting approval sends to every linked ticket. Platforms with buttons (Slack) find the run
+ * id in it with `awaitingApprovalRunId`, so the two sides share one format.
+ */
+export function approvalRequestText(playbook: string, runId: string, plan: string, stats: string): string {
+  return `playbook ${playbook} suggests: ${plan}. Nothing runs until a responder approves (POST /api/remediations/${runId}/approve) or rejects it; ${stats}`;
+}
+
+const APPROVAL_REQUEST =
+  /^playbook \S+ suggests: [\s\S]*\(POST \/api\/remediations\/([0-9A-Za-z]{1,64})\/approve\) or rejects it; /;
+
+/** The run a ticket note asks approval for, or null for any other note. */
+export function awaitingApprovalRunId(detail: string): string | null {
+  return APPROVAL_REQUEST.exec(detail)?.[1] ?? null;
+}

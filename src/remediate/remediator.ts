@@ -4,7 +4,7 @@ import type { EventPublisher } from "../core/events.ts";
 import { newId } from "../core/ids.ts";
 import type { Incident } from "../core/incident.ts";
 import { emptyChangeSet, type Store } from "../core/ports/store.ts";
-import type { Refusal, RemediationRun, RunState } from "../core/remediation.ts";
+import { approvalRequestText, type Refusal, type RemediationRun, type RunState } from "../core/remediation.ts";
 import { fanOut } from "../lifecycle/fan-out.ts";
 import type { LifecycleService } from "../lifecycle/lifecycle-service.ts";
 import type { ActionContext, ActionIncident, RemediationAction } from "./actions/action.ts";
@@ -210,20 +210,18 @@ export class Remediator {
       this.finished(run.playbook, "refused");
       await this.escalate(incident, `playbook ${playbook.name} matched but was refused: ${refusalText(refusal)}`);
     } else if (run.state === "awaiting-approval") {
-      await this.note(
-        incident,
-        `playbook ${playbook.name} suggests: ${plan}. Nothing runs until a responder approves (POST /api/remediations/${run.id}/approve) or rejects it; ${stats}`,
-      );
+      await this.note(incident, approvalRequestText(playbook.name, run.id, plan, stats));
     } else {
       await this.note(incident, `playbook ${playbook.name} matched; running ${plan} (${stats})`);
       this.again = true;
     }
   }
 
-  // --- approval (API) ----------------------------------------------------------------------------------------
+  // --- approval (API, platform buttons) ----------------------------------------------------------------------------------------
 
-  async approve(id: string, by: string): Promise<RemediationRun> {
-    const run = await this.requireRun(id);
+  /** `incidentId`, when given (a platform's button), must be the run's: a button cannot approve another incident's run. */
+  async approve(id: string, by: string, incidentId?: string): Promise<RemediationRun> {
+    const run = await this.requireRun(id, incidentId);
     const moved = await this.options.store.remediations.move(id, "awaiting-approval", "matched", this.options.now(), {
       approvedBy: by,
       detail: `approved by ${by}`,
@@ -234,8 +232,8 @@ export class Remediator {
     return (await this.options.store.remediations.get(id)) as RemediationRun;
   }
 
-  async reject(id: string, by: string, reason: string): Promise<RemediationRun> {
-    const run = await this.requireRun(id);
+  async reject(id: string, by: string, reason: string, incidentId?: string): Promise<RemediationRun> {
+    const run = await this.requireRun(id, incidentId);
     const detail = `rejected by ${by}${reason ? `: ${reason}` : ""}`;
     const moved = await this.options.store.remediations.move(id, "awaiting-approval", "rejected", this.options.now(), { detail });
     if (!moved) throw new SluiceError("CONFLICT", `run ${id} is ${run.state}, not awaiting approval`);
@@ -268,9 +266,10 @@ export class Remediator {
     }
   }
 
-  private async requireRun(id: string): Promise<RemediationRun> {
+  private async requireRun(id: string, incidentId?: string): Promise<RemediationRun> {
     const run = await this.options.store.remediations.get(id);
-    if (!run) throw new SluiceError("NOT_FOUND", `no remediation run ${id}`);
+    if (!run || (incidentId !== undefined && run.incidentId !== incidentId))
+      throw new SluiceError("NOT_FOUND", `no remediation run ${id}`);
     return run;
   }
 

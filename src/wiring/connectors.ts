@@ -1,6 +1,6 @@
 import { platformEnabled } from "../config/loader.ts";
 import type { SluiceConfig } from "../config/schema.ts";
-import type { Connector, ConnectorDeps, ConnectorFactory } from "../connectors/connector.ts";
+import type { Connector, ConnectorDeps, ConnectorFactory, HttpClient } from "../connectors/connector.ts";
 import { MemoryConnector } from "../connectors/memory/memory-connector.ts";
 import { connectorFactories } from "../connectors/registry.ts";
 import type { Clock } from "../core/clock.ts";
@@ -31,11 +31,13 @@ export function buildSyncHandlers(
   config: SluiceConfig,
   clock: Clock,
   factories: readonly ConnectorFactory[] = connectorFactories,
+  /** For handlers that answer the platform (Slack's response_url). */
+  http?: HttpClient,
 ): Map<string, SyncHandler> {
   const handlers = new Map<string, SyncHandler>();
   for (const factory of factories) {
     if (!platformEnabled(config, factory.platform, factories) || !factory.createSyncHandler) continue;
-    const handler = factory.createSyncHandler(config.platforms[factory.platform], { clock });
+    const handler = factory.createSyncHandler(config.platforms[factory.platform], { clock, ...(http ? { http } : {}) });
     if (handler) handlers.set(factory.platform, handler);
   }
   return handlers;

@@ -1,4 +1,4 @@
-import type { SyncHandler } from "../core/inbound.ts";
+import type { RemediationApprovals, SyncHandler } from "../core/inbound.ts";
 import { outcomeOfCode } from "../core/resolve-outcome.ts";
 import type { LifecycleService } from "../lifecycle/lifecycle-service.ts";
 import { InboundSync } from "../lifecycle/sync/inbound-sync.ts";
@@ -19,6 +19,8 @@ export interface SyncWiring {
 export function wireSync(
   { config, store, clock, logger, metrics, http, factories }: Base,
   lifecycle: LifecycleService,
+  /** The remediator, which Slack's Approve / Reject buttons decide runs through (null: remediation is off). */
+  approvals: RemediationApprovals | null = null,
 ): SyncWiring {
   const inboundSync = new InboundSync(
     store,
@@ -27,12 +29,13 @@ export function wireSync(
     config.lifecycle.autoAcknowledge,
     metrics.observeSyncLag,
     (platform, code) => outcomeOfCode(platform, code, config.sli.outcomes),
+    approvals,
   );
   const pollers = buildPollers(config, { http, clock, timeoutMs: config.delivery.timeout }, factories);
   const polls = new PollRunner(pollers, store, inboundSync, clock, logger);
   return {
     inboundSync,
-    handlers: buildSyncHandlers(config, clock, factories),
+    handlers: buildSyncHandlers(config, clock, factories, http),
     polls,
     module: { name: "platform-sync", start: () => polls.start(), shutdown: () => polls.shutdown() },
   };

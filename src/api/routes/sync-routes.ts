@@ -54,7 +54,13 @@ export async function syncRoutes(
           throw new SluiceError("UNAUTHORIZED", `request is not signed by ${platform}`);
         }
         const outcomes = [];
-        for (const event of handler.parse(inbound)) outcomes.push(await deps.sync.apply(platform, event));
+        const answers = [];
+        for (const event of handler.parse(inbound)) {
+          const outcome = await deps.sync.apply(platform, event);
+          outcomes.push(outcome);
+          answers.push({ event, result: outcome.result, ...("why" in outcome ? { why: outcome.why } : {}) });
+        }
+        if (handler.answer && answers.length > 0) await handler.answer(inbound, answers);
         return { received: outcomes.length, outcomes };
       },
     );

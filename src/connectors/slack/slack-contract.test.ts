@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { systemClock } from "../../core/clock.ts";
+import { approvalRequestText } from "../../core/remediation.ts";
 import { CONTRACT_TIMEOUT_MS, runConnectorContract, sampleRequest, ticketFrom } from "../../testing/connector-contract-suite.ts";
 import { type PrismMock, startPrism } from "../../testing/prism.ts";
 import { type RecordingHttp, recordingHttp } from "../../testing/recording-http.ts";
@@ -112,6 +113,32 @@ if (SPEC.skip) {
       }
       const blocks = JSON.parse(new URLSearchParams(post.body).get("blocks") ?? "[]") as { type: string }[];
       assert.equal(blocks[0]?.type, "header");
+    });
+
+    it("a remediation run awaiting approval gets Approve and Reject buttons in its thread reply, within the spec", async () => {
+      const recorder = recordingHttp();
+      const connector = connect(recorder);
+      const created = await connector.deliver(sampleRequest("create"));
+      assert.ok(created.kind === "delivered" && created.ticket, JSON.stringify(created));
+      const note = {
+        ...sampleRequest("comment", ticketFrom(created.ticket, "slack")),
+        detail: approvalRequestText("reset-pool", "01JRUN0000000000000000000A", "POST http://cart/admin/reset", "no runs yet"),
+      };
+      assert.deepEqual(await connector.deliver(note), { kind: "delivered" });
+      assert.deepEqual(recorder.violations(), []);
+      const reply = new URLSearchParams(recorder.exchanges.at(-1)?.body ?? "");
+      const blocks = JSON.parse(reply.get("blocks") ?? "[]") as { type: string; elements?: Record<string, unknown>[] }[];
+      assert.deepEqual(
+        blocks.map((b) => b.type),
+        ["section", "actions"],
+      );
+      assert.deepEqual(
+        blocks[1]?.elements?.map((e) => [e.action_id, e.value]),
+        [
+          ["sluice_remediation_approve", "remediation:approve:01JRUN0000000000000000000A"],
+          ["sluice_remediation_reject", "remediation:reject:01JRUN0000000000000000000A"],
+        ],
+      );
     });
 
     const okFalse: [string, DeliveryResult["kind"], string | null][] = [

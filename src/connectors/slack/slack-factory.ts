@@ -91,5 +91,5 @@ export const slackFactory: ConnectorFactory<typeof slackConfig> = {
   create: (config, deps) => new SlackConnector(slackSettings(config), deps),
   // Buttons exist only on bot-token messages; without the signing secret no click could be verified.
   createSyncHandler: (config, deps) =>
-    config.signingSecret && config.botToken ? new SlackSync(config.signingSecret, deps.clock) : null,
+    config.signingSecret && config.botToken ? new SlackSync(config.signingSecret, deps.clock, deps.http) : null,
 };

@@ -2,9 +2,18 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import type { Clock } from "../../core/clock.ts";
 import { SluiceError } from "../../core/errors.ts";
-import type { InboundEvent, InboundRequest, SyncHandler } from "../../core/inbound.ts";
+import type { InboundAnswer, InboundEvent, InboundRequest, SyncHandler } from "../../core/inbound.ts";
+import type { HttpClient } from "../connector.ts";
 import { firstHeader } from "../sync-helpers.ts";
-import { ACTION_ID_PREFIX, BUTTON_ACTIONS, type ButtonAction } from "./transform.ts";
+import {
+  ACTION_ID_PREFIX,
+  BUTTON_ACTIONS,
+  type ButtonAction,
+  escapeMrkdwn,
+  REMEDIATION_ACTION_ID_PREFIX,
+  REMEDIATION_DECISIONS,
+  type RemediationDecision,
+} from "./transform.ts";
 
 export const SIGNATURE_HEADER = "x-slack-signature";
 export const TIMESTAMP_HEADER = "x-slack-request-timestamp";
@@ -28,7 +37,8 @@ const interactionSchema = z.object({
   user: z.object({ id: z.string(), username: z.string().optional(), name: z.string().optional() }),
   channel: z.object({ id: z.string() }).optional(),
   container: z.object({ channel_id: z.string().optional(), message_ts: z.string().optional() }).optional(),
-  message: z.object({ ts: z.string() }).optional(),
+  message: z.object({ ts: z.string(), thread_ts: z.string().optional(), text: z.string().optional() }).optional(),
+  response_url: z.string().optional(),
   actions: z
     .array(z.object({ action_id: z.string(), value: z.string().optional(), action_ts: z.string().optional() }))
     .default([]),
@@ -52,6 +62,8 @@ export class SlackSync implements SyncHandler {
   constructor(
     private readonly signingSecret: string,
     private readonly clock: Clock,
+    /** Posts the answers to remediation buttons to the interaction's response_url; without it they go unanswered. */
+    private readonly http?: HttpClient,
   ) {}
 
   verify(request: InboundRequest): boolean {
@@ -81,6 +93,65 @@ export class SlackSync implements SyncHandler {
     return true;
   }
 
+  /**
+   * Answers a remediation button through the interaction's response_url (Slack ignores the HTTP response
+   * body of block_actions): a decided run's message loses its buttons and says who decided; a click that
+   * changed nothing (not awaiting approval, another incident's run, remediation off) is told why, to the
+   * clicking person only. Lifecycle buttons need no answer: the re-rendered root message is one.
+   */
+  async answer(request: InboundRequest, results: readonly InboundAnswer[]): Promise<void> {
+    const http = this.http;
+    const remediation = results.filter((r) => "remediation" in r.event.change);
+    if (!http || remediation.length === 0) return;
+    try {
+      const interaction = this.interaction(request);
+      const url = interaction?.response_url;
+      // Signed by Slack, but only Slack's own hooks host is ever called with it.
+      if (!url || !/^https:\/\/hooks\.slack\.com\//.test(url)) return;
+      for (const { event, result, why } of remediation) {
+        const change = event.change as { remediation: "approve" | "reject" };
+        const who = escapeMrkdwn(event.user);
+        const body =
+          result === "applied"
+            ? {
+                replace_original: true,
+                text: `${interaction.message?.text ?? ""}\n${
+                  change.remediation === "approve"
+                    ? `:white_check_mark: *Approved* by ${who}: the playbook runs now.`
+                    : `:no_entry_sign: *Rejected* by ${who}: nothing runs.`
+                }`.trim(),
+              }
+            : {
+                response_type: "ephemeral",
+                replace_original: false,
+                text: `Nothing was ${change.remediation === "approve" ? "approved" : "rejected"}: ${escapeMrkdwn(
+                  result === "unknown-ticket" ? "this message's incident is not known to Sluice" : (why ?? result),
+                )}`,
+              };
+        await http(url, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+          // Awaited before the 200, which Slack wants within 3 s: a slow hooks host costs the answer, not the click.
+          signal: AbortSignal.timeout(1_500),
+        });
+      }
+    } catch {
+      // Best effort: the decision stands and is in the incident's thread (the remediator's note) either way.
+    }
+  }
+
+  private interaction(request: InboundRequest): Interaction | null {
+    const raw = new URLSearchParams(request.rawBody.toString("utf8")).get("payload");
+    if (raw === null) return null;
+    try {
+      const parsed = interactionSchema.safeParse(JSON.parse(raw));
+      return parsed.success ? parsed.data : null;
+    } catch {
+      return null;
+    }
+  }
+
   parse(request: InboundRequest): InboundEvent[] {
     // Slack posts application/x-www-form-urlencoded with the interaction as JSON in `payload`.
     const raw = new URLSearchParams(request.rawBody.toString("utf8")).get("payload");
@@ -103,6 +174,11 @@ export class SlackSync implements SyncHandler {
     const user = interaction.user.username || interaction.user.name || interaction.user.id;
     const events: InboundEvent[] = [];
     for (const action of interaction.actions) {
+      const remediation = remediationEvent(interaction, action, user);
+      if (remediation) {
+        events.push(remediation);
+        continue;
+      }
       const lifecycle = buttonAction(action.action_id);
       if (!lifecycle) continue;
       const ticketRef = ticketOf(interaction, action.value);
@@ -122,6 +198,32 @@ export class SlackSync implements SyncHandler {
     }
     return events;
   }
+}
+
+/**
+ * Approve / Reject on the thread reply of a run awaiting approval: the value names the decision and the run,
+ * the thread's root message the incident (the remediator refuses a run of another incident).
+ */
+function remediationEvent(interaction: Interaction, action: Interaction["actions"][number], user: string): InboundEvent | null {
+  if (!action.action_id.startsWith(REMEDIATION_ACTION_ID_PREFIX)) return null;
+  const decision = action.action_id.slice(REMEDIATION_ACTION_ID_PREFIX.length);
+  if (!(REMEDIATION_DECISIONS as readonly string[]).includes(decision)) return null;
+  const match = /^remediation:(approve|reject):([0-9A-Za-z]{1,64})$/.exec(action.value ?? "");
+  if (!match || match[1] !== decision || !match[2]) return null;
+  const channel = interaction.channel?.id ?? interaction.container?.channel_id;
+  const root = interaction.message?.thread_ts ?? interaction.message?.ts ?? interaction.container?.message_ts;
+  if (!channel || !root) return null;
+  const at = action.action_ts ? Math.round(Number(action.action_ts) * 1000) : Number.NaN;
+  return {
+    ticketRef: { externalId: `${channel}:${root}` },
+    change: {
+      remediation: decision as RemediationDecision,
+      runId: match[2],
+      ...(decision === "reject" ? { reason: "with the Slack button" } : {}),
+    },
+    user,
+    ...(Number.isFinite(at) ? { at } : {}),
+  };
 }
 
 function buttonAction(actionId: string): ButtonAction | null {

@@ -1,5 +1,6 @@
 import type { DeliveryAction } from "../../core/delivery.ts";
 import type { Incident, IncidentState } from "../../core/incident.ts";
+import { awaitingApprovalRunId } from "../../core/remediation.ts";
 
 /** A Block Kit text object. */
 export type SlackText = { type: "plain_text"; text: string; emoji?: boolean } | { type: "mrkdwn"; text: string };
@@ -26,6 +27,12 @@ export const BUTTON_ACTIONS = ["acknowledge", "resolve", "escalate"] as const;
 export type ButtonAction = (typeof BUTTON_ACTIONS)[number];
 export const ACTION_ID_PREFIX = "sluice_";
 export const ACTIONS_BLOCK_ID = "sluice_lifecycle";
+
+/** A remediation run's buttons: action ids `sluice_remediation_<decision>`, value `remediation:<decision>:<run id>`. */
+export const REMEDIATION_DECISIONS = ["approve", "reject"] as const;
+export type RemediationDecision = (typeof REMEDIATION_DECISIONS)[number];
+export const REMEDIATION_ACTION_ID_PREFIX = `${ACTION_ID_PREFIX}remediation_`;
+export const REMEDIATION_BLOCK_ID = "sluice_remediation";
 
 /** A message body: `text` is the notification and accessibility fallback, `blocks` what people see. */
 export interface SlackMessage {
@@ -113,9 +120,30 @@ function lifecycleButtons(incident: Incident, value: string): SlackBlock | null 
   };
 }
 
-/** A thread reply (bot-token mode) saying what changed, with the change's note. */
+/**
+ * A thread reply (bot-token mode) saying what changed, with the change's note. The note of a remediation run
+ * awaiting approval carries Approve and Reject buttons, as the root message carries the lifecycle buttons.
+ */
 export function threadReply(action: DeliveryAction, incident: Incident, detail: string): SlackMessage {
-  return { text: truncate(`${changeLine(action, incident)}${quote(detail)}`, SECTION_MAX) };
+  const text = truncate(`${changeLine(action, incident)}${quote(detail)}`, SECTION_MAX);
+  const runId = action === "comment" && incident.state !== "resolved" ? awaitingApprovalRunId(detail) : null;
+  if (!runId) return { text };
+  return { text, blocks: [{ type: "section", text: { type: "mrkdwn", text } }, remediationButtons(runId)] };
+}
+
+function remediationButtons(runId: string): SlackBlock {
+  const button = (decision: RemediationDecision, label: string, style: "primary" | "danger"): SlackButton => ({
+    type: "button",
+    action_id: `${REMEDIATION_ACTION_ID_PREFIX}${decision}`,
+    text: { type: "plain_text", text: label, emoji: true },
+    value: `remediation:${decision}:${runId}`,
+    style,
+  });
+  return {
+    type: "actions",
+    block_id: REMEDIATION_BLOCK_ID,
+    elements: [button("approve", "Approve", "primary"), button("reject", "Reject", "danger")],
+  };
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Clock } from "../../core/clock.ts";
 import { isSluiceError } from "../../core/errors.ts";
-import type { InboundEvent } from "../../core/inbound.ts";
+import type { InboundEvent, RemediationApprovals } from "../../core/inbound.ts";
 import type { Incident } from "../../core/incident.ts";
 import type { Store } from "../../core/ports/store.ts";
 import type { ResolveOutcome } from "../../core/resolve-outcome.ts";
@@ -35,6 +35,8 @@ export class InboundSync {
     private readonly observeLag: (platform: string, seconds: number) => void = () => {},
     /** What a platform's resolution or close code means (sli.outcomes, then the defaults); null: not known. */
     private readonly outcomeOf: (platform: string, code: string) => ResolveOutcome | null = () => null,
+    /** Decides remediation runs' Approve / Reject buttons; null when remediation is off. */
+    private readonly approvals: RemediationApprovals | null = null,
   ) {}
 
   async apply(platform: string, event: InboundEvent): Promise<InboundOutcome> {
@@ -52,6 +54,7 @@ export class InboundSync {
     const actor = `${platform}:${event.user}`;
     if ("comment" in event.change) return this.comment(platform, incident, event.change.comment, actor);
     if ("assigned" in event.change) return this.assigned(platform, incident, event.change.assigned, actor);
+    if ("remediation" in event.change) return this.remediation(incident, event.change, actor);
     const { action } = event.change;
     const check = transition(incident, action, this.clock.now());
     if (!check.ok) {
@@ -102,6 +105,29 @@ export class InboundSync {
       platform,
       reason: `assigned to ${assignee} in ${platform}; acknowledged automatically (lifecycle.autoAcknowledge)`,
     });
+    return { result: "applied", incident: incident.key };
+  }
+
+  /**
+   * An Approve / Reject button of a run awaiting approval. The remediator's compare-and-set decides: a second
+   * click, a replayed callback or a run another responder already decided is a CONFLICT, reported as ignored.
+   */
+  private async remediation(
+    incident: Incident,
+    change: { remediation: "approve" | "reject"; runId: string; reason?: string },
+    actor: string,
+  ): Promise<InboundOutcome> {
+    if (!this.approvals) return { result: "ignored", incident: incident.key, why: "remediation is disabled" };
+    try {
+      if (change.remediation === "approve") await this.approvals.approve(change.runId, actor, incident.id);
+      else await this.approvals.reject(change.runId, actor, change.reason ?? "", incident.id);
+    } catch (error) {
+      if (isSluiceError(error) && error.code === "CONFLICT")
+        return { result: "ignored", incident: incident.key, why: `not awaiting approval: ${error.message}` };
+      if (isSluiceError(error) && error.code === "NOT_FOUND")
+        return { result: "ignored", incident: incident.key, why: `no remediation run ${change.runId} on ${incident.key}` };
+      throw error;
+    }
     return { result: "applied", incident: incident.key };
   }
 
