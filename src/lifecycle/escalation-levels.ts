@@ -60,15 +60,22 @@ export function escalationTargets(policies: readonly EscalationPolicy[], enabled
       level,
       platforms,
       team: viaTeam.length ? (incident.context.owner?.team ?? null) : null,
-      reassigned: reassignments(step),
+      // Only for platforms the incident is on once the level is taken: others have nothing to reassign.
+      reassigned: reassignments(step, new Set([...incident.platforms, ...platforms])),
     };
   };
 }
 
-function reassignments(step: EscalationLevel): string[] {
+function reassignments(step: EscalationLevel, on: ReadonlySet<string>): string[] {
   const out: string[] = [];
+  if (!on.has("jira")) return servicenowChanges(step, on, out);
   if (step.jira?.assignee) out.push(`jira assignee ${step.jira.assignee}`);
   if (step.jira?.priority) out.push(`jira priority ${step.jira.priority}`);
+  return servicenowChanges(step, on, out);
+}
+
+function servicenowChanges(step: EscalationLevel, on: ReadonlySet<string>, out: string[]): string[] {
+  if (!on.has("servicenow")) return out;
   if (step.servicenow?.group) out.push(`servicenow group ${step.servicenow.group}`);
   if (step.servicenow?.impact !== undefined) out.push(`servicenow impact ${step.servicenow.impact}`);
   if (step.servicenow?.urgency !== undefined) out.push(`servicenow urgency ${step.servicenow.urgency}`);
