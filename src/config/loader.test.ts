@@ -223,6 +223,20 @@ describe("config loader", () => {
     assert.match(problems[0]?.message ?? "", /cannot read referenced file/);
   });
 
+  it("takes per-level Jira and ServiceNow reassignments, and names a bad one by its path", () => {
+    const policy = (level: Record<string, unknown>) => ({
+      escalation: { policies: [{ name: "p", after: "5m", levels: [{ platforms: [], ...level }] }] },
+    });
+    const jira = { assignee: "5b10ac8d82e05b22cc7d4ef5", priority: "Highest" };
+    const { config } = parseConfig(policy({ jira, servicenow: { group: "Network", urgency: 1 } }), {}, dir, "t");
+    assert.deepEqual(config.escalation.policies[0]?.levels[0]?.jira, jira);
+    assert.deepEqual(config.escalation.policies[0]?.levels[0]?.servicenow, { group: "Network", urgency: 1 });
+    const problems = problemsOf(() => parseConfig(policy({ servicenow: { impact: 4 } }), {}, dir, "t"));
+    assert.equal(problems[0]?.path, "escalation.policies[0].levels[0].servicenow.impact");
+    const unknown = problemsOf(() => parseConfig(policy({ jira: { assignees: "x" } }), {}, dir, "t"));
+    assert.equal(unknown[0]?.path, "escalation.policies[0].levels[0].jira");
+  });
+
   it("reports a file that is not YAML or JSON", () => {
     const path = file("broken.yaml", "routing: [critical: {\n");
     const problems = problemsOf(() => loadConfig(path, {}));

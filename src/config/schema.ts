@@ -275,12 +275,41 @@ const baseShape = {
                     .describe(
                       "Platforms reached through the owning team's catalog destinations (e.g. [opsgenie]): added when the owner's catalog entry names a destination there.",
                     ),
+                  jira: z
+                    .strictObject({
+                      assignee: z
+                        .string()
+                        .min(1)
+                        .optional()
+                        .describe("Account id the Jira issue is reassigned to at this level."),
+                      priority: z
+                        .string()
+                        .min(1)
+                        .optional()
+                        .describe("Jira priority name set at this level (default: one step above the incident's)."),
+                    })
+                    .optional()
+                    .describe("What escalating to this level changes on the incident's Jira issue."),
+                  servicenow: z
+                    .strictObject({
+                      group: z
+                        .string()
+                        .min(1)
+                        .optional()
+                        .describe("assignment_group the ServiceNow incident is reassigned to at this level (sys_id or name)."),
+                      impact: z.number().int().min(1).max(3).optional().describe("Impact set at this level (1 high .. 3 low)."),
+                      urgency: z.number().int().min(1).max(3).optional().describe("Urgency set at this level (1 high .. 3 low)."),
+                    })
+                    .optional()
+                    .describe(
+                      "What escalating to this level changes on the ServiceNow incident (default: urgency, then impact, one step up).",
+                    ),
                 }),
               )
               .max(20)
               .default([])
               .describe(
-                "What each escalation reaches, in order (escalation n applies levels[n-1], by timer or by hand); beyond the last level an escalation re-notifies only. Platforms with escalation of their own (PagerDuty, Opsgenie, JSM) move their incident to its next level as well.",
+                "What each escalation reaches, in order (escalation n applies levels[n-1], by timer or by hand); beyond the last level an escalation re-notifies only. Platforms with escalation of their own (PagerDuty, Opsgenie, JSM) move their incident to its next level as well; Jira and ServiceNow raise priority and reassign per the level's jira / servicenow keys.",
               ),
           }),
         )

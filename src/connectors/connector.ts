@@ -30,6 +30,26 @@ export interface DeliveryRequest {
    * platform accepted the first one, so platforms without idempotency keys look for it before posting.
    */
   attempt?: number;
+  /** For an escalate: what the incident's escalation policy asks of this platform at the level it took. */
+  escalation?: EscalationOrder;
+}
+
+/**
+ * What an escalation level asks of one platform (escalation.policies[].levels[].<platform>): whom to
+ * reassign to and which priority to set. Fields a level leaves out keep the connector's default.
+ */
+export interface EscalationOrder {
+  policy: string;
+  level: number;
+  /** Jira: account id of the new assignee. */
+  assignee?: string;
+  /** Jira: priority name. */
+  priority?: string;
+  /** ServiceNow: assignment_group (sys_id or name). */
+  group?: string;
+  /** ServiceNow: impact and urgency, 1 (high) .. 3 (low). */
+  impact?: number;
+  urgency?: number;
 }
 
 /** The ticket a platform now holds, returned by a create (and by updates that move it). */

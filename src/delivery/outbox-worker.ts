@@ -1,10 +1,11 @@
 import type { Logger } from "pino";
-import type { Connector, DeliveryResult } from "../connectors/connector.ts";
+import type { Connector, DeliveryResult, EscalationOrder } from "../connectors/connector.ts";
 import { CircuitBreaker } from "../core/circuit-breaker.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Delivery } from "../core/delivery.ts";
 import type { Incident } from "../core/incident.ts";
 import type { Store } from "../core/ports/store.ts";
+import type { EscalationOrders } from "../lifecycle/escalation-levels.ts";
 import { type BackoffPolicy, nextDelayMs } from "./backoff.ts";
 import type { DeliveryMetrics } from "./delivery-metrics.ts";
 import { freezeRequest } from "./frozen-request.ts";
@@ -25,6 +26,8 @@ export interface OutboxWorkerOptions {
   rateLimits?: Readonly<Record<string, number>>;
   /** Link to an incident in Sluice, for tickets; null without a public URL. */
   incidentUrl(incident: Incident): string | null;
+  /** What the incident's escalation level asks of a platform on escalate (reassign, priority). */
+  escalationOrder?: EscalationOrders;
   /** Idle poll interval; wake() cuts it short when new rows are queued. */
   pollMs?: number;
 }
@@ -211,6 +214,7 @@ export class OutboxWorker {
         incidentUrl: frozen.incidentUrl,
         renderedAt: frozen.renderedAt,
         attempt: delivery.attempts,
+        ...this.orderFor(delivery, frozen.incident),
       });
     } catch (error) {
       // A connector that throws broke its contract; treat it as a transient failure and say so.
@@ -219,6 +223,12 @@ export class OutboxWorker {
     }
     // The ticket's synced state is the state the platform was told.
     await this.record(delivery, frozen.incident, result);
+  }
+
+  private orderFor(delivery: Delivery, incident: Incident): { escalation?: EscalationOrder } {
+    if (delivery.action !== "escalate") return {};
+    const order = this.options.escalationOrder?.(incident, delivery.platform);
+    return order ? { escalation: order } : {};
   }
 
   private async record(delivery: Delivery, incident: Incident, result: DeliveryResult): Promise<void> {

@@ -48,7 +48,15 @@ describe("escalation policy levels", async () => {
             match: { severity: "critical" },
             after: "5m",
             repeat: 2,
-            levels: [{ platforms: ["slack", "jira"] }, { platforms: ["pagerduty"], team: ["opsgenie"] }],
+            levels: [
+              { platforms: ["slack", "jira"] },
+              {
+                platforms: ["pagerduty"],
+                team: ["opsgenie"],
+                jira: { assignee: "5b10ac8d82e05b22cc7d4ef5", priority: "Highest" },
+                servicenow: { group: "Network" },
+              },
+            ],
           },
         ],
       },
@@ -131,6 +139,23 @@ describe("escalation policy levels", async () => {
       /level 2 of policy "critical-two-levels": pagerduty, opsgenie and team payments \(new tickets: pagerduty, opsgenie\)/,
     );
     assert.deepEqual(second.tickets.map((t) => t.platform).sort(), ["jira", "memory", "opsgenie", "pagerduty", "slack"]);
+    // Level 2 reassigns on Jira: the timeline says so, and only Jira's escalate carries the order.
+    assert.match(
+      second.timeline.filter((e) => e.action === "escalated")[1]?.detail ?? "",
+      /reassigned: jira assignee 5b10ac8d82e05b22cc7d4ef5, jira priority Highest$/,
+    );
+    const escalates = (platform: string) =>
+      (sluice.connectors.get(platform) as MemoryConnector).received.filter(
+        (d) => d.incidentKey === "INC-1" && d.action === "escalate",
+      );
+    assert.deepEqual(
+      escalates("jira").map((d) => d.escalation),
+      [{ policy: "critical-two-levels", level: 2, assignee: "5b10ac8d82e05b22cc7d4ef5", priority: "Highest" }],
+    );
+    assert.deepEqual(
+      escalates("slack").map((d) => d.escalation),
+      [undefined],
+    );
     assert.equal(await at(60), 0, "repeat is 2: no third escalation");
   });
 
@@ -175,7 +200,7 @@ describe("escalation policy levels", async () => {
     const last = await incident("INC-2");
     assert.match(
       last.timeline.filter((e) => e.action === "escalated")[1]?.detail ?? "",
-      /level 2 .*: pagerduty \(new tickets: pagerduty\)$/,
+      /level 2 .*: pagerduty \(new tickets: pagerduty\); reassigned: jira assignee 5b10ac8d82e05b22cc7d4ef5, jira priority Highest$/,
     );
     assert.deepEqual(
       last.tickets.map((t) => t.platform).sort(),

@@ -265,7 +265,8 @@ function withReach(reason: string, reach: EscalationReach, added: readonly strin
   const team = reach.team ? ` and team ${reach.team}` : "";
   const to = reach.platforms.length ? reach.platforms.join(", ") : "no platform";
   const fresh = added.length ? ` (new tickets: ${added.join(", ")})` : "";
-  const level = `escalated to level ${reach.level} of policy "${reach.policy}": ${to}${team}${fresh}`;
+  const reassigned = reach.reassigned.length ? `; reassigned: ${reach.reassigned.join(", ")}` : "";
+  const level = `escalated to level ${reach.level} of policy "${reach.policy}": ${to}${team}${fresh}${reassigned}`;
   return reason ? `${reason}; ${level}` : level;
 }
 

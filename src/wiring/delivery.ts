@@ -1,5 +1,6 @@
 import type { Connector } from "../connectors/connector.ts";
 import { OutboxWorker } from "../delivery/outbox-worker.ts";
+import { escalationOrders } from "../lifecycle/escalation-levels.ts";
 import type { Base } from "./base.ts";
 import { buildConnectors } from "./connectors.ts";
 import type { Module } from "./module.ts";
@@ -27,6 +28,7 @@ export function wireDelivery({ config, options, clock, store, metrics, logger, e
     rateLimits: config.delivery.rateLimits,
     incidentUrl: (incident) =>
       config.server.publicUrl ? new URL(`/incidents/${incident.key}`, config.server.publicUrl).toString() : null,
+    escalationOrder: escalationOrders(config.escalation.policies),
   });
   events.subscribe("DeliveriesQueued", "delivery", () => worker.wake());
   return {

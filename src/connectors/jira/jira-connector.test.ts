@@ -237,6 +237,38 @@ describe("jira Cloud", () => {
     assert.deepEqual(jira.routes().slice(-2), ["PUT /rest/api/3/issue/OPS-1", "POST /rest/api/3/issue/OPS-1/comment"]);
   });
 
+  it("escalate raises the priority one step per level, capped at the highest", async () => {
+    const jira = fakeJira();
+    const incident = sampleIncident({ severity: "medium", priority: "P3" });
+    const ticket = await created(jira);
+    const escalate = (escalationLevel: number) => {
+      const request = sampleRequest("escalate", ticket, incident);
+      return { ...request, incident: { ...request.incident, escalationLevel } };
+    };
+    await connector(jira).deliver(escalate(1));
+    assert.deepEqual(jira.issues.get("OPS-1")?.fields.priority, { name: "High" });
+    await connector(jira).deliver(escalate(5));
+    assert.deepEqual(jira.issues.get("OPS-1")?.fields.priority, { name: "Highest" });
+  });
+
+  it("escalate sets the policy level's priority and assignee, and says so in the comment", async () => {
+    for (const [deployment, assignee] of [
+      ["cloud", { accountId: "5b10ac8d82e05b22cc7d4ef5" }],
+      ["server", { name: "5b10ac8d82e05b22cc7d4ef5" }],
+    ] as const) {
+      const jira = fakeJira(deployment);
+      const overrides = deployment === "server" ? SERVER : {};
+      const ticket = await created(jira, overrides);
+      const escalation = { policy: "payments", level: 2, assignee: "5b10ac8d82e05b22cc7d4ef5", priority: "Blocker" };
+      const request = { ...sampleRequest("escalate", ticket), escalation };
+      assert.equal((await connector(jira, overrides).deliver(request)).kind, "delivered");
+      const issue = jira.issues.get("OPS-1");
+      assert.deepEqual(issue?.fields.priority, { name: "Blocker" });
+      assert.deepEqual(issue?.fields.assignee, assignee);
+      assert.match(JSON.stringify(issue?.comments.at(-1)), /Reassigned to 5b10ac8d82e05b22cc7d4ef5 \(level 2 of policy/);
+    }
+  });
+
   it("priorities: false sends no priority, not even on escalate", async () => {
     const jira = fakeJira();
     const ticket = await created(jira, { priorities: null });

@@ -12,6 +12,8 @@ import {
   type CompiledJiraTemplates,
   commentPayload,
   createIssuePayload,
+  escalatedPriorityName,
+  escalationPayload,
   idempotencyLabel,
   type JiraCall,
   priorityName,
@@ -136,17 +138,25 @@ export class JiraConnector implements Connector {
     // steps that are idempotent (a priority set, a transition already taken), never the comment.
     const priority = priorityName(this.settings, incident.severity);
     const raised = recorded !== null && severityRaised(recorded, incident.severity);
-    if (priority && (request.action === "escalate" || (request.action === "update" && raised))) {
+    if (request.action === "escalate") {
+      // Raise priority and reassign per the escalation policy's level, in one idempotent edit.
+      const order = request.escalation;
+      const to = escalatedPriorityName(this.settings, incident.severity, incident.escalationLevel, order?.priority);
+      const body = escalationPayload(this.settings, to, order?.assignee);
+      if (body) {
+        const set = await this.call({ method: "PUT", path: this.issuePath(key), body }, `escalation edit of ${key}`);
+        if (!set.ok) return set.result;
+        if (to) notes.push(`Priority set to ${to}.`);
+        if (order?.assignee) notes.push(`Reassigned to ${order.assignee} (level ${order.level} of policy "${order.policy}").`);
+        moved = true;
+      }
+    } else if (priority && request.action === "update" && raised) {
       const set = await this.call(
         { method: "PUT", path: this.issuePath(key), body: priorityPayload(priority) },
         `priority change of ${key}`,
       );
       if (!set.ok) return set.result;
-      notes.push(
-        raised && recorded
-          ? `Severity raised from ${recorded} to ${incident.severity}: priority set to ${priority}.`
-          : `Priority set to ${priority}.`,
-      );
+      notes.push(`Severity raised from ${recorded} to ${incident.severity}: priority set to ${priority}.`);
       moved = true;
     }
 

@@ -237,6 +237,21 @@ if (SPEC.skip || ADF_SCHEMA.skip) {
       assert.deepEqual(mock.violations(), []);
     });
 
+    it("an escalate sets the policy level's priority and assignee within the spec", async () => {
+      const mock = jiraMock({ searchFinds: false });
+      const connector = connect(mock.recorder);
+      const created = await connector.deliver(sampleRequest("create"));
+      assert.ok(created.kind === "delivered" && created.ticket);
+      const escalation = { policy: "checkout", level: 1, assignee: "5b10ac8d82e05b22cc7d4ef5", priority: "Highest" };
+      const result = await connector.deliver({ ...sampleRequest("escalate", ticketFrom(created.ticket, "jira")), escalation });
+      assert.equal(result.kind, "delivered", JSON.stringify(result));
+      const put = mock.recorder.exchanges.find((e) => e.method === "PUT");
+      assert.deepEqual(JSON.parse(put?.body ?? ""), {
+        fields: { priority: { name: "Highest" }, assignee: { accountId: "5b10ac8d82e05b22cc7d4ef5" } },
+      });
+      assert.deepEqual(mock.violations(), []);
+    });
+
     it("a missing transition name is a configuration error naming the available transitions", async () => {
       const mock = jiraMock({ searchFinds: false });
       const connector = connect(mock.recorder, { transitions: { ...DEFAULT_TRANSITIONS, resolve: ["Resolve"] } });

@@ -135,6 +135,35 @@ export function priorityPayload(priority: string): { fields: { priority: { name:
   return { fields: { priority: { name: priority } } };
 }
 
+/**
+ * The priority an escalate sets: the policy level's own, else the priority of the severity one step more
+ * urgent per escalation level (never beyond critical's), so an escalated issue outranks its peers.
+ */
+export function escalatedPriorityName(
+  settings: Pick<JiraSettings, "priorities">,
+  severity: Severity,
+  escalationLevel: number,
+  ordered: string | undefined,
+): string | null {
+  if (ordered) return ordered;
+  if (!settings.priorities) return null;
+  const index = SEVERITIES.indexOf(severity);
+  const raised = SEVERITIES[Math.max(0, index - Math.max(1, escalationLevel))] ?? severity;
+  return settings.priorities[raised];
+}
+
+/** The body of `PUT /issue/{key}` an escalate sends: the new priority and, when the level names one, the assignee. */
+export function escalationPayload(
+  settings: Pick<JiraSettings, "deployment">,
+  priority: string | null,
+  assignee: string | undefined,
+): { fields: Record<string, unknown> } | null {
+  const fields: Record<string, unknown> = {};
+  if (priority) fields.priority = { name: priority };
+  if (assignee) fields.assignee = settings.deployment === "cloud" ? { accountId: assignee } : { name: assignee };
+  return Object.keys(fields).length ? { fields } : null;
+}
+
 /** The body of `POST /issue/{key}/transitions`. */
 export function transitionPayload(transitionId: string): { transition: { id: string } } {
   return { transition: { id: transitionId } };

@@ -1,4 +1,4 @@
-import type { ConnectionCheck, Connector, DeliveryRequest, DeliveryResult } from "../connector.ts";
+import type { ConnectionCheck, Connector, DeliveryRequest, DeliveryResult, EscalationOrder } from "../connector.ts";
 import { compileTemplates, renderTicketText } from "../ticket-text.ts";
 
 /** A delivery the in-memory platform received. */
@@ -10,6 +10,8 @@ export interface RecordedDelivery {
   at: number;
   /** The ticket text a real platform would show (default templates); only when asked to record it. */
   text?: { title: string; body: string };
+  /** What the escalation policy's level asked of this platform, on an escalate that carried it. */
+  escalation?: EscalationOrder;
 }
 
 const DEFAULT_TEMPLATES = compileTemplates();
@@ -46,6 +48,7 @@ export class MemoryConnector implements Connector {
       detail: request.detail,
       at: Date.now(),
       ...(this.options.recordText ? { text: renderTicketText(DEFAULT_TEMPLATES, request) } : {}),
+      ...(request.escalation ? { escalation: request.escalation } : {}),
     });
     let ticket = this.tickets.get(request.idempotencyKey);
     if (!ticket) {

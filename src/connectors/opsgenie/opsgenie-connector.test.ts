@@ -162,6 +162,31 @@ describe("jsm ops flavour", () => {
     assert.equal(jsm.calls.at(-1)?.url.pathname, "/jsm/ops/api/c-1/v1/alerts/alert-1/acknowledge");
   });
 
+  it("escalate moves the configured escalation to its next rule by alert id, with the reason as its note", async () => {
+    const jsm = fake();
+    const settings = { ...JSM, escalation: { type: "escalation" as const, id: "esc-uuid" } };
+    const ticket = ticketFrom({ externalId: "alert-1", url: null, meta: { alias: "k", alertId: "alert-1" } }, "jsm");
+    assert.deepEqual(await connector(jsm.http, settings).deliver(sampleRequest("escalate", ticket)), { kind: "delivered" });
+    assert.deepEqual(
+      jsm.calls.map((c) => [c.method, c.url.pathname, c.body]),
+      [
+        [
+          "POST",
+          "/jsm/ops/api/c-1/v1/alerts/alert-1/escalate",
+          {
+            escalation: { type: "escalation", id: "esc-uuid" },
+            source: "sluice",
+            note: "Escalated in Sluice to level 1 (INC-42): contract check: escalate",
+          },
+        ],
+      ],
+    );
+    // Without a configured escalation, JSM Ops gets the reason as a note, as before.
+    const plain = fake();
+    await connector(plain.http, JSM).deliver(sampleRequest("escalate", ticket));
+    assert.equal(plain.calls.at(-1)?.url.pathname, "/jsm/ops/api/c-1/v1/alerts/alert-1/notes");
+  });
+
   it("finds the alert by alias when its id was never learned", async () => {
     const jsm = fake();
     const ticket = ticketFrom({ externalId: "k", url: null, meta: { alias: "k" } }, "jsm");

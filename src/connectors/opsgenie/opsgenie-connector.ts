@@ -26,7 +26,7 @@ export interface OpsgenieSettings {
   /** Configured secret values (key, token, header) to mask in every reason. */
   secrets: string[];
   responders: OpsgenieResponder[];
-  /** Escalation policy an escalate moves to its next level; without one an escalate raises the priority. */
+  /** Escalation policy an escalate moves to its next level (Opsgenie and JSM Ops); without one, a note. */
   escalation: OpsgenieResponder | null;
   tags: string[];
   /** How often and how far apart to ask for the outcome of an asynchronous create. */
@@ -216,6 +216,8 @@ export class OpsgenieConnector implements Connector {
 
   // Escalating raises the priority one step per level (P3 → P2) so the alert outranks routine ones, then
   // moves a configured escalation policy to its next rule; without one the reason is added as a note.
+  // JSM Ops keeps Opsgenie's escalate action (`POST /v1/alerts/{id}/escalate`, the same body with the
+  // escalation's id), so it escalates too; it has no priority edit of the same shape, so it keeps its priority.
   private async escalate(request: DeliveryRequest, at: (suffix: string) => string): Promise<Step> {
     const { incident, detail } = request;
     const note = noteText("escalate", incident, detail);
@@ -224,7 +226,7 @@ export class OpsgenieConnector implements Connector {
       if (!raised.ok) return raised;
     }
     const escalation = this.settings.escalation;
-    if (escalation && this.settings.flavour === "opsgenie") {
+    if (escalation) {
       return this.post(at("escalate"), { escalation, source: ALERT_SOURCE, note });
     }
     return this.post(at("notes"), { source: ALERT_SOURCE, note });

@@ -84,6 +84,41 @@ if (SPEC.skip) {
       assert.ok(recorder.violations().length > 0, "Prism reported no violation for an invalid alert");
     });
 
+    it("a JSM Ops escalate sends the body Opsgenie's escalate schema takes (JSM Ops keeps Opsgenie's alert API)", async () => {
+      // JSM Ops publishes no description: its /v1/alerts/{id}/<action> calls are checked against Opsgenie's
+      // /v2/alerts/{identifier}/<action>?identifierType=id, the API it took over.
+      const recorder = recordingHttp((url, init) =>
+        fetch(url.replace("/v1/alerts/", "/v2/alerts/").replace(/\/escalate$/, "/escalate?identifierType=id"), init),
+      );
+      const connector = new OpsgenieConnector(
+        {
+          flavour: "jsm",
+          baseUrl: prism?.baseUrl ?? "",
+          authorization: `Basic ${Buffer.from(`ops@example.com:${API_KEY}`).toString("base64")}`,
+          secrets: [API_KEY],
+          responders: [{ type: "team", id: "4513b7ea-3b91-438f-b7e4-e3e54af9147c" }],
+          escalation: { type: "escalation", id: "9bd0ee8e-53b4-4f0c-9bd8-0e1a0f5eb3a4" },
+          tags: [],
+          requestStatusAttempts: 2,
+          requestStatusDelayMs: 0,
+          templates: {},
+        },
+        { http: recorder.http, clock: systemClock, timeoutMs: CONTRACT_TIMEOUT_MS },
+      );
+      const ticket = ticketFrom({ externalId: "alert-1", url: null, meta: { alias: "k", alertId: "alert-1" } }, "jsm");
+      const result = await connector.deliver(sampleRequest("escalate", ticket));
+      assert.equal(result.kind, "delivered", JSON.stringify(result));
+      assert.deepEqual(
+        recorder.exchanges.map((e) => `${e.method} ${new URL(e.url).pathname}`),
+        ["POST /v1/alerts/alert-1/escalate"],
+      );
+      assert.deepEqual(JSON.parse(recorder.exchanges[0]?.body ?? "").escalation, {
+        type: "escalation",
+        id: "9bd0ee8e-53b4-4f0c-9bd8-0e1a0f5eb3a4",
+      });
+      assert.deepEqual(recorder.violations(), []);
+    });
+
     it("drives one alert through its life by alias and follows the create's request id", async () => {
       const recorder = recordingHttp();
       const connector = connect(recorder);

@@ -10,7 +10,15 @@ import {
 } from "../connector.ts";
 import { sendRequest, withPlatformMessage } from "../http-result.ts";
 import { compileTemplates, renderTicketText, type TicketTemplates } from "../ticket-text.ts";
-import { correlationQuery, createBody, type IncidentDefaults, type IncidentWrite, incidentUrl, patchBody } from "./transform.ts";
+import {
+  correlationQuery,
+  createBody,
+  type IncidentDefaults,
+  type IncidentWrite,
+  incidentUrl,
+  isSysId,
+  patchBody,
+} from "./transform.ts";
 
 /** Resolution note unless the config sets `closeNotes`; Liquid, with the same scope as the ticket templates. */
 export const DEFAULT_CLOSE_NOTES =
@@ -94,11 +102,14 @@ export class ServiceNowConnector implements Connector {
       request.incident,
       { detail: request.detail, body: text.body, closeNotes, incidentUrl: request.incidentUrl },
       this.settings,
+      request.action === "escalate" ? request.escalation : undefined,
     );
+    // A group given by name (not a sys_id) is resolved by ServiceNow from its display value.
+    const byName = body.assignment_group !== undefined && !isSysId(body.assignment_group);
     const patched = await this.call(
       `update of ${ref.externalId}`,
       "PATCH",
-      `${TABLE_PATH}/${encodeURIComponent(ref.externalId)}`,
+      `${TABLE_PATH}/${encodeURIComponent(ref.externalId)}${byName ? "?sysparm_input_display_value=true" : ""}`,
       body,
     );
     if (!patched.ok) return patched.result;

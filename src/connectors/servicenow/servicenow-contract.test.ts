@@ -160,6 +160,33 @@ if (SPEC.skip) {
       for (const exchange of recorder.exchanges) assert.match(exchange.headers.authorization ?? "", /^Basic /);
     });
 
+    it("an escalate reassigns the group and sets the level's urgency and impact within the description", async () => {
+      const instance = statefulInstance();
+      const recorder = recordingHttp(instance.http);
+      const connector = connect(recorder);
+      const created = await connector.deliver(sampleRequest("create"));
+      assert.ok(created.kind === "delivered" && created.ticket, JSON.stringify(created));
+      const ticket = ticketFrom(created.ticket, "servicenow");
+      const bySysId = { policy: "payments", level: 1, group: "287ebd7da9fe198100f92cc8d1d2154e", urgency: 1, impact: 1 };
+      assert.deepEqual(await connector.deliver({ ...sampleRequest("escalate", ticket), escalation: bySysId }), {
+        kind: "delivered",
+      });
+      const record = [...instance.records.values()][0];
+      assert.equal(record?.assignment_group, bySysId.group);
+      assert.equal(record?.urgency, "1");
+      assert.equal(record?.impact, "1");
+      assert.match(
+        record?.work_notes ?? "",
+        /Reassigned to group 287ebd7da9fe198100f92cc8d1d2154e \(level 1 of policy "payments"\)/,
+      );
+      // A group named by its display value goes with sysparm_input_display_value, which the description declares.
+      const byName = { policy: "payments", level: 2, group: "Network Operations" };
+      await connector.deliver({ ...sampleRequest("escalate", ticket), escalation: byName });
+      assert.equal(record?.assignment_group, "Network Operations");
+      assert.match(recorder.exchanges.at(-1)?.url ?? "", /\?sysparm_input_display_value=true$/);
+      assert.deepEqual(recorder.violations(), []);
+    });
+
     it("works with an OAuth bearer token within the description", async () => {
       const recorder = recordingHttp(statefulInstance().http);
       const result = await connect(recorder, { kind: "bearer", token: TOKEN }).deliver(sampleRequest("acknowledge", null));

@@ -9,6 +9,7 @@ import {
   createBody,
   type IncidentDefaults,
   incidentUrl,
+  isSysId,
   patchBody,
   priorityOf,
   URGENCY_IMPACT,
@@ -84,6 +85,23 @@ describe("servicenow transform", () => {
     assert.equal(resolved.close_notes, "Resolved in Sluice");
     assert.match(patchBody("update", incident, note, DEFAULTS).work_notes ?? "", /why\n\ncurrent body/);
     assert.deepEqual(Object.keys(patchBody("comment", incident, note, DEFAULTS)), ["work_notes"]);
+  });
+
+  it("an escalate takes the policy level's group, urgency and impact, and falls back to one step up", () => {
+    const note = { detail: "not acknowledged", body: "", closeNotes: "", incidentUrl: null };
+    const incident = sampleIncident({ severity: "low", escalationLevel: 1 });
+    const order = { policy: "p", level: 1, group: "Network", impact: 1, urgency: 2 };
+    const body = patchBody("escalate", incident, note, DEFAULTS, order);
+    assert.deepEqual(
+      { ...body, work_notes: undefined },
+      { urgency: "2", impact: "1", assignment_group: "Network", work_notes: undefined },
+    );
+    assert.match(body.work_notes ?? "", /not acknowledged Reassigned to group Network \(level 1 of policy "p"\)/);
+    const onlyGroup = patchBody("escalate", incident, note, DEFAULTS, { policy: "p", level: 1, group: "Network" });
+    assert.deepEqual([onlyGroup.urgency, onlyGroup.impact], [urgencyImpact(incident).urgency, urgencyImpact(incident).impact]);
+    assert.equal("assignment_group" in patchBody("escalate", incident, note, DEFAULTS), false);
+    assert.equal(isSysId("287ebd7da9fe198100f92cc8d1d2154e"), true);
+    assert.equal(isSysId("Network"), false);
   });
 
   it("stays within the base-system field lengths and leaves out unset defaults", () => {

@@ -1,6 +1,7 @@
 import type { DeliveryAction } from "../../core/delivery.ts";
 import type { Incident } from "../../core/incident.ts";
 import type { Severity } from "../../core/signal.ts";
+import type { EscalationOrder } from "../connector.ts";
 
 /** ServiceNow's base-system choice values for urgency and impact: "1" High, "2" Medium, "3" Low. */
 export type ChoiceLevel = "1" | "2" | "3";
@@ -121,7 +122,9 @@ export function patchBody(
   incident: Incident,
   note: { detail: string; body: string; closeNotes: string; incidentUrl: string | null },
   defaults: IncidentDefaults,
+  order?: EscalationOrder,
 ): IncidentWrite {
+  if (action === "escalate") return escalateBody(incident, note, order);
   const work_notes = workNote(action, incident, note.detail, action === "update" ? note.body : "", note.incidentUrl);
   switch (action) {
     case "acknowledge":
@@ -131,11 +134,33 @@ export function patchBody(
       return { state: "6", close_code: defaults.closeCode, close_notes: note.closeNotes || HEADLINE.resolve, work_notes };
     case "reopen":
       return { state: defaults.reopenState, work_notes };
-    case "escalate":
-      return { ...urgencyImpact(incident), work_notes };
     default:
       return { work_notes };
   }
+}
+
+/**
+ * An escalate: urgency and impact from the policy level (else one step up per level), and the level's
+ * assignment group when it names one; the work note says what the level changed.
+ */
+function escalateBody(
+  incident: Incident,
+  note: { detail: string; incidentUrl: string | null },
+  order: EscalationOrder | undefined,
+): IncidentWrite {
+  const raised = urgencyImpact(incident);
+  const urgency = order?.urgency !== undefined ? (String(order.urgency) as ChoiceLevel) : raised.urgency;
+  const impact = order?.impact !== undefined ? (String(order.impact) as ChoiceLevel) : raised.impact;
+  const changed = order?.group ? ` Reassigned to group ${order.group} (level ${order.level} of policy "${order.policy}").` : "";
+  const detail = `${note.detail.trim()}${changed}`.trim();
+  const body: IncidentWrite = { urgency, impact, work_notes: workNote("escalate", incident, detail, "", note.incidentUrl) };
+  if (order?.group) body.assignment_group = order.group;
+  return body;
+}
+
+/** True for a sys_id; anything else is a display value, sent with `sysparm_input_display_value=true`. */
+export function isSysId(value: string): boolean {
+  return /^[0-9a-f]{32}$/.test(value);
 }
 
 /** The work note of a change: what happened, its note, the current figures and the Sluice link. */
