@@ -13,7 +13,7 @@ too and are not listed.
 `;
 
 const SLIS = `
-## Ticketing SLIs (M1–M9)
+## Ticketing SLIs (M1–M10)
 
 The \`sluice_sli_*\` gauges cover the incidents **created** within \`sli.window\` (default 24h) before the scrape;
 \`GET /api/stats?since=&until=\` gives the same figures, as JSON, for the incidents created in any range
@@ -34,7 +34,7 @@ it) plus \`_sum\` and \`_count\`; a ratio with no denominator yet is NaN (JSON: 
 | M7 time to resolve | From the first ticket's creation to the resolution, over resolved incidents. (\`sluice_time_to_resolve_seconds\`, from the first signal, stays.) |
 | M8 escalation rate | Incidents escalated at least once (by policy or by hand) ÷ incidents created. |
 | M9 enrichment success | Incidents with a ticket whose context holds every part of \`sli.requiredContext\` (default: an owner and a runbook from the catalog; also \`changes\`, \`trace\`, \`affectedUsers\`, \`similar\`) ÷ incidents with a ticket. |
-| M10 automation success | Not exported yet: it follows once remediation (issue 15) exists. |
+| M10 automation success | Remediation runs (docs/remediation.md) that healed ÷ runs that concluded (verified or failed), over the runs **created** in the range: \`m10AutomationSuccess\` at \`GET /api/stats\` (with \`succeeded\`, \`concluded\`, \`runs\`); per playbook and over all time, \`sluice_remediation_success_ratio\` and \`GET /api/remediations/stats\`. A run heals when its verification holds, no human acted on the incident meanwhile, and it did not reopen within \`reopenWindow\`. |
 `;
 
 /** docs/metrics.md: one row per Sluice metric in `registry`, sorted by name, and the SLIs' definitions. */

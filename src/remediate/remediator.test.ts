@@ -57,6 +57,10 @@ describe("remediator", () => {
     assert.deepEqual(await h.store.remediations.stats(), [
       { playbook: "reset-pool", runs: 1, verified: 1, failed: 0, rolledBack: 0, escalated: 0, succeeded: 1, successRate: 1 },
     ]);
+    // The SLI report's M10 counts the runs created in its range only.
+    const created = stored?.createdAt ?? 0;
+    assert.equal((await h.store.remediations.stats(undefined, { from: created, to: created }))[0]?.succeeded, 1);
+    assert.deepEqual(await h.store.remediations.stats(undefined, { from: created + 1, to: created + 60_000 }), []);
     const lines = await timeline(h, incident.id);
     assert.ok(
       lines.some((l) => /matched; running POST http:\/\/cart.invalid\/admin\/cart\/reset-pool/.test(l)),

@@ -236,8 +236,12 @@ export class KyselyRemediationRepository implements RemediationRepository {
     return rows.map((row) => toRun(row as unknown as RunRow));
   }
 
-  async stats(playbook?: string): Promise<PlaybookStats[]> {
-    const where = playbook === undefined ? sql`` : sql`WHERE playbook = ${playbook}`;
+  async stats(playbook?: string, created?: { from: number; to: number }): Promise<PlaybookStats[]> {
+    const conditions = [
+      ...(playbook === undefined ? [] : [sql`playbook = ${playbook}`]),
+      ...(created === undefined ? [] : [sql`created_at >= ${big(created.from)} AND created_at <= ${big(created.to)}`]),
+    ];
+    const where = conditions.length === 0 ? sql`` : sql`WHERE ${sql.join(conditions, sql` AND `)}`;
     const { rows } = await sql<Record<string, string | number>>`
       SELECT playbook,
         SUM(CASE WHEN executed_at IS NOT NULL THEN 1 ELSE 0 END) AS runs,

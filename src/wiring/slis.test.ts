@@ -162,6 +162,8 @@ describe("the ticketing SLIs (M1–M9) at /metrics and GET /api/stats", async ()
     assert.equal(response.statusCode, 200, response.body);
     const stats = response.json();
     assert.equal(stats.created, expected.created);
+    // M10: no playbook is configured here, so no remediation run concluded.
+    assert.deepEqual(stats.m10AutomationSuccess, { ratio: null, succeeded: 0, concluded: 0, runs: 0 });
     const m1 = Object.fromEntries(
       stats.m1TicketCreation.byPlatformAndSeverity.map(
         (row: { platform: string; severity: string; count: number; sum: number; p50: number; p90: number }) => [

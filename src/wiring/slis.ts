@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import { automationSuccess } from "../api/stats/automation-success.ts";
 import { computeSlis } from "../api/stats/sli.ts";
 import { registerSliMetrics } from "../api/stats/sli-metrics.ts";
 import { statsRoutes } from "../api/stats/stats-routes.ts";
@@ -12,7 +13,10 @@ import type { Base } from "./base.ts";
 export function wireSlis(base: Base): { routes: (app: FastifyInstance, auth: Authenticator) => void } {
   const { config, store, metrics, clock } = base;
   const settings = config.sli;
-  const report = async (from: number, to: number) => computeSlis(await store.sli.facts(from, to), settings);
+  const report = async (from: number, to: number) => ({
+    ...computeSlis(await store.sli.facts(from, to), settings),
+    m10AutomationSuccess: automationSuccess(await store.remediations.stats(undefined, { from, to })),
+  });
   const exported = registerSliMetrics(metrics.registry, settings.window, () => {
     const now = clock.now();
     return report(now - settings.window, now);

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { SluiceError } from "../../core/errors.ts";
 import { problemsOf } from "../../core/zod-problems.ts";
 import type { Authenticator } from "../../sources/http/auth.ts";
+import type { AutomationSuccess } from "./automation-success.ts";
 import type { SliReport } from "./sli.ts";
 
 const statsQuery = z.strictObject({
@@ -13,10 +14,18 @@ const statsQuery = z.strictObject({
   until: z.iso.datetime({ offset: true }).optional().describe("End of the range (created at or before it); default: now"),
 });
 
-/** GET /api/stats: the ticketing SLIs (M1–M9, docs/metrics.md) of the incidents created in a time range, for reports. */
+/**
+ * GET /api/stats: the ticketing SLIs (M1–M9, docs/metrics.md) of the incidents created in a time range, and M10
+ * (automation success) of the remediation runs created in it, for reports.
+ */
 export function statsRoutes(
   app: FastifyInstance,
-  deps: { auth: Authenticator; windowMs: number; now(): number; report(from: number, to: number): Promise<SliReport> },
+  deps: {
+    auth: Authenticator;
+    windowMs: number;
+    now(): number;
+    report(from: number, to: number): Promise<SliReport & { m10AutomationSuccess: AutomationSuccess }>;
+  },
 ): void {
   app.get(
     "/api/stats",
@@ -25,7 +34,7 @@ export function statsRoutes(
       schema: {
         tags: ["stats"],
         summary:
-          "The ticketing SLIs (M1–M9) of the incidents created in [since, until]: ticket creation latency from the event's own time, accuracy, duplicate and false-positive rates, time to assign / acknowledge / resolve from ticket creation, escalation rate, enrichment success",
+          "The ticketing SLIs (M1–M9) of the incidents created in [since, until], and M10 automation success of the remediation runs created in it: ticket creation latency from the event's own time, accuracy, duplicate and false-positive rates, time to assign / acknowledge / resolve from ticket creation, escalation rate, enrichment success",
         querystring: z.toJSONSchema(statsQuery, { io: "input" }),
       },
     },

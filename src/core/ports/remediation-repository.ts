@@ -59,7 +59,8 @@ export interface RemediationRepository {
   claim(now: number, limit: number, leaseMs: number): Promise<RemediationRun[]>;
   get(id: string): Promise<RemediationRun | null>;
   list(query: RunQuery): Promise<RemediationRun[]>;
-  stats(playbook?: string): Promise<PlaybookStats[]>;
+  /** Per playbook; with `created`, only the runs created in [from, to] (the SLI report's M10). */
+  stats(playbook?: string, created?: { from: number; to: number }): Promise<PlaybookStats[]>;
   /** The kill switch in the database (POST /api/remediations/pause|resume). */
   setPaused(paused: boolean, by: string, now: number): Promise<void>;
   paused(): Promise<{ paused: boolean; by: string | null; at: number | null }>;
