@@ -20,7 +20,7 @@ export const ingestConfigSchema = z
       .enum(["applied", "logged"])
       .default(INGEST_DEFAULTS.acknowledge)
       .describe(
-        "When a 202 is sent. Both mean durably stored (the signals are in the ingest log). applied: after the pipeline ran them too, and `results` says what each did (opened, deduplicated, ...). logged: as soon as the log append is on disk, with outcome `queued` (the fast path for alert storms; read incidents later).",
+        "When a 202 is sent. Both mean durably stored. applied: the pipeline runs on the request and commits the signals with their effects, and `results` says what each did (opened, deduplicated, ...); what it cannot apply then goes to the ingest log, to be retried or dead-lettered, with outcome `queued`. logged: as soon as the log append is on disk, with outcome `queued`, the pipeline applying it behind (the fast acknowledgement for alert storms; read incidents later).",
       ),
     maxLogSignals: z
       .number()

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { Store } from "../core/ports/store.ts";
 import { emptyChangeSet } from "../core/ports/store.ts";
 import { type StoreContractTarget, signal, stored, withStore } from "./store-contract.ts";
 

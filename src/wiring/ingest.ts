@@ -110,10 +110,10 @@ export function wireIngest(
   const intake = new LogIntake({
     log: store.ingestLog,
     consumer,
+    runner,
     backlog,
     redact: (signal) => redactSignal(signal, redactor, { pseudonym, affectedUsers: config.redaction.affectedUsers }),
     acknowledge: settings.acknowledge,
-    leaseMs: settings.leaseTime,
   });
   let refresher: NodeJS.Timeout | null = null;
   const refresh = () =>

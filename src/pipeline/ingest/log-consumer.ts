@@ -109,26 +109,6 @@ export class LogConsumer {
     while (this.pumping) await this.pumping;
   }
 
-  /**
-   * Applies an entry this process appended already claimed (acknowledge: applied) and returns what its
-   * signals did; null when it did not apply now (it stays in the log, or was dead-lettered).
-   */
-  async applyOwn(entry: LogEntry, parsed?: Signal[]): Promise<IngestResult[] | null> {
-    const signals = parsed ?? this.parse(entry);
-    if (!signals) {
-      await this.deadLetter(entry, "the entry's body is not a JSON array of signals", "unreadable");
-      return null;
-    }
-    try {
-      const results = await this.options.runner.submit(signals, { redacted: true, consume: [entry.position] });
-      this.options.metrics.applied([(this.now() - entry.appendedAt) / 1000]);
-      return results;
-    } catch (error) {
-      await this.recover(entry, error);
-      return null;
-    }
-  }
-
   private async pump(): Promise<void> {
     const inFlight = new Set<Promise<void>>();
     try {
