@@ -1,12 +1,14 @@
 import assert from "node:assert/strict";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { gzipSync } from "node:zlib";
 import type { Browser, Page } from "playwright-core";
 import { JS_BUDGET_GZIP_BYTES } from "../scripts/build-web.ts";
 import { anomalyEvent } from "../src/testing/in-memory-sluice.ts";
-import { axeSource, consoleSluice, ensureConsoleBuilt, launchChromium, TOKENS } from "./support/console-server.ts";
+import { axeSource, consoleSluice, ensureConsoleBuilt, launchChromium, REMEDY, TOKENS } from "./support/console-server.ts";
 import { eventually } from "./support/eventually.ts";
 import { missingPeer } from "./support/missing-peer.ts";
 
@@ -19,7 +21,14 @@ if ("problem" in launched) {
 } else {
   const browser: Browser = launched;
   describe("web console in a real browser (playwright-core + Debian chromium)", async () => {
-    const server = await consoleSluice();
+    // The service's admin endpoint the suggest-mode playbook's http action calls once a responder approves.
+    const resets: string[] = [];
+    const endpoint = createServer((request, response) => {
+      resets.push(`${request.method} ${request.url}`);
+      response.writeHead(200, { "content-type": "application/json" }).end('{"reset":true}');
+    });
+    await new Promise<void>((resolve) => endpoint.listen(0, "127.0.0.1", resolve));
+    const server = await consoleSluice({ remediationUrl: `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}` });
     const { url, sluice } = server;
     const axe = axeSource();
     mkdirSync(SHOTS, { recursive: true });
@@ -29,6 +38,7 @@ if ("problem" in launched) {
     after(async () => {
       await browser.close();
       await sluice.close();
+      endpoint.close();
     });
 
     /** A page in a new context; `audited` pages bypass the console's CSP so axe-core can be injected. */
@@ -42,7 +52,10 @@ if ("problem" in launched) {
       page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
       // Under the real policy, anything the console does that its CSP forbids shows up here.
       page.on("response", (response) => {
-        const expected = response.status() === 401 && response.url().endsWith("/api/session");
+        // 401: a refused sign-in; 409: the approval that lost its race, on purpose (the remediation test).
+        const expected =
+          (response.status() === 401 && response.url().endsWith("/api/session")) ||
+          (response.status() === 409 && /\/api\/remediations\/[^/]+\/approve$/.test(response.url()));
         if (response.status() >= 400 && !expected) problems.push(`${response.status()} from ${response.url()}`);
       });
       page.on("console", (message) => {
@@ -244,6 +257,8 @@ if ("problem" in launched) {
       await page.getByText("Noise reduction").waitFor();
       const funnel = await page.locator(".funnel").innerText();
       assert.match(funnel, /Signals\s+[1-9]/);
+      // No playbook has run yet (the remediation test, later, makes the first runs).
+      await page.getByTestId("healing-none").getByText("No remediation runs yet.").waitFor();
       await page.screenshot({ path: join(SHOTS, "overview-light.png"), fullPage: true });
       await audit(page, "overview");
       await page.context().close();
@@ -272,6 +287,90 @@ if ("problem" in launched) {
       await boxes.nth(1).check();
       await page.getByRole("button", { name: "Resolve selected" }).click();
       await page.getByText(/^2 resolved/).waitFor();
+      await page.context().close();
+    });
+
+    it("shows remediation runs: awaiting approval, no Approve for a viewer, a responder approves; a lost race says so", async () => {
+      const runFor = async (service: string) => {
+        await server.post("/api/v1/signals", anomalyEvent({ service, severity: "critical" }));
+        await sluice.runner.flush();
+        return eventually(`${service}'s run awaiting approval`, async () => {
+          await sluice.remediator?.flush();
+          const [run] = await sluice.store.remediations.list({ service, limit: 5 });
+          return run?.state === "awaiting-approval" ? run : undefined;
+        });
+      };
+      const [shop, cart] = [await runFor(REMEDY.services[0]), await runFor(REMEDY.services[1])];
+      const keyOf = async (id: string) => (await sluice.store.incidents.get(id))?.key ?? id;
+      const runState = (page: Page) => page.getByTestId("run-state");
+
+      const viewer = await newPage("light", false);
+      await signIn(viewer, TOKENS.viewer);
+      await viewer.locator(".incident-row").first().waitFor();
+      await viewer.goto(`${url}/incidents/${await keyOf(shop.incidentId)}`);
+      await runState(viewer).getByText("awaiting-approval").waitFor();
+      assert.match(
+        await viewer.getByTestId("remediation").innerText(),
+        /reset-remedy-pool[\s\S]*Would run: POST http:\/\/127\.0\.0\.1:\d+\/admin\/remedy-shop\/reset/,
+      );
+      assert.equal(await viewer.getByRole("button", { name: /Approve|Reject/ }).count(), 0, "a viewer cannot approve");
+
+      const page = await newPage("dark");
+      await signIn(page, TOKENS.responder);
+      await page.locator(".incident-row").first().waitFor();
+      await page.goto(`${url}/incidents/${await keyOf(shop.incidentId)}`);
+      await runState(page).getByText("awaiting-approval").waitFor();
+      await page.screenshot({ path: join(SHOTS, "incident-remediation-dark.png"), fullPage: true });
+      await audit(page, "incident (remediation awaiting approval)");
+      await page.getByRole("button", { name: "Approve" }).click();
+      await page
+        .getByRole("status")
+        .getByText(/reset-remedy-pool: approved; the run is now/)
+        .waitFor();
+      await page.waitForFunction("document.querySelector('[data-testid=run-state]')?.textContent !== 'awaiting-approval'");
+      assert.equal((await sluice.store.remediations.get(shop.id))?.approvedBy, "api:responder-person");
+      await eventually("the approved run's http action", async () => {
+        await sluice.remediator?.flush();
+        return resets.includes("POST /admin/remedy-shop/reset") ? true : undefined;
+      });
+      // Its steps note the incident, whose event reloads the page: the run moves on and the timeline says so.
+      await runState(page)
+        .getByText(/executing|verifying/)
+        .waitFor({ timeout: 5000 });
+      await page
+        .getByTestId("timeline")
+        .getByText(/responder-person approved playbook reset-remedy-pool/)
+        .waitFor();
+      // The viewer's page followed live, without a reload.
+      await runState(viewer)
+        .getByText(/matched|executing|verifying/)
+        .waitFor({ timeout: 5000 });
+      assert.equal(await viewer.getByRole("button", { name: /Approve|Reject/ }).count(), 0);
+      await viewer.context().close();
+
+      // Someone else approves the other run just before this responder's click reaches the server: a real 409.
+      await page.goto(`${url}/incidents/${await keyOf(cart.incidentId)}`);
+      await runState(page).getByText("awaiting-approval").waitFor();
+      await page.route("**/api/remediations/*/approve", async (route) => {
+        await server.post(`/api/remediations/${cart.id}/approve`, {});
+        await route.continue();
+      });
+      await page.getByRole("button", { name: "Approve" }).click();
+      await page
+        .getByRole("status")
+        .getByText(/could not be approved: it is no longer awaiting approval/)
+        .waitFor();
+      await runState(page)
+        .getByText(/matched|executing|verifying/)
+        .waitFor();
+      assert.equal(await page.getByRole("button", { name: "Approve" }).count(), 0);
+      assert.equal((await sluice.store.remediations.get(cart.id))?.approvedBy, "api:admin-person");
+
+      await page.goto(`${url}/overview`);
+      const healing = page.getByTestId("healing");
+      await healing.waitFor();
+      assert.match(await healing.innerText(), /reset-remedy-pool\s+[12]\s+0\s+0\s+0\s+not concluded yet/);
+      await audit(page, "overview (self-healing)");
       await page.context().close();
     });
 

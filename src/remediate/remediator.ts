@@ -583,6 +583,14 @@ export class Remediator {
     const send = incident.state === "resolved" ? undefined : { action: "comment" as const };
     fanOut(changes, incident, at, { actor: REMEDIATE_ACTOR, action: "remediation", detail, send });
     await this.options.store.apply(changes);
+    // A new timeline entry: watchers of the incident (the console's server-sent events) reload it and its runs.
+    this.options.events.publish({
+      type: "IncidentChanged",
+      incidentId: incident.id,
+      at,
+      actor: REMEDIATE_ACTOR,
+      change: { kind: "note" },
+    });
     if (changes.deliveries.length > 0)
       this.options.events.publish({ type: "DeliveriesQueued", at, count: changes.deliveries.length });
   }

@@ -26,14 +26,35 @@ export async function launchChromium(): Promise<Browser | { problem: string }> {
   return playwright.launch({ executablePath: found.output[0] as string, args: ["--no-sandbox", "--disable-gpu"] });
 }
 
-/** A Sluice with viewer, responder and admin tokens and the demo catalog, listening on a free port. */
-export async function consoleSluice() {
+/** The suggest-mode playbook the console suite adds; it matches only these services, none of the demo's. */
+export const REMEDY = { playbook: "reset-remedy-pool", services: ["remedy-shop", "remedy-cart"] } as const;
+
+/**
+ * A Sluice with viewer, responder and admin tokens and the demo catalog, listening on a free port; with
+ * `remediationUrl`, a suggest-mode playbook whose http action calls `<remediationUrl>/admin/<service>/reset`.
+ */
+export async function consoleSluice(options: { remediationUrl?: string } = {}) {
   const { config } = parseConfig(
     {
       auth: {
         tokens: Object.entries(TOKENS).map(([role, token]) => ({ name: `${role}-person`, role, sha256: sha256Hex(token) })),
       },
       catalog: { files: [join(root, "src", "cli", "demo", "demo-catalog.yaml")] },
+      ...(options.remediationUrl
+        ? {
+            remediation: {
+              playbooks: [
+                {
+                  name: REMEDY.playbook,
+                  match: { service: [...REMEDY.services] },
+                  action: { kind: "http", url: `${options.remediationUrl}/admin/{{service}}/reset` },
+                  verify: { quietFor: "1m", within: "5m" },
+                  mode: { "*": "suggest" },
+                },
+              ],
+            },
+          }
+        : {}),
     },
     {},
     root,

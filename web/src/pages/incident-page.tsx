@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, canAct, type Session } from "../api.ts";
 import { type InvestigationReport, InvestigationReportView } from "../components/investigation-report.tsx";
+import { type RemediationRun, RemediationRuns } from "../components/remediation-runs.tsx";
 import { ServiceGraph } from "../components/service-graph.tsx";
 import { count, time } from "../format.ts";
 import { live } from "../live.ts";
@@ -68,6 +69,7 @@ export function IncidentPage(props: { id: string; session: Session }) {
   const [note, setNote] = useState("");
   const [busy, setBusy] = useState(false);
   const [report, setReport] = useState<InvestigationReport | null>(null);
+  const [runs, setRuns] = useState<RemediationRun[] | null>(null);
   const actor = canAct(props.session.role);
 
   const load = async () => {
@@ -83,6 +85,10 @@ export function IncidentPage(props: { id: string; session: Session }) {
       api<{ items: Delivery[] }>(`/api/deliveries?incident=${encodeURIComponent(found.id)}`)
         .then((answer) => setDeliveries(answer.items))
         .catch(() => setDeliveries([]));
+      // Each step of a run notes the incident, so the reload that an incident event triggers also refreshes these.
+      await api<{ items: RemediationRun[] }>(`/api/remediations?incident=${encodeURIComponent(found.id)}&limit=50`)
+        .then((answer) => setRuns(answer.items))
+        .catch(() => setRuns([]));
     } catch (failure) {
       setError((failure as Error).message);
     }
@@ -363,8 +369,8 @@ export function IncidentPage(props: { id: string; session: Session }) {
               No investigation has reported on this incident yet; its report appears here when one does.
             </p>
           )}
-          <h2>Remediation runs</h2>
-          <p class="placeholder">Not available yet: remediation runs (with approve and reject) are being built.</p>
+          <h2>Remediation</h2>
+          <RemediationRuns runs={runs} canAct={actor} onChanged={load} />
         </section>
 
         <section>

@@ -12,6 +12,17 @@ interface Overview {
   deadLetters: number;
 }
 
+/** GET /api/remediations/stats, per playbook. */
+interface PlaybookStats {
+  playbook: string;
+  runs: number;
+  verified: number;
+  failed: number;
+  rolledBack: number;
+  succeeded: number;
+  successRate: number | null;
+}
+
 interface DeadLetter {
   id: string;
   incidentId: string;
@@ -24,13 +35,19 @@ interface DeadLetter {
 export function OverviewPage(props: { session: Session }) {
   const [overview, setOverview] = useState<Overview | null>(null);
   const [dead, setDead] = useState<DeadLetter[]>([]);
+  const [healing, setHealing] = useState<PlaybookStats[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const load = () =>
-    Promise.all([api<Overview>("/api/stats/overview"), api<{ items: DeadLetter[] }>("/api/deliveries?status=dead&limit=100")])
-      .then(([figures, letters]) => {
+    Promise.all([
+      api<Overview>("/api/stats/overview"),
+      api<{ items: DeadLetter[] }>("/api/deliveries?status=dead&limit=100"),
+      api<{ playbooks: PlaybookStats[] }>("/api/remediations/stats"),
+    ])
+      .then(([figures, letters, stats]) => {
         setOverview(figures);
         setDead(letters.items);
+        setHealing(stats.playbooks);
         setError(null);
       })
       .catch((failure: Error) => setError(`Could not load the overview: ${failure.message}`));
@@ -77,6 +94,10 @@ export function OverviewPage(props: { session: Session }) {
   ] as const;
   const widest = Math.max(1, ...steps.map(([, value]) => value));
   const latency = overview.signalToTicketSeconds;
+  // The same ratio as each playbook's successRate (succeeded ÷ concluded runs), over every playbook.
+  const concluded = healing.reduce((total, p) => total + p.verified + p.failed, 0);
+  const succeeded = healing.reduce((total, p) => total + p.succeeded, 0);
+  const executed = healing.filter((p) => p.runs > 0);
   return (
     <section class="overview">
       <h1>Overview</h1>
@@ -99,8 +120,37 @@ export function OverviewPage(props: { session: Session }) {
         <Tile label="MTTA" value={duration(overview.mttaSeconds)} />
         <Tile label="MTTR" value={duration(overview.mttrSeconds)} />
         <Tile label="Dead letters" value={count(overview.deadLetters)} />
-        <Tile label="Self-healing success" value="not available yet" pending />
+        <Tile label="Self-healing success" value={concluded ? `${((succeeded / concluded) * 100).toFixed(0)}%` : "no runs yet"} />
       </div>
+      <h2>Self-healing</h2>
+      {executed.length === 0 ? (
+        <p data-testid="healing-none">No remediation runs yet.</p>
+      ) : (
+        <table data-testid="healing">
+          <thead>
+            <tr>
+              <th scope="col">Playbook</th>
+              <th scope="col">Runs</th>
+              <th scope="col">Verified</th>
+              <th scope="col">Failed</th>
+              <th scope="col">Rolled back</th>
+              <th scope="col">Success rate</th>
+            </tr>
+          </thead>
+          <tbody>
+            {executed.map((p) => (
+              <tr key={p.playbook}>
+                <td>{p.playbook}</td>
+                <td>{count(p.runs)}</td>
+                <td>{count(p.verified)}</td>
+                <td>{count(p.failed)}</td>
+                <td>{count(p.rolledBack)}</td>
+                <td>{p.successRate === null ? "not concluded yet" : `${(p.successRate * 100).toFixed(0)}%`}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
       <h2>Dead letters</h2>
       {message && (
         <p class="notice" role="status">
@@ -147,10 +197,10 @@ export function OverviewPage(props: { session: Session }) {
   );
 }
 
-function Tile(props: { label: string; value: string; pending?: boolean }) {
+function Tile(props: { label: string; value: string }) {
   return (
     <div class="tile">
-      <div class={props.pending ? "tile-value pending" : "tile-value"}>{props.value}</div>
+      <div class="tile-value">{props.value}</div>
       <div class="tile-label">{props.label}</div>
     </div>
   );
