@@ -5,7 +5,7 @@ import type { ServiceNowSettings } from "./servicenow-connector.ts";
 import { eventsFromRecord, type ServiceNowRecord } from "./servicenow-sync.ts";
 
 const TABLE_PATH = "/api/now/table/incident";
-const FIELDS = "sys_id,number,state,correlation_id,work_notes,sys_updated_by,sys_updated_on";
+const FIELDS = "sys_id,number,state,correlation_id,work_notes,close_code,sys_updated_by,sys_updated_on";
 /** sys_id lists per request: keeps the query string well under proxy limits. */
 const CHUNK = 50;
 

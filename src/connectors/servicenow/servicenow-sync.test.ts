@@ -43,6 +43,11 @@ describe("servicenow sync handler", () => {
     assert.deepEqual(parse(message("outbound-resolved.json", key))[0]?.change, { action: "resolve" });
     assert.deepEqual(parse(message("outbound-resolved.json", key, (b) => (b.state = 7)))[0]?.change, { action: "resolve" });
     assert.deepEqual(parse(message("outbound-new.json", key))[0]?.change, { action: "reopen" });
+    // The close code a resolve carries is its outcome for the SLIs (sli.outcomes.servicenow, then the defaults).
+    const solved = message("outbound-resolved.json", key, (b) => (b.close_code = "Solved (Permanently)"));
+    assert.deepEqual(parse(solved)[0]?.change, { action: "resolve", resolution: "Solved (Permanently)" });
+    const ackWithCode = message("outbound-in-progress.json", key, (b) => (b.close_code = "Solved (Permanently)"));
+    assert.deepEqual(parse(ackWithCode)[0]?.change, { action: "acknowledge" }, "only a resolve carries one");
     assert.deepEqual(parse(message("outbound-in-progress.json", key, (b) => (b.state = "3"))), []);
     for (const name of ["constructor", "__proto__", "toString"]) {
       assert.deepEqual(parse(message("outbound-in-progress.json", key, (b) => (b.state = name))), [], name);

@@ -21,6 +21,8 @@ const messageSchema = z.object({
   state_changed: z.boolean().optional(),
   correlation_id: z.string().optional(),
   work_notes: z.string().optional(),
+  /** Set with a resolve (state 6/7): what the SLIs call the outcome, through sli.outcomes.servicenow or the defaults. */
+  close_code: z.string().optional(),
   sys_updated_by: z.string().min(1).default("unknown"),
 });
 
@@ -97,6 +99,7 @@ export function eventsFromRecord(message: ServiceNowRecord, integrationUser: str
   const action =
     message.state === undefined || message.state_changed === false ? undefined : ownValue(STATE_ACTIONS, String(message.state));
   // State 1 is a reopen only of a resolved incident; on an open one InboundSync sees "already open".
-  if (action) events.push({ ticketRef, change: { action }, user });
+  const closeCode = action === "resolve" ? message.close_code?.trim() : undefined;
+  if (action) events.push({ ticketRef, change: { action, ...(closeCode ? { resolution: closeCode } : {}) }, user });
   return events;
 }
