@@ -259,6 +259,11 @@ describe("the ticketing SLIs (M1–M9) at /metrics and GET /api/stats", async ()
     assert.match(backwards.json().error.message, /since must not be after until/);
     const instant = await sluice.server.inject({ url: `/api/stats?since=${since}&until=${since}` });
     assert.equal(instant.statusCode, 200, "a closed range of one instant is valid");
+    const future = await sluice.server.inject({
+      url: `/api/stats?since=${new Date(Date.parse(until) + 3_600_000 * 24 * 365).toISOString()}`,
+    });
+    assert.equal(future.statusCode, 200, "a since after now, with no until, is an empty range");
+    assert.equal(future.json().created, 0);
     const bad = await sluice.server.inject({ url: "/api/stats?since=yesterday" });
     assert.equal(bad.statusCode, 422);
     assert.equal(bad.json().error.problems[0].path, "query.since");

@@ -42,8 +42,10 @@ export function statsRoutes(
       const parsed = statsQuery.safeParse(request.query ?? {});
       if (!parsed.success)
         throw new SluiceError("VALIDATION_FAILED", "invalid query", { problems: problemsOf(parsed.error, "query") });
-      const until = parsed.data.until === undefined ? deps.now() : Date.parse(parsed.data.until);
-      const since = parsed.data.since === undefined ? until - deps.windowMs : Date.parse(parsed.data.since);
+      const since0 = parsed.data.since === undefined ? null : Date.parse(parsed.data.since);
+      // Without `until` the range ends now, or at `since` when that is later (an empty range, not an error).
+      const until = parsed.data.until === undefined ? Math.max(deps.now(), since0 ?? 0) : Date.parse(parsed.data.until);
+      const since = since0 ?? until - deps.windowMs;
       // [since, until] is closed: since = until is the incidents created in that millisecond.
       if (since > until)
         throw new SluiceError("VALIDATION_FAILED", "invalid query: since must not be after until", {
