@@ -158,7 +158,8 @@ if (!brokers || !adminUrl) {
       await until(
         "every ticket delivered",
         async () => ((await count("SELECT count(*) AS n FROM tickets")) === PROBLEMS ? true : undefined),
-        60_000,
+        // The killed replica's claimed deliveries wait for their lease; beside the heaviest suites that took over 60 s once.
+        150_000,
       );
       // Every delivery lands, none dead: eventually, since investigation reports follow the tickets as comments.
       await until(
