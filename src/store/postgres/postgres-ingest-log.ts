@@ -7,25 +7,8 @@ import {
   LogEntryGone,
   type NewLogEntry,
 } from "../../core/ports/ingest-log.ts";
+import { type EntryRow, entryOf } from "../ingest-log-rows.ts";
 import type { Tables } from "../rows.ts";
-
-interface EntryRow {
-  position: string | number;
-  source: string;
-  appended_at: string | number;
-  signal_count: number;
-  body: string;
-  attempts: number;
-}
-
-const entryOf = (row: EntryRow): LogEntry => ({
-  position: Number(row.position),
-  source: row.source,
-  appendedAt: Number(row.appended_at),
-  signalCount: Number(row.signal_count),
-  body: row.body,
-  attempts: Number(row.attempts),
-});
 
 /**
  * The ingest log on PostgreSQL: set-based appends, and claims that lock the rows they pick (SKIP

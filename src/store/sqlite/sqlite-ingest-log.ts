@@ -7,24 +7,7 @@ import {
   LogEntryGone,
   type NewLogEntry,
 } from "../../core/ports/ingest-log.ts";
-
-interface EntryRow {
-  position: number;
-  source: string;
-  appended_at: number;
-  signal_count: number;
-  body: string;
-  attempts: number;
-}
-
-const entryOf = (row: EntryRow): LogEntry => ({
-  position: Number(row.position),
-  source: row.source,
-  appendedAt: Number(row.appended_at),
-  signalCount: Number(row.signal_count),
-  body: row.body,
-  attempts: Number(row.attempts),
-});
+import { type EntryRow, entryOf } from "../ingest-log-rows.ts";
 
 /**
  * The ingest log on the one SQLite connection: prepared statements in synchronous transactions (the
