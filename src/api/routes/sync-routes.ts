@@ -60,7 +60,8 @@ export async function syncRoutes(
           outcomes.push(outcome);
           answers.push({ event, result: outcome.result, ...("why" in outcome ? { why: outcome.why } : {}) });
         }
-        if (handler.answer && answers.length > 0) await handler.answer(inbound, answers);
+        // Called even when nothing applied: a click that decided nothing (Slack approvers) is still told why.
+        if (handler.answer) await handler.answer(inbound, answers);
         return { received: outcomes.length, outcomes };
       },
     );

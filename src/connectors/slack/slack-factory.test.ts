@@ -87,4 +87,16 @@ describe("slack config", () => {
     assert.match(hook[0] ?? "", /^signingSecret: signingSecret only applies with botToken/);
     assert.ok(!hook.join().includes("SIGNSECRET"));
   });
+
+  it("takes approvers as Slack user ids, and only with a signingSecret", () => {
+    const signed = { enabled: true, botToken: "xoxb-1", channel: "C1", signingSecret: "8f742231b10e8888abcd99yyyzzz85a5" };
+    assert.deepEqual(slackFactory.configSchema.parse({ ...signed, approvers: ["U0CA5", "W012AB3CD"] }).approvers, [
+      "U0CA5",
+      "W012AB3CD",
+    ]);
+    assert.match(problems({ ...signed, approvers: ["amy.mcgee"] })[0] ?? "", /^approvers\.0: must be a Slack user id/);
+    assert.match(problems({ ...signed, approvers: [] })[0] ?? "", /^approvers:/);
+    const { signingSecret: _, ...unsigned } = signed;
+    assert.match(problems({ ...unsigned, approvers: ["U0CA5"] })[0] ?? "", /^approvers: approvers only apply with signingSecret/);
+  });
 });

@@ -30,6 +30,13 @@ const slackConfig = z
       .describe(
         "The Slack app's signing secret (bot-token mode): turns on the Acknowledge / Resolve / Escalate buttons' endpoint, POST /api/v1/sync/slack (the app's Interactivity request URL).",
       ),
+    approvers: z
+      .array(z.string().regex(/^[UW][A-Z0-9]{2,20}$/, "must be a Slack user id such as U012AB3CD4E (names change; ids do not)"))
+      .min(1)
+      .optional()
+      .describe(
+        "Slack user ids allowed to press Approve / Reject on a remediation run awaiting approval. Unset: anyone who can click in the channel. A click by anyone else decides nothing and is told why.",
+      ),
   })
   .superRefine((config, ctx) => {
     if (!config.enabled) return;
@@ -58,6 +65,12 @@ const slackConfig = z
         code: "custom",
         path: ["signingSecret"],
         message: "signingSecret only applies with botToken; incoming-webhook messages cannot be edited after a button is pressed",
+      });
+    } else if (config.approvers !== undefined && config.signingSecret === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["approvers"],
+        message: "approvers only apply with signingSecret: without it Slack's buttons are off and nobody can approve from Slack",
       });
     } else if (webhook && config.channel !== undefined) {
       ctx.addIssue({
@@ -91,5 +104,5 @@ export const slackFactory: ConnectorFactory<typeof slackConfig> = {
   create: (config, deps) => new SlackConnector(slackSettings(config), deps),
   // Buttons exist only on bot-token messages; without the signing secret no click could be verified.
   createSyncHandler: (config, deps) =>
-    config.signingSecret && config.botToken ? new SlackSync(config.signingSecret, deps.clock, deps.http) : null,
+    config.signingSecret && config.botToken ? new SlackSync(config.signingSecret, deps.clock, deps.http, config.approvers) : null,
 };

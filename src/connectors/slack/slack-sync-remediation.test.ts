@@ -222,3 +222,49 @@ describe("slack sync: remediation buttons", () => {
     assert.deepEqual(parse(interaction("sluice_remediation_pause", "remediation:pause:01JRUN0A", "1.1", "1.2")), []);
   });
 });
+
+describe("slack sync: slack.approvers", () => {
+  const clock = new ManualClock(Date.now());
+  const posted: unknown[] = [];
+  const http: HttpClient = async (url, init) => {
+    posted.push({ url, body: JSON.parse(String(init.body)) });
+    return new Response("ok");
+  };
+  // The fixture's clicking user is U0CA5 (amy.mcgee).
+  const only = (approvers: string[]) => new SlackSync(SIGNING_SECRET, clock, http, approvers);
+  const request = (body: string) => ({ headers: {}, rawBody: Buffer.from(body), now: clock.now() });
+  const click = interaction("sluice_remediation_approve", "remediation:approve:01JRUN0A", "1.1", "1.2");
+  const withResponseUrl = (body: string) => {
+    const payload = JSON.parse(new URLSearchParams(body).get("payload") ?? "{}");
+    payload.response_url = RESPONSE_URL;
+    return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  };
+
+  it("lets a listed approver decide", () => {
+    const [event] = only(["U0CA5"]).parse(request(click));
+    assert.deepEqual(event?.change, { remediation: "approve", runId: "01JRUN0A" });
+  });
+
+  it("turns anyone else's Approve or Reject into no decision at all, and tells them why", async () => {
+    const handler = only(["U0OTHER1"]);
+    assert.deepEqual(handler.parse(request(click)), []);
+    const reject = interaction("sluice_remediation_reject", "remediation:reject:01JRUN0A", "1.1", "1.2");
+    assert.deepEqual(handler.parse(request(reject)), []);
+    await handler.answer(request(withResponseUrl(click)), []);
+    assert.deepEqual(posted, [
+      {
+        url: RESPONSE_URL,
+        body: {
+          response_type: "ephemeral",
+          replace_original: false,
+          text: "Nothing was decided: you are not one of this Sluice's Slack approvers (slack.approvers). Ask an approver, or a responder can decide through the API.",
+        },
+      },
+    ]);
+  });
+
+  it("does not restrict the lifecycle buttons", () => {
+    const ack = interaction("sluice_acknowledge", "sluice-INC1-slack", "1.1", "1.2");
+    assert.deepEqual(only(["U0OTHER1"]).parse(request(ack))[0]?.change, { action: "acknowledge" });
+  });
+});

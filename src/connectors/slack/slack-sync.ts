@@ -64,7 +64,14 @@ export class SlackSync implements SyncHandler {
     private readonly clock: Clock,
     /** Posts the answers to remediation buttons to the interaction's response_url; without it they go unanswered. */
     private readonly http?: HttpClient,
+    /** `slack.approvers`: the user ids whose Approve / Reject count; unset, anyone who can click in the channel. */
+    private readonly approvers?: readonly string[],
   ) {}
+
+  /** Whether this Slack user's remediation decisions count. */
+  private mayDecide(interaction: Interaction): boolean {
+    return this.approvers === undefined || this.approvers.includes(interaction.user.id);
+  }
 
   verify(request: InboundRequest): boolean {
     try {
@@ -101,13 +108,28 @@ export class SlackSync implements SyncHandler {
    */
   async answer(request: InboundRequest, results: readonly InboundAnswer[]): Promise<void> {
     const http = this.http;
-    const remediation = results.filter((r) => "remediation" in r.event.change);
-    if (!http || remediation.length === 0) return;
+    if (!http) return;
     try {
       const interaction = this.interaction(request);
       const url = interaction?.response_url;
       // Signed by Slack, but only Slack's own hooks host is ever called with it.
-      if (!url || !/^https:\/\/hooks\.slack\.com\//.test(url)) return;
+      if (!interaction || !url || !/^https:\/\/hooks\.slack\.com\//.test(url)) return;
+      const post = (body: unknown) =>
+        http(url, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+          // Awaited before the 200, which Slack wants within 3 s: a slow hooks host costs the answer, not the click.
+          signal: AbortSignal.timeout(1_500),
+        });
+      if (!this.mayDecide(interaction) && interaction.actions.some((a) => remediationDecisionOf(a) !== null)) {
+        await post({
+          response_type: "ephemeral",
+          replace_original: false,
+          text: "Nothing was decided: you are not one of this Sluice's Slack approvers (slack.approvers). Ask an approver, or a responder can decide through the API.",
+        });
+      }
+      const remediation = results.filter((r) => "remediation" in r.event.change);
       for (const { event, result, why } of remediation) {
         const change = event.change as { remediation: "approve" | "reject" };
         const who = escapeMrkdwn(event.user);
@@ -128,13 +150,7 @@ export class SlackSync implements SyncHandler {
                   result === "unknown-ticket" ? "this message's incident is not known to Sluice" : (why ?? result),
                 )}`,
               };
-        await http(url, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify(body),
-          // Awaited before the 200, which Slack wants within 3 s: a slow hooks host costs the answer, not the click.
-          signal: AbortSignal.timeout(1_500),
-        });
+        await post(body);
       }
     } catch {
       // Best effort: the decision stands and is in the incident's thread (the remediator's note) either way.
@@ -174,9 +190,10 @@ export class SlackSync implements SyncHandler {
     const user = interaction.user.username || interaction.user.name || interaction.user.id;
     const events: InboundEvent[] = [];
     for (const action of interaction.actions) {
-      const remediation = remediationEvent(interaction, action, user);
-      if (remediation) {
-        events.push(remediation);
+      if (remediationDecisionOf(action) !== null) {
+        // Someone outside slack.approvers decides nothing (answer() tells them why).
+        const remediation = this.mayDecide(interaction) ? remediationEvent(interaction, action, user) : null;
+        if (remediation) events.push(remediation);
         continue;
       }
       const lifecycle = buttonAction(action.action_id);
@@ -205,9 +222,8 @@ export class SlackSync implements SyncHandler {
  * the thread's root message the incident (the remediator refuses a run of another incident).
  */
 function remediationEvent(interaction: Interaction, action: Interaction["actions"][number], user: string): InboundEvent | null {
-  if (!action.action_id.startsWith(REMEDIATION_ACTION_ID_PREFIX)) return null;
-  const decision = action.action_id.slice(REMEDIATION_ACTION_ID_PREFIX.length);
-  if (!(REMEDIATION_DECISIONS as readonly string[]).includes(decision)) return null;
+  const decision = remediationDecisionOf(action);
+  if (decision === null) return null;
   const match = /^remediation:(approve|reject):([0-9A-Za-z]{1,64})$/.exec(action.value ?? "");
   if (!match || match[1] !== decision || !match[2]) return null;
   const channel = interaction.channel?.id ?? interaction.container?.channel_id;
@@ -217,13 +233,20 @@ function remediationEvent(interaction: Interaction, action: Interaction["actions
   return {
     ticketRef: { externalId: `${channel}:${root}` },
     change: {
-      remediation: decision as RemediationDecision,
+      remediation: decision,
       runId: match[2],
       ...(decision === "reject" ? { reason: "with the Slack button" } : {}),
     },
     user,
     ...(Number.isFinite(at) ? { at } : {}),
   };
+}
+
+/** The decision a remediation button names by its action id, or null for any other button. */
+function remediationDecisionOf(action: Interaction["actions"][number]): RemediationDecision | null {
+  if (!action.action_id.startsWith(REMEDIATION_ACTION_ID_PREFIX)) return null;
+  const decision = action.action_id.slice(REMEDIATION_ACTION_ID_PREFIX.length);
+  return (REMEDIATION_DECISIONS as readonly string[]).includes(decision) ? (decision as RemediationDecision) : null;
 }
 
 function buttonAction(actionId: string): ButtonAction | null {
