@@ -12,7 +12,7 @@
  */
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -22,11 +22,11 @@ import { parseConfig } from "../src/config/loader.ts";
 import type { Incident } from "../src/core/incident.ts";
 import type { Sluice } from "../src/main.ts";
 import { listeningSluice } from "../src/testing/in-memory-sluice.ts";
-import { ChildPeer } from "./support/child-peer.ts";
+import type { ChildPeer } from "./support/child-peer.ts";
 import { eventually } from "./support/eventually.ts";
 import { missingPeer } from "./support/missing-peer.ts";
+import { startPrometheus } from "./support/prometheus.ts";
 import { provision } from "./support/provision.ts";
-import { freePort } from "./support/sluice-process.ts";
 
 // The seasonal rule needs five values per slot (50 s) and then 50 calibrated deviations before it may fire.
 const NORMAL_PHASE_MS = 115_000;
@@ -165,23 +165,9 @@ if ("problem" in found) {
       await once(exporter, "listening");
       simulation = simulate();
       const exporterPort = (exporter.address() as AddressInfo).port;
-      const promPort = await freePort();
-      writeFileSync(
-        join(dir, "prometheus.yml"),
-        [
-          "global: { scrape_interval: 1s, evaluation_interval: 1s }",
-          "scrape_configs:",
-          "  - job_name: demo",
-          `    static_configs: [{ targets: ["127.0.0.1:${exporterPort}"] }]`,
-        ].join("\n"),
-      );
-      prometheus = new ChildPeer("prometheus", prometheusBinary, [
-        `--config.file=${join(dir, "prometheus.yml")}`,
-        `--storage.tsdb.path=${join(dir, "prom-data")}`,
-        `--web.listen-address=127.0.0.1:${promPort}`,
-      ]);
-      await prometheus.ready(`http://127.0.0.1:${promPort}/-/ready`);
-      const document = { detect: { prometheus: { url: `http://127.0.0.1:${promPort}`, timeout: "5s" }, rules: rules() } };
+      let promUrl: string;
+      ({ url: promUrl, peer: prometheus } = await startPrometheus(prometheusBinary, dir, { jobs: { demo: exporterPort } }));
+      const document = { detect: { prometheus: { url: promUrl, timeout: "5s" }, rules: rules() } };
       ({ sluice, port: sluicePort } = await listeningSluice(parseConfig(document, {}, process.cwd(), "test").config));
     });
 

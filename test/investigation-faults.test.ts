@@ -45,10 +45,11 @@ import { ADF_SCHEMA, adfProblems } from "../src/testing/jira-adf-validator.ts";
 import { type PrismMock, startPrism } from "../src/testing/prism.ts";
 import { type RecordingHttp, recordingHttp } from "../src/testing/recording-http.ts";
 import { locateSpec } from "../src/testing/specs.ts";
-import { ChildPeer } from "./support/child-peer.ts";
+import type { ChildPeer } from "./support/child-peer.ts";
 import { eventually } from "./support/eventually.ts";
 import { missingPeer } from "./support/missing-peer.ts";
 import { SupervisedService } from "./support/otel-app/shop-process.ts";
+import { startPrometheus } from "./support/prometheus.ts";
 import { provision } from "./support/provision.ts";
 import { freePort } from "./support/sluice-process.ts";
 
@@ -271,25 +272,7 @@ if ("problem" in found) {
       shop.set("frontend", new SupervisedService("frontend", ports.frontend, { ...common, DOWNSTREAM: url("checkout") }));
       await Promise.all([...shop.values()].map((s) => s.start()));
 
-      const promPort = await freePort();
-      promUrl = `http://127.0.0.1:${promPort}`;
-      writeFileSync(
-        join(dir, "prometheus.yml"),
-        [
-          "global: { scrape_interval: 1s, evaluation_interval: 1s }",
-          "scrape_configs:",
-          ...Object.keys(ports).flatMap((name) => [
-            `  - job_name: ${name}`,
-            `    static_configs: [{ targets: ["127.0.0.1:${ports[name as keyof typeof ports]}"] }]`,
-          ]),
-        ].join("\n"),
-      );
-      prometheus = new ChildPeer("prometheus", prometheusBinary, [
-        `--config.file=${join(dir, "prometheus.yml")}`,
-        `--storage.tsdb.path=${join(dir, "prom-data")}`,
-        `--web.listen-address=127.0.0.1:${promPort}`,
-      ]);
-      await prometheus.ready(`${promUrl}/-/ready`);
+      ({ url: promUrl, peer: prometheus } = await startPrometheus(prometheusBinary, dir, { jobs: ports }));
 
       // Shoppers: 20 orders a second, open loop (a slow shop does not slow them down).
       load = setInterval(() => {

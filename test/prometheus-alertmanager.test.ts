@@ -24,6 +24,7 @@ import { listeningSluice } from "../src/testing/in-memory-sluice.ts";
 import { ChildPeer } from "./support/child-peer.ts";
 import { eventually } from "./support/eventually.ts";
 import { missingPeer } from "./support/missing-peer.ts";
+import { startPrometheus } from "./support/prometheus.ts";
 import { provision } from "./support/provision.ts";
 import { freePort } from "./support/sluice-process.ts";
 
@@ -72,7 +73,7 @@ if ("problem" in found) {
       exporter.listen(0, "127.0.0.1");
       await once(exporter, "listening");
       const exporterPort = (exporter.address() as AddressInfo).port;
-      const [amPort, promPort] = [await freePort(), await freePort()];
+      const amPort = await freePort();
 
       writeFileSync(
         join(dir, "alertmanager.yml"),
@@ -104,19 +105,6 @@ if ("problem" in found) {
           '          summary: "queue backlog on {{ $labels.service }}: {{ $value }} messages"',
         ].join("\n"),
       );
-      writeFileSync(
-        join(dir, "prometheus.yml"),
-        [
-          "global: { scrape_interval: 1s, evaluation_interval: 1s }",
-          `rule_files: [${join(dir, "rules.yml")}]`,
-          "alerting:",
-          "  alertmanagers:",
-          `    - static_configs: [{ targets: ["127.0.0.1:${amPort}"] }]`,
-          "scrape_configs:",
-          "  - job_name: shop",
-          `    static_configs: [{ targets: ["127.0.0.1:${exporterPort}"] }]`,
-        ].join("\n"),
-      );
       const am = new ChildPeer("alertmanager", found.alertmanager, [
         `--config.file=${join(dir, "alertmanager.yml")}`,
         `--storage.path=${join(dir, "am-data")}`,
@@ -125,13 +113,16 @@ if ("problem" in found) {
       ]);
       peers.push(am);
       await am.ready(`http://127.0.0.1:${amPort}/-/ready`);
-      const prometheus = new ChildPeer("prometheus", found.prometheus, [
-        `--config.file=${join(dir, "prometheus.yml")}`,
-        `--storage.tsdb.path=${join(dir, "prom-data")}`,
-        `--web.listen-address=127.0.0.1:${promPort}`,
-      ]);
+      const { peer: prometheus } = await startPrometheus(found.prometheus, dir, {
+        jobs: { shop: exporterPort },
+        extra: [
+          `rule_files: [${join(dir, "rules.yml")}]`,
+          "alerting:",
+          "  alertmanagers:",
+          `    - static_configs: [{ targets: ["127.0.0.1:${amPort}"] }]`,
+        ],
+      });
       peers.push(prometheus);
-      await prometheus.ready(`http://127.0.0.1:${promPort}/-/ready`);
     });
 
     after(async () => {

@@ -16,7 +16,7 @@
  */
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -27,11 +27,11 @@ import { parseConfig } from "../src/config/loader.ts";
 import type { MemoryConnector } from "../src/connectors/memory/memory-connector.ts";
 import type { RemediationRun } from "../src/core/remediation.ts";
 import { createSluice, type Sluice } from "../src/main.ts";
-import { ChildPeer } from "./support/child-peer.ts";
+import type { ChildPeer } from "./support/child-peer.ts";
 import { eventually } from "./support/eventually.ts";
 import { missingPeer } from "./support/missing-peer.ts";
+import { startPrometheus } from "./support/prometheus.ts";
 import { provision } from "./support/provision.ts";
-import { freePort } from "./support/sluice-process.ts";
 
 const ADMIN_TOKEN = "shop-admin-7f3e9c";
 const POOL_SIZE = 20;
@@ -173,29 +173,15 @@ if ("problem" in found) {
       service.listen(0, "127.0.0.1");
       await once(service, "listening");
       servicePort = (service.address() as AddressInfo).port;
-      const promPort = await freePort();
-      writeFileSync(
-        join(dir, "prometheus.yml"),
-        [
-          "global: { scrape_interval: 1s, evaluation_interval: 1s }",
-          "scrape_configs:",
-          "  - job_name: shop",
-          `    static_configs: [{ targets: ["127.0.0.1:${servicePort}"] }]`,
-        ].join("\n"),
-      );
-      prometheus = new ChildPeer("prometheus", prometheusBinary, [
-        `--config.file=${join(dir, "prometheus.yml")}`,
-        `--storage.tsdb.path=${join(dir, "prom-data")}`,
-        `--web.listen-address=127.0.0.1:${promPort}`,
-      ]);
-      await prometheus.ready(`http://127.0.0.1:${promPort}/-/ready`);
+      let promUrl: string;
+      ({ url: promUrl, peer: prometheus } = await startPrometheus(prometheusBinary, dir, { jobs: { shop: servicePort } }));
       const shop = `http://127.0.0.1:${servicePort}`;
       const document = {
         slack: { enabled: true, webhookUrl: "https://hooks.slack.invalid/services/T/B/X" },
         routing: { high: ["slack"] },
         investigation: { enabled: false },
         remediation: {
-          prometheus: { url: `http://127.0.0.1:${promPort}` },
+          prometheus: { url: promUrl },
           secrets: { shopAdmin: ADMIN_TOKEN },
           pollInterval: "500ms",
           playbooks: [
