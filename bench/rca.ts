@@ -104,7 +104,6 @@ const GRID = {
   explainedFactor: [0.1, 0.2, 0.5],
   unreachableFactor: [0.1, 0.3, 1],
   opaqueWeight: [0.3, 0.5, 0.7, 1],
-  onsetHalfLifeMin: [5, 15, 1e9],
   nullScore: [1, 2, 3],
 };
 const grid: AnalysisSettings[] = [];
@@ -113,19 +112,17 @@ for (const threshold of GRID.threshold)
     for (const explainedFactor of GRID.explainedFactor)
       for (const unreachableFactor of GRID.unreachableFactor)
         for (const w of GRID.opaqueWeight)
-          for (const halfLife of GRID.onsetHalfLifeMin)
-            for (const nullScore of GRID.nullScore)
-              grid.push(
-                analysisSettings({
-                  threshold,
-                  relativeScaleFloor,
-                  explainedFactor,
-                  unreachableFactor,
-                  kindWeights: { service: 1, resource: 1, opaque: w, client: w },
-                  onsetHalfLife: halfLife * 60_000,
-                  nullScore,
-                }),
-              );
+          for (const nullScore of GRID.nullScore)
+            grid.push(
+              analysisSettings({
+                threshold,
+                relativeScaleFloor,
+                explainedFactor,
+                unreachableFactor,
+                kindWeights: { service: 1, resource: 1, opaque: w, client: w },
+                nullScore,
+              }),
+            );
 const better = (a: Score, b: Score) => a.asserted - b.asserted || a.top3 - b.top3 || a.logTruth - b.logTruth;
 const split = (name: string) => issues.filter((i) => i.issue.name.startsWith(`${name}/`));
 function choose(on: readonly LoadedIssue[]): { settings: AnalysisSettings; fit: Score } {
@@ -239,7 +236,7 @@ out.push(
 out.push("| --- | --- | --- | --- | --- | --- | --- |");
 for (const f of folds) {
   const s = f.chosen.settings;
-  const knobs = `threshold ${s.threshold}, floor ${s.relativeScaleFloor}, explained ${s.explainedFactor}, unreachable ${s.unreachableFactor}, opaque ${s.kindWeights.opaque}, onset half-life ${s.onsetHalfLife >= 1e11 ? "∞" : `${s.onsetHalfLife / 60_000} min`}, null ${s.nullScore}`;
+  const knobs = `threshold ${s.threshold}, floor ${s.relativeScaleFloor}, explained ${s.explainedFactor}, unreachable ${s.unreachableFactor}, opaque ${s.kindWeights.opaque}, null ${s.nullScore}`;
   out.push(
     `| ${f.fitOn}/ (${f.chosen.fit.issues}) | ${f.chosen.fit.asserted}/${f.chosen.fit.issues} / ${f.chosen.fit.top3}/${f.chosen.fit.issues} | ${f.measureOn}/ (${f.measured.issues}) | ${ratio(f.measured.asserted, f.measured.issues)} | ${ratio(f.measured.top1, f.measured.issues)} | ${ratio(f.measured.top3, f.measured.issues)} | ${knobs} |`,
   );
