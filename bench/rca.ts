@@ -1,6 +1,6 @@
 // Root-cause ranking on a PetShop-format directory: top-1 and top-3 over all issues with the one configuration,
-// a cross-validated figure (settings chosen on train/, measured on test/, and the other way round), specificity
-// on windows of normal operation, and the runtime of `sluice rca DIR --json`. Prints Markdown.
+// cross-validated figures (settings chosen on train/, measured on test/, and the other way round; and leaving one
+// issue out), specificity on windows of normal operation, and the runtime of `sluice rca DIR --json`. Prints Markdown.
 // Run: node --import tsx bench/rca.ts [--dir DIR] [--runs 3]   (default DIR: ../shared/datasets/petshop-low-traffic)
 // This scorer, and nothing in src/, reads the issues' root_cause: it is the answer key.
 import { execFileSync } from "node:child_process";
@@ -77,6 +77,19 @@ function score(verdicts: readonly IssueVerdict[]): Score {
   return s;
 }
 
+function sum(scores: readonly Score[]): Score {
+  const s: Score = { issues: 0, top1: 0, asserted: 0, top3: 0, abstained: 0, logTruth: 0 };
+  for (const x of scores) {
+    s.issues += x.issues;
+    s.top1 += x.top1;
+    s.asserted += x.asserted;
+    s.top3 += x.top3;
+    s.abstained += x.abstained;
+    s.logTruth += x.logTruth;
+  }
+  return s;
+}
+
 const baselineCache = new Map<number, NormalBaselines>();
 function run(settings: AnalysisSettings, only: readonly LoadedIssue[] = issues, on: PetshopScenario = scenario): IssueVerdict[] {
   let baselines = on === scenario ? baselineCache.get(settings.relativeScaleFloor) : undefined;
@@ -141,23 +154,29 @@ const folds = (["train", "test"] as const).map((fitOn) => {
   return { fitOn, measureOn, chosen, measured: score(run(chosen.settings, split(measureOn))) };
 });
 const cvMs = performance.now() - tCv;
-const cv = folds.reduce(
-  (sum, f) => ({
-    issues: sum.issues + f.measured.issues,
-    top1: sum.top1 + f.measured.top1,
-    asserted: sum.asserted + f.measured.asserted,
-    top3: sum.top3 + f.measured.top3,
-    abstained: sum.abstained + f.measured.abstained,
-    logTruth: sum.logTruth + f.measured.logTruth,
-  }),
-  { issues: 0, top1: 0, asserted: 0, top3: 0, abstained: 0, logTruth: 0 },
-);
-// How many grid points do as well as the default on all issues: a flat optimum means little was tuned.
+const cv = sum(folds.map((f) => f.measured));
+// How many grid points do as well as the default on all issues (a flat optimum means little was tuned), and each
+// configuration's score on each issue alone, kept for leave-one-out below.
 let asGood = 0;
+const perIssue: Score[][] = [];
 for (const settings of grid) {
-  const s = score(run(settings));
+  const each = run(settings).map((v) => score([v]));
+  perIssue.push(each);
+  const s = sum(each);
   if (s.asserted >= all.asserted && s.top3 >= all.top3) asGood++;
 }
+// Leave one issue out: choose on the other 25 by the same rule, measure on the one left out; 26 folds.
+const loo = sum(
+  issues.map((_, left) => {
+    let best = 0;
+    let bestFit: Score | undefined;
+    perIssue.forEach((each, c) => {
+      const fit = sum(each.filter((_, i) => i !== left));
+      if (!bestFit || better(fit, bestFit) > 0) [best, bestFit] = [c, fit];
+    });
+    return perIssue[best]?.[left] as Score;
+  }),
+);
 
 // 3. Specificity: windows of normal operation posing as incidents must not produce a hypothesis. Protocol of
 //    the dataset's own specificity check: the baseline is the normal data before a split point; here the
@@ -221,6 +240,9 @@ out.push(
 out.push(`| Abstained | ${all.abstained} of ${all.issues} | — |`);
 out.push(
   `| Cross-validated top-1 (abstention = miss) / top-1 of the ranking / top-3 | ${ratio(cv.asserted, cv.issues)} / ${ratio(cv.top1, cv.issues)} / ${ratio(cv.top3, cv.issues)} | — |`,
+);
+out.push(
+  `| Cross-validated, leave one issue out: top-1 (abstention = miss) / top-1 of the ranking / top-3 | ${ratio(loo.asserted, loo.issues)} / ${ratio(loo.top1, loo.issues)} / ${ratio(loo.top3, loo.issues)} | — |`,
 );
 out.push(
   `| Specificity on normal windows, latency / availability (abstained) | ${ratio(specificity.latency.abstained, specificity.latency.total)} / ${ratio(specificity.availability.abstained, specificity.availability.total)} | ${f3(PUBLISHED_TRAVERSAL.specificity.latency)} / ${f3(PUBLISHED_TRAVERSAL.specificity.availability)} |`,
