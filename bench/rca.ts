@@ -1,6 +1,6 @@
 // Root-cause ranking on a PetShop-format directory: top-1 and top-3 over all issues with the one configuration,
-// a cross-validated figure (settings chosen on train/, measured on test/, and the other way round), specificity
-// on windows of normal operation, and the runtime of `sluice rca DIR --json`. Prints Markdown.
+// cross-validated figures (settings chosen on train/, measured on test/, and the other way round; and leaving one
+// issue out), specificity on windows of normal operation, and the runtime of `sluice rca DIR --json`. Prints Markdown.
 // Run: node --import tsx bench/rca.ts [--dir DIR] [--runs 3]   (default DIR: ../shared/datasets/petshop-low-traffic)
 // This scorer, and nothing in src/, reads the issues' root_cause: it is the answer key.
 import { execFileSync } from "node:child_process";
@@ -77,6 +77,19 @@ function score(verdicts: readonly IssueVerdict[]): Score {
   return s;
 }
 
+function sum(scores: readonly Score[]): Score {
+  const s: Score = { issues: 0, top1: 0, asserted: 0, top3: 0, abstained: 0, logTruth: 0 };
+  for (const x of scores) {
+    s.issues += x.issues;
+    s.top1 += x.top1;
+    s.asserted += x.asserted;
+    s.top3 += x.top3;
+    s.abstained += x.abstained;
+    s.logTruth += x.logTruth;
+  }
+  return s;
+}
+
 const baselineCache = new Map<number, NormalBaselines>();
 function run(settings: AnalysisSettings, only: readonly LoadedIssue[] = issues, on: PetshopScenario = scenario): IssueVerdict[] {
   let baselines = on === scenario ? baselineCache.get(settings.relativeScaleFloor) : undefined;
@@ -104,7 +117,6 @@ const GRID = {
   explainedFactor: [0.1, 0.2, 0.5],
   unreachableFactor: [0.1, 0.3, 1],
   opaqueWeight: [0.3, 0.5, 0.7, 1],
-  onsetHalfLifeMin: [5, 15, 1e9],
   nullScore: [1, 2, 3],
 };
 const grid: AnalysisSettings[] = [];
@@ -113,19 +125,17 @@ for (const threshold of GRID.threshold)
     for (const explainedFactor of GRID.explainedFactor)
       for (const unreachableFactor of GRID.unreachableFactor)
         for (const w of GRID.opaqueWeight)
-          for (const halfLife of GRID.onsetHalfLifeMin)
-            for (const nullScore of GRID.nullScore)
-              grid.push(
-                analysisSettings({
-                  threshold,
-                  relativeScaleFloor,
-                  explainedFactor,
-                  unreachableFactor,
-                  kindWeights: { service: 1, resource: 1, opaque: w, client: w },
-                  onsetHalfLife: halfLife * 60_000,
-                  nullScore,
-                }),
-              );
+          for (const nullScore of GRID.nullScore)
+            grid.push(
+              analysisSettings({
+                threshold,
+                relativeScaleFloor,
+                explainedFactor,
+                unreachableFactor,
+                kindWeights: { service: 1, resource: 1, opaque: w, client: w },
+                nullScore,
+              }),
+            );
 const better = (a: Score, b: Score) => a.asserted - b.asserted || a.top3 - b.top3 || a.logTruth - b.logTruth;
 const split = (name: string) => issues.filter((i) => i.issue.name.startsWith(`${name}/`));
 function choose(on: readonly LoadedIssue[]): { settings: AnalysisSettings; fit: Score } {
@@ -144,23 +154,29 @@ const folds = (["train", "test"] as const).map((fitOn) => {
   return { fitOn, measureOn, chosen, measured: score(run(chosen.settings, split(measureOn))) };
 });
 const cvMs = performance.now() - tCv;
-const cv = folds.reduce(
-  (sum, f) => ({
-    issues: sum.issues + f.measured.issues,
-    top1: sum.top1 + f.measured.top1,
-    asserted: sum.asserted + f.measured.asserted,
-    top3: sum.top3 + f.measured.top3,
-    abstained: sum.abstained + f.measured.abstained,
-    logTruth: sum.logTruth + f.measured.logTruth,
-  }),
-  { issues: 0, top1: 0, asserted: 0, top3: 0, abstained: 0, logTruth: 0 },
-);
-// How many grid points do as well as the default on all issues: a flat optimum means little was tuned.
+const cv = sum(folds.map((f) => f.measured));
+// How many grid points do as well as the default on all issues (a flat optimum means little was tuned), and each
+// configuration's score on each issue alone, kept for leave-one-out below.
 let asGood = 0;
+const perIssue: Score[][] = [];
 for (const settings of grid) {
-  const s = score(run(settings));
+  const each = run(settings).map((v) => score([v]));
+  perIssue.push(each);
+  const s = sum(each);
   if (s.asserted >= all.asserted && s.top3 >= all.top3) asGood++;
 }
+// Leave one issue out: choose on the other 25 by the same rule, measure on the one left out; 26 folds.
+const loo = sum(
+  issues.map((_, left) => {
+    let best = 0;
+    let bestFit: Score | undefined;
+    perIssue.forEach((each, c) => {
+      const fit = sum(each.filter((_, i) => i !== left));
+      if (!bestFit || better(fit, bestFit) > 0) [best, bestFit] = [c, fit];
+    });
+    return perIssue[best]?.[left] as Score;
+  }),
+);
 
 // 3. Specificity: windows of normal operation posing as incidents must not produce a hypothesis. Protocol of
 //    the dataset's own specificity check: the baseline is the normal data before a split point; here the
@@ -226,6 +242,9 @@ out.push(
   `| Cross-validated top-1 (abstention = miss) / top-1 of the ranking / top-3 | ${ratio(cv.asserted, cv.issues)} / ${ratio(cv.top1, cv.issues)} / ${ratio(cv.top3, cv.issues)} | — |`,
 );
 out.push(
+  `| Cross-validated, leave one issue out: top-1 (abstention = miss) / top-1 of the ranking / top-3 | ${ratio(loo.asserted, loo.issues)} / ${ratio(loo.top1, loo.issues)} / ${ratio(loo.top3, loo.issues)} | — |`,
+);
+out.push(
   `| Specificity on normal windows, latency / availability (abstained) | ${ratio(specificity.latency.abstained, specificity.latency.total)} / ${ratio(specificity.availability.abstained, specificity.availability.total)} | ${f3(PUBLISHED_TRAVERSAL.specificity.latency)} / ${f3(PUBLISHED_TRAVERSAL.specificity.availability)} |`,
 );
 out.push(`| \`sluice rca DIR --json\`, wall time (median of ${RUNS}) | ${(median(wall) / 1000).toFixed(2)} s | — |`);
@@ -239,7 +258,7 @@ out.push(
 out.push("| --- | --- | --- | --- | --- | --- | --- |");
 for (const f of folds) {
   const s = f.chosen.settings;
-  const knobs = `threshold ${s.threshold}, floor ${s.relativeScaleFloor}, explained ${s.explainedFactor}, unreachable ${s.unreachableFactor}, opaque ${s.kindWeights.opaque}, onset half-life ${s.onsetHalfLife >= 1e11 ? "∞" : `${s.onsetHalfLife / 60_000} min`}, null ${s.nullScore}`;
+  const knobs = `threshold ${s.threshold}, floor ${s.relativeScaleFloor}, explained ${s.explainedFactor}, unreachable ${s.unreachableFactor}, opaque ${s.kindWeights.opaque}, null ${s.nullScore}`;
   out.push(
     `| ${f.fitOn}/ (${f.chosen.fit.issues}) | ${f.chosen.fit.asserted}/${f.chosen.fit.issues} / ${f.chosen.fit.top3}/${f.chosen.fit.issues} | ${f.measureOn}/ (${f.measured.issues}) | ${ratio(f.measured.asserted, f.measured.issues)} | ${ratio(f.measured.top1, f.measured.issues)} | ${ratio(f.measured.top3, f.measured.issues)} | ${knobs} |`,
   );

@@ -45,10 +45,10 @@ describe("scoreMetrics", () => {
   it("does not let a callee that departed later explain a caller", () => {
     const scores = scoreMetrics(graph, [departed("api", 30, ONSET), departed("db", 30, ONSET + 5 * MINUTE)], "api", S);
     assert.deepEqual(scores.get("api")?.explainedBy, []);
-    // …and the later one loses points by its lag: halved every onsetHalfLife.
+    // …and its lag is reported, but scores nothing: time orders nodes only along a dependency.
     const lagged = scores.get("db");
     assert.equal(lagged?.onsetLag, 5 * MINUTE);
-    assert.ok(Math.abs((lagged?.points ?? 0) - Math.log1p(30) * 0.5 ** ((5 * MINUTE) / S.onsetHalfLife)) < 1e-12);
+    assert.equal(lagged?.points, Math.log1p(30));
   });
 
   it("counts departures within one sample of each other as simultaneous when given the resolution", () => {
@@ -58,6 +58,18 @@ describe("scoreMetrics", () => {
     assert.deepEqual(scoreMetrics(graph, metrics, "api", S, 1000).get("api")?.explainedBy, ["db"]);
     const later = [departed("api", 30, ONSET), departed("db", 30, ONSET + 2001)];
     assert.deepEqual(scoreMetrics(graph, later, "api", S, 1000).get("api")?.explainedBy, [], "two samples later: not");
+  });
+
+  it("does not let an unrelated earlier departure cost a later one points", () => {
+    // batch blipped five minutes before db departed; neither calls the other, so the order says nothing.
+    const scores = scoreMetrics(
+      graph,
+      [departed("web", 10, ONSET + 5 * MINUTE), departed("batch", 8, ONSET), departed("db", 30, ONSET + 5 * MINUTE)],
+      "web",
+      S,
+    );
+    assert.equal(scores.get("db")?.points, Math.log1p(30));
+    assert.ok((scores.get("db")?.points ?? 0) > (scores.get("batch")?.points ?? 0));
   });
 
   it("reaches the symptom only through callers that departed or were not measured", () => {

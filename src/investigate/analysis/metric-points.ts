@@ -23,10 +23,11 @@ interface NodeDeparture {
 }
 
 /**
- * Points for every node with a departed series. A node departed first and most when it has the largest
- * sustained departure and the earliest onset; its callers' departures are explained by it, not the other way
- * round (a departed callee that departed no later explains a caller); and a cause reaches the symptom through
- * callers that departed too (or were not measured, since silence there proves nothing).
+ * Points for every node with a departed series. A node departed most when it has the largest sustained
+ * departure; it departed first when no callee of it departed earlier, so its callers' departures are explained
+ * by it, not the other way round (a departed callee that departed no later explains a caller); and a cause
+ * reaches the symptom through callers that departed too (or were not measured, since silence there proves
+ * nothing).
  */
 export function scoreMetrics(
   graph: CallGraph,
@@ -68,12 +69,14 @@ export function scoreMetrics(
     const path = graph.upstreamPath(node, symptom, through);
     const kindWeight = settings.kindWeights[graph.kind(node)];
     const onsetLag = d.departedAt - earliest;
+    // Time orders nodes only along a dependency (explainedBy above). Between nodes that do not call each
+    // other, who crossed the threshold first is decided by where onset fell inside a sample and by each
+    // series' noise, not by causation, so the lag is reported but scores nothing.
     const points =
       d.departure *
       kindWeight *
       (explainedBy.length > 0 ? settings.explainedFactor : 1) *
-      (path ? 1 : settings.unreachableFactor) *
-      0.5 ** (onsetLag / settings.onsetHalfLife);
+      (path ? 1 : settings.unreachableFactor);
     const evidence = [...d.ids];
     for (const up of path?.slice(1) ?? []) evidence.push(...(departed.get(up)?.ids ?? []));
     scores.set(node, {

@@ -15,8 +15,6 @@ export interface AnalysisSettings {
   readonly unreachableFactor: number;
   /** Multiplier per node kind. */
   readonly kindWeights: Readonly<Record<NodeKind, number>>;
-  /** Departing later than the earliest candidate halves a node's metric points every this many ms. */
-  readonly onsetHalfLife: number;
   /** Points per kind of extra evidence at full strength. */
   readonly weights: Readonly<Record<ExtraEvidenceKind, number>>;
   /** A change's points halve every this many ms between the change and onset. */
@@ -44,7 +42,6 @@ export const DEFAULT_ANALYSIS_SETTINGS: AnalysisSettings = Object.freeze({
   unreachableFactor: 0.3,
   // An opaque node or a client has no visible dependencies, so "nothing below it departed" is not evidence.
   kindWeights: Object.freeze({ service: 1, resource: 1, opaque: 0.5, client: 0.5 }),
-  onsetHalfLife: 15 * MINUTE,
   // Points are log-scale like the metric points (ln(1 + departure)): a failing-trace root cause is direct
   // evidence, worth a sustained departure of about 20 scales; a change just before onset is the most common
   // cause of incidents; a similar incident's resolution is a weak prior.
@@ -74,7 +71,6 @@ export function analysisSettings(overrides: Partial<AnalysisSettings> = {}): Ana
   fraction("explainedFactor", settings.explainedFactor);
   fraction("unreachableFactor", settings.unreachableFactor);
   for (const [kind, weight] of Object.entries(settings.kindWeights)) fraction(`kindWeights.${kind}`, weight);
-  positive("onsetHalfLife", settings.onsetHalfLife);
   for (const [kind, weight] of Object.entries(settings.weights)) {
     if (!(Number.isFinite(weight) && weight >= 0)) problem(`weights.${kind}`, `must be ≥ 0, got ${weight}`);
   }

@@ -101,7 +101,10 @@ export interface HypothesisFactors {
   readonly explainedBy: readonly string[];
   /** Whether its departure reaches the symptom through callers that departed too (or were not measured). */
   readonly reachesSymptom: boolean;
-  /** How long after the earliest departure among candidates it departed (ms); 0 for the earliest. */
+  /**
+   * How long after the earliest departure among candidates it departed (ms); 0 for the earliest. Shown to a
+   * person, never scored: time orders nodes only along a dependency (explainedBy).
+   */
   readonly onsetLag: number;
   /** Points from the metrics, after every factor above. */
   readonly metricPoints: number;
