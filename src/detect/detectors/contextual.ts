@@ -76,6 +76,8 @@ export interface ContextualState {
 /** The streaming contextual-anomaly detector (see the file's head comment and docs/detection.md). */
 export class ContextualDetector implements SeriesDetector<ContextualState> {
   readonly kind = "contextual";
+  /** A rule's episode lasts `episode` points past its last score at the rule's minimum, as `firing` does. */
+  readonly holdEvaluations: number;
   private readonly o: Required<ContextualOptions>;
   private readonly calibrators: TailCalibrator[];
   private readonly season: SlotWindow;
@@ -103,6 +105,7 @@ export class ContextualDetector implements SeriesDetector<ContextualState> {
     for (const [k, v] of Object.entries(this.o)) {
       if (!(Number.isFinite(v) && v > 0)) throw new Error(`contextual: ${k} must be a positive number, got ${v}`);
     }
+    this.holdEvaluations = this.o.episode;
     const memory = { memory: this.o.calibrationMemory };
     this.calibrators = state
       ? state.calibrators.map((c) => new TailCalibrator(memory, c))
