@@ -30,7 +30,7 @@ export interface ContextualOptions {
   minSeasonHistory?: number;
   /** How far beyond the seen range, as a fraction of it, counts as new ground (default 0.02). */
   rangeTolerance?: number;
-  /** Points whose evidence a new alert must beat (default 50). */
+  /** Points whose evidence a new alert must beat; also the hold of a rule's episode at its own minimum score (default 50). */
   episode?: number;
   /** Memory of each view's calibrator (default 10,000). */
   calibrationMemory?: number;
