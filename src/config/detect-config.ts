@@ -127,7 +127,9 @@ const contextualDetector = z.strictObject({
   seasonHistory: positiveInt("Values kept per hour of day (default 24)."),
   minSeasonHistory: positiveInt("Values an hour of day needs before the season view speaks (default 6)."),
   rangeTolerance: positive("Fraction of the seen range beyond it that counts as new ground (default 0.02)."),
-  episode: positiveInt("Points whose evidence a new alert must beat (default 50)."),
+  episode: positiveInt(
+    "Points whose evidence a new alert must beat, and with the rule's own minimumScore the evaluations in a row below it that end an episode (default 50).",
+  ),
   calibrationMemory: positive("Points of memory of each view's calibrator (default 10000)."),
 });
 

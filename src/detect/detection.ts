@@ -40,6 +40,11 @@ export interface SeriesDetector<State = unknown> {
   update(time: number, value: number): Detection;
   /** The state to persist; the detector's constructor takes it back. */
   snapshot(): State;
+  /**
+   * For a rule with its own `minimumScore`: evaluations in a row below it before an episode ends (the detector's
+   * own hysteresis, for a detector that scores only an episode's news). Absent: the episode ends at the first.
+   */
+  readonly holdEvaluations?: number;
 }
 
 /**

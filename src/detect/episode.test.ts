@@ -12,11 +12,11 @@ const at = (minute: number, firing: boolean, score: number): Detection => ({
   value: 1,
 });
 
-function replay(detections: Detection[], heartbeatMs: number, minimumScore?: number): EpisodeEvent[] {
+function replay(detections: Detection[], heartbeatMs: number, minimumScore?: number, hold?: number): EpisodeEvent[] {
   let state = NO_EPISODE;
   const events: EpisodeEvent[] = [];
   for (const d of detections) {
-    const step = advanceEpisode(state, d, heartbeatMs, minimumScore);
+    const step = advanceEpisode(state, d, heartbeatMs, minimumScore, hold);
     state = step.state;
     if (step.event) events.push(step.event);
   }
@@ -72,5 +72,25 @@ describe("detection episodes", () => {
     assert.deepEqual(high, [], "never reached 0.95: no episode, although the detector fired");
     const usual = replay(detections, 60 * MIN).map((e) => `${e.status}@${e.detection.time / MIN}`);
     assert.deepEqual(usual, ["firing@3", "resolved@5"], "without one, the detector's own firing decides");
+  });
+
+  it("with a hold, an episode begun at the minimum score lasts until that many evaluations in a row score below it", () => {
+    // A statistical detector scores an episode's news: 0.6, nothing, then 0.7 three points later.
+    const detections = [
+      at(0, false, 0.6),
+      at(1, false, 0),
+      at(2, false, 0),
+      at(3, false, 0.7),
+      ...[4, 5, 6, 7].map((m) => at(m, false, 0)),
+    ];
+    const held = replay(detections, 60 * MIN, 0.5, 3).map((e) => `${e.status}@${e.start / MIN}:${e.detection.time / MIN}`);
+    assert.deepEqual(held, ["firing@0:0", "resolved@0:6"], "one episode, resolved after three quiet evaluations");
+    const unheld = replay(detections, 60 * MIN, 0.5).map((e) => `${e.status}@${e.start / MIN}:${e.detection.time / MIN}`);
+    assert.deepEqual(
+      unheld,
+      ["firing@0:0", "resolved@0:1", "firing@3:3", "resolved@3:4"],
+      "without it, every score at the minimum pages",
+    );
+    assert.deepEqual(replay(detections, 60 * MIN, undefined, 3), [], "the hold applies only to a rule's own minimum score");
   });
 });

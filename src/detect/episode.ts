@@ -8,6 +8,8 @@ export interface EpisodeState {
   peak: number;
   /** Heartbeats sent so far in the episode. */
   beats: number;
+  /** Evaluations in a row, up to this one, that scored below the rule's minimum score (absent in older states: 0). */
+  quiet?: number;
 }
 
 export const NO_EPISODE: EpisodeState = { start: null, peak: 0, beats: 0 };
@@ -34,15 +36,20 @@ export function advanceEpisode(
   detection: Detection,
   heartbeatMs: number,
   minimumScore?: number,
+  hold = 0,
 ): { state: EpisodeState; event: EpisodeEvent | null } {
   const t = detection.time;
   // With a rule's own minimum score, a score at it begins an episode (however the detector's own firing stands), and
-  // the episode lasts while the score holds it or the detector's hysteresis does. Without one: the detector's firing.
-  const begins = minimumScore === undefined ? detection.firing : detection.score >= minimumScore;
-  const lasts = detection.firing || (minimumScore !== undefined && detection.score >= minimumScore);
+  // the episode lasts while the score holds it, the detector's hysteresis does, or fewer than `hold` evaluations in
+  // a row have scored below it: a statistical detector scores the news of an episode, not every point of it, so
+  // without the hold one anomaly would page, resolve and page again. Without a minimum: the detector's firing.
+  const reached = minimumScore !== undefined && detection.score >= minimumScore;
+  const begins = minimumScore === undefined ? detection.firing : reached;
+  const quiet = reached ? 0 : (state.quiet ?? 0) + 1;
+  const lasts = detection.firing || reached || (minimumScore !== undefined && quiet < hold);
   if (state.start === null) {
     if (!begins) return { state, event: null };
-    const next = { start: t, peak: detection.score, beats: 0 };
+    const next = { start: t, peak: detection.score, beats: 0, quiet: 0 };
     return { state: next, event: { status: "firing", id: String(t), start: t, peak: next.peak, detection } };
   }
   const start = state.start;
@@ -51,9 +58,9 @@ export function advanceEpisode(
   }
   const peak = Math.max(state.peak, detection.score);
   const beat = Math.floor((t - start) / heartbeatMs);
-  if (beat <= state.beats) return { state: { ...state, peak }, event: null };
+  if (beat <= state.beats) return { state: { ...state, peak, quiet }, event: null };
   return {
-    state: { start, peak, beats: beat },
+    state: { start, peak, beats: beat, quiet },
     event: { status: "firing", id: `${start}.${beat}`, start, peak, detection },
   };
 }

@@ -3,6 +3,9 @@ import { describe, it } from "node:test";
 import { detectConfigSchema } from "../config/detect-config.ts";
 import type { Sluice } from "../main.ts";
 import { inMemorySluice } from "../testing/in-memory-sluice.ts";
+import { ContextualDetector } from "./detectors/contextual.ts";
+import type { EpisodeEvent } from "./episode.ts";
+import { pageOnsets } from "./nab/nab-pages.ts";
 import type { PromSeries } from "./prometheus-client.ts";
 import { type RangeQuerier, RuleRunner } from "./rule-runner.ts";
 
@@ -214,6 +217,64 @@ describe("rule runner", () => {
     }
     // 88 against a limit of 90 scores 0.68: below the threshold's own firing condition (0.85) and below 0.95.
     assert.deepEqual(outcomes, { undefined: 0, "0.6": 1, "0.95": 0 });
+  });
+
+  it("with a rule's own minimumScore, holds a contextual rule's episode for the detector's episode length: one page for a burst", async () => {
+    // A wavering level, then a burst of growing spikes every 4 minutes: each is news to the detector, so several
+    // score at the minimum; with the hold (episode: 10 evaluations) they are one episode, resolved 10 quiet minutes later.
+    const value = (t: number) => {
+      const minute = Math.round((t - T0) / MINUTE);
+      const spike = minute >= 80 && minute <= 92 && minute % 4 === 0 ? 8 + (minute - 80) * 2 : 0;
+      return 40 + 4 * Math.sin(minute * 1.7) + 3 * Math.sin(minute * 0.37) + spike;
+    };
+    const detector = { kind: "contextual", baselineMemory: 30, episode: 10 };
+    const minimumScore = 0.3;
+    const configured = rule(detector, { minimumScore });
+    // The gate learns the rule's minimum from the configuration, as `sluice serve` wires it.
+    const { sluice, clock } = await inMemorySluice(
+      { detect: { prometheus: { url: "http://prometheus:9090" }, rules: [{ ...configured, interval: "1m", detector }] } },
+      T0,
+    );
+    try {
+      const runner = new RuleRunner({
+        rule: configured,
+        prometheus: fakePrometheus(value, LABELS),
+        prometheusUrl: "http://prometheus:9090",
+        repository: sluice.store.detect,
+        submit: (signals) => sluice.runner.submit(signals),
+        clock,
+        owner: "one",
+        heartbeatMs: 60 * MINUTE,
+      });
+      const sent: EpisodeEvent[] = [];
+      for (let minute = 0; minute < 120; minute++) {
+        sent.push(...(await runner.evaluate()).events);
+        clock.advance(MINUTE);
+      }
+      // The same detector offline: how many points reach the minimum, and where the pages are.
+      const offline = new ContextualDetector({ baselineMemory: 30, episode: 10 });
+      const scores: number[] = [];
+      const firing: number[] = [];
+      for (let minute = 0; minute < 120; minute++) {
+        const d = offline.update(T0 + minute * MINUTE, value(T0 + minute * MINUTE));
+        scores.push(d.score);
+        firing.push(d.firing ? 1 : 0);
+      }
+      const reached = scores.filter((score) => score >= minimumScore).length;
+      const onsets = pageOnsets({ scores, firing, hold: offline.holdEvaluations }, minimumScore);
+      assert.ok(reached >= 2, `several spikes reach the minimum (${reached})`);
+      assert.deepEqual(
+        sent.filter((e) => e.status === "firing").map((e) => (e.start - T0) / MINUTE),
+        [...onsets.keys()].filter((i) => onsets[i] === 1),
+        "the runner pages where the NAB bench counts a detection",
+      );
+      assert.equal(sent.filter((e) => e.status === "firing").length, 1, "one page for the burst");
+      const resolved = sent.find((e) => e.status === "resolved");
+      assert.ok(resolved, "resolved after the hold");
+      assert.equal((await incidents(sluice)).length, 1);
+    } finally {
+      await sluice.close();
+    }
   });
 
   it("evaluates the same samples again after a failed submit, and ingest de-duplicates their events", async () => {

@@ -195,7 +195,8 @@ export class RuleRunner {
     detection: Detection,
     out: { context: SeriesContext; event: EpisodeEvent }[],
   ): void {
-    const step = advanceEpisode(entry.episode, detection, this.o.heartbeatMs, this.o.rule.minimumScore);
+    const hold = "holdEvaluations" in entry.live ? entry.live.holdEvaluations : undefined;
+    const step = advanceEpisode(entry.episode, detection, this.o.heartbeatMs, this.o.rule.minimumScore, hold);
     entry.episode = step.state;
     if (!step.event) return;
     const alert = "alert" in detection ? (detection as BurnRateDetection).alert : undefined;

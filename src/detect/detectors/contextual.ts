@@ -30,7 +30,7 @@ export interface ContextualOptions {
   minSeasonHistory?: number;
   /** How far beyond the seen range, as a fraction of it, counts as new ground (default 0.02). */
   rangeTolerance?: number;
-  /** Points whose evidence a new alert must beat (default 50). */
+  /** Points whose evidence a new alert must beat; also the hold of a rule's episode at its own minimum score (default 50). */
   episode?: number;
   /** Memory of each view's calibrator (default 10,000). */
   calibrationMemory?: number;
@@ -76,6 +76,8 @@ export interface ContextualState {
 /** The streaming contextual-anomaly detector (see the file's head comment and docs/detection.md). */
 export class ContextualDetector implements SeriesDetector<ContextualState> {
   readonly kind = "contextual";
+  /** A rule's episode lasts `episode` points past its last score at the rule's minimum, as `firing` does. */
+  readonly holdEvaluations: number;
   private readonly o: Required<ContextualOptions>;
   private readonly calibrators: TailCalibrator[];
   private readonly season: SlotWindow;
@@ -103,6 +105,7 @@ export class ContextualDetector implements SeriesDetector<ContextualState> {
     for (const [k, v] of Object.entries(this.o)) {
       if (!(Number.isFinite(v) && v > 0)) throw new Error(`contextual: ${k} must be a positive number, got ${v}`);
     }
+    this.holdEvaluations = this.o.episode;
     const memory = { memory: this.o.calibrationMemory };
     this.calibrators = state
       ? state.calibrators.map((c) => new TailCalibrator(memory, c))

@@ -35,8 +35,9 @@ export interface ThresholdScore {
 }
 
 const PROBATION_PERCENT = 0.15;
-const PROBATION = -2;
-const OUTSIDE = -1;
+/** `sweep` marks a point of the probation period with this window number, and a point outside every window with OUTSIDE. */
+export const PROBATION = -2;
+export const OUTSIDE = -1;
 
 /** NAB's probation length: 15% of the file, at most 15% of 5,000 points. */
 export function probationLength(length: number): number {
