@@ -6,7 +6,7 @@
 export class IngestLoad {
   private waitingOf: () => number = () => 0;
 
-  /** Ingest's count of signals submitted and not yet committed. */
+  /** Ingest's count of signals waiting: for an acknowledgement, for a commit, or in the ingest log to be applied. */
   measure(waiting: () => number): void {
     this.waitingOf = waiting;
   }

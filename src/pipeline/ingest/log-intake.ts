@@ -39,15 +39,30 @@ export class LogIntake implements SignalIntake {
   private stopped = false;
   private readonly now: () => number;
   private readonly durable = new Set<Promise<void>>();
+  private inHand = 0;
 
   constructor(private readonly options: LogIntakeOptions) {
     this.now = options.now ?? Date.now;
+  }
+
+  /** Signals handed in and not yet acknowledged or refused: background work yields while there are any. */
+  get waiting(): number {
+    return this.inHand;
   }
 
   async submit(signals: Signal[], source = "api"): Promise<IngestResult[]> {
     if (this.stopped) throw new SluiceError("OVERLOADED", "Sluice is shutting down; retry on another replica");
     if (signals.length === 0) return [];
     this.options.backlog.admit(signals.length);
+    this.inHand += signals.length;
+    try {
+      return await this.store(signals, source);
+    } finally {
+      this.inHand -= signals.length;
+    }
+  }
+
+  private async store(signals: Signal[], source: string): Promise<IngestResult[]> {
     for (const signal of signals) this.options.redact(signal);
     if (this.options.acknowledge === "applied") {
       // The pipeline's own commit stores the signals durably, as one transaction with their effects: writing
