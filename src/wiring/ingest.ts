@@ -114,9 +114,9 @@ export function wireIngest(
     redact: (signal) => redactSignal(signal, redactor, { pseudonym, affectedUsers: config.redaction.affectedUsers }),
     acknowledge: settings.acknowledge,
   });
-  // Ingest is busy while requests wait for their acknowledgement, signals wait for a commit, or the log
-  // holds signals not applied yet (acknowledge: logged); investigations give it the CPU first then.
-  base.ingestLoad.measure(() => intake.waiting + runner.waiting + backlog.current().signals);
+  // Ingest is busy while requests wait for their acknowledgement, signals wait for a commit, or the consumer
+  // works through signals in the log (acknowledge: logged); investigations give it the CPU first then.
+  base.ingestLoad.measure(() => intake.waiting + runner.waiting + consumer.waiting);
   let refresher: NodeJS.Timeout | null = null;
   const refresh = () =>
     void backlog.refresh().catch((error: unknown) => base.logger.warn({ err: error }, "ingest log: could not read its backlog"));

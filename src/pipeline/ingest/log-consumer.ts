@@ -63,9 +63,18 @@ export class LogConsumer {
   private again = false;
   private stopped = false;
   private paused = false;
+  private inHand = 0;
 
   constructor(private readonly options: LogConsumerOptions) {
     this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * Signals claimed and not yet applied, released or dead-lettered; at least 1 while it works through
+   * the log (between two claims too): background work yields to ingest while this is above 0.
+   */
+  get waiting(): number {
+    return this.pumping ? Math.max(1, this.inHand) : this.inHand;
   }
 
   /** Applies what is waiting (a previous run's backlog) and polls for other replicas' appends. */
@@ -117,12 +126,18 @@ export class LogConsumer {
         await new Promise<void>((resolve) => setImmediate(resolve));
         const entries = await this.options.log.claim(this.now(), this.options.batchEntries, this.options.leaseMs);
         if (entries.length === 0) break;
-        const applying = this.applyBatch(entries).catch((error: unknown) =>
-          this.options.logger?.warn(
-            { err: error },
-            "ingest log: a batch failed to apply; its entries are retried after their lease",
-          ),
-        );
+        const claimed = entries.reduce((sum, entry) => sum + entry.signalCount, 0);
+        this.inHand += claimed;
+        const applying = this.applyBatch(entries)
+          .catch((error: unknown) =>
+            this.options.logger?.warn(
+              { err: error },
+              "ingest log: a batch failed to apply; its entries are retried after their lease",
+            ),
+          )
+          .finally(() => {
+            this.inHand -= claimed;
+          });
         inFlight.add(applying);
         void applying.finally(() => inFlight.delete(applying));
         if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
