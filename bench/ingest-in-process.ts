@@ -6,6 +6,8 @@
 // Run: taskset -c 0 node --import tsx bench/ingest-in-process.ts   (REQUESTS=1500 by default)
 // BATCH=1 IN_FLIGHT=64 REQUESTS=5000 measures one signal per request (the HTTP bench's second figure);
 // SLUICE_CONFIG='{"ingest":{"acknowledge":"logged"}}' merges JSON into the config, as BENCH_SLUICE_CONFIG does.
+// The CPU figure counts the investigations the measured requests queued (they may wait while ingest is busy)
+// and the deliveries they send: settling waits for all of them.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -68,6 +70,8 @@ async function counters(): Promise<Record<string, number>> {
 async function settle(): Promise<void> {
   await sluice.ingestLog.drain();
   await sluice.runner.flush();
+  await sluice.investigator?.flush();
+  await sluice.worker.flush();
 }
 
 try {
