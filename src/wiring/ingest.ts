@@ -114,9 +114,13 @@ export function wireIngest(
     redact: (signal) => redactSignal(signal, redactor, { pseudonym, affectedUsers: config.redaction.affectedUsers }),
     acknowledge: settings.acknowledge,
   });
-  // Ingest is busy while requests wait for their acknowledgement, signals wait for a commit, or the consumer
-  // works through signals in the log (acknowledge: logged); investigations give it the CPU first then.
-  base.ingestLoad.measure(() => intake.waiting + runner.waiting + consumer.waiting);
+  // Ingest is busy while requests wait for their acknowledgement, signals wait for a commit, the consumer
+  // works through signals in the log (acknowledge: logged), and for a second after the last request:
+  // investigations give it the CPU first then.
+  base.ingestLoad.measure(
+    () => intake.waiting + runner.waiting + consumer.waiting,
+    () => intake.lastSubmitAt,
+  );
   let refresher: NodeJS.Timeout | null = null;
   const refresh = () =>
     void backlog.refresh().catch((error: unknown) => base.logger.warn({ err: error }, "ingest log: could not read its backlog"));

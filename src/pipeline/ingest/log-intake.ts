@@ -42,6 +42,7 @@ export class LogIntake implements SignalIntake {
   private readonly now: () => number;
   private readonly durable = new Set<Promise<void>>();
   private inHand = 0;
+  private lastSubmit = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: LogIntakeOptions) {
     this.now = options.now ?? Date.now;
@@ -52,9 +53,15 @@ export class LogIntake implements SignalIntake {
     return this.inHand;
   }
 
+  /** When the last request was handed in (its clock): background work yields for a while after it too. */
+  get lastSubmitAt(): number {
+    return this.lastSubmit;
+  }
+
   async submit(signals: Signal[], source = "api"): Promise<IngestResult[]> {
     if (this.stopped) throw new SluiceError("OVERLOADED", "Sluice is shutting down; retry on another replica");
     if (signals.length === 0) return [];
+    this.lastSubmit = this.now();
     this.options.backlog.admit(signals.length);
     this.inHand += signals.length;
     try {
