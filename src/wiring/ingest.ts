@@ -99,7 +99,6 @@ export function wireIngest(
     logger: base.logger.child({ stage: "ingest-log" }),
   });
   if (settings.paused) consumer.pause();
-  base.ingestLoad.measure(() => runner.waiting);
   const backlog = new LogBacklogMonitor(store.ingestLog, {
     maxSignals: settings.maxLogSignals,
     maxAgeMs: settings.maxLogAge,
@@ -115,6 +114,13 @@ export function wireIngest(
     redact: (signal) => redactSignal(signal, redactor, { pseudonym, affectedUsers: config.redaction.affectedUsers }),
     acknowledge: settings.acknowledge,
   });
+  // Ingest is busy while requests wait for their acknowledgement, signals wait for a commit, the consumer
+  // works through signals in the log (acknowledge: logged), and for a second after the last request:
+  // investigations give it the CPU first then.
+  base.ingestLoad.measure(
+    () => intake.waiting + runner.waiting + consumer.waiting,
+    () => intake.lastSubmitAt,
+  );
   let refresher: NodeJS.Timeout | null = null;
   const refresh = () =>
     void backlog.refresh().catch((error: unknown) => base.logger.warn({ err: error }, "ingest log: could not read its backlog"));

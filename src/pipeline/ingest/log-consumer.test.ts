@@ -188,4 +188,36 @@ describe("ingest-log consumer", () => {
     assert.deepEqual(dead, [["unreadable", 2]]);
     assert.equal((await store.ingestLog.deadLetters(1))[0]?.position, positions[0]);
   });
+
+  it("counts the signals it holds as waiting (investigations yield to them) until they are applied", async () => {
+    await append(store, [problem(1)], [problem(2), problem(2)]);
+    const real = runnerOver(store);
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const runner = {
+      async submit(signals: Signal[], options?: SubmitOptions): Promise<IngestResult[]> {
+        await held;
+        return real.submit(signals, options);
+      },
+    };
+    const consumer = new LogConsumer({
+      log: store.ingestLog,
+      runner,
+      metrics: recordingMetrics().metrics,
+      batchEntries: 10,
+      leaseMs: 60_000,
+      maxAttempts: 3,
+      pollMs: 60_000,
+    });
+    assert.equal(consumer.waiting, 0, "nothing claimed yet");
+    const drained = consumer.drain();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(consumer.waiting, 3, "both entries' signals are in hand");
+    release();
+    await drained;
+    assert.equal(consumer.waiting, 0);
+    assert.equal(await storedSignals(store), 3);
+  });
 });

@@ -19,6 +19,12 @@ export interface LogConsumerOptions {
   now?: () => number;
 }
 
+/** An entry with its signals, parsed from its body or handed over by the process that appended it. */
+export interface HandedOver {
+  entry: LogEntry;
+  signals: Signal[];
+}
+
 /** Claimed batches in flight at once: the next is planned while the last is flushed to disk. */
 const IN_FLIGHT = 2;
 // Ten attempts back off about 33 s in all: well inside ingest.maxLogAge's default, so one failing entry does not trip it.
@@ -63,9 +69,21 @@ export class LogConsumer {
   private again = false;
   private stopped = false;
   private paused = false;
+  private inHand = 0;
+  /** Signals reserved for, or handed over by, this process's own appends and not yet applied. */
+  private handedOver = 0;
+  private readonly handing = new Set<Promise<void>>();
 
   constructor(private readonly options: LogConsumerOptions) {
     this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * Signals claimed and not yet applied, released or dead-lettered; at least 1 while it works through
+   * the log (between two claims too): background work yields to ingest while this is above 0.
+   */
+  get waiting(): number {
+    return this.pumping ? Math.max(1, this.inHand) : this.inHand;
   }
 
   /** Applies what is waiting (a previous run's backlog) and polls for other replicas' appends. */
@@ -97,8 +115,52 @@ export class LogConsumer {
     do {
       this.again = false;
       this.wake();
-      while (this.pumping) await this.pumping;
+      while (this.pumping || this.handing.size > 0) await Promise.all([this.pumping, ...this.handing]);
     } while (this.again && !this.stopped && !this.paused);
+  }
+
+  /**
+   * An append of this process's own is about to be made: when the consumer is running, not working
+   * through a backlog (so nothing older waits in the log) and has room, it takes the entries from memory
+   * once they are on disk. Returns the lease to append them with (claimed by this process, attempts 1),
+   * or null: append them unclaimed and wake the consumer as usual. A crash leaves them leased: the next
+   * SQLite start releases every lease, and on PostgreSQL the lease runs out, so they are applied then.
+   */
+  reserve(signals: number): number | null {
+    if (this.stopped || this.paused || this.pumping || this.handedOver + signals > SIGNAL_WINDOW) return null;
+    this.handedOver += signals;
+    return this.now() + this.options.leaseMs;
+  }
+
+  /** The reserved append failed: nothing to hand over. */
+  unreserve(signals: number): void {
+    this.handedOver -= signals;
+  }
+
+  /**
+   * Applies reserved entries, now on disk, from memory: no claim, no parse. Through the same runner queue
+   * (in submit order, behind what it already holds) and the same recovery as claimed entries.
+   */
+  handOver(items: readonly HandedOver[], reserved: number): void {
+    if (this.stopped) {
+      // Left leased in the log: applied after the restart (SQLite) or the lease (PostgreSQL).
+      this.handedOver -= reserved;
+      return;
+    }
+    this.inHand += reserved;
+    const applying = this.apply(items)
+      .catch((error: unknown) =>
+        this.options.logger?.warn(
+          { err: error },
+          "ingest log: a batch failed to apply; its entries are retried after their lease",
+        ),
+      )
+      .finally(() => {
+        this.inHand -= reserved;
+        this.handedOver -= reserved;
+        this.handing.delete(applying);
+      });
+    this.handing.add(applying);
   }
 
   /** Stops claiming; waits for the entries in hand. */
@@ -106,7 +168,7 @@ export class LogConsumer {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.stopped = true;
-    while (this.pumping) await this.pumping;
+    while (this.pumping || this.handing.size > 0) await Promise.all([this.pumping, ...this.handing]);
   }
 
   private async pump(): Promise<void> {
@@ -117,12 +179,18 @@ export class LogConsumer {
         await new Promise<void>((resolve) => setImmediate(resolve));
         const entries = await this.options.log.claim(this.now(), this.options.batchEntries, this.options.leaseMs);
         if (entries.length === 0) break;
-        const applying = this.applyBatch(entries).catch((error: unknown) =>
-          this.options.logger?.warn(
-            { err: error },
-            "ingest log: a batch failed to apply; its entries are retried after their lease",
-          ),
-        );
+        const claimed = entries.reduce((sum, entry) => sum + entry.signalCount, 0);
+        this.inHand += claimed;
+        const applying = this.applyBatch(entries)
+          .catch((error: unknown) =>
+            this.options.logger?.warn(
+              { err: error },
+              "ingest log: a batch failed to apply; its entries are retried after their lease",
+            ),
+          )
+          .finally(() => {
+            this.inHand -= claimed;
+          });
         inFlight.add(applying);
         void applying.finally(() => inFlight.delete(applying));
         if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
@@ -135,12 +203,16 @@ export class LogConsumer {
   }
 
   private async applyBatch(entries: readonly LogEntry[]): Promise<void> {
-    const readable: { entry: LogEntry; signals: Signal[] }[] = [];
+    const readable: HandedOver[] = [];
     for (const entry of entries) {
       const signals = this.parse(entry);
       if (signals) readable.push({ entry, signals });
       else await this.deadLetter(entry, "the entry's body is not a JSON array of signals", "unreadable");
     }
+    await this.apply(readable);
+  }
+
+  private async apply(readable: readonly HandedOver[]): Promise<void> {
     // One submit per entry: the runner commits them in group transactions, each deleting its entries.
     // At most SIGNAL_WINDOW signals wait in the runner at once, so the consumer never fills its queue.
     const submitted: Promise<unknown>[] = [];

@@ -76,3 +76,55 @@ it("logged: every request is appended and acknowledged as queued, the pipeline i
   assert.equal(appended.length, 1);
   assert.equal(ran, 0);
 });
+
+it("logged: requests of the same moment share one append (one transaction, one fsync); none hears back before it is on disk", async () => {
+  const appends: (readonly NewLogEntry[])[] = [];
+  let onDisk: () => void = () => {};
+  const logIntake = new LogIntake({
+    log: {
+      append: async (entries) => {
+        appends.push(entries);
+        return {
+          positions: entries.map((_, i) => i + 1),
+          durable: new Promise<void>((resolve) => {
+            onDisk = resolve;
+          }),
+        };
+      },
+    },
+    consumer: { wake: () => {} },
+    runner: { submit: async (signals) => opened(signals) },
+    backlog: { admit: () => {}, appended: () => {} },
+    redact: () => {},
+    acknowledge: "logged",
+  });
+  const acknowledged: string[] = [];
+  const requests = ["a", "b", "c"].map((id) =>
+    logIntake.submit([signal(id)]).then((results) => acknowledged.push(...results.map((r) => r.id))),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(appends.length, 1, "one group commit for the three requests");
+  assert.equal(appends[0]?.length, 3);
+  assert.deepEqual(acknowledged, [], "committed but not yet on disk: nobody is acknowledged");
+  assert.equal(logIntake.waiting, 3, "the three signals wait for their acknowledgement");
+  onDisk();
+  await Promise.all(requests);
+  assert.deepEqual(acknowledged.sort(), ["a", "b", "c"]);
+  assert.equal(logIntake.waiting, 0);
+});
+
+it("waiting counts a request's signals until it is refused too", async () => {
+  let refuse: (error: unknown) => void = () => {};
+  const { logIntake } = intake(
+    "applied",
+    () =>
+      new Promise<IngestResult[]>((_resolve, reject) => {
+        refuse = reject;
+      }),
+  );
+  const request = logIntake.submit([signal("a"), signal("b")]);
+  assert.equal(logIntake.waiting, 2);
+  refuse(new SluiceError("OVERLOADED", "ingest queue is full"));
+  await assert.rejects(request, /ingest queue is full/);
+  assert.equal(logIntake.waiting, 0);
+});

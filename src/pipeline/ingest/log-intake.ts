@@ -3,7 +3,7 @@ import type { IngestLogRepository, NewLogEntry } from "../../core/ports/ingest-l
 import type { Signal } from "../../core/signal.ts";
 import type { IngestResult, IngestRunner } from "./ingest-runner.ts";
 import type { LogBacklogMonitor } from "./log-backlog.ts";
-import type { LogConsumer } from "./log-consumer.ts";
+import type { HandedOver, LogConsumer } from "./log-consumer.ts";
 
 /** Where the intakes (HTTP routes, Kafka, OTLP logs) hand their signals; resolves once they are durably stored. */
 export interface SignalIntake {
@@ -12,7 +12,8 @@ export interface SignalIntake {
 
 export interface LogIntakeOptions {
   log: Pick<IngestLogRepository, "append">;
-  consumer: Pick<LogConsumer, "wake">;
+  /** With reserve/handOver, entries it has room for are applied from memory (no claim, no parse). */
+  consumer: Pick<LogConsumer, "wake"> & Partial<Pick<LogConsumer, "reserve" | "unreserve" | "handOver">>;
   /** acknowledge: applied runs the pipeline on the request directly; only what fails there goes to the log. */
   runner: Pick<IngestRunner, "submit">;
   backlog: Pick<LogBacklogMonitor, "admit" | "appended">;
@@ -25,6 +26,7 @@ export interface LogIntakeOptions {
 
 interface Waiting {
   entry: NewLogEntry;
+  signals: Signal[];
   resolve(position: number): void;
   reject(error: unknown): void;
 }
@@ -39,15 +41,37 @@ export class LogIntake implements SignalIntake {
   private stopped = false;
   private readonly now: () => number;
   private readonly durable = new Set<Promise<void>>();
+  private inHand = 0;
+  private lastSubmit = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: LogIntakeOptions) {
     this.now = options.now ?? Date.now;
   }
 
+  /** Signals handed in and not yet acknowledged or refused: background work yields while there are any. */
+  get waiting(): number {
+    return this.inHand;
+  }
+
+  /** When the last request was handed in (its clock): background work yields for a while after it too. */
+  get lastSubmitAt(): number {
+    return this.lastSubmit;
+  }
+
   async submit(signals: Signal[], source = "api"): Promise<IngestResult[]> {
     if (this.stopped) throw new SluiceError("OVERLOADED", "Sluice is shutting down; retry on another replica");
     if (signals.length === 0) return [];
+    this.lastSubmit = this.now();
     this.options.backlog.admit(signals.length);
+    this.inHand += signals.length;
+    try {
+      return await this.store(signals, source);
+    } finally {
+      this.inHand -= signals.length;
+    }
+  }
+
+  private async store(signals: Signal[], source: string): Promise<IngestResult[]> {
     for (const signal of signals) this.options.redact(signal);
     if (this.options.acknowledge === "applied") {
       // The pipeline's own commit stores the signals durably, as one transaction with their effects: writing
@@ -68,11 +92,11 @@ export class LogIntake implements SignalIntake {
       leaseUntil: 0,
     };
     await new Promise<number>((resolve, reject) => {
-      this.queue.push({ entry, resolve, reject });
+      this.queue.push({ entry, signals, resolve, reject });
       this.running ??= this.drain();
     });
     this.options.backlog.appended(1, signals.length, appendedAt);
-    this.options.consumer.wake();
+    if (entry.leaseUntil === 0) this.options.consumer.wake();
     return signals.map((signal) => ({ id: signal.id, outcome: "queued", incident: null, reason: null }));
   }
 
@@ -89,25 +113,58 @@ export class LogIntake implements SignalIntake {
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.queue.length);
+        const reserved = this.reserve(batch);
         try {
           const { positions, durable } = await this.options.log.append(batch.map((w) => w.entry));
           // The next group commits while this one is flushed; its requests hear back once it is on disk.
           const settled = durable.then(
             () => {
+              if (reserved > 0) this.handOver(batch, positions, reserved);
               for (const [i, waiting] of batch.entries()) waiting.resolve(positions[i] as number);
             },
             (error: unknown) => {
+              if (reserved > 0) this.options.consumer.unreserve?.(reserved);
               for (const waiting of batch) waiting.reject(error);
             },
           );
           this.durable.add(settled);
           void settled.finally(() => this.durable.delete(settled));
         } catch (error) {
+          if (reserved > 0) this.options.consumer.unreserve?.(reserved);
           for (const waiting of batch) waiting.reject(error);
         }
       }
     } finally {
       this.running = null;
     }
+  }
+
+  /**
+   * logged: asks the consumer to take this group from memory once it is on disk; when it has room, the
+   * entries are appended already claimed by this process. Returns the signals reserved (0: none).
+   */
+  private reserve(batch: readonly Waiting[]): number {
+    const { consumer, acknowledge } = this.options;
+    if (acknowledge !== "logged" || !consumer.reserve || !consumer.handOver) return 0;
+    const signals = batch.reduce((sum, w) => sum + w.entry.signalCount, 0);
+    const leaseUntil = consumer.reserve(signals);
+    if (leaseUntil === null) return 0;
+    for (const waiting of batch) waiting.entry.leaseUntil = leaseUntil;
+    return signals;
+  }
+
+  private handOver(batch: readonly Waiting[], positions: readonly number[], reserved: number): void {
+    const items: HandedOver[] = batch.map((waiting, i) => ({
+      entry: {
+        position: positions[i] as number,
+        source: waiting.entry.source,
+        appendedAt: waiting.entry.appendedAt,
+        signalCount: waiting.entry.signalCount,
+        body: waiting.entry.body,
+        attempts: 1,
+      },
+      signals: waiting.signals,
+    }));
+    this.options.consumer.handOver?.(items, reserved);
   }
 }
