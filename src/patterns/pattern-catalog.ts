@@ -291,11 +291,6 @@ export class PatternCatalog {
     else this.aliasesByTarget.set(into, new Set([from]));
   }
 
-  /** When the pattern was created (the database's clock), while it is in memory and not merged away. */
-  createdAtOf(id: string): number | undefined {
-    return this.byId.get(id)?.createdAt;
-  }
-
   /**
    * Live patterns that could still merge with `id` (see DrainTree.nearSiblings): those in memory, and those
    * the database held when this process created it. Empty for a pattern not in memory or merged away.
