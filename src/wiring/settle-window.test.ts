@@ -4,8 +4,15 @@
 // merge while their first ticket waits, and a merged-away incident is never sent. Nothing is lost: every signal
 // is stored, on the survivor or on an incident merged into it.
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
+import pino from "pino";
+import { parseConfig } from "../config/loader.ts";
 import type { MemoryConnector } from "../connectors/memory/memory-connector.ts";
+import { ManualClock } from "../core/clock.ts";
+import { createSluice } from "../main.ts";
 import { inMemorySluice } from "../testing/in-memory-sluice.ts";
 import { signal } from "../testing/store-contract.ts";
 
@@ -153,8 +160,8 @@ describe("settle window: one page per problem on a stream whose messages name th
 });
 
 /** One signal of the scorer's, mined (no pattern of its own), at the clock's time. */
-function mined(service: string, message: string, at: number) {
-  return signal({ source: "app", service, score: 0.95, receivedAt: at, occurredAt: at, message, title: "", errorPattern: "" });
+function mined(service: string, message: string, at: number, score = 0.95) {
+  return signal({ source: "app", service, score, receivedAt: at, occurredAt: at, message, title: "", errorPattern: "" });
 }
 
 describe("settle window: who waits and who pages at once", () => {
@@ -247,6 +254,61 @@ describe("settle window: who waits and who pages at once", () => {
       assert.equal(open[0]?.signalCount, 1 + 1, "the merging message joined it (the held ones keep theirs, merged into it)");
     } finally {
       await sluice.close();
+    }
+  });
+
+  it("two replicas on one database: a sibling opened by the one that has not read the first pattern waits, and neither worker sends it once merged", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sluice-settle-replicas-"));
+    // Default refresh (5 s): for B's first seconds, what it knows of A's patterns comes only from its own claims.
+    const { config } = parseConfig({}, {}, process.cwd(), "test");
+    const replica = async () => {
+      const clock = new ManualClock(T0);
+      const sluice = await createSluice(config, {
+        clock,
+        dryRun: true,
+        dataDir: dir,
+        processMetrics: false,
+        logger: pino({ level: "silent" }),
+      });
+      return { sluice, clock, memory: sluice.connectors.get("memory") as MemoryConnector };
+    };
+    const a = await replica();
+    const b = await replica();
+    try {
+      const both = async (ms: number) => {
+        a.clock.advance(ms);
+        b.clock.advance(ms);
+        await a.sluice.worker.flush();
+        await b.sluice.worker.flush();
+      };
+      // B reads the (empty) pattern table before A creates the first pattern (a signal below the score bar).
+      await b.sluice.runner.submit([mined("scheduler", "disk check passed on node vega", T0, 0.1)]);
+      const [first] = await a.sluice.runner.submit([
+        mined("billing-api", "permission denied for role mlopez on schema ledger", T0),
+      ]);
+      await both(1_000);
+      const [sibling] = await b.sluice.runner.submit([
+        mined("billing-api", "permission denied for role kchen on schema ledger", b.clock.now()),
+      ]);
+      assert.equal(sibling?.outcome, "opened");
+      await both(1_000);
+      const pages = () =>
+        [...a.memory.received, ...b.memory.received].filter((d) => d.action === "create").map((d) => d.incidentKey);
+      assert.deepEqual(pages(), [first?.incident], "the sibling waits, in both workers");
+      // After a refresh, two more names through A: four names, the patterns merge, and so do the incidents.
+      await both(10_000);
+      for (const name of ["dpatel", "sokafor"]) {
+        await a.sluice.runner.submit([
+          mined("billing-api", `permission denied for role ${name} on schema ledger`, a.clock.now()),
+        ]);
+        await both(1_000);
+      }
+      await both(600_000);
+      assert.deepEqual(pages(), [first?.incident], "one page for the problem, from either replica");
+    } finally {
+      await a.sluice.close();
+      await b.sluice.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
