@@ -48,7 +48,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
   const retention = wireRetention(base);
   const sync = wireSync(base, lifecycle, remediation.remediator);
   const ingest = wireIngest(base, {
-    ...{ ...catalog, ...changes, enricher, traces: knowledge, platforms, lifecycle, worker: delivery.worker },
+    ...{ ...catalog, ...changes, enricher, traces: knowledge, platforms, lifecycle },
   });
   const assembly = wireTraceAssembly(base, knowledge, ingest.runner, lifecycle);
   const kafka = wireKafka(base, ingest.intake, changes.intake);

@@ -3,8 +3,8 @@ import pino from "pino";
 import { loadConfig } from "../config/loader.ts";
 import { MemoryConnector } from "../connectors/memory/memory-connector.ts";
 import { ManualClock } from "../core/clock.ts";
-import { createSluice } from "../main.ts";
-import { type Funnel, replayFile } from "../sources/replay/replay-stream.ts";
+import { createSluice, type Sluice } from "../main.ts";
+import { type Funnel, type ReplayOptions, replayFile } from "../sources/replay/replay-stream.ts";
 import { printError } from "./print-problems.ts";
 
 const PROGRESS_FROM_BYTES = 1024 * 1024;
@@ -25,10 +25,7 @@ export async function replayCommand(
     });
     const rejections: string[] = [];
     let bar: SingleBar | null = null;
-    const funnel = await replayFile(file, {
-      runner: sluice.runner,
-      quietResolver: sluice.quietResolver,
-      clock,
+    const funnel = await replayInto(sluice, clock, file, config.patterns.settleWindow, {
       onRejected: (line, message) => {
         if (rejections.length < 20) rejections.push(`line ${line}: ${message}`);
       },
@@ -40,8 +37,6 @@ export async function replayCommand(
       },
     });
     (bar as SingleBar | null)?.stop();
-    await sluice.runner.flush();
-    await sluice.worker.flush();
     for (const [platform, connector] of sluice.connectors) {
       if (connector instanceof MemoryConnector) funnel.deliveries[platform] = connector.received.length;
     }
@@ -53,6 +48,35 @@ export async function replayCommand(
     printError(error);
     return 1;
   }
+}
+
+/**
+ * Replays a file through a Sluice on a manual clock the way `sluice replay` does: the delivery worker runs
+ * alongside, as in `sluice serve`, so each ticket goes out (or waits) when it would have live; at the end, the
+ * time that held first tickets wait at most (`settleMs`, patterns.settleWindow) passes, so those whose
+ * patterns did not merge page too.
+ */
+export async function replayInto(
+  sluice: Pick<Sluice, "runner" | "quietResolver" | "worker">,
+  clock: ManualClock,
+  file: string,
+  settleMs: number,
+  hooks: Pick<ReplayOptions, "onRejected" | "onProgress" | "batchSize"> = {},
+): Promise<Funnel> {
+  const funnel = await replayFile(file, {
+    runner: sluice.runner,
+    quietResolver: sluice.quietResolver,
+    clock,
+    afterBatch: () => sluice.worker.flush(),
+    ...hooks,
+  });
+  await sluice.runner.flush();
+  await sluice.worker.flush();
+  if (settleMs > 0) {
+    clock.advance(settleMs);
+    await sluice.worker.flush();
+  }
+  return funnel;
 }
 
 export function formatFunnel(funnel: Funnel): string {

@@ -192,12 +192,12 @@ const baseShape = {
         "How often a process reads the error patterns other replicas created or generalised (default 5s).",
       ).default(5_000),
       settleWindow: durationField(
-        "How long the first ticket of an incident whose error pattern is new (created within this window) waits, so that early variants of one problem merge before anyone is paged (issue 17). At most 10m; default 0 (page at once).",
+        "Longest the first ticket of an incident waits when its error pattern may yet merge into an open incident's: it differs from that incident's pattern only in lowercase words (names) at one or two places, so the miner may still find those words are parameters. If the patterns merge meanwhile the incident joins the open one and pages nobody; otherwise it pages at the end of the window. Every other incident (a problem's first variant, a pattern that differs otherwise, an alert) pages at once. At most 10m; default 5m (as Alertmanager's group_interval: a near-identical incident has paged already); 0 pages every incident at once (issue 17).",
       )
         .refine((ms) => ms <= 600_000, "must be at most 10m: a page must not wait longer than that")
-        .default(0),
+        .default(300_000),
     })
-    .default({ maxInMemory: 20_000, refreshInterval: 5_000, settleWindow: 0 }),
+    .default({ maxInMemory: 20_000, refreshInterval: 5_000, settleWindow: 300_000 }),
   routing,
   maintenance: z
     .array(maintenanceWindow)

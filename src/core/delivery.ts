@@ -22,4 +22,7 @@ export interface Delivery {
   updatedAt: number;
 }
 
-export type NewDelivery = Pick<Delivery, "incidentId" | "platform" | "action" | "detail" | "causedAt">;
+export type NewDelivery = Pick<Delivery, "incidentId" | "platform" | "action" | "detail" | "causedAt"> & {
+  /** Not sent before this time (epoch ms, the caller's clock); absent, due at once. A first page held to settle (issue 17). */
+  notBefore?: number;
+};

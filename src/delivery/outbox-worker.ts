@@ -32,12 +32,6 @@ export interface OutboxWorkerOptions {
   pollMs?: number;
 }
 
-/**
- * Until when an incident's first ticket waits (epoch ms), or null to send it now: the settle window of a new error
- * pattern's incident (issue 17), so that a variant merged into another problem's incident meanwhile never pages.
- */
-export type CreateHold = (incident: Incident) => number | null;
-
 // The actor of a merge (LifecycleService.merge): an incident resolved by it lives on in the one it merged into.
 const MERGE_ACTOR = "sluice:merge";
 
@@ -53,14 +47,8 @@ export class OutboxWorker {
   private wakeUp: (() => void) | null = null;
   private woken = false;
   private round: Promise<boolean> | null = null;
-  private createHold: CreateHold | null = null;
 
   constructor(private readonly options: OutboxWorkerOptions) {}
-
-  /** Sets how long first tickets wait (the rule lives with the pattern miner, wired after this worker). */
-  holdCreates(hold: CreateHold): void {
-    this.createHold = hold;
-  }
 
   start(): void {
     if (this.running) return;
@@ -168,21 +156,6 @@ export class OutboxWorker {
       );
       await store.deliveries.delivered(delivery, clock.now(), null);
       return;
-    }
-    if (delivery.action === "create" && !ticket) {
-      const until = this.createHold?.(incident) ?? null;
-      const now = clock.now();
-      if (until !== null && until > now) {
-        // Not an attempt: give the claim back, then wait for the end of the settle window.
-        await store.deliveries.release(delivery.id);
-        await store.deliveries.retryLater(
-          delivery.id,
-          until,
-          `held until ${new Date(until).toISOString()}: its error pattern is new, and may yet merge with another`,
-          now,
-        );
-        return;
-      }
     }
     if (delivery.action === "create" && ticket) {
       // The create went through before a crash kept us from recording it; nothing to send twice.

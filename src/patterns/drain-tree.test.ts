@@ -122,4 +122,19 @@ describe("DrainTree", () => {
       [[b.cluster, a.cluster]],
     );
   });
+
+  it("names the near siblings of a cluster: only lowercase words differ, at one or two places", () => {
+    const tree = new DrainTree(options);
+    const alice = add(tree, "permission denied for role alice on schema billing").cluster;
+    const bob = add(tree, "permission denied for role bob on schema ledger").cluster;
+    // A capitalised word is a state, never a name: another message.
+    const upper = add(tree, "permission denied for role alice on schema BILLING").cluster;
+    // Three places differ: not what one merge folds together.
+    const far = add(tree, "permission granted for role carol on schema audit").cluster;
+    assert.equal(new Set([alice, bob, upper, far]).size, 4, "four patterns: two names are not yet a parameter");
+    assert.deepEqual(tree.nearSiblings(bob), [alice]);
+    assert.deepEqual(tree.nearSiblings(alice), [bob]);
+    assert.deepEqual(tree.nearSiblings(upper), []);
+    assert.deepEqual(tree.nearSiblings(far), []);
+  });
 });

@@ -135,6 +135,21 @@ export function wordConflicts(template: readonly string[], tokens: readonly stri
   return conflicts.length > 0 && context && same / template.length >= similarity ? conflicts : undefined;
 }
 
+/**
+ * Whether two templates of one length could turn out to be one pattern: they differ in lowercase plain
+ * words at one or two positions (names, which the miner makes parameters once a position has taken
+ * `variableAfter` words) and are otherwise close enough to merge.
+ */
+export function isNearSibling(a: readonly string[], b: readonly string[], similarity: number): boolean {
+  if (a.length !== b.length) return false;
+  const conflicts = wordConflicts(a, b, similarity);
+  return (
+    conflicts !== undefined &&
+    conflicts.length <= MAX_CONFLICTS &&
+    conflicts.every((p) => isName(a[p] as string) && isName(b[p] as string))
+  );
+}
+
 /** Whether `template` covers `other` (same length, equal wherever `template` holds no wildcard). */
 export function covers(template: readonly string[], other: readonly string[]): boolean {
   if (template.length !== other.length) return false;
@@ -323,6 +338,21 @@ export class DrainTree {
     };
     const merged = near.filter(({ conflicts }) => conflicts.every(variable));
     return merged.length > 0 ? merged.map((n) => n.candidate) : undefined;
+  }
+
+  /**
+   * The clusters of `cluster`'s leaf that could still merge with it: same length, and different only in
+   * lowercase plain words at one or two positions, with enough equal tokens around them (the test
+   * {@link siblings} puts a candidate to before counting words). Whether they merge depends on how many
+   * words those positions take from now on; a caller that would page twice if they did can wait.
+   */
+  nearSiblings(cluster: Cluster): Cluster[] {
+    const placed = cluster as Placed;
+    const near: Cluster[] = [];
+    for (const other of placed.leaf.clusters) {
+      if (other !== placed && isNearSibling(other.tokens, placed.tokens, this.options.similarity)) near.push(other);
+    }
+    return near;
   }
 
   // When the message's leaf holds patterns it differs from only at parameter positions (see

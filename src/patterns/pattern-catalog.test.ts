@@ -259,4 +259,26 @@ describe("PatternCatalog", () => {
     assert.equal(new Set(found.map((f) => f.patternId)).size, 1);
     assert.ok(found.every((f) => f.template === "upload for <*> stopped because the copy changed"));
   });
+
+  it("names a pattern's near siblings, also those another replica stored that it has not read yet", async () => {
+    const store = await memoryStore();
+    try {
+      const a = new PatternCatalog({ repository: store.patterns, refreshMs: 60_000 });
+      const b = new PatternCatalog({ repository: store.patterns, refreshMs: 60_000 });
+      await one(b, "job export could not be placed on node vega");
+      const alice = await one(a, "sign-in refused for alice: password expired");
+      // b loaded the database before a stored alice's pattern and has not refreshed since: only its claim saw it.
+      const bob = await one(b, "sign-in refused for bob: password expired");
+      assert.notEqual(bob.patternId, alice.patternId);
+      assert.deepEqual(b.nearSiblingsOf(bob.patternId), [alice.patternId]);
+      const carol = await one(a, "sign-in refused for carol: password expired");
+      assert.deepEqual(a.nearSiblingsOf(carol.patternId).sort(), [alice.patternId, bob.patternId].sort());
+      assert.deepEqual(a.nearSiblingsOf("p-unknown"), []);
+      // Not a sibling: another length.
+      const other = await one(a, "sign-in refused for alice: account locked by admin");
+      assert.deepEqual(a.nearSiblingsOf(other.patternId), []);
+    } finally {
+      await store.close();
+    }
+  });
 });

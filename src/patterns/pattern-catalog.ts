@@ -6,7 +6,15 @@ import type {
   StoredPattern,
 } from "../core/ports/pattern-repository.ts";
 import { MAX_TEMPLATE_CHARS } from "../core/ports/pattern-repository.ts";
-import { type Cluster, type ClusterMerge, type DrainOptions, DrainTree, routeKey, templateScore } from "./drain-tree.ts";
+import {
+  type Cluster,
+  type ClusterMerge,
+  type DrainOptions,
+  DrainTree,
+  isNearSibling,
+  routeKey,
+  templateScore,
+} from "./drain-tree.ts";
 import { DEFAULT_MINER_OPTIONS, patternIdOf } from "./miner.ts";
 import { maskVariables, splitMasked } from "./tokenize.ts";
 
@@ -51,6 +59,8 @@ const MAX_ALIASES_PER_PATTERN = 64;
 // Bounds the shortcut cache, in entries and in characters of keys (emptied when full, like the tree's own).
 const MAX_REMEMBERED = 100_000;
 const MAX_REMEMBERED_CHARS = 8_000_000;
+// Bounds the near siblings noted when patterns are created against the database (emptied when full).
+const MAX_CLAIMED_SIBLINGS = 10_000;
 
 interface Entry {
   readonly id: string;
@@ -92,6 +102,9 @@ export class PatternCatalog {
   // Masked message text to its pattern: the hot path's shortcut past tokenising and the tree.
   private readonly byMasked = new Map<string, Entry>();
   private rememberedChars = 0;
+  // Near siblings a new pattern had among the stored patterns of its shape when it was created, which this
+  // process may not have in memory yet (another replica created them since the last refresh).
+  private readonly claimedSiblings = new Map<string, string[]>();
   private readonly maxPatterns: number;
   private readonly refreshMs: number;
   private readonly now: () => number;
@@ -278,9 +291,23 @@ export class PatternCatalog {
     else this.aliasesByTarget.set(into, new Set([from]));
   }
 
-  /** When the pattern was created (the database's clock), while it is in memory and not merged away. */
-  createdAtOf(id: string): number | undefined {
-    return this.byId.get(id)?.createdAt;
+  /**
+   * Live patterns that could still merge with `id` (see DrainTree.nearSiblings): those in memory, and those
+   * the database held when this process created it. Empty for a pattern not in memory or merged away.
+   */
+  nearSiblingsOf(id: string): string[] {
+    const entry = this.byId.get(id);
+    if (!entry?.live) return [];
+    const found = new Set<string>();
+    for (const cluster of this.tree.nearSiblings(entry.cluster)) {
+      const other = this.idOf.get(cluster);
+      if (other !== undefined) found.add(other);
+    }
+    for (const other of this.claimedSiblings.get(id) ?? []) {
+      const now = this.resolve(other);
+      if (now !== id) found.add(now);
+    }
+    return [...found];
   }
 
   /**
@@ -486,7 +513,19 @@ export class PatternCatalog {
         bestWild = scored.wild;
       }
     }
-    return best && bestScore >= this.options.similarity ? best : undefined;
+    if (best && bestScore >= this.options.similarity) return best;
+    // A new pattern: note which stored ones it could still merge with, for nearSiblingsOf.
+    const near = candidates.filter(
+      (c) => c.id !== claim.id && c.mergedInto === undefined && isNearSibling(c.template, claim.tokens, this.options.similarity),
+    );
+    if (near.length > 0) {
+      if (this.claimedSiblings.size >= MAX_CLAIMED_SIBLINGS) this.claimedSiblings.clear();
+      this.claimedSiblings.set(
+        claim.id,
+        near.map((c) => c.id),
+      );
+    }
+    return undefined;
   }
 
   // Messages that can share a pattern have the same length and the same routing words (the tree's

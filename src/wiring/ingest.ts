@@ -1,7 +1,6 @@
 import type { CatalogSource } from "../catalog/catalog-source.ts";
 import type { DetectRuleConfig } from "../config/detect-config.ts";
 import type { Severity, Signal } from "../core/signal.ts";
-import type { OutboxWorker } from "../delivery/outbox-worker.ts";
 import { DETECT_SOURCE } from "../detect/anomaly-document.ts";
 import { policyFor } from "../lifecycle/escalation.ts";
 import type { LifecycleService } from "../lifecycle/lifecycle-service.ts";
@@ -17,7 +16,7 @@ import { route } from "../pipeline/route/route.ts";
 import { redactSignal } from "../redact/redact-signal.ts";
 import type { TraceKnowledge } from "../sources/otlp/traces.ts";
 import type { Base } from "./base.ts";
-import { settleWindowHold, wireMergedPatterns } from "./merged-patterns.ts";
+import { wireFirstPageHold, wireMergedPatterns } from "./merged-patterns.ts";
 import type { Module } from "./module.ts";
 
 export interface IngestDeps {
@@ -29,8 +28,6 @@ export interface IngestDeps {
   platforms: ReadonlySet<string>;
   /** Resolves the surplus incidents of merged error patterns into the one that stays (issue 17). */
   lifecycle: LifecycleService;
-  /** The outbox worker, told how long a new pattern's first ticket waits (patterns.settleWindow). */
-  worker?: Pick<OutboxWorker, "holdCreates">;
 }
 
 /**
@@ -52,14 +49,15 @@ export function wireIngest(
     refreshMs: config.patterns.refreshInterval,
     now: () => clock.now(),
   });
-  const hold = settleWindowHold(config.patterns.settleWindow, patterns);
-  if (hold) deps.worker?.holdCreates(hold);
+  const firstPageHold = wireFirstPageHold(base, patterns);
   const runner = new IngestRunner({
     store,
     clock,
     patterns,
     // ISSUE 17 HOOK (merged patterns): incidents of patterns that merged become one.
     mergedPatterns: wireMergedPatterns(base, patterns, deps.lifecycle),
+    // ISSUE 17 HOOK (no second page): a variant that may yet merge into an open incident waits to page.
+    ...(firstPageHold ? { firstPageHold } : {}),
     metrics: metrics.pipeline,
     lifecycleMetrics: metrics.lifecycle,
     gateRules: {

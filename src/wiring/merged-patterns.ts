@@ -1,7 +1,6 @@
-import type { Incident } from "../core/incident.ts";
-import type { CreateHold } from "../delivery/outbox-worker.ts";
 import type { LifecycleService } from "../lifecycle/lifecycle-service.ts";
 import type { PatternCatalog } from "../patterns/pattern-catalog.ts";
+import { FirstPageHold } from "../pipeline/correlate/first-page-hold.ts";
 import { MergedPatternIncidents } from "../pipeline/correlate/merged-pattern-incidents.ts";
 import type { Base } from "./base.ts";
 
@@ -26,17 +25,15 @@ export function wireMergedPatterns(
 }
 
 /**
- * Issue 17, no second page: an incident that opened while its error pattern was at most `patterns.settleWindow`
- * old waits that long after opening before its first ticket. Early variants of one problem split in the miner
- * (a word not yet known to be a parameter) merge within it, and the worker never sends a merged-away incident's
- * ticket, so the problem pages once. Patterns the miner has known for longer page at once.
+ * Issue 17, no second page: the first ticket of an incident whose error pattern may yet merge into an open
+ * incident's waits up to `patterns.settleWindow` (src/pipeline/correlate/first-page-hold.ts).
  */
-export function settleWindowHold(settleMs: number, patterns: Pick<PatternCatalog, "createdAtOf">): CreateHold | null {
-  if (settleMs <= 0) return null;
-  return (incident: Pick<Incident, "patternId" | "createdAt">) => {
-    if (!incident.patternId) return null;
-    const born = patterns.createdAtOf(incident.patternId);
-    if (born === undefined || incident.createdAt - born > settleMs) return null;
-    return incident.createdAt + settleMs;
-  };
+export function wireFirstPageHold({ config, store }: Base, patterns: PatternCatalog): FirstPageHold | undefined {
+  if (config.patterns.settleWindow <= 0) return undefined;
+  return new FirstPageHold({
+    store,
+    nearSiblingsOf: (id) => patterns.nearSiblingsOf(id),
+    waitMs: config.patterns.settleWindow,
+    lookbackMs: config.anomaly.lookbackWindow,
+  });
 }

@@ -10,7 +10,7 @@ export function errorPatternOf(signal: Signal): string {
 }
 
 /** Same tenant, service, environment and error pattern (its id, or an alert's own identity): same problem. */
-export function fingerprintOf(signal: Signal, patternKey: string): string {
+export function fingerprintOf(signal: Pick<Signal, "tenant" | "service" | "environment">, patternKey: string): string {
   return createHash("sha256")
     .update(`${signal.tenant}\u0000${signal.service}\u0000${signal.environment}\u0000${patternKey}`)
     .digest("hex")

@@ -11,6 +11,7 @@ import { QUIET_RESOLVERS } from "../../core/timeline.ts";
 import { PatternCatalog } from "../../patterns/pattern-catalog.ts";
 import type { JoinTarget } from "../correlate/decisions.ts";
 import { type Fingerprinted, fingerprintSignals } from "../correlate/fingerprint.ts";
+import type { FirstPageHold } from "../correlate/first-page-hold.ts";
 import type { MergedPatternIncidents } from "../correlate/merged-pattern-incidents.ts";
 import {
   type BatchPlan,
@@ -77,6 +78,11 @@ export interface IngestRunnerOptions {
    * incidents are read.
    */
   mergedPatterns?: Pick<MergedPatternIncidents, "consolidate">;
+  /**
+   * ISSUE 17 HOOK (no second page): once a batch is planned, holds the first ticket of each incident it opens
+   * whose error pattern may yet merge into an open incident's (src/pipeline/correlate/first-page-hold.ts).
+   */
+  firstPageHold?: Pick<FirstPageHold, "apply">;
 }
 
 function isConflict(error: unknown): boolean {
@@ -226,6 +232,8 @@ export class IngestRunner {
     const { prepared, patternChanges } = await this.prepare(signals);
     for (let attempt = 1; ; attempt++) {
       const { plan, known, now } = await this.plan(prepared);
+      // ISSUE 17 HOOK (no second page): a variant that may merge into an open incident waits to page.
+      await this.options.firstPageHold?.apply(plan, now);
       await this.enrichOpened(plan, prepared, now);
       if (patternChanges.length > 0) plan.changes.patterns = patternChanges;
       if (consume.length > 0) plan.changes.consumeLog = [...consume];

@@ -27,8 +27,21 @@ export interface ReplayOptions {
   clock: ManualClock;
   onProgress?(bytesRead: number, totalBytes: number): void;
   onRejected?(line: number, message: string): void;
+  /**
+   * After each batch is applied, at the clock of its latest signal: what runs alongside the pipeline in
+   * `sluice serve` (the delivery worker), so tickets go out, or wait, as they would have live.
+   */
+  afterBatch?(now: number): Promise<void>;
   batchSize?: number;
+  /**
+   * Longest stretch of recorded time one batch covers (default 5 s): a batch runs at the clock of its latest
+   * signal, so a sparse stream batched by size alone would see minutes pass at once, and windows (lookback,
+   * quiet period, settle window) would act on a coarser clock than they do live.
+   */
+  maxBatchSpanMs?: number;
 }
+
+const DEFAULT_MAX_BATCH_SPAN_MS = 5_000;
 
 /** Feeds a JSON-lines file through the pipeline in recorded order. */
 export async function replayFile(file: string, options: ReplayOptions): Promise<Funnel> {
@@ -37,7 +50,9 @@ export async function replayFile(file: string, options: ReplayOptions): Promise<
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   const funnel: Funnel = { signals: 0, rejected: 0, gated: 0, suppressed: 0, deduplicated: 0, incidents: 0, deliveries: {} };
   const batchSize = options.batchSize ?? 500;
+  const maxSpan = options.maxBatchSpanMs ?? DEFAULT_MAX_BATCH_SPAN_MS;
   let batch: Signal[] = [];
+  let batchStart = Number.POSITIVE_INFINITY;
   let lineNumber = 0;
   let bytes = 0;
 
@@ -55,6 +70,7 @@ export async function replayFile(file: string, options: ReplayOptions): Promise<
       else if (result.outcome === "opened") funnel.incidents++;
     }
     await options.quietResolver.sweep(options.clock.now());
+    await options.afterBatch?.(options.clock.now());
     options.onProgress?.(bytes, total);
   };
 
@@ -69,6 +85,11 @@ export async function replayFile(file: string, options: ReplayOptions): Promise<
       continue;
     }
     funnel.signals += signals.length;
+    if (signals.length > 0) {
+      const earliest = Math.min(...signals.map((s) => s.occurredAt));
+      if (batch.length > 0 && earliest - batchStart > maxSpan) await flushBatch();
+      if (batch.length === 0) batchStart = earliest;
+    }
     batch.push(...signals);
     if (batch.length >= batchSize) await flushBatch();
   }

@@ -151,18 +151,18 @@ async function insertTimeline(trx: Kysely<Tables>, changes: ChangeSet): Promise<
 async function insertDeliveries(trx: Kysely<Tables>, changes: ChangeSet): Promise<void> {
   const rows = changes.deliveries;
   if (rows.length === 0) return;
-  // New rows are due at once (next_attempt_at 0), whatever clock the caller runs on. Ids are ULIDs, so
+  // New rows are due at once (next_attempt_at 0), whatever clock the caller runs on, unless held (notBefore). Ids are ULIDs, so
   // ordering by id is ordering by creation, as in the SQLite store.
   const now = Date.now();
   await sql`
     INSERT INTO deliveries (id, incident_id, platform, action, idempotency_key, status, attempts, next_attempt_at,
       lease_until, last_error, detail, caused_at, created_at, updated_at)
-    SELECT id, incident_id, platform, action, idempotency_key, 'pending', 0, 0, 0, NULL, detail, caused_at, ${now}::bigint, ${now}::bigint
+    SELECT id, incident_id, platform, action, idempotency_key, 'pending', 0, not_before, 0, NULL, detail, caused_at, ${now}::bigint, ${now}::bigint
     FROM unnest(${rows.map(() => newId())}::text[], ${rows.map((d) => d.incidentId)}::text[], ${rows.map((d) => d.platform)}::text[],
       ${rows.map((d) => d.action)}::text[],
       ${rows.map(idempotencyKey)}::text[],
-      ${rows.map((d) => d.detail)}::text[], ${rows.map((d) => d.causedAt)}::bigint[])
-      AS t(id, incident_id, platform, action, idempotency_key, detail, caused_at)`.execute(trx);
+      ${rows.map((d) => d.detail)}::text[], ${rows.map((d) => d.causedAt)}::bigint[], ${rows.map((d) => d.notBefore ?? 0)}::bigint[])
+      AS t(id, incident_id, platform, action, idempotency_key, detail, caused_at, not_before)`.execute(trx);
 }
 
 async function insertTimers(trx: Kysely<Tables>, changes: ChangeSet): Promise<void> {

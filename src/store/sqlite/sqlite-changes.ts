@@ -42,7 +42,7 @@ export class SqliteChangeWriter {
     this.insertDelivery = raw.prepare(
       `INSERT INTO deliveries (id, incident_id, platform, action, idempotency_key, status, attempts, next_attempt_at,
         lease_until, last_error, detail, caused_at, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, 'pending', 0, 0, 0, NULL, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, 0, NULL, ?, ?, ?, ?)`,
     );
     this.insertTimer = raw.prepare(
       "INSERT INTO timers (id, kind, incident_id, step, due_at, lease_until, status, created_at) VALUES (?, ?, ?, ?, ?, 0, 'pending', ?)",
@@ -124,7 +124,7 @@ export class SqliteChangeWriter {
     for (const event of changes.timeline) {
       this.insertTimeline.run(event.incidentId, event.at, event.actor, event.action, event.detail, event.rule);
     }
-    // New rows are due at once (next_attempt_at 0), whatever clock the caller runs on.
+    // New rows are due at once (next_attempt_at 0), whatever clock the caller runs on, unless held (notBefore).
     const now = Date.now();
     for (const delivery of changes.deliveries) {
       this.insertDelivery.run(
@@ -133,6 +133,7 @@ export class SqliteChangeWriter {
         delivery.platform,
         delivery.action,
         idempotencyKey(delivery),
+        delivery.notBefore ?? 0,
         delivery.detail,
         delivery.causedAt,
         now,
