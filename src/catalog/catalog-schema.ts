@@ -5,7 +5,8 @@ import { destinationCatalog } from "../connectors/registry.ts";
 const name = z.string().trim().min(1);
 const url = z.url({ protocol: /^https?$/, error: "must be an http or https URL" });
 
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 
 /** Where a service runs in Kubernetes, for the investigation's read-only Kubernetes evidence. */
@@ -22,10 +23,7 @@ const kubernetesWorkload = z
       .optional()
       .describe("Its Deployment; its pods are found by the Deployment's own selector."),
     selector: z
-      .record(
-        z.string().regex(LABEL_KEY, "must be a label key"),
-        z.string().regex(LABEL_VALUE, "must be a label value"),
-      )
+      .record(z.string().regex(LABEL_KEY, "must be a label key"), z.string().regex(LABEL_VALUE, "must be a label value"))
       .refine((labels) => Object.keys(labels).length > 0, "must name at least one label")
       .optional()
       .describe("Labels of its pods and Deployment (default: app.kubernetes.io/name: <service>)."),

@@ -1,8 +1,8 @@
 import type { DestinationCatalog } from "../connectors/catalog-destinations.ts";
 import { destinationCatalog } from "../connectors/registry.ts";
 import type { PlatformDestinations } from "../core/enrichment.ts";
-import type { KubernetesWorkload } from "./catalog.ts";
 import type { FieldProblem } from "../core/errors.ts";
+import type { KubernetesWorkload } from "./catalog.ts";
 import { type CatalogServiceInput, catalogServiceSchemaFor } from "./catalog-schema.ts";
 
 /** One source's view of a service, before Sluice files and Backstage entities are merged. */

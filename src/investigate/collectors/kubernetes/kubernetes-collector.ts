@@ -1,5 +1,5 @@
 import type { KubernetesWorkload } from "../../../catalog/catalog.ts";
-import type { EvidenceItem, RecommendedAction, StepExecuted } from "../../../core/investigation.ts";
+import type { RecommendedAction, StepExecuted } from "../../../core/investigation.ts";
 import { scrubSecrets } from "../../../core/scrub.ts";
 import { kubernetesErrorText } from "../../../remediate/actions/kubernetes-client.ts";
 import { selectorQuery } from "../../../remediate/actions/kubernetes-rollback.ts";
@@ -27,6 +27,8 @@ export interface KubernetesCollectorOptions {
   linkTemplate: string | null;
   /** The redactor: event messages are cluster text, and evidence goes into tickets. */
   redact(text: string): string;
+  /** Credentials known before connecting (the config's): masked in every text, like the connection's own token. */
+  secrets?: readonly string[];
 }
 
 /** Items per service at most, beside its overview: problem pods, event groups. */
@@ -34,6 +36,8 @@ const PODS_SHOWN = 4;
 const EVENT_GROUPS_SHOWN = 4;
 /** A bearer token in an error text (an echoing proxy, a client message): masked even when not ours to know. */
 const BEARER = /\b(bearer\s+)[A-Za-z0-9._~+/=-]+/gi;
+/** A credential field quoted from a kubeconfig (a parser's error message quotes the line). */
+const CREDENTIAL_FIELD = /\b(token|password|client-key-data|client-certificate-data)(["']?\s*[:=]\s*["']?)[^\s"',}]+/gi;
 
 interface ServiceRead {
   target: WorkloadTarget;
@@ -62,16 +66,27 @@ export class KubernetesCollector implements Collector {
   }
 
   async collect(query: InvestigationQuery, budget: Budget): Promise<Collected> {
+    // A timer of our own, not AbortSignal.timeout: that one does not keep the process alive while reads wait.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new Error("timed out")), this.options.timeout);
+    try {
+      return await this.collectWithin(query, budget, AbortSignal.any([budget.signal, deadline.signal]));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async collectWithin(query: InvestigationQuery, budget: Budget, signal: AbortSignal): Promise<Collected> {
     const out = emptyCollected();
-    const signal = AbortSignal.any([budget.signal, AbortSignal.timeout(this.options.timeout)]);
-    let secrets: string[] = [];
-    const scrub = (text: string) => scrubSecrets(text, secrets).replace(BEARER, "$1[redacted]");
+    let secrets: string[] = [...(this.options.secrets ?? [])];
+    const scrub = (text: string) =>
+      scrubSecrets(text, secrets).replace(BEARER, "$1[redacted]").replace(CREDENTIAL_FIELD, "$1$2[redacted]");
     const reads: Promise<ServiceRead>[] = [];
     let reader: WorkloadReader;
     try {
       const connected = this.options.connect(signal);
       reader = connected.reader;
-      secrets = connected.secrets;
+      secrets = [...secrets, ...connected.secrets];
     } catch (error) {
       // A kubeconfig that does not load: its parser may quote the file, token included.
       throw new Error(scrub(`cannot connect to Kubernetes: ${kubernetesErrorText(error)}`));
@@ -79,7 +94,14 @@ export class KubernetesCollector implements Collector {
     for (const service of query.services.slice(0, this.options.maxServices)) {
       const target = workloadTarget(service, this.options.workload(service), this.options.namespace);
       if ("problem" in target) {
-        out.steps.push({ collector: "kubernetes", query: service, status: "skipped", items: 0, ms: 0, note: clip(target.problem, 200) });
+        out.steps.push({
+          collector: "kubernetes",
+          query: service,
+          status: "skipped",
+          items: 0,
+          ms: 0,
+          note: clip(target.problem, 200),
+        });
         continue;
       }
       // One query step per service: its three or four reads run together.
@@ -154,7 +176,14 @@ export class KubernetesCollector implements Collector {
         });
         const since = beganAt(f, events);
         if (f.condition && since !== null) {
-          out.extra.push({ kind: "workload", id: itemId, node: service, condition: f.condition, at: since, summary: podSummary(namespace, f) });
+          out.extra.push({
+            kind: "workload",
+            id: itemId,
+            node: service,
+            condition: f.condition,
+            at: since,
+            summary: podSummary(namespace, f),
+          });
         }
       }
     }
@@ -177,7 +206,13 @@ export class KubernetesCollector implements Collector {
     for (const rollout of rollouts) this.rolloutEvidence(rollout, read, query, id, out);
   }
 
-  private rolloutEvidence(rollout: Rollout, read: ServiceRead, query: InvestigationQuery, id: () => string, out: Collected): void {
+  private rolloutEvidence(
+    rollout: Rollout,
+    read: ServiceRead,
+    query: InvestigationQuery,
+    id: () => string,
+    out: Collected,
+  ): void {
     const { service, namespace } = read.target;
     const itemId = id();
     out.items.push({
@@ -247,12 +282,27 @@ async function readService(
   signal: AbortSignal,
   errorText: (error: unknown) => string,
 ): Promise<ServiceRead> {
-  const read: ServiceRead = { target, selector: target.selector, deployments: [], replicaSets: [], pods: null, events: null, steps: [] };
+  const read: ServiceRead = {
+    target,
+    selector: target.selector,
+    deployments: [],
+    replicaSets: [],
+    pods: null,
+    events: null,
+    steps: [],
+  };
   const run = async <T>(path: string, call: () => Promise<T>, count: (value: T) => number): Promise<T | null> => {
     const started = Date.now();
     try {
-      const value = await call();
-      read.steps.push({ collector: "kubernetes", query: path, status: "ok", items: count(value), ms: Date.now() - started, note: null });
+      const value = await untilAborted(call(), signal);
+      read.steps.push({
+        collector: "kubernetes",
+        query: path,
+        status: "ok",
+        items: count(value),
+        ms: Date.now() - started,
+        note: null,
+      });
       return value;
     } catch (error) {
       read.steps.push({
@@ -269,7 +319,11 @@ async function readService(
   const { namespace } = target;
   if (target.deployment) {
     const name = target.deployment;
-    const deployment = await run(readPaths.readDeployment(namespace, name), () => reader.readDeployment(namespace, name), () => 1);
+    const deployment = await run(
+      readPaths.readDeployment(namespace, name),
+      () => reader.readDeployment(namespace, name),
+      () => 1,
+    );
     if (!deployment) return read;
     read.deployments = [deployment];
     try {
@@ -290,14 +344,49 @@ async function readService(
   const [deployments, replicaSets, pods, events] = await Promise.all([
     target.deployment
       ? Promise.resolve(read.deployments)
-      : run(readPaths.listDeployments(namespace, selector), () => reader.listDeployments(namespace, selector), (l) => l.length),
-    run(readPaths.listReplicaSets(namespace, selector), () => reader.listReplicaSets(namespace, selector), (l) => l.length),
-    run(readPaths.listPods(namespace, selector), () => reader.listPods(namespace, selector), (l) => l.length),
-    run(readPaths.listWarningEvents(namespace), () => reader.listWarningEvents(namespace), (l) => l.length),
+      : run(
+          readPaths.listDeployments(namespace, selector),
+          () => reader.listDeployments(namespace, selector),
+          (l) => l.length,
+        ),
+    run(
+      readPaths.listReplicaSets(namespace, selector),
+      () => reader.listReplicaSets(namespace, selector),
+      (l) => l.length,
+    ),
+    run(
+      readPaths.listPods(namespace, selector),
+      () => reader.listPods(namespace, selector),
+      (l) => l.length,
+    ),
+    run(
+      readPaths.listWarningEvents(namespace),
+      () => reader.listWarningEvents(namespace),
+      (l) => l.length,
+    ),
   ]);
   read.deployments = deployments ?? [];
   read.replicaSets = replicaSets ?? [];
   read.pods = pods;
   read.events = events;
   return read;
+}
+
+/** The call's result, or a rejection as soon as `signal` aborts: a read must never outlive its deadline. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
 }

@@ -93,7 +93,10 @@ describe("pod findings", () => {
     );
     assert.equal(pending.condition, "pending");
     assert.equal(pending.since, ms("09:51"));
-    assert.match(podSummary("shop", pending), /Pending, unschedulable since 2026-11-02T09:51:00.000Z: 0\/3 nodes are available: 3 Insufficient memory\.$/);
+    assert.match(
+      podSummary("shop", pending),
+      /Pending, unschedulable since 2026-11-02T09:51:00.000Z: 0\/3 nodes are available: 3 Insufficient memory\.$/,
+    );
     const unready = podFinding(
       pod("cart-5", { status: { conditions: [{ type: "Ready", status: "False", lastTransitionTime: T("10:02") }] } }),
     );

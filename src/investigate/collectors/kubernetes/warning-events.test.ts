@@ -59,7 +59,9 @@ describe("Warning events", () => {
 
   it("reads new-style events (eventTime and series) too", () => {
     const event = {
-      ...warningEvent("ReplicaSet", "cart-c3", "FailedCreate", 'pods "cart-c3-x" is forbidden: exceeded quota', { first: T("09:55") }),
+      ...warningEvent("ReplicaSet", "cart-c3", "FailedCreate", 'pods "cart-c3-x" is forbidden: exceeded quota', {
+        first: T("09:55"),
+      }),
       firstTimestamp: null,
       lastTimestamp: null,
       count: undefined,
@@ -67,9 +69,11 @@ describe("Warning events", () => {
       series: { count: 6, lastObservedTime: "2026-11-02T10:01:00.000000Z" },
     };
     const [group] = warningGroups([event], objects, FROM, TO);
-    assert.deepEqual(
-      group && [group.reason, group.count, group.first, group.last],
-      ["FailedCreate", 6, Date.parse(T("09:55")), Date.parse(T("10:01"))],
-    );
+    assert.deepEqual(group && [group.reason, group.count, group.first, group.last], [
+      "FailedCreate",
+      6,
+      Date.parse(T("09:55")),
+      Date.parse(T("10:01")),
+    ]);
   });
 });

@@ -64,13 +64,21 @@ export function warningGroups(events: unknown[], objects: ServiceObjects, from: 
     }
     if (!group.objects.includes(object)) group.objects.push(object);
   }
-  return [...groups.values()].sort((a, b) => b.count - a.count || (b.last ?? 0) - (a.last ?? 0) || a.reason.localeCompare(b.reason));
+  return [...groups.values()].sort(
+    (a, b) => b.count - a.count || (b.last ?? 0) - (a.last ?? 0) || a.reason.localeCompare(b.reason),
+  );
 }
 
 /** One line about a group of events for a person. */
 export function eventSummary(namespace: string, g: EventGroup): string {
-  const objects = g.objects.length === 1 ? g.objects[0] : `${g.objects.length} objects (${g.objects.slice(0, 3).join(", ")}${g.objects.length > 3 ? ", …" : ""})`;
-  const when = g.first !== null && g.last !== null && g.first !== g.last ? `from ${iso(g.first)} to ${iso(g.last)}` : `at ${iso(g.last ?? g.first)}`;
+  const objects =
+    g.objects.length === 1
+      ? g.objects[0]
+      : `${g.objects.length} objects (${g.objects.slice(0, 3).join(", ")}${g.objects.length > 3 ? ", …" : ""})`;
+  const when =
+    g.first !== null && g.last !== null && g.first !== g.last
+      ? `from ${iso(g.first)} to ${iso(g.last)}`
+      : `at ${iso(g.last ?? g.first)}`;
   return `Warning ${g.reason} ×${g.count} in ${namespace} on ${objects} ${when}: ${g.message}`;
 }
 

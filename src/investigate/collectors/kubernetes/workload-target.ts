@@ -33,7 +33,9 @@ export function workloadTarget(
     return { service, namespace, deployment: null, selector };
   }
   if (!LABEL_VALUE.test(service)) {
-    return { problem: `"${service}" is not a Kubernetes label value; give it a kubernetes selector or deployment in the catalog` };
+    return {
+      problem: `"${service}" is not a Kubernetes label value; give it a kubernetes selector or deployment in the catalog`,
+    };
   }
   return { service, namespace, deployment: null, selector: `${DEFAULT_LABEL}=${service}` };
 }
