@@ -90,7 +90,7 @@ export function wireInvestigation(
         timeout: Math.max(1, Math.floor(settings.collectorTimeout * 0.8)),
         linkTemplate: kubernetes.linkTemplate ?? null,
         redact: (text) => redactor.redact(text),
-        secrets: secretValues(config),
+        secrets: [...secretValues(config), ...Object.values(secrets)],
       }),
     );
   }
