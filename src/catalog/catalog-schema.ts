@@ -5,6 +5,32 @@ import { destinationCatalog } from "../connectors/registry.ts";
 const name = z.string().trim().min(1);
 const url = z.url({ protocol: /^https?$/, error: "must be an http or https URL" });
 
+const LABEL_KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+
+/** Where a service runs in Kubernetes, for the investigation's read-only Kubernetes evidence. */
+const kubernetesWorkload = z
+  .strictObject({
+    namespace: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a namespace name")
+      .optional()
+      .describe("Its namespace (default: investigation.kubernetes.namespace)."),
+    deployment: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "must be a Deployment name")
+      .optional()
+      .describe("Its Deployment; its pods are found by the Deployment's own selector."),
+    selector: z
+      .record(z.string().regex(LABEL_KEY, "must be a label key"), z.string().regex(LABEL_VALUE, "must be a label value"))
+      .refine((labels) => Object.keys(labels).length > 0, "must name at least one label")
+      .optional()
+      .describe("Labels of its pods and Deployment (default: app.kubernetes.io/name: <service>)."),
+  })
+  .refine((k) => !(k.deployment && k.selector), "name either a deployment or a selector, not both")
+  .describe("Where it runs in Kubernetes (docs/investigation.md); only read by the Kubernetes evidence collector.");
+
 /** The keys every catalog entry has, whatever platforms are registered. */
 const ownerFields = {
   service: name.describe("Service name as signals carry it."),
@@ -31,6 +57,7 @@ const relationFields = {
     )
     .optional()
     .describe("Series the investigation measures for this service, replacing the defaults (docs/investigation.md)."),
+  kubernetes: kubernetesWorkload.optional(),
 };
 
 function buildSchema(destinations: DestinationCatalog) {

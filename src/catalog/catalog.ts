@@ -13,12 +13,21 @@ export interface CatalogEntry {
   dependsOn: string[];
   /** PromQL series the investigation measures for this service; null: the defaults. */
   metrics: { name: string; query: string; direction: "up" | "down" | "both" }[] | null;
+  /** Where it runs in Kubernetes; null: the investigation's defaults. */
+  kubernetes: KubernetesWorkload | null;
   /** Backstage `spec.lifecycle` and `spec.system`, when the entry came from there. */
   lifecycle: string | null;
   system: string | null;
   destinations: PlatformDestinations;
   /** Where each entry came from: catalog file paths and `backstage:<path>`, the winning one first. */
   sources: string[];
+}
+
+/** A service's place in Kubernetes: a namespace and either its Deployment or its pods' labels. */
+export interface KubernetesWorkload {
+  namespace?: string;
+  deployment?: string;
+  selector?: Record<string, string>;
 }
 
 /** What routing needs to know about a service's owner. */

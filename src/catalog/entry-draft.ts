@@ -2,6 +2,7 @@ import type { DestinationCatalog } from "../connectors/catalog-destinations.ts";
 import { destinationCatalog } from "../connectors/registry.ts";
 import type { PlatformDestinations } from "../core/enrichment.ts";
 import type { FieldProblem } from "../core/errors.ts";
+import type { KubernetesWorkload } from "./catalog.ts";
 import { type CatalogServiceInput, catalogServiceSchemaFor } from "./catalog-schema.ts";
 
 /** One source's view of a service, before Sluice files and Backstage entities are merged. */
@@ -16,6 +17,7 @@ export interface EntryDraft {
   escalation?: string;
   dependsOn?: string[];
   metrics?: { name: string; query: string; direction: "up" | "down" | "both" }[];
+  kubernetes?: KubernetesWorkload;
   lifecycle?: string;
   system?: string;
   destinations: PlatformDestinations;
@@ -59,6 +61,7 @@ export function draftFromInput(
   if (value.escalation !== undefined) draft.escalation = value.escalation;
   if (written.has("dependsOn")) draft.dependsOn = value.dependsOn;
   if (value.metrics !== undefined) draft.metrics = value.metrics;
+  if (value.kubernetes !== undefined) draft.kubernetes = value.kubernetes;
   return draft;
 }
 

@@ -36,6 +36,29 @@ describe("Sluice catalog files", () => {
     assert.deepEqual(catalog.dependenciesOf("unknown"), []);
   });
 
+  it("keeps where a service runs in Kubernetes, and refuses a Deployment and a selector together", () => {
+    const dir = mkdtempSync(join(tmpdir(), "sluice-catalog-"));
+    writeFileSync(
+      join(dir, "k8s.yaml"),
+      [
+        "- { service: cart, team: shop, kubernetes: { namespace: shop, deployment: cart } }",
+        "- { service: pay, team: pay, kubernetes: { selector: { app.kubernetes.io/name: pay-api } } }",
+        "- { service: bad, team: pay, kubernetes: { deployment: bad, selector: { app: bad } } }",
+        "- { service: worse, team: pay, kubernetes: { namespace: Not/A/Namespace } }",
+      ].join("\n"),
+    );
+    const { catalog, problems } = loadCatalog({ files: ["k8s.yaml"], backstage: [] }, {}, dir);
+    assert.deepEqual(catalog.lookup("cart")?.kubernetes, { namespace: "shop", deployment: "cart" });
+    assert.deepEqual(catalog.lookup("pay")?.kubernetes, { selector: { "app.kubernetes.io/name": "pay-api" } });
+    assert.deepEqual(
+      problems.map((p) => `${p.path.replace(dir, "")} ${p.message}`),
+      [
+        "/k8s.yaml: services[2] (bad).kubernetes name either a deployment or a selector, not both",
+        "/k8s.yaml: services[3] (worse).kubernetes.namespace must be a namespace name",
+      ],
+    );
+  });
+
   it("names file, entry and field of every problem, and never echoes a secret's value", () => {
     const { catalog, problems } = loadCatalog({ files: ["invalid.yaml"], backstage: [] }, {}, fixtures);
     const file = join(fixtures, "invalid.yaml");

@@ -187,6 +187,7 @@ function toEntry(primary: EntryDraft, secondary?: EntryDraft): CatalogEntry {
     escalation: pick("escalation") ?? null,
     dependsOn: pick("dependsOn") ?? [],
     metrics: pick("metrics") ?? null,
+    kubernetes: pick("kubernetes") ?? null,
     lifecycle: pick("lifecycle") ?? null,
     system: pick("system") ?? null,
     destinations: mergeDestinations(primary.destinations, secondary?.destinations ?? {}),

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { durationField } from "./duration-field.ts";
+import { kubernetesConnectionSchema } from "./kubernetes-action-config.ts";
 
 const DEFAULTS = {
   enabled: true,
@@ -112,6 +113,35 @@ export const investigationConfigSchema = z
       })
       .optional()
       .describe("Log evidence from Loki (query_range, LogQL); without it only the incident's own signals are read."),
+    kubernetes: z
+      .strictObject({
+        connection: kubernetesConnectionSchema.describe(
+          "How Sluice reaches the cluster, as remediation's Kubernetes action does: `inCluster: true` (the default), `kubeconfig` (and `context`), or `server` with `token` naming a secret in `remediation.secrets`. Read-only RBAC suffices: get and list of pods, events, deployments and replicasets.",
+        ),
+        namespace: z
+          .string()
+          .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "a namespace name (lowercase letters, digits, '-')")
+          .default("default")
+          .describe("Namespace of services whose catalog entry names none."),
+        maxServices: z
+          .number()
+          .int()
+          .min(1)
+          .max(10)
+          .default(3)
+          .describe("Services read at most: the incident's own first, then its neighbours (one query step each)."),
+        linkTemplate: z
+          .string()
+          .url()
+          .optional()
+          .describe(
+            "Link for people (the Kubernetes dashboard, Lens, Headlamp…); `$namespace`, `$kind` (pod, deployment, event) and `$name` are replaced.",
+          ),
+      })
+      .optional()
+      .describe(
+        "Kubernetes evidence (read-only): the service's pods, Warning events and rollout history; without it the collector is off.",
+      ),
     prometheus: z
       .strictObject({
         url: z

@@ -5,7 +5,7 @@
  */
 
 /** Where a piece of evidence came from: one collector each. */
-export type EvidenceSource = "changes" | "history" | "traces" | "logs" | "metrics" | "runbook" | "llm";
+export type EvidenceSource = "changes" | "history" | "traces" | "logs" | "metrics" | "kubernetes" | "runbook" | "llm";
 
 /** One piece of evidence: what was asked, what came back, and where a person can see it. */
 export interface EvidenceItem {

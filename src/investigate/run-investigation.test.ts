@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { DEFAULT_ANALYSIS_SETTINGS } from "./analysis/settings.ts";
 import { type Collected, type Collector, emptyCollected } from "./collectors/collector.ts";
+import { KubernetesCollector } from "./collectors/kubernetes/kubernetes-collector.ts";
+import type { WorkloadReader } from "./collectors/kubernetes/workload-reader.ts";
 import { ONSET, testIncident } from "./collectors/test-query.ts";
 import { type InvestigationDeps, runInvestigation } from "./run-investigation.ts";
 
@@ -93,6 +95,57 @@ describe("one investigation", () => {
       report.actions.map((a) => a.kind),
       ["rollback"],
       "without a hypothesis every rollback found is offered",
+    );
+  });
+
+  it("states the cause Kubernetes evidence shows, and a failing Kubernetes API is only failed steps", async () => {
+    const oom = collector("kubernetes", async () => ({
+      ...emptyCollected(),
+      items: [
+        {
+          id: "kubernetes-2",
+          source: "kubernetes",
+          query: "GET /api/v1/namespaces/shop/pods",
+          summary: "pod shop/bank-1 OOMKilled",
+          link: null,
+        },
+      ],
+      extra: [
+        { kind: "workload", id: "kubernetes-2", node: "bank", condition: "oom-killed", at: ONSET + 60_000, summary: "oom" },
+      ],
+    }));
+    const report = await runInvestigation(testIncident(), "opened", deps([deploy, oom]));
+    assert.equal(report.outcome, "hypothesis");
+    assert.deepEqual(report.hypotheses[0]?.evidence, ["changes-1", "kubernetes-2"]);
+    assert.match(
+      report.hypotheses[0]?.statement ?? "",
+      /^bank is the likely root cause \(confidence \d+%\), memory exhausted \(containers OOMKilled\): deploy of bank v7/,
+    );
+    const failing: WorkloadReader = {
+      readDeployment: () => Promise.reject(new Error("unused")),
+      listDeployments: () =>
+        Promise.reject(Object.assign(new Error("x"), { code: 503, body: '{"reason":"ServiceUnavailable"}' })),
+      listReplicaSets: () => Promise.reject(new Error("connect ECONNREFUSED 10.0.0.1:443")),
+      listPods: () => new Promise(() => {}),
+      listWarningEvents: () => Promise.reject(new Error("socket hang up")),
+    };
+    const kubernetes = new KubernetesCollector({
+      connect: () => ({ reader: failing, secrets: [] }),
+      workload: () => null,
+      namespace: "default",
+      maxServices: 1,
+      timeout: 100,
+      linkTemplate: null,
+      redact: (t) => t,
+    });
+    const degraded = await runInvestigation(testIncident(), "opened", deps([kubernetes, deploy, newErrors]));
+    assert.equal(degraded.outcome, "hypothesis");
+    assert.deepEqual(
+      degraded.steps
+        .filter((s) => s.collector === "kubernetes")
+        .map((s) => s.status)
+        .sort(),
+      ["failed", "failed", "failed", "ok", "timed-out"],
     );
   });
 

@@ -11,7 +11,7 @@ import type { ServiceGraph } from "../core/trace.ts";
 import { analyze } from "./analysis/analyze.ts";
 import { CallGraph } from "./analysis/call-graph.ts";
 import type { AnalysisSettings } from "./analysis/settings.ts";
-import type { ExtraEvidence, Hypothesis, MetricEvidence } from "./analysis/types.ts";
+import type { ExtraEvidence, Hypothesis, MetricEvidence, WorkloadCondition } from "./analysis/types.ts";
 import { type Budget, type Collected, type Collector, clip, type InvestigationQuery } from "./collectors/collector.ts";
 import type { LlmNarrator, NarratorTools } from "./llm/llm-narrator.ts";
 import { neighbourhood } from "./neighbourhood.ts";
@@ -161,7 +161,7 @@ export async function runInvestigation(
       deps.settings,
     );
     const byId = new Map(evidence.map((item) => [item.id, item]));
-    const hypotheses = result.hypotheses.slice(0, 5).map((h) => hypothesis(h, byId));
+    const hypotheses = result.hypotheses.slice(0, 5).map((h) => hypothesis(h, byId, extra));
     const asserted = !result.abstained ? hypotheses[0] : undefined;
     const outOfBudget = budget.exhausted || steps.some((s) => s.status === "timed-out");
     const outcome = asserted ? "hypothesis" : outOfBudget ? "out-of-budget" : "abstained";
@@ -201,7 +201,20 @@ export async function runInvestigation(
   }
 }
 
-function hypothesis(h: Hypothesis, byId: Map<string, EvidenceItem>): ReportHypothesis {
+/** The cause a workload condition points to, as a hypothesis states it. */
+const WORKLOAD_CAUSE: Record<WorkloadCondition, string> = {
+  "oom-killed": "memory exhausted (containers OOMKilled)",
+  restarts: "crashing (containers restarting)",
+  pending: "out of capacity (pods Pending, unschedulable)",
+  "not-ready": "pods not ready",
+};
+
+function hypothesis(h: Hypothesis, byId: Map<string, EvidenceItem>, extra: readonly ExtraEvidence[]): ReportHypothesis {
+  const cited = new Set(h.evidence);
+  // The Kubernetes evidence says what kind of failure it is; the first condition in WORKLOAD_CAUSE's order wins.
+  const conditions = new Set(extra.flatMap((e) => (e.kind === "workload" && cited.has(e.id) ? [e.condition] : [])));
+  const condition = (Object.keys(WORKLOAD_CAUSE) as WorkloadCondition[]).find((c) => conditions.has(c));
+  const cause = condition ? `, ${WORKLOAD_CAUSE[condition]}` : "";
   const reasons = h.evidence
     .slice(0, 3)
     .map((id) => byId.get(id)?.summary)
@@ -210,7 +223,7 @@ function hypothesis(h: Hypothesis, byId: Map<string, EvidenceItem>): ReportHypot
   return {
     component: h.node,
     confidence: h.confidence,
-    statement: clip(`${h.node} is the likely root cause (confidence ${confidence}%): ${reasons.join("; ")}`, 400),
+    statement: clip(`${h.node} is the likely root cause (confidence ${confidence}%)${cause}: ${reasons.join("; ")}`, 400),
     evidence: [...h.evidence],
   };
 }

@@ -1,6 +1,7 @@
-// A small stateful Kubernetes cluster (one namespace, the Deployment cart and the ReplicaSets of its revisions)
-// that answers the apps/v1 calls the Kubernetes remediation action makes, once Prism has validated them against
-// the API description: what the action's contract test and the engine's end-to-end tests run against.
+// A small stateful Kubernetes cluster (one namespace, the Deployment cart and the ReplicaSets of its revisions,
+// its pods and events) that answers the apps/v1 calls the Kubernetes remediation action makes and the core/v1
+// reads of the investigation's Kubernetes collector, once Prism has validated them against the API description:
+// what both contract tests and the engine's end-to-end tests run against.
 import assert from "node:assert/strict";
 
 type Obj = Record<string, unknown>;
@@ -54,6 +55,10 @@ export class FakeCluster {
     ),
   ];
   patches: { contentType: string; body: Obj }[] = [];
+  /** Pods of the namespace (build them with `pod`); listed by their `app` label. */
+  pods: Obj[] = [];
+  /** Events of the namespace (build them with `warningEvent`). */
+  events: Obj[] = [];
 
   replicaSet(name: string, owner: string, revision: string, podTemplate: Obj, cause: string): Obj {
     return {
@@ -76,6 +81,20 @@ export class FakeCluster {
     headers: Headers,
     body: string,
   ): { status: number; body: unknown } {
+    if (path === "/api/v1/namespaces/shop/pods" && method === "GET") {
+      const items = this.pods.filter((p) => matches(query.get("labelSelector"), (p.metadata as Obj).labels as Obj));
+      return { status: 200, body: { apiVersion: "v1", kind: "PodList", metadata: {}, items } };
+    }
+    if (path === "/api/v1/namespaces/shop/events" && method === "GET") {
+      const type = /^type=(\w+)$/.exec(query.get("fieldSelector") ?? "")?.[1];
+      const items = this.events.filter((e) => !type || e.type === type);
+      return { status: 200, body: { apiVersion: "v1", kind: "EventList", metadata: {}, items } };
+    }
+    if (path === "/apis/apps/v1/namespaces/shop/deployments" && method === "GET") {
+      const labels = ((this.deployment.metadata as Obj).labels as Obj | undefined) ?? {};
+      const items = matches(query.get("labelSelector"), labels) ? [this.deployment] : [];
+      return { status: 200, body: { apiVersion: "apps/v1", kind: "DeploymentList", metadata: {}, items } };
+    }
     if (!path.startsWith("/apis/apps/v1/namespaces/shop/")) return status(404, "NotFound", `${path} not found`);
     if (path === "/apis/apps/v1/namespaces/shop/replicasets" && method === "GET") {
       assert.equal(query.get("labelSelector"), "app=cart");
@@ -98,6 +117,73 @@ export class FakeCluster {
     }
     return status(405, "MethodNotAllowed", method);
   }
+}
+
+/** Whether labels satisfy an equality-based selector (`a=b,c=d`); no selector matches everything. */
+function matches(selector: string | null, labels: Obj | undefined): boolean {
+  if (!selector) return true;
+  return selector.split(",").every((term) => {
+    const [key, value] = term.split("=");
+    return key !== undefined && labels?.[key] === value;
+  });
+}
+
+/** A pod of cart: healthy unless `status` fields say otherwise (merged over a running, ready pod). */
+export function pod(name: string, fields: { status?: Obj; labels?: Obj; createdAt?: string } = {}): Obj {
+  const base: Obj = {
+    phase: "Running",
+    startTime: fields.createdAt ?? "2026-11-02T08:00:00Z",
+    conditions: [
+      { type: "PodScheduled", status: "True", lastTransitionTime: fields.createdAt ?? "2026-11-02T08:00:00Z" },
+      { type: "Ready", status: "True", lastTransitionTime: fields.createdAt ?? "2026-11-02T08:00:00Z" },
+    ],
+    containerStatuses: [
+      {
+        name: "cart",
+        image: "shop/cart:3",
+        imageID: "",
+        ready: true,
+        restartCount: 0,
+        started: true,
+        state: { running: { startedAt: fields.createdAt ?? "2026-11-02T08:00:00Z" } },
+      },
+    ],
+  };
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      name,
+      namespace: "shop",
+      creationTimestamp: fields.createdAt ?? "2026-11-02T08:00:00Z",
+      labels: fields.labels ?? { app: "cart", "pod-template-hash": "c3" },
+    },
+    spec: { containers: [{ name: "cart", image: "shop/cart:3" }] },
+    status: { ...base, ...fields.status },
+  };
+}
+
+/** A Warning event about `kind/name` (a Pod, ReplicaSet, Deployment or Node). */
+export function warningEvent(
+  kind: string,
+  name: string,
+  reason: string,
+  message: string,
+  times: { first: string; last?: string; count?: number },
+): Obj {
+  return {
+    apiVersion: "v1",
+    kind: "Event",
+    metadata: { name: `${name}.${reason.toLowerCase()}`, namespace: "shop" },
+    involvedObject: { kind, name, namespace: "shop" },
+    reason,
+    message,
+    type: "Warning",
+    count: times.count ?? 1,
+    firstTimestamp: times.first,
+    lastTimestamp: times.last ?? times.first,
+    source: { component: kind === "Pod" ? "kubelet" : "controller" },
+  };
 }
 
 export function status(code: number, reason: string, message: string) {

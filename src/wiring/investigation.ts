@@ -11,6 +11,8 @@ import { DEFAULT_ANALYSIS_SETTINGS } from "../investigate/analysis/settings.ts";
 import { ChangesCollector } from "../investigate/collectors/changes/changes-collector.ts";
 import type { Collector } from "../investigate/collectors/collector.ts";
 import { HistoryCollector } from "../investigate/collectors/history/history-collector.ts";
+import { KubernetesCollector } from "../investigate/collectors/kubernetes/kubernetes-collector.ts";
+import { officialReader } from "../investigate/collectors/kubernetes/workload-reader.ts";
 import { LogsCollector } from "../investigate/collectors/logs/logs-collector.ts";
 import { LokiClient } from "../investigate/collectors/loki/loki-client.ts";
 import { LokiCollector } from "../investigate/collectors/loki/loki-collector.ts";
@@ -65,6 +67,33 @@ export function wireInvestigation(
     }),
     new LogsCollector(store.incidents, store.changes, { signals: 200, deployLookback: 24 * 3_600_000 }),
   ];
+  const kubernetes = settings.kubernetes;
+  if (kubernetes) {
+    const secrets = config.remediation.secrets;
+    collectors.push(
+      new KubernetesCollector({
+        // A `token` connection names a secret of remediation.secrets, as the remediation action's does.
+        connect: (signal) =>
+          officialReader(
+            kubernetes.connection,
+            (ref) => {
+              const value = secrets[ref];
+              if (value === undefined) throw new Error(`no secret named ${ref} in remediation.secrets`);
+              return value;
+            },
+            signal,
+          ),
+        workload: (service) => catalog?.catalog.lookup(service)?.kubernetes,
+        namespace: kubernetes.namespace,
+        maxServices: kubernetes.maxServices,
+        // Within the collector's own limit, so the reads that answered are kept when one hangs.
+        timeout: Math.max(1, Math.floor(settings.collectorTimeout * 0.8)),
+        linkTemplate: kubernetes.linkTemplate ?? null,
+        redact: (text) => redactor.redact(text),
+        secrets: [...secretValues(config), ...Object.values(secrets)],
+      }),
+    );
+  }
   const prometheus = settings.prometheus;
   let metricsCollector: MetricsCollector | null = null;
   if (prometheus) {

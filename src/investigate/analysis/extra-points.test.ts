@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { scoreExtra, strengthOf } from "./extra-points.ts";
 import { DEFAULT_ANALYSIS_SETTINGS as S } from "./settings.ts";
 import { MINUTE, ONSET } from "./test-fixtures.ts";
-import type { ExtraEvidence } from "./types.ts";
+import type { ExtraEvidence, WorkloadCondition } from "./types.ts";
 
 const change = (node: string, at: number, id = `c:${node}:${at}`): ExtraEvidence => ({
   kind: "change",
@@ -31,6 +31,32 @@ describe("strengthOf", () => {
   it("rates a new error pattern fully when it appeared after the node's last change", () => {
     assert.equal(strengthOf({ kind: "error-pattern", id: "p", node: "api", afterChange: true, summary: "" }, ONSET, S), 1);
     assert.equal(strengthOf({ kind: "error-pattern", id: "p", node: "api", afterChange: false, summary: "" }, ONSET, S), 0.5);
+  });
+
+  it("rates a workload condition by its kind and how near onset it began, on either side", () => {
+    const workload = (condition: WorkloadCondition, at: number): ExtraEvidence => ({
+      kind: "workload",
+      id: "k",
+      node: "cart",
+      condition,
+      at,
+      summary: "",
+    });
+    assert.equal(strengthOf(workload("oom-killed", ONSET), ONSET, S), 1);
+    assert.equal(
+      strengthOf(workload("oom-killed", ONSET + S.changeHalfLife), ONSET, S),
+      0.5,
+      "a leak's OOM kill may follow onset",
+    );
+    assert.equal(strengthOf(workload("pending", ONSET - S.changeHalfLife), ONSET, S), 0.5);
+    assert.equal(strengthOf(workload("restarts", ONSET - 2 * S.changeHalfLife), ONSET, S), 0.25);
+    assert.equal(strengthOf(workload("not-ready", ONSET), ONSET, S), 0.5, "not ready may be a dependency's fault");
+    assert.equal(
+      strengthOf(workload("oom-killed", ONSET - S.changeHorizon - 1), ONSET, S),
+      0,
+      "a chronic crash loop is background",
+    );
+    assert.equal(strengthOf(workload("oom-killed", Number.NaN), ONSET, S), 0);
   });
 });
 

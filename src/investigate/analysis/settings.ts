@@ -44,8 +44,9 @@ export const DEFAULT_ANALYSIS_SETTINGS: AnalysisSettings = Object.freeze({
   kindWeights: Object.freeze({ service: 1, resource: 1, opaque: 0.5, client: 0.5 }),
   // Points are log-scale like the metric points (ln(1 + departure)): a failing-trace root cause is direct
   // evidence, worth a sustained departure of about 20 scales; a change just before onset is the most common
-  // cause of incidents; a similar incident's resolution is a weak prior.
-  weights: Object.freeze({ "trace-root-cause": 3, change: 2, "error-pattern": 1.5, "similar-incident": 1 }),
+  // cause of incidents; a similar incident's resolution is a weak prior. Containers the kernel killed for memory,
+  // or pods that cannot be scheduled, right at onset name their component as directly as a deploy does.
+  weights: Object.freeze({ "trace-root-cause": 3, change: 2, "error-pattern": 1.5, "similar-incident": 1, workload: 2 }),
   changeHalfLife: 30 * MINUTE,
   changeHorizon: 24 * 60 * MINUTE,
   // "None of these" is worth an unexplained departure of e² − 1 ≈ 6.4 scale-samples at a reachable service.

@@ -82,6 +82,18 @@ export type ExtraEvidence =
       readonly summary: string;
     }
   | {
+      /**
+       * The workload of `node` in trouble, from when (epoch ms): containers OOMKilled (memory), restarts after crashes
+       * (a crash loop), pods Pending unschedulable (capacity) or not ready.
+       */
+      readonly kind: "workload";
+      readonly id: string;
+      readonly node: string;
+      readonly condition: WorkloadCondition;
+      readonly at: number;
+      readonly summary: string;
+    }
+  | {
       /** A similar past incident whose resolution named `node`; similarity in [0, 1]. */
       readonly kind: "similar-incident";
       readonly id: string;
@@ -91,6 +103,9 @@ export type ExtraEvidence =
     };
 
 export type ExtraEvidenceKind = ExtraEvidence["kind"];
+
+/** What a workload's pods show, and the cause it points to. */
+export type WorkloadCondition = "oom-killed" | "restarts" | "pending" | "not-ready";
 
 /** Why a node scored what it did; every number that went into its score, for the report and for tests. */
 export interface HypothesisFactors {

@@ -1,7 +1,9 @@
 import { AppsV1Api, KubeConfig, PatchStrategy } from "@kubernetes/client-node";
 // The generated client takes only its own Observable-style middleware; its `of` builds one.
+import { ObjectSerializer } from "@kubernetes/client-node/dist/gen/models/ObjectSerializer.js";
 import { of } from "@kubernetes/client-node/dist/gen/rxjsStub.js";
 import type { KubernetesConnection } from "../../config/kubernetes-action-config.ts";
+import type { JsonObject } from "./kubernetes-rollback.ts";
 
 /** The calls the Kubernetes action makes, with each request bound to the run's abort signal. */
 export interface DeploymentClient {
@@ -20,6 +22,19 @@ export function deploymentClient(
   secret: (ref: string) => string,
   signal: AbortSignal,
 ): { client: DeploymentClient; secrets: string[] } {
+  const { config, secrets } = kubeConfig(connection, secret);
+  const apps = config.makeApiClient(AppsV1Api);
+  return { client: { apps, read: withRequest(signal), mergePatch: withRequest(signal, PatchStrategy.MergePatch) }, secrets };
+}
+
+/**
+ * The client configuration of a connection: in-cluster (the pod's service account), a kubeconfig file (and
+ * context), or a server with a bearer token from a secret. Also `secrets`: the token, for scrubbing text.
+ */
+export function kubeConfig(
+  connection: KubernetesConnection,
+  secret: (ref: string) => string,
+): { config: KubeConfig; secrets: string[] } {
   const config = new KubeConfig();
   const secrets: string[] = [];
   if ("inCluster" in connection) {
@@ -44,8 +59,15 @@ export function deploymentClient(
       currentContext: "target",
     });
   }
-  const apps = config.makeApiClient(AppsV1Api);
-  return { client: { apps, read: withRequest(signal), mergePatch: withRequest(signal, PatchStrategy.MergePatch) }, secrets };
+  // A kubeconfig or the service account carries its own token: it must never reach a summary either.
+  const user = config.getCurrentUser();
+  if (user?.token && !secrets.includes(user.token)) secrets.push(user.token);
+  return { config, secrets };
+}
+
+/** Request options of a read or list: the call is bound to `signal`. */
+export function readOptions(signal: AbortSignal): RequestOptions {
+  return withRequest(signal);
 }
 
 function withRequest(signal: AbortSignal, contentType?: string): RequestOptions {
@@ -62,6 +84,11 @@ function withRequest(signal: AbortSignal, contentType?: string): RequestOptions 
     ],
     middlewareMergeStrategy: "append",
   };
+}
+
+/** The client's typed object turned back into the JSON the API server sent (field names, RFC 3339 timestamps). */
+export function toWire(value: unknown, type: string): JsonObject {
+  return JSON.parse(JSON.stringify(ObjectSerializer.serialize(value, type, ""))) as JsonObject;
 }
 
 /** A failed call in words: the Kubernetes `Status` reason and message when the server sent one. */

@@ -7,11 +7,14 @@ import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import type { HttpClient } from "../../connectors/connector.ts";
 import { FakeCluster, mergePatch, status, template } from "../../testing/fake-kubernetes.ts";
-import { type HttpProxy, startHttpProxy } from "../../testing/http-proxy.ts";
-import { responseChecker } from "../../testing/openapi-responses.ts";
-import { type PrismMock, startPrism } from "../../testing/prism.ts";
+import {
+  type AnswerChecker,
+  clusterBehindPrism,
+  KUBERNETES_SPEC,
+  type KubernetesMock,
+  startKubernetesMock,
+} from "../../testing/kubernetes-mock.ts";
 import { type RecordingHttp, recordingHttp } from "../../testing/recording-http.ts";
-import { locateSpec } from "../../testing/specs.ts";
 import type { ActionContext, ActionIncident } from "./action.ts";
 import {
   BEFORE_ANNOTATION,
@@ -21,7 +24,7 @@ import {
   RESTARTED_AT_ANNOTATION,
 } from "./kubernetes.ts";
 
-const SPEC = locateSpec("kubernetes/kubernetes-1.35-apps-core.derived.prism-patched.json");
+const SPEC = KUBERNETES_SPEC;
 const TOKEN = "k8s-SERVICE-ACCOUNT-token-0123456789";
 const NOW = new Date("2026-12-07T12:00:00.123Z");
 type Obj = Record<string, unknown>;
@@ -35,24 +38,18 @@ const incident: ActionIncident = {
   labels: { namespace: "shop", sneaky: "../../../api/v1/namespaces/kube-system/secrets" },
 };
 
-let prism: PrismMock | null = null;
-let proxy: HttpProxy | null = null;
+let mock: KubernetesMock | null = null;
 let recorder: RecordingHttp;
 let cluster: FakeCluster;
-let checkAnswer: ReturnType<typeof responseChecker>;
+let checkAnswer: AnswerChecker;
 const answerProblems: string[] = [];
 
 /** Prism validates the request; when it accepts it, the fake cluster answers instead of Prism's invention. */
-const statefulCluster: HttpClient = async (url, init) => {
-  const real = await fetch(url, init);
-  const text = await real.text();
-  if (!real.ok || real.headers.has("sl-violations")) return new Response(text, { status: real.status, headers: real.headers });
-  const { pathname, searchParams } = new URL(url);
-  const method = init.method ?? "GET";
-  const answer = cluster.answer(method, pathname, searchParams, new Headers(init.headers), String(init.body ?? ""));
-  answerProblems.push(...checkAnswer(method, pathname, answer.status, answer.body));
-  return Response.json(answer.body, { status: answer.status });
-};
+const statefulCluster: HttpClient = clusterBehindPrism(
+  () => cluster,
+  () => checkAnswer,
+  answerProblems,
+);
 
 function context(overrides: Partial<ActionContext> = {}): ActionContext {
   return {
@@ -68,6 +65,7 @@ function context(overrides: Partial<ActionContext> = {}): ActionContext {
 }
 
 function action(fields: Obj) {
+  const proxy = mock?.proxy;
   if (!proxy) throw new Error("proxy is not running");
   const config = kubernetesActionSchema.parse({
     kind: "kubernetes",
@@ -90,16 +88,11 @@ if (SPEC.skip) {
 } else {
   describe("kubernetes action against the Kubernetes 1.35 apps/v1 description (Prism)", () => {
     before(async () => {
-      checkAnswer = responseChecker(SPEC.path);
-      prism = await startPrism(SPEC.path, { dynamic: true });
-      proxy = await startHttpProxy(
-        () => prism?.baseUrl ?? "",
-        (url, init) => recorder.http(url, init),
-      );
+      mock = await startKubernetesMock(() => recorder);
+      checkAnswer = mock.checkAnswer;
     });
     after(async () => {
-      await proxy?.stop();
-      await prism?.stop();
+      await mock?.stop();
     });
     beforeEach(() => {
       cluster = new FakeCluster();
@@ -108,7 +101,7 @@ if (SPEC.skip) {
     });
 
     it("the mock refuses a request the description forbids (the harness can fail)", async () => {
-      await recorder.http(`${prism?.baseUrl}/apis/apps/v1/namespaces/shop/deployments/cart?force=maybe`, {
+      await recorder.http(`${mock?.prism.baseUrl}/apis/apps/v1/namespaces/shop/deployments/cart?force=maybe`, {
         method: "PATCH",
         headers: { "content-type": "application/json-patch+json", authorization: "Bearer x" },
         body: JSON.stringify([{ op: "replace", path: "/spec/replicas", value: 1 }]),
@@ -276,7 +269,7 @@ if (SPEC.skip) {
       assert.match(conflict.summary, /failed: HTTP 409 Conflict: Operation cannot be fulfilled/);
       const unknownSecret = await action({
         operation: "rolloutRestart",
-        connection: { server: proxy?.url, token: "nope", insecureSkipTlsVerify: true },
+        connection: { server: mock?.proxy.url, token: "nope", insecureSkipTlsVerify: true },
       }).execute(context());
       assert.deepEqual(unknownSecret, {
         ok: false,

@@ -54,6 +54,18 @@ export function revisionOf(resource: JsonObject): number | null {
   return Number.isSafeInteger(revision) && revision > 0 ? revision : null;
 }
 
+/** Whether the Deployment is the ReplicaSet's controller (a ReplicaSet its selector matches may belong to another). */
+export function controlledBy(replicaSet: JsonObject, deployment: JsonObject): boolean {
+  const uid = object(deployment.metadata).uid;
+  const owners = Array.isArray(object(replicaSet.metadata).ownerReferences)
+    ? (object(replicaSet.metadata).ownerReferences as Json[])
+    : [];
+  return owners.some((raw) => {
+    const owner = object(raw);
+    return owner.controller === true && owner.uid === uid && owner.kind === "Deployment";
+  });
+}
+
 /**
  * The ReplicaSet the Deployment controls with the highest revision below the current one, or, given `exactly`
  * (the revision a rollback's undo data recorded), the one with that revision.
@@ -65,18 +77,10 @@ export function previousReplicaSet(
 ): { replicaSet: JsonObject; revision: number; current: number } {
   const current = revisionOf(deployment);
   if (current === null) throw new Error(`the Deployment has no ${REVISION_ANNOTATION} annotation yet`);
-  const uid = object(deployment.metadata).uid;
   let best: { replicaSet: JsonObject; revision: number } | null = null;
   for (const replicaSet of replicaSets) {
-    const owners = Array.isArray(object(replicaSet.metadata).ownerReferences)
-      ? (object(replicaSet.metadata).ownerReferences as Json[])
-      : [];
-    const controlled = owners.some((raw) => {
-      const owner = object(raw);
-      return owner.controller === true && owner.uid === uid && owner.kind === "Deployment";
-    });
     const revision = revisionOf(replicaSet);
-    if (!controlled || revision === null) continue;
+    if (!controlledBy(replicaSet, deployment) || revision === null) continue;
     if (exactly !== undefined) {
       if (revision === exactly && revision !== current) return { replicaSet, revision, current };
       continue;

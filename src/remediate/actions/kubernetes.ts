@@ -1,10 +1,9 @@
 import type { V1Deployment, V1ReplicaSet } from "@kubernetes/client-node";
-import { ObjectSerializer } from "@kubernetes/client-node/dist/gen/models/ObjectSerializer.js";
 import type { KubernetesActionConfig } from "../../config/kubernetes-action-config.ts";
 import type { ActionContext, ActionIncident, ActionOutcome, RemediationAction } from "./action.ts";
 import { failed, succeeded } from "./action-support.ts";
 import { renderTemplate } from "./incident-template.ts";
-import { deploymentClient, kubernetesErrorText } from "./kubernetes-client.ts";
+import { deploymentClient, kubernetesErrorText, toWire } from "./kubernetes-client.ts";
 import {
   annotationsAfterRollback,
   type JsonObject,
@@ -198,9 +197,8 @@ async function planChange(
   }
 }
 
-/** The client's typed object turned back into the JSON the API server sent (field names, timestamps). */
 function wire(value: V1Deployment | V1ReplicaSet, type: "V1Deployment" | "V1ReplicaSet"): JsonObject {
-  return JSON.parse(JSON.stringify(ObjectSerializer.serialize(value, type, ""))) as JsonObject;
+  return toWire(value, type);
 }
 
 function withoutHash(template: JsonObject): JsonObject {
