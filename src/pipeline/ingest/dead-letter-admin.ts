@@ -2,6 +2,7 @@ import { SluiceError } from "../../core/errors.ts";
 import type {
   DeadLetterDetail,
   DeadLetterFilter,
+  DeadLetterSummary,
   IngestDeadLetterRepository,
   ResolvedDeadLetter,
 } from "../../core/ports/ingest-dead-letters.ts";
@@ -38,6 +39,10 @@ const CHUNK = 200;
  */
 export class DeadLetterAdmin {
   constructor(private readonly options: DeadLetterAdminOptions) {}
+
+  list(filter: DeadLetterFilter, page: { limit: number; before?: number }): Promise<{ items: DeadLetterSummary[] }> {
+    return this.options.letters.list(filter, page);
+  }
 
   /** One dead letter; NOT_FOUND when there is none with this id. */
   async get(id: number): Promise<DeadLetterDetail> {
