@@ -55,6 +55,8 @@ function summaryOf(row: LetterRow): DeadLetterSummary {
 const likeText = (text: string) => text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
 
 function conditions(filter: DeadLetterFilter, before?: number): RawBuilder<unknown> {
+  // PostgreSQL text cannot hold NUL (it refuses such a parameter): no stored source or reason has one.
+  if (`${filter.source ?? ""}${filter.reason ?? ""}`.includes("\u0000")) return sql`1 = 0`;
   const parts: RawBuilder<unknown>[] = [sql`state IN (${sql.join(filter.states ?? ["dead"])})`];
   if (filter.source !== undefined) parts.push(sql`source = ${filter.source}`);
   if (filter.since !== undefined) parts.push(sql`dead_at >= ${filter.since}`);

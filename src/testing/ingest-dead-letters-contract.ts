@@ -41,6 +41,7 @@ export function describeIngestDeadLettersContract(target: StoreContractTarget): 
         assert.deepEqual(await ids({ reason: "TYPEERROR" }), [a], "case-insensitive");
         assert.deepEqual(await ids({ reason: "100%" }), [b], "% is taken literally");
         assert.deepEqual(await ids({ reason: "1_0" }), [], "_ is taken literally");
+        assert.deepEqual(await ids({ reason: "a\u0000b", source: "\u0000" }), [], "no stored text holds NUL");
         assert.deepEqual(await ids({ ids: [a, c, 999] }), [c, a]);
         assert.deepEqual(await ids({}, undefined, 2), [c, b]);
         assert.deepEqual(await ids({}, b, 2), [a], "the next page starts below the last id");
