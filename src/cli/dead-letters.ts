@@ -185,7 +185,7 @@ export async function deadLettersCommand(
       return 0;
     }
     const body = bulkBody(selection);
-    const url = `${root}/${verb}`;
+    const url = `${root}/bulk/${verb}`;
     const response = await http(url, {
       method: "POST",
       headers: { ...headers, "content-type": "application/json" },

@@ -107,10 +107,10 @@ describe("ingest dead-letter API", () => {
         .sort(),
       ["query.limit", "query.since", "query.state[0]"],
     );
-    const unnamed = await call("POST", "/api/ingest/dead-letters/retry", "admin-token", { limit: 5 });
+    const unnamed = await call("POST", "/api/ingest/dead-letters/bulk/retry", "admin-token", { limit: 5 });
     assert.equal(unnamed.statusCode, 422);
     assert.match(unnamed.json().error.problems[0].message, /say which dead letters: one of all, ids, source/);
-    const unknownField = await call("POST", "/api/ingest/dead-letters/discard", "admin-token", { all: true, everything: 1 });
+    const unknownField = await call("POST", "/api/ingest/dead-letters/bulk/discard", "admin-token", { all: true, everything: 1 });
     assert.equal(unknownField.statusCode, 422);
   });
 
@@ -167,15 +167,15 @@ describe("ingest dead-letter API", () => {
     assert.equal(metric(metrics, "sluice_ingest_dead_letter_entries"), before.entries + 3);
     assert.ok(metric(metrics, "sluice_ingest_dead_letter_age_seconds") > 0);
 
-    const some = await call("POST", "/api/ingest/dead-letters/retry", "admin-token", { source: "grafana", limit: 2 });
+    const some = await call("POST", "/api/ingest/dead-letters/bulk/retry", "admin-token", { source: "grafana", limit: 2 });
     assert.equal(some.statusCode, 200, some.body);
     assert.deepEqual(some.json(), { count: 2, signals: 2, ids: [ids[1], ids[2]], more: true });
-    const rest = await call("POST", "/api/ingest/dead-letters/discard", "admin-token", {
+    const rest = await call("POST", "/api/ingest/dead-letters/bulk/discard", "admin-token", {
       source: "grafana",
       reason: "econnreset",
     });
     assert.deepEqual(rest.json(), { count: 1, signals: 1, ids: [ids[0]], more: false });
-    const none = await call("POST", "/api/ingest/dead-letters/discard", "admin-token", { ids: [ids[0] as number] });
+    const none = await call("POST", "/api/ingest/dead-letters/bulk/discard", "admin-token", { ids: [ids[0] as number] });
     assert.deepEqual(none.json(), { count: 0, signals: 0, ids: [], more: false }, "a set skips those already acted on");
 
     const after = (await call("GET", "/metrics")).body;

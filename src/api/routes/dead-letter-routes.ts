@@ -251,7 +251,7 @@ export function deadLetterRoutes(app: FastifyInstance, deps: { admin: DeadLetter
     );
 
     app.post(
-      `${BASE}/${verb}`,
+      `${BASE}/bulk/${verb}`,
       {
         onRequest: adminOnly,
         schema: {
