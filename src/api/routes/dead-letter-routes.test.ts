@@ -187,11 +187,20 @@ describe("ingest dead-letter API", () => {
   it("deletes dead letters past storage.retention.deadLetters in the retention pass, and counts it", async () => {
     const waiting = await sluice.store.ingestDeadLetters.list({ states: ["dead", "retried", "discarded"] }, { limit: 500 });
     assert.ok(waiting.items.length > 0);
+    // An entry the pipeline has not applied (the consumer is not started here), appended a year before.
+    const { positions } = await sluice.store.ingestLog.append([
+      { source: "api", appendedAt: T0 - 365 * 24 * 3_600_000, signalCount: 1, body: JSON.stringify([signal()]), leaseUntil: 0 },
+    ]);
     const early = await sluice.retention.pass(T0 + 89 * 24 * 3_600_000);
     assert.equal(early.ingestDeadLetters, 0, "kept for 90 days by default");
     // The consumer stamps a retry's new failure with the system clock: the pass runs 91 days after it.
     const late = await sluice.retention.pass(Date.now() + 91 * 24 * 3_600_000);
     assert.equal(late.ingestDeadLetters, waiting.items.length);
+    assert.equal(
+      await sluice.store.ingestLog.pending(positions[0] as number),
+      true,
+      "retention never deletes an unapplied entry",
+    );
     assert.match(
       (await call("GET", "/metrics")).body,
       new RegExp(`sluice_retention_deleted_total\\{kind="ingestDeadLetters"\\} ${waiting.items.length}`),
