@@ -5,8 +5,8 @@ import { type Kysely, sql } from "kysely";
 //   discarded; with who did it and when. Rows are kept, so what happened to a signal stays readable
 //   until storage.retention.deadLetters deletes it.
 // - `retry_of` on both tables: a retried dead letter is appended to the log again as a new entry that names
-//   it; should it fail again, its new dead letter names the first too, and carries its first failure and
-//   its attempts so far. A retry is only ever an operator's, so a signal failing for good never loops.
+//   it; should it fail again, its new dead letter names the one retried, and carries its first append,
+//   first failure and attempts so far. A retry is only ever an operator's, so a signal failing for good never loops.
 // - `first_dead_at`: the first failure of the chain (dead_at is the latest); rows before this took theirs.
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable("ingest_log").addColumn("retry_of", "bigint").execute();
