@@ -4,6 +4,7 @@ import { wireBase } from "./wiring/base.ts";
 import { wireCatalog } from "./wiring/catalog.ts";
 import { wireChanges } from "./wiring/changes.ts";
 import { wireConsole } from "./wiring/console.ts";
+import { wireDeadLetters } from "./wiring/dead-letters.ts";
 import { wireDelivery } from "./wiring/delivery.ts";
 import { wireDetect } from "./wiring/detect.ts";
 import { wireEnrichment } from "./wiring/enrichment.ts";
@@ -55,10 +56,11 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
   const webConsole = wireConsole(base);
   const detect = wireDetect(base, ingest.runner);
   const slis = wireSlis(base);
+  const deadLetters = wireDeadLetters(base, ingest.consumer);
   const http = await wireServer(base, {
     ...{ ...delivery, ...summaries, ...assembly, intake: ingest.intake, lifecycle, changes, similar, console: webConsole },
     ...{ syncHandlers: sync.handlers, inboundSync: sync.inboundSync },
-    features: [investigation.routes, remediation.routes, slis.routes],
+    features: [investigation.routes, remediation.routes, slis.routes, deadLetters.routes],
   });
   const before = [base, delivery, catalog, changes, affectedUsers, summaries, merger, investigation, remediation];
   const after = [retention, sync, ingest, assembly, detect, kafka, http];

@@ -45,7 +45,7 @@ const MEANING: Record<ErrorCode, string> = {
   UNSUPPORTED_MEDIA_TYPE: "a content type or encoding the route does not take",
   UNAUTHORIZED: "no valid bearer token (tokens are configured)",
   FORBIDDEN: "the token's role or ingest sources do not allow this route",
-  NOT_FOUND: "no such incident, delivery, trace or platform",
+  NOT_FOUND: "no such incident, delivery, trace, platform or ingest dead letter",
   METHOD_NOT_ALLOWED: "the path exists, but not for this method (Allow lists those it takes)",
   INVALID_TRANSITION: "the state does not allow the action",
   CONFLICT: "lost to a concurrent change",

@@ -75,7 +75,7 @@ export class SluiceMetrics {
   });
   readonly retentionDeleted = new Counter({
     name: "sluice_retention_deleted_total",
-    help: "Rows deleted because storage.retention no longer keeps them, by kind (signals, changes, deliveries, timers, incidents)",
+    help: "Rows deleted because storage.retention no longer keeps them, by kind (signals, changes, deliveries, timers, incidents, ingestDeadLetters)",
     labelNames: ["kind"],
     registers: [this.registry],
   });

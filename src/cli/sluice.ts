@@ -107,6 +107,57 @@ export async function main(argv: string[]): Promise<number> {
       setExit(await investigateCommand(incident, { ...options, wait: seconds * 1000 }));
     });
 
+  const deadLetters = program
+    .command("dead-letters")
+    .description(
+      "see, retry and discard the ingest log's dead letters through the running Sluice (token in $SLUICE_TOKEN: viewer to read, admin to act)",
+    );
+  const url = ["--url <url>", "base URL of the running Sluice (default $SLUICE_URL, else http://127.0.0.1:8080)"] as const;
+  const filters = (command: Command) =>
+    command
+      .option("--source <source>", "the intake it came from (api, alertmanager, grafana, kafka, otlp-logs)")
+      .option("--since <time>", "last failure at or after (ISO 8601, e.g. 2026-12-01T00:00:00Z)")
+      .option("--until <time>", "last failure at or before (ISO 8601)")
+      .option("--reason <text>", "a case-insensitive part of the reason")
+      .option(...url)
+      .option("--json", "print the API's JSON");
+  filters(deadLetters.command("list").description("list dead letters, newest first (waiting ones unless --state)"))
+    .option("--state <states>", "comma-separated: dead (waiting), retried, discarded")
+    .option("--limit <n>", "at most this many (1-500; default 50)")
+    .option("--cursor <cursor>", "the next page, as the previous one printed")
+    .action(async (options: Record<string, string | boolean | undefined>) => {
+      const { deadLettersCommand } = await import("./dead-letters.ts");
+      setExit(await deadLettersCommand("list", undefined, options, { url: options.url as string, json: options.json === true }));
+    });
+  deadLetters
+    .command("show")
+    .description("one dead letter: its redacted signals, reason, first and last failure, attempts, its retry's outcome")
+    .argument("<id>", "the dead letter's id")
+    .option(...url)
+    .option("--json", "print the API's JSON")
+    .action(async (id: string, options: { url?: string; json?: boolean }) => {
+      const { deadLettersCommand } = await import("./dead-letters.ts");
+      setExit(await deadLettersCommand("show", id, {}, options));
+    });
+  for (const verb of ["retry", "discard"] as const) {
+    filters(
+      deadLetters
+        .command(verb)
+        .description(
+          verb === "retry"
+            ? "append dead letters to the ingest log again (after a fix); one failing again is dead-lettered again"
+            : "drop dead letters for good (recorded with who and when)",
+        )
+        .argument("[id]", "one dead letter; without it, those the filters (or --all) match"),
+    )
+      .option("--all", "every waiting dead letter")
+      .option("--limit <n>", "at most this many (default 1000)")
+      .action(async (id: string | undefined, options: Record<string, string | boolean | undefined>) => {
+        const { deadLettersCommand } = await import("./dead-letters.ts");
+        setExit(await deadLettersCommand(verb, id, options, { url: options.url as string, json: options.json === true }));
+      });
+  }
+
   program
     .command("test-connection")
     .description("check a platform's credentials and reachability without creating a ticket or paging anyone")

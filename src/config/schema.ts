@@ -82,7 +82,7 @@ const auth = z
   .default({ tokens: [], ingestTokens: [] });
 
 const HOUR_MS = 3_600_000;
-const RETENTION_DEFAULTS = { signals: 30 * 24 * HOUR_MS, incidents: 0, interval: 10 * 60_000 };
+const RETENTION_DEFAULTS = { signals: 30 * 24 * HOUR_MS, incidents: 0, deadLetters: 90 * 24 * HOUR_MS, interval: 10 * 60_000 };
 
 const retention = z
   .strictObject({
@@ -96,6 +96,11 @@ const retention = z
     )
       .refine((ms) => ms === 0 || ms >= 24 * HOUR_MS, "must be 0 (forever) or at least 1d")
       .default(RETENTION_DEFAULTS.incidents),
+    deadLetters: durationField(
+      "Ingest dead letters (signals the pipeline could not apply; waiting, retried or discarded) are deleted once their latest failure is this old (default 90d; at least 1d). The ingest log itself needs none: the pipeline deletes each entry in the transaction that applies it.",
+    )
+      .refine((ms) => ms >= 24 * HOUR_MS, "must be at least 1d")
+      .default(RETENTION_DEFAULTS.deadLetters),
     interval: durationField("How often each process deletes what retention no longer keeps (default 10m).")
       .refine((ms) => ms >= 1000, "must be at least 1s")
       .default(RETENTION_DEFAULTS.interval),

@@ -8,6 +8,8 @@ export interface EntryRow {
   signal_count: number;
   body: string;
   attempts: number;
+  /** The dead letter this entry retries (migration 0016); read only where dead letters are written. */
+  retry_of?: string | number | null;
 }
 
 export const entryOf = (row: EntryRow): LogEntry => ({

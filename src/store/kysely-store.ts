@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import type { ChangeRepository } from "../core/ports/change-repository.ts";
 import type { DetectRepository } from "../core/ports/detect-repository.ts";
+import type { IngestDeadLetterRepository } from "../core/ports/ingest-dead-letters.ts";
 import type { IngestLogRepository } from "../core/ports/ingest-log.ts";
 import type { InstanceKeys } from "../core/ports/instance-keys.ts";
 import type { InvestigationRepository } from "../core/ports/investigation-repository.ts";
@@ -20,6 +21,7 @@ import type {
 import type { TraceRepository } from "../core/ports/trace-repository.ts";
 import { KyselyChangeRepository } from "./changes-repository.ts";
 import { KyselyDetectRepository } from "./detect-repository.ts";
+import { KyselyIngestDeadLetters, type RetryDeadLetters } from "./ingest-dead-letters.ts";
 import { KyselyInstanceKeys } from "./instance-keys.ts";
 import { KyselyInvestigationRepository } from "./investigations-repository.ts";
 import { KyselyRemediationRepository } from "./remediation-repository.ts";
@@ -42,6 +44,8 @@ export interface StoreDialect {
   readonly patterns: PatternRepository;
   /** The durable ingest log (issue 18). */
   readonly ingestLog: IngestLogRepository;
+  /** Moves waiting dead letters back to the ingest log in one transaction. */
+  readonly retryDeadLetters: RetryDeadLetters;
   /** Runs compiled statements in one transaction. */
   readonly atomically: RunAtomically;
   /** Whether claims lock the rows they pick (FOR UPDATE SKIP LOCKED): replicas claim concurrently. */
@@ -71,6 +75,7 @@ export class KyselyStore implements Store {
   readonly remediations: RemediationRepository;
   readonly keys: InstanceKeys;
   readonly ingestLog: IngestLogRepository;
+  readonly ingestDeadLetters: IngestDeadLetterRepository;
   readonly applyThenSync?: Store["applyThenSync"];
 
   protected constructor(
@@ -83,6 +88,7 @@ export class KyselyStore implements Store {
     this.timers = dialect.timers;
     this.patterns = dialect.patterns;
     this.ingestLog = dialect.ingestLog;
+    this.ingestDeadLetters = new KyselyIngestDeadLetters(db, dialect.retryDeadLetters);
     this.changes = new KyselyChangeRepository(db);
     this.similar = new KyselySimilarReads(db);
     this.sli = new KyselySliReads(db);

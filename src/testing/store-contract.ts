@@ -22,6 +22,7 @@ import { PatternCatalog } from "../patterns/pattern-catalog.ts";
 import { tokenize } from "../patterns/tokenize.ts";
 import { fingerprintSignals } from "../pipeline/correlate/fingerprint.ts";
 import { describeDetectContract } from "./detect-contract.ts";
+import { describeIngestDeadLettersContract } from "./ingest-dead-letters-contract.ts";
 import { describeRemediationContract } from "./remediation-contract.ts";
 import { describeTraceContract } from "./traces-contract.ts";
 
@@ -1376,4 +1377,5 @@ export function describeStoreContract(target: StoreContractTarget): void {
   describeTraceContract(target);
   describeDetectContract(target);
   describeRemediationContract(target);
+  describeIngestDeadLettersContract(target);
 }

@@ -7,6 +7,7 @@ export function wireRetention({ config, store, clock, logger, metrics }: Base): 
   const retention = new RetentionJob(store.retention, clock, config.storage.retention, {
     logger,
     deleted: (kind, rows) => metrics.retentionDeleted.inc({ kind }, rows),
+    deadLetters: store.ingestDeadLetters,
   });
   return { retention, module: { name: "retention", start: () => retention.start(), shutdown: () => retention.shutdown() } };
 }

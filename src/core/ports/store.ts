@@ -5,6 +5,7 @@ import type { Ticket } from "../ticket.ts";
 import type { NewTimelineEvent, TimelineEvent } from "../timeline.ts";
 import type { ChangeRepository } from "./change-repository.ts";
 import type { DetectRepository } from "./detect-repository.ts";
+import type { IngestDeadLetterRepository } from "./ingest-dead-letters.ts";
 import type { IngestLogRepository } from "./ingest-log.ts";
 import type { InstanceKeys } from "./instance-keys.ts";
 import type { InvestigationRepository } from "./investigation-repository.ts";
@@ -236,6 +237,8 @@ export interface Store {
   readonly sli: SliReads;
   /** The durable ingest log the pipeline consumes (issue 18). */
   readonly ingestLog: IngestLogRepository;
+  /** The ingest log's dead letters: what operators see, retry and discard. */
+  readonly ingestDeadLetters: IngestDeadLetterRepository;
   /** Applies a change set atomically and durably; returns the numbers given to new incidents. Throws CONFLICT on a stale version. */
   apply(changes: ChangeSet): Promise<Map<string, number>>;
   /**

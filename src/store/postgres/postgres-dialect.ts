@@ -1,10 +1,12 @@
 import { type Kysely, sql } from "kysely";
 import type { ChangeSet, SignalRepository } from "../../core/ports/store.ts";
 import { signalKey } from "../../core/ports/store.ts";
+import type { RetryDeadLetters } from "../ingest-dead-letters.ts";
 import type { StoreDialect } from "../kysely-store.ts";
 import type { Tables } from "../rows.ts";
 import type { RunAtomically } from "../traces-repository.ts";
 import { writeChanges } from "./postgres-changes.ts";
+import { postgresRetryDeadLetters } from "./postgres-dead-letter-retry.ts";
 import { PostgresDeliveries } from "./postgres-deliveries.ts";
 import { PostgresIncidents } from "./postgres-incidents.ts";
 import { consumeLogEntries, PostgresIngestLog } from "./postgres-ingest-log.ts";
@@ -19,6 +21,7 @@ export class PostgresDialect implements StoreDialect {
   readonly timers: PostgresTimers;
   readonly patterns: PostgresPatterns;
   readonly ingestLog: PostgresIngestLog;
+  readonly retryDeadLetters: RetryDeadLetters;
   readonly atomically: RunAtomically;
   // SKIP LOCKED: a row another replica is claiming right now is passed over; once it commits, its lease keeps it out.
   readonly lockClaimedRows = true;
@@ -31,6 +34,7 @@ export class PostgresDialect implements StoreDialect {
     this.timers = new PostgresTimers(db);
     this.patterns = new PostgresPatterns(db);
     this.ingestLog = new PostgresIngestLog(db);
+    this.retryDeadLetters = postgresRetryDeadLetters(db);
     this.atomically = (queries) =>
       db.transaction().execute(async (trx) => {
         for (const query of queries) await trx.executeQuery(query);

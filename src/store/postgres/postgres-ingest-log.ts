@@ -50,15 +50,15 @@ export class PostgresIngestLog implements IngestLogRepository {
   async split(position: number, bodies: readonly string[]): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       const { rows } = await sql<EntryRow>`
-        DELETE FROM ingest_log WHERE position = ${position} RETURNING position, source, appended_at, signal_count, body, attempts`.execute(
-        trx,
-      );
+        DELETE FROM ingest_log WHERE position = ${position}
+        RETURNING position, source, appended_at, signal_count, body, attempts, retry_of`.execute(trx);
       const row = rows[0];
       if (!row) return false;
+      // A retry's pieces still name the dead letter they retry.
       for (const body of bodies) {
         await sql`
-          INSERT INTO ingest_log (appended_at, source, signal_count, body, lease_until, attempts)
-          VALUES (${Number(row.appended_at)}, ${row.source}, 1, ${body}, 0, 0)`.execute(trx);
+          INSERT INTO ingest_log (appended_at, source, signal_count, body, lease_until, attempts, retry_of)
+          VALUES (${Number(row.appended_at)}, ${row.source}, 1, ${body}, 0, 0, ${row.retry_of ?? null})`.execute(trx);
       }
       return true;
     });
@@ -67,14 +67,20 @@ export class PostgresIngestLog implements IngestLogRepository {
   async deadLetter(position: number, reason: string, now: number): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       const { rows } = await sql<EntryRow>`
-        DELETE FROM ingest_log WHERE position = ${position} RETURNING position, source, appended_at, signal_count, body, attempts`.execute(
-        trx,
-      );
+        DELETE FROM ingest_log WHERE position = ${position}
+        RETURNING position, source, appended_at, signal_count, body, attempts, retry_of`.execute(trx);
       const row = rows[0];
       if (!row) return false;
+      // A retry failing again carries the dead letter it retried: first append, first failure, attempts so far.
+      const retryOf = row.retry_of == null ? null : Number(row.retry_of);
       await sql`
-        INSERT INTO ingest_dead_letters (position, appended_at, dead_at, source, signal_count, body, attempts, reason)
-        VALUES (${position}, ${Number(row.appended_at)}, ${now}, ${row.source}, ${row.signal_count}, ${row.body}, ${row.attempts}, ${reason})`.execute(
+        INSERT INTO ingest_dead_letters
+          (position, appended_at, dead_at, source, signal_count, body, attempts, reason, retry_of, first_dead_at)
+        SELECT CAST(${position} AS bigint), COALESCE(prior.appended_at, CAST(${Number(row.appended_at)} AS bigint)),
+          CAST(${now} AS bigint), CAST(${row.source} AS text), CAST(${row.signal_count} AS integer), CAST(${row.body} AS text),
+          CAST(${row.attempts} AS integer) + COALESCE(prior.attempts, 0), CAST(${reason} AS text),
+          CAST(${retryOf} AS bigint), COALESCE(prior.first_dead_at, prior.dead_at, CAST(${now} AS bigint))
+        FROM (SELECT 1) AS one LEFT JOIN ingest_dead_letters AS prior ON prior.position = CAST(${retryOf} AS bigint)`.execute(
         trx,
       );
       return true;

@@ -2,11 +2,13 @@ import type Database from "better-sqlite3";
 import type { CompiledQuery, Kysely } from "kysely";
 import type { ChangeSet, SignalRepository } from "../../core/ports/store.ts";
 import { signalKey } from "../../core/ports/store.ts";
+import type { RetryDeadLetters } from "../ingest-dead-letters.ts";
 import type { StoreDialect } from "../kysely-store.ts";
 import type { Tables } from "../rows.ts";
 import type { RunAtomically } from "../traces-repository.ts";
 import type { OpenedDatabase } from "./open-database.ts";
 import { SqliteChangeWriter } from "./sqlite-changes.ts";
+import { sqliteRetryDeadLetters } from "./sqlite-dead-letter-retry.ts";
 import { SqliteDeliveries } from "./sqlite-deliveries.ts";
 import { SqliteIncidents } from "./sqlite-incidents.ts";
 import { SqliteIngestLog } from "./sqlite-ingest-log.ts";
@@ -21,6 +23,7 @@ export class SqliteDialect implements StoreDialect {
   readonly timers: SqliteTimers;
   readonly patterns: SqlitePatterns;
   readonly ingestLog: SqliteIngestLog;
+  readonly retryDeadLetters: RetryDeadLetters;
   readonly atomically: RunAtomically;
   // SQLite has one writer, so the claim statement alone is the claim.
   readonly lockClaimedRows = false;
@@ -64,6 +67,7 @@ export class SqliteDialect implements StoreDialect {
       return numbers;
     });
     this.ingestLog = new SqliteIngestLog(raw, () => this.durability.walSync?.durable() ?? Promise.resolve());
+    this.retryDeadLetters = sqliteRetryDeadLetters(raw, () => this.durability.walSync?.durable() ?? Promise.resolve());
     this.applyConsuming = raw.transaction((changes: ChangeSet) => {
       this.ingestLog.consume(changes.consumeLog ?? []);
       return changes.patterns?.length ? this.applyWithPatterns(changes) : this.writer.apply(changes);

@@ -51,24 +51,42 @@ export class SqliteIngestLog implements IngestLogRepository {
     });
     this.deleteEntry = raw.prepare("DELETE FROM ingest_log WHERE position = ?");
     const readEntry = raw.prepare(
-      "SELECT position, source, appended_at, signal_count, body, attempts, last_error FROM ingest_log WHERE position = ?",
+      "SELECT position, source, appended_at, signal_count, body, attempts, last_error, retry_of FROM ingest_log WHERE position = ?",
+    );
+    // A retry's pieces still name the dead letter they retry.
+    const insertPiece = raw.prepare(
+      "INSERT INTO ingest_log (appended_at, source, signal_count, body, lease_until, attempts, retry_of) VALUES (?, ?, 1, ?, 0, 0, ?)",
     );
     this.splitTx = raw.transaction((position: number, bodies: readonly string[]) => {
       const row = readEntry.get(position) as EntryRow | undefined;
       if (!row) return false;
       this.deleteEntry.run(position);
-      for (const body of bodies) insert.get(Number(row.appended_at), row.source, 1, body, 0, 0);
+      for (const body of bodies) insertPiece.run(Number(row.appended_at), row.source, body, row.retry_of ?? null);
       return true;
     });
+    // A retry failing again carries the dead letter it retried: first append, first failure, attempts so far.
     const insertDead = raw.prepare(
-      `INSERT INTO ingest_dead_letters (position, appended_at, dead_at, source, signal_count, body, attempts, reason)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO ingest_dead_letters
+         (position, appended_at, dead_at, source, signal_count, body, attempts, reason, retry_of, first_dead_at)
+       SELECT @position, COALESCE(prior.appended_at, @appendedAt), @now, @source, @signalCount, @body,
+         @attempts + COALESCE(prior.attempts, 0), @reason, @retryOf, COALESCE(prior.first_dead_at, prior.dead_at, @now)
+       FROM (SELECT 1) AS one LEFT JOIN ingest_dead_letters AS prior ON prior.position = @retryOf`,
     );
     this.deadLetterTx = raw.transaction((position: number, reason: string, now: number) => {
       const row = readEntry.get(position) as EntryRow | undefined;
       if (!row) return false;
       this.deleteEntry.run(position);
-      insertDead.run(position, row.appended_at, now, row.source, row.signal_count, row.body, row.attempts, reason);
+      insertDead.run({
+        position,
+        appendedAt: row.appended_at,
+        now,
+        source: row.source,
+        signalCount: row.signal_count,
+        body: row.body,
+        attempts: row.attempts,
+        reason,
+        retryOf: row.retry_of ?? null,
+      });
       return true;
     });
     this.releaseEntry = raw.prepare("UPDATE ingest_log SET lease_until = ?, last_error = ? WHERE position = ?");
