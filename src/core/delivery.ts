@@ -1,3 +1,5 @@
+import type { InvestigationDelivery } from "./investigation.ts";
+
 export const DELIVERY_ACTIONS = ["create", "update", "acknowledge", "resolve", "escalate", "reopen", "comment"] as const;
 export type DeliveryAction = (typeof DELIVERY_ACTIONS)[number];
 
@@ -22,4 +24,7 @@ export interface Delivery {
   updatedAt: number;
 }
 
-export type NewDelivery = Pick<Delivery, "incidentId" | "platform" | "action" | "detail" | "causedAt">;
+export type NewDelivery = Pick<Delivery, "incidentId" | "platform" | "action" | "detail" | "causedAt"> & {
+  /** An investigation report for the connector to render natively (`detail` is its plain-text form). */
+  investigation?: InvestigationDelivery;
+};

@@ -13,6 +13,7 @@ import * as detect from "./0011-detect.ts";
 import * as ingestLog from "./0012-ingest-log.ts";
 import * as remediation from "./0013-remediation.ts";
 import * as sli from "./0014-sli.ts";
+import * as deliveryInvestigation from "./0017-delivery-investigation.ts";
 
 /** Migrations in order; names are stored in the database, so never rename one that shipped. */
 export const migrationProvider: MigrationProvider = {
@@ -32,6 +33,7 @@ export const migrationProvider: MigrationProvider = {
       "0012-ingest-log": ingestLog,
       "0013-remediation": remediation,
       "0014-sli": sli,
+      "0017-delivery-investigation": deliveryInvestigation,
     };
   },
 };
