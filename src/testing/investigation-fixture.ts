@@ -16,7 +16,8 @@ export function sampleReport(overrides: Partial<InvestigationReport> = {}): Inve
       {
         component: "payments",
         confidence: 0.82,
-        statement: "payments is the likely root cause (confidence 82%): its 5xx ratio departed first; deployed v2.4.0 6 min before",
+        statement:
+          "payments is the likely root cause (confidence 82%): its 5xx ratio departed first; deployed v2.4.0 6 min before",
         evidence: ["metrics-1", "changes-1", "traces-1"],
       },
       { component: "checkout", confidence: 0.09, statement: "checkout departed after payments", evidence: ["metrics-2"] },
@@ -25,14 +26,16 @@ export function sampleReport(overrides: Partial<InvestigationReport> = {}): Inve
       {
         id: "metrics-2",
         source: "metrics",
-        query: 'histogram_quantile(0.95, sum by (le) (rate(http_server_request_duration_seconds_bucket{service_name="checkout"}[5m])))',
+        query:
+          'histogram_quantile(0.95, sum by (le) (rate(http_server_request_duration_seconds_bucket{service_name="checkout"}[5m])))',
         summary: "checkout p95 latency departed 12.4 scales at 09:30:40",
         link: "https://prometheus.example.com/graph?g0.expr=histogram_quantile&g0.range_input=2h",
       },
       {
         id: "metrics-1",
         source: "metrics",
-        query: 'sum(rate(http_server_request_duration_seconds_count{service_name="payments",http_response_status_code=~"5.."}[5m]))',
+        query:
+          'sum(rate(http_server_request_duration_seconds_count{service_name="payments",http_response_status_code=~"5.."}[5m]))',
         summary: "payments 5xx ratio departed 31.0 scales at 09:29:50, first of all series",
         link: "https://prometheus.example.com/graph?g0.expr=sum(rate(x%7Cy[5m]))&g0.range_input=2h",
       },
@@ -54,7 +57,7 @@ export function sampleReport(overrides: Partial<InvestigationReport> = {}): Inve
         id: "logs-1",
         source: "logs",
         query: '{service_name="payments"} |= "timeout acquiring"',
-        summary: 'NEW since the deploy: "TypeError: Cannot read properties of undefined (reading \'amount\')" ×9',
+        summary: "NEW since the deploy: \"TypeError: Cannot read properties of undefined (reading 'amount')\" ×9",
         link: null,
       },
     ],
