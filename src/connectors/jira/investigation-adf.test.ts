@@ -31,7 +31,7 @@ describe("Jira investigation comment", () => {
     const headings = (doc.content ?? []).filter((n) => n.type === "heading").map(texts);
     assert.deepEqual(headings.slice(1), ["Evidence", "Steps executed", "Recommended actions", "Root cause"]);
     assert.ok(types.includes("orderedList") && types.includes("bulletList"));
-    const links = JSON.stringify(doc).match(/"href":"[^"]+"/g) ?? [];
+    const links: string[] = JSON.stringify(doc).match(/"href":"[^"]+"/g) ?? [];
     assert.ok(links.some((l) => l.includes("prometheus.example.com/graph")));
     assert.ok(links.some((l) => l.includes("github.com/acme/payments/compare")));
     assert.ok(links.includes(`"href":"${URL}"`));
