@@ -45,7 +45,8 @@ export interface StepExecuted {
 }
 
 export interface RecommendedAction {
-  kind: "runbook" | "rollback" | "past-resolution";
+  /** `code-change`: a file and function an error names, which a recent deploy of its service changed. */
+  kind: "runbook" | "rollback" | "past-resolution" | "code-change";
   text: string;
   link: string | null;
   evidence: string[];
