@@ -14,7 +14,11 @@ describe("addsSomething", () => {
       trigger: "requested",
       startedAt: base.startedAt + 60_000,
       finishedAt: base.finishedAt + 61_000,
-      hypotheses: base.hypotheses.map((h) => ({ ...h, confidence: h.confidence - 0.03, statement: h.statement.replace("82%", "79%") })),
+      hypotheses: base.hypotheses.map((h) => ({
+        ...h,
+        confidence: h.confidence - 0.03,
+        statement: h.statement.replace("82%", "79%"),
+      })),
       evidence: base.evidence.map((e) => ({ ...e, summary: e.summary.replace("31.0", "29.5") })),
       steps: base.steps.map((s) => ({ ...s, ms: s.ms + 7 })),
       narrative: { model: "m", text: "worded anew", hypotheses: [] },

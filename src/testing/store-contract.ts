@@ -22,9 +22,9 @@ import { PatternCatalog } from "../patterns/pattern-catalog.ts";
 import { tokenize } from "../patterns/tokenize.ts";
 import { fingerprintSignals } from "../pipeline/correlate/fingerprint.ts";
 import { describeDetectContract } from "./detect-contract.ts";
+import { sampleInvestigation } from "./investigation-fixture.ts";
 import { describeRemediationContract } from "./remediation-contract.ts";
 import { describeTraceContract } from "./traces-contract.ts";
-import { sampleInvestigation } from "./investigation-fixture.ts";
 
 /** An engine under test: how to get fresh, empty stores of it. */
 export interface StoreContractTarget {
@@ -605,10 +605,7 @@ export function describeStoreContract(target: StoreContractTarget): void {
         const investigation = sampleInvestigation({ incidentId: a, version: 2 }, 1);
         await store.apply(
           changes({
-            deliveries: [
-              { ...delivery(a, "memory", "comment"), investigation },
-              delivery(a, "slack", "comment"),
-            ],
+            deliveries: [{ ...delivery(a, "memory", "comment"), investigation }, delivery(a, "slack", "comment")],
           }),
         );
         const rows = await store.deliveries.list({ incidentId: a, limit: 10 });

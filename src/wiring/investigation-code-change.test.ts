@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
-import type { InvestigationReport } from "../core/investigation.ts";
 import { newId } from "../core/ids.ts";
+import type { InvestigationReport } from "../core/investigation.ts";
 import { anomalyEvent, inMemorySluice } from "../testing/in-memory-sluice.ts";
 
 // End to end through a whole Sluice: an error whose stack trace names code that the deploy before it changed
@@ -48,9 +48,15 @@ describe("code-change recommendations of a running Sluice", async () => {
     const { report } = got.json() as { report: InvestigationReport };
     const code = report.actions.filter((a) => a.kind === "code-change");
     assert.equal(code.length, 1, JSON.stringify(report.actions));
-    assert.match(code[0]?.text ?? "", /^Look at \/app\/src\/payments\/charge\.ts:42 \(chargeCard\): changed in commits a1b2c3d\.\.e4f5a6b \(deploy v2\.4\.0 of payments/);
+    assert.match(
+      code[0]?.text ?? "",
+      /^Look at \/app\/src\/payments\/charge\.ts:42 \(chargeCard\): changed in commits a1b2c3d\.\.e4f5a6b \(deploy v2\.4\.0 of payments/,
+    );
     assert.equal(code[0]?.link, "https://github.com/acme/payments/compare/a1b2c3d...e4f5a6b");
     const ids = new Set(report.evidence.map((e) => e.id));
-    assert.ok(code[0]?.evidence.every((id) => ids.has(id)), "it cites evidence of the report");
+    assert.ok(
+      code[0]?.evidence.every((id) => ids.has(id)),
+      "it cites evidence of the report",
+    );
   });
 });

@@ -48,7 +48,10 @@ describe("code-change recommendations", () => {
   });
 
   it("recommends nothing when the deploy's files do not include the code the error names", () => {
-    assert.deepEqual(codeChangeActions([{ evidence: "logs-1", text: TRACE, deploy: deploy({ changedFiles: "src/other.ts" }) }]), []);
+    assert.deepEqual(
+      codeChangeActions([{ evidence: "logs-1", text: TRACE, deploy: deploy({ changedFiles: "src/other.ts" }) }]),
+      [],
+    );
   });
 
   it("without changed files, names the deploy and the innermost frame, and says the files are unknown", () => {

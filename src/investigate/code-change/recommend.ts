@@ -14,7 +14,12 @@ export function changedFiles(change: Pick<Change, "labels">): string[] {
   const text = change.labels[CHANGED_FILES_LABEL] ?? "";
   return text
     .split(/[\s,]+/)
-    .map((f) => f.trim().replace(/\\/g, "/").replace(/^\.?\//, ""))
+    .map((f) =>
+      f
+        .trim()
+        .replace(/\\/g, "/")
+        .replace(/^\.?\//, ""),
+    )
     .filter(Boolean);
 }
 

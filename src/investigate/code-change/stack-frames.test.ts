@@ -44,7 +44,9 @@ describe("stack frame parsers", () => {
 
   it("Java: Class.method with the package's path, inner classes to their file", () => {
     assert.deepEqual(
-      javaFrames(JAVA).slice(0, 2).map((f) => [f.fn, f.file, f.path, f.line]),
+      javaFrames(JAVA)
+        .slice(0, 2)
+        .map((f) => [f.fn, f.file, f.path, f.line]),
       [
         ["com.acme.payments.db.Pool.acquire", "Pool.java", "com/acme/payments/db/Pool.java", 88],
         ["com.acme.payments.Charge$Inner.run", "Charge.java", "com/acme/payments/Charge.java", 42],
