@@ -48,7 +48,7 @@ export function investigationView(delivery: InvestigationDelivery, incidentUrl: 
   const evidence = [...report.evidence].sort((a, b) => Number(cited.has(b.id)) - Number(cited.has(a.id)));
   const top = report.hypotheses[0];
   return {
-    title: `Sluice investigation of ${report.incidentKey}, version ${report.version} (${report.trigger})`,
+    title: `Sluice investigation of ${report.incidentKey} (version ${report.version}, ${report.trigger})`,
     supersedes:
       supersedes === null
         ? null

@@ -24,7 +24,7 @@ describe("Jira investigation comment", () => {
     const doc = body as unknown as Node;
     const types = (doc.content ?? []).map((n) => n.type);
     assert.equal(types[0], "heading");
-    assert.match(texts(doc.content?.[0] as Node), /Sluice investigation of INC-42, version 2/);
+    assert.match(texts(doc.content?.[0] as Node), /Sluice investigation of INC-42 \(version 2/);
     assert.match(texts(doc.content?.[1] as Node), /^Supersedes version 1/);
     assert.match(texts(doc.content?.[2] as Node), /^Hypothesis: payments is the likely root cause/);
     assert.equal(texts(doc.content?.[3] as Node), "Confidence: 82%");
@@ -49,7 +49,7 @@ describe("Jira investigation comment", () => {
   it("is wiki markup with a numbered list on Server", () => {
     const { body } = investigationCommentPayload({ deployment: "server" }, sampleInvestigation(), URL);
     assert.equal(typeof body, "string");
-    assert.match(String(body), /^h2\. Sluice investigation of INC-42, version 1/);
+    assert.match(String(body), /^h2\. Sluice investigation of INC-42 \(version 1/);
     assert.match(String(body), /\n# changes: changes of payments/);
     assert.match(String(body), /h3\. Root cause\n\npayments/);
   });

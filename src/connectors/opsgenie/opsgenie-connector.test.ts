@@ -216,7 +216,7 @@ describe("an investigation on opsgenie and jsm", () => {
       const notes = platform.calls.slice(before).filter((call) => call.method === "POST");
       assert.equal(notes.length, 1);
       assert.ok(notes[0]?.url.href.startsWith(prefix) && notes[0].url.pathname.endsWith("/notes"), notes[0]?.url.href);
-      assert.match(String(notes[0]?.body?.note), /^Sluice investigation of INC-42, version 2 \(opened\)\nSupersedes version 1/);
+      assert.match(String(notes[0]?.body?.note), /^Sluice investigation of INC-42 \(version 2, opened\)\nSupersedes version 1/);
     });
   }
 });

@@ -8,7 +8,7 @@ describe("ServiceNow investigation work note", () => {
     const body = investigationWorkNote(sampleInvestigation({ version: 2 }, 1), "https://sluice.example.com/incidents/1");
     assert.deepEqual(Object.keys(body), ["work_notes"]);
     const note = body.work_notes ?? "";
-    assert.match(note, /^Sluice investigation of INC-42, version 2 \(opened\)\nSupersedes version 1/);
+    assert.match(note, /^Sluice investigation of INC-42 \(version 2, opened\)\nSupersedes version 1/);
     for (const part of ["Hypothesis: payments", "Evidence:", "Steps executed:", "Recommended actions:", "Root cause: payments"]) {
       assert.ok(note.includes(part), part);
     }

@@ -29,7 +29,7 @@ describe("Slack investigation message", () => {
     assert.match(all, /\*Recommended actions\*\n1\. Roll back payments deploy v2\.4\.0/);
     assert.match(all, /\*Root cause\*\npayments/);
     assert.match(all, /<https:\/\/sluice\.example\.com\/incidents\/1\|Full report in Sluice>/);
-    assert.match(message.text, /^Sluice investigation of INC-42, version 2 \(opened\)\. Supersedes version 1/);
+    assert.match(message.text, /^Sluice investigation of INC-42 \(version 2, opened\)\. Supersedes version 1/);
   });
 
   it("keeps mrkdwn from report text inert", () => {

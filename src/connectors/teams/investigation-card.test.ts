@@ -9,7 +9,7 @@ describe("Teams investigation card", () => {
     const card = message.attachments[0].content;
     assert.equal(card.version, "1.5");
     const json = JSON.stringify(card.body);
-    assert.match(json, /"text":"Sluice investigation of INC-42, version 2 \(opened\)"/);
+    assert.match(json, /"text":"Sluice investigation of INC-42 \(version 2, opened\)"/);
     assert.match(json, /Supersedes version 1/);
     assert.match(json, /\{"title":"Confidence","value":"82%"\},\{"title":"Root cause","value":"payments/);
     assert.match(json, /\[open\]\(https:\/\/github\.com\/acme\/payments\/compare\/a1b2c3d\.\.\.e4f5a6b\)/);

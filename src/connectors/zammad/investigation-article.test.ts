@@ -12,7 +12,7 @@ describe("Zammad investigation article", () => {
     assert.equal(article.subject, "Investigation v2: INC-42");
     assert.match(
       article.body,
-      /^<h2>Sluice investigation of INC-42, version 2 \(opened\)<\/h2>\n<p><strong>Supersedes version 1/,
+      /^<h2>Sluice investigation of INC-42 \(version 2, opened\)<\/h2>\n<p><strong>Supersedes version 1/,
     );
     assert.match(article.body, /<h3>Steps executed<\/h3>\n<ol><li>changes: /);
     assert.match(article.body, /<a href="https:\/\/github\.com\/acme\/payments\/compare\/a1b2c3d\.\.\.e4f5a6b">open<\/a>/);
