@@ -7,7 +7,7 @@ import { anomalyEvent, inMemorySluice } from "../testing/in-memory-sluice.ts";
 // End to end through a whole Sluice: an error whose stack trace names code that the deploy before it changed
 // gets a code-change recommendation in the report, naming the file, the function and the commit range.
 describe("code-change recommendations of a running Sluice", async () => {
-  const { sluice, clock } = await inMemorySluice();
+  const { sluice, clock, memory } = await inMemorySluice();
   after(() => sluice.close());
 
   it("recommends the changed file and function in the deploy's commit range", async () => {
@@ -32,7 +32,7 @@ describe("code-change recommendations of a running Sluice", async () => {
       },
     ]);
     const trace = [
-      "TypeError: Cannot read properties of undefined (reading 'amount')",
+      "TypeError: Cannot read properties of undefined (reading 'amount') via postgres://app:s3cr3t-P4ss@db.internal:5432/orders",
       "    at chargeCard (/app/src/payments/charge.ts:42:17)",
       "    at Router.handle (/app/node_modules/express/lib/router/index.js:284:7)",
     ].join("\n");
@@ -53,6 +53,13 @@ describe("code-change recommendations of a running Sluice", async () => {
       /^Look at \/app\/src\/payments\/charge\.ts:42 \(chargeCard\): changed in commits a1b2c3d\.\.e4f5a6b \(deploy v2\.4\.0 of payments/,
     );
     assert.equal(code[0]?.link, "https://github.com/acme/payments/compare/a1b2c3d...e4f5a6b");
+    // Redaction holds: the secret in the error never reaches the report, nor the ticket's note.
+    await sluice.worker.flush();
+    assert.ok(!JSON.stringify(report).includes("s3cr3t-P4ss"));
+    const note = memory.received.find((d) => d.action === "comment" && d.investigation);
+    assert.ok(note, "the report reached the ticket");
+    assert.ok(!note.detail.includes("s3cr3t-P4ss"));
+    assert.match(note.detail, /Look at \/app\/src\/payments\/charge\.ts:42 \(chargeCard\)/);
     const ids = new Set(report.evidence.map((e) => e.id));
     assert.ok(
       code[0]?.evidence.every((id) => ids.has(id)),
