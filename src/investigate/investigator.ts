@@ -199,7 +199,8 @@ export class Investigator {
     // A version that adds nothing to the one before goes on the timeline only: the tickets already say it.
     const previous = firstReport ? null : await store.investigations.report(incident.id, version - 1);
     const send = previous === null || addsSomething(previous, stored);
-    const supersedes = firstReport ? null : await lastSentVersion((v) => store.investigations.report(incident.id, v), version);
+    const supersedes =
+      firstReport || !send ? null : await lastSentVersion((v) => store.investigations.report(incident.id, v), version);
     const changes = emptyChangeSet();
     fanOut(changes, incident, now, {
       actor: INVESTIGATE_ACTOR,

@@ -1,4 +1,4 @@
-import type { DeliveryAction } from "../../core/delivery.ts";
+import { DELIVERY_ACTIONS, type DeliveryAction } from "../../core/delivery.ts";
 import { type IncidentContext, shareableContext } from "../../core/enrichment.ts";
 import type { Incident } from "../../core/incident.ts";
 import type { InvestigationDelivery, InvestigationReport } from "../../core/investigation.ts";
@@ -23,6 +23,9 @@ export interface WebhookIncident {
   /** What enrichment learned: owner, changes, similar incidents, trace root cause and blast radius, affected users. */
   context: Omit<IncidentContext, "destinations">;
 }
+
+/** Every `event` a receiver may get: the delivery actions, and `investigation` for a report. */
+export const WEBHOOK_EVENTS = [...DELIVERY_ACTIONS, "investigation"] as const;
 
 /** The JSON body of every webhook request (documented in docs/connectors.md). */
 export interface WebhookPayload {
