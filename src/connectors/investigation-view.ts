@@ -14,6 +14,8 @@ export interface ViewItem {
  * field. Each connector renders it in its own form and cuts its lists to the platform's limits.
  */
 export interface InvestigationView {
+  incidentKey: string;
+  version: number;
   title: string;
   /** "Supersedes version N: …" on a later version, else null. */
   supersedes: string | null;
@@ -48,6 +50,8 @@ export function investigationView(delivery: InvestigationDelivery, incidentUrl: 
   const evidence = [...report.evidence].sort((a, b) => Number(cited.has(b.id)) - Number(cited.has(a.id)));
   const top = report.hypotheses[0];
   return {
+    incidentKey: report.incidentKey,
+    version: report.version,
     title: `Sluice investigation of ${report.incidentKey} (version ${report.version}, ${report.trigger})`,
     supersedes:
       supersedes === null

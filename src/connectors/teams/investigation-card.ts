@@ -38,7 +38,11 @@ function section(title: string, lines: string[]): CardElement {
 }
 
 function cardOf(view: InvestigationView, caps: ListCaps): TeamsMessage {
-  const body: CardElement[] = [text(inert(view.title), { style: "heading", weight: "Bolder", size: "Medium" })];
+  // "<what> · <key>" first, as every card of this connector begins; then the report's own title.
+  const body: CardElement[] = [
+    text(inert(`Investigation v${view.version} · ${view.incidentKey}`), { style: "heading", weight: "Bolder", size: "Medium" }),
+    text(inert(view.title), { weight: "Bolder" }),
+  ];
   if (view.supersedes) body.push(text(inert(view.supersedes), { isSubtle: true }));
   body.push(
     text(inert(clipText(view.headline, caps.line * 2)), {
