@@ -4,6 +4,7 @@ import type { DeliveryAction } from "../core/delivery.ts";
 import type { DestinationFields } from "../core/enrichment.ts";
 import type { SyncHandler, SyncPoller } from "../core/inbound.ts";
 import type { Incident } from "../core/incident.ts";
+import type { InvestigationDelivery } from "../core/investigation.ts";
 import type { Ticket } from "../core/ticket.ts";
 
 /** What a connector is asked to do: tell its platform about one change of one incident. */
@@ -32,6 +33,11 @@ export interface DeliveryRequest {
   attempt?: number;
   /** For an escalate: what the incident's escalation policy asks of this platform at the level it took. */
   escalation?: EscalationOrder;
+  /**
+   * For an investigation's comment: the report, which the connector renders in its platform's own form
+   * (`detail` holds the same report as plain text, for connectors that have no native form).
+   */
+  investigation?: InvestigationDelivery;
 }
 
 /**

@@ -1,3 +1,5 @@
+import type { InvestigationDelivery } from "./investigation.ts";
+
 export const DELIVERY_ACTIONS = ["create", "update", "acknowledge", "resolve", "escalate", "reopen", "comment"] as const;
 export type DeliveryAction = (typeof DELIVERY_ACTIONS)[number];
 
@@ -25,4 +27,6 @@ export interface Delivery {
 export type NewDelivery = Pick<Delivery, "incidentId" | "platform" | "action" | "detail" | "causedAt"> & {
   /** Not sent before this time (epoch ms, the caller's clock); absent, due at once. A first page held to settle (issue 17). */
   notBefore?: number;
+  /** An investigation report for the connector to render natively (`detail` is its plain-text form). */
+  investigation?: InvestigationDelivery;
 };

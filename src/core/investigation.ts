@@ -45,7 +45,8 @@ export interface StepExecuted {
 }
 
 export interface RecommendedAction {
-  kind: "runbook" | "rollback" | "past-resolution";
+  /** `code-change`: a file and function an error names, which a recent deploy of its service changed. */
+  kind: "runbook" | "rollback" | "past-resolution" | "code-change";
   text: string;
   link: string | null;
   evidence: string[];
@@ -80,4 +81,36 @@ export interface ReportNarrative {
   model: string;
   text: string;
   hypotheses: { component: string; statement: string; evidence: string[] }[];
+}
+
+/**
+ * What an investigation delivery carries to a ticket: the report to render in the platform's own form, and
+ * the version it supersedes in that ticket (null for the first). Stored with the outbox row (migration 0017),
+ * so every retry renders the same report.
+ */
+export interface InvestigationDelivery {
+  report: InvestigationReport;
+  supersedes: number | null;
+}
+
+function percentOf(share: number): string {
+  return `${Math.round(share * 100)}%`;
+}
+
+/** The report's headline: its hypothesis, or why it asserts none (the candidates, for a person to judge). */
+export function reportHeadline(report: InvestigationReport): string {
+  const top = report.hypotheses[0];
+  if (report.outcome === "hypothesis" && top) return `Hypothesis: ${top.statement}`;
+  if (report.outcome === "failed") return `The investigation failed: ${report.reason ?? "unknown error"}.`;
+  const why =
+    report.outcome === "out-of-budget"
+      ? "its budget ran out before the evidence was decisive"
+      : report.reason === "no-evidence"
+        ? "no evidence points at any component"
+        : "the evidence is not decisive";
+  const candidates = report.hypotheses
+    .slice(0, 3)
+    .map((h) => `${h.component} ${percentOf(h.confidence)}`)
+    .join(", ");
+  return `No hypothesis: ${why}.${candidates ? ` Candidates: ${candidates}.` : ""}`;
 }

@@ -175,6 +175,8 @@ export class OutboxWorker {
       incidentUrl: this.options.incidentUrl(incident),
       renderedAt: clock.now(),
     });
+    // Only comments carry a report (an investigation's); the row holds it, unchanged from attempt to attempt.
+    const investigation = delivery.action === "comment" ? await store.deliveries.investigation(delivery.id) : null;
     let result: DeliveryResult;
     try {
       result = await connector.deliver({
@@ -188,6 +190,7 @@ export class OutboxWorker {
         renderedAt: frozen.renderedAt,
         attempt: delivery.attempts,
         ...this.orderFor(delivery, frozen.incident),
+        ...(investigation ? { investigation } : {}),
       });
     } catch (error) {
       // A connector that throws broke its contract; treat it as a transient failure and say so.

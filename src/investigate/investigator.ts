@@ -4,6 +4,7 @@ import type { InvestigationOutcome, InvestigationReport, InvestigationTrigger } 
 import type { InvestigationJob } from "../core/ports/investigation-repository.ts";
 import { emptyChangeSet, type Store } from "../core/ports/store.ts";
 import { fanOut } from "../lifecycle/fan-out.ts";
+import { addsSomething, lastSentVersion } from "./report-changes.ts";
 import { reportText, reportTimelineDetail } from "./report-text.ts";
 import { type InvestigationDeps, runInvestigation } from "./run-investigation.ts";
 
@@ -195,12 +196,26 @@ export class Investigator {
     // Versions count from 1, so the first report is version 1: no read of the previous report needed.
     const firstReport = version === 1;
     const stored: InvestigationReport = { ...report, version };
+    // A version that adds nothing to the one before goes on the timeline only: the tickets already say it.
+    const previous = firstReport ? null : await store.investigations.report(incident.id, version - 1);
+    const send = previous === null || addsSomething(previous, stored);
+    const supersedes =
+      firstReport || !send ? null : await lastSentVersion((v) => store.investigations.report(incident.id, v), version);
     const changes = emptyChangeSet();
     fanOut(changes, incident, now, {
       actor: INVESTIGATE_ACTOR,
       action: "investigation",
-      detail: reportTimelineDetail(stored),
-      send: { action: "comment", detail: reportText(stored), causedAt: now },
+      detail: send ? reportTimelineDetail(stored) : `${reportTimelineDetail(stored)} (nothing new: not sent to tickets)`,
+      ...(send
+        ? {
+            send: {
+              action: "comment" as const,
+              detail: reportText(stored, supersedes),
+              causedAt: now,
+              investigation: { report: stored, supersedes },
+            },
+          }
+        : {}),
     });
     await store.apply(changes);
     if (changes.deliveries.length > 0)

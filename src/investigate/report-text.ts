@@ -1,37 +1,18 @@
-import type { InvestigationReport } from "../core/investigation.ts";
+import { type InvestigationReport, reportHeadline } from "../core/investigation.ts";
 
 const MAX_EVIDENCE = 15;
 
-function percent(share: number): string {
-  return `${Math.round(share * 100)}%`;
-}
-
-/** The report's headline: its hypothesis, or why it asserts none. */
-export function headline(report: InvestigationReport): string {
-  const top = report.hypotheses[0];
-  if (report.outcome === "hypothesis" && top) return `Hypothesis: ${top.statement}`;
-  if (report.outcome === "failed") return `The investigation failed: ${report.reason ?? "unknown error"}.`;
-  const why =
-    report.outcome === "out-of-budget"
-      ? "its budget ran out before the evidence was decisive"
-      : report.reason === "no-evidence"
-        ? "no evidence points at any component"
-        : "the evidence is not decisive";
-  const candidates = report.hypotheses
-    .slice(0, 3)
-    .map((h) => `${h.component} ${percent(h.confidence)}`)
-    .join(", ");
-  return `No hypothesis: ${why}.${candidates ? ` Candidates: ${candidates}.` : ""}`;
-}
+// The headline lives in core: connectors render it too.
+const headline = reportHeadline;
 
 /**
  * The report as a ticket comment, the same text on every platform: the hypothesis first, then the
  * evidence with links, the steps executed, the recommended actions and the root-cause field. Connectors
  * render it in their native form (an ADF comment, a work note, a thread message).
  */
-export function reportText(report: InvestigationReport): string {
+export function reportText(report: InvestigationReport, supersedes: number | null = null): string {
   const lines = [
-    `Sluice investigation of ${report.incidentKey} (version ${report.version}, ${report.trigger})`,
+    `Sluice investigation of ${report.incidentKey} (version ${report.version}, ${report.trigger})${supersedes === null ? "" : ` — supersedes version ${supersedes}`}`,
     headline(report),
   ];
   if (report.narrative) {

@@ -253,6 +253,10 @@ function actions(
   const rollbacks = all.filter((a) => a.kind === "rollback");
   const suspect = rollbacks.filter((a) => a.evidence.some((id) => cited.has(id)));
   out.push(...(suspect.length > 0 ? suspect : asserted ? [] : rollbacks).slice(0, 3));
+  // Code an error names that the deploy before it changed: those about cited evidence first.
+  const code = all.filter((a) => a.kind === "code-change");
+  const citing = (a: RecommendedAction) => Number(a.evidence.some((id) => cited.has(id)));
+  out.push(...[...code].sort((a, b) => citing(b) - citing(a)).slice(0, 3));
   out.push(...all.filter((a) => a.kind === "past-resolution").slice(0, 2));
   return out;
 }

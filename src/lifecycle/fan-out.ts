@@ -1,5 +1,6 @@
 import type { DeliveryAction } from "../core/delivery.ts";
 import type { LifecycleAction } from "../core/incident.ts";
+import type { InvestigationDelivery } from "../core/investigation.ts";
 import type { ChangeSet } from "../core/ports/store.ts";
 import { type TransitionResult, type TransitionSubject, transition } from "./transition.ts";
 
@@ -27,6 +28,8 @@ export interface FanOutEntry {
     causedAt?: number;
     /** The platform the change came from: its own ticket is not sent it back, or the two would echo forever. */
     except?: string;
+    /** An investigation report each connector renders in its platform's own form (`detail` is its plain text). */
+    investigation?: InvestigationDelivery;
   };
 }
 
@@ -46,6 +49,7 @@ export function fanOut(changes: ChangeSet, incident: FanOutTarget, at: number, e
       action: send.action,
       detail: send.detail ?? detail,
       causedAt: send.causedAt ?? at,
+      ...(send.investigation ? { investigation: send.investigation } : {}),
     });
   }
 }

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from "kysely";
 import type { Delivery } from "../core/delivery.ts";
+import type { InvestigationDelivery } from "../core/investigation.ts";
 import type { DeliveryQuery, DeliveryRepository } from "../core/ports/store.ts";
 import type { Ticket } from "../core/ticket.ts";
 import { deliveryFromRow, type Tables, type TicketRow, ticketFromRow } from "./rows.ts";
@@ -9,7 +10,7 @@ import { deliveryFromRow, type Tables, type TicketRow, ticketFromRow } from "./r
  * completion writes (prepared statements on SQLite, SKIP LOCKED on PostgreSQL).
  */
 export abstract class KyselyDeliveryReads
-  implements Pick<DeliveryRepository, "list" | "get" | "setPlatformId" | "ticket" | "countByStatus" | "freeze">
+  implements Pick<DeliveryRepository, "list" | "get" | "setPlatformId" | "ticket" | "countByStatus" | "freeze" | "investigation">
 {
   constructor(protected readonly db: Kysely<Tables>) {}
 
@@ -36,6 +37,13 @@ export abstract class KyselyDeliveryReads
       .returning("request")
       .executeTakeFirst();
     return row?.request ?? request;
+  }
+
+  async investigation(id: string): Promise<InvestigationDelivery | null> {
+    const row = await this.db.selectFrom("deliveries").select("investigation").where("id", "=", id).executeTakeFirst();
+    if (!row?.investigation) return null;
+    // Written by this code from a typed value (the investigator's), so its shape is known.
+    return JSON.parse(row.investigation) as InvestigationDelivery;
   }
 
   async setPlatformId(incidentId: string, platform: string, platformId: string): Promise<void> {

@@ -229,7 +229,7 @@ export function timelineFromRow(row: TimelineRow): TimelineEvent {
 export interface Tables {
   incidents: IncidentRow;
   signals: SignalRow & { fingerprint: string; outcome: string; outcome_reason: string | null; incident_id: string | null };
-  deliveries: DeliveryRow & { lease_until: number; request: string | null };
+  deliveries: DeliveryRow & { lease_until: number; request: string | null; investigation: string | null };
   instance_keys: { name: string; value: string; created_at: number };
   tickets: TicketRow;
   timeline: TimelineRow;

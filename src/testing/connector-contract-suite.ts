@@ -4,6 +4,7 @@ import type { Connector, DeliveryRequest, DeliveryResult, TicketRef } from "../c
 import type { DeliveryAction } from "../core/delivery.ts";
 import type { Incident, IncidentState } from "../core/incident.ts";
 import type { Ticket } from "../core/ticket.ts";
+import { hugeInvestigation, sampleInvestigation } from "./investigation-fixture.ts";
 
 /** A failure the fake platform produces for the connector's next request. */
 export type PlatformFailure =
@@ -191,6 +192,22 @@ export function runConnectorContract(subject: ContractSubject): void {
         const result = await deliver(p, sampleRequest(action, ticket));
         assert.equal(result.kind, "delivered", JSON.stringify(result));
         assert.ok(p.received() > before, `the platform saw nothing for ${action}`);
+        assert.deepEqual(p.violations(), []);
+      });
+    }
+
+    // An investigation's report, rendered in the platform's own form; the huge one past every platform's limits.
+    for (const [name, investigation] of [
+      ["an investigation report", sampleInvestigation({}, 1)],
+      ["an investigation report past the platform's limits", hugeInvestigation()],
+    ] as const) {
+      it(`${name} after create is delivered within the platform's API`, async () => {
+        const p = await fresh();
+        const ticket = await create(p);
+        const before = p.received();
+        const result = await deliver(p, { ...sampleRequest("comment", ticket), investigation });
+        assert.equal(result.kind, "delivered", JSON.stringify(result));
+        assert.ok(p.received() > before, "the platform saw nothing for the investigation");
         assert.deepEqual(p.violations(), []);
       });
     }

@@ -23,6 +23,7 @@ import { tokenize } from "../patterns/tokenize.ts";
 import { fingerprintSignals } from "../pipeline/correlate/fingerprint.ts";
 import { describeDetectContract } from "./detect-contract.ts";
 import { describeIngestDeadLettersContract } from "./ingest-dead-letters-contract.ts";
+import { sampleInvestigation } from "./investigation-fixture.ts";
 import { describeRemediationContract } from "./remediation-contract.ts";
 import { describeTraceContract } from "./traces-contract.ts";
 
@@ -597,6 +598,22 @@ export function describeStoreContract(target: StoreContractTarget): void {
         );
         assert.equal((await store.incidents.quietAnomalies(T0 + 30 * SECOND, 2)).length, 2);
         assert.deepEqual(await store.incidents.quietAnomalies(T0, 10), []);
+      }));
+
+    it("keeps an investigation delivery's report with its row, for every attempt to render", () =>
+      withStore(target, async (store) => {
+        const a = newId();
+        const investigation = sampleInvestigation({ incidentId: a, version: 2 }, 1);
+        await store.apply(
+          changes({
+            deliveries: [{ ...delivery(a, "memory", "comment"), investigation }, delivery(a, "slack", "comment")],
+          }),
+        );
+        const rows = await store.deliveries.list({ incidentId: a, limit: 10 });
+        const byPlatform = new Map(rows.map((row) => [row.platform, row]));
+        assert.deepEqual(await store.deliveries.investigation(byPlatform.get("memory")?.id ?? ""), investigation);
+        assert.equal(await store.deliveries.investigation(byPlatform.get("slack")?.id ?? ""), null);
+        assert.equal(await store.deliveries.investigation("no-such-delivery"), null);
       }));
 
     it("claims due deliveries one per incident and platform, in order, under a lease", () =>

@@ -10,7 +10,9 @@ export type AdfInline = { type: "text"; text: string; marks?: AdfMark[] } | { ty
 export type AdfBlock =
   | { type: "paragraph"; content: AdfInline[] }
   | { type: "heading"; attrs: { level: number }; content: AdfInline[] }
-  | { type: "bulletList"; content: { type: "listItem"; content: { type: "paragraph"; content: AdfInline[] }[] }[] };
+  | { type: "bulletList" | "orderedList"; content: AdfListItem[] };
+
+type AdfListItem = { type: "listItem"; content: { type: "paragraph"; content: AdfInline[] }[] };
 
 /** An Atlassian Document Format document (version 1), as Jira Cloud REST v3 takes descriptions and comments. */
 export interface AdfDocument {
@@ -36,7 +38,7 @@ function adfBlock(block: Block): AdfBlock[] {
         type: "listItem" as const,
         content: [{ type: "paragraph" as const, content: adfInlines(item) }],
       }));
-      return items.length > 0 ? [{ type: "bulletList", content: items }] : [];
+      return items.length > 0 ? [{ type: block.ordered ? "orderedList" : "bulletList", content: items }] : [];
     }
   }
 }

@@ -5,6 +5,7 @@ import type { ConnectionCheck, Connector, ConnectorDeps, DeliveryRequest, Delive
 import { sendRequest } from "../http-result.ts";
 import { compileTemplates } from "../ticket-text.ts";
 import { compileCustomFields } from "./custom-fields.ts";
+import { investigationCommentPayload, rootCauseFieldValue } from "./investigation-adf.ts";
 import { describeFailure } from "./jira-errors.ts";
 import type { JiraSettings } from "./jira-settings.ts";
 import {
@@ -167,10 +168,20 @@ export class JiraConnector implements Connector {
       if (moveResult) return moveResult;
     }
 
-    const comment = await this.call(
-      { method: "POST", path: `${this.issuePath(key)}/comment`, body: commentPayload(this.settings, request, notes) },
-      `comment on ${key}`,
-    );
+    const investigation = request.action === "comment" ? request.investigation : undefined;
+    const rootCause = investigation ? rootCauseFieldValue(investigation) : null;
+    if (rootCause && this.settings.rootCauseField) {
+      // Setting a field is idempotent, so it goes before the comment like the other edits.
+      const set = await this.call(
+        { method: "PUT", path: this.issuePath(key), body: { fields: { [this.settings.rootCauseField]: rootCause } } },
+        `root-cause field of ${key}`,
+      );
+      if (!set.ok) return set.result;
+    }
+    const body = investigation
+      ? investigationCommentPayload(this.settings, investigation, request.incidentUrl)
+      : commentPayload(this.settings, request, notes);
+    const comment = await this.call({ method: "POST", path: `${this.issuePath(key)}/comment`, body }, `comment on ${key}`);
     if (!comment.ok) return comment.result;
     if (!moved) return { kind: "delivered" };
     return { kind: "delivered", ticket: this.ref(key, { ...ticket.meta, severity: incident.severity }) };

@@ -38,6 +38,18 @@ describe("jira config block", () => {
     assert.equal(settings.auth, null);
   });
 
+  it("takes a root-cause custom field by id, and names the problem with anything else", () => {
+    const base = { enabled: true, baseUrl: "https://acme.atlassian.net", projectKey: "OPS" };
+    assert.equal(
+      jiraSettings(schema.parse({ ...base, rootCauseField: "customfield_10080" })).rootCauseField,
+      "customfield_10080",
+    );
+    assert.equal(jiraSettings(schema.parse(base)).rootCauseField, null);
+    assert.deepEqual(problems({ ...base, rootCauseField: "Root cause" }), [
+      "rootCauseField: must be a custom field id such as customfield_10080",
+    ]);
+  });
+
   it("accepts a full Cloud block", () => {
     const config = schema.parse({
       enabled: true,

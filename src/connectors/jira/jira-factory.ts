@@ -80,6 +80,13 @@ const jiraConfig = z
       .record(z.string(), z.json())
       .optional()
       .describe('Custom fields of new issues; strings are Liquid templates, e.g. customfield_10010: "{{ incident.service }}".'),
+    rootCauseField: z
+      .string()
+      .regex(/^customfield_\d+$/, "must be a custom field id such as customfield_10080")
+      .optional()
+      .describe(
+        "Custom field (single-line text) that an investigation's root cause is written to when it asserts one (default: none; the comment always carries it).",
+      ),
     transitions: z
       .strictObject({ resolve: names.optional(), reopen: names.optional(), acknowledge: names.optional() })
       .optional()
@@ -195,6 +202,7 @@ export function jiraSettings(config: JiraConfig): JiraSettings {
     components: config.components ?? [],
     assignee: (config.assignee ?? { mode: "component-lead" }) as AssigneeRule,
     customFields: (config.customFields ?? {}) as Record<string, CustomFieldValue>,
+    rootCauseField: config.rootCauseField ?? null,
     transitions: {
       resolve: list(config.transitions?.resolve, DEFAULT_TRANSITIONS.resolve),
       reopen: list(config.transitions?.reopen, DEFAULT_TRANSITIONS.reopen),

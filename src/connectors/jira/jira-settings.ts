@@ -43,6 +43,8 @@ export interface JiraSettings {
   components: readonly string[];
   assignee: AssigneeRule;
   customFields: Record<string, CustomFieldValue>;
+  /** Custom field an investigation's asserted root cause is written to; null writes none. */
+  rootCauseField?: string | null;
   transitions: TransitionNames;
   templates: TicketTemplates;
 }

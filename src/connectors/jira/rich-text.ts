@@ -8,7 +8,7 @@ export type Inline =
 export type Block =
   | { kind: "heading"; level: 1 | 2 | 3 | 4 | 5 | 6; content: Inline[] }
   | { kind: "paragraph"; content: Inline[] }
-  | { kind: "bullets"; items: Inline[][] };
+  | { kind: "bullets"; items: Inline[][]; ordered?: boolean };
 
 // Only http(s) links become links: a template must not be able to smuggle javascript: URLs into Jira.
 const URL_PATTERN = /https?:\/\/[^\s<>"]+[^\s<>".,;:!?)\]'}]/g;

@@ -20,7 +20,7 @@ export function toWikiMarkup(blocks: readonly Block[]): string {
     .map((block) => {
       if (block.kind === "heading") return `h${block.level}. ${wikiInlines(block.content)}`;
       if (block.kind === "paragraph") return wikiInlines(block.content);
-      return block.items.map((item) => `* ${wikiInlines(item)}`).join("\n");
+      return block.items.map((item) => `${block.ordered ? "#" : "*"} ${wikiInlines(item)}`).join("\n");
     })
     .filter((text) => text.length > 0)
     .join("\n\n");

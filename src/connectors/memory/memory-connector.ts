@@ -12,6 +12,8 @@ export interface RecordedDelivery {
   text?: { title: string; body: string };
   /** What the escalation policy's level asked of this platform, on an escalate that carried it. */
   escalation?: EscalationOrder;
+  /** On an investigation's comment: which report version it carried, and which it supersedes. */
+  investigation?: { version: number; supersedes: number | null };
 }
 
 const DEFAULT_TEMPLATES = compileTemplates();
@@ -49,6 +51,9 @@ export class MemoryConnector implements Connector {
       at: Date.now(),
       ...(this.options.recordText ? { text: renderTicketText(DEFAULT_TEMPLATES, request) } : {}),
       ...(request.escalation ? { escalation: request.escalation } : {}),
+      ...(request.investigation
+        ? { investigation: { version: request.investigation.report.version, supersedes: request.investigation.supersedes } }
+        : {}),
     });
     let ticket = this.tickets.get(request.idempotencyKey);
     if (!ticket) {

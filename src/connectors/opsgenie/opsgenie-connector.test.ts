@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { systemClock } from "../../core/clock.ts";
 import { CONTRACT_TIMEOUT_MS, sampleRequest, ticketFrom } from "../../testing/connector-contract-suite.ts";
+import { sampleInvestigation } from "../../testing/investigation-fixture.ts";
 import type { HttpClient } from "../connector.ts";
 import { jsmFactory, jsmSettings } from "./jsm-factory.ts";
 import { OpsgenieConnector } from "./opsgenie-connector.ts";
@@ -194,4 +195,28 @@ describe("jsm ops flavour", () => {
     assert.equal(jsm.calls[0]?.url.searchParams.get("query"), 'alias:"k"');
     assert.equal(jsm.calls[1]?.url.pathname, "/jsm/ops/api/c-1/v1/alerts/alert-found/close");
   });
+});
+
+describe("an investigation on opsgenie and jsm", () => {
+  for (const [name, settings, prefix] of [
+    ["opsgenie", OG, "https://api.eu.opsgenie.com/v2/alerts/"],
+    ["jsm", JSM, "https://api.atlassian.com/jsm/ops/api/c-1/v1/alerts/"],
+  ] as const) {
+    it(`${name}: is one note on the alert with the report`, async () => {
+      const platform = fake();
+      const c = connector(platform.http, settings);
+      const created = await c.deliver(sampleRequest("create"));
+      assert.ok(created.kind === "delivered" && created.ticket);
+      const before = platform.calls.length;
+      const result = await c.deliver({
+        ...sampleRequest("comment", ticketFrom(created.ticket, name)),
+        investigation: sampleInvestigation({ version: 2 }, 1),
+      });
+      assert.equal(result.kind, "delivered", JSON.stringify(result));
+      const notes = platform.calls.slice(before).filter((call) => call.method === "POST");
+      assert.equal(notes.length, 1);
+      assert.ok(notes[0]?.url.href.startsWith(prefix) && notes[0].url.pathname.endsWith("/notes"), notes[0]?.url.href);
+      assert.match(String(notes[0]?.body?.note), /^Sluice investigation of INC-42 \(version 2, opened\)\nSupersedes version 1/);
+    });
+  }
 });

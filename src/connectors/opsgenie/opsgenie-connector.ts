@@ -2,6 +2,7 @@ import { scrubResult, scrubSecrets } from "../../core/scrub.ts";
 import type { ConnectionCheck, Connector, ConnectorDeps, DeliveryRequest, DeliveryResult, TicketRef } from "../connector.ts";
 import { sendRequest } from "../http-result.ts";
 import { compileTemplates, renderTicketText, type TicketTemplates } from "../ticket-text.ts";
+import { investigationNoteText } from "./investigation-note.ts";
 import {
   ALERT_SOURCE,
   ALIAS_MAX,
@@ -184,7 +185,12 @@ export class OpsgenieConnector implements Connector {
       case "resolve":
         return this.post(at("close"), { source: ALERT_SOURCE, note: noteText(action, incident, detail) });
       case "comment":
-        return this.post(at("notes"), { source: ALERT_SOURCE, note: noteText(action, incident, detail) });
+        return this.post(at("notes"), {
+          source: ALERT_SOURCE,
+          note: request.investigation
+            ? investigationNoteText(request.investigation, request.incidentUrl)
+            : noteText(action, incident, detail),
+        });
       case "update":
         return this.update(request, at);
       case "escalate":

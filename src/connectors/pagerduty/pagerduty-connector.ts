@@ -4,6 +4,7 @@ import { headerSecrets, scrubResult, scrubSecrets } from "../../core/scrub.ts";
 import type { ConnectionCheck, Connector, ConnectorDeps, DeliveryRequest, DeliveryResult, TicketRef } from "../connector.ts";
 import { sendRequest } from "../http-result.ts";
 import { compileTemplates, renderTicketText, type TicketTemplates } from "../ticket-text.ts";
+import { investigationNote } from "./investigation-note.ts";
 import { eventProblem, noteContent, type PagerDutyEvent, pagerDutyEvent } from "./transform.ts";
 
 /** What a valid, enabled `pagerduty` block configures. */
@@ -184,7 +185,11 @@ export class PagerDutyConnector implements Connector {
     const sent = await this.send(`${this.settings.apiBaseUrl}/incidents/${encodeURIComponent(incidentId)}/notes`, {
       method: "POST",
       headers: { ...this.restHeaders(), from: fromEmail },
-      body: JSON.stringify({ note: { content: noteContent(request.action, request.incident, request.detail) } }),
+      body: JSON.stringify(
+        request.investigation
+          ? investigationNote(request.investigation, request.incidentUrl)
+          : { note: { content: noteContent(request.action, request.incident, request.detail) } },
+      ),
     });
     if (!sent.ok) return restFailure(sent);
     return learned ? { kind: "delivered", ticket: learned } : { kind: "delivered" };

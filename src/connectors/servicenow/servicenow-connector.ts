@@ -10,6 +10,7 @@ import {
 } from "../connector.ts";
 import { sendRequest, withPlatformMessage } from "../http-result.ts";
 import { compileTemplates, renderTicketText, type TicketTemplates } from "../ticket-text.ts";
+import { investigationWorkNote } from "./investigation-note.ts";
 import {
   correlationQuery,
   createBody,
@@ -97,13 +98,16 @@ export class ServiceNowConnector implements Connector {
     if (request.action === "create") return { kind: "delivered", ticket: ref };
     const text = renderTicketText(this.text, request);
     const closeNotes = renderTicketText(this.closeNotes, request).body;
-    const body = patchBody(
-      request.action,
-      request.incident,
-      { detail: request.detail, body: text.body, closeNotes, incidentUrl: request.incidentUrl },
-      this.settings,
-      request.action === "escalate" ? request.escalation : undefined,
-    );
+    const body =
+      request.investigation && request.action === "comment"
+        ? investigationWorkNote(request.investigation, request.incidentUrl)
+        : patchBody(
+            request.action,
+            request.incident,
+            { detail: request.detail, body: text.body, closeNotes, incidentUrl: request.incidentUrl },
+            this.settings,
+            request.action === "escalate" ? request.escalation : undefined,
+          );
     // A group given by name (not a sys_id) is resolved by ServiceNow from its display value.
     const byName = body.assignment_group !== undefined && !isSysId(body.assignment_group);
     const patched = await this.call(

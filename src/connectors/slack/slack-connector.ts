@@ -2,6 +2,7 @@ import { scrubResult, scrubSecrets, urlSecrets } from "../../core/scrub.ts";
 import type { Ticket } from "../../core/ticket.ts";
 import type { ConnectionCheck, Connector, ConnectorDeps, DeliveryRequest, DeliveryResult, TicketRef } from "../connector.ts";
 import { sendRequest } from "../http-result.ts";
+import { investigationMessage } from "./investigation-blocks.ts";
 import { resultForSlackError, resultForWebhookError } from "./slack-errors.ts";
 import { rootMessage, type SlackMessage, threadReply, webhookMessage } from "./transform.ts";
 
@@ -80,7 +81,9 @@ export class SlackConnector implements Connector {
     const reply = await this.post(bot, {
       channel: root.channel,
       thread_ts: root.ts,
-      ...threadReply(request.action, request.incident, request.detail),
+      ...(request.action === "comment" && request.investigation
+        ? investigationMessage(request.investigation, request.incidentUrl)
+        : threadReply(request.action, request.incident, request.detail)),
     });
     return reply.ok ? { kind: "delivered" } : reply.result;
   }
@@ -100,7 +103,9 @@ export class SlackConnector implements Connector {
       await this.post(bot, {
         channel: posted.root.channel,
         thread_ts: posted.root.ts,
-        ...threadReply(request.action, request.incident, request.detail),
+        ...(request.action === "comment" && request.investigation
+          ? investigationMessage(request.investigation, request.incidentUrl)
+          : threadReply(request.action, request.incident, request.detail)),
       });
     }
     return { kind: "delivered", ticket: ticketRef(posted.root) };
@@ -178,7 +183,10 @@ export class SlackConnector implements Connector {
   }
 
   private async deliverWebhook(request: DeliveryRequest, hook: WebhookSettings): Promise<DeliveryResult> {
-    const message = webhookMessage(request.action, request.incident, request.detail, request.incidentUrl);
+    const message =
+      request.action === "comment" && request.investigation
+        ? investigationMessage(request.investigation, request.incidentUrl)
+        : webhookMessage(request.action, request.incident, request.detail, request.incidentUrl);
     const outcome = await sendRequest(
       this.deps.http,
       hook.webhookUrl,

@@ -2,6 +2,7 @@ import { scrubResult, urlSecrets } from "../../core/scrub.ts";
 import type { ConnectionCheck, Connector, ConnectorDeps, DeliveryRequest, DeliveryResult } from "../connector.ts";
 import { sendRequest, withPlatformMessage } from "../http-result.ts";
 import { compileTemplates, renderTicketText, type TicketTemplates } from "../ticket-text.ts";
+import { investigationCard } from "./investigation-card.ts";
 import { teamsMessage } from "./transform.ts";
 
 /** The card's text under the title unless the config overrides it: the facts are in the card's FactSet. */
@@ -35,13 +36,16 @@ export class TeamsConnector implements Connector {
   async deliver(request: DeliveryRequest): Promise<DeliveryResult> {
     // The card for this create was posted already (the ticket is stored): a second one would be noise.
     if (request.action === "create" && request.ticket) return { kind: "delivered" };
-    const message = teamsMessage(
-      request.action,
-      request.incident,
-      renderTicketText(this.text, request),
-      request.detail,
-      request.incidentUrl,
-    );
+    const message =
+      request.action === "comment" && request.investigation
+        ? investigationCard(request.investigation, request.incidentUrl)
+        : teamsMessage(
+            request.action,
+            request.incident,
+            renderTicketText(this.text, request),
+            request.detail,
+            request.incidentUrl,
+          );
     const outcome = await sendRequest(
       this.deps.http,
       this.settings.webhookUrl,

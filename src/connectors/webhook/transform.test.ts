@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import type { IncidentContext } from "../../core/enrichment.ts";
 import { sampleIncident } from "../../testing/connector-contract-suite.ts";
+import { sampleInvestigation } from "../../testing/investigation-fixture.ts";
 import { toWebhookPayload } from "./transform.ts";
 
 const SENT_AT = Date.UTC(2025, 0, 15, 9, 45, 3, 250);
@@ -93,5 +94,30 @@ describe("webhook transform", () => {
       "title",
       "url",
     ]);
+  });
+});
+
+describe("webhook investigation event", () => {
+  const input = {
+    action: "comment" as const,
+    incident: sampleIncident(),
+    idempotencyKey: "k",
+    deliveryId: "d-1",
+    detail: "plain text of the report",
+    incidentUrl: null,
+  };
+
+  it("is a typed investigation event with the report as JSON and the version it supersedes", () => {
+    const delivery = sampleInvestigation({ version: 3 }, 1);
+    const payload = toWebhookPayload({ ...input, investigation: delivery }, SENT_AT);
+    assert.equal(payload.event, "investigation");
+    assert.deepEqual(payload.investigation, { version: 3, supersedes: 1, report: delivery.report });
+    assert.equal(payload.detail, "plain text of the report");
+  });
+
+  it("a plain note stays a comment event without a report", () => {
+    const payload = toWebhookPayload(input, SENT_AT);
+    assert.equal(payload.event, "comment");
+    assert.equal("investigation" in payload, false);
   });
 });

@@ -1,6 +1,7 @@
-import type { DeliveryAction } from "../../core/delivery.ts";
+import { DELIVERY_ACTIONS, type DeliveryAction } from "../../core/delivery.ts";
 import { type IncidentContext, shareableContext } from "../../core/enrichment.ts";
 import type { Incident } from "../../core/incident.ts";
+import type { InvestigationDelivery, InvestigationReport } from "../../core/investigation.ts";
 
 /** The incident as a webhook receiver sees it: a stable, documented subset with ISO timestamps. */
 export interface WebhookIncident {
@@ -23,15 +24,28 @@ export interface WebhookIncident {
   context: Omit<IncidentContext, "destinations">;
 }
 
+/** Every `event` a receiver may get: the delivery actions, and `investigation` for a report. */
+export const WEBHOOK_EVENTS = [...DELIVERY_ACTIONS, "investigation"] as const;
+
 /** The JSON body of every webhook request (documented in docs/connectors.md). */
 export interface WebhookPayload {
-  event: DeliveryAction;
+  /** The action, or `investigation` for an investigation's report (a comment on other platforms). */
+  event: DeliveryAction | "investigation";
   idempotencyKey: string;
   /** One per change, the same on every retry of it: what a receiver de-duplicates on. */
   deliveryId: string | null;
   incident: WebhookIncident;
   detail: string;
   sentAt: string;
+  /** On an `investigation` event only: the report, as `GET /api/incidents/:id/investigation` returns it. */
+  investigation?: WebhookInvestigation;
+}
+
+/** An investigation event's report and the version it supersedes in this receiver's ticket. */
+export interface WebhookInvestigation {
+  version: number;
+  supersedes: number | null;
+  report: InvestigationReport;
 }
 
 export interface WebhookInput {
@@ -41,6 +55,7 @@ export interface WebhookInput {
   deliveryId?: string | undefined;
   detail: string;
   incidentUrl: string | null;
+  investigation?: InvestigationDelivery | undefined;
 }
 
 /**
@@ -49,8 +64,9 @@ export interface WebhookInput {
  */
 export function toWebhookPayload(input: WebhookInput, sentAt: number): WebhookPayload {
   const { incident } = input;
+  const investigation = input.action === "comment" ? input.investigation : undefined;
   return {
-    event: input.action,
+    event: investigation ? "investigation" : input.action,
     idempotencyKey: input.idempotencyKey,
     deliveryId: input.deliveryId ?? null,
     incident: {
@@ -73,5 +89,14 @@ export function toWebhookPayload(input: WebhookInput, sentAt: number): WebhookPa
     },
     detail: input.detail,
     sentAt: new Date(sentAt).toISOString(),
+    ...(investigation
+      ? {
+          investigation: {
+            version: investigation.report.version,
+            supersedes: investigation.supersedes,
+            report: investigation.report,
+          },
+        }
+      : {}),
   };
 }

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ManualClock, systemClock } from "../../core/clock.ts";
-import { DELIVERY_ACTIONS } from "../../core/delivery.ts";
 import { CONTRACT_TIMEOUT_MS, runConnectorContract, sampleRequest } from "../../testing/connector-contract-suite.ts";
 import { type HttpReceiver, startReceiver } from "../../testing/http-receiver.ts";
 import { scriptedFailures } from "../../testing/scripted-failures.ts";
 import type { ConnectorDeps } from "../connector.ts";
 import { signatureProblem } from "./signature.ts";
+import { WEBHOOK_EVENTS } from "./transform.ts";
 import { WebhookConnector, type WebhookSettings } from "./webhook-connector.ts";
 
 const SECRET = "whsec-contract-0123456789abcdef";
@@ -31,8 +31,14 @@ function verify(request: { method: string; headers: Record<string, string | stri
   if (header("content-type") !== "application/json") problems.push(`content-type is ${header("content-type")}`);
   if (header("authorization") !== `Bearer ${RECEIVER_TOKEN}`) problems.push("custom header missing");
   try {
-    const body = JSON.parse(request.body) as { event?: string; idempotencyKey?: string; incident?: { key?: string } };
-    if (!DELIVERY_ACTIONS.includes(body.event as never)) problems.push(`unknown event ${body.event}`);
+    const body = JSON.parse(request.body) as {
+      event?: string;
+      idempotencyKey?: string;
+      incident?: { key?: string };
+      investigation?: { report?: unknown };
+    };
+    if (!WEBHOOK_EVENTS.includes(body.event as never)) problems.push(`unknown event ${body.event}`);
+    if (body.event === "investigation" && !body.investigation?.report) problems.push("investigation event without its report");
     if (body.idempotencyKey !== header("idempotency-key")) problems.push("Idempotency-Key header differs from body");
     if (!body.incident?.key) problems.push("incident.key missing");
   } catch {

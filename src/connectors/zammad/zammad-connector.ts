@@ -10,6 +10,7 @@ import {
 } from "../connector.ts";
 import { sendRequest, withPlatformMessage } from "../http-result.ts";
 import { compileTemplates, renderTicketText, type TicketTemplates } from "../ticket-text.ts";
+import { investigationArticle } from "./investigation-article.ts";
 import { changeFor, createBody, type TicketDefaults, tagQuery, ticketUrl } from "./transform.ts";
 
 /** An API token (`Token token=`) or an OAuth access token (Bearer). */
@@ -94,8 +95,13 @@ export class ZammadConnector implements Connector {
       { detail: request.detail, body: text.body, incidentUrl: request.incidentUrl },
       this.settings,
     );
-    const sent =
-      change.kind === "ticket"
+    const investigation = request.action === "comment" ? request.investigation : undefined;
+    const sent = investigation
+      ? await this.call(`investigation note on ticket ${id}`, "POST", "/ticket_articles", {
+          ticket_id: id,
+          ...investigationArticle(investigation, request.incidentUrl),
+        })
+      : change.kind === "ticket"
         ? await this.call(`update of ticket ${id}`, "PUT", `/tickets/${id}`, change.body)
         : await this.call(`note on ticket ${id}`, "POST", "/ticket_articles", { ticket_id: id, ...change.body });
     if (!sent.ok) return sent.result;

@@ -1,5 +1,6 @@
 import type { Delivery, DeliveryStatus, NewDelivery } from "../delivery.ts";
 import type { Incident, IncidentState } from "../incident.ts";
+import type { InvestigationDelivery } from "../investigation.ts";
 import type { Severity, Signal } from "../signal.ts";
 import type { Ticket } from "../ticket.ts";
 import type { NewTimelineEvent, TimelineEvent } from "../timeline.ts";
@@ -188,6 +189,8 @@ export interface DeliveryRepository {
    * cut short by a crash); returns the one kept. Retries send it again, byte for byte.
    */
   freeze(id: string, request: string): Promise<string>;
+  /** The investigation report a delivery carries (stored with its row), null for any other delivery. */
+  investigation(id: string): Promise<InvestigationDelivery | null>;
   /** Gives a claimed row back untried (its lease and the attempt are undone). */
   release(id: string): Promise<void>;
   /** Puts a dead row back in the queue, to be rendered afresh; false when it is not dead. */

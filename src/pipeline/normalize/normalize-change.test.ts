@@ -206,6 +206,20 @@ describe("GitHub deployment_status webhooks", () => {
     assert.equal(change.url, "https://github.com/acme/checkout/actions/runs/5");
   });
 
+  test("a workflow's payload with previous_sha and changed_files gives the commit range and files as labels", () => {
+    const hook = webhook("success");
+    hook.deployment.payload = {
+      previous_sha: "0f1e2d3c4b5a69788796",
+      changed_files: ["src/payments/charge.ts", "", 7, "README.md"],
+    } as Record<string, unknown>;
+    assert.deepEqual(one(hook).labels, {
+      repository: "acme/checkout",
+      commitRange: "0f1e2d3c4b5a..a1b2c3d4e5f6",
+      changedFiles: "src/payments/charge.ts,README.md",
+    });
+    assert.deepEqual(one(webhook("success")).labels, { repository: "acme/checkout" });
+  });
+
   test("other states are ignored, not stored; a broken one names the field", () => {
     const [pending] = normalizeChanges([webhook("pending")], { receivedAt: RECEIVED }, true);
     assert.ok(pending && "ignored" in pending);

@@ -253,10 +253,35 @@ function mapGithub(item: unknown, context: ChangeContext, prefix: string): Mappe
       version,
       author: status.creator?.login ?? deployment.creator?.login ?? null,
       url,
-      labels: { repository: repository.full_name },
+      labels: { repository: repository.full_name, ...codeLabels(deployPayload, deployment.sha) },
       receivedAt: context.receivedAt,
     },
   };
+}
+
+/**
+ * What the deployment changed, when the workflow that created it says so in its payload (GitHub's own
+ * deployment_status event carries only the deployed sha): `previous_sha` gives the commit range,
+ * `changed_files` (paths) the files. Investigations match them against the code stack traces name.
+ */
+function codeLabels(payload: unknown, sha: string): Record<string, string> {
+  if (!payload || typeof payload !== "object") return {};
+  const fields = payload as Record<string, unknown>;
+  const out: Record<string, string> = {};
+  const previous = scalarText(fields.previous_sha);
+  if (previous && /^[0-9a-f]{4,64}$/i.test(previous)) out.commitRange = `${previous.slice(0, 12)}..${sha.slice(0, 12)}`;
+  if (Array.isArray(fields.changed_files)) {
+    // A label holds 1 024 characters: the files that fit, in the order given.
+    let files = "";
+    for (const file of fields.changed_files) {
+      if (typeof file !== "string" || !file.trim()) continue;
+      const next = files ? `${files},${file.trim()}` : file.trim();
+      if (next.length > 1024) break;
+      files = next;
+    }
+    if (files) out.changedFiles = files;
+  }
+  return out;
 }
 
 function contentId(value: unknown): string {

@@ -14,6 +14,7 @@ import * as ingestLog from "./0012-ingest-log.ts";
 import * as remediation from "./0013-remediation.ts";
 import * as sli from "./0014-sli.ts";
 import * as ingestDeadLetters from "./0016-ingest-dead-letters.ts";
+import * as deliveryInvestigation from "./0017-delivery-investigation.ts";
 
 /** Migrations in order; names are stored in the database, so never rename one that shipped. */
 export const migrationProvider: MigrationProvider = {
@@ -34,6 +35,7 @@ export const migrationProvider: MigrationProvider = {
       "0013-remediation": remediation,
       "0014-sli": sli,
       "0016-ingest-dead-letters": ingestDeadLetters,
+      "0017-delivery-investigation": deliveryInvestigation,
     };
   },
 };

@@ -156,13 +156,15 @@ async function insertDeliveries(trx: Kysely<Tables>, changes: ChangeSet): Promis
   const now = Date.now();
   await sql`
     INSERT INTO deliveries (id, incident_id, platform, action, idempotency_key, status, attempts, next_attempt_at,
-      lease_until, last_error, detail, caused_at, created_at, updated_at)
-    SELECT id, incident_id, platform, action, idempotency_key, 'pending', 0, not_before, 0, NULL, detail, caused_at, ${now}::bigint, ${now}::bigint
+      lease_until, last_error, detail, caused_at, created_at, updated_at, investigation)
+    SELECT id, incident_id, platform, action, idempotency_key, 'pending', 0, not_before, 0, NULL, detail, caused_at, ${now}::bigint, ${now}::bigint,
+      investigation
     FROM unnest(${rows.map(() => newId())}::text[], ${rows.map((d) => d.incidentId)}::text[], ${rows.map((d) => d.platform)}::text[],
       ${rows.map((d) => d.action)}::text[],
       ${rows.map(idempotencyKey)}::text[],
-      ${rows.map((d) => d.detail)}::text[], ${rows.map((d) => d.causedAt)}::bigint[], ${rows.map((d) => d.notBefore ?? 0)}::bigint[])
-      AS t(id, incident_id, platform, action, idempotency_key, detail, caused_at, not_before)`.execute(trx);
+      ${rows.map((d) => d.detail)}::text[], ${rows.map((d) => d.causedAt)}::bigint[], ${rows.map((d) => d.notBefore ?? 0)}::bigint[],
+      ${rows.map((d) => (d.investigation ? JSON.stringify(d.investigation) : null))}::text[])
+      AS t(id, incident_id, platform, action, idempotency_key, detail, caused_at, not_before, investigation)`.execute(trx);
 }
 
 async function insertTimers(trx: Kysely<Tables>, changes: ChangeSet): Promise<void> {

@@ -41,8 +41,8 @@ export class SqliteChangeWriter {
     );
     this.insertDelivery = raw.prepare(
       `INSERT INTO deliveries (id, incident_id, platform, action, idempotency_key, status, attempts, next_attempt_at,
-        lease_until, last_error, detail, caused_at, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, 0, NULL, ?, ?, ?, ?)`,
+        lease_until, last_error, detail, caused_at, created_at, updated_at, investigation)
+       VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, 0, NULL, ?, ?, ?, ?, ?)`,
     );
     this.insertTimer = raw.prepare(
       "INSERT INTO timers (id, kind, incident_id, step, due_at, lease_until, status, created_at) VALUES (?, ?, ?, ?, ?, 0, 'pending', ?)",
@@ -138,6 +138,7 @@ export class SqliteChangeWriter {
         delivery.causedAt,
         now,
         now,
+        delivery.investigation ? JSON.stringify(delivery.investigation) : null,
       );
     }
     for (const timer of changes.timers) this.insertTimer.run(newId(), timer.kind, timer.incidentId, timer.step, timer.dueAt, now);

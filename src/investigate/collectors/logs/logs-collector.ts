@@ -1,6 +1,7 @@
 import type { ChangeRepository } from "../../../core/ports/change-repository.ts";
 import type { IncidentRepository } from "../../../core/ports/store.ts";
 import type { Signal } from "../../../core/signal.ts";
+import { codeChangeActions, type ErrorText } from "../../code-change/recommend.ts";
 import { type Collected, type Collector, clip, emptyCollected, type InvestigationQuery } from "../collector.ts";
 
 export interface LogsCollectorOptions {
@@ -16,6 +17,19 @@ interface PatternGroup {
   count: number;
   firstSeen: number;
   example: string;
+  /** The first signal's full text (message and stack-trace attributes), where code may be named. */
+  text: string;
+}
+
+// Attributes that carry a stack trace beside the message (OpenTelemetry's exception.stacktrace, common names).
+const STACK_KEY = /stack|trace(back)?$|exception/i;
+
+function fullText(signal: Signal): string {
+  // Signals read back from older rows or partial sources may lack either map.
+  const extra = [...Object.entries(signal.annotations ?? {}), ...Object.entries(signal.labels ?? {})]
+    .filter(([key]) => STACK_KEY.test(key))
+    .map(([, value]) => value);
+  return [signal.message, ...extra].join("\n");
 }
 
 /**
@@ -50,6 +64,7 @@ export class LogsCollector implements Collector {
       to: query.to,
       limit: 50,
     });
+    const errors: ErrorText[] = [];
     for (const [n, group] of groups.entries()) {
       const id = `logs-${n + 1}`;
       // The last deploy of the pattern's service before the pattern first appeared.
@@ -71,7 +86,10 @@ export class LogsCollector implements Collector {
         link: null,
       });
       out.extra.push({ kind: "error-pattern", id, node: group.service, afterChange, summary: group.pattern });
+      if (lastDeploy) errors.push({ evidence: id, text: group.text, deploy: lastDeploy });
     }
+    // Code the errors name, which the last deploy before them changed: where to look in that deploy.
+    out.actions.push(...codeChangeActions(errors));
     return out;
   }
 }
@@ -86,7 +104,14 @@ export function groupByPattern(signals: readonly Signal[]): PatternGroup[] {
     const group = groups.get(key);
     const at = signal.occurredAt;
     if (!group)
-      groups.set(key, { pattern, service: signal.service, count: 1, firstSeen: at, example: clip(signal.message, 160) });
+      groups.set(key, {
+        pattern,
+        service: signal.service,
+        count: 1,
+        firstSeen: at,
+        example: clip(signal.message, 160),
+        text: fullText(signal),
+      });
     else {
       group.count++;
       if (at < group.firstSeen) group.firstSeen = at;
