@@ -905,6 +905,33 @@ export function describeStoreContract(target: StoreContractTarget): void {
         );
       }));
 
+    it("queues many investigations in one call with the rules of a single request", () =>
+      withStore(target, async (store) => {
+        await store.investigations.request("inc-running", "opened", T0);
+        assert.equal((await store.investigations.claim(T0 + SECOND, 1, 60 * SECOND)).length, 1);
+        await store.investigations.request("inc-queued", "opened", T0 + SECOND);
+        const many = Array.from({ length: 1203 }, (_, n) => ({ incidentId: `inc-many-${n}`, trigger: "opened" as const }));
+        await store.investigations.requestAll(
+          [
+            ...many,
+            { incidentId: "inc-many-0", trigger: "severity-raised" },
+            { incidentId: "inc-running", trigger: "severity-raised" },
+            { incidentId: "inc-queued", trigger: "severity-raised" },
+          ],
+          T0 + 2 * SECOND,
+        );
+        await store.investigations.requestAll([], T0 + 3 * SECOND);
+        assert.equal(await store.investigations.status("inc-many-1202"), "pending");
+        assert.equal(await store.investigations.status("inc-running"), "running", "a running job keeps running");
+        const jobs = await store.investigations.claim(T0 + 4 * SECOND, 2000, SECOND);
+        assert.equal(jobs.length, 1204, "every named incident once, and the one queued before");
+        const byId = new Map(jobs.map((job) => [job.incidentId, job]));
+        assert.equal(byId.get("inc-queued")?.requestedAt, T0 + SECOND, "a queued job keeps its place");
+        assert.equal(byId.get("inc-queued")?.trigger, "opened", "and its trigger");
+        assert.equal(byId.get("inc-many-0")?.trigger, "opened", "an incident named twice keeps its first trigger");
+        assert.equal(byId.get("inc-many-7")?.requestedAt, T0 + 2 * SECOND);
+      }));
+
     it("stores a change once per source and upstream id, and reads changes of services in a time range newest first", () =>
       withStore(target, async (store) => {
         const first = change({ sourceId: "deploy-1", at: T0, version: "v1.2.3", labels: { region: "eu", "quote's": '"x"' } });
