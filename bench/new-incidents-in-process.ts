@@ -96,12 +96,21 @@ const cpuMicros = (used: NodeJS.CpuUsage) => used.user + used.system;
 try {
   await send(0, warmRequests);
   await settle();
+  // PROFILE_PART=after profiles what follows the ingest part instead (deliveries, investigations).
+  const part = process.env.PROFILE_PART ?? "ingest";
   const session = process.env.PROFILE ? new Session() : null;
-  if (session) {
-    session.connect();
-    await session.post("Profiler.enable");
-    await session.post("Profiler.start");
-  }
+  session?.connect();
+  const startProfile = async () => {
+    await session?.post("Profiler.enable");
+    await session?.post("Profiler.start");
+  };
+  const stopProfile = async () => {
+    if (!session) return;
+    const { profile } = await session.post("Profiler.stop");
+    writeFileSync(process.env.PROFILE as string, JSON.stringify(profile));
+    session.disconnect();
+  };
+  if (part === "ingest") await startProfile();
   sqlOn = true;
   const cpu = process.cpuUsage();
   const start = performance.now();
@@ -111,15 +120,13 @@ try {
   const ingestSeconds = (performance.now() - start) / 1000;
   const ingestCpu = cpuMicros(process.cpuUsage(cpu));
   if (process.env.SQL_PROFILE === "ingest") sqlOn = false;
-  if (session) {
-    const { profile } = await session.post("Profiler.stop");
-    writeFileSync(process.env.PROFILE as string, JSON.stringify(profile));
-    session.disconnect();
-  }
+  if (part === "ingest") await stopProfile();
+  else await startProfile();
   await settle();
   const totalSeconds = (performance.now() - start) / 1000;
   const totalCpu = cpuMicros(process.cpuUsage(cpu));
   sqlOn = false;
+  if (part !== "ingest") await stopProfile();
   // Every unique-anomaly signal names a service of its own, so each opens one incident.
   const opened = requests * BATCH;
   console.log(
