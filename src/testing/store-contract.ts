@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Change } from "../core/change.ts";
-import type { NewDelivery } from "../core/delivery.ts";
+import type { Delivery, NewDelivery } from "../core/delivery.ts";
 import { isSluiceError } from "../core/errors.ts";
 import { newId } from "../core/ids.ts";
 import type { IncidentState } from "../core/incident.ts";
@@ -761,6 +761,44 @@ export function describeStoreContract(target: StoreContractTarget): void {
         assert.equal((await store.incidents.byTicket("jira", "OPS-7"))?.id, linked.id);
         assert.equal(await store.incidents.byTicket("jira", "OPS-8"), null);
         assert.equal(await store.incidents.byTicket("slack", "OPS-7"), null);
+      }));
+
+    it("records a round of accepted deliveries at once, each with its ticket and time", () =>
+      withStore(target, async (store) => {
+        const first = incident();
+        const second = incident();
+        await store.apply(
+          changes({
+            newIncidents: [first, second],
+            deliveries: [delivery(first.id, "jira"), delivery(second.id, "jira"), delivery(first.id, "slack")],
+          }),
+        );
+        const rows = await store.deliveries.claim(T0, 10, 30 * SECOND, []);
+        assert.equal(rows.length, 3);
+        const [a, b, c] = rows as [Delivery, Delivery, Delivery];
+        const ticketOf = (row: Delivery, externalId: string) => ({
+          ...{ incidentId: row.incidentId, platform: row.platform, externalId, url: null, syncedState: "open" as const },
+          meta: { n: externalId },
+        });
+        await store.deliveries.deliveredAll([
+          { delivery: a, now: T0 + 1, ticket: ticketOf(a, "T-1") },
+          { delivery: b, now: T0 + 2, ticket: null },
+          { delivery: c, now: T0 + 3, ticket: ticketOf(c, "T-3") },
+        ]);
+        await store.deliveries.deliveredAll([]);
+        for (const [row, at] of [
+          [a, T0 + 1],
+          [b, T0 + 2],
+          [c, T0 + 3],
+        ] as const) {
+          const stored = await store.deliveries.get(row.id);
+          assert.equal(stored?.status, "delivered");
+          assert.equal(stored?.updatedAt, at);
+        }
+        assert.equal((await store.deliveries.ticket(a.incidentId, a.platform))?.externalId, "T-1");
+        assert.deepEqual((await store.deliveries.ticket(c.incidentId, c.platform))?.meta, { n: "T-3" });
+        assert.equal(await store.deliveries.ticket(b.incidentId, b.platform), null);
+        assert.deepEqual(await store.deliveries.claim(T0 + 60 * SECOND, 10, SECOND, []), [], "none is due again");
       }));
 
     it("claims due timers under a lease, completes them, and finds open incidents without one", () =>
