@@ -43,9 +43,7 @@ const log = (line: string) =>
 async function main(): Promise<void> {
   const machine = `${CPUS} CPUs (${cpus()[0]?.model ?? "unknown"}), Linux ${release()}, Node ${process.version}`;
   pinSelf(LOAD_CPU);
-  ensureAlertmanager(log);
-  const amVersion = alertmanagerVersion();
-  log(`${machine}; ${amVersion}; ${canPin() ? "server on CPU 0, load on CPU 1" : "not pinned (taskset or 2 CPUs missing)"}`);
+  // The storm search needs no Alertmanager: it measures Sluice alone.
   if (values.storm) {
     const seconds = quick ? 10 : 30;
     const storm = await measureStorm({ seconds, warmupSeconds: plan.warmupSeconds, log });
@@ -54,6 +52,9 @@ async function main(): Promise<void> {
     );
     return;
   }
+  ensureAlertmanager(log);
+  const amVersion = alertmanagerVersion();
+  log(`${machine}; ${amVersion}; ${canPin() ? "server on CPU 0, load on CPU 1" : "not pinned (taskset or 2 CPUs missing)"}`);
   const cpuProfDir = values["cpu-prof"];
   if (cpuProfDir) mkdirSync(cpuProfDir, { recursive: true });
 
