@@ -363,13 +363,15 @@ export class KyselyTraceRepository implements TraceRepository {
   }
 
   async recentTraceIds(incidentId: string, limit: number): Promise<string[]> {
-    const rows = await this.db
-      .selectFrom("signals")
-      .select("trace_id")
-      .where("incident_id", "=", incidentId)
-      .orderBy("occurred_at", "desc")
-      .limit(limit)
-      .execute();
+    // Read for every investigation: compiled once.
+    const rows = await this.shapes.rows(this.db, "recent-trace-ids", [incidentId, limit], () =>
+      this.db
+        .selectFrom("signals")
+        .select("trace_id")
+        .where("incident_id", "=", incidentId)
+        .orderBy("occurred_at", "desc")
+        .limit(limit),
+    );
     return [...new Set(rows.flatMap((row) => (row.trace_id ? [row.trace_id.toLowerCase()] : [])))];
   }
 
