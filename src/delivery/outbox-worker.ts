@@ -150,12 +150,15 @@ export class OutboxWorker {
       // What the platforms accepted is recorded for the whole group in one transaction (a commit per
       // delivery cost more than the rest of recording it); a crash before it only means a redelivery,
       // which the idempotency key and the frozen request make harmless, as before.
+      // Every delivery of the group finishes before the record, so one that threw does not leave the
+      // others' acceptance unrecorded; the first failure is raised after it.
       const accepted: DeliveredRecord[] = [];
-      try {
-        await Promise.all(allowed.slice(i, i + concurrency).map((delivery) => this.deliverOne(delivery, accepted)));
-      } finally {
-        await store.deliveries.deliveredAll(accepted);
-      }
+      const outcomes = await Promise.allSettled(
+        allowed.slice(i, i + concurrency).map((delivery) => this.deliverOne(delivery, accepted)),
+      );
+      await store.deliveries.deliveredAll(accepted);
+      const failed = outcomes.find((outcome) => outcome.status === "rejected");
+      if (failed) throw failed.reason;
     }
     return allowed.length > 0;
   }
