@@ -1,4 +1,4 @@
-// `npm run bench` (`node --import tsx bench/ingest.ts [--quick] [--runs N] [--cpu-prof DIR]`):
+// `npm run bench` (`node --import tsx bench/ingest.ts [--quick] [--runs N] [--cpu-prof DIR] [--storm]`):
 // Sluice (full pipeline, durable SQLite, in-memory platform) against Prometheus Alertmanager on the
 // same machine, one CPU for the server and one for the load generator. Prints Markdown to stdout,
 // progress to stderr. BENCHMARKS.md explains the method and records a run.
@@ -10,6 +10,7 @@ import { measureLatency } from "./latency.ts";
 import { measureMemory } from "./memory.ts";
 import { CPUS, canPin, LOAD_CPU, pinSelf } from "./processes.ts";
 import { type BenchResults, detailTable, type ReportSettings, summaryTable } from "./report.ts";
+import { measureStorm, stormTable } from "./storm.ts";
 import { measureThroughput, type Target } from "./throughput.ts";
 
 const { values } = parseArgs({
@@ -17,6 +18,8 @@ const { values } = parseArgs({
     quick: { type: "boolean", default: false },
     runs: { type: "string" },
     "cpu-prof": { type: "string" },
+    // Only the incident-storm search (bench/storm.ts): the highest rate of new incidents held.
+    storm: { type: "boolean", default: false },
   },
 });
 
@@ -40,6 +43,15 @@ const log = (line: string) =>
 async function main(): Promise<void> {
   const machine = `${CPUS} CPUs (${cpus()[0]?.model ?? "unknown"}), Linux ${release()}, Node ${process.version}`;
   pinSelf(LOAD_CPU);
+  // The storm search needs no Alertmanager: it measures Sluice alone.
+  if (values.storm) {
+    const seconds = quick ? 10 : 30;
+    const storm = await measureStorm({ seconds, warmupSeconds: plan.warmupSeconds, log });
+    process.stdout.write(
+      `## Incident storm\n\nMachine: ${machine}. Command: \`npm run bench -- ${process.argv.slice(2).join(" ")}\`.\n\n${stormTable(storm, seconds)}\n`,
+    );
+    return;
+  }
   ensureAlertmanager(log);
   const amVersion = alertmanagerVersion();
   log(`${machine}; ${amVersion}; ${canPin() ? "server on CPU 0, load on CPU 1" : "not pinned (taskset or 2 CPUs missing)"}`);

@@ -159,3 +159,28 @@ describe("per-platform rate limit", async () => {
     );
   });
 });
+
+describe("recording accepted deliveries", async () => {
+  const { sluice, memory } = await inMemorySluice({ delivery: { concurrency: 4 } });
+  after(() => sluice.close());
+
+  it("records a group's accepted deliveries in one transaction, each with its ticket", async () => {
+    const calls: number[] = [];
+    const deliveries = sluice.store.deliveries;
+    const original = deliveries.deliveredAll.bind(deliveries);
+    deliveries.deliveredAll = async (records) => {
+      if (records.length > 0) calls.push(records.length);
+      return original(records);
+    };
+    const events = Array.from({ length: 6 }, (_, i) => anomalyEvent({ service: `grouped-${i}` }));
+    assert.equal((await sluice.server.inject({ method: "POST", url: "/api/v1/signals", payload: events })).statusCode, 202);
+    await sluice.worker.flush();
+    assert.equal(memory.received.length, 6);
+    assert.deepEqual(calls, [4, 2], "one record per group of `concurrency` deliveries");
+    const delivered = (await sluice.server.inject({ url: "/api/deliveries?status=delivered" })).json().items as {
+      incidentId: string;
+    }[];
+    assert.equal(delivered.length, 6);
+    for (const { incidentId } of delivered) assert.ok(await deliveries.ticket(incidentId, "memory"), "each ticket is recorded");
+  });
+});

@@ -4,7 +4,7 @@ import { CircuitBreaker } from "../core/circuit-breaker.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Delivery } from "../core/delivery.ts";
 import type { Incident } from "../core/incident.ts";
-import type { Store } from "../core/ports/store.ts";
+import type { DeliveredRecord, Store } from "../core/ports/store.ts";
 import type { EscalationOrders } from "../lifecycle/escalation-levels.ts";
 import { type BackoffPolicy, nextDelayMs } from "./backoff.ts";
 import type { DeliveryMetrics } from "./delivery-metrics.ts";
@@ -135,12 +135,23 @@ export class OutboxWorker {
       else allowed.push(delivery);
     }
     for (let i = 0; i < allowed.length; i += concurrency) {
-      await Promise.all(allowed.slice(i, i + concurrency).map((delivery) => this.deliverOne(delivery)));
+      // What the platforms accepted is recorded for the whole group in one transaction (a commit per
+      // delivery cost more than the rest of recording it); a crash before it only means a redelivery,
+      // which the idempotency key and the frozen request make harmless, as before.
+      // Every delivery of the group finishes before the record, so one that threw does not leave the
+      // others' acceptance unrecorded; the first failure is raised after it.
+      const accepted: DeliveredRecord[] = [];
+      const outcomes = await Promise.allSettled(
+        allowed.slice(i, i + concurrency).map((delivery) => this.deliverOne(delivery, accepted)),
+      );
+      await store.deliveries.deliveredAll(accepted);
+      const failed = outcomes.find((outcome) => outcome.status === "rejected");
+      if (failed) throw failed.reason;
     }
     return allowed.length > 0;
   }
 
-  private async deliverOne(delivery: Delivery): Promise<void> {
+  private async deliverOne(delivery: Delivery, accepted: DeliveredRecord[]): Promise<void> {
     const { store, clock } = this.options;
     const incident = await store.incidents.get(delivery.incidentId);
     if (!incident) return this.dead(delivery, `incident ${delivery.incidentId} no longer exists`);
@@ -198,7 +209,7 @@ export class OutboxWorker {
       result = { kind: "retryable", reason: `connector error: ${error instanceof Error ? error.message : String(error)}` };
     }
     // The ticket's synced state is the state the platform was told.
-    await this.record(delivery, frozen.incident, result);
+    await this.record(delivery, frozen.incident, result, accepted);
   }
 
   private orderFor(delivery: Delivery, incident: Incident): { escalation?: EscalationOrder } {
@@ -207,7 +218,12 @@ export class OutboxWorker {
     return order ? { escalation: order } : {};
   }
 
-  private async record(delivery: Delivery, incident: Incident, result: DeliveryResult): Promise<void> {
+  private async record(
+    delivery: Delivery,
+    incident: Incident,
+    result: DeliveryResult,
+    accepted: DeliveredRecord[],
+  ): Promise<void> {
     const { store, clock, metrics, logger } = this.options;
     const now = clock.now();
     const breaker = this.breakerFor(delivery.platform);
@@ -223,7 +239,7 @@ export class OutboxWorker {
             meta: result.ticket.meta ?? {},
           }
         : null;
-      await store.deliveries.delivered(delivery, now, ticket);
+      accepted.push({ delivery, now, ticket });
       metrics.outcome(delivery.platform, "delivered");
       metrics.latency(delivery.platform, Math.max(0, Date.now() - delivery.causedAt));
       return;

@@ -136,11 +136,18 @@ export class Investigator {
     });
   }
 
+  /** Writes the requests heard since the last tick, in one transaction however many a storm opened. */
   private async writeRequests(): Promise<void> {
+    if (this.requested.size === 0) return;
     const now = this.options.deps.now();
-    for (const [id, trigger] of [...this.requested]) {
-      this.requested.delete(id);
-      await this.options.store.investigations.request(id, trigger, now);
+    const batch = [...this.requested].map(([incidentId, trigger]) => ({ incidentId, trigger }));
+    this.requested.clear();
+    try {
+      await this.options.store.investigations.requestAll(batch, now);
+    } catch (error) {
+      // Heard again at the next tick; a request made meanwhile keeps its own trigger.
+      for (const { incidentId, trigger } of batch) if (!this.requested.has(incidentId)) this.requested.set(incidentId, trigger);
+      throw error;
     }
   }
 

@@ -4,6 +4,7 @@ import type { IncidentQuery, IncidentRepository, OpenIncident } from "../core/po
 import type { Signal } from "../core/signal.ts";
 import type { Ticket } from "../core/ticket.ts";
 import type { TimelineEvent } from "../core/timeline.ts";
+import { CompiledShapes } from "./compiled-shapes.ts";
 import {
   incidentFromRow,
   type SignalRow,
@@ -23,6 +24,9 @@ export const INCIDENT_KEY = /^INC-(\d+)$/i;
  * hot-path lookups for correlation (findOpen, findResolvedSince).
  */
 export abstract class KyselyIncidentReads implements IncidentRepository {
+  /** The latest signals are read for every investigation (twice) and symptom check: compiled once. */
+  private readonly shapes = new CompiledShapes();
+
   constructor(protected readonly db: Kysely<Tables>) {}
 
   abstract findOpen(fingerprints: readonly string[]): Promise<Map<string, OpenIncident>>;
@@ -96,13 +100,9 @@ export abstract class KyselyIncidentReads implements IncidentRepository {
   }
 
   async signals(incidentId: string, limit: number): Promise<Signal[]> {
-    const rows = await this.db
-      .selectFrom("signals")
-      .selectAll()
-      .where("incident_id", "=", incidentId)
-      .orderBy("occurred_at", "desc")
-      .limit(limit)
-      .execute();
+    const rows = await this.shapes.rows(this.db, "signals", [incidentId, limit], () =>
+      this.db.selectFrom("signals").selectAll().where("incident_id", "=", incidentId).orderBy("occurred_at", "desc").limit(limit),
+    );
     return rows.map((row) => signalFromRow(row as SignalRow));
   }
 

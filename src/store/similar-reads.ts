@@ -2,6 +2,7 @@ import { type ExpressionBuilder, type Kysely, sql } from "kysely";
 import { incidentKey } from "../core/incident.ts";
 import type { ResolvedIncident, SimilarCandidateQuery, SimilarReads } from "../core/ports/similar-reads.ts";
 import type { TimelineEvent } from "../core/timeline.ts";
+import { CompiledShapes } from "./compiled-shapes.ts";
 import { type Tables, type TimelineRow, timelineFromRow } from "./rows.ts";
 
 const CANDIDATE_COLUMNS = [
@@ -25,6 +26,9 @@ const RESOLUTION_ACTIONS = ["note", "resolved"] as const;
 
 /** Both engines answer with these Kysely queries; the `state = 'resolved'` literal lets them use migration 0006's partial indexes. */
 export class KyselySimilarReads implements SimilarReads {
+  /** `candidates` runs for every new incident (enrichment) and investigation: each shape compiled once. */
+  private readonly shapes = new CompiledShapes();
+
   constructor(private readonly db: Kysely<Tables>) {}
 
   async candidates(query: SimilarCandidateQuery): Promise<ResolvedIncident[]> {
@@ -45,13 +49,22 @@ export class KyselySimilarReads implements SimilarReads {
         eb("error_pattern", "=", query.errorPattern),
         ...(query.patternId ? [eb("pattern_id", "=", query.patternId)] : []),
       ]);
-    const first = await base().where(related).limit(query.limit).execute();
+    // Parameters in the order the builders bind them: tenant, since, excluded id, then the related
+    // test's service, pattern and pattern id, then the limit.
+    const shape = `${query.excludeId ? "x" : ""}${query.patternId ? "p" : ""}`;
+    const leading = [query.tenant, query.since, ...(query.excludeId ? [query.excludeId] : [])];
+    const relatedValues = [query.service, query.errorPattern, ...(query.patternId ? [query.patternId] : [])];
+    const first = await this.shapes.rows(this.db, `related:${shape}`, [...leading, ...relatedValues, query.limit], () =>
+      base().where(related).limit(query.limit),
+    );
+    const restLimit = query.limit - first.length;
     const rest =
-      first.length < query.limit
-        ? await base()
-            .where((eb) => eb.not(related(eb)))
-            .limit(query.limit - first.length)
-            .execute()
+      restLimit > 0
+        ? await this.shapes.rows(this.db, `rest:${shape}`, [...leading, ...relatedValues, restLimit], () =>
+            base()
+              .where((eb) => eb.not(related(eb)))
+              .limit(restLimit),
+          )
         : [];
     return [...first, ...rest].map((row) => ({
       id: row.id,

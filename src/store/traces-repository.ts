@@ -8,6 +8,7 @@ import type {
   TraceRepository,
 } from "../core/ports/trace-repository.ts";
 import type { ServiceGraph, SpanKind, SpanRecord } from "../core/trace.ts";
+import { CompiledShapes } from "./compiled-shapes.ts";
 import type { ServiceEdgeRow, ServiceReachRow, SpanRow, Tables, TraceRow } from "./rows.ts";
 
 /** Runs compiled statements as one transaction: the engines differ in how (see ADR 0005). */
@@ -23,6 +24,8 @@ const CLAIMABLE = ["pending", "signal"];
  * with the signal writer on the one connection; a Kysely transaction on PostgreSQL).
  */
 export class KyselyTraceRepository implements TraceRepository {
+  private readonly shapes = new CompiledShapes();
+
   constructor(
     private readonly db: Kysely<Tables>,
     private readonly options: { lockClaimedRows: boolean; atomically: RunAtomically },
@@ -268,29 +271,32 @@ export class KyselyTraceRepository implements TraceRepository {
   }
 
   async graph(tenant: string, environment: string, since: number): Promise<ServiceGraph> {
-    const edgeRows = await this.db
-      .selectFrom("service_edges")
-      .select((eb) => [
-        "caller",
-        "callee",
-        eb.fn.sum<number>("requests").as("requests"),
-        eb.fn.sum<number>("errors").as("errors"),
-      ])
-      .where("tenant", "=", tenant)
-      .where("environment", "=", environment)
-      .where("bucket", ">=", since)
-      .groupBy(["caller", "callee"])
-      .orderBy("caller")
-      .orderBy("callee")
-      .execute();
-    const reachRows = await this.db
-      .selectFrom("service_reach")
-      .select((eb) => ["service", "reached", eb.fn.sum<number>("traces").as("traces")])
-      .where("tenant", "=", tenant)
-      .where("environment", "=", environment)
-      .where("bucket", ">=", since)
-      .groupBy(["service", "reached"])
-      .execute();
+    // Read for every investigation (and, cached, by correlation): each query compiled once.
+    const edgeRows = await this.shapes.rows(this.db, "graph-edges", [tenant, environment, since], () =>
+      this.db
+        .selectFrom("service_edges")
+        .select((eb) => [
+          "caller",
+          "callee",
+          eb.fn.sum<number>("requests").as("requests"),
+          eb.fn.sum<number>("errors").as("errors"),
+        ])
+        .where("tenant", "=", tenant)
+        .where("environment", "=", environment)
+        .where("bucket", ">=", since)
+        .groupBy(["caller", "callee"])
+        .orderBy("caller")
+        .orderBy("callee"),
+    );
+    const reachRows = await this.shapes.rows(this.db, "graph-reach", [tenant, environment, since], () =>
+      this.db
+        .selectFrom("service_reach")
+        .select((eb) => ["service", "reached", eb.fn.sum<number>("traces").as("traces")])
+        .where("tenant", "=", tenant)
+        .where("environment", "=", environment)
+        .where("bucket", ">=", since)
+        .groupBy(["service", "reached"]),
+    );
     const graph: ServiceGraph = {
       edges: edgeRows
         .map((row) => ({ caller: row.caller, callee: row.callee, requests: Number(row.requests), errors: Number(row.errors) }))
@@ -357,13 +363,15 @@ export class KyselyTraceRepository implements TraceRepository {
   }
 
   async recentTraceIds(incidentId: string, limit: number): Promise<string[]> {
-    const rows = await this.db
-      .selectFrom("signals")
-      .select("trace_id")
-      .where("incident_id", "=", incidentId)
-      .orderBy("occurred_at", "desc")
-      .limit(limit)
-      .execute();
+    // Read for every investigation: compiled once.
+    const rows = await this.shapes.rows(this.db, "recent-trace-ids", [incidentId, limit], () =>
+      this.db
+        .selectFrom("signals")
+        .select("trace_id")
+        .where("incident_id", "=", incidentId)
+        .orderBy("occurred_at", "desc")
+        .limit(limit),
+    );
     return [...new Set(rows.flatMap((row) => (row.trace_id ? [row.trace_id.toLowerCase()] : [])))];
   }
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Change } from "../core/change.ts";
-import type { NewDelivery } from "../core/delivery.ts";
+import type { Delivery, NewDelivery } from "../core/delivery.ts";
 import { isSluiceError } from "../core/errors.ts";
 import { newId } from "../core/ids.ts";
 import type { IncidentState } from "../core/incident.ts";
@@ -781,6 +781,44 @@ export function describeStoreContract(target: StoreContractTarget): void {
         assert.equal(await store.incidents.byTicket("slack", "OPS-7"), null);
       }));
 
+    it("records a round of accepted deliveries at once, each with its ticket and time", () =>
+      withStore(target, async (store) => {
+        const first = incident();
+        const second = incident();
+        await store.apply(
+          changes({
+            newIncidents: [first, second],
+            deliveries: [delivery(first.id, "jira"), delivery(second.id, "jira"), delivery(first.id, "slack")],
+          }),
+        );
+        const rows = await store.deliveries.claim(T0, 10, 30 * SECOND, []);
+        assert.equal(rows.length, 3);
+        const [a, b, c] = rows as [Delivery, Delivery, Delivery];
+        const ticketOf = (row: Delivery, externalId: string) => ({
+          ...{ incidentId: row.incidentId, platform: row.platform, externalId, url: null, syncedState: "open" as const },
+          meta: { n: externalId },
+        });
+        await store.deliveries.deliveredAll([
+          { delivery: a, now: T0 + 1, ticket: ticketOf(a, "T-1") },
+          { delivery: b, now: T0 + 2, ticket: null },
+          { delivery: c, now: T0 + 3, ticket: ticketOf(c, "T-3") },
+        ]);
+        await store.deliveries.deliveredAll([]);
+        for (const [row, at] of [
+          [a, T0 + 1],
+          [b, T0 + 2],
+          [c, T0 + 3],
+        ] as const) {
+          const stored = await store.deliveries.get(row.id);
+          assert.equal(stored?.status, "delivered");
+          assert.equal(stored?.updatedAt, at);
+        }
+        assert.equal((await store.deliveries.ticket(a.incidentId, a.platform))?.externalId, "T-1");
+        assert.deepEqual((await store.deliveries.ticket(c.incidentId, c.platform))?.meta, { n: "T-3" });
+        assert.equal(await store.deliveries.ticket(b.incidentId, b.platform), null);
+        assert.deepEqual(await store.deliveries.claim(T0 + 60 * SECOND, 10, SECOND, []), [], "none is due again");
+      }));
+
     it("claims due timers under a lease, completes them, and finds open incidents without one", () =>
       withStore(target, async (store) => {
         const watched = incident({ createdAt: T0 });
@@ -921,6 +959,33 @@ export function describeStoreContract(target: StoreContractTarget): void {
           taken.map((job) => job.incidentId),
           ["inc-young"],
         );
+      }));
+
+    it("queues many investigations in one call with the rules of a single request", () =>
+      withStore(target, async (store) => {
+        await store.investigations.request("inc-running", "opened", T0);
+        assert.equal((await store.investigations.claim(T0 + SECOND, 1, 60 * SECOND)).length, 1);
+        await store.investigations.request("inc-queued", "opened", T0 + SECOND);
+        const many = Array.from({ length: 1203 }, (_, n) => ({ incidentId: `inc-many-${n}`, trigger: "opened" as const }));
+        await store.investigations.requestAll(
+          [
+            ...many,
+            { incidentId: "inc-many-0", trigger: "severity-raised" },
+            { incidentId: "inc-running", trigger: "severity-raised" },
+            { incidentId: "inc-queued", trigger: "severity-raised" },
+          ],
+          T0 + 2 * SECOND,
+        );
+        await store.investigations.requestAll([], T0 + 3 * SECOND);
+        assert.equal(await store.investigations.status("inc-many-1202"), "pending");
+        assert.equal(await store.investigations.status("inc-running"), "running", "a running job keeps running");
+        const jobs = await store.investigations.claim(T0 + 4 * SECOND, 2000, SECOND);
+        assert.equal(jobs.length, 1204, "every named incident once, and the one queued before");
+        const byId = new Map(jobs.map((job) => [job.incidentId, job]));
+        assert.equal(byId.get("inc-queued")?.requestedAt, T0 + SECOND, "a queued job keeps its place");
+        assert.equal(byId.get("inc-queued")?.trigger, "opened", "and its trigger");
+        assert.equal(byId.get("inc-many-0")?.trigger, "opened", "an incident named twice keeps its first trigger");
+        assert.equal(byId.get("inc-many-7")?.requestedAt, T0 + 2 * SECOND);
       }));
 
     it("stores a change once per source and upstream id, and reads changes of services in a time range newest first", () =>

@@ -20,6 +20,12 @@ export interface InvestigationRepository {
    */
   request(incidentId: string, trigger: InvestigationTrigger, now: number): Promise<void>;
   /**
+   * `request` for many incidents in one transaction (an incident storm opens thousands a second: a
+   * transaction, and so a commit, each cost more than the rest of opening them). An incident named
+   * twice keeps its first trigger.
+   */
+  requestAll(requests: readonly { incidentId: string; trigger: InvestigationTrigger }[], now: number): Promise<void>;
+  /**
    * Leases queued jobs and running ones whose lease expired (their process died), oldest request first.
    * With `requestedBefore`, queued jobs requested after it wait (abandoned ones are still taken).
    */

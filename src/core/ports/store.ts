@@ -177,11 +177,23 @@ export interface DeliveryQuery {
   limit: number;
 }
 
+/** One delivery a platform accepted: when, and the ticket it created or updated (null: none to record). */
+export interface DeliveredRecord {
+  delivery: Delivery;
+  now: number;
+  ticket: Omit<Ticket, "createdAt" | "updatedAt"> | null;
+}
+
 /** The outbox: rows written with the incident change, claimed and completed by workers. */
 export interface DeliveryRepository {
   /** Leases due rows, oldest first, at most one per (incident, platform) in order. */
   claim(now: number, limit: number, leaseMs: number, excludePlatforms: readonly string[]): Promise<Delivery[]>;
   delivered(delivery: Delivery, now: number, ticket: Omit<Ticket, "createdAt" | "updatedAt"> | null): Promise<void>;
+  /**
+   * `delivered` for a round's deliveries in one transaction: with every signal opening an incident, a
+   * commit per delivery cost more than the rest of recording it.
+   */
+  deliveredAll(records: readonly DeliveredRecord[]): Promise<void>;
   retryLater(id: string, nextAttemptAt: number, error: string, now: number): Promise<void>;
   dead(id: string, error: string, now: number): Promise<void>;
   /**

@@ -1,9 +1,9 @@
-import { sql } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { Delivery } from "../../core/delivery.ts";
-import type { DeliveryRepository } from "../../core/ports/store.ts";
+import type { DeliveredRecord, DeliveryRepository } from "../../core/ports/store.ts";
 import type { Ticket } from "../../core/ticket.ts";
 import { KyselyDeliveryReads } from "../delivery-reads.ts";
-import { type DeliveryRow, deliveryFromRow } from "../rows.ts";
+import { type DeliveryRow, deliveryFromRow, type Tables } from "../rows.ts";
 
 export class PostgresDeliveries extends KyselyDeliveryReads implements DeliveryRepository {
   async claim(now: number, limit: number, leaseMs: number, excludePlatforms: readonly string[]): Promise<Delivery[]> {
@@ -36,18 +36,32 @@ export class PostgresDeliveries extends KyselyDeliveryReads implements DeliveryR
   }
 
   async delivered(delivery: Delivery, now: number, ticket: Omit<Ticket, "createdAt" | "updatedAt"> | null): Promise<void> {
+    await this.deliveredAll([{ delivery, now, ticket }]);
+  }
+
+  async deliveredAll(records: readonly DeliveredRecord[]): Promise<void> {
+    if (records.length === 0) return;
     await this.db.transaction().execute(async (trx) => {
-      await sql`UPDATE deliveries SET status = 'delivered', last_error = NULL, updated_at = ${now}, lease_until = 0
+      for (const { delivery, now, ticket } of records) await this.record(trx, delivery, now, ticket);
+    });
+  }
+
+  private async record(
+    trx: Kysely<Tables>,
+    delivery: Delivery,
+    now: number,
+    ticket: Omit<Ticket, "createdAt" | "updatedAt"> | null,
+  ): Promise<void> {
+    await sql`UPDATE deliveries SET status = 'delivered', last_error = NULL, updated_at = ${now}, lease_until = 0
                 WHERE id = ${delivery.id}`.execute(trx);
-      if (!ticket) return;
-      await sql`
+    if (!ticket) return;
+    await sql`
         INSERT INTO tickets (incident_id, platform, external_id, url, synced_state, meta, created_at, updated_at)
         VALUES (${ticket.incidentId}, ${ticket.platform}, ${ticket.externalId}, ${ticket.url}, ${ticket.syncedState},
                 ${JSON.stringify(ticket.meta)}, ${now}, ${now})
         ON CONFLICT (incident_id, platform) DO UPDATE SET external_id = excluded.external_id,
           url = COALESCE(excluded.url, tickets.url), synced_state = excluded.synced_state,
           meta = excluded.meta, updated_at = excluded.updated_at`.execute(trx);
-    });
   }
 
   async retryLater(id: string, nextAttemptAt: number, error: string, now: number): Promise<void> {

@@ -62,8 +62,10 @@ export class SqliteChangeWriter {
     // Changes first: a batch may resolve an incident and open its successor with the same fingerprint,
     // and the open-per-fingerprint index must see the old one resolved before the new one arrives.
     for (const change of changes.incidentChanges) this.updateIncident(change);
+    // Keys for the whole batch from one read: nobody else writes inside this transaction.
+    let next = changes.newIncidents.length > 0 ? (this.nextNumber.get() as number) : 0;
     for (const incident of changes.newIncidents) {
-      const number = this.nextNumber.get() as number;
+      const number = next++;
       numbers.set(incident.id, number);
       this.insertIncident.run(
         incident.id,

@@ -1,7 +1,7 @@
 import type Database from "better-sqlite3";
 import type { Kysely } from "kysely";
 import type { Delivery } from "../../core/delivery.ts";
-import type { DeliveryRepository } from "../../core/ports/store.ts";
+import type { DeliveredRecord, DeliveryRepository } from "../../core/ports/store.ts";
 import type { Ticket } from "../../core/ticket.ts";
 import { KyselyDeliveryReads } from "../delivery-reads.ts";
 import { type DeliveryRow, deliveryFromRow, type Tables, type TicketRow, ticketFromRow } from "../rows.ts";
@@ -23,6 +23,7 @@ export class SqliteDeliveries extends KyselyDeliveryReads implements DeliveryRep
   private readonly freezeRequest: Database.Statement;
   private readonly ticketOf: Database.Statement;
   private readonly deliveredTx: (id: string, now: number, ticket: Omit<Ticket, "createdAt" | "updatedAt"> | null) => void;
+  private readonly deliveredAllTx: (records: readonly DeliveredRecord[]) => void;
 
   constructor(raw: Database.Database, db: Kysely<Tables>) {
     super(db);
@@ -65,7 +66,7 @@ export class SqliteDeliveries extends KyselyDeliveryReads implements DeliveryRep
       .prepare("UPDATE deliveries SET request = COALESCE(request, ?) WHERE id = ? RETURNING request")
       .pluck();
     this.ticketOf = raw.prepare("SELECT * FROM tickets WHERE incident_id = ? AND platform = ?");
-    this.deliveredTx = raw.transaction((id: string, now: number, ticket: Omit<Ticket, "createdAt" | "updatedAt"> | null) => {
+    const record = (id: string, now: number, ticket: Omit<Ticket, "createdAt" | "updatedAt"> | null) => {
       this.markDelivered.run(now, id);
       if (ticket) {
         this.upsertTicket.run(
@@ -79,6 +80,10 @@ export class SqliteDeliveries extends KyselyDeliveryReads implements DeliveryRep
           now,
         );
       }
+    };
+    this.deliveredTx = raw.transaction(record);
+    this.deliveredAllTx = raw.transaction((records: readonly DeliveredRecord[]) => {
+      for (const { delivery, now, ticket } of records) record(delivery.id, now, ticket);
     });
     this.claimTx = raw.transaction((now: number, limit: number, leaseMs: number, exclude: readonly string[]) => {
       const due = this.due.all({ now, scan: limit * 4 }) as Pick<DeliveryRow, "id" | "platform">[];
@@ -111,6 +116,10 @@ export class SqliteDeliveries extends KyselyDeliveryReads implements DeliveryRep
 
   async delivered(delivery: Delivery, now: number, ticket: Omit<Ticket, "createdAt" | "updatedAt"> | null): Promise<void> {
     this.deliveredTx(delivery.id, now, ticket);
+  }
+
+  async deliveredAll(records: readonly DeliveredRecord[]): Promise<void> {
+    if (records.length > 0) this.deliveredAllTx(records);
   }
 
   async retryLater(id: string, nextAttemptAt: number, error: string, now: number): Promise<void> {

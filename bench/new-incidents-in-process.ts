@@ -1,0 +1,152 @@
+// In-process cost of opening incidents (issue 18, "open incidents in bulk"): `createSluice` on a
+// durable SQLite file, the latency bench's unique-anomaly bodies (every signal opens its own incident,
+// so each causes one delivery and one investigation), sent through Fastify's inject. Prints CPU µs per
+// new incident for the ingest part (request to committed incident) and for the whole (plus the first
+// deliveries and the investigations they cause). Compare trees by running it pinned
+// (`taskset -c 0`) in a copy without a change and with it, alternating; a CPU profile
+// (`node --cpu-prof`) shows where the time goes.
+// Run: taskset -c 0 node --import tsx bench/new-incidents-in-process.ts
+//   INCIDENTS (default 3000), BATCH signals per request (default 1), IN_FLIGHT requests (default 64),
+//   BENCH_SLUICE_CONFIG JSON merged into the config (e.g. '{"ingest":{"acknowledge":"logged"}}'),
+//   PROFILE=file.cpuprofile writes a V8 CPU profile of the measured ingest part only,
+//   SQL_PROFILE=1 prints the SQL statements that took the most time in the measured part (=ingest: its ingest part only).
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import pino from "pino";
+import { parseConfig } from "../src/config/loader.ts";
+import { createSluice } from "../src/main.ts";
+import { bodyMaker } from "./bodies.ts";
+
+const INCIDENTS = Number(process.env.INCIDENTS ?? 3000);
+const BATCH = Number(process.env.BATCH ?? 1);
+const IN_FLIGHT = Number(process.env.IN_FLIGHT ?? 64);
+const WARM_UP = 300;
+const sqlTime = new Map<string, { ms: number; calls: number }>();
+let sqlOn = false;
+// SQL_STACKS=text: also counts where the statements containing it are run from (an async caller may be missing).
+const stacksOf = process.env.SQL_STACKS;
+const stacks = new Map<string, number>();
+if (process.env.SQL_PROFILE) {
+  // better-sqlite3 runs each statement synchronously, so timing the call times the statement exactly.
+  const proto = (Database.prototype as unknown as { prepare(sql: string): unknown }).prepare;
+  const statement = Object.getPrototypeOf(proto.call(new Database(":memory:"), "SELECT 1")) as Record<string, unknown>;
+  for (const method of ["all", "get", "run", "iterate"]) {
+    const original = statement[method] as (...args: unknown[]) => unknown;
+    statement[method] = function (this: { source: string }, ...args: unknown[]) {
+      if (!sqlOn) return original.apply(this, args);
+      const start = performance.now();
+      try {
+        return original.apply(this, args);
+      } finally {
+        const entry = sqlTime.get(this.source) ?? { ms: 0, calls: 0 };
+        entry.ms += performance.now() - start;
+        entry.calls += 1;
+        sqlTime.set(this.source, entry);
+        if (stacksOf && this.source.includes(stacksOf)) {
+          const where = (new Error().stack ?? "").split("\n").slice(3, 9).join(" | ");
+          stacks.set(where, (stacks.get(where) ?? 0) + 1);
+        }
+      }
+    };
+  }
+}
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+const dir = mkdtempSync(join(tmpdir(), "bench-new-incidents-"));
+const extra = JSON.parse(process.env.BENCH_SLUICE_CONFIG ?? "{}") as Record<string, unknown>;
+const { config } = parseConfig({ log: { level: "silent" }, storage: { synchronous: "full" }, ...extra }, {}, root, "bench");
+const sluice = await createSluice(config, { dataDir: dir, logger: pino({ level: "silent" }), processMetrics: false });
+sluice.start();
+const make = bodyMaker("unique-anomaly", BATCH, `new-${process.pid}`, 11);
+const requests = Math.ceil(INCIDENTS / BATCH);
+const warmRequests = Math.ceil(WARM_UP / BATCH);
+const bodies = Array.from({ length: warmRequests + requests }, () => make());
+
+async function send(from: number, to: number): Promise<void> {
+  let next = from;
+  const worker = async () => {
+    while (next < to) {
+      const payload = bodies[next++] as string;
+      const response = await sluice.server.inject({
+        method: "POST",
+        url: "/api/v1/signals",
+        headers: { "content-type": "application/json" },
+        payload,
+      });
+      if (response.statusCode !== 202) throw new Error(`${response.statusCode} ${response.body}`);
+    }
+  };
+  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+}
+
+async function settle(): Promise<void> {
+  await sluice.ingestLog.drain();
+  await sluice.runner.flush();
+  await sluice.worker.flush();
+  await sluice.investigator?.flush();
+  await sluice.worker.flush();
+}
+
+const cpuMicros = (used: NodeJS.CpuUsage) => used.user + used.system;
+
+try {
+  await send(0, warmRequests);
+  await settle();
+  // PROFILE_PART=after profiles what follows the ingest part instead (deliveries, investigations).
+  const part = process.env.PROFILE_PART ?? "ingest";
+  const session = process.env.PROFILE ? new Session() : null;
+  session?.connect();
+  const startProfile = async () => {
+    await session?.post("Profiler.enable");
+    await session?.post("Profiler.start");
+  };
+  const stopProfile = async () => {
+    if (!session) return;
+    const { profile } = await session.post("Profiler.stop");
+    writeFileSync(process.env.PROFILE as string, JSON.stringify(profile));
+    session.disconnect();
+  };
+  if (part === "ingest") await startProfile();
+  sqlOn = true;
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  await send(warmRequests, warmRequests + requests);
+  await sluice.ingestLog.drain();
+  await sluice.runner.flush();
+  const ingestSeconds = (performance.now() - start) / 1000;
+  const ingestCpu = cpuMicros(process.cpuUsage(cpu));
+  if (process.env.SQL_PROFILE === "ingest") sqlOn = false;
+  if (part === "ingest") await stopProfile();
+  else await startProfile();
+  await settle();
+  const totalSeconds = (performance.now() - start) / 1000;
+  const totalCpu = cpuMicros(process.cpuUsage(cpu));
+  sqlOn = false;
+  if (part !== "ingest") await stopProfile();
+  // Every unique-anomaly signal names a service of its own, so each opens one incident.
+  const opened = requests * BATCH;
+  console.log(
+    JSON.stringify({
+      opened,
+      batch: BATCH,
+      ingestIncidentsPerSecond: Math.round(opened / ingestSeconds),
+      ingestCpuMicrosPerIncident: Math.round(ingestCpu / opened),
+      totalSeconds: Number(totalSeconds.toFixed(2)),
+      totalCpuMicrosPerIncident: Math.round(totalCpu / opened),
+      rssBytes: process.memoryUsage().rss,
+    }),
+  );
+  for (const [where, count] of [...stacks].sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log(count, where);
+  if (sqlTime.size > 0) {
+    const rows = [...sqlTime].sort((a, b) => b[1].ms - a[1].ms).slice(0, 40);
+    for (const [sql, { ms, calls }] of rows)
+      console.log(`${ms.toFixed(0).padStart(7)} ms ${String(calls).padStart(7)}× ${sql.replace(/\s+/g, " ").slice(0, 160)}`);
+  }
+} finally {
+  await sluice.close();
+  rmSync(dir, { recursive: true, force: true });
+}
