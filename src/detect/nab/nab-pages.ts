@@ -4,7 +4,7 @@
 // detection; the rest of the episode is not. NAB's optimiser then chooses m as it chooses a threshold, and the
 // two-fold cross-validation chooses configuration and m on one half and scores the other half with them.
 import type { NabSeries } from "./nab-corpus.ts";
-import { type CostMatrix, normalisedScore, OUTSIDE, PROBATION, sweep, type ThresholdScore } from "./nab-score.ts";
+import { type CostMatrix, DetectionTally, normalisedScore, sweep, type ThresholdScore } from "./nab-score.ts";
 
 /** A series' detections as the rule runner sees them: each point's score and the detector's firing flag. */
 export interface DetectedSeries {
@@ -67,10 +67,7 @@ function prepare(d: DetectedSeries, cost: CostMatrix, floor: number): Prepared {
 
 /** One series' NAB score when its episode onsets at `minimumScore` are the detections (same result as pageOnsets). */
 function scorePrepared(p: Prepared, cost: CostMatrix, minimumScore: number): ThresholdScore {
-  const best = new Float64Array(p.windows).fill(-cost.fnWeight);
-  let sum = -cost.fnWeight * p.windows;
-  let tp = 0;
-  let fp = 0;
+  const tally = new DetectionTally(p.windows, cost);
   let open = false;
   let quiet = 0;
   let previous = -1;
@@ -91,24 +88,9 @@ function scorePrepared(p: Prepared, cost: CostMatrix, minimumScore: number): Thr
     }
     if (!reached) continue;
     open = true;
-    const win = p.window[k] as number;
-    if (win === PROBATION) continue;
-    const wt = p.weight[k] as number;
-    if (win === OUTSIDE) {
-      sum += wt;
-      fp++;
-    } else {
-      tp++;
-      const was = best[win] as number;
-      if (wt > was) {
-        sum += wt - was;
-        best[win] = wt;
-      }
-    }
+    tally.add(p.window[k] as number, p.weight[k] as number);
   }
-  let detected = 0;
-  for (const b of best) if (b !== -cost.fnWeight) detected++;
-  return { threshold: minimumScore, score: sum, tp, fp, windowsDetected: detected };
+  return tally.result(minimumScore);
 }
 
 /** Every candidate minimum score's corpus score of pages, in the order of `thresholds`. */

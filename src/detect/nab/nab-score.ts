@@ -162,32 +162,55 @@ export function optimiseThreshold(corpus: readonly ScoredSeries[], cost: CostMat
   return best;
 }
 
+/**
+ * NAB's tally of one series' detections: each window counts its best-weighted detection once (a miss costs
+ * fnWeight), each detection outside every window adds its (negative) weight, probation counts nothing.
+ */
+export class DetectionTally {
+  private readonly best: Float64Array;
+  private sum: number;
+  private tp = 0;
+  private fp = 0;
+
+  constructor(
+    windows: number,
+    private readonly cost: CostMatrix,
+  ) {
+    this.best = new Float64Array(windows).fill(-cost.fnWeight);
+    this.sum = -cost.fnWeight * windows;
+  }
+
+  /** One detection at a point of window `win` (or OUTSIDE / PROBATION) whose sweep weight is `wt`. */
+  add(win: number, wt: number): void {
+    if (win === PROBATION) return;
+    if (win === OUTSIDE) {
+      this.sum += wt;
+      this.fp++;
+      return;
+    }
+    this.tp++;
+    const was = this.best[win] as number;
+    if (wt > was) {
+      this.sum += wt - was;
+      this.best[win] = wt;
+    }
+  }
+
+  result(threshold: number): ThresholdScore {
+    let detected = 0;
+    for (const b of this.best) if (b !== -this.cost.fnWeight) detected++;
+    return { threshold, score: this.sum, tp: this.tp, fp: this.fp, windowsDetected: detected };
+  }
+}
+
 /** The score of one series when everything at or above `threshold` is a detection. */
 export function scoreAtThreshold(scored: ScoredSeries, cost: CostMatrix, threshold: number): ThresholdScore {
   const sw = sweep(scored.series, cost);
-  const best = new Float64Array(scored.series.windows.length).fill(-cost.fnWeight);
-  let sum = -cost.fnWeight * best.length;
-  let tp = 0;
-  let fp = 0;
+  const tally = new DetectionTally(scored.series.windows.length, cost);
   for (let i = 0; i < scored.series.length; i++) {
-    const win = sw.window[i] as number;
-    if (win === PROBATION || (scored.scores[i] as number) < threshold) continue;
-    const wt = sw.weight[i] as number;
-    if (win === OUTSIDE) {
-      sum += wt;
-      fp++;
-    } else {
-      tp++;
-      const was = best[win] as number;
-      if (wt > was) {
-        sum += wt - was;
-        best[win] = wt;
-      }
-    }
+    if ((scored.scores[i] as number) >= threshold) tally.add(sw.window[i] as number, sw.weight[i] as number);
   }
-  let detected = 0;
-  for (const b of best) if (b !== -cost.fnWeight) detected++;
-  return { threshold, score: sum, tp, fp, windowsDetected: detected };
+  return tally.result(threshold);
 }
 
 /**
