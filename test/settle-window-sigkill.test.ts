@@ -11,54 +11,17 @@
  * real platforms, makes one ticket per Idempotency-Key.
  */
 import assert from "node:assert/strict";
-import { once } from "node:events";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import Database from "better-sqlite3";
 import { findFactory } from "../src/connectors/registry.ts";
 import { freePort, httpCall, SluiceProcess, sleep } from "./support/sluice-process.ts";
+import { startWebhookReceiver } from "./support/webhook-receiver.ts";
 
 const SECRET = "settle-window-sigkill-secret-0123456789";
 const SETTLE_MS = 30_000;
-
-interface Hit {
-  event: string;
-  incidentId: string;
-  at: number;
-}
-
-async function startPlatform() {
-  const hits: Hit[] = [];
-  const tickets = new Map<string, string>();
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => {
-      const payload = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { event: string; incident: { id: string } };
-      const key = String(req.headers["idempotency-key"] ?? "");
-      hits.push({ event: payload.event, incidentId: payload.incident.id, at: Date.now() });
-      if (!tickets.has(key)) tickets.set(key, `T-${tickets.size + 1}`);
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ id: tickets.get(key) }));
-    });
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/sluice`,
-    hits,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 /** The held create deliveries in the database: incident id and when each may go out. */
 function heldCreates(file: string): { incidentId: string; notBefore: number }[] {
@@ -90,7 +53,7 @@ test("SIGKILL while pages are held: the restart sends the one whose pattern neve
     return;
   }
   const dir = await mkdtemp(join(tmpdir(), "sluice-settle-kill-"));
-  const platform = await startPlatform();
+  const platform = await startWebhookReceiver();
   const port = await freePort();
   const processes: SluiceProcess[] = [];
   t.after(async () => {
