@@ -40,25 +40,24 @@ export class FirstPageHold {
     const { waitMs } = this.options;
     if (waitMs <= 0 || plan.opened.length === 0) return;
     // Per opened incident with a mined pattern: the fingerprints its near siblings' incidents would have.
-    const asked: { incident: NewIncident; siblings: Map<string, string> }[] = [];
-    for (const incident of plan.opened) {
-      if (!incident.patternId) continue;
+    const asked: { incident: NewIncident; order: number; siblings: Map<string, string> }[] = [];
+    plan.opened.forEach((incident, order) => {
+      if (!incident.patternId) return;
       const ids = this.options.nearSiblingsOf(incident.patternId);
-      if (ids.length === 0) continue;
-      asked.push({ incident, siblings: new Map(ids.map((id) => [fingerprintOf(incident, id), id])) });
-    }
+      if (ids.length === 0) return;
+      asked.push({ incident, order, siblings: new Map(ids.map((id) => [fingerprintOf(incident, id), id])) });
+    });
     if (asked.length === 0) return;
     // Opened earlier in this batch counts as open: its page goes out first.
     const openedBefore = new Map<string, { key: string; at: number }>();
     plan.opened.forEach((incident, index) => {
       openedBefore.set(incident.fingerprint, { key: `an incident opened in the same batch (#${index + 1})`, at: index });
     });
-    const orderOf = new Map(plan.opened.map((incident, index) => [incident.id, index]));
     const wanted = [...new Set(asked.flatMap((a) => [...a.siblings.keys()]))].filter((f) => !openedBefore.has(f));
     const open = wanted.length > 0 ? await this.options.store.incidents.findOpen(wanted) : new Map();
     const since = now - this.options.lookbackMs;
     const until = now + waitMs;
-    for (const { incident, siblings } of asked) {
+    for (const { incident, order, siblings } of asked) {
       let sibling: { patternId: string; incident: string } | undefined;
       for (const [fingerprint, patternId] of siblings) {
         const stored = open.get(fingerprint);
@@ -67,7 +66,7 @@ export class FirstPageHold {
           break;
         }
         const same = openedBefore.get(fingerprint);
-        if (same && same.at < (orderOf.get(incident.id) ?? 0)) {
+        if (same && same.at < order) {
           sibling = { patternId, incident: same.key };
           break;
         }
