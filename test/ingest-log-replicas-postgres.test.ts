@@ -8,13 +8,11 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ManualClock } from "../src/core/clock.ts";
 import type { Signal } from "../src/core/signal.ts";
-import { IngestRunner } from "../src/pipeline/ingest/ingest-runner.ts";
 import { LogConsumer } from "../src/pipeline/ingest/log-consumer.ts";
-import { noMetrics } from "../src/pipeline/ingest/pipeline-metrics.ts";
 import { PostgresStore } from "../src/store/postgres/postgres-store.ts";
 import { signal } from "../src/testing/store-contract.ts";
+import { runnerOver } from "./support/ingest-runner.ts";
 import { missingPeer } from "./support/missing-peer.ts";
 import { createTestDatabase } from "./support/postgres-database.ts";
 
@@ -25,21 +23,10 @@ const T0 = Date.parse("2026-11-24T08:00:00Z");
 
 const database = await createTestDatabase();
 
-function runnerOver(store: PostgresStore): IngestRunner {
-  return new IngestRunner({
-    store,
-    clock: new ManualClock(T0),
-    metrics: noMetrics,
-    gateRules: { minimumScore: 0.5, maintenance: [] },
-    lookbackMs: 15 * 60_000,
-    route: () => ({ platforms: [], rule: "severity:high", unavailable: [] }),
-  });
-}
-
 function consumerOver(store: PostgresStore, leaseMs: number, applied: number[]): LogConsumer {
   return new LogConsumer({
     log: store.ingestLog,
-    runner: runnerOver(store),
+    runner: runnerOver(store, T0),
     metrics: { applied: (lags) => applied.push(lags.length), deadLettered: () => assert.fail("nothing is dead-lettered") },
     batchEntries: 16,
     leaseMs,

@@ -14,10 +14,9 @@ import { EventBus } from "../src/core/events.ts";
 import type { ChangeSet } from "../src/core/ports/store.ts";
 import type { Signal } from "../src/core/signal.ts";
 import { LifecycleService } from "../src/lifecycle/lifecycle-service.ts";
-import { IngestRunner } from "../src/pipeline/ingest/ingest-runner.ts";
-import { noMetrics } from "../src/pipeline/ingest/pipeline-metrics.ts";
 import { PostgresStore } from "../src/store/postgres/postgres-store.ts";
 import { signal } from "../src/testing/store-contract.ts";
+import { runnerOver } from "./support/ingest-runner.ts";
 import { missingPeer } from "./support/missing-peer.ts";
 import { createTestDatabase } from "./support/postgres-database.ts";
 
@@ -26,17 +25,6 @@ const ROUNDS = 5;
 const T0 = Date.parse("2026-11-24T08:00:00Z");
 
 const database = await createTestDatabase();
-
-function runnerOver(store: PostgresStore): IngestRunner {
-  return new IngestRunner({
-    store,
-    clock: new ManualClock(T0),
-    metrics: noMetrics,
-    gateRules: { minimumScore: 0.5, maintenance: [] },
-    lookbackMs: 15 * 60_000,
-    route: () => ({ platforms: [], rule: "severity:high", unavailable: [] }),
-  });
-}
 
 // One alert instance of problem `n` in round `round`, as Alertmanager's webhook maps it.
 function alert(round: number, n: number, instance: number, status: Signal["status"]): Signal {
@@ -61,7 +49,7 @@ if ("problem" in database) {
       const one = await PostgresStore.open({ url: database.url, schema: "replicas", poolSize: 4 });
       const two = await PostgresStore.open({ url: database.url, schema: "replicas", poolSize: 4 });
       try {
-        const [a, b] = [runnerOver(one), runnerOver(two)];
+        const [a, b] = [runnerOver(one, T0), runnerOver(two, T0)];
         const problems = [...Array(PROBLEMS).keys()];
         for (let round = 0; round < ROUNDS; round++) {
           // Instance 0 of every problem reaches replica A, instance 1 replica B, at the same moment.
@@ -88,7 +76,7 @@ if ("problem" in database) {
       const one = await PostgresStore.open({ url: database.url, schema: "busy", poolSize: 4 });
       const two = await PostgresStore.open({ url: database.url, schema: "busy", poolSize: 4 });
       try {
-        const runner = runnerOver(one);
+        const runner = runnerOver(one, T0);
         // Counts the writes people's actions lose to the storm (and plan again).
         let lost = 0;
         const counting = Object.assign(Object.create(two) as PostgresStore, {
