@@ -16,6 +16,7 @@ import pino from "pino";
 import { parseConfig } from "../src/config/loader.ts";
 import { createSluice } from "../src/main.ts";
 import { bodyMaker } from "./bodies.ts";
+import { injectBodies } from "./inject-bodies.ts";
 
 const REQUESTS = Number(process.env.REQUESTS ?? 1500);
 const BATCH = Number(process.env.BATCH ?? 100);
@@ -35,21 +36,8 @@ sluice.start();
 const make = bodyMaker("anomaly", BATCH, `in-process-${process.pid}`, 7);
 const bodies = Array.from({ length: WARM_UP + REQUESTS }, () => make());
 
-async function send(from: number, to: number): Promise<void> {
-  let next = from;
-  const worker = async () => {
-    while (next < to) {
-      const payload = bodies[next++] as string;
-      const response = await sluice.server.inject({
-        method: "POST",
-        url: "/api/v1/signals",
-        headers: { "content-type": "application/json" },
-        payload,
-      });
-      if (response.statusCode !== 202) throw new Error(`${response.statusCode} ${response.body}`);
-    }
-  };
-  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+function send(from: number, to: number): Promise<void> {
+  return injectBodies(sluice, bodies, from, to, IN_FLIGHT);
 }
 
 /** Counters that say what the measured requests caused besides their own storage (for the profile's reader). */

@@ -20,6 +20,7 @@ import pino from "pino";
 import { parseConfig } from "../src/config/loader.ts";
 import { createSluice } from "../src/main.ts";
 import { bodyMaker } from "./bodies.ts";
+import { injectBodies } from "./inject-bodies.ts";
 
 const INCIDENTS = Number(process.env.INCIDENTS ?? 3000);
 const BATCH = Number(process.env.BATCH ?? 1);
@@ -66,21 +67,8 @@ const requests = Math.ceil(INCIDENTS / BATCH);
 const warmRequests = Math.ceil(WARM_UP / BATCH);
 const bodies = Array.from({ length: warmRequests + requests }, () => make());
 
-async function send(from: number, to: number): Promise<void> {
-  let next = from;
-  const worker = async () => {
-    while (next < to) {
-      const payload = bodies[next++] as string;
-      const response = await sluice.server.inject({
-        method: "POST",
-        url: "/api/v1/signals",
-        headers: { "content-type": "application/json" },
-        payload,
-      });
-      if (response.statusCode !== 202) throw new Error(`${response.statusCode} ${response.body}`);
-    }
-  };
-  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+function send(from: number, to: number): Promise<void> {
+  return injectBodies(sluice, bodies, from, to, IN_FLIGHT);
 }
 
 async function settle(): Promise<void> {
