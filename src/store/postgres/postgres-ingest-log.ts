@@ -49,10 +49,7 @@ export class PostgresIngestLog implements IngestLogRepository {
 
   async split(position: number, bodies: readonly string[]): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
-      const { rows } = await sql<EntryRow>`
-        DELETE FROM ingest_log WHERE position = ${position}
-        RETURNING position, source, appended_at, signal_count, body, attempts, retry_of`.execute(trx);
-      const row = rows[0];
+      const row = await takeEntry(trx, position);
       if (!row) return false;
       // A retry's pieces still name the dead letter they retry.
       for (const body of bodies) {
@@ -66,10 +63,7 @@ export class PostgresIngestLog implements IngestLogRepository {
 
   async deadLetter(position: number, reason: string, now: number): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
-      const { rows } = await sql<EntryRow>`
-        DELETE FROM ingest_log WHERE position = ${position}
-        RETURNING position, source, appended_at, signal_count, body, attempts, retry_of`.execute(trx);
-      const row = rows[0];
+      const row = await takeEntry(trx, position);
       if (!row) return false;
       // A retry failing again carries the dead letter it retried: first append, first failure, attempts so far.
       const retryOf = row.retry_of == null ? null : Number(row.retry_of);
@@ -132,4 +126,12 @@ export async function consumeLogEntries(trx: Transaction<Tables>, positions: rea
   if (rows.length === positions.length) return;
   const deleted = new Set(rows.map((r) => Number(r.position)));
   throw new LogEntryGone(positions.filter((p) => !deleted.has(p)));
+}
+
+/** Removes one entry from the log in `trx` and returns it (undefined when another replica took it first). */
+async function takeEntry(trx: Transaction<Tables>, position: number): Promise<EntryRow | undefined> {
+  const { rows } = await sql<EntryRow>`
+    DELETE FROM ingest_log WHERE position = ${position}
+    RETURNING position, source, appended_at, signal_count, body, attempts, retry_of`.execute(trx);
+  return rows[0];
 }
