@@ -8,11 +8,11 @@ import { wireDeadLetters } from "./wiring/dead-letters.ts";
 import { wireDelivery } from "./wiring/delivery.ts";
 import { wireDetect } from "./wiring/detect.ts";
 import { wireEnrichment } from "./wiring/enrichment.ts";
+import { sluiceFacade } from "./wiring/facade.ts";
 import { wireIngest } from "./wiring/ingest.ts";
 import { wireInvestigation } from "./wiring/investigation.ts";
 import { wireKafka } from "./wiring/kafka.ts";
 import { wireLifecycle, wireTimers } from "./wiring/lifecycle.ts";
-import { Modules } from "./wiring/module.ts";
 import { wireRemediation } from "./wiring/remediation.ts";
 import { wireRetention } from "./wiring/retention.ts";
 import { wireServer } from "./wiring/server.ts";
@@ -64,24 +64,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
   });
   const before = [base, delivery, catalog, changes, affectedUsers, summaries, merger, investigation, remediation];
   const after = [retention, sync, ingest, assembly, detect, kafka, http];
-  const modules = new Modules(
-    [...before.map((wired) => wired.module), ...timers.modules, ...after.map((wired) => wired.module)],
-    (name, error) => base.logger.error({ err: error, module: name }, "a module failed to shut down"),
-  );
-  const { logger, store, metrics, events } = base;
-  const { quietResolver, escalations } = timers;
-  const { inboundSync, polls } = sync;
-  return {
-    ...{ config, logger, store, events, metrics, lifecycle, runner: ingest.runner, retention: retention.retention },
-    ...{ intake: ingest.intake, ingestLog: ingest.consumer },
-    ...{ worker: delivery.worker, connectors: delivery.connectors, quietResolver, escalations, polls, inboundSync },
-    ...{ kafka: kafka.kafka, traces: assembly.traces, detect: detect.detect },
-    ...{ investigator: investigation.investigator, remediator: remediation.remediator },
-    ...{ summarizer: summaries.summarizer, summaries: summaries.summaries, affectedUsers: affectedUsers.affectedUsers },
-    ...{ symptomMerger: merger.symptomMerger, server: http.server, auth: http.auth },
-    modules: modules.names,
-    start: () => modules.start(),
-    startSources: () => modules.startSources(),
-    close: () => modules.shutdown(),
-  };
+  const order = [...before.map((wired) => wired.module), ...timers.modules, ...after.map((wired) => wired.module)];
+  const wired = { base, delivery, lifecycle, timers, sync, ingest, retention, assembly, kafka, detect };
+  return sluiceFacade(config, { ...wired, investigation, remediation, summaries, affectedUsers, merger, http }, order);
 }
