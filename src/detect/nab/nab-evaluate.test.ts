@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { NabSeries } from "./nab-corpus.ts";
-import { crossValidate, scoreProfiles, splitHalves } from "./nab-evaluate.ts";
+import { crossValidate, scoreProfiles, shuffledHalves, splitHalves } from "./nab-evaluate.ts";
 import type { ScoredSeries } from "./nab-score.ts";
 
 const STANDARD = { tpWeight: 1, fpWeight: 0.11, fnWeight: 1 };
@@ -29,6 +29,23 @@ describe("NAB evaluation", () => {
     const [a, b] = splitHalves(CORPUS);
     assert.deepEqual([...a], ["a/1", "a/3", "b/y"]);
     assert.deepEqual([...b], ["a/2", "b/x"]);
+  });
+
+  it("draws other splits from a seed: the same seed the same split, each category shared out evenly", () => {
+    const many = ["a", "b", "c"].flatMap((c) => Array.from({ length: 7 }, (_, i) => series(c, `s${i}`)));
+    const seen = new Set<string>();
+    for (let seed = 1; seed <= 20; seed++) {
+      const [a, b] = shuffledHalves(many, seed);
+      assert.deepEqual(shuffledHalves(many, seed), [a, b]);
+      assert.equal(a.size + b.size, many.length);
+      assert.ok(Math.abs(a.size - b.size) <= 1);
+      for (const c of ["a", "b", "c"]) {
+        const inA = [...a].filter((n) => n.startsWith(`${c}/`)).length;
+        assert.ok(inA === 3 || inA === 4, `category ${c} has ${inA} of 7 in one half`);
+      }
+      seen.add([...a].sort().join(","));
+    }
+    assert.ok(seen.size > 15, `only ${seen.size} distinct splits from 20 seeds`);
   });
 
   it("scores each profile at its own threshold", () => {

@@ -38,6 +38,40 @@ export function splitHalves(series: readonly NabSeries[]): [Set<string>, Set<str
   return halves;
 }
 
+/**
+ * Another two-way split for repeated cross-validation: within each category the series are shuffled (seeded, so
+ * every run draws the same splits) and then alternate between the halves as in splitHalves. One split's held-out
+ * score depends on which series fall together; the mean over many splits does not.
+ */
+export function shuffledHalves(series: readonly NabSeries[], seed: number): [Set<string>, Set<string>] {
+  const random = mulberry32(seed);
+  const byCategory = new Map<string, string[]>();
+  for (const s of series) byCategory.set(s.category, [...(byCategory.get(s.category) ?? []), s.name]);
+  const halves: [Set<string>, Set<string>] = [new Set(), new Set()];
+  // Which half a category's first series joins is drawn too, so odd-sized categories do not always favour one half.
+  let k = random() < 0.5 ? 0 : 1;
+  for (const category of [...byCategory.keys()].sort()) {
+    const names = (byCategory.get(category) ?? []).sort();
+    for (let i = names.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [names[i], names[j]] = [names[j] as string, names[i] as string];
+    }
+    for (const name of names) halves[k++ % 2]?.add(name);
+  }
+  return halves;
+}
+
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 /** One fold: what was chosen on the training half and how it scored there and on the held-out half. */
 export interface Fold {
   readonly chosen: string;
