@@ -1,8 +1,9 @@
 import type { Logger } from "pino";
 import type { EventPublisher } from "../core/events.ts";
+import type { Incident } from "../core/incident.ts";
 import type { InvestigationOutcome, InvestigationReport, InvestigationTrigger } from "../core/investigation.ts";
 import type { InvestigationJob } from "../core/ports/investigation-repository.ts";
-import { emptyChangeSet, type Store } from "../core/ports/store.ts";
+import { type ChangeSet, emptyChangeSet, type Store } from "../core/ports/store.ts";
 import { fanOut } from "../lifecycle/fan-out.ts";
 import { addsSomething, lastSentVersion } from "./report-changes.ts";
 import { reportText, reportTimelineDetail } from "./report-text.ts";
@@ -27,7 +28,7 @@ export interface InvestigatorOptions {
   events: EventPublisher;
   logger: Logger;
   deps: InvestigationDeps;
-  /** Jobs run at once per process. */
+  /** Jobs claimed, run at once and ended together (one transaction for their reports, one for their comments). */
   concurrency: number;
   lease: number;
   pollInterval: number;
@@ -165,7 +166,7 @@ export class Investigator {
           deferring ? now - MAX_DEFER_MS : undefined,
         );
         if (jobs.length === 0) return;
-        await Promise.all(jobs.map((job) => this.run(job)));
+        await this.runBatch(jobs);
         if (this.stopped) return;
       }
     } catch (error) {
@@ -173,13 +174,59 @@ export class Investigator {
     }
   }
 
-  private async run(job: InvestigationJob): Promise<void> {
+  /**
+   * Runs the claimed jobs at once, then ends them together: their reports and job ends in one transaction,
+   * their timeline entries and ticket comments in one more (one commit, one fsync, for the batch instead of
+   * two per investigation). A crash before the first runs every job of the batch again; between the two, it
+   * loses the batch's comments, never sends one twice.
+   */
+  private async runBatch(jobs: readonly InvestigationJob[]): Promise<void> {
+    const { store, logger, deps } = this.options;
+    const runs = (await Promise.all(jobs.map((job) => this.investigate(job)))).filter((run) => run !== null);
+    if (runs.length === 0) return;
+    const now = deps.now();
+    const versions = await store.investigations.completeAll(
+      runs.map(({ report, job }) => ({ report, attempt: job.attempt })),
+      now,
+    );
+    const changes = emptyChangeSet();
+    const reported: { run: InvestigationRun; version: number }[] = [];
+    for (const [n, run] of runs.entries()) {
+      const version = versions[n] ?? null;
+      if (version === null) {
+        logger.warn({ incident: run.incident.key }, "an investigation outlived its lease; another process took it over");
+        continue;
+      }
+      await this.fanOutReport(changes, run, version, now);
+      reported.push({ run, version });
+    }
+    if (reported.length === 0) return;
+    await store.apply(changes);
+    if (changes.deliveries.length > 0)
+      this.options.events.publish({ type: "DeliveriesQueued", at: now, count: changes.deliveries.length });
+    for (const { run, version } of reported) {
+      const { incident, report, started } = run;
+      // The console shows the report as it arrives (its job done by now); nothing else follows this change.
+      this.options.events.publish({
+        type: "IncidentChanged",
+        incidentId: incident.id,
+        at: now,
+        actor: INVESTIGATE_ACTOR,
+        change: { kind: "investigated", version },
+      });
+      this.options.count(report.outcome, (now - started) / 1000, version === 1 ? (now - incident.firstSeenAt) / 1000 : null);
+      logger.info({ incident: incident.key, outcome: report.outcome, version }, "investigation reported");
+    }
+  }
+
+  /** One job's report; null when its incident is gone (the job is ended then, with nothing to report). */
+  private async investigate(job: InvestigationJob): Promise<InvestigationRun | null> {
     const { store, logger, deps } = this.options;
     const started = deps.now();
     const incident = await store.incidents.get(job.incidentId);
     if (!incident) {
       await store.investigations.finish(job.incidentId, job.attempt);
-      return;
+      return null;
     }
     let report: Omit<InvestigationReport, "version">;
     if (job.attempt > MAX_ATTEMPTS) {
@@ -192,14 +239,13 @@ export class Investigator {
         report = failedReport(incident, job, started, deps.now(), error instanceof Error ? error.message : String(error));
       }
     }
-    const now = deps.now();
-    // Report and job end commit together; a crash before the notes below loses the ticket comment, never
-    // runs the investigation (and comments) twice.
-    const version = await store.investigations.complete(report, job.attempt, now);
-    if (version === null) {
-      logger.warn({ incident: incident.key }, "an investigation outlived its lease; another process took it over");
-      return;
-    }
+    return { job, incident, report, started };
+  }
+
+  /** The stored report's timeline entry and, when it adds something, a comment to every linked ticket. */
+  private async fanOutReport(changes: ChangeSet, run: InvestigationRun, version: number, now: number): Promise<void> {
+    const { store } = this.options;
+    const { incident, report } = run;
     // Versions count from 1, so the first report is version 1: no read of the previous report needed.
     const firstReport = version === 1;
     const stored: InvestigationReport = { ...report, version };
@@ -208,7 +254,6 @@ export class Investigator {
     const send = previous === null || addsSomething(previous, stored);
     const supersedes =
       firstReport || !send ? null : await lastSentVersion((v) => store.investigations.report(incident.id, v), version);
-    const changes = emptyChangeSet();
     fanOut(changes, incident, now, {
       actor: INVESTIGATE_ACTOR,
       action: "investigation",
@@ -224,20 +269,15 @@ export class Investigator {
           }
         : {}),
     });
-    await store.apply(changes);
-    if (changes.deliveries.length > 0)
-      this.options.events.publish({ type: "DeliveriesQueued", at: now, count: changes.deliveries.length });
-    // The console shows the report as it arrives (its job done by now); nothing else follows this change.
-    this.options.events.publish({
-      type: "IncidentChanged",
-      incidentId: incident.id,
-      at: now,
-      actor: INVESTIGATE_ACTOR,
-      change: { kind: "investigated", version },
-    });
-    this.options.count(report.outcome, (now - started) / 1000, firstReport ? (now - incident.firstSeenAt) / 1000 : null);
-    logger.info({ incident: incident.key, outcome: report.outcome, version }, "investigation reported");
   }
+}
+
+/** One claimed job run to its report, waiting to be stored with the rest of its batch. */
+interface InvestigationRun {
+  job: InvestigationJob;
+  incident: Incident;
+  report: Omit<InvestigationReport, "version">;
+  started: number;
 }
 
 function failedReport(

@@ -109,6 +109,22 @@ export class KyselyInvestigationRepository implements InvestigationRepository {
     });
   }
 
+  async completeAll(
+    completions: readonly { report: Omit<InvestigationReport, "version">; attempt: number }[],
+    now: number,
+  ): Promise<(number | null)[]> {
+    if (completions.length === 0) return [];
+    const ids = new Set(completions.map((c) => c.report.incidentId));
+    if (ids.size < completions.length) throw new Error("completeAll takes one report per incident");
+    return this.db.transaction().execute(async (trx) => {
+      const versions: (number | null)[] = [];
+      for (const { report, attempt } of completions) {
+        versions.push((await this.finishIn(trx, report.incidentId, attempt)) ? await this.saveIn(trx, report, now) : null);
+      }
+      return versions;
+    });
+  }
+
   private async finishIn(db: Kysely<Tables>, incidentId: string, attempt: number): Promise<boolean> {
     const result = await sql`
       UPDATE investigation_jobs

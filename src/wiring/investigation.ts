@@ -30,7 +30,13 @@ import type { Authenticator } from "../sources/http/auth.ts";
 import type { Base } from "./base.ts";
 import type { Module } from "./module.ts";
 
+/** Investigations run at once when one asks Prometheus, Loki, Kubernetes or an LLM: those wait on other services. */
 const CONCURRENCY = 2;
+/**
+ * Investigations run, and stored, together when they read only Sluice's own store: each batch ends in two
+ * transactions instead of two per investigation (a commit with its fsync each), and they take milliseconds.
+ */
+const STORE_ONLY_BATCH = 32;
 
 export interface InvestigationWiring {
   investigator: Investigator | null;
@@ -144,7 +150,7 @@ export function wireInvestigation(
     store,
     events,
     logger: logger.child({ component: "investigate" }),
-    concurrency: CONCURRENCY,
+    concurrency: kubernetes || prometheus || loki || narrator ? CONCURRENCY : STORE_ONLY_BATCH,
     lease: settings.lease,
     pollInterval: settings.pollInterval,
     ingestBusy: () => ingestLoad.busy(),
