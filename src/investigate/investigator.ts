@@ -5,6 +5,7 @@ import type { InvestigationOutcome, InvestigationReport, InvestigationTrigger } 
 import type { InvestigationJob } from "../core/ports/investigation-repository.ts";
 import { type ChangeSet, emptyChangeSet, type Store } from "../core/ports/store.ts";
 import { fanOut } from "../lifecycle/fan-out.ts";
+import type { InvestigationReads } from "./batch-reads.ts";
 import { addsSomething, lastSentVersion } from "./report-changes.ts";
 import { reportText, reportTimelineDetail } from "./report-text.ts";
 import { type InvestigationDeps, runInvestigation } from "./run-investigation.ts";
@@ -182,8 +183,17 @@ export class Investigator {
    */
   private async runBatch(jobs: readonly InvestigationJob[]): Promise<void> {
     const { store, logger, deps } = this.options;
-    const runs = (await Promise.all(jobs.map((job) => this.investigate(job)))).filter((run) => run !== null);
-    if (runs.length === 0) return;
+    const started = deps.now();
+    const claimed: { job: InvestigationJob; incident: Incident }[] = [];
+    for (const job of jobs) {
+      const incident = await store.incidents.get(job.incidentId);
+      // An incident gone (retention): its job ends with nothing to report.
+      if (incident) claimed.push({ job, incident });
+      else await store.investigations.finish(job.incidentId, job.attempt);
+    }
+    if (claimed.length === 0) return;
+    const reads = deps.batchReads?.(claimed.map(({ incident }) => incident));
+    const runs = await Promise.all(claimed.map(({ job, incident }) => this.investigate(job, incident, started, reads)));
     const now = deps.now();
     const versions = await store.investigations.completeAll(
       runs.map(({ report, job }) => ({ report, attempt: job.attempt })),
@@ -219,21 +229,20 @@ export class Investigator {
     }
   }
 
-  /** One job's report; null when its incident is gone (the job is ended then, with nothing to report). */
-  private async investigate(job: InvestigationJob): Promise<InvestigationRun | null> {
-    const { store, logger, deps } = this.options;
-    const started = deps.now();
-    const incident = await store.incidents.get(job.incidentId);
-    if (!incident) {
-      await store.investigations.finish(job.incidentId, job.attempt);
-      return null;
-    }
+  /** One job's report (a failed one when the investigation threw or its process died too often). */
+  private async investigate(
+    job: InvestigationJob,
+    incident: Incident,
+    started: number,
+    reads: InvestigationReads | undefined,
+  ): Promise<InvestigationRun> {
+    const { logger, deps } = this.options;
     let report: Omit<InvestigationReport, "version">;
     if (job.attempt > MAX_ATTEMPTS) {
       report = failedReport(incident, job, started, deps.now(), `gave up after ${MAX_ATTEMPTS} attempts that did not finish`);
     } else {
       try {
-        report = await runInvestigation(incident, job.trigger, deps);
+        report = await runInvestigation(incident, job.trigger, deps, reads);
       } catch (error) {
         logger.error({ err: error, incident: incident.key }, "an investigation failed");
         report = failedReport(incident, job, started, deps.now(), error instanceof Error ? error.message : String(error));

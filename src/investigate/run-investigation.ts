@@ -12,6 +12,7 @@ import { analyze } from "./analysis/analyze.ts";
 import { CallGraph } from "./analysis/call-graph.ts";
 import type { AnalysisSettings } from "./analysis/settings.ts";
 import type { ExtraEvidence, Hypothesis, MetricEvidence, WorkloadCondition } from "./analysis/types.ts";
+import type { InvestigationReads } from "./batch-reads.ts";
 import { type Budget, type Collected, type Collector, clip, type InvestigationQuery } from "./collectors/collector.ts";
 import type { LlmNarrator, NarratorTools } from "./llm/llm-narrator.ts";
 import { neighbourhood } from "./neighbourhood.ts";
@@ -39,6 +40,8 @@ export interface InvestigationDeps {
   baseline: number;
   /** Sampling resolution of the metric evidence (ms): departures closer than this are simultaneous. */
   resolution?: number;
+  /** Store reads shared by the collectors and the investigations of one batch (absent: each reads the store). */
+  batchReads?(incidents: readonly Incident[]): InvestigationReads;
   /** The optional LLM narrative (`llm` configured and `investigation.llm.enabled`). */
   narrator?: Pick<LlmNarrator, "narrate"> | null;
   now(): number;
@@ -89,6 +92,7 @@ export async function runInvestigation(
   incident: Incident,
   trigger: InvestigationTrigger,
   deps: InvestigationDeps,
+  reads?: InvestigationReads,
 ): Promise<Omit<InvestigationReport, "version">> {
   const startedAt = deps.now();
   const controller = new AbortController();
@@ -107,6 +111,7 @@ export async function runInvestigation(
       services: near.services,
       edges: near.edges,
       graph,
+      ...(reads ? { reads } : {}),
     };
     const budget = new StepBudget(deps.budget.maxSteps, controller.signal);
     const steps: StepExecuted[] = [];
