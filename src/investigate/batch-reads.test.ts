@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Change, ChangeKind } from "../core/change.ts";
 import type { ChangeQuery } from "../core/ports/change-repository.ts";
+import type { ResolvedIncident, SimilarCandidateQuery } from "../core/ports/similar-reads.ts";
 import type { Signal } from "../core/signal.ts";
 import { KyselyChangeRepository } from "../store/changes-repository.ts";
 import { openSqlite } from "../store/sqlite/open-database.ts";
@@ -65,6 +66,8 @@ describe("an investigation batch's shared reads", () => {
         maxSignals: 200,
         changesLookback: 24 * HOUR,
         maxChanges: 500,
+        similar: { candidates: async () => [] },
+        similarLookback: HOUR,
         now: () => T0 + MINUTE,
       });
       const queries: ChangeQuery[] = [
@@ -97,6 +100,8 @@ describe("an investigation batch's shared reads", () => {
         maxSignals: 200,
         changesLookback: 24 * HOUR,
         maxChanges: 10,
+        similar: { candidates: async () => [] },
+        similarLookback: HOUR,
         now: () => T0,
       });
       storeReads = 0;
@@ -120,6 +125,8 @@ describe("an investigation batch's shared reads", () => {
       maxSignals: 200,
       changesLookback: HOUR,
       maxChanges: 10,
+      similar: { candidates: async () => [] },
+      similarLookback: HOUR,
       now: () => T0,
     });
     assert.deepEqual(await reads.signals("a", 20), stored("a", 20));
@@ -131,5 +138,36 @@ describe("an investigation batch's shared reads", () => {
       ["b", 200],
       ["a", 250],
     ]);
+  });
+
+  it("asks once per tenant whether it resolved any incident in the lookback, through the finder's own read", async () => {
+    const asked: SimilarCandidateQuery[] = [];
+    const resolved = (tenant: string) => (tenant === "acme" ? [{ id: "past" } as ResolvedIncident] : []);
+    const reads = batchReads([], {
+      signals: async () => [],
+      changes: { insert: async () => new Set(), find: async () => [] },
+      maxSignals: 200,
+      changesLookback: HOUR,
+      maxChanges: 10,
+      similar: {
+        candidates: async (query) => {
+          asked.push(query);
+          return resolved(query.tenant).slice(0, query.limit);
+        },
+      },
+      similarLookback: 24 * HOUR,
+      now: () => T0,
+    });
+    assert.equal(await reads.mayHavePast("acme", T0 - 24 * HOUR), true);
+    assert.equal(await reads.mayHavePast("new", T0 - 24 * HOUR), false);
+    assert.equal(await reads.mayHavePast("new", T0 - 20 * HOUR), false, "a later lookback finds no more");
+    assert.equal(await reads.mayHavePast("new", T0 - 25 * HOUR), true, "an earlier one is not known: the finder reads");
+    assert.deepEqual(
+      asked.map((q) => [q.tenant, q.since, q.excludeId, q.limit]),
+      [
+        ["acme", T0 - 24 * HOUR, null, 1],
+        ["new", T0 - 24 * HOUR, null, 1],
+      ],
+    );
   });
 });

@@ -1,5 +1,6 @@
 import type { Change } from "../core/change.ts";
 import type { ChangeQuery, ChangeRepository } from "../core/ports/change-repository.ts";
+import type { SimilarReads } from "../core/ports/similar-reads.ts";
 import type { Signal } from "../core/signal.ts";
 
 /**
@@ -12,6 +13,11 @@ export interface InvestigationReads {
   signals(incidentId: string, limit: number): Promise<Signal[]>;
   /** The store's `changes.find(query)`. */
   changes(query: ChangeQuery): Promise<Change[]>;
+  /**
+   * False when the tenant had no incident resolved at or after `since`, so no incident has similar past ones
+   * there; true when it may have (then the similar-incident finder reads as usual).
+   */
+  mayHavePast(tenant: string, since: number): Promise<boolean>;
 }
 
 export interface BatchReadsOptions {
@@ -23,6 +29,10 @@ export interface BatchReadsOptions {
   changesLookback: number;
   /** Most changes one (tenant, environment) window holds in memory; with more, each query reads the store. */
   maxChanges: number;
+  /** Past incidents to compare with: one candidate read per tenant tells whether there are any. */
+  similar: Pick<SimilarReads, "candidates">;
+  /** How far back similar incidents are compared (`similar.lookback`). */
+  similarLookback: number;
   now(): number;
 }
 
@@ -34,7 +44,8 @@ const AHEAD = 3_600_000;
  * every collector (the logs, the runbook and the traces collectors each read a prefix of it). Changes: one
  * read per tenant and environment of the window covering every incident of the batch; a query inside that
  * window is answered by filtering and ordering it as the store does (`at` then `id`, newest first), a query
- * outside it, or a window with more than `maxChanges` changes, reads the store.
+ * outside it, or a window with more than `maxChanges` changes, reads the store. Similar incidents: one read
+ * per tenant says whether it resolved any incident in the lookback at all (a new tenant, a first storm).
  */
 export function batchReads(
   incidents: readonly { tenant: string; environment: string; firstSeenAt: number }[],
@@ -45,6 +56,9 @@ export function batchReads(
   const onsets = incidents.map((incident) => incident.firstSeenAt);
   const from = Math.min(...onsets) - options.changesLookback;
   const to = Math.max(options.now(), ...onsets) + AHEAD;
+  // Every investigation of the batch starts after this, so it compares incidents resolved since a later time.
+  const pastSince = options.now() - options.similarLookback;
+  const past = new Map<string, Promise<boolean>>();
   const window = (tenant: string, environment: string) => {
     const key = `${tenant}\u0000${environment}`;
     let loaded = windows.get(key);
@@ -65,6 +79,17 @@ export function batchReads(
         signals.set(incidentId, read);
       }
       return (await read).slice(0, limit);
+    },
+    async mayHavePast(tenant, since) {
+      if (since < pastSince) return true;
+      let any = past.get(tenant);
+      if (!any) {
+        any = options.similar
+          .candidates({ tenant, service: "", errorPattern: "", since: pastSince, excludeId: null, limit: 1 })
+          .then((found) => found.length > 0);
+        past.set(tenant, any);
+      }
+      return any;
     },
     async changes(query) {
       if (query.services?.length === 0 || query.kinds?.length === 0) return [];

@@ -64,23 +64,25 @@ class StepBudget implements Budget {
   }
 }
 
-/** A promise that rejects when the signal aborts or `ms` pass, whichever first. */
-function deadline(ms: number, signal: AbortSignal): { promise: Promise<never>; cancel(): void } {
-  let timer: NodeJS.Timeout | undefined;
+/** A promise that rejects when the signal aborts: one per investigation, raced by each of its collectors. */
+function wallTime(signal: AbortSignal): { promise: Promise<never>; cancel(): void } {
   let onAbort = () => {};
   const promise = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
     onAbort = () => reject(new Error("the investigation's wall time ran out"));
     signal.addEventListener("abort", onAbort, { once: true });
   });
   promise.catch(() => {});
-  return {
-    promise,
-    cancel: () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", onAbort);
-    },
-  };
+  return { promise, cancel: () => signal.removeEventListener("abort", onAbort) };
+}
+
+/** A promise that rejects when `ms` pass. */
+function deadline(ms: number): { promise: Promise<never>; cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const promise = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  promise.catch(() => {});
+  return { promise, cancel: () => clearTimeout(timer) };
 }
 
 /**
@@ -97,6 +99,7 @@ export async function runInvestigation(
   const startedAt = deps.now();
   const controller = new AbortController();
   const wall = setTimeout(() => controller.abort(), deps.budget.timeout);
+  const wallOut = wallTime(controller.signal);
   try {
     const onsetAt = incident.firstSeenAt;
     const from = onsetAt - deps.window;
@@ -124,9 +127,9 @@ export async function runInvestigation(
         steps.push({ collector: collector.source, query: text, status: "skipped", items: 0, ms: 0, note: "out of budget" });
         continue;
       }
-      const limit = deadline(deps.budget.collectorTimeout, controller.signal);
+      const limit = deadline(deps.budget.collectorTimeout);
       try {
-        const collected = await Promise.race([collector.collect(query, budget), limit.promise]);
+        const collected = await Promise.race([collector.collect(query, budget), limit.promise, wallOut.promise]);
         found.push(collected);
         steps.push({
           collector: collector.source,
@@ -203,6 +206,7 @@ export async function runInvestigation(
     };
   } finally {
     clearTimeout(wall);
+    wallOut.cancel();
   }
 }
 

@@ -69,6 +69,7 @@ export function wireInvestigation(
     new ChangesCollector(store.changes, { skewMs: config.changes.skew }),
     new HistoryCollector(similar, store.investigations, {
       incidentUrl: (key) => (publicUrl ? `${publicUrl}/api/incidents/${key}` : null),
+      lookback: config.similar.lookback,
     }),
     new TracesCollector(store.traces, {
       signals: 50,
@@ -168,6 +169,8 @@ export function wireInvestigation(
           maxSignals: LOG_SIGNALS,
           changesLookback: Math.max(settings.window, DEPLOY_LOOKBACK),
           maxChanges: 500,
+          similar: store.similar,
+          similarLookback: config.similar.lookback,
           now: () => clock.now(),
         }),
       graph: (incident, since) => store.traces.graph(incident.tenant, incident.environment, since),
