@@ -5,7 +5,7 @@
 // analyse, store the report, queue its comments) and the delivery of those comments, measured apart. Compare trees by running it pinned
 // (`taskset -c 0`) in each, alternating; SLUICE_ROOT=/path/to/tree measures another checkout's code.
 // Run: INCIDENTS=2000 taskset -c 0 node --import tsx bench/investigations-in-process.ts
-//   PROFILE=file.cpuprofile writes a V8 CPU profile of the investigations part; SQL_PROFILE=1 prints its
+//   PROFILE=file.cpuprofile writes a V8 CPU profile of the investigations (not their comments); SQL_PROFILE=1 prints its
 //   statements that took the most time.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
@@ -83,16 +83,16 @@ try {
   const start = performance.now();
   await investigator.flush();
   const investigateCpu = cpuMicros(process.cpuUsage(cpu));
-  await sluice.worker.flush();
-  const totalCpu = cpuMicros(process.cpuUsage(cpu));
-  const comments = (await sluice.store.deliveries.list({ limit: 10_000 })).filter((d) => d.action === "comment");
-  const seconds = (performance.now() - start) / 1000;
-  sqlOn = false;
   if (session) {
     const { profile } = await session.post("Profiler.stop");
     writeFileSync(process.env.PROFILE as string, JSON.stringify(profile));
     session.disconnect();
   }
+  await sluice.worker.flush();
+  const totalCpu = cpuMicros(process.cpuUsage(cpu));
+  const comments = (await sluice.store.deliveries.list({ limit: 10_000 })).filter((d) => d.action === "comment");
+  const seconds = (performance.now() - start) / 1000;
+  sqlOn = false;
   console.log(
     JSON.stringify({
       investigations: INCIDENTS,
