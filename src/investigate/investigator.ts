@@ -19,8 +19,8 @@ const BACKLOG_WINDOW = 3_600_000;
 const BACKLOG_LIMIT = 100;
 /**
  * Investigations are background work: while ingest has signals waiting, jobs requested less than this
- * long ago wait, so an alert storm's signals get the CPU first (about 2 ms of CPU an investigation against
- * a fraction of that per signal). The bound keeps every report within a minute of its incident opening.
+ * long ago wait, so an alert storm's signals get the CPU first (about half a millisecond of CPU an
+ * investigation in batches against a fraction of that per signal). The bound keeps every report within a minute of its incident opening.
  */
 export const MAX_DEFER_MS = 20_000;
 
@@ -40,8 +40,8 @@ export interface InvestigatorOptions {
 
 /**
  * Runs queued investigations: requests from events are written to the store as jobs (one row per
- * incident), claimed under a lease by whichever process polls first, run, and their report stored,
- * put on the timeline and sent to every linked ticket. A process that dies mid-investigation leaves
+ * incident), claimed under a lease by whichever process polls first, `concurrency` at a time, run
+ * together, and their reports stored, put on the timeline and sent to every linked ticket as one batch. A process that dies mid-investigation leaves
  * its lease to expire (at once on SQLite, whose one process restarts), and the job runs again.
  */
 export class Investigator {
