@@ -12,6 +12,7 @@ import { analyze } from "./analysis/analyze.ts";
 import { CallGraph } from "./analysis/call-graph.ts";
 import type { AnalysisSettings } from "./analysis/settings.ts";
 import type { ExtraEvidence, Hypothesis, MetricEvidence, WorkloadCondition } from "./analysis/types.ts";
+import type { InvestigationReads } from "./batch-reads.ts";
 import { type Budget, type Collected, type Collector, clip, type InvestigationQuery } from "./collectors/collector.ts";
 import type { LlmNarrator, NarratorTools } from "./llm/llm-narrator.ts";
 import { neighbourhood } from "./neighbourhood.ts";
@@ -39,6 +40,8 @@ export interface InvestigationDeps {
   baseline: number;
   /** Sampling resolution of the metric evidence (ms): departures closer than this are simultaneous. */
   resolution?: number;
+  /** Store reads shared by the collectors and the investigations of one batch (absent: each reads the store). */
+  batchReads?(incidents: readonly Incident[]): InvestigationReads;
   /** The optional LLM narrative (`llm` configured and `investigation.llm.enabled`). */
   narrator?: Pick<LlmNarrator, "narrate"> | null;
   now(): number;
@@ -61,23 +64,25 @@ class StepBudget implements Budget {
   }
 }
 
-/** A promise that rejects when the signal aborts or `ms` pass, whichever first. */
-function deadline(ms: number, signal: AbortSignal): { promise: Promise<never>; cancel(): void } {
-  let timer: NodeJS.Timeout | undefined;
+/** A promise that rejects when the signal aborts: one per investigation, raced by each of its collectors. */
+function wallTime(signal: AbortSignal): { promise: Promise<never>; cancel(): void } {
   let onAbort = () => {};
   const promise = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
     onAbort = () => reject(new Error("the investigation's wall time ran out"));
     signal.addEventListener("abort", onAbort, { once: true });
   });
   promise.catch(() => {});
-  return {
-    promise,
-    cancel: () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", onAbort);
-    },
-  };
+  return { promise, cancel: () => signal.removeEventListener("abort", onAbort) };
+}
+
+/** A promise that rejects when `ms` pass. */
+function deadline(ms: number): { promise: Promise<never>; cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const promise = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  promise.catch(() => {});
+  return { promise, cancel: () => clearTimeout(timer) };
 }
 
 /**
@@ -89,10 +94,12 @@ export async function runInvestigation(
   incident: Incident,
   trigger: InvestigationTrigger,
   deps: InvestigationDeps,
+  reads?: InvestigationReads,
 ): Promise<Omit<InvestigationReport, "version">> {
   const startedAt = deps.now();
   const controller = new AbortController();
   const wall = setTimeout(() => controller.abort(), deps.budget.timeout);
+  const wallOut = wallTime(controller.signal);
   try {
     const onsetAt = incident.firstSeenAt;
     const from = onsetAt - deps.window;
@@ -107,6 +114,7 @@ export async function runInvestigation(
       services: near.services,
       edges: near.edges,
       graph,
+      ...(reads ? { reads } : {}),
     };
     const budget = new StepBudget(deps.budget.maxSteps, controller.signal);
     const steps: StepExecuted[] = [];
@@ -119,9 +127,9 @@ export async function runInvestigation(
         steps.push({ collector: collector.source, query: text, status: "skipped", items: 0, ms: 0, note: "out of budget" });
         continue;
       }
-      const limit = deadline(deps.budget.collectorTimeout, controller.signal);
+      const limit = deadline(deps.budget.collectorTimeout);
       try {
-        const collected = await Promise.race([collector.collect(query, budget), limit.promise]);
+        const collected = await Promise.race([collector.collect(query, budget), limit.promise, wallOut.promise]);
         found.push(collected);
         steps.push({
           collector: collector.source,
@@ -198,6 +206,7 @@ export async function runInvestigation(
     };
   } finally {
     clearTimeout(wall);
+    wallOut.cancel();
   }
 }
 

@@ -12,6 +12,8 @@ interface JobRow {
 
 // Rows per INSERT of requestAll: 3 bound values each, well under SQLite's and PostgreSQL's limits.
 const REQUESTS_PER_STATEMENT = 500;
+// Claims ended per statement of completeAll: 2 bound values each in the UPDATE, 5 a row in the INSERT.
+const COMPLETIONS_PER_STATEMENT = 100;
 
 /** Investigation jobs and reports in shared Kysely code; claims lock rows on engines with replicas. */
 export class KyselyInvestigationRepository implements InvestigationRepository {
@@ -107,6 +109,59 @@ export class KyselyInvestigationRepository implements InvestigationRepository {
       if (!(await this.finishIn(trx, report.incidentId, attempt))) return null;
       return this.saveIn(trx, report, now);
     });
+  }
+
+  async completeAll(
+    completions: readonly { report: Omit<InvestigationReport, "version">; attempt: number }[],
+    now: number,
+  ): Promise<(number | null)[]> {
+    if (completions.length === 0) return [];
+    const ids = new Set(completions.map((c) => c.report.incidentId));
+    if (ids.size < completions.length) throw new Error("completeAll takes one report per incident");
+    const versions: (number | null)[] = [];
+    await this.db.transaction().execute(async (trx) => {
+      for (let i = 0; i < completions.length; i += COMPLETIONS_PER_STATEMENT) {
+        versions.push(...(await this.completeIn(trx, completions.slice(i, i + COMPLETIONS_PER_STATEMENT), now)));
+      }
+    });
+    return versions;
+  }
+
+  /** complete() for a few claims in three statements (end the claims, read their last versions, store the reports). */
+  private async completeIn(
+    db: Kysely<Tables>,
+    completions: readonly { report: Omit<InvestigationReport, "version">; attempt: number }[],
+    now: number,
+  ): Promise<(number | null)[]> {
+    const claims = sql.join(
+      completions.map(({ report, attempt }) => sql`(incident_id = ${report.incidentId} AND attempts = ${attempt})`),
+      sql` OR `,
+    );
+    const { rows: ended } = await sql<{ incident_id: string }>`
+      UPDATE investigation_jobs
+      SET status = CASE WHEN again = 1 THEN 'pending' ELSE 'done' END, again = 0, lease_until = 0
+      WHERE status = 'running' AND (${claims})
+      RETURNING incident_id`.execute(db);
+    const won = new Set(ended.map((row) => row.incident_id));
+    if (won.size === 0) return completions.map(() => null);
+    const { rows: last } = await sql<{ incident_id: string; version: number | string }>`
+      SELECT incident_id, MAX(version) AS version FROM investigation_reports
+      WHERE incident_id IN (${sql.join([...won])}) GROUP BY incident_id`.execute(db);
+    const previous = new Map(last.map((row) => [row.incident_id, Number(row.version)]));
+    const versions = completions.map(({ report }) =>
+      won.has(report.incidentId) ? (previous.get(report.incidentId) ?? 0) + 1 : null,
+    );
+    // One job per incident runs at a time, so the next versions are not contended; the key refuses one if it were.
+    const rows = completions.flatMap(({ report }, n) => {
+      const version = versions[n];
+      return version == null
+        ? []
+        : [sql`(${report.incidentId}, ${version}, ${now}, ${report.outcome}, ${JSON.stringify({ ...report, version })})`];
+    });
+    await sql`
+      INSERT INTO investigation_reports (incident_id, version, created_at, outcome, body)
+      VALUES ${sql.join(rows)}`.execute(db);
+    return versions;
   }
 
   private async finishIn(db: Kysely<Tables>, incidentId: string, attempt: number): Promise<boolean> {

@@ -951,6 +951,34 @@ export function describeStoreContract(target: StoreContractTarget): void {
         assert.equal(await store.investigations.status("inc-r"), "done");
         assert.equal(await store.investigations.complete(report, claimed.attempt, T0 + 4 * SECOND), null, "a claim ends once");
 
+        // completeAll(): complete's rules per claim, in one transaction; a lost claim stores nothing and
+        // leaves the others alone.
+        await store.investigations.requestAll(
+          [
+            { incidentId: "inc-r", trigger: "reopened" },
+            { incidentId: "inc-b", trigger: "opened" },
+          ],
+          T0 + 5 * SECOND,
+        );
+        const both = await store.investigations.claim(T0 + 6 * SECOND, 5, SECOND);
+        const claimOf = (id: string) => both.find((job) => job.incidentId === id)?.attempt ?? -1;
+        assert.deepEqual(
+          await store.investigations.completeAll(
+            [
+              { report, attempt: claimOf("inc-r") + 1 },
+              { report: { ...report, incidentId: "inc-b", incidentKey: "INC-B" }, attempt: claimOf("inc-b") },
+            ],
+            T0 + 7 * SECOND,
+          ),
+          [null, 1],
+        );
+        assert.equal(await store.investigations.status("inc-r"), "running", "a lost claim stays as it was");
+        assert.equal(await store.investigations.status("inc-b"), "done");
+        assert.equal((await store.investigations.report("inc-b"))?.incidentKey, "INC-B");
+        assert.equal(await store.investigations.report("inc-r", 4), null);
+        assert.deepEqual(await store.investigations.completeAll([{ report, attempt: claimOf("inc-r") }], T0 + 8 * SECOND), [4]);
+        assert.deepEqual(await store.investigations.completeAll([], T0 + 8 * SECOND), []);
+
         // requestedBefore: a queued job requested after it waits (investigations yield to a busy ingest).
         await store.investigations.request("inc-young", "opened", T0 + 10 * SECOND);
         assert.deepEqual(await store.investigations.claim(T0 + 11 * SECOND, 5, SECOND, T0 + 9 * SECOND), []);

@@ -8,6 +8,7 @@ import type { HttpClient } from "../connectors/connector.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Severity } from "../core/signal.ts";
 import { DEFAULT_ANALYSIS_SETTINGS } from "../investigate/analysis/settings.ts";
+import { batchReads } from "../investigate/batch-reads.ts";
 import { ChangesCollector } from "../investigate/collectors/changes/changes-collector.ts";
 import type { Collector } from "../investigate/collectors/collector.ts";
 import { HistoryCollector } from "../investigate/collectors/history/history-collector.ts";
@@ -30,7 +31,17 @@ import type { Authenticator } from "../sources/http/auth.ts";
 import type { Base } from "./base.ts";
 import type { Module } from "./module.ts";
 
+/** Investigations run at once when one asks Prometheus, Loki, Kubernetes or an LLM: those wait on other services. */
 const CONCURRENCY = 2;
+/**
+ * Investigations run, and stored, together when they read only Sluice's own store: each batch ends in two
+ * transactions instead of two per investigation (a commit with its fsync each), and they take milliseconds.
+ */
+const STORE_ONLY_BATCH = 32;
+/** The logs collector's signals per incident: the most any collector reads, so one read serves them all. */
+const LOG_SIGNALS = 200;
+/** How far back the logs collector looks for a service's last deploy. */
+const DEPLOY_LOOKBACK = 24 * 3_600_000;
 
 export interface InvestigationWiring {
   investigator: Investigator | null;
@@ -58,6 +69,7 @@ export function wireInvestigation(
     new ChangesCollector(store.changes, { skewMs: config.changes.skew }),
     new HistoryCollector(similar, store.investigations, {
       incidentUrl: (key) => (publicUrl ? `${publicUrl}/api/incidents/${key}` : null),
+      lookback: config.similar.lookback,
     }),
     new TracesCollector(store.traces, {
       signals: 50,
@@ -65,7 +77,7 @@ export function wireInvestigation(
       maxSpansPerTrace: config.traces.maxSpansPerTrace,
       traceUrl: (id) => `trace ${id}`,
     }),
-    new LogsCollector(store.incidents, store.changes, { signals: 200, deployLookback: 24 * 3_600_000 }),
+    new LogsCollector(store.incidents, store.changes, { signals: LOG_SIGNALS, deployLookback: DEPLOY_LOOKBACK }),
   ];
   const kubernetes = settings.kubernetes;
   if (kubernetes) {
@@ -132,7 +144,7 @@ export function wireInvestigation(
       http,
       readFile: (path) => readFile(path, "utf8"),
       runbookOf: (service) => catalog?.catalog.lookup(service)?.runbook ?? null,
-      signals: (incidentId) => store.incidents.signals(incidentId, 20),
+      signals: (incidentId, reads) => (reads ?? store.incidents).signals(incidentId, 20),
       promql: metricsProbe ? (text, query, id, signal) => metricsProbe.probe(text, query, id, signal) : undefined,
       logql: loki ? (text, query, id, signal) => loki.probe(text, query, id, signal) : undefined,
       maxBlocks: 6,
@@ -144,12 +156,23 @@ export function wireInvestigation(
     store,
     events,
     logger: logger.child({ component: "investigate" }),
-    concurrency: CONCURRENCY,
+    concurrency: kubernetes || prometheus || loki || narrator ? CONCURRENCY : STORE_ONLY_BATCH,
     lease: settings.lease,
     pollInterval: settings.pollInterval,
     ingestBusy: () => ingestLoad.busy(),
     deps: {
       collectors,
+      batchReads: (incidents) =>
+        batchReads(incidents, {
+          signals: (incidentId, limit) => store.incidents.signals(incidentId, limit),
+          changes: store.changes,
+          maxSignals: LOG_SIGNALS,
+          changesLookback: Math.max(settings.window, DEPLOY_LOOKBACK),
+          maxChanges: 500,
+          similar: store.similar,
+          similarLookback: config.similar.lookback,
+          now: () => clock.now(),
+        }),
       graph: (incident, since) => store.traces.graph(incident.tenant, incident.environment, since),
       catalog: {
         dependenciesOf: (service) => catalog?.catalog.dependenciesOf(service) ?? [],

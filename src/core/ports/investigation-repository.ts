@@ -40,6 +40,14 @@ export interface InvestigationRepository {
    * (so the job runs again and reports once). Null, with nothing stored, when the claim was lost.
    */
   complete(report: Omit<InvestigationReport, "version">, attempt: number, now: number): Promise<number | null>;
+  /**
+   * `complete` for many claims in one transaction (one commit for a batch of investigations), each with the
+   * same rules; the versions in the order given, null where that claim was lost. One report per incident.
+   */
+  completeAll(
+    completions: readonly { report: Omit<InvestigationReport, "version">; attempt: number }[],
+    now: number,
+  ): Promise<(number | null)[]>;
   /** Stores a report as the incident's next version; returns that version. */
   saveReport(report: Omit<InvestigationReport, "version">, now: number): Promise<number>;
   /** The latest version, or the given one. */

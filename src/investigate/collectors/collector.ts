@@ -2,6 +2,7 @@ import type { Incident } from "../../core/incident.ts";
 import type { EvidenceItem, EvidenceSource, RecommendedAction, StepExecuted } from "../../core/investigation.ts";
 import type { ServiceGraph } from "../../core/trace.ts";
 import type { ExtraEvidence, MetricEvidence } from "../analysis/types.ts";
+import type { InvestigationReads } from "../batch-reads.ts";
 
 /** What every collector is asked: one incident, its neighbourhood and the time around its onset. */
 export interface InvestigationQuery {
@@ -19,6 +20,8 @@ export interface InvestigationQuery {
   edges: { caller: string; callee: string }[];
   /** The trace store's dependency graph of the incident's tenant and environment over the window. */
   graph: ServiceGraph;
+  /** Store reads shared with the other collectors and investigations of the batch; absent, read the store. */
+  reads?: InvestigationReads;
 }
 
 /** Read-only collectors share one budget per investigation: query steps and wall time. */

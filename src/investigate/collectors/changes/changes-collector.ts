@@ -1,4 +1,4 @@
-import type { ChangeRepository } from "../../../core/ports/change-repository.ts";
+import type { ChangeQuery, ChangeRepository } from "../../../core/ports/change-repository.ts";
 import { type Collected, type Collector, clip, emptyCollected, type InvestigationQuery } from "../collector.ts";
 
 const LIMIT = 20;
@@ -22,7 +22,7 @@ export class ChangesCollector implements Collector {
 
   async collect(query: InvestigationQuery): Promise<Collected> {
     const out = emptyCollected();
-    const found = await this.changes.find({
+    const found = await (query.reads ?? { changes: (q: ChangeQuery) => this.changes.find(q) }).changes({
       tenant: query.incident.tenant,
       environment: query.incident.environment,
       services: query.services,

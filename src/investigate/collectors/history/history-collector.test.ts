@@ -50,4 +50,38 @@ describe("history collector", () => {
       [["past-resolution", "As in INC-4: resolved by alice: restarted the bank connector", "https://sluice.test/INC-4"]],
     );
   });
+
+  it("asks the batch's reads first: a tenant with no incident resolved in the lookback is not searched", async () => {
+    const searched: string[] = [];
+    const similar = {
+      find: async (target: { tenant: string }) => {
+        searched.push(target.tenant);
+        return [match("INC-4", "payments", 1, "restarted")];
+      },
+    } as unknown as SimilarIncidents;
+    const investigations = { report: async () => null } as unknown as InvestigationRepository;
+    const asked: [string, number][] = [];
+    const collector = new HistoryCollector(similar, investigations, { incidentUrl: () => null, lookback: 3_600_000 });
+    const query = testQuery();
+    const withPast = (past: boolean) => ({
+      signals: async () => [],
+      changes: async () => [],
+      mayHavePast: async (tenant: string, since: number) => {
+        asked.push([tenant, since]);
+        return past;
+      },
+    });
+    assert.deepEqual((await collector.collect({ ...query, reads: withPast(false) })).items, []);
+    assert.deepEqual(searched, []);
+    const found = await collector.collect({ ...query, reads: withPast(true) });
+    assert.deepEqual(
+      found.items.map((item) => item.id),
+      ["history-1"],
+    );
+    assert.deepEqual(searched, [query.incident.tenant]);
+    assert.deepEqual(asked, [
+      [query.incident.tenant, query.to - 3_600_000],
+      [query.incident.tenant, query.to - 3_600_000],
+    ]);
+  });
 });

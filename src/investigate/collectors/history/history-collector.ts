@@ -15,7 +15,11 @@ export class HistoryCollector implements Collector {
   constructor(
     private readonly similar: SimilarIncidents,
     private readonly investigations: InvestigationRepository,
-    private readonly options: { incidentUrl: (key: string) => string | null },
+    private readonly options: {
+      incidentUrl: (key: string) => string | null;
+      /** The finder's `similar.lookback` (ms): incidents resolved longer ago are never similar. */
+      lookback?: number;
+    },
   ) {}
 
   describe(query: InvestigationQuery): string {
@@ -25,7 +29,15 @@ export class HistoryCollector implements Collector {
   async collect(query: InvestigationQuery): Promise<Collected> {
     const out = emptyCollected();
     const { incident } = query;
-    const matches = await this.similar.find({ ...incident, incidentId: incident.id, now: query.to }, { limit: LIMIT });
+    // A tenant with no resolved incident in the finder's lookback has no similar ones: nothing to rank.
+    const { lookback } = this.options;
+    const none =
+      query.reads !== undefined &&
+      lookback !== undefined &&
+      !(await query.reads.mayHavePast(incident.tenant, query.to - lookback));
+    const matches = none
+      ? []
+      : await this.similar.find({ ...incident, incidentId: incident.id, now: query.to }, { limit: LIMIT });
     // Scores are only comparable within one list: the best match counts 1, the others by their share of it.
     const best = matches[0]?.score ?? 1;
     for (const [n, match] of matches.entries()) {

@@ -1,4 +1,4 @@
-import type { ChangeRepository } from "../../../core/ports/change-repository.ts";
+import type { ChangeQuery, ChangeRepository } from "../../../core/ports/change-repository.ts";
 import type { IncidentRepository } from "../../../core/ports/store.ts";
 import type { Signal } from "../../../core/signal.ts";
 import { codeChangeActions, type ErrorText } from "../../code-change/recommend.ts";
@@ -52,10 +52,10 @@ export class LogsCollector implements Collector {
 
   async collect(query: InvestigationQuery): Promise<Collected> {
     const out = emptyCollected();
-    const signals = await this.incidents.signals(query.incident.id, this.options.signals);
+    const signals = await (query.reads ?? this.incidents).signals(query.incident.id, this.options.signals);
     const groups = groupByPattern(signals);
     const services = [...new Set(groups.map((g) => g.service))];
-    const deploys = await this.changes.find({
+    const deploys = await (query.reads ?? { changes: (q: ChangeQuery) => this.changes.find(q) }).changes({
       tenant: query.incident.tenant,
       environment: query.incident.environment,
       services,

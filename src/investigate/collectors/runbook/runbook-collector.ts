@@ -1,6 +1,7 @@
 import type { HttpClient } from "../../../connectors/connector.ts";
 import type { EvidenceItem, StepExecuted } from "../../../core/investigation.ts";
 import type { Signal } from "../../../core/signal.ts";
+import type { InvestigationReads } from "../../batch-reads.ts";
 import { type Budget, type Collected, type Collector, clip, emptyCollected, type InvestigationQuery } from "../collector.ts";
 import { httpRequestLine, parseRunbook } from "./runbook-markdown.ts";
 
@@ -13,8 +14,8 @@ export interface RunbookCollectorOptions {
   readFile(path: string): Promise<string>;
   /** The catalog's runbook of a service (URL, `file:` URL for a path). */
   runbookOf(service: string): string | null;
-  /** The incident's latest signals, for an alert's `runbook_url` annotation. */
-  signals(incidentId: string): Promise<Signal[]>;
+  /** The incident's latest signals, for an alert's `runbook_url` annotation (through the batch's reads when given). */
+  signals(incidentId: string, reads?: InvestigationReads): Promise<Signal[]>;
   promql?: BlockProbe | undefined;
   logql?: BlockProbe | undefined;
   /** Diagnostic blocks run at most. */
@@ -42,7 +43,7 @@ export class RunbookCollector implements Collector {
   }
 
   private async locate(query: InvestigationQuery): Promise<string | null> {
-    for (const signal of await this.options.signals(query.incident.id)) {
+    for (const signal of await this.options.signals(query.incident.id, query.reads)) {
       const annotated = signal.annotations.runbook_url ?? signal.annotations.runbook;
       // An alert is outside input: it may point at a web page, never at a file on Sluice's machine.
       if (annotated && /^https?:\/\//i.test(annotated)) return annotated;

@@ -1,4 +1,5 @@
 import type { TraceRepository } from "../../../core/ports/trace-repository.ts";
+import type { Signal } from "../../../core/signal.ts";
 import type { TraceAnalysis } from "../../../core/trace.ts";
 import { blastRadius } from "../../../traces/graph.ts";
 import { lookupTraces } from "../../../traces/trace-lookup.ts";
@@ -33,7 +34,9 @@ export class TracesCollector implements Collector {
   async collect(query: InvestigationQuery): Promise<Collected> {
     const out = emptyCollected();
     const text = this.describe(query);
-    const ids = await this.traces.recentTraceIds(query.incident.id, this.options.signals);
+    const ids = query.reads
+      ? traceIdsOf(await query.reads.signals(query.incident.id, this.options.signals))
+      : await this.traces.recentTraceIds(query.incident.id, this.options.signals);
     const found = await lookupTraces(this.traces, ids, {
       timelineLimit: this.options.timelineLimit,
       maxSpansPerTrace: this.options.maxSpansPerTrace,
@@ -102,4 +105,9 @@ export class TracesCollector implements Collector {
     }
     return out;
   }
+}
+
+/** The trace store's `recentTraceIds` from signals already read: their trace ids, lower-cased, once each, newest first. */
+function traceIdsOf(signals: readonly Signal[]): string[] {
+  return [...new Set(signals.flatMap((signal) => (signal.traceId ? [signal.traceId.toLowerCase()] : [])))];
 }

@@ -1,0 +1,111 @@
+// In-process CPU cost of one investigation (issues 11 and 18): `createSluice` on a durable SQLite file, the
+// latency bench's unique-anomaly bodies (each opens an incident of its own, so each gets one investigation),
+// ingested and their first tickets delivered with investigations held back, then the investigations run
+// and their reports delivered. Prints CPU µs per investigation: the investigator's own part (claim, collect,
+// analyse, store the report, queue its comments) and the delivery of those comments, measured apart. Compare trees by running it pinned
+// (`taskset -c 0`) in each, alternating; SLUICE_ROOT=/path/to/tree measures another checkout's code.
+// Run: INCIDENTS=2000 taskset -c 0 node --import tsx bench/investigations-in-process.ts
+//   PROFILE=file.cpuprofile writes a V8 CPU profile of the investigations (not their comments); SQL_PROFILE=1 prints its
+//   statements that took the most time.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import Database from "better-sqlite3";
+import pino from "pino";
+import { bodyMaker } from "./bodies.ts";
+import { injectBodies } from "./inject-bodies.ts";
+
+const INCIDENTS = Number(process.env.INCIDENTS ?? 2000);
+const WARM_UP = 300;
+const root = process.env.SLUICE_ROOT ? resolve(process.env.SLUICE_ROOT) : fileURLToPath(new URL("..", import.meta.url));
+const { parseConfig } = (await import(
+  pathToFileURL(join(root, "src/config/loader.ts")).href
+)) as typeof import("../src/config/loader.ts");
+const { createSluice } = (await import(pathToFileURL(join(root, "src/main.ts")).href)) as typeof import("../src/main.ts");
+
+const sqlTime = new Map<string, { ms: number; calls: number }>();
+let sqlOn = false;
+if (process.env.SQL_PROFILE) {
+  // better-sqlite3 runs each statement synchronously, so timing the call times the statement exactly.
+  const proto = (Database.prototype as unknown as { prepare(sql: string): unknown }).prepare;
+  const statement = Object.getPrototypeOf(proto.call(new Database(":memory:"), "SELECT 1")) as Record<string, unknown>;
+  for (const method of ["all", "get", "run", "iterate"]) {
+    const original = statement[method] as (...args: unknown[]) => unknown;
+    statement[method] = function (this: { source: string }, ...args: unknown[]) {
+      if (!sqlOn) return original.apply(this, args);
+      const start = performance.now();
+      try {
+        return original.apply(this, args);
+      } finally {
+        const entry = sqlTime.get(this.source) ?? { ms: 0, calls: 0 };
+        entry.ms += performance.now() - start;
+        entry.calls += 1;
+        sqlTime.set(this.source, entry);
+      }
+    };
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), "bench-investigations-"));
+const { config } = parseConfig({ log: { level: "silent" }, storage: { synchronous: "full" } }, {}, root, "bench");
+const sluice = await createSluice(config, { dataDir: dir, logger: pino({ level: "silent" }), processMetrics: false });
+const investigator = sluice.investigator;
+if (!investigator) throw new Error("investigation is switched off in the default config");
+// Not started until the measured part: ingest and the first tickets run without investigations beside them.
+const make = bodyMaker("unique-anomaly", 1, `inv-${process.pid}`, 11);
+const bodies = Array.from({ length: WARM_UP + INCIDENTS }, () => make());
+const cpuMicros = (used: NodeJS.CpuUsage) => used.user + used.system;
+
+async function ingest(from: number, to: number): Promise<void> {
+  await injectBodies(sluice, bodies, from, to, 64);
+  await sluice.ingestLog.drain();
+  await sluice.runner.flush();
+  await sluice.worker.flush();
+}
+
+try {
+  sluice.start();
+  await ingest(0, WARM_UP);
+  await investigator.flush();
+  await sluice.worker.flush();
+  // Investigations wait for a busy ingest (MAX_DEFER_MS); the measured incidents are all in before they run.
+  await ingest(WARM_UP, WARM_UP + INCIDENTS);
+  // The outbox's loop stops, so the investigations and the delivery of their comments are measured apart.
+  await sluice.worker.shutdown();
+  const session = process.env.PROFILE ? new Session() : null;
+  session?.connect();
+  await session?.post("Profiler.enable");
+  await session?.post("Profiler.start");
+  sqlOn = true;
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  await investigator.flush();
+  const investigateCpu = cpuMicros(process.cpuUsage(cpu));
+  if (session) {
+    const { profile } = await session.post("Profiler.stop");
+    writeFileSync(process.env.PROFILE as string, JSON.stringify(profile));
+    session.disconnect();
+  }
+  await sluice.worker.flush();
+  const totalCpu = cpuMicros(process.cpuUsage(cpu));
+  const comments = (await sluice.store.deliveries.list({ limit: 10_000 })).filter((d) => d.action === "comment");
+  const seconds = (performance.now() - start) / 1000;
+  sqlOn = false;
+  console.log(
+    JSON.stringify({
+      investigations: INCIDENTS,
+      investigateCpuMicros: Math.round(investigateCpu / INCIDENTS),
+      commentsCpuMicros: Math.round((totalCpu - investigateCpu) / INCIDENTS),
+      totalCpuMicros: Math.round(totalCpu / INCIDENTS),
+      commentsDelivered: comments.filter((d) => d.status === "delivered").length,
+      seconds: Number(seconds.toFixed(2)),
+    }),
+  );
+  for (const [sql, { ms, calls }] of [...sqlTime].sort((a, b) => b[1].ms - a[1].ms).slice(0, 40))
+    console.log(`${ms.toFixed(0).padStart(7)} ms ${String(calls).padStart(7)}× ${sql.replace(/\s+/g, " ").slice(0, 200)}`);
+} finally {
+  await sluice.close();
+  rmSync(dir, { recursive: true, force: true });
+}
