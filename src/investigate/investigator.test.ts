@@ -56,11 +56,41 @@ describe("investigation jobs across a restart", () => {
     }
   });
 
+  it("keeps, but does not send to the tickets, a report that lands after its incident resolved", async () => {
+    const sluice = await open();
+    try {
+      await sluice.server.inject({ method: "POST", url: "/api/v1/signals", payload: anomalyEvent({ service: "late" }) });
+      const incident = await sluice.store.incidents.get("INC-2");
+      assert.ok(incident);
+      const resolved = await sluice.server.inject({
+        method: "POST",
+        url: `/api/incidents/${incident.key}/resolve`,
+        payload: { reason: "fixed before the investigation ran" },
+      });
+      assert.equal(resolved.statusCode, 200, resolved.body);
+      sluice.investigator?.start();
+      await sluice.investigator?.flush();
+      await sluice.worker.flush();
+      assert.equal((await sluice.store.investigations.report(incident.id))?.version, 1, "the report is kept");
+      const entries = (await sluice.store.incidents.timeline(incident.id)).filter((e) => e.action === "investigation");
+      assert.equal(entries.length, 1);
+      assert.match(entries[0]?.detail ?? "", /incident resolved before the report: not sent to tickets/);
+      const deliveries = await sluice.store.deliveries.list({ incidentId: incident.id, limit: 50 });
+      assert.deepEqual(
+        deliveries.filter((d) => d.action === "comment"),
+        [],
+        "no comment after the resolve",
+      );
+    } finally {
+      await sluice.close();
+    }
+  });
+
   it("queues, when it starts, a recent incident whose request was heard but never written (killed before)", async () => {
     const third = await open();
     try {
       await third.server.inject({ method: "POST", url: "/api/v1/signals", payload: anomalyEvent({ service: "search" }) });
-      const incident = await third.store.incidents.get("INC-2");
+      const incident = await third.store.incidents.get("INC-3");
       assert.ok(incident);
       assert.equal(await third.store.investigations.status(incident.id), null, "only heard, not written");
     } finally {
@@ -69,7 +99,7 @@ describe("investigation jobs across a restart", () => {
     }
     const fourth = await open();
     try {
-      const incident = await fourth.store.incidents.get("INC-2");
+      const incident = await fourth.store.incidents.get("INC-3");
       fourth.investigator?.start();
       await fourth.investigator?.flush();
       assert.equal((await fourth.store.investigations.report(incident?.id ?? ""))?.version, 1);

@@ -254,19 +254,26 @@ export class Investigator {
   /** The stored report's timeline entry and, when it adds something, a comment to every linked ticket. */
   private async fanOutReport(changes: ChangeSet, run: InvestigationRun, version: number, now: number): Promise<void> {
     const { store } = this.options;
-    const { incident, report } = run;
+    const { report } = run;
+    // Read again: the incident may have resolved while it was investigated. A report that lands after the
+    // resolve is kept (API, console, timeline) but not sent: a comment after "Resolved" would tell the
+    // tickets' readers the problem is live again. A reopen is investigated, and sent, afresh.
+    const incident = (await store.incidents.get(run.incident.id)) ?? run.incident;
     // Versions count from 1, so the first report is version 1: no read of the previous report needed.
     const firstReport = version === 1;
     const stored: InvestigationReport = { ...report, version };
     // A version that adds nothing to the one before goes on the timeline only: the tickets already say it.
     const previous = firstReport ? null : await store.investigations.report(incident.id, version - 1);
-    const send = previous === null || addsSomething(previous, stored);
+    const resolved = incident.state === "resolved";
+    const send = !resolved && (previous === null || addsSomething(previous, stored));
     const supersedes =
       firstReport || !send ? null : await lastSentVersion((v) => store.investigations.report(incident.id, v), version);
     fanOut(changes, incident, now, {
       actor: INVESTIGATE_ACTOR,
       action: "investigation",
-      detail: send ? reportTimelineDetail(stored) : `${reportTimelineDetail(stored)} (nothing new: not sent to tickets)`,
+      detail: send
+        ? reportTimelineDetail(stored)
+        : `${reportTimelineDetail(stored)} (${resolved ? "incident resolved before the report" : "nothing new"}: not sent to tickets)`,
       ...(send
         ? {
             send: {
