@@ -25,6 +25,15 @@ export interface HandedOver {
   signals: Signal[];
 }
 
+/**
+ * acknowledge: logged: how long one batch of the pipeline may hold the event loop (IngestRunner's sliceMs).
+ * A request arriving meanwhile waits at most about this long for its append to start, so an
+ * acknowledgement takes a slice or two, the append and its fsync. Smaller slices cost throughput: in an
+ * incident storm a batch then holds a few signals, and each batch has a fixed cost (BENCHMARKS.md,
+ * "The logged acknowledgement, round 2").
+ */
+export const PIPELINE_SLICE_MS = 5;
+
 /** Claimed batches in flight at once: the next is planned while the last is flushed to disk. */
 const IN_FLIGHT = 2;
 // Ten attempts back off about 33 s in all: well inside ingest.maxLogAge's default, so one failing entry does not trip it.
@@ -203,23 +212,25 @@ export class LogConsumer {
   }
 
   private async applyBatch(entries: readonly LogEntry[]): Promise<void> {
-    const readable: HandedOver[] = [];
-    for (const entry of entries) {
-      const signals = this.parse(entry);
-      if (signals) readable.push({ entry, signals });
-      else await this.deadLetter(entry, "the entry's body is not a JSON array of signals", "unreadable");
-    }
-    await this.apply(readable);
+    // Parsed one entry at a time as the runner takes them, not all at once: a claim of hundreds of
+    // entries would otherwise hold the event loop for their parse in one stretch.
+    await this.apply(entries.map((entry) => ({ entry, signals: null })));
   }
 
-  private async apply(readable: readonly HandedOver[]): Promise<void> {
+  private async apply(items: readonly { entry: LogEntry; signals: Signal[] | null }[]): Promise<void> {
     // One submit per entry: the runner commits them in group transactions, each deleting its entries.
     // At most SIGNAL_WINDOW signals wait in the runner at once, so the consumer never fills its queue.
-    const submitted: Promise<unknown>[] = [];
+    const submitted: { entry: LogEntry; submit: Promise<unknown> }[] = [];
     const waiting = new Set<Promise<unknown>>();
     let signalsWaiting = 0;
-    for (const { entry, signals } of readable) {
-      while (signalsWaiting > 0 && signalsWaiting + signals.length > SIGNAL_WINDOW) await Promise.race(waiting);
+    for (const item of items) {
+      const { entry } = item;
+      while (signalsWaiting > 0 && signalsWaiting + entry.signalCount > SIGNAL_WINDOW) await Promise.race(waiting);
+      const signals = item.signals ?? this.parse(entry);
+      if (!signals) {
+        await this.deadLetter(entry, "the entry's body is not a JSON array of signals", "unreadable");
+        continue;
+      }
       const submit = this.options.runner.submit(signals, { redacted: true, consume: [entry.position] });
       const done = submit.then(
         () => undefined,
@@ -231,18 +242,18 @@ export class LogConsumer {
         signalsWaiting -= signals.length;
         waiting.delete(done);
       });
-      submitted.push(submit);
+      submitted.push({ entry, submit });
     }
-    const settled = await Promise.allSettled(submitted);
+    const settled = await Promise.allSettled(submitted.map((s) => s.submit));
     const lags: number[] = [];
     const now = this.now();
     for (const [i, outcome] of settled.entries()) {
-      const { entry } = readable[i] as { entry: LogEntry };
+      const { entry } = submitted[i] as { entry: LogEntry };
       if (outcome.status === "fulfilled") lags.push((now - entry.appendedAt) / 1000);
     }
     if (lags.length > 0) this.options.metrics.applied(lags);
     for (const [i, outcome] of settled.entries()) {
-      if (outcome.status === "rejected") await this.recover((readable[i] as { entry: LogEntry }).entry, outcome.reason);
+      if (outcome.status === "rejected") await this.recover((submitted[i] as { entry: LogEntry }).entry, outcome.reason);
     }
   }
 
