@@ -10,7 +10,7 @@ import type { GateRules } from "../pipeline/gate/gate.ts";
 import type { RecentDeploys } from "../pipeline/gate/recent-deploys.ts";
 import { IngestRunner } from "../pipeline/ingest/ingest-runner.ts";
 import { LogBacklogMonitor } from "../pipeline/ingest/log-backlog.ts";
-import { LogConsumer, PIPELINE_SLICE_MS } from "../pipeline/ingest/log-consumer.ts";
+import { LogConsumer } from "../pipeline/ingest/log-consumer.ts";
 import { LogIntake } from "../pipeline/ingest/log-intake.ts";
 import { route } from "../pipeline/route/route.ts";
 import { redactSignal } from "../redact/redact-signal.ts";
@@ -59,8 +59,8 @@ export function wireIngest(
     store,
     clock,
     // Logged: requests wait behind the pipeline's batches, not on them; each batch is held to a slice.
-    ...(config.ingest.acknowledge === "logged"
-      ? { sliceMs: PIPELINE_SLICE_MS, requestsArriving: () => Date.now() - intake.lastSubmitAt < REQUESTS_RECENT_MS }
+    ...(config.ingest.acknowledge === "logged" && config.ingest.pipelineSlice > 0
+      ? { sliceMs: config.ingest.pipelineSlice, requestsArriving: () => Date.now() - intake.lastSubmitAt < REQUESTS_RECENT_MS }
       : {}),
     patterns,
     // ISSUE 17 HOOK (merged patterns): incidents of patterns that merged become one.

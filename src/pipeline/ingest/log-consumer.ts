@@ -25,24 +25,14 @@ export interface HandedOver {
   signals: Signal[];
 }
 
-/**
- * acknowledge: logged: how long one batch of the pipeline may hold the event loop (IngestRunner's sliceMs).
- * A request arriving meanwhile waits at most about this long for its append to start, so an
- * acknowledgement takes a slice or two, the append and its fsync. Smaller slices cost throughput: in an
- * incident storm a batch then holds a few signals, and each batch has a fixed cost (BENCHMARKS.md,
- * "The logged acknowledgement, round 2").
- */
-export const PIPELINE_SLICE_MS = 5;
-
 /** Claimed batches in flight at once: the next is planned while the last is flushed to disk. */
 const IN_FLIGHT = 2;
 // Ten attempts back off about 33 s in all: well inside ingest.maxLogAge's default, so one failing entry does not trip it.
 const MAX_BACKOFF_MS = 10_000;
 /**
- * Most of one consumer's signals waiting in the runner at once. The runner works through what waits
- * without giving the event loop back (SQLite calls are synchronous) until a commit's fsync, so this bounds
- * how long an acknowledgement can wait behind the pipeline: about 128 × 70 µs, or less than 10 ms, for
- * signals that join incidents. It also keeps the runner's queue (50,000) from refusing the consumer.
+ * Most of one consumer's signals waiting in the runner at once. It keeps the runner's queue (50,000) from
+ * refusing the consumer and the claimed entries close to their lease; how long each of the runner's
+ * batches holds the event loop is bounded by the runner itself (ingest.pipelineSlice).
  */
 const SIGNAL_WINDOW = 128;
 
