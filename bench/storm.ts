@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { runPaced } from "./paced.ts";
 import { LOAD_CPU, pinSelf } from "./processes.ts";
 import { startSluice } from "./sluice-server.ts";
+import { scrape } from "./throughput.ts";
 
 export const STORM_ACK_P99_MS = 50;
 const DEFAULT_RATES = [500, 1000, 1500, 2000, 3000, 4000, 5000, 6000, 8000];
@@ -22,6 +23,13 @@ export interface StormStep {
   ackP50: number;
   ackP99: number;
   held: boolean;
+  /**
+   * How far the pipeline lags behind the acknowledgements (acknowledge: logged): signals still in the
+   * ingest log when the paced phase ends, and signals applied so far (warm-up included). Read once the
+   * phase is over: a scrape during it computes the SLI gauges, which would hold the event loop.
+   */
+  logDepthAtEnd: number;
+  appliedAtEnd: number;
 }
 
 /** One rate on a fresh server. */
@@ -40,6 +48,10 @@ export async function stormStep(rate: number, seconds: number, warmupSeconds: nu
       tag: `storm${rate}`,
       seed: 3000 + rate,
     });
+    const [logDepthAtEnd, appliedAtEnd] = [
+      await scrape(server.url, "sluice_ingest_log_signals"),
+      await scrape(server.url, 'sluice_signals_total{outcome="accepted"}'),
+    ];
     const total = result.ok + result.non2xx;
     const held =
       result.itemsPerSecond >= 0.97 * rate &&
@@ -52,6 +64,8 @@ export async function stormStep(rate: number, seconds: number, warmupSeconds: nu
       ackP50: result.latencyP50,
       ackP99: result.latencyP99,
       held,
+      logDepthAtEnd,
+      appliedAtEnd,
     };
   } finally {
     await server.stop().catch(() => undefined);
@@ -72,7 +86,7 @@ export async function measureStorm(options: {
     const step = await stormStep(rate, options.seconds, options.warmupSeconds);
     steps.push(step);
     options.log(
-      `storm ${rate} new incidents/s: ${Math.round(step.acknowledged)}/s acknowledged, ${step.refused} refused, ack p50 ${step.ackP50.toFixed(1)} / p99 ${step.ackP99.toFixed(1)} ms: ${step.held ? "held" : "not held"}`,
+      `storm ${rate} new incidents/s: ${Math.round(step.acknowledged)}/s acknowledged, ${step.refused} refused, ack p50 ${step.ackP50.toFixed(1)} / p99 ${step.ackP99.toFixed(1)} ms, ${step.logDepthAtEnd} signals in the log at the end (${step.appliedAtEnd} applied): ${step.held ? "held" : "not held"}`,
     );
     if (!step.held) break;
     held = rate;
@@ -85,11 +99,11 @@ export function stormTable(result: { steps: StormStep[]; held: number | null }, 
   const lines = [
     `Highest rate of new incidents held for ${seconds} s with p99 ack <= ${STORM_ACK_P99_MS} ms: **${result.held === null ? "none of the rates tried" : `${result.held}/s`}**`,
     "",
-    "| New incidents/s paced | Acknowledged/s | Refused | Ack p50 / p99 (ms) | Held |",
-    "| ---: | ---: | ---: | ---: | --- |",
+    "| New incidents/s paced | Acknowledged/s | Refused | Ack p50 / p99 (ms) | In the log at the end / applied | Held |",
+    "| ---: | ---: | ---: | ---: | ---: | --- |",
     ...result.steps.map(
       (s) =>
-        `| ${s.rate} | ${Math.round(s.acknowledged)} | ${s.refused} | ${s.ackP50.toFixed(1)} / ${s.ackP99.toFixed(1)} | ${s.held ? "yes" : "no"} |`,
+        `| ${s.rate} | ${Math.round(s.acknowledged)} | ${s.refused} | ${s.ackP50.toFixed(1)} / ${s.ackP99.toFixed(1)} | ${s.logDepthAtEnd} / ${s.appliedAtEnd} | ${s.held ? "yes" : "no"} |`,
     ),
   ];
   return lines.join("\n");

@@ -23,7 +23,8 @@ export interface ThroughputRun {
 }
 
 /** A counter or gauge from Sluice's /metrics (NaN when it cannot be read). */
-async function scrape(url: string, series: string): Promise<number> {
+/** One series' value from /metrics (NaN when missing or unreachable). */
+export async function scrape(url: string, series: string): Promise<number> {
   try {
     const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
     const line = text.split("\n").find((l) => l.startsWith(`${series} `));

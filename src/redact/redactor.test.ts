@@ -40,6 +40,18 @@ describe("redactor corpus", () => {
     }
   });
 
+  it("answers the same from its memo of clean texts, and never remembers one that holds a secret", () => {
+    const fresh = createRedactor({ patterns: [{ name: "ticket", regex: "TCK-[0-9]+" }] });
+    const texts = [...positives.map((p) => p.text), ...negatives, "see TCK-42", "checkout", "checkout"];
+    const first = texts.map((text) => fresh.redact(text));
+    assert.deepEqual(
+      texts.map((text) => fresh.redact(text)),
+      first,
+    );
+    assert.equal(fresh.redact("see TCK-42"), "see [REDACTED:ticket]");
+    for (const { text, secret } of positives) assert.ok(!fresh.redact(text).includes(secret), text);
+  });
+
   it("is idempotent", () => {
     for (const { text } of positives) {
       const once = redactor.redact(text);

@@ -19,6 +19,9 @@ import type { Base } from "./base.ts";
 import { wireFirstPageHold, wireMergedPatterns } from "./merged-patterns.ts";
 import type { Module } from "./module.ts";
 
+// Requests count as arriving for this long after the last one (acknowledge: logged slices the pipeline meanwhile).
+const REQUESTS_RECENT_MS = 1000;
+
 export interface IngestDeps {
   catalog: CatalogSource | null;
   recentDeploys: RecentDeploys | null;
@@ -50,9 +53,15 @@ export function wireIngest(
     now: () => clock.now(),
   });
   const firstPageHold = wireFirstPageHold(base, patterns);
+  // The intake is made below (it hands its signals to the runner); the runner asks it only once running.
+  let intake: LogIntake;
   const runner = new IngestRunner({
     store,
     clock,
+    // Logged: requests wait behind the pipeline's batches, not on them; each batch is held to a slice.
+    ...(config.ingest.acknowledge === "logged" && config.ingest.pipelineSlice > 0
+      ? { sliceMs: config.ingest.pipelineSlice, requestsArriving: () => Date.now() - intake.lastSubmitAt < REQUESTS_RECENT_MS }
+      : {}),
     patterns,
     // ISSUE 17 HOOK (merged patterns): incidents of patterns that merged become one.
     mergedPatterns: wireMergedPatterns(base, patterns, deps.lifecycle),
@@ -104,7 +113,7 @@ export function wireIngest(
     refreshMs: settings.pollInterval,
   });
   metrics.watchIngestLog(backlog);
-  const intake = new LogIntake({
+  intake = new LogIntake({
     log: store.ingestLog,
     consumer,
     runner,

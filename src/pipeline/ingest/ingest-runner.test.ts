@@ -23,8 +23,18 @@ function failingWrites(
   return Object.assign(Object.create(store) as Store, { apply, applyThenSync: undefined });
 }
 
-function runnerOver(store: Store): IngestRunner {
+// A store that records how many signals each transaction wrote.
+function countingBatches(store: SqliteStore, sizes: number[]): Store {
+  const apply = async (changes: ChangeSet) => {
+    sizes.push(changes.signals.length);
+    return store.apply(changes);
+  };
+  return Object.assign(Object.create(store) as Store, { apply, applyThenSync: undefined });
+}
+
+function runnerOver(store: Store, extra: Partial<ConstructorParameters<typeof IngestRunner>[0]> = {}): IngestRunner {
   return new IngestRunner({
+    ...extra,
     store,
     clock: new ManualClock(signal().receivedAt),
     metrics: noMetrics,
@@ -90,6 +100,39 @@ describe("ingest runner", () => {
       assert.equal(bystander?.outcome, "opened");
       const old = await sqlite.incidents.get(first?.incident ?? "");
       assert.equal(old?.state, "resolved");
+    } finally {
+      await sqlite.close();
+    }
+  });
+
+  it("with sliceMs, sizes batches from the measured time per signal, so an incident storm is applied a few signals per transaction", async () => {
+    const sqlite = await SqliteStore.open({ dataDir: ":memory:", synchronous: "normal" });
+    // Every signal opens an incident whose enrichment takes 2 ms of the event loop, as a costly incident would.
+    const enrich = async () => {
+      const until = performance.now() + 2;
+      while (performance.now() < until) {}
+      return {};
+    };
+    const storm = (n: number) =>
+      Array.from({ length: n }, (_, i) => signal({ service: `svc-${i}`, message: `failure ${i}`, score: 0.9 }));
+    try {
+      const sliced: number[] = [];
+      const runner = runnerOver(countingBatches(sqlite, sliced), { enrich, sliceMs: 6 });
+      const results = await Promise.all(storm(60).map((s) => runner.submit([s])));
+      assert.ok(results.every(([r]) => r?.outcome === "opened"));
+      assert.equal(
+        sliced.reduce((a, b) => a + b, 0),
+        60,
+      );
+      // The first batch is sized from the default estimate; once measured, about 6 ms / 2 ms = 3 signals each.
+      assert.ok(sliced.length >= 10, `batches: ${sliced.join(",")}`);
+      assert.ok(Math.max(...sliced.slice(2)) <= 4, `batches: ${sliced.join(",")}`);
+
+      // With no request arriving (a backlog to work through), everything waiting goes in one transaction.
+      const whole: number[] = [];
+      const unbounded = runnerOver(countingBatches(sqlite, whole), { enrich, sliceMs: 6, requestsArriving: () => false });
+      await Promise.all(storm(30).map((s) => unbounded.submit([{ ...s, service: `other-${s.service}` }])));
+      assert.deepEqual(whole, [30]);
     } finally {
       await sqlite.close();
     }

@@ -65,6 +65,20 @@ export interface IngestRunnerOptions {
   events?: EventPublisher;
   /** Most signals written in one transaction. */
   maxBatch?: number;
+  /**
+   * How long one batch may hold the event loop, in ms (acknowledge: logged, where nobody waits on the
+   * runner but every request waits behind it). Planning and writing a batch is one synchronous stretch
+   * (SQLite calls block), so batches are sized from the measured time per signal: an incident storm,
+   * where a signal costs a millisecond, is applied a few signals per transaction, and acknowledgements
+   * are answered in between. Unset: batches of up to maxBatch, whatever they cost.
+   */
+  sliceMs?: number;
+  /**
+   * Whether requests are arriving, so batches are held to sliceMs now (default: always). Working
+   * through a backlog with no request to answer, batches are as large as maxBatch: a batch has a fixed
+   * cost (its reads, its transaction, its events), about 1.5 ms measured, that small batches pay often.
+   */
+  requestsArriving?(): boolean;
   /** Most signals waiting for a transaction; beyond it submit fails with OVERLOADED. */
   maxPending?: number;
   /** Time to resolve of the incidents batches resolve (their alerts resolved). */
@@ -113,6 +127,10 @@ interface Pending {
 
 // Plans per batch while other writers (replicas, API calls) keep changing its incidents.
 const CONFLICT_ATTEMPTS = 8;
+// Before anything is measured: a signal that opens an incident costs about this much (BENCHMARKS.md).
+const INITIAL_MS_PER_SIGNAL = 0.5;
+// How fast the time per signal follows the batches: a storm of new incidents is felt within a few batches.
+const COST_WEIGHT = 0.3;
 
 /**
  * Group commit: signals submitted while a transaction runs wait for the next one, so one fsync
@@ -128,6 +146,8 @@ export class IngestRunner {
   private readonly maxBatch: number;
   private readonly maxPending: number;
   private readonly patterns: PatternCatalog;
+  /** Time per signal of the last batches, in ms (moving average): sizes batches to sliceMs. */
+  private msPerSignal = INITIAL_MS_PER_SIGNAL;
 
   constructor(private readonly options: IngestRunnerOptions) {
     this.patterns =
@@ -177,19 +197,38 @@ export class IngestRunner {
       while (this.queue.length > 0) {
         const batch: Pending[] = [];
         let size = 0;
-        while (this.queue.length > 0 && (size === 0 || size + (this.queue[0]?.signals.length ?? 0) <= this.maxBatch)) {
+        const limit = this.batchLimit();
+        while (this.queue.length > 0 && (size === 0 || size + (this.queue[0]?.signals.length ?? 0) <= limit)) {
           const next = this.queue.shift() as Pending;
           batch.push(next);
           size += next.signals.length;
         }
         this.pendingSignals -= size;
+        const started = performance.now();
         await this.commit(batch);
+        this.measured(size, performance.now() - started);
         // Let other requests (and /healthz) in between commits, not only once the queue is empty.
         if (this.queue.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
       }
     } finally {
       this.running = null;
     }
+  }
+
+  /** Most signals in the next batch: maxBatch, or what fits in sliceMs at the measured time per signal. */
+  private batchLimit(): number {
+    const { sliceMs, requestsArriving } = this.options;
+    if (sliceMs === undefined || (requestsArriving && !requestsArriving())) return this.maxBatch;
+    return Math.max(1, Math.min(this.maxBatch, Math.floor(sliceMs / this.msPerSignal)));
+  }
+
+  /**
+   * Learns the time per signal from a batch: its wall time from planning to commit (the fsync is not in
+   * it). Time the batch spent awaiting I/O (enrichment calls) counts too, which only makes batches smaller.
+   */
+  private measured(signals: number, ms: number): void {
+    if (signals <= 0) return;
+    this.msPerSignal += COST_WEIGHT * (ms / signals - this.msPerSignal);
   }
 
   /**

@@ -30,10 +30,9 @@ const IN_FLIGHT = 2;
 // Ten attempts back off about 33 s in all: well inside ingest.maxLogAge's default, so one failing entry does not trip it.
 const MAX_BACKOFF_MS = 10_000;
 /**
- * Most of one consumer's signals waiting in the runner at once. The runner works through what waits
- * without giving the event loop back (SQLite calls are synchronous) until a commit's fsync, so this bounds
- * how long an acknowledgement can wait behind the pipeline: about 128 × 70 µs, or less than 10 ms, for
- * signals that join incidents. It also keeps the runner's queue (50,000) from refusing the consumer.
+ * Most of one consumer's signals waiting in the runner at once. It keeps the runner's queue (50,000) from
+ * refusing the consumer and the claimed entries close to their lease; how long each of the runner's
+ * batches holds the event loop is bounded by the runner itself (ingest.pipelineSlice).
  */
 const SIGNAL_WINDOW = 128;
 
@@ -203,23 +202,25 @@ export class LogConsumer {
   }
 
   private async applyBatch(entries: readonly LogEntry[]): Promise<void> {
-    const readable: HandedOver[] = [];
-    for (const entry of entries) {
-      const signals = this.parse(entry);
-      if (signals) readable.push({ entry, signals });
-      else await this.deadLetter(entry, "the entry's body is not a JSON array of signals", "unreadable");
-    }
-    await this.apply(readable);
+    // Parsed one entry at a time as the runner takes them, not all at once: a claim of hundreds of
+    // entries would otherwise hold the event loop for their parse in one stretch.
+    await this.apply(entries.map((entry) => ({ entry, signals: null })));
   }
 
-  private async apply(readable: readonly HandedOver[]): Promise<void> {
+  private async apply(items: readonly { entry: LogEntry; signals: Signal[] | null }[]): Promise<void> {
     // One submit per entry: the runner commits them in group transactions, each deleting its entries.
     // At most SIGNAL_WINDOW signals wait in the runner at once, so the consumer never fills its queue.
-    const submitted: Promise<unknown>[] = [];
+    const submitted: { entry: LogEntry; submit: Promise<unknown> }[] = [];
     const waiting = new Set<Promise<unknown>>();
     let signalsWaiting = 0;
-    for (const { entry, signals } of readable) {
-      while (signalsWaiting > 0 && signalsWaiting + signals.length > SIGNAL_WINDOW) await Promise.race(waiting);
+    for (const item of items) {
+      const { entry } = item;
+      while (signalsWaiting > 0 && signalsWaiting + entry.signalCount > SIGNAL_WINDOW) await Promise.race(waiting);
+      const signals = item.signals ?? this.parse(entry);
+      if (!signals) {
+        await this.deadLetter(entry, "the entry's body is not a JSON array of signals", "unreadable");
+        continue;
+      }
       const submit = this.options.runner.submit(signals, { redacted: true, consume: [entry.position] });
       const done = submit.then(
         () => undefined,
@@ -231,18 +232,18 @@ export class LogConsumer {
         signalsWaiting -= signals.length;
         waiting.delete(done);
       });
-      submitted.push(submit);
+      submitted.push({ entry, submit });
     }
-    const settled = await Promise.allSettled(submitted);
+    const settled = await Promise.allSettled(submitted.map((s) => s.submit));
     const lags: number[] = [];
     const now = this.now();
     for (const [i, outcome] of settled.entries()) {
-      const { entry } = readable[i] as { entry: LogEntry };
+      const { entry } = submitted[i] as { entry: LogEntry };
       if (outcome.status === "fulfilled") lags.push((now - entry.appendedAt) / 1000);
     }
     if (lags.length > 0) this.options.metrics.applied(lags);
     for (const [i, outcome] of settled.entries()) {
-      if (outcome.status === "rejected") await this.recover((readable[i] as { entry: LogEntry }).entry, outcome.reason);
+      if (outcome.status === "rejected") await this.recover((submitted[i] as { entry: LogEntry }).entry, outcome.reason);
     }
   }
 

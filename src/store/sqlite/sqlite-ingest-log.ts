@@ -28,17 +28,13 @@ export class SqliteIngestLog implements IngestLogRepository {
     raw: Database.Database,
     private readonly durable: () => Promise<void>,
   ) {
+    // run() and its rowid rather than RETURNING: the same position, one result row less per entry.
     const insert = raw.prepare(
-      "INSERT INTO ingest_log (appended_at, source, signal_count, body, lease_until, attempts) VALUES (?, ?, ?, ?, ?, ?) RETURNING position",
+      "INSERT INTO ingest_log (appended_at, source, signal_count, body, lease_until, attempts) VALUES (?, ?, ?, ?, ?, ?)",
     );
     this.appendTx = raw.transaction((entries: readonly NewLogEntry[]) =>
-      entries.map(
-        (e) =>
-          (
-            insert.get(e.appendedAt, e.source, e.signalCount, e.body, e.leaseUntil, e.leaseUntil > 0 ? 1 : 0) as {
-              position: number;
-            }
-          ).position,
+      entries.map((e) =>
+        Number(insert.run(e.appendedAt, e.source, e.signalCount, e.body, e.leaseUntil, e.leaseUntil > 0 ? 1 : 0).lastInsertRowid),
       ),
     );
     const due = raw.prepare("SELECT position FROM ingest_log WHERE lease_until <= ? ORDER BY position LIMIT ?");
