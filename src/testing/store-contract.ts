@@ -1256,6 +1256,34 @@ export function describeStoreContract(target: StoreContractTarget): void {
         );
       }));
 
+    it("reads the SLI facts of a created range in pages: each incident once, ties on created_at included", () =>
+      withStore(target, async (store) => {
+        // 600 incidents over three instants (one shares its created_at with more than two pages), one after the range.
+        const at = [T0, T0 + SECOND, T0 + 2 * SECOND];
+        const inRange = at.flatMap((createdAt, n) =>
+          Array.from({ length: n === 1 ? 400 : 100 }, () => incident({ createdAt, firstSeenAt: createdAt })),
+        );
+        const later = incident({ createdAt: T0 + 3 * SECOND });
+        await store.apply(
+          changes({
+            newIncidents: [...inRange, later],
+            timeline: inRange.map((i) => ({
+              incidentId: i.id,
+              at: i.createdAt,
+              actor: "sluice:lifecycle",
+              action: "acknowledged",
+              detail: "on it",
+              rule: null,
+            })),
+          }),
+        );
+        const facts = await store.sli.facts(T0, T0 + 2 * SECOND);
+        const ids = facts.incidents.map((i) => i.id);
+        assert.equal(ids.length, 600);
+        assert.deepEqual(new Set(ids), new Set(inRange.map((i) => i.id)));
+        assert.equal(facts.timeline.length, 600, "each incident's entries read with its page");
+      }));
+
     it("reads the latest notes and resolutions of many incidents at once, cut to a length", () =>
       withStore(target, async (store) => {
         const one = incident({ state: "resolved", resolvedAt: T0 });
