@@ -13,7 +13,7 @@ export class SqliteIncidents extends KyselyIncidentReads {
   private readonly byNumber: Database.Statement;
   // One read transaction per batch: without it every lookup takes and drops the file locks.
   private readonly findOpenTx: (fingerprints: readonly string[]) => Map<string, OpenIncident>;
-  private readonly headsTx: (ids: readonly string[]) => Map<string, IncidentHead>;
+  private readonly readHeads: (ids: readonly string[]) => Map<string, IncidentHead>;
   private readonly getManyTx: (ids: readonly string[]) => Map<string, Incident>;
   private readonly findResolvedTx: (fingerprints: readonly string[], since: number) => Map<string, OpenIncident>;
 
@@ -44,14 +44,17 @@ export class SqliteIncidents extends KyselyIncidentReads {
     });
     // Six columns instead of every one: building a row object of all 27 cost more than finding it.
     const headById = raw.prepare("SELECT id, number, tenant, service, environment, state FROM incidents WHERE id = ?");
-    this.headsTx = raw.transaction((ids: readonly string[]) => {
+    const heads = (ids: readonly string[]) => {
       const found = new Map<string, IncidentHead>();
       for (const id of new Set(ids)) {
         const row = headById.get(id) as IncidentRow | undefined;
         if (row) found.set(id, headFromRow(row));
       }
       return found;
-    });
+    };
+    const headsTx = raw.transaction(heads);
+    // One read needs no transaction around it (BEGIN and COMMIT cost as much as the read).
+    this.readHeads = (ids) => (ids.length === 1 ? heads(ids) : headsTx(ids));
     this.getManyTx = raw.transaction((ids: readonly string[]) => {
       const found = new Map<string, Incident>();
       for (const id of new Set(ids)) {
@@ -83,7 +86,7 @@ export class SqliteIncidents extends KyselyIncidentReads {
   }
 
   override async heads(ids: readonly string[]): Promise<Map<string, IncidentHead>> {
-    return ids.length === 0 ? new Map() : this.headsTx(ids);
+    return ids.length === 0 ? new Map() : this.readHeads(ids);
   }
 
   override async findResolvedSince(fingerprints: readonly string[], since: number): Promise<Map<string, OpenIncident>> {
