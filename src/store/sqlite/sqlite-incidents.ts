@@ -14,7 +14,7 @@ export class SqliteIncidents extends KyselyIncidentReads {
   // One read transaction per batch: without it every lookup takes and drops the file locks.
   private readonly findOpenTx: (fingerprints: readonly string[]) => Map<string, OpenIncident>;
   private readonly readHeads: (ids: readonly string[]) => Map<string, IncidentHead>;
-  private readonly getManyTx: (ids: readonly string[]) => Map<string, Incident>;
+  private readonly readMany: (ids: readonly string[]) => Map<string, Incident>;
   private readonly findResolvedTx: (fingerprints: readonly string[], since: number) => Map<string, OpenIncident>;
 
   protected override teamColumn(): RawBuilder<string | null> {
@@ -44,7 +44,7 @@ export class SqliteIncidents extends KyselyIncidentReads {
     });
     // Six columns instead of every one: building a row object of all 27 cost more than finding it.
     const headById = raw.prepare("SELECT id, number, tenant, service, environment, state FROM incidents WHERE id = ?");
-    const heads = (ids: readonly string[]) => {
+    this.readHeads = (ids: readonly string[]) => {
       const found = new Map<string, IncidentHead>();
       for (const id of new Set(ids)) {
         const row = headById.get(id) as IncidentRow | undefined;
@@ -52,17 +52,16 @@ export class SqliteIncidents extends KyselyIncidentReads {
       }
       return found;
     };
-    const headsTx = raw.transaction(heads);
-    // One read needs no transaction around it (BEGIN and COMMIT cost as much as the read).
-    this.readHeads = (ids) => (ids.length === 1 ? heads(ids) : headsTx(ids));
-    this.getManyTx = raw.transaction((ids: readonly string[]) => {
+    // No transaction around these reads: each incident stands alone (no snapshot across them is needed),
+    // and a BEGIN and COMMIT per round of a few reads cost as much as the reads.
+    this.readMany = (ids: readonly string[]) => {
       const found = new Map<string, Incident>();
       for (const id of new Set(ids)) {
         const row = this.byId.get(id) as IncidentRow | undefined;
         if (row) found.set(id, incidentFromRow(row));
       }
       return found;
-    });
+    };
     this.findOpenTx = raw.transaction((fingerprints: readonly string[]) => {
       const found = new Map<string, OpenIncident>();
       for (const fingerprint of new Set(fingerprints)) {
@@ -82,7 +81,7 @@ export class SqliteIncidents extends KyselyIncidentReads {
   }
 
   override async getMany(ids: readonly string[]): Promise<Map<string, Incident>> {
-    return ids.length === 0 ? new Map() : this.getManyTx(ids);
+    return ids.length === 0 ? new Map() : this.readMany(ids);
   }
 
   override async heads(ids: readonly string[]): Promise<Map<string, IncidentHead>> {
