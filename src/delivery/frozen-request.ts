@@ -27,7 +27,20 @@ export async function freezeRequest(
   fresh: FrozenRequest,
 ): Promise<FrozenRequest> {
   const request = JSON.stringify(fresh);
-  const kept = await deliveries.freeze(delivery.id, request);
+  return keptOrFresh(await deliveries.freeze(delivery.id, request), request, fresh);
+}
+
+/** `freezeRequest` for a round's deliveries, kept in one transaction; the requests in the order given. */
+export async function freezeRequests(
+  deliveries: Pick<DeliveryRepository, "freezeAll">,
+  items: readonly { delivery: Pick<Delivery, "id">; fresh: FrozenRequest }[],
+): Promise<FrozenRequest[]> {
+  const requests = items.map(({ delivery, fresh }) => ({ id: delivery.id, request: JSON.stringify(fresh) }));
+  const kept = await deliveries.freezeAll(requests);
+  return items.map(({ fresh }, i) => keptOrFresh(kept[i] as string, (requests[i] as { request: string }).request, fresh));
+}
+
+function keptOrFresh(kept: string, request: string, fresh: FrozenRequest): FrozenRequest {
   // The first attempt keeps what it was handed (read from the store, so JSON already): no need to parse it back.
   if (kept === request) return fresh;
   let parsed: Partial<FrozenRequest>;

@@ -5,10 +5,11 @@ import type { Clock } from "../core/clock.ts";
 import type { Delivery } from "../core/delivery.ts";
 import type { Incident } from "../core/incident.ts";
 import type { DeliveredRecord, Store } from "../core/ports/store.ts";
+import type { Ticket } from "../core/ticket.ts";
 import type { EscalationOrders } from "../lifecycle/escalation-levels.ts";
 import { type BackoffPolicy, nextDelayMs } from "./backoff.ts";
 import type { DeliveryMetrics } from "./delivery-metrics.ts";
-import { freezeRequest } from "./frozen-request.ts";
+import { type FrozenRequest, freezeRequests } from "./frozen-request.ts";
 import { TokenBucket } from "./token-bucket.ts";
 
 export interface OutboxWorkerOptions {
@@ -30,6 +31,14 @@ export interface OutboxWorkerOptions {
   escalationOrder?: EscalationOrders;
   /** Idle poll interval; wake() cuts it short when new rows are queued. */
   pollMs?: number;
+}
+
+/** A delivery ready to be frozen and sent. */
+interface Ready {
+  delivery: Delivery;
+  connector: Connector;
+  ticket: Ticket | null;
+  fresh: FrozenRequest;
 }
 
 // The actor of a merge (LifecycleService.merge): an incident resolved by it lives on in the one it merged into.
@@ -141,9 +150,7 @@ export class OutboxWorker {
       // Every delivery of the group finishes before the record, so one that threw does not leave the
       // others' acceptance unrecorded; the first failure is raised after it.
       const accepted: DeliveredRecord[] = [];
-      const outcomes = await Promise.allSettled(
-        allowed.slice(i, i + concurrency).map((delivery) => this.deliverOne(delivery, accepted)),
-      );
+      const outcomes = await this.deliverGroup(allowed.slice(i, i + concurrency), accepted);
       await store.deliveries.deliveredAll(accepted);
       const failed = outcomes.find((outcome) => outcome.status === "rejected");
       if (failed) throw failed.reason;
@@ -151,12 +158,45 @@ export class OutboxWorker {
     return allowed.length > 0;
   }
 
-  private async deliverOne(delivery: Delivery, accepted: DeliveredRecord[]): Promise<void> {
+  /**
+   * One group's deliveries, side by side: their incidents read together, their requests frozen in one
+   * transaction, then each sent. Per delivery that is what deliverOne did before, in the same order.
+   */
+  private async deliverGroup(group: readonly Delivery[], accepted: DeliveredRecord[]): Promise<PromiseSettledResult<void>[]> {
+    const { store } = this.options;
+    const incidents = await store.incidents.getMany(group.map((delivery) => delivery.incidentId));
+    const prepared = await Promise.allSettled(
+      group.map((delivery) => this.prepare(delivery, incidents.get(delivery.incidentId))),
+    );
+    const ready = prepared.flatMap((outcome) => (outcome.status === "fulfilled" && outcome.value ? [outcome.value] : []));
+    let frozen: PromiseSettledResult<FrozenRequest[]>;
+    try {
+      // Rendered once: every attempt of a delivery sends what the first one did (src/delivery/frozen-request.ts).
+      frozen = { status: "fulfilled", value: await freezeRequests(store.deliveries, ready) };
+    } catch (error) {
+      frozen = { status: "rejected", reason: error };
+    }
+    const sent = await Promise.allSettled(
+      ready.map((item, i) => {
+        if (frozen.status === "rejected") return Promise.reject(frozen.reason);
+        return this.send(item, frozen.value[i] as FrozenRequest, accepted);
+      }),
+    );
+    return [...prepared.filter((outcome) => outcome.status === "rejected"), ...sent];
+  }
+
+  /** What a delivery needs before its request is frozen, or null when it is settled without sending. */
+  private async prepare(delivery: Delivery, incident: Incident | undefined): Promise<Ready | null> {
     const { store, clock } = this.options;
-    const incident = await store.incidents.get(delivery.incidentId);
-    if (!incident) return this.dead(delivery, `incident ${delivery.incidentId} no longer exists`);
+    if (!incident) {
+      await this.dead(delivery, `incident ${delivery.incidentId} no longer exists`);
+      return null;
+    }
     const connector = this.options.connectors.get(delivery.platform);
-    if (!connector) return this.dead(delivery, `no connector for ${delivery.platform}: it is not enabled in this configuration`);
+    if (!connector) {
+      await this.dead(delivery, `no connector for ${delivery.platform}: it is not enabled in this configuration`);
+      return null;
+    }
     const ticket = await store.deliveries.ticket(incident.id, delivery.platform);
     if (!ticket && incident.state === "resolved" && (await this.mergedAway(incident.id))) {
       // Merged into another incident before its ticket went out: that incident's ticket is told, and paging for
@@ -166,26 +206,31 @@ export class OutboxWorker {
         "not sent: the incident merged into another before its ticket was created",
       );
       await store.deliveries.delivered(delivery, clock.now(), null);
-      return;
+      return null;
     }
     if (delivery.action === "create" && ticket) {
       // The create went through before a crash kept us from recording it; nothing to send twice.
       await store.deliveries.delivered(delivery, clock.now(), null);
-      return;
+      return null;
     }
     if (delivery.action !== "create" && !ticket) {
-      return this.dead(
+      await this.dead(
         delivery,
         `no ${delivery.platform} ticket to ${delivery.action}: the create delivery failed; retry it first`,
       );
+      return null;
     }
-    // Rendered once: every attempt of this delivery sends what the first one did (src/delivery/frozen-request.ts).
-    const frozen = await freezeRequest(store.deliveries, delivery, {
+    const fresh: FrozenRequest = {
       incident,
       detail: delivery.detail,
       incidentUrl: this.options.incidentUrl(incident),
       renderedAt: clock.now(),
-    });
+    };
+    return { delivery, connector, ticket, fresh };
+  }
+
+  private async send({ delivery, connector, ticket }: Ready, frozen: FrozenRequest, accepted: DeliveredRecord[]): Promise<void> {
+    const { store } = this.options;
     // Only comments carry a report (an investigation's); the row holds it, unchanged from attempt to attempt.
     const investigation = delivery.action === "comment" ? await store.deliveries.investigation(delivery.id) : null;
     let result: DeliveryResult;

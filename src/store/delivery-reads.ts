@@ -10,7 +10,11 @@ import { deliveryFromRow, type Tables, type TicketRow, ticketFromRow } from "./r
  * completion writes (prepared statements on SQLite, SKIP LOCKED on PostgreSQL).
  */
 export abstract class KyselyDeliveryReads
-  implements Pick<DeliveryRepository, "list" | "get" | "setPlatformId" | "ticket" | "countByStatus" | "freeze" | "investigation">
+  implements
+    Pick<
+      DeliveryRepository,
+      "list" | "get" | "setPlatformId" | "ticket" | "countByStatus" | "freeze" | "freezeAll" | "investigation"
+    >
 {
   constructor(protected readonly db: Kysely<Tables>) {}
 
@@ -37,6 +41,12 @@ export abstract class KyselyDeliveryReads
       .returning("request")
       .executeTakeFirst();
     return row?.request ?? request;
+  }
+
+  async freezeAll(requests: readonly { id: string; request: string }[]): Promise<string[]> {
+    const kept: string[] = [];
+    for (const { id, request } of requests) kept.push(await this.freeze(id, request));
+    return kept;
   }
 
   async investigation(id: string): Promise<InvestigationDelivery | null> {

@@ -1,11 +1,12 @@
 import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { Incident } from "../core/incident.ts";
-import type { IncidentQuery, IncidentRepository, OpenIncident } from "../core/ports/store.ts";
+import type { IncidentHead, IncidentQuery, IncidentRepository, OpenIncident } from "../core/ports/store.ts";
 import type { Signal } from "../core/signal.ts";
 import type { Ticket } from "../core/ticket.ts";
 import type { TimelineEvent } from "../core/timeline.ts";
 import { CompiledShapes } from "./compiled-shapes.ts";
 import {
+  headFromRow,
   incidentFromRow,
   type SignalRow,
   signalFromRow,
@@ -18,6 +19,9 @@ import {
 
 /** An incident key as people write it (INC-42); both engines look those up by number. */
 export const INCIDENT_KEY = /^INC-(\d+)$/i;
+
+/** Ids per query: well inside every engine's bound-parameter limit. */
+const ID_CHUNK = 500;
 
 /**
  * The incident reads both engines answer with the same Kysely queries; each engine adds its own
@@ -42,6 +46,29 @@ export abstract class KyselyIncidentReads implements IncidentRepository {
       : query.where("id", "=", idOrKey)
     ).executeTakeFirst();
     return row ? incidentFromRow(row) : null;
+  }
+
+  async getMany(ids: readonly string[]): Promise<Map<string, Incident>> {
+    const found = new Map<string, Incident>();
+    for (const id of new Set(ids)) {
+      const incident = INCIDENT_KEY.test(id) ? null : await this.get(id);
+      if (incident) found.set(id, incident);
+    }
+    return found;
+  }
+
+  async heads(ids: readonly string[]): Promise<Map<string, IncidentHead>> {
+    const found = new Map<string, IncidentHead>();
+    const unique = [...new Set(ids)];
+    for (let i = 0; i < unique.length; i += ID_CHUNK) {
+      const rows = await this.db
+        .selectFrom("incidents")
+        .select(["id", "number", "tenant", "service", "environment", "state"])
+        .where("id", "in", unique.slice(i, i + ID_CHUNK))
+        .execute();
+      for (const row of rows) found.set(row.id, headFromRow(row));
+    }
+    return found;
   }
 
   async linkedTickets(platform: string, limit: number): Promise<{ incidentId: string; externalId: string }[]> {

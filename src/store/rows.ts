@@ -1,7 +1,7 @@
 import type { Delivery, DeliveryAction, DeliveryStatus } from "../core/delivery.ts";
 import type { IncidentContext } from "../core/enrichment.ts";
 import { type Incident, type IncidentState, incidentKey, type Priority } from "../core/incident.ts";
-import type { IncidentChange, OpenIncident } from "../core/ports/store.ts";
+import type { IncidentChange, IncidentHead, OpenIncident } from "../core/ports/store.ts";
 import type { Severity, Signal, SignalKind, SignalStatus } from "../core/signal.ts";
 import type { Ticket } from "../core/ticket.ts";
 import type { TimelineEvent } from "../core/timeline.ts";
@@ -68,6 +68,20 @@ export function incidentFromRow(row: IncidentRow): Incident {
     acknowledgedAt: row.acknowledged_at === null ? null : Number(row.acknowledged_at),
     resolvedAt: row.resolved_at === null ? null : Number(row.resolved_at),
     version: row.version,
+  };
+}
+
+/** The head of an incident from its row's few columns (IncidentRepository.heads). */
+export function headFromRow(
+  row: Pick<IncidentRow, "id" | "number" | "tenant" | "service" | "environment" | "state">,
+): IncidentHead {
+  return {
+    id: row.id,
+    key: incidentKey(row.number),
+    tenant: row.tenant,
+    service: row.service,
+    environment: row.environment,
+    state: row.state as IncidentState,
   };
 }
 

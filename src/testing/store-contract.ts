@@ -753,6 +753,50 @@ export function describeStoreContract(target: StoreContractTarget): void {
         assert.equal(await store.deliveries.freeze(row.id, "{}"), "{}", "a revived row is rendered afresh");
       }));
 
+    it("keeps a round's first rendered requests at once, each delivery's own, in the order given", () =>
+      withStore(target, async (store) => {
+        const [a, b] = [newId(), newId()];
+        await store.apply(changes({ deliveries: [delivery(a, "webhook", "create"), delivery(b, "webhook", "create")] }));
+        const rows = await store.deliveries.claim(T0, 10, 30 * SECOND, []);
+        const [first, second] = [rows.find((r) => r.incidentId === a), rows.find((r) => r.incidentId === b)];
+        assert.ok(first && second);
+        assert.equal(await store.deliveries.freeze(first.id, '{"kept":"a"}'), '{"kept":"a"}');
+        assert.deepEqual(
+          await store.deliveries.freezeAll([
+            { id: second.id, request: '{"kept":"b"}' },
+            { id: first.id, request: '{"kept":"a2"}' },
+          ]),
+          ['{"kept":"b"}', '{"kept":"a"}'],
+          "a row frozen before keeps its request; a new one keeps the one given",
+        );
+        assert.equal(await store.deliveries.freeze(second.id, "{}"), '{"kept":"b"}', "what freezeAll kept, a retry gets");
+        assert.deepEqual(await store.deliveries.freezeAll([]), []);
+      }));
+
+    it("reads many incidents by id at once, leaving out ids with no incident", () =>
+      withStore(target, async (store) => {
+        const [a, b] = [incident(), incident({ kind: "alert", severity: "critical", priority: "P1" })];
+        await store.apply(changes({ newIncidents: [a, b] }));
+        const found = await store.incidents.getMany([b.id, "missing", a.id, b.id]);
+        assert.deepEqual([...found.keys()].sort(), [a.id, b.id].sort());
+        assert.deepEqual(found.get(a.id), await store.incidents.get(a.id), "the same incident a single read gives");
+        assert.deepEqual(found.get(b.id), await store.incidents.get(b.id));
+        assert.equal((await store.incidents.getMany([])).size, 0);
+      }));
+
+    it("reads the heads of incidents by id: key, tenant, service, environment and state", () =>
+      withStore(target, async (store) => {
+        const [a, b] = [incident(), incident()];
+        await store.apply(changes({ newIncidents: [a, b] }));
+        const full = await store.incidents.get(b.id);
+        assert.ok(full);
+        const heads = await store.incidents.heads([b.id, "missing", b.id]);
+        assert.deepEqual([...heads.keys()], [b.id]);
+        const { id, key, tenant, service, environment, state } = full;
+        assert.deepEqual(heads.get(b.id), { id, key, tenant, service, environment, state });
+        assert.equal((await store.incidents.heads([])).size, 0);
+      }));
+
     it("generates an instance key once and hands every later caller the same one", () =>
       withStore(target, async (store) => {
         let generated = 0;

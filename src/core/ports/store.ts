@@ -29,6 +29,16 @@ export interface StoredSignal {
   incidentId: string | null;
 }
 
+/** Who an incident is about and whether it is still open: what a check made for every new incident reads. */
+export interface IncidentHead {
+  id: string;
+  key: string;
+  tenant: string;
+  service: string;
+  environment: string;
+  state: IncidentState;
+}
+
 /** The view of an unresolved incident that correlation needs. */
 export interface OpenIncident {
   id: string;
@@ -153,6 +163,13 @@ export interface IncidentRepository {
   /** The latest incident per fingerprint resolved at or after `since`. */
   findResolvedSince(fingerprints: readonly string[], since: number): Promise<Map<string, OpenIncident>>;
   get(idOrKey: string): Promise<Incident | null>;
+  /**
+   * The incidents with these ids (not keys), by id; ids with no incident are left out. The outbox reads
+   * a round's incidents with it: one read per row cost more than the rest of preparing a delivery.
+   */
+  getMany(ids: readonly string[]): Promise<Map<string, Incident>>;
+  /** The heads of the incidents with these ids, by id; a narrow read (the symptom merger's, per new incident). */
+  heads(ids: readonly string[]): Promise<Map<string, IncidentHead>>;
   /** Tickets on `platform` of unresolved incidents: what pollers ask their platform about. */
   linkedTickets(platform: string, limit: number): Promise<{ incidentId: string; externalId: string }[]>;
   /** The incident a platform's ticket belongs to. */
@@ -201,6 +218,8 @@ export interface DeliveryRepository {
    * cut short by a crash); returns the one kept. Retries send it again, byte for byte.
    */
   freeze(id: string, request: string): Promise<string>;
+  /** `freeze` for a round's deliveries in one transaction; the kept requests, in the order given. */
+  freezeAll(requests: readonly { id: string; request: string }[]): Promise<string[]>;
   /** The investigation report a delivery carries (stored with its row), null for any other delivery. */
   investigation(id: string): Promise<InvestigationDelivery | null>;
   /** Gives a claimed row back untried (its lease and the attempt are undone). */

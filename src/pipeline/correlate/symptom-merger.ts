@@ -1,6 +1,5 @@
 import type { Logger } from "pino";
-import type { Incident } from "../../core/incident.ts";
-import type { Store } from "../../core/ports/store.ts";
+import type { IncidentHead, Store } from "../../core/ports/store.ts";
 import type { OpenServiceIncident } from "../../core/ports/trace-repository.ts";
 import { SerialQueue } from "../../core/serial-queue.ts";
 import type { Signal } from "../../core/signal.ts";
@@ -58,7 +57,8 @@ export class SymptomMerger extends SerialQueue {
 
   private async check(rootId: string): Promise<void> {
     try {
-      const root = await this.options.store.incidents.get(rootId);
+      // Its head only: the check needs who the incident is about, and most new incidents have nothing upstream.
+      const root = (await this.options.store.incidents.heads([rootId])).get(rootId);
       if (!root || root.state === "resolved") return;
       for (const candidate of await this.candidates(root)) await this.mergeIfSymptom(candidate, root);
     } catch (error) {
@@ -74,7 +74,7 @@ export class SymptomMerger extends SerialQueue {
    * Open incidents of the services upstream of the root's that opened within the window before now (the
    * root has just opened or reopened): older ones have been handled by people as problems of their own.
    */
-  private async candidates(root: Incident): Promise<OpenServiceIncident[]> {
+  private async candidates(root: IncidentHead): Promise<OpenServiceIncident[]> {
     const { evidence, windowMs } = this.options;
     const now = this.options.now();
     const upstream = await evidence.upstreamOf(root.tenant, root.environment, root.service, now);
@@ -83,7 +83,7 @@ export class SymptomMerger extends SerialQueue {
     return open.filter((incident) => incident.id !== root.id && incident.firstSeenAt >= now - windowMs);
   }
 
-  private async mergeIfSymptom(candidate: OpenServiceIncident, root: Incident): Promise<void> {
+  private async mergeIfSymptom(candidate: OpenServiceIncident, root: IncidentHead): Promise<void> {
     const signals = (await this.options.store.incidents.signals(candidate.id, SIGNALS_READ)).filter((s) => s.status === "firing");
     if (signals.length === 0) return;
     const hints = await this.options.evidence.rootCauses(signals, this.options.now());

@@ -23,6 +23,7 @@ export class SqliteDeliveries extends KyselyDeliveryReads implements DeliveryRep
   private readonly freezeRequest: Database.Statement;
   private readonly ticketOf: Database.Statement;
   private readonly deliveredTx: (id: string, now: number, ticket: Omit<Ticket, "createdAt" | "updatedAt"> | null) => void;
+  private readonly freezeAllTx: (requests: readonly { id: string; request: string }[]) => string[];
   private readonly deliveredAllTx: (records: readonly DeliveredRecord[]) => void;
 
   constructor(raw: Database.Database, db: Kysely<Tables>) {
@@ -85,6 +86,11 @@ export class SqliteDeliveries extends KyselyDeliveryReads implements DeliveryRep
     this.deliveredAllTx = raw.transaction((records: readonly DeliveredRecord[]) => {
       for (const { delivery, now, ticket } of records) record(delivery.id, now, ticket);
     });
+    // A round's requests kept in one transaction: a write transaction per delivery (each appending its
+    // pages to the WAL) cost more than rendering the request.
+    this.freezeAllTx = raw.transaction((requests: readonly { id: string; request: string }[]) =>
+      requests.map(({ id, request }) => (this.freezeRequest.get(request, id) as string | null | undefined) ?? request),
+    );
     this.claimTx = raw.transaction((now: number, limit: number, leaseMs: number, exclude: readonly string[]) => {
       const due = this.due.all({ now, scan: limit * 4 }) as Pick<DeliveryRow, "id" | "platform">[];
       const claimed: Delivery[] = [];
@@ -107,6 +113,10 @@ export class SqliteDeliveries extends KyselyDeliveryReads implements DeliveryRep
     // One statement: the first request wins, and whoever comes later (a retry, another replica) reads it back.
     const kept = this.freezeRequest.get(request, id) as string | null | undefined;
     return kept ?? request;
+  }
+
+  override async freezeAll(requests: readonly { id: string; request: string }[]): Promise<string[]> {
+    return requests.length === 0 ? [] : this.freezeAllTx(requests);
   }
 
   override async ticket(incidentId: string, platform: string): Promise<Ticket | null> {
