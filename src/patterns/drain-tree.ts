@@ -41,10 +41,8 @@ interface Node {
 // A cluster with the leaf that holds it (kept out of the exported type).
 interface Placed extends Cluster {
   leaf: Node;
-  // Has been close to another pattern (a sibling vote counted it): worth a new vote when more words are known.
-  near?: boolean;
-  // The known-words version of its last vote.
-  vote?: number;
+  // A word it or a close pattern differs in has since become known as a parameter value: worth a new vote.
+  revote?: boolean;
 }
 
 // A token sequence already placed, with its cluster. Valid while its leaf's epoch is unchanged, so
@@ -212,6 +210,9 @@ const MAX_CONFLICTS = 2;
 const MIN_CONTEXT = 2;
 // Bounds the words remembered as parameter values (emptied when full).
 const MAX_PARAMETER_WORDS = 10_000;
+// Bounds the words whose becoming known would call a new sibling vote, and the patterns waiting on one word.
+const MAX_WAITING_WORDS = 10_000;
+const MAX_WAITING_PER_WORD = 32;
 
 /**
  * Drain's fixed-depth parse tree (He et al., ICWS 2017): messages are routed by token count, then by
@@ -234,8 +235,9 @@ export class DrainTree {
   private seenChars = 0;
   private nextKey = 0;
   private readonly parameterWords = new Set<string>();
-  // Bumped whenever a word joins (or the bound empties) parameterWords: a vote taken before may go otherwise now.
-  private knownVersion = 0;
+  // Per word (its core), the patterns whose last sibling vote would count it: known as a parameter value, it
+  // may turn the vote (bounded; emptied when full, which only delays a merge to the next new name).
+  private readonly waiting = new Map<string, Placed[]>();
 
   /**
    * `order` says which of two clusters is older (negative: the first): when clusters merge, the oldest
@@ -285,20 +287,23 @@ export class DrainTree {
   }
 
   /**
-   * Puts a pattern that has been close to others (see {@link siblingVote}) to the vote again when a message
-   * joins it and the words known as parameter values have grown since its last vote: a sibling whose names
-   * have all turned up as parameters elsewhere merges now, without waiting for a new name of its own.
-   * Returns the cluster the message belongs to now (the survivor, if it merged). A pattern never close to
-   * another costs one field test.
+   * Puts a pattern to the vote again (see {@link siblingVote}) when a message joins it and a word that it or
+   * a close pattern differs in has become known as a parameter value since the last vote: siblings whose
+   * names have all turned up as parameters elsewhere merge now, without waiting for a new name of their own.
+   * Returns the cluster the message belongs to now (the survivor, if it merged). Otherwise one field test.
    */
   revisit(cluster: Cluster): Cluster {
     const placed = cluster as Placed;
-    if (!placed.near || placed.vote === this.knownVersion) return cluster;
-    placed.vote = this.knownVersion;
+    if (!placed.revote) return cluster;
+    placed.revote = false;
     const others = placed.leaf.clusters.filter((c) => c !== placed);
     const vote = DrainTree.siblingVote(others, placed.tokens, this.options, this.parameterWords);
     if (!vote) return cluster;
-    const found = vote.near.filter(({ conflicts }) => conflicts.every(vote.variable)).map((n) => n.candidate);
+    const found: Placed[] = [];
+    for (const { candidate, conflicts } of vote.near) {
+      if (conflicts.every(vote.variable)) found.push(candidate);
+      else this.awaitWords(candidate, conflicts, vote.words);
+    }
     if (found.length === 0) return cluster;
     const template = placed.tokens.slice();
     for (const other of found) {
@@ -393,7 +398,9 @@ export class DrainTree {
     tokens: readonly string[],
     options: DrainOptions,
     known?: ReadonlySet<string>,
-  ): { near: { candidate: T; conflicts: number[] }[]; variable: (position: number) => boolean } | undefined {
+  ):
+    | { near: { candidate: T; conflicts: number[] }[]; variable: (position: number) => boolean; words: Map<number, Set<string>> }
+    | undefined {
     const limit = options.variableAfter ?? 0;
     if (limit < 2 || candidates.length === 0) return undefined;
     const near: { candidate: T; conflicts: number[] }[] = [];
@@ -429,7 +436,7 @@ export class DrainTree {
       for (const word of seen) if (values.has(word) || known?.has(wordCore(word))) evidence++;
       return evidence >= limit;
     };
-    return { near, variable };
+    return { near, variable, words };
   }
 
   /**
@@ -460,8 +467,11 @@ export class DrainTree {
     const found: Placed[] = [];
     const rest: Placed[] = [];
     for (const { candidate, conflicts } of vote.near) {
-      candidate.near = true;
-      (conflicts.every(vote.variable) ? found : rest).push(candidate);
+      if (conflicts.every(vote.variable)) found.push(candidate);
+      else {
+        rest.push(candidate);
+        this.awaitWords(candidate, conflicts, vote.words);
+      }
     }
     if (rest.length > 1) {
       this.foldAmong(rest, vote.variable);
@@ -563,6 +573,20 @@ export class DrainTree {
     return this.parameterWords;
   }
 
+  // Notes that `cluster`'s vote can turn when a word the vote counted at one of its `conflicts` becomes known.
+  private awaitWords(cluster: Placed, conflicts: readonly number[], words: ReadonlyMap<number, ReadonlySet<string>>): void {
+    if (this.waiting.size >= MAX_WAITING_WORDS) this.waiting.clear();
+    for (const p of conflicts) {
+      for (const word of words.get(p) ?? []) {
+        const core = wordCore(word);
+        if (this.parameterWords.has(core)) continue;
+        const list = this.waiting.get(core);
+        if (!list) this.waiting.set(core, [cluster]);
+        else if (!list.includes(cluster) && list.length < MAX_WAITING_PER_WORD) list.push(cluster);
+      }
+    }
+  }
+
   // The lowercase words where two templates differ: values of a parameter, on both sides.
   private learnValues(a: readonly string[], b: readonly string[]): void {
     for (let i = 0; i < a.length; i++) {
@@ -573,7 +597,11 @@ export class DrainTree {
         if (this.parameterWords.has(core)) continue;
         if (this.parameterWords.size >= MAX_PARAMETER_WORDS) this.parameterWords.clear();
         this.parameterWords.add(core);
-        this.knownVersion++;
+        const waiting = this.waiting.get(core);
+        if (waiting) {
+          for (const cluster of waiting) cluster.revote = true;
+          this.waiting.delete(core);
+        }
       }
     }
   }
