@@ -513,7 +513,9 @@ export class DrainTree {
       const r = root(i);
       sets.set(r, [...(sets.get(r) ?? []), cluster]);
     });
-    for (const members of sets.values()) {
+    for (const set of sets.values()) {
+      // An earlier set's widened template may have taken in some of this one (foldCovered).
+      const members = set.filter((c) => c.leaf.clusters.includes(c));
       if (members.length < 2) continue;
       const first = members[0] as Placed;
       const template = first.tokens.slice();
