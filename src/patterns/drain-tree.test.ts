@@ -137,4 +137,78 @@ describe("DrainTree", () => {
     assert.deepEqual(tree.nearSiblings(upper), []);
     assert.deepEqual(tree.nearSiblings(far), []);
   });
+  it("counts a word known as a parameter's value elsewhere twice, whatever punctuation is around it", () => {
+    const tree = new DrainTree(options);
+    for (const name of ["mlopez", "kchen", "dpatel", "sokafor"]) add(tree, `password of ${name} expired yesterday at noon`);
+    tree.takeMerges();
+    // One name known, one not: three pieces of evidence, not yet four.
+    const a = add(tree, "sign-in refused for zed: password expired").cluster;
+    const b = add(tree, "sign-in refused for mlopez: password expired").cluster;
+    assert.notEqual(a, b, "a new name and a known one are not yet enough");
+    // A third name, unknown: three words, one known: four.
+    const c = add(tree, "sign-in refused for yan: password expired");
+    assert.equal(c.cluster, a, "the oldest survives");
+    assert.equal(c.cluster.tokens.join(" "), "sign-in refused for <*> password expired");
+    assert.deepEqual(
+      tree.takeMerges().map((m) => m.from),
+      [b],
+    );
+  });
+
+  it("merges patterns that differ only at a place the message proved a parameter, though the message joins none", () => {
+    const tree = new DrainTree(options);
+    const ann = ["receipts", "designs", "minutes"].map(
+      (folder) => add(tree, `upload to folder ${folder} for ann stopped`).cluster,
+    );
+    const bob = add(tree, "upload to folder contracts for bob stopped").cluster;
+    assert.equal(new Set([...ann, bob]).size, 4, "three folders could still be an enumeration");
+    // A fifth folder: the folder is a parameter; the person (ann, bob, carl) is not yet one.
+    const carl = add(tree, "upload to folder invoices for carl stopped");
+    assert.equal(carl.created, true, "the message differs from every pattern in the person too");
+    assert.equal(ann[0]?.tokens.join(" "), "upload to folder <*> for ann stopped", "ann's three folders are one pattern");
+    assert.deepEqual(
+      tree.takeMerges().map((m) => [m.from, m.into]),
+      [
+        [ann[1], ann[0]],
+        [ann[2], ann[0]],
+      ],
+    );
+    assert.equal(tree.clusters.length, 3);
+  });
+
+  it("takes a word that is part of another value of its message for a value", () => {
+    const tree = new DrainTree(options);
+    const a = add(tree, "container checkout-kfncl of deployment checkout was killed for using too much memory");
+    const b = add(tree, "container search-vxymt of deployment search was killed for using too much memory");
+    assert.equal(b.cluster, a.cluster, "each deployment name is part of its pod's name: two are enough");
+    assert.equal(b.cluster.tokens.join(" "), "container <*> of deployment <*> was killed for using too much memory");
+    // Not so when the word only looks like part of a token: "ache" in "cache-7", or shorter than three letters.
+    const tree2 = new DrainTree(options);
+    const c = add(tree2, "entry x.cache of store ache was dropped after the deadline");
+    const d = add(tree2, "entry x.cache of store bin was dropped after the deadline");
+    assert.notEqual(c.cluster, d.cluster);
+  });
+
+  it("puts a pattern close to others to the vote again when its names turn up as parameters elsewhere", () => {
+    const tree = new DrainTree(options);
+    const stalled = ["search", "wiki", "pgdata"].map(
+      (volume) => add(tree, `nightly backup of volume ${volume} ended in state STALLED`).cluster,
+    );
+    assert.equal(new Set(stalled).size, 3);
+    assert.deepEqual(tree.takeMerges(), []);
+    // Another problem makes the three names known as parameter values...
+    for (const volume of ["search", "wiki", "pgdata", "chat"])
+      add(tree, `nightly backup of volume ${volume} ended in state FAILED`);
+    tree.takeMerges();
+    // ...and the next message of a STALLED pattern seen before merges its siblings, with no new name.
+    const again = add(tree, "nightly backup of volume wiki ended in state STALLED");
+    assert.equal(again.cluster, stalled[0]);
+    assert.equal(again.cluster.tokens.join(" "), "nightly backup of volume <*> ended in state STALLED");
+    assert.deepEqual(
+      tree.takeMerges().map((m) => m.from),
+      [stalled[1], stalled[2]],
+    );
+    // FAILED and STALLED stay two problems: a capitalised word is never a name.
+    assert.equal(tree.clusters.length, 2);
+  });
 });

@@ -41,6 +41,8 @@ interface Node {
 // A cluster with the leaf that holds it (kept out of the exported type).
 interface Placed extends Cluster {
   leaf: Node;
+  // A word it or a close pattern differs in has since become known as a parameter value: worth a new vote.
+  revote?: boolean;
 }
 
 // A token sequence already placed, with its cluster. Valid while its leaf's epoch is unchanged, so
@@ -70,6 +72,39 @@ const isWord = (token: string): boolean => WORD.test(token);
 const UPPER = /[A-Z]/;
 const isName = (token: string): boolean => !UPPER.test(token);
 const isNameWord = (token: string): boolean => isWord(token) && isName(token);
+// The letters of a plain word without the punctuation around it: "alice:", "(alice" and "alice" name one thing.
+const isLetter = (code: number): boolean => (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+function wordCore(token: string): string {
+  let start = 0;
+  let end = token.length;
+  while (start < end && !isLetter(token.charCodeAt(start))) start++;
+  while (end > start && !isLetter(token.charCodeAt(end - 1))) end--;
+  return start === 0 && end === token.length ? token : token.slice(start, end);
+}
+
+// Shortest word taken for part of another token (shorter ones occur inside tokens by chance).
+const MIN_PART = 3;
+
+/**
+ * Whether the word at `position` is also a part of another token of the same message that is not a plain
+ * word, bounded by non-letters: "container checkout-x7kq of deployment checkout", "mailbox alice.archive of
+ * user alice". Such a word goes with a value that varies, so it is a value too: it counts as evidence that
+ * its place is a parameter, as a word already known as one does.
+ */
+function isPartOfValue(tokens: readonly string[], position: number): boolean {
+  const word = wordCore(tokens[position] as string);
+  if (word.length < MIN_PART) return false;
+  for (let q = 0; q < tokens.length; q++) {
+    const token = tokens[q] as string;
+    if (q === position || token === WILDCARD || token.length <= word.length || isWord(token)) continue;
+    for (let at = token.indexOf(word); at >= 0; at = token.indexOf(word, at + 1)) {
+      const end = at + word.length;
+      if ((at === 0 || !isLetter(token.charCodeAt(at - 1))) && (end === token.length || !isLetter(token.charCodeAt(end))))
+        return true;
+    }
+  }
+  return false;
+}
 
 /**
  * The key a token routes by in the tree: a capitalised plain word routes by itself; anything else by the
@@ -175,6 +210,9 @@ const MAX_CONFLICTS = 2;
 const MIN_CONTEXT = 2;
 // Bounds the words remembered as parameter values (emptied when full).
 const MAX_PARAMETER_WORDS = 10_000;
+// Bounds the words whose becoming known would call a new sibling vote, and the patterns waiting on one word.
+const MAX_WAITING_WORDS = 10_000;
+const MAX_WAITING_PER_WORD = 32;
 
 /**
  * Drain's fixed-depth parse tree (He et al., ICWS 2017): messages are routed by token count, then by
@@ -197,6 +235,9 @@ export class DrainTree {
   private seenChars = 0;
   private nextKey = 0;
   private readonly parameterWords = new Set<string>();
+  // Per word (its core), the patterns whose last sibling vote would count it: known as a parameter value, it
+  // may turn the vote (bounded; emptied when full, which only delays a merge to the next new name).
+  private readonly waiting = new Map<string, Placed[]>();
 
   /**
    * `order` says which of two clusters is older (negative: the first): when clusters merge, the oldest
@@ -222,10 +263,12 @@ export class DrainTree {
     const seen = this.seen.get(key);
     if (seen && seen.epoch === seen.leaf.epoch) {
       seen.cluster.size++;
-      return { cluster: seen.cluster, created: false };
+      return { cluster: this.revisit(seen.cluster), created: false };
     }
     const tokens = tokensOf();
-    const found = this.join(tokens, key) ?? this.mergeSiblings(tokens, key);
+    const joined = this.join(tokens, key);
+    if (joined) return { cluster: this.revisit(joined), created: false };
+    const found = this.mergeSiblings(tokens, key);
     if (found) return { cluster: found, created: false };
     const cluster = this.insert(tokens);
     this.remember(key, cluster, cluster.leaf);
@@ -239,7 +282,36 @@ export class DrainTree {
    */
   addExisting(tokens: readonly string[]): Cluster | undefined {
     const key = tokens.join(" ");
-    return this.join(tokens, key) ?? this.mergeSiblings(tokens, key);
+    const joined = this.join(tokens, key);
+    return joined ? this.revisit(joined) : this.mergeSiblings(tokens, key);
+  }
+
+  /**
+   * Puts a pattern to the vote again (see {@link siblingVote}) when a message joins it and a word that it or
+   * a close pattern differs in has become known as a parameter value since the last vote: siblings whose
+   * names have all turned up as parameters elsewhere merge now, without waiting for a new name of their own.
+   * Returns the cluster the message belongs to now (the survivor, if it merged). Otherwise one field test.
+   */
+  revisit(cluster: Cluster): Cluster {
+    const placed = cluster as Placed;
+    if (!placed.revote) return cluster;
+    placed.revote = false;
+    const others = placed.leaf.clusters.filter((c) => c !== placed);
+    const vote = DrainTree.siblingVote(others, placed.tokens, this.options, this.parameterWords);
+    if (!vote) return cluster;
+    const found: Placed[] = [];
+    for (const { candidate, conflicts } of vote.near) {
+      if (conflicts.every(vote.variable)) found.push(candidate);
+      else this.awaitWords(candidate, conflicts, vote.words);
+    }
+    if (found.length === 0) return cluster;
+    const template = placed.tokens.slice();
+    for (const other of found) {
+      this.learnValues(other.tokens, placed.tokens);
+      generalizeTokens(template, other.tokens);
+    }
+    this.changed = true;
+    return this.foldCovered(this.fold([placed, ...found], template));
   }
 
   /** Whether the last {@link add} or {@link addExisting} turned part of a template into a wildcard. */
@@ -300,8 +372,8 @@ export class DrainTree {
 
   /**
    * The patterns in `candidates` a message would merge with, and into which: those that differ from it
-   * only in plain words at positions where `variableAfter` distinct words have been seen (counting the
-   * message's), merged into the oldest. Undefined when no position has seen enough words.
+   * only in plain words at positions that have proven to be parameters (see {@link siblingVote}),
+   * merged into the oldest. Undefined when no position has.
    */
   static siblings<T extends { tokens: readonly string[] }>(
     candidates: readonly T[],
@@ -309,10 +381,32 @@ export class DrainTree {
     options: DrainOptions,
     known?: ReadonlySet<string>,
   ): T[] | undefined {
+    const vote = DrainTree.siblingVote(candidates, tokens, options, known);
+    const merged = vote?.near.filter(({ conflicts }) => conflicts.every(vote.variable));
+    return merged && merged.length > 0 ? merged.map((n) => n.candidate) : undefined;
+  }
+
+  /**
+   * The candidates close to a message (same length, different only in lowercase plain words at one or two
+   * positions, enough equal tokens around them), with the positions where they differ, and which of those
+   * positions have proven to be parameters: a position is one once the words it took (the message's and
+   * the candidates') reach `variableAfter`, counting a word already seen as a parameter's value elsewhere
+   * twice (the same user names show in many messages). Undefined when merging is off or nothing is close.
+   */
+  static siblingVote<T extends { tokens: readonly string[] }>(
+    candidates: readonly T[],
+    tokens: readonly string[],
+    options: DrainOptions,
+    known?: ReadonlySet<string>,
+  ):
+    | { near: { candidate: T; conflicts: number[] }[]; variable: (position: number) => boolean; words: Map<number, Set<string>> }
+    | undefined {
     const limit = options.variableAfter ?? 0;
     if (limit < 2 || candidates.length === 0) return undefined;
     const near: { candidate: T; conflicts: number[] }[] = [];
     const words = new Map<number, Set<string>>();
+    // Words that are part of another value of their own message (see isPartOfValue).
+    const values = new Set<string>();
     for (const candidate of candidates) {
       if (candidate.tokens.length !== tokens.length) continue;
       const conflicts = wordConflicts(candidate.tokens, tokens, options.similarity);
@@ -321,23 +415,28 @@ export class DrainTree {
       if (!conflicts.every((p) => isName(tokens[p] as string) && isName(candidate.tokens[p] as string))) continue;
       near.push({ candidate, conflicts });
       for (const p of conflicts) {
-        const seen = words.get(p) ?? new Set([tokens[p] as string]);
-        seen.add(candidate.tokens[p] as string);
-        words.set(p, seen);
+        let seen = words.get(p);
+        if (!seen) {
+          seen = new Set([tokens[p] as string]);
+          words.set(p, seen);
+          if (isPartOfValue(tokens, p)) values.add(tokens[p] as string);
+        }
+        const word = candidate.tokens[p] as string;
+        if (!seen.has(word)) {
+          seen.add(word);
+          if (isPartOfValue(candidate.tokens, p)) values.add(word);
+        }
       }
     }
-    // A position is a parameter once it has taken `limit` words, or at once when every word it took is
-    // already known as a parameter's value elsewhere (the same user names show in many messages).
+    if (near.length === 0) return undefined;
     const variable = (p: number): boolean => {
       const seen = words.get(p);
       if (!seen) return false;
-      if (seen.size >= limit) return true;
-      if (!known || known.size === 0) return false;
-      for (const word of seen) if (!known.has(word)) return false;
-      return true;
+      let evidence = seen.size;
+      for (const word of seen) if (values.has(word) || known?.has(wordCore(word))) evidence++;
+      return evidence >= limit;
     };
-    const merged = near.filter(({ conflicts }) => conflicts.every(variable));
-    return merged.length > 0 ? merged.map((n) => n.candidate) : undefined;
+    return { near, variable, words };
   }
 
   /**
@@ -356,11 +455,30 @@ export class DrainTree {
   }
 
   // When the message's leaf holds patterns it differs from only at parameter positions (see
-  // siblings), they become one, with wildcards there, and the message joins it.
+  // siblingVote), they become one, with wildcards there, and the message joins it. Patterns of the leaf
+  // that differ from one another only at positions the message has just proven to be parameters become
+  // one as well, whether or not the message joins them: "folder a for ann", "folder b for ann" and
+  // "folder c for ann" are one pattern once "folder d for bob" shows the folder is a name, though bob
+  // is not yet known to be one.
   private mergeSiblings(tokens: readonly string[], key: string): Placed | undefined {
     const leaf = this.leafFor(tokens, true);
-    const found = DrainTree.siblings(leaf.clusters, tokens, this.options, this.parameterWords);
-    if (!found) return undefined;
+    const vote = DrainTree.siblingVote(leaf.clusters, tokens, this.options, this.parameterWords);
+    if (!vote) return undefined;
+    const found: Placed[] = [];
+    const rest: Placed[] = [];
+    for (const { candidate, conflicts } of vote.near) {
+      if (conflicts.every(vote.variable)) found.push(candidate);
+      else {
+        rest.push(candidate);
+        this.awaitWords(candidate, conflicts, vote.words);
+      }
+    }
+    if (rest.length > 1) {
+      this.foldAmong(rest, vote.variable);
+      // A widened template may have taken in one of `found` (foldCovered): merge what is still there.
+      found.splice(0, found.length, ...found.filter((c) => c.leaf.clusters.includes(c)));
+    }
+    if (found.length === 0) return undefined;
     for (const other of found) this.learnValues(other.tokens, tokens);
     const template = tokens.slice();
     for (const other of found) generalizeTokens(template, other.tokens);
@@ -369,6 +487,44 @@ export class DrainTree {
     this.changed = true;
     this.remember(key, survivor, survivor.leaf);
     return survivor;
+  }
+
+  // Folds the clusters of `group` that differ from one another only in lowercase words at `variable`
+  // positions into one per connected set (the oldest survives).
+  private foldAmong(group: Placed[], variable: (position: number) => boolean): void {
+    const parent = group.map((_, i) => i);
+    const root = (i: number): number => {
+      let at = i;
+      while (parent[at] !== at) at = parent[at] as number;
+      return at;
+    };
+    for (let i = 0; i < group.length; i++) {
+      const a = (group[i] as Placed).tokens;
+      for (let j = i + 1; j < group.length; j++) {
+        const b = (group[j] as Placed).tokens;
+        const conflicts = wordConflicts(a, b, this.options.similarity);
+        if (!conflicts || conflicts.length > MAX_CONFLICTS) continue;
+        if (!conflicts.every((p) => variable(p) && isName(a[p] as string) && isName(b[p] as string))) continue;
+        parent[root(j)] = root(i);
+      }
+    }
+    const sets = new Map<number, Placed[]>();
+    group.forEach((cluster, i) => {
+      const r = root(i);
+      sets.set(r, [...(sets.get(r) ?? []), cluster]);
+    });
+    for (const set of sets.values()) {
+      // An earlier set's widened template may have taken in some of this one (foldCovered).
+      const members = set.filter((c) => c.leaf.clusters.includes(c));
+      if (members.length < 2) continue;
+      const first = members[0] as Placed;
+      const template = first.tokens.slice();
+      for (const other of members.slice(1)) {
+        this.learnValues(first.tokens, other.tokens);
+        generalizeTokens(template, other.tokens);
+      }
+      this.foldCovered(this.fold(members, template));
+    }
   }
 
   /**
@@ -419,14 +575,35 @@ export class DrainTree {
     return this.parameterWords;
   }
 
+  // Notes that `cluster`'s vote can turn when a word the vote counted at one of its `conflicts` becomes known.
+  private awaitWords(cluster: Placed, conflicts: readonly number[], words: ReadonlyMap<number, ReadonlySet<string>>): void {
+    if (this.waiting.size >= MAX_WAITING_WORDS) this.waiting.clear();
+    for (const p of conflicts) {
+      for (const word of words.get(p) ?? []) {
+        const core = wordCore(word);
+        if (this.parameterWords.has(core)) continue;
+        const list = this.waiting.get(core);
+        if (!list) this.waiting.set(core, [cluster]);
+        else if (!list.includes(cluster) && list.length < MAX_WAITING_PER_WORD) list.push(cluster);
+      }
+    }
+  }
+
   // The lowercase words where two templates differ: values of a parameter, on both sides.
   private learnValues(a: readonly string[], b: readonly string[]): void {
     for (let i = 0; i < a.length; i++) {
       if (a[i] === b[i]) continue;
       for (const word of [a[i] as string, b[i] as string]) {
         if (!isNameWord(word)) continue;
+        const core = wordCore(word);
+        if (this.parameterWords.has(core)) continue;
         if (this.parameterWords.size >= MAX_PARAMETER_WORDS) this.parameterWords.clear();
-        this.parameterWords.add(word);
+        this.parameterWords.add(core);
+        const waiting = this.waiting.get(core);
+        if (waiting) {
+          for (const cluster of waiting) cluster.revote = true;
+          this.waiting.delete(core);
+        }
       }
     }
   }

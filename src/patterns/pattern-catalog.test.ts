@@ -281,4 +281,38 @@ describe("PatternCatalog", () => {
       await store.close();
     }
   });
+  it("merges siblings on a message seen before once their names turned up as parameters elsewhere, and writes the merge", async () => {
+    const store = await memoryStore();
+    try {
+      let now = 1_000_000;
+      const catalog = new PatternCatalog({ repository: store.patterns, now: () => now });
+      const stalled: string[] = [];
+      for (const volume of ["search", "wiki", "pgdata"]) {
+        now += 1_000;
+        stalled.push((await one(catalog, `nightly backup of volume ${volume} ended in state STALLED`)).patternId);
+      }
+      assert.equal(new Set(stalled).size, 3, "three names could still be an enumeration");
+      for (const volume of ["search", "wiki", "pgdata", "chat"])
+        await one(catalog, `nightly backup of volume ${volume} ended in state FAILED`);
+      catalog.takeMerges();
+      // Seen before (the shortcut by masked text): no new name, but every name of the siblings is now known.
+      now += 1_000;
+      const again = await one(catalog, "nightly backup of volume wiki ended in state STALLED");
+      assert.equal(again.patternId, stalled[0]);
+      assert.equal(again.template, "nightly backup of volume <*> ended in state STALLED");
+      assert.deepEqual(
+        catalog
+          .takeMerges()
+          .map((m) => m.from)
+          .sort(),
+        [stalled[1], stalled[2]].sort(),
+      );
+      await commit(store, catalog);
+      const stored = new Map((await store.patterns.updatedSince(0, 20)).map((p) => [p.id, p]));
+      assert.equal(stored.get(stalled[1] as string)?.mergedInto, stalled[0]);
+      assert.equal(stored.get(stalled[2] as string)?.mergedInto, stalled[0]);
+    } finally {
+      await store.close();
+    }
+  });
 });

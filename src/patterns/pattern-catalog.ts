@@ -147,7 +147,7 @@ export class PatternCatalog {
       // Still in memory: the same masked text keeps its pattern (its template already covers it).
       if (known?.live) {
         known.used = true;
-        results[i] = this.describe(known);
+        results[i] = this.describe(this.revisit(known));
         continue;
       }
       const tokens = splitMasked(masked);
@@ -254,6 +254,15 @@ export class PatternCatalog {
     entry.used = true;
     if (this.tree.lastAddChanged) this.changedTemplate(entry);
     return entry;
+  }
+
+  // A pattern that has been close to others votes again when more words are known as parameters (DrainTree.revisit).
+  private revisit(entry: Entry): Entry {
+    const cluster = this.tree.revisit(entry.cluster);
+    const merges = this.tree.takeMerges();
+    if (merges.length === 0) return entry;
+    this.applyMerges(merges);
+    return this.entryOf(cluster);
   }
 
   private changedTemplate(entry: Entry): void {
