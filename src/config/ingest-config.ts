@@ -64,7 +64,7 @@ export const ingestConfigSchema = z
       .refine((ms) => ms >= 10, "must be at least 10ms")
       .default(INGEST_DEFAULTS.pollInterval),
     pipelineSlice: durationField(
-      "acknowledge: logged: how long one batch of the pipeline may hold the event loop while requests arrive (each batch is sized to it from the measured time per signal), so an acknowledgement waits about this long behind the pipeline. Smaller answers sooner; larger costs less CPU per signal in an incident storm (a batch has a fixed cost). 0: batches of up to 2,000 signals whatever they take (default 5ms).",
+      "acknowledge: logged: how long one batch of the pipeline may hold the event loop while requests arrive (each batch is sized to it from the measured time per signal), so an acknowledgement waits about this long behind the pipeline. Smaller answers sooner; larger costs less CPU per signal in an incident storm (a batch has a fixed cost). Once the pipeline falls more than 250 ms behind, batches are full size until it catches up, so a storm that saturates the process cannot make the lag grow without end. 0: batches of up to 2,000 signals whatever they take (default 5ms).",
     ).default(INGEST_DEFAULTS.pipelineSlice),
     paused: z
       .boolean()

@@ -133,6 +133,14 @@ describe("ingest runner", () => {
       const unbounded = runnerOver(countingBatches(sqlite, whole), { enrich, sliceMs: 6, requestsArriving: () => false });
       await Promise.all(storm(30).map((s) => unbounded.submit([{ ...s, service: `other-${s.service}` }])));
       assert.deepEqual(whole, [30]);
+
+      // Falling behind (the oldest waiting signal received more than 250 ms ago): full batches until caught up,
+      // or small batches would apply fewer signals than arrive and the lag would grow without end.
+      const behind: number[] = [];
+      const lagging = runnerOver(countingBatches(sqlite, behind), { enrich, sliceMs: 6 });
+      const stale = storm(30).map((s) => ({ ...s, service: `late-${s.service}`, receivedAt: s.receivedAt - 1_000 }));
+      await Promise.all(stale.map((s) => lagging.submit([s])));
+      assert.ok(Math.max(...behind) >= 25, `batches: ${behind.join(",")}`);
     } finally {
       await sqlite.close();
     }
