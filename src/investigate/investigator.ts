@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { Logger } from "pino";
 import type { EventPublisher } from "../core/events.ts";
 import type { Incident } from "../core/incident.ts";
@@ -23,6 +24,12 @@ const BACKLOG_LIMIT = 100;
  * investigation in batches against a fraction of that per signal). The bound keeps every report within a minute of its incident opening.
  */
 export const MAX_DEFER_MS = 20_000;
+/**
+ * Jobs claimed at a time while ingest is busy (those past MAX_DEFER_MS): a batch is one stretch of the
+ * event loop (SQLite calls block), so during a storm batches stay small and the loop yields between them;
+ * 32 at once held acknowledgements for tens of milliseconds.
+ */
+const WHILE_INGEST_BUSY = 2;
 
 export interface InvestigatorOptions {
   store: Store;
@@ -162,13 +169,14 @@ export class Investigator {
         const deferring = !this.flushing && (this.options.ingestBusy?.() ?? false);
         const jobs = await this.options.store.investigations.claim(
           now,
-          this.options.concurrency,
+          deferring ? Math.min(WHILE_INGEST_BUSY, this.options.concurrency) : this.options.concurrency,
           this.options.lease,
           deferring ? now - MAX_DEFER_MS : undefined,
         );
         if (jobs.length === 0) return;
         await this.runBatch(jobs);
         if (this.stopped) return;
+        if (deferring) await yieldToEventLoop();
       }
     } catch (error) {
       this.options.logger.error({ err: error }, "investigation jobs could not be claimed; retrying at the next poll");
