@@ -1,4 +1,7 @@
 // Small numeric helpers shared by the benchmark scripts.
+import { seededRandom } from "../src/core/seeded-random.ts";
+
+export { seededRandom };
 
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
@@ -13,18 +16,6 @@ export function percentile(values: readonly number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   const rank = Math.min(sorted.length, Math.max(1, Math.ceil(q * sorted.length)));
   return sorted[rank - 1] as number;
-}
-
-/** Fast seeded PRNG (mulberry32), so every run draws the same distribution. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function formatNumber(value: number, digits = 0): string {

@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { RemediationRun } from "../core/remediation.ts";
+import { seededRandom } from "../core/seeded-random.ts";
 import { RemediationHarness } from "../testing/remediation-harness.ts";
 import type { Remediator } from "./remediator.ts";
 
@@ -29,18 +30,6 @@ const SCENARIOS = 220;
 const STEP = 5000;
 const FOR = 20_000;
 
-/** mulberry32: the same scenarios on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Scenario {
   index: number;
   kind: Kind;
@@ -54,7 +43,7 @@ interface Scenario {
 }
 
 function generate(index: number): Scenario {
-  const r = random(index * 7919 + 1);
+  const r = seededRandom(index * 7919 + 1);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(r() * items.length)] as T;
   const kind = KINDS[index % KINDS.length] as Kind;
   const services = Array.from({ length: 1 + Math.floor(r() * 5) }, (_, i) => `svc-${i}`);
@@ -95,7 +84,7 @@ interface Totals {
 }
 
 async function simulate(s: Scenario, totals: Totals): Promise<void> {
-  const r = random(s.index * 104_729 + 3);
+  const r = seededRandom(s.index * 104_729 + 3);
   const mode = s.kind === "suggest" ? "suggest" : s.kind === "dry-run" ? "dry-run" : "auto";
   let hangNext = s.kind === "crash";
   const flapping = new Map<string, boolean>();

@@ -1,3 +1,5 @@
+import { seededRandom } from "../../src/core/seeded-random.ts";
+
 // A stream of anomaly events whose error messages name things: people, database roles and tables,
 // Kubernetes deployments, cluster nodes, storage buckets and teams, shared folders, partner endpoints
 // and volumes. Each problem is one logging statement printed with many different names, so a miner
@@ -88,17 +90,6 @@ export const STREAM_PROBLEMS: readonly StreamProblem[] = [
   },
 ];
 
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface VariableWordStream {
   /** Anomaly events in time order, one JSON object per line of a replay file. */
   readonly items: Item[];
@@ -115,7 +106,7 @@ export function variableWordStream(
   start: number,
   options: { seed?: number; minutes?: number; noisePerMinute?: number } = {},
 ): VariableWordStream {
-  const next = random(options.seed ?? 17);
+  const next = seededRandom(options.seed ?? 17);
   const pick = <T>(values: readonly T[]): T => values[Math.floor(next() * values.length)] as T;
   const minutes = options.minutes ?? 30;
   const end = start + minutes * 60_000;

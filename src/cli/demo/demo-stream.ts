@@ -1,3 +1,5 @@
+import { seededRandom } from "../../core/seeded-random.ts";
+
 // A realistic half hour of production, for the demo and `sluice replay examples/demo-stream.jsonl`:
 // several services, a deploy that causes an error spike, a database pool exhaustion with its upstream
 // timeouts, background noise under the score threshold, redelivered duplicates, and an alert that
@@ -5,21 +7,10 @@
 
 type Item = Record<string, unknown>;
 
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const hex = (next: () => number, length: number) => Array.from({ length }, () => Math.floor(next() * 16).toString(16)).join("");
 
 export function demoStream(start: number): Item[] {
-  const next = random(42);
+  const next = seededRandom(42);
   const items: { at: number; item: Item }[] = [];
   let sequence = 0;
   const event = (at: number, fields: Item): Item => ({

@@ -1,3 +1,4 @@
+import { seededRandom } from "../../core/seeded-random.ts";
 // NAB evaluation on top of the scoring rules: every profile's normalised score with its own optimised
 // threshold, and a two-fold cross-validation that chooses the configuration and threshold on one half of the
 // series and scores the other half with them.
@@ -44,7 +45,7 @@ export function splitHalves(series: readonly NabSeries[]): [Set<string>, Set<str
  * score depends on which series fall together; the mean over many splits does not.
  */
 export function shuffledHalves(series: readonly NabSeries[], seed: number): [Set<string>, Set<string>] {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const byCategory = new Map<string, string[]>();
   for (const s of series) byCategory.set(s.category, [...(byCategory.get(s.category) ?? []), s.name]);
   const halves: [Set<string>, Set<string>] = [new Set(), new Set()];
@@ -59,17 +60,6 @@ export function shuffledHalves(series: readonly NabSeries[], seed: number): [Set
     for (const name of names) halves[k++ % 2]?.add(name);
   }
   return halves;
-}
-
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** One fold: what was chosen on the training half and how it scored there and on the held-out half. */

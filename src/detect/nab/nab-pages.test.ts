@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { seededRandom } from "../../core/seeded-random.ts";
 import { advanceEpisode, NO_EPISODE } from "../episode.ts";
 import type { NabSeries } from "./nab-corpus.ts";
 import { crossValidatePages, type DetectedSeries, pageOnsets, pageScoresByThreshold } from "./nab-pages.ts";
@@ -11,20 +12,8 @@ function series(name: string, length: number, windows: [number, number][]): NabS
   return { category: "c", name: `c/${name}`, length, windows, times: new Float64Array(length), values: new Float64Array(length) };
 }
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function noisy(seed: number, length: number, hold: number): DetectedSeries {
-  const r = random(seed);
+  const r = seededRandom(seed);
   const scores = Float64Array.from({ length }, () => (r() < 0.05 ? r() : 0));
   const firing = Uint8Array.from({ length }, () => (r() < 0.02 ? 1 : 0));
   return {
