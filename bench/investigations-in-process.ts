@@ -12,10 +12,10 @@ import { Session } from "node:inspector/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import Database from "better-sqlite3";
 import pino from "pino";
 import { bodyMaker } from "./bodies.ts";
 import { injectBodies } from "./inject-bodies.ts";
+import { profileSql } from "./sql-profile.ts";
 
 const INCIDENTS = Number(process.env.INCIDENTS ?? 2000);
 const WARM_UP = 300;
@@ -25,28 +25,8 @@ const { parseConfig } = (await import(
 )) as typeof import("../src/config/loader.ts");
 const { createSluice } = (await import(pathToFileURL(join(root, "src/main.ts")).href)) as typeof import("../src/main.ts");
 
-const sqlTime = new Map<string, { ms: number; calls: number }>();
-let sqlOn = false;
-if (process.env.SQL_PROFILE) {
-  // better-sqlite3 runs each statement synchronously, so timing the call times the statement exactly.
-  const proto = (Database.prototype as unknown as { prepare(sql: string): unknown }).prepare;
-  const statement = Object.getPrototypeOf(proto.call(new Database(":memory:"), "SELECT 1")) as Record<string, unknown>;
-  for (const method of ["all", "get", "run", "iterate"]) {
-    const original = statement[method] as (...args: unknown[]) => unknown;
-    statement[method] = function (this: { source: string }, ...args: unknown[]) {
-      if (!sqlOn) return original.apply(this, args);
-      const start = performance.now();
-      try {
-        return original.apply(this, args);
-      } finally {
-        const entry = sqlTime.get(this.source) ?? { ms: 0, calls: 0 };
-        entry.ms += performance.now() - start;
-        entry.calls += 1;
-        sqlTime.set(this.source, entry);
-      }
-    };
-  }
-}
+const sql = process.env.SQL_PROFILE ? profileSql() : null;
+const sqlTime = sql?.times ?? new Map<string, { ms: number; calls: number }>();
 
 const dir = mkdtempSync(join(tmpdir(), "bench-investigations-"));
 const { config } = parseConfig({ log: { level: "silent" }, storage: { synchronous: "full" } }, {}, root, "bench");
@@ -78,7 +58,7 @@ try {
   session?.connect();
   await session?.post("Profiler.enable");
   await session?.post("Profiler.start");
-  sqlOn = true;
+  if (sql) sql.on = true;
   const cpu = process.cpuUsage();
   const start = performance.now();
   await investigator.flush();
@@ -92,7 +72,7 @@ try {
   const totalCpu = cpuMicros(process.cpuUsage(cpu));
   const comments = (await sluice.store.deliveries.list({ limit: 10_000 })).filter((d) => d.action === "comment");
   const seconds = (performance.now() - start) / 1000;
-  sqlOn = false;
+  if (sql) sql.on = false;
   console.log(
     JSON.stringify({
       investigations: INCIDENTS,

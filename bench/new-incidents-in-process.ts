@@ -15,46 +15,21 @@ import { Session } from "node:inspector/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import Database from "better-sqlite3";
 import pino from "pino";
 import { parseConfig } from "../src/config/loader.ts";
 import { createSluice } from "../src/main.ts";
 import { bodyMaker } from "./bodies.ts";
 import { injectBodies } from "./inject-bodies.ts";
+import { profileSql } from "./sql-profile.ts";
 
 const INCIDENTS = Number(process.env.INCIDENTS ?? 3000);
 const BATCH = Number(process.env.BATCH ?? 1);
 const IN_FLIGHT = Number(process.env.IN_FLIGHT ?? 64);
 const WARM_UP = 300;
-const sqlTime = new Map<string, { ms: number; calls: number }>();
-let sqlOn = false;
 // SQL_STACKS=text: also counts where the statements containing it are run from (an async caller may be missing).
-const stacksOf = process.env.SQL_STACKS;
-const stacks = new Map<string, number>();
-if (process.env.SQL_PROFILE) {
-  // better-sqlite3 runs each statement synchronously, so timing the call times the statement exactly.
-  const proto = (Database.prototype as unknown as { prepare(sql: string): unknown }).prepare;
-  const statement = Object.getPrototypeOf(proto.call(new Database(":memory:"), "SELECT 1")) as Record<string, unknown>;
-  for (const method of ["all", "get", "run", "iterate"]) {
-    const original = statement[method] as (...args: unknown[]) => unknown;
-    statement[method] = function (this: { source: string }, ...args: unknown[]) {
-      if (!sqlOn) return original.apply(this, args);
-      const start = performance.now();
-      try {
-        return original.apply(this, args);
-      } finally {
-        const entry = sqlTime.get(this.source) ?? { ms: 0, calls: 0 };
-        entry.ms += performance.now() - start;
-        entry.calls += 1;
-        sqlTime.set(this.source, entry);
-        if (stacksOf && this.source.includes(stacksOf)) {
-          const where = (new Error().stack ?? "").split("\n").slice(3, 9).join(" | ");
-          stacks.set(where, (stacks.get(where) ?? 0) + 1);
-        }
-      }
-    };
-  }
-}
+const sql = process.env.SQL_PROFILE ? profileSql(process.env.SQL_STACKS) : null;
+const sqlTime = sql?.times ?? new Map<string, { ms: number; calls: number }>();
+const stacks = sql?.stacks ?? new Map<string, number>();
 const root = fileURLToPath(new URL("..", import.meta.url));
 
 const dir = mkdtempSync(join(tmpdir(), "bench-new-incidents-"));
@@ -99,7 +74,7 @@ try {
     session.disconnect();
   };
   if (part === "ingest") await startProfile();
-  sqlOn = true;
+  if (sql) sql.on = true;
   const cpu = process.cpuUsage();
   const start = performance.now();
   await send(warmRequests, warmRequests + requests);
@@ -107,13 +82,13 @@ try {
   await sluice.runner.flush();
   const ingestSeconds = (performance.now() - start) / 1000;
   const ingestCpu = cpuMicros(process.cpuUsage(cpu));
-  if (process.env.SQL_PROFILE === "ingest") sqlOn = false;
+  if (sql && process.env.SQL_PROFILE === "ingest") sql.on = false;
   if (part === "ingest") await stopProfile();
   else await startProfile();
   await settle();
   const totalSeconds = (performance.now() - start) / 1000;
   const totalCpu = cpuMicros(process.cpuUsage(cpu));
-  sqlOn = false;
+  if (sql) sql.on = false;
   if (part !== "ingest") await stopProfile();
   // Every unique-anomaly signal names a service of its own, so each opens one incident.
   const opened = requests * BATCH;
