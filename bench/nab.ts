@@ -26,9 +26,10 @@ const PUBLISHED: [string, number][] = [
 ];
 // The configurations cross-validation chooses among: every combination of these contextual options. `episode`
 // (25, 50 or 75 before) is not among them: the folds chose 50 and 75, and it is also the hold of a rule's episode
-// (one page per episode), so it stays at its default.
+// (one page per episode), so it stays at its default. Each knob's values are its default and twice it
+// (`minSeasonHistory` 6 and 12 until its default became 2 with the season view's floor on a young hour's spread).
 const CV_GRID = {
-  minSeasonHistory: [6, 12],
+  minSeasonHistory: [2, 4],
   seasonHistory: [24, 48],
   baselineMemory: [250, 500],
 };

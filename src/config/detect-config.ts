@@ -125,7 +125,7 @@ const contextualDetector = z.strictObject({
   window: positiveInt("Points in the level and spread views' window (default 24)."),
   spikeWindow: positiveInt("Points in the spike-density view's window (default 48)."),
   seasonHistory: positiveInt("Values kept per hour of day (default 24)."),
-  minSeasonHistory: positiveInt("Values an hour of day needs before the season view speaks (default 6)."),
+  minSeasonHistory: positiveInt("Values an hour of day needs before the season view speaks (default 2)."),
   rangeTolerance: positive("Fraction of the seen range beyond it that counts as new ground (default 0.02)."),
   episode: positiveInt(
     "Points whose evidence a new alert must beat, and with the rule's own minimumScore the evaluations in a row below it that end an episode (default 50).",

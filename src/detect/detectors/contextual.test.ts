@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { tailOfScore } from "../calibration/tail-calibrator.ts";
 import type { Detection } from "../detection.ts";
 import { DAY, gaussian, MINUTE, onsets, prng, run } from "../test-fixtures.ts";
-import { ContextualDetector } from "./contextual.ts";
+import { ContextualDetector, shrunkSpread } from "./contextual.ts";
 
 const STEP = 5 * MINUTE;
 const PER_DAY = DAY / STEP;
@@ -101,6 +101,30 @@ describe("ContextualDetector", () => {
       const t = i * STEP;
       assert.deepEqual(b.update(t, values[i] as number), a.update(t, values[i] as number), `point ${i}`);
     }
+  });
+
+  it("keeps an hour's spread from few values no narrower than a fading share of the spread pooled over all hours", () => {
+    // Two values that happen to agree (own spread 0) do not make the hour's spread 0.
+    assert.equal(shrunkSpread(0, 2, 4), 3);
+    assert.equal(shrunkSpread(1, 6, 4), 2);
+    // An hour with enough history that really is calm keeps its own, narrower spread; a wider one is never narrowed.
+    assert.equal(shrunkSpread(0.5, 42, 4), 0.5);
+    assert.equal(shrunkSpread(9, 2, 4), 9);
+    // Nothing pooled yet: the hour's own spread.
+    assert.equal(shrunkSpread(2, 2, 0), 2);
+  });
+
+  it("speaks on an hour from its second value, and restores a state written before the pooled spread existed", () => {
+    const values = daily(3 * PER_DAY, 40);
+    const a = new ContextualDetector();
+    run(a, values.slice(0, 2 * PER_DAY), STEP);
+    const state = a.snapshot();
+    assert.ok((state.seasonSpread as number) > 0, "a pooled spread was learned");
+    const { seasonSpread: _dropped, ...old } = state;
+    const b = new ContextualDetector({}, JSON.parse(JSON.stringify(old)));
+    const t = 2 * PER_DAY * STEP;
+    b.update(t, values[2 * PER_DAY] as number);
+    assert.ok((b.snapshot().seasonSpread as number) > 0, "the pooled spread is learned again from the next point");
   });
 
   it("rejects nonsense options", () => {

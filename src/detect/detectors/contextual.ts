@@ -1,7 +1,8 @@
 // The streaming contextual-anomaly detector: several views of the same series, each turned into an honest
 // tail probability by its own calibrator, so that one threshold means the same on every series.
 //   spike   |x − level| in units of the recent absolute deviation (EWMA level and deviation)
-//   season  |x − median of this hour of day| in units of that hour's spread (robust: median and quartiles)
+//   season  |x − median of this hour of day| in units of that hour's spread (robust: median and quartiles),
+//           the spread no narrower than a share of the spread pooled over all hours while the hour holds few values
 //   level   how far the mean of the last `window` points sits from the long-run mean, in long-run σ
 //   spread  |log(σ of the last `window` points / long-run σ)|: the series got noisier or went flat
 //   density spikes (spike > 3) in the last `spikeWindow` points beyond the long-run rate, in Poisson σ
@@ -26,7 +27,7 @@ export interface ContextualOptions {
   spikeWindow?: number;
   /** Values kept per hour of day for the season view (default 24). */
   seasonHistory?: number;
-  /** Values an hour of day needs before the season view speaks (default 6). */
+  /** Values an hour of day needs before the season view speaks (default 2). */
   minSeasonHistory?: number;
   /** How far beyond the seen range, as a fraction of it, counts as new ground (default 0.02). */
   rangeTolerance?: number;
@@ -42,7 +43,7 @@ const DEFAULTS: Required<ContextualOptions> = {
   window: 24,
   spikeWindow: 48,
   seasonHistory: 24,
-  minSeasonHistory: 6,
+  minSeasonHistory: 2,
   rangeTolerance: 0.02,
   episode: 50,
   calibrationMemory: 10_000,
@@ -53,6 +54,12 @@ const TESTS = VIEWS.length + 1;
 const SPIKE_Z = 3;
 const HOUR_MS = 3_600_000;
 const CALM_SCORE = 0.5;
+// While an hour holds few values its spread is at least SEASON_PRIOR / (count + SEASON_PRIOR) of the spread
+// pooled over all hours: the quartiles of a handful of values are often far too narrow by chance, which made
+// the season view's first days noisy (and its `minSeasonHistory` a knob that flipped between halves of NAB).
+// The floor fades as the hour's own history grows, so an hour that really is calm keeps its full sensitivity,
+// and the view can speak from an hour's second value.
+const SEASON_PRIOR = 6;
 
 /** The persisted form of a ContextualDetector. */
 export interface ContextualState {
@@ -62,6 +69,8 @@ export interface ContextualState {
   longMean: number;
   longVar: number;
   spikeRate: number;
+  /** The per-hour spread pooled over all hours (absent in states written before it existed). */
+  seasonSpread?: number;
   low: number | null;
   high: number | null;
   recent: number[];
@@ -90,6 +99,7 @@ export class ContextualDetector implements SeriesDetector<ContextualState> {
   private longMean = 0;
   private longVar = 0;
   private spikeRate = 0;
+  private seasonSpread = 0;
   private low = Number.POSITIVE_INFINITY;
   private high = Number.NEGATIVE_INFINITY;
   private sum = 0;
@@ -136,7 +146,10 @@ export class ContextualDetector implements SeriesDetector<ContextualState> {
     let hourMedian = Number.NaN;
     if (inHour >= o.minSeasonHistory) {
       hourMedian = this.season.quantile(hour, 0.5);
-      const spread = (this.season.quantile(hour, 0.75) - this.season.quantile(hour, 0.25)) / 2;
+      const own = (this.season.quantile(hour, 0.75) - this.season.quantile(hour, 0.25)) / 2;
+      const pooled = this.seasonSpread;
+      const spread = shrunkSpread(own, inHour, pooled);
+      this.seasonSpread = pooled === 0 ? own : pooled + (own - pooled) * Math.max(1 / o.longMemory, 1 / n);
       raw[1] = Math.abs(x - hourMedian) / Math.max(spread, 0.1 * this.dev, 1e-9);
     } else raw[1] = 0;
 
@@ -308,6 +321,7 @@ export class ContextualDetector implements SeriesDetector<ContextualState> {
       longMean: this.longMean,
       longVar: this.longVar,
       spikeRate: this.spikeRate,
+      seasonSpread: this.seasonSpread,
       low: Number.isFinite(this.low) ? this.low : null,
       high: Number.isFinite(this.high) ? this.high : null,
       recent: ordered(this.recent, this.n),
@@ -328,6 +342,7 @@ export class ContextualDetector implements SeriesDetector<ContextualState> {
     this.longMean = s.longMean;
     this.longVar = s.longVar;
     this.spikeRate = s.spikeRate;
+    this.seasonSpread = s.seasonSpread ?? 0;
     this.low = s.low ?? Number.POSITIVE_INFINITY;
     this.high = s.high ?? Number.NEGATIVE_INFINITY;
     this.calm = s.calm;
@@ -346,6 +361,15 @@ export class ContextualDetector implements SeriesDetector<ContextualState> {
     this.spikeCount = 0;
     for (const v of this.spikes) this.spikeCount += v;
   }
+}
+
+/**
+ * An hour's spread from `count` of its values, no narrower than SEASON_PRIOR / (count + SEASON_PRIOR) of the
+ * spread pooled over all hours (0: not known yet): the quartiles of two or three values are often far narrower
+ * than the hour's real spread, and would make any ordinary value look like a season anomaly.
+ */
+export function shrunkSpread(own: number, count: number, pooled: number): number {
+  return Math.max(own, (SEASON_PRIOR * pooled) / (count + SEASON_PRIOR));
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
