@@ -320,6 +320,22 @@ export class PatternCatalog {
   }
 
   /**
+   * The patterns whose open incident an incident of `id` could be grouped with at the end of its settle
+   * window (HeldPageGrouping): its live near siblings, and, once `id` merged into another, that pattern
+   * and the others merged into it.
+   */
+  sameProblemCandidates(id: string): string[] {
+    const found = new Set(this.nearSiblingsOf(id));
+    const survivor = this.resolve(id);
+    if (survivor !== id) {
+      found.add(survivor);
+      for (const alias of this.aliasesOf(survivor)) found.add(alias);
+    }
+    found.delete(id);
+    return [...found];
+  }
+
+  /**
    * The ids known to have merged into `id`, directly or through others: the same problem under the ids
    * its incidents may have opened with before the patterns merged.
    */

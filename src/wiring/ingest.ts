@@ -1,6 +1,7 @@
 import type { CatalogSource } from "../catalog/catalog-source.ts";
 import type { DetectRuleConfig } from "../config/detect-config.ts";
 import type { Severity, Signal } from "../core/signal.ts";
+import type { OutboxWorker } from "../delivery/outbox-worker.ts";
 import { DETECT_SOURCE } from "../detect/anomaly-document.ts";
 import { policyFor } from "../lifecycle/escalation.ts";
 import type { LifecycleService } from "../lifecycle/lifecycle-service.ts";
@@ -16,7 +17,7 @@ import { route } from "../pipeline/route/route.ts";
 import { redactSignal } from "../redact/redact-signal.ts";
 import type { TraceKnowledge } from "../sources/otlp/traces.ts";
 import type { Base } from "./base.ts";
-import { wireFirstPageHold, wireMergedPatterns } from "./merged-patterns.ts";
+import { wireFirstPageHold, wireHeldPageGrouping, wireMergedPatterns } from "./merged-patterns.ts";
 import type { Module } from "./module.ts";
 
 // Requests count as arriving for this long after the last one (acknowledge: logged slices the pipeline meanwhile).
@@ -31,6 +32,8 @@ export interface IngestDeps {
   platforms: ReadonlySet<string>;
   /** Resolves the surplus incidents of merged error patterns into the one that stays (issue 17). */
   lifecycle: LifecycleService;
+  /** The outbox worker: asks, before a held first ticket goes out, whether it was grouped (issue 17). */
+  worker?: Pick<OutboxWorker, "useFirstPageCheck">;
 }
 
 /**
@@ -53,6 +56,9 @@ export function wireIngest(
     now: () => clock.now(),
   });
   const firstPageHold = wireFirstPageHold(base, patterns);
+  // ISSUE 17 HOOK (no second page at the window's end): a held variant still beside an open incident joins it.
+  const grouping = wireHeldPageGrouping(base, patterns, deps.lifecycle);
+  if (grouping) deps.worker?.useFirstPageCheck((incident, now) => grouping.settle(incident, now));
   // The intake is made below (it hands its signals to the runner); the runner asks it only once running.
   let intake: LogIntake;
   const runner = new IngestRunner({
