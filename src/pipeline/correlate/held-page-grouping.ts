@@ -77,7 +77,7 @@ export class HeldPageGrouping {
     const timeline = await this.options.store.incidents.timeline(incident.id);
     if (!timeline.some((event) => event.actor === HOLD_ACTOR && event.action === HOLD_ACTION)) return false;
     const intoKey = incidentKey(into.number);
-    const reason = `same message but for a word ("${incident.title}", error pattern ${incident.patternId} beside ${byFingerprint.get(into.fingerprint)}), same service and environment, while ${intoKey} was open: grouped at the end of the settle window instead of paging again`;
+    const reason = `same message but for a word ("${incident.errorPattern}", error pattern ${incident.patternId} beside ${byFingerprint.get(into.fingerprint)}), same service and environment, while ${intoKey} was open: grouped at the end of the settle window instead of paging again`;
     try {
       await this.options.merge(incident.id, into.id, reason, SETTLE_GROUP);
     } catch (error) {
