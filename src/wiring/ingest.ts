@@ -6,6 +6,7 @@ import { DETECT_SOURCE } from "../detect/anomaly-document.ts";
 import { policyFor } from "../lifecycle/escalation.ts";
 import type { LifecycleService } from "../lifecycle/lifecycle-service.ts";
 import { PatternCatalog } from "../patterns/pattern-catalog.ts";
+import { GroupedVariantJoins } from "../pipeline/correlate/held-page-grouping.ts";
 import type { Enricher } from "../pipeline/enrich/enricher.ts";
 import type { GateRules } from "../pipeline/gate/gate.ts";
 import type { RecentDeploys } from "../pipeline/gate/recent-deploys.ts";
@@ -73,6 +74,8 @@ export function wireIngest(
     mergedPatterns: wireMergedPatterns(base, patterns, deps.lifecycle),
     // ISSUE 17 HOOK (no second page): a variant that may yet merge into an open incident waits to page.
     ...(firstPageHold ? { firstPageHold } : {}),
+    // ISSUE 17 HOOK (grouped at the window's end): the grouped variant's later signals join the open incident.
+    ...(grouping ? { groupedVariants: new GroupedVariantJoins({ store, lookbackMs: config.anomaly.lookbackWindow }) } : {}),
     metrics: metrics.pipeline,
     lifecycleMetrics: metrics.lifecycle,
     gateRules: {

@@ -85,6 +85,29 @@ describe("settle window, settleAction group (default): a held variant that did n
     }
   });
 
+  it("a later signal of the grouped variant joins the open incident: it neither reopens the grouped one nor opens another", async () => {
+    const { sluice, clock, memory, firstKey, heldKey, heldAt } = await openPair();
+    try {
+      clock.set(heldAt + WINDOW);
+      await sluice.worker.flush();
+      assert.equal((await incident(sluice, heldKey)).state, "resolved", "grouped");
+      clock.advance(30_000);
+      const [later] = await sluice.runner.submit([
+        mined("billing-api", "permission denied for role kchen on schema ledger", clock.now()),
+      ]);
+      assert.equal(later?.incident, firstKey, `joined ${firstKey}, not ${later?.outcome} ${later?.incident}`);
+      clock.advance(WINDOW);
+      await sluice.worker.flush();
+      assert.deepEqual(creates(memory), [firstKey], "still one page");
+      assert.equal((await incident(sluice, heldKey)).state, "resolved", "the grouped incident stays resolved");
+      assert.equal(memory.received.filter((d) => d.incidentKey === firstKey && d.action === "comment").length, 1, "told once");
+      const dead = (await sluice.store.deliveries.list({ status: "dead", limit: 100 })).length;
+      assert.equal(dead, 0, "no delivery gave up");
+    } finally {
+      await sluice.close();
+    }
+  });
+
   it("pages the held variant as its own when the open incident resolved during the window", async () => {
     const { sluice, clock, memory, firstKey, heldKey, heldAt } = await openPair();
     try {

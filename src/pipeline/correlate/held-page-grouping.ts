@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { SluiceError } from "../../core/errors.ts";
 import { type Incident, incidentKey } from "../../core/incident.ts";
 import type { OpenIncident, Store } from "../../core/ports/store.ts";
 import type { MergeKind } from "../../lifecycle/lifecycle-service.ts";
@@ -84,11 +85,13 @@ export class HeldPageGrouping {
       // Another worker grouped it (another platform's create), or a person resolved it meanwhile.
       const after = await this.options.store.incidents.timeline(incident.id);
       const merged = after.some((event) => event.action === "resolved" && event.actor === MERGE_ACTOR);
-      if (!merged) {
-        this.options.count?.("failed");
-        this.options.logger?.warn({ err: error, incidentId: incident.id }, "held incident not grouped; it pages");
-      }
-      return merged;
+      if (merged) return true;
+      // A database that failed mid-way: the delivery is tried again (and this decided again) later, rather
+      // than paging on a guess. A refusal of the merge itself (the open incident is gone): it pages.
+      if (!(error instanceof SluiceError)) throw error;
+      this.options.count?.("failed");
+      this.options.logger?.warn({ err: error, incidentId: incident.id }, "held incident not grouped; it pages");
+      return false;
     }
     this.options.count?.("grouped");
     this.options.logger?.info({ incident: incident.key, into: intoKey }, "held incident grouped into an open one");
@@ -100,4 +103,80 @@ function openedBefore(other: OpenIncident, incident: Incident): boolean {
   return (
     other.firstSeenAt < incident.firstSeenAt || (other.firstSeenAt === incident.firstSeenAt && other.number < incident.number)
   );
+}
+
+/** A signal as the runner prepared it (PreparedSignal): enough to say whether it would open or reopen an incident. */
+export interface GroupedVariantSignal {
+  signal: { id: string; status: string };
+  fingerprint: string;
+  verdict: { pass: boolean };
+}
+
+/** Where a later signal of a grouped variant goes (the runner's JoinTarget). */
+export interface GroupedVariantTarget {
+  fingerprint: string;
+  reason: string;
+  why: "merged-pattern";
+}
+
+/**
+ * Whether a recently resolved incident was grouped at the end of its settle window, and into which incident
+ * (its key), from the resolve entry of its timeline.
+ */
+export function groupedIntoOf(resolve: { actor: string; rule: string | null; detail: string } | undefined): string | null {
+  if (!resolve || resolve.actor !== MERGE_ACTOR || resolve.rule !== SETTLE_GROUP.rule) return null;
+  const match = /^merged into ([^:]+):/.exec(resolve.detail);
+  return match ? (match[1] as string) : null;
+}
+
+/**
+ * After a held variant was grouped, its error pattern stays apart, so its next signal finds no open incident
+ * of its own; reopening the grouped one (no ticket: it never paged) or opening another would undo the
+ * grouping. So the signal joins the incident it was grouped into while that one is open and within the
+ * lookback window; otherwise the grouped incident is dropped from what may be reopened and a new incident
+ * opens (and is held, then grouped or paged, as any near sibling).
+ */
+export class GroupedVariantJoins {
+  constructor(private readonly options: { store: Pick<Store, "incidents">; lookbackMs: number }) {}
+
+  /**
+   * `grouped`: by fingerprint, the key of the incident the fingerprint's recently resolved incident was grouped
+   * into. Adds the open ones to `open` and deletes the others from `recent`; returns join targets by signal id.
+   */
+  async joins(
+    prepared: readonly GroupedVariantSignal[],
+    grouped: ReadonlyMap<string, string>,
+    open: Map<string, OpenIncident>,
+    recent: Map<string, OpenIncident>,
+    now: number,
+  ): Promise<Map<string, GroupedVariantTarget>> {
+    const targets = new Map<string, GroupedVariantTarget>();
+    const since = now - this.options.lookbackMs;
+    const into = new Map<string, OpenIncident | null>();
+    for (const key of new Set(grouped.values())) {
+      const incident = await this.options.store.incidents.get(key);
+      const current =
+        incident && incident.state !== "resolved"
+          ? (await this.options.store.incidents.findOpen([incident.fingerprint])).get(incident.fingerprint)
+          : undefined;
+      into.set(key, current && current.lastSeenAt >= since ? current : null);
+    }
+    for (const [fingerprint, key] of grouped) {
+      const survivor = into.get(key);
+      if (!survivor) {
+        recent.delete(fingerprint);
+        continue;
+      }
+      open.set(survivor.fingerprint, survivor);
+      for (const p of prepared) {
+        if (p.fingerprint !== fingerprint || !p.verdict.pass || p.signal.status !== "firing" || open.has(p.fingerprint)) continue;
+        targets.set(p.signal.id, {
+          fingerprint: survivor.fingerprint,
+          reason: `its message is this incident's but for a word; an earlier incident of it was grouped into ${key} at the end of its settle window`,
+          why: "merged-pattern",
+        });
+      }
+    }
+    return targets;
+  }
 }
