@@ -52,7 +52,11 @@ export function wireHeldPageGrouping(
   if (config.patterns.settleWindow <= 0 || config.patterns.settleAction !== "group") return undefined;
   return new HeldPageGrouping({
     store,
-    candidatesOf: (id) => patterns.sameProblemCandidates(id),
+    // The replica whose worker decides may not have read the other's patterns yet (at most every refreshInterval).
+    candidatesOf: async (id) => {
+      await patterns.refresh();
+      return patterns.sameProblemCandidates(id);
+    },
     lookbackMs: config.anomaly.lookbackWindow,
     merge: (from, into, reason, why) => lifecycle.merge(from, into, reason, why),
     logger,

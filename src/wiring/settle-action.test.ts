@@ -3,8 +3,15 @@
 // open incident it is a near sibling of, without paging; page (the behaviour before) pages it as its own. A held
 // incident whose open sibling resolved meanwhile pages either way.
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
+import pino from "pino";
+import { parseConfig } from "../config/loader.ts";
 import type { MemoryConnector } from "../connectors/memory/memory-connector.ts";
+import { ManualClock } from "../core/clock.ts";
+import { createSluice } from "../main.ts";
 import { inMemorySluice } from "../testing/in-memory-sluice.ts";
 import { signal } from "../testing/store-contract.ts";
 
@@ -159,6 +166,60 @@ describe("settle window, settleAction group (default): a held variant that did n
       assert.deepEqual(creates(memory), [first?.incident, other?.incident]);
     } finally {
       await sluice.close();
+    }
+  });
+});
+
+describe("settle window, settleAction group, two replicas on one database", () => {
+  it("both workers at the window's end: the variant is grouped once, pages nobody, and the open ticket is told once", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sluice-settle-group-"));
+    const { config } = parseConfig({}, {}, process.cwd(), "test");
+    const replica = async () => {
+      const clock = new ManualClock(T0);
+      const sluice = await createSluice(config, {
+        clock,
+        dryRun: true,
+        dataDir: dir,
+        processMetrics: false,
+        logger: pino({ level: "silent" }),
+      });
+      return { sluice, clock, memory: sluice.connectors.get("memory") as MemoryConnector };
+    };
+    const a = await replica();
+    const b = await replica();
+    try {
+      const advance = (ms: number) => {
+        a.clock.advance(ms);
+        b.clock.advance(ms);
+      };
+      const [first] = await a.sluice.runner.submit([
+        mined("billing-api", "permission denied for role mlopez on schema ledger", T0),
+      ]);
+      await a.sluice.worker.flush();
+      advance(10_000);
+      const [held] = await b.sluice.runner.submit([
+        mined("billing-api", "permission denied for role kchen on schema ledger", b.clock.now()),
+      ]);
+      assert.equal(held?.outcome, "opened");
+      // Past a pattern refresh and the window: both workers look at once.
+      advance(WINDOW);
+      await Promise.all([a.sluice.worker.flush(), b.sluice.worker.flush()]);
+      await Promise.all([a.sluice.worker.flush(), b.sluice.worker.flush()]);
+      const received = [...a.memory.received, ...b.memory.received];
+      assert.deepEqual(
+        received.filter((d) => d.action === "create").map((d) => d.incidentKey),
+        [first?.incident],
+        "one page, from either replica",
+      );
+      assert.equal(received.filter((d) => d.action === "comment" && d.incidentKey === first?.incident).length, 1, "told once");
+      const grouped = await a.sluice.store.incidents.get(held?.incident as string);
+      assert.equal(grouped?.state, "resolved");
+      const resolves = (await a.sluice.store.incidents.timeline(grouped?.id as string)).filter((e) => e.action === "resolved");
+      assert.equal(resolves.length, 1, "resolved once");
+    } finally {
+      await a.sluice.close();
+      await b.sluice.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

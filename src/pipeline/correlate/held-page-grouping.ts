@@ -12,7 +12,7 @@ export interface HeldPageGroupingOptions {
    * Patterns whose open incident this one's could be grouped with: its live near siblings, and the
    * pattern it merged into with that pattern's other aliases (PatternCatalog.sameProblemCandidates).
    */
-  candidatesOf(patternId: string): readonly string[];
+  candidatesOf(patternId: string): readonly string[] | Promise<readonly string[]>;
   /** Incidents whose last signal is older than this are not grouped into (anomaly.lookbackWindow). */
   lookbackMs: number;
   /** Resolves the held incident as merged into the open one, telling its tickets (LifecycleService.merge). */
@@ -58,7 +58,7 @@ export class HeldPageGrouping {
   /** True when the incident was grouped into an open one (its first ticket must not be sent). */
   async settle(incident: Incident, now: number): Promise<boolean> {
     if (!incident.patternId || incident.state === "resolved") return false;
-    const ids = this.options.candidatesOf(incident.patternId).filter((id) => id !== incident.patternId);
+    const ids = (await this.options.candidatesOf(incident.patternId)).filter((id) => id !== incident.patternId);
     if (ids.length === 0) return false;
     const byFingerprint = new Map(ids.map((id) => [fingerprintOf(incident, id), id]));
     byFingerprint.delete(incident.fingerprint);
