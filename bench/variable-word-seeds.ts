@@ -1,6 +1,7 @@
 // Pages per problem of the variable-word stream (test/support/variable-word-stream.ts), over many seeds of
 // the generator, replayed as `sluice replay` does on the default configuration. Usage:
-//   node --import tsx bench/variable-word-seeds.ts [first=1] [last=30] [--verbose]
+//   node --import tsx bench/variable-word-seeds.ts [first=1] [last=30] [--verbose] [--page]
+// --page: patterns.settleAction page (a held incident that did not merge pages at the window's end, as before).
 
 import { SETTLE_GROUP } from "../src/pipeline/correlate/held-page-grouping.ts";
 import { mergedAway, pagesByProblem, replayVariableWords } from "../test/support/variable-word-replay-run.ts";
@@ -8,6 +9,7 @@ import { STREAM_PROBLEMS } from "../test/support/variable-word-stream.ts";
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const verbose = process.argv.includes("--verbose");
+const settleAction = process.argv.includes("--page") ? "page" : undefined;
 const first = Number(args[0] ?? 1);
 const last = Number(args[1] ?? 30);
 
@@ -17,7 +19,7 @@ let totalPages = 0;
 let totalGrouped = 0;
 let seeds = 0;
 for (let seed = first; seed <= last; seed++) {
-  const replay = await replayVariableWords(seed);
+  const replay = await replayVariableWords(seed, settleAction);
   const problems = pagesByProblem(replay);
   let pages = 0;
   let survivors = 0;
