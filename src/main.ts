@@ -49,7 +49,7 @@ export async function createSluice(config: SluiceConfig, options: SluiceOptions 
   const retention = wireRetention(base);
   const sync = wireSync(base, lifecycle, remediation.remediator);
   const ingest = wireIngest(base, {
-    ...{ ...catalog, ...changes, enricher, traces: knowledge, platforms, lifecycle },
+    ...{ ...catalog, ...changes, enricher, traces: knowledge, platforms, lifecycle, worker: delivery.worker },
   });
   const assembly = wireTraceAssembly(base, knowledge, ingest.runner, lifecycle);
   const kafka = wireKafka(base, ingest.intake, changes.intake);

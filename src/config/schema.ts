@@ -201,8 +201,14 @@ const baseShape = {
       )
         .refine((ms) => ms <= 600_000, "must be at most 10m: a page must not wait longer than that")
         .default(300_000),
+      settleAction: z
+        .enum(["group", "page"])
+        .default("group")
+        .describe(
+          "What happens at the end of patterns.settleWindow to a held incident whose error pattern did not merge. group (default): if it is still the same message as an open incident's but for a word (same tenant, service and environment; that incident opened first, is still open and seen within anomaly.lookbackWindow), it joins that incident instead of paging: resolved as merged into it, its ticket never created, the open incident's ticket told once; the error patterns stay separate. page: it pages as its own incident (the behaviour before this setting). Either way a held incident whose open sibling resolved during the window pages (issue 17).",
+        ),
     })
-    .default({ maxInMemory: 20_000, refreshInterval: 5_000, settleWindow: 300_000 }),
+    .default({ maxInMemory: 20_000, refreshInterval: 5_000, settleWindow: 300_000, settleAction: "group" }),
   routing,
   maintenance: z
     .array(maintenanceWindow)

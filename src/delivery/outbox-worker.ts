@@ -33,6 +33,12 @@ export interface OutboxWorkerOptions {
   pollMs?: number;
 }
 
+/**
+ * Asked before an incident's first ticket is created; true when the incident was settled otherwise (grouped
+ * into an open incident at the end of its settle window, issue 17) and its create must not be sent.
+ */
+export type FirstPageCheck = (incident: Incident, now: number) => Promise<boolean>;
+
 /** A delivery ready to be frozen and sent. */
 interface Ready {
   delivery: Delivery;
@@ -56,8 +62,14 @@ export class OutboxWorker {
   private wakeUp: (() => void) | null = null;
   private woken = false;
   private round: Promise<boolean> | null = null;
+  private firstPageCheck: FirstPageCheck | null = null;
 
   constructor(private readonly options: OutboxWorkerOptions) {}
+
+  /** Sets what is asked before a first ticket goes out (ingest, which knows the patterns, is wired after this). */
+  useFirstPageCheck(check: FirstPageCheck): void {
+    this.firstPageCheck = check;
+  }
 
   start(): void {
     if (this.running) return;
@@ -198,6 +210,21 @@ export class OutboxWorker {
       return null;
     }
     const ticket = await store.deliveries.ticket(incident.id, delivery.platform);
+    if (
+      delivery.action === "create" &&
+      !ticket &&
+      incident.state !== "resolved" &&
+      this.firstPageCheck &&
+      (await this.firstPageCheck(incident, clock.now()))
+    ) {
+      // Grouped into an open incident at the end of its settle window: that incident's ticket was told.
+      this.options.logger.info(
+        { platform: delivery.platform, delivery: delivery.id, incident: incident.key },
+        "not sent: the incident was grouped into an open one at the end of its settle window",
+      );
+      await store.deliveries.delivered(delivery, clock.now(), null);
+      return null;
+    }
     if (!ticket && incident.state === "resolved" && (await this.mergedAway(incident.id))) {
       // Merged into another incident before its ticket went out: that incident's ticket is told, and paging for
       // this one now (then resolving it) would be the second page for one problem. Its signals stay stored.

@@ -107,6 +107,9 @@ export class PatternCatalog {
   private readonly claimedSiblings = new Map<string, string[]>();
   private readonly maxPatterns: number;
   private readonly refreshMs: number;
+  // identify calls under way, and a refresh from outside ingest under way: they never overlap.
+  private identifying = 0;
+  private refreshing: Promise<void> | null = null;
   private readonly now: () => number;
   private loaded = false;
   private lastRefresh = 0;
@@ -135,8 +138,33 @@ export class PatternCatalog {
     return this.evicted;
   }
 
+  /**
+   * Reads what other replicas created or merged, as identify does at most every `refreshMs`, for a caller
+   * outside ingest (the decision at the end of a settle window, on whichever replica's worker claims it).
+   * Never while identify runs (that syncs itself): the two never change memory at once.
+   */
+  refresh(): Promise<void> {
+    const { repository } = this.settings;
+    if (!repository || this.identifying > 0) return Promise.resolve();
+    if (!this.refreshing)
+      this.refreshing = this.sync(repository).finally(() => {
+        this.refreshing = null;
+      });
+    return this.refreshing;
+  }
+
   /** The pattern of each message, learning from it; touches the database only for messages no pattern in memory covers. */
   async identify(messages: readonly string[]): Promise<IdentifiedPattern[]> {
+    while (this.refreshing) await this.refreshing.catch(() => undefined);
+    this.identifying++;
+    try {
+      return await this.identifyNow(messages);
+    } finally {
+      this.identifying--;
+    }
+  }
+
+  private async identifyNow(messages: readonly string[]): Promise<IdentifiedPattern[]> {
     const { repository } = this.settings;
     if (repository) await this.sync(repository);
     const results: (IdentifiedPattern | undefined)[] = new Array(messages.length);
@@ -316,6 +344,22 @@ export class PatternCatalog {
       const now = this.resolve(other);
       if (now !== id) found.add(now);
     }
+    return [...found];
+  }
+
+  /**
+   * The patterns whose open incident an incident of `id` could be grouped with at the end of its settle
+   * window (HeldPageGrouping): its live near siblings, and, once `id` merged into another, that pattern
+   * and the others merged into it.
+   */
+  sameProblemCandidates(id: string): string[] {
+    const found = new Set(this.nearSiblingsOf(id));
+    const survivor = this.resolve(id);
+    if (survivor !== id) {
+      found.add(survivor);
+      for (const alias of this.aliasesOf(survivor)) found.add(alias);
+    }
+    found.delete(id);
     return [...found];
   }
 

@@ -1,10 +1,12 @@
 import type { CatalogSource } from "../catalog/catalog-source.ts";
 import type { DetectRuleConfig } from "../config/detect-config.ts";
 import type { Severity, Signal } from "../core/signal.ts";
+import type { OutboxWorker } from "../delivery/outbox-worker.ts";
 import { DETECT_SOURCE } from "../detect/anomaly-document.ts";
 import { policyFor } from "../lifecycle/escalation.ts";
 import type { LifecycleService } from "../lifecycle/lifecycle-service.ts";
 import { PatternCatalog } from "../patterns/pattern-catalog.ts";
+import { GroupedVariantJoins } from "../pipeline/correlate/held-page-grouping.ts";
 import type { Enricher } from "../pipeline/enrich/enricher.ts";
 import type { GateRules } from "../pipeline/gate/gate.ts";
 import type { RecentDeploys } from "../pipeline/gate/recent-deploys.ts";
@@ -16,7 +18,7 @@ import { route } from "../pipeline/route/route.ts";
 import { redactSignal } from "../redact/redact-signal.ts";
 import type { TraceKnowledge } from "../sources/otlp/traces.ts";
 import type { Base } from "./base.ts";
-import { wireFirstPageHold, wireMergedPatterns } from "./merged-patterns.ts";
+import { wireFirstPageHold, wireHeldPageGrouping, wireMergedPatterns } from "./merged-patterns.ts";
 import type { Module } from "./module.ts";
 
 // Requests count as arriving for this long after the last one (acknowledge: logged slices the pipeline meanwhile).
@@ -31,6 +33,8 @@ export interface IngestDeps {
   platforms: ReadonlySet<string>;
   /** Resolves the surplus incidents of merged error patterns into the one that stays (issue 17). */
   lifecycle: LifecycleService;
+  /** The outbox worker: asks, before a held first ticket goes out, whether it was grouped (issue 17). */
+  worker?: Pick<OutboxWorker, "useFirstPageCheck">;
 }
 
 /**
@@ -53,6 +57,9 @@ export function wireIngest(
     now: () => clock.now(),
   });
   const firstPageHold = wireFirstPageHold(base, patterns);
+  // ISSUE 17 HOOK (no second page at the window's end): a held variant still beside an open incident joins it.
+  const grouping = wireHeldPageGrouping(base, patterns, deps.lifecycle);
+  if (grouping) deps.worker?.useFirstPageCheck((incident, now) => grouping.settle(incident, now));
   // The intake is made below (it hands its signals to the runner); the runner asks it only once running.
   let intake: LogIntake;
   const runner = new IngestRunner({
@@ -67,6 +74,8 @@ export function wireIngest(
     mergedPatterns: wireMergedPatterns(base, patterns, deps.lifecycle),
     // ISSUE 17 HOOK (no second page): a variant that may yet merge into an open incident waits to page.
     ...(firstPageHold ? { firstPageHold } : {}),
+    // ISSUE 17 HOOK (grouped at the window's end): the grouped variant's later signals join the open incident.
+    ...(grouping ? { groupedVariants: new GroupedVariantJoins({ store, lookbackMs: config.anomaly.lookbackWindow }) } : {}),
     metrics: metrics.pipeline,
     lifecycleMetrics: metrics.lifecycle,
     gateRules: {

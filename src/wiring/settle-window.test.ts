@@ -167,8 +167,9 @@ function mined(service: string, message: string, at: number, score = 0.95) {
 describe("settle window: who waits and who pages at once", () => {
   const creates = (memory: MemoryConnector) => memory.received.filter((d) => d.action === "create").map((d) => d.incidentKey);
 
-  it("the first variant and a new, different problem page at once; a near sibling waits the window, then pages", async () => {
-    const { sluice, clock, memory } = await inMemorySluice({}, T0);
+  it("the first variant and a new, different problem page at once; a near sibling waits the window, then pages (settleAction page)", async () => {
+    // settleAction page: the behaviour before grouping at the window's end (the default, group, is tested below).
+    const { sluice, clock, memory } = await inMemorySluice({ patterns: { settleAction: "page" } }, T0);
     try {
       const first = await sluice.runner.submit([mined("billing-api", "permission denied for role mlopez on schema ledger", T0)]);
       await sluice.worker.flush();

@@ -39,14 +39,15 @@ export function mergedAway(replay: VariableWordReplay, incident: Incident): bool
   return (replay.timelines.get(incident.id) ?? []).some((e) => e.action === "resolved" && e.detail.startsWith("merged into"));
 }
 
-/** Replays seed `seed` through a fresh in-memory Sluice on the default configuration. */
-export async function replayVariableWords(seed: number): Promise<VariableWordReplay> {
+/** Replays seed `seed` through a fresh in-memory Sluice on the default configuration (but `settleAction`, if given). */
+export async function replayVariableWords(seed: number, settleAction?: "group" | "page"): Promise<VariableWordReplay> {
   const dir = mkdtempSync(join(tmpdir(), "sluice-variable-words-"));
   const file = join(dir, "stream.jsonl");
   const stream = variableWordStream(STREAM_START, { seed });
   writeFileSync(file, `${stream.items.map((item) => JSON.stringify(item)).join("\n")}\n`);
   const clock = new ManualClock(0);
-  const { config } = loadConfig(undefined);
+  const loaded = loadConfig(undefined).config;
+  const config = settleAction ? { ...loaded, patterns: { ...loaded.patterns, settleAction } } : loaded;
   const sluice = await createSluice(config, {
     clock,
     dryRun: true,

@@ -12,6 +12,7 @@ import { PatternCatalog } from "../../patterns/pattern-catalog.ts";
 import type { JoinTarget } from "../correlate/decisions.ts";
 import { type Fingerprinted, fingerprintSignals } from "../correlate/fingerprint.ts";
 import type { FirstPageHold } from "../correlate/first-page-hold.ts";
+import { type GroupedVariantJoins, groupedIntoOf } from "../correlate/held-page-grouping.ts";
 import type { MergedPatternIncidents } from "../correlate/merged-pattern-incidents.ts";
 import {
   type BatchPlan,
@@ -97,6 +98,11 @@ export interface IngestRunnerOptions {
    * whose error pattern may yet merge into an open incident's (src/pipeline/correlate/first-page-hold.ts).
    */
   firstPageHold?: Pick<FirstPageHold, "apply">;
+  /**
+   * ISSUE 17 HOOK (grouped at the settle window's end): a later signal of a variant grouped into an open
+   * incident joins that incident instead of reopening the grouped one (src/pipeline/correlate/held-page-grouping.ts).
+   */
+  groupedVariants?: Pick<GroupedVariantJoins, "joins">;
 }
 
 function isConflict(error: unknown): boolean {
@@ -337,7 +343,12 @@ export class IngestRunner {
       route: this.options.route,
       ...(this.options.escalateAfter ? { escalateAfter: this.options.escalateAfter } : {}),
     };
-    const recent = await this.recentlyResolved(prepared, open);
+    const grouped = new Map<string, string>();
+    const recent = await this.recentlyResolved(prepared, open, grouped);
+    if (grouped.size > 0 && this.options.groupedVariants) {
+      const joins = await this.options.groupedVariants.joins(prepared, grouped, open, recent, context.now);
+      for (const [id, target] of joins) joinTargets.set(id, target);
+    }
     const plan = planBatch(prepared, open, stored, context, recent, joinTargets);
     return { plan, known: [...open.values(), ...recent.values()], now: context.now };
   }
@@ -441,6 +452,7 @@ export class IngestRunner {
   private async recentlyResolved(
     prepared: readonly PreparedSignal[],
     open: ReadonlyMap<string, unknown>,
+    grouped: Map<string, string>,
   ): Promise<Map<string, OpenIncident>> {
     const window = this.options.reopenWindowMs ?? 0;
     const candidates = prepared.filter((p) => p.verdict.pass && p.signal.status === "firing" && !open.has(p.fingerprint));
@@ -455,6 +467,8 @@ export class IngestRunner {
       [...recent.values()].map(async (incident) => {
         const resolve = (await this.options.store.incidents.timeline(incident.id)).findLast((e) => e.action === "resolved");
         incident.resolvedQuietly = resolve !== undefined && QUIET_RESOLVERS.has(resolve.actor);
+        const into = groupedIntoOf(resolve);
+        if (into) grouped.set(incident.fingerprint, into);
       }),
     );
     return recent;
