@@ -4,8 +4,9 @@
  * to a new value (the value may change the plan), so every call of a cached statement paid for a fresh
  * compile: 10–30 µs where the query itself takes 2–3 µs (the similar-incident and changes reads made for
  * every enriched incident, the outbox's due rows). Behind a CAST the planner no longer reads the value,
- * and the statement runs as prepared. The value an integer or integral number, as every caller binds,
- * gives the same rows.
+ * and the statement runs as prepared. An integer (every caller binds one; the API validates its page
+ * sizes first) gives the same rows; a fraction or a non-numeric string, which the bare placeholder refused
+ * with "datatype mismatch", would be truncated instead.
  */
 export function castBoundLimits(sql: string): string {
   return sql.replace(BOUND_LIMIT, (_match, keyword: string, placeholder: string) => `${keyword} CAST(${placeholder} AS INTEGER)`);
