@@ -155,46 +155,58 @@ export class OutboxWorker {
       if (this.buckets.get(delivery.platform)?.take(now) === false) await store.deliveries.release(delivery.id);
       else allowed.push(delivery);
     }
-    for (let i = 0; i < allowed.length; i += concurrency) {
+    // The round's deliveries are prepared together: their incidents read with one query and their requests
+    // frozen in one transaction (per group of `concurrency` that was a read and a write transaction per
+    // four deliveries, most of a new incident's delivery cost in bookkeeping).
+    const { ready, failures } = await this.prepareAll(allowed);
+    for (let i = 0; i < ready.length; i += concurrency) {
       // What the platforms accepted is recorded for the whole group in one transaction (a commit per
       // delivery cost more than the rest of recording it); a crash before it only means a redelivery,
       // which the idempotency key and the frozen request make harmless, as before.
       // Every delivery of the group finishes before the record, so one that threw does not leave the
       // others' acceptance unrecorded; the first failure is raised after it.
       const accepted: DeliveredRecord[] = [];
-      const outcomes = await this.deliverGroup(allowed.slice(i, i + concurrency), accepted);
+      const sent = await Promise.allSettled(ready.slice(i, i + concurrency).map((item) => this.sendReady(item, accepted)));
       await store.deliveries.deliveredAll(accepted);
-      const failed = outcomes.find((outcome) => outcome.status === "rejected");
+      const failed = sent.find((outcome) => outcome.status === "rejected");
       if (failed) throw failed.reason;
     }
+    if (failures[0]) throw failures[0].reason;
     return allowed.length > 0;
   }
 
   /**
-   * One group's deliveries, side by side: their incidents read together, their requests frozen in one
-   * transaction, then each sent. Per delivery that is what deliverOne did before, in the same order.
+   * The round's deliveries side by side: their incidents read together, their requests frozen in one
+   * transaction. Per delivery that is what deliverOne did before, in the same order; a delivery whose
+   * preparation failed is left out (its lease runs out and a later round retries it) and its error
+   * is raised once the others are sent.
    */
-  private async deliverGroup(group: readonly Delivery[], accepted: DeliveredRecord[]): Promise<PromiseSettledResult<void>[]> {
+  private async prepareAll(
+    round: readonly Delivery[],
+  ): Promise<{ ready: (Ready & { frozen: PromiseSettledResult<FrozenRequest> })[]; failures: PromiseRejectedResult[] }> {
     const { store } = this.options;
-    const incidents = await store.incidents.getMany(group.map((delivery) => delivery.incidentId));
+    if (round.length === 0) return { ready: [], failures: [] };
+    const incidents = await store.incidents.getMany(round.map((delivery) => delivery.incidentId));
     const prepared = await Promise.allSettled(
-      group.map((delivery) => this.prepare(delivery, incidents.get(delivery.incidentId))),
+      round.map((delivery) => this.prepare(delivery, incidents.get(delivery.incidentId))),
     );
     const ready = prepared.flatMap((outcome) => (outcome.status === "fulfilled" && outcome.value ? [outcome.value] : []));
-    let frozen: PromiseSettledResult<FrozenRequest[]>;
+    const failures = prepared.filter((outcome): outcome is PromiseRejectedResult => outcome.status === "rejected");
     try {
       // Rendered once: every attempt of a delivery sends what the first one did (src/delivery/frozen-request.ts).
-      frozen = { status: "fulfilled", value: await freezeRequests(store.deliveries, ready) };
+      const frozen = await freezeRequests(store.deliveries, ready);
+      return {
+        ready: ready.map((item, i) => ({ ...item, frozen: { status: "fulfilled", value: frozen[i] as FrozenRequest } })),
+        failures,
+      };
     } catch (error) {
-      frozen = { status: "rejected", reason: error };
+      return { ready: ready.map((item) => ({ ...item, frozen: { status: "rejected", reason: error } })), failures };
     }
-    const sent = await Promise.allSettled(
-      ready.map((item, i) => {
-        if (frozen.status === "rejected") return Promise.reject(frozen.reason);
-        return this.send(item, frozen.value[i] as FrozenRequest, accepted);
-      }),
-    );
-    return [...prepared.filter((outcome) => outcome.status === "rejected"), ...sent];
+  }
+
+  private sendReady(item: Ready & { frozen: PromiseSettledResult<FrozenRequest> }, accepted: DeliveredRecord[]): Promise<void> {
+    if (item.frozen.status === "rejected") return Promise.reject(item.frozen.reason);
+    return this.send(item, item.frozen.value, accepted);
   }
 
   /** What a delivery needs before its request is frozen, or null when it is settled without sending. */

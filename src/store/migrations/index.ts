@@ -15,6 +15,7 @@ import * as remediation from "./0013-remediation.ts";
 import * as sli from "./0014-sli.ts";
 import * as ingestDeadLetters from "./0016-ingest-dead-letters.ts";
 import * as deliveryInvestigation from "./0017-delivery-investigation.ts";
+import * as deliveriesDueOrder from "./0019-deliveries-due-order.ts";
 
 /** Migrations in order; names are stored in the database, so never rename one that shipped. */
 export const migrationProvider: MigrationProvider = {
@@ -36,6 +37,7 @@ export const migrationProvider: MigrationProvider = {
       "0014-sli": sli,
       "0016-ingest-dead-letters": ingestDeadLetters,
       "0017-delivery-investigation": deliveryInvestigation,
+      "0019-deliveries-due-order": deliveriesDueOrder,
     };
   },
 };

@@ -5,6 +5,7 @@ import { Kysely, Migrator, type SqliteDatabase, SqliteDialect } from "kysely";
 import type { Logger } from "pino";
 import { migrationProvider } from "../migrations/index.ts";
 import type { Tables } from "../rows.ts";
+import { castBoundLimits } from "./bound-limit.ts";
 import { Checkpointer } from "./checkpointer.ts";
 import { WalSync } from "./wal-sync.ts";
 
@@ -56,6 +57,8 @@ const MAX_CACHED_STATEMENTS = 500;
  * The connection as Kysely sees it, reusing prepared statements: Kysely's SQLite driver prepares the
  * SQL of every query it runs, which cost more than running it (about 50 µs of a 70 µs enrichment read).
  * Kysely runs one query at a time per connection, so a cached statement is never busy when reused.
+ * Its bound LIMITs and OFFSETs are cast (`castBoundLimits`), or SQLite would re-prepare the statement
+ * on every call anyway.
  */
 function withStatementCache(raw: Database.Database): SqliteDatabase {
   const statements = new Map<string, Database.Statement>();
@@ -64,7 +67,7 @@ function withStatementCache(raw: Database.Database): SqliteDatabase {
       let statement = statements.get(sql);
       if (!statement) {
         if (statements.size >= MAX_CACHED_STATEMENTS) statements.clear();
-        statement = raw.prepare(sql);
+        statement = raw.prepare(castBoundLimits(sql));
         statements.set(sql, statement);
       }
       return statement;

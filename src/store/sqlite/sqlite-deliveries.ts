@@ -9,7 +9,6 @@ import { type DeliveryRow, deliveryFromRow, type Tables, type TicketRow, ticketF
 export class SqliteDeliveries extends KyselyDeliveryReads implements DeliveryRepository {
   private readonly claimTx: (now: number, limit: number, leaseMs: number, exclude: readonly string[]) => Delivery[];
   private readonly due: Database.Statement;
-  private readonly byId: Database.Statement;
   private readonly lease: Database.Statement;
   // Prepared once: preparing per call showed up at 5% of CPU when every signal opened an incident.
   private readonly markDelivered: Database.Statement;
@@ -32,15 +31,16 @@ export class SqliteDeliveries extends KyselyDeliveryReads implements DeliveryRep
     // incident and platform is still pending: changes reach a platform in the order they happened.
     // Only the id and platform go through the sort: with `d.*` every due row's detail (a report comment is
     // kilobytes) and frozen request were carried into it, so a claim cost grew with the outbox backlog.
+    // The LIMIT is cast so SQLite does not re-prepare the statement on every claim (src/store/sqlite/bound-limit.ts).
     this.due = raw.prepare(
       `SELECT d.id, d.platform FROM deliveries d
        WHERE d.status = 'pending' AND d.next_attempt_at <= @now AND d.lease_until <= @now
          AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.incident_id = d.incident_id AND e.platform = d.platform
                          AND e.status = 'pending' AND e.id < d.id)
-       ORDER BY d.next_attempt_at, d.id LIMIT @scan`,
+       ORDER BY d.next_attempt_at, d.id LIMIT CAST(@scan AS INTEGER)`,
     );
-    this.byId = raw.prepare("SELECT * FROM deliveries WHERE id = ?");
-    this.lease = raw.prepare("UPDATE deliveries SET lease_until = ?, attempts = attempts + 1 WHERE id = ?");
+    // Leased and read back in one statement: a read and then an update cost two per claimed row.
+    this.lease = raw.prepare("UPDATE deliveries SET lease_until = ?, attempts = attempts + 1 WHERE id = ? RETURNING *");
     this.markDelivered = raw.prepare(
       "UPDATE deliveries SET status = 'delivered', last_error = NULL, updated_at = ?, lease_until = 0 WHERE id = ?",
     );
@@ -97,9 +97,8 @@ export class SqliteDeliveries extends KyselyDeliveryReads implements DeliveryRep
       for (const { id, platform } of due) {
         if (claimed.length >= limit) break;
         if (exclude.includes(platform)) continue;
-        const row = this.byId.get(id) as DeliveryRow;
-        this.lease.run(now + leaseMs, id);
-        claimed.push({ ...deliveryFromRow(row), attempts: row.attempts + 1 });
+        // RETURNING gives the row as updated, so `attempts` already counts this attempt.
+        claimed.push(deliveryFromRow(this.lease.get(now + leaseMs, id) as DeliveryRow));
       }
       return claimed;
     });

@@ -37,7 +37,7 @@ export class SqliteIngestLog implements IngestLogRepository {
         Number(insert.run(e.appendedAt, e.source, e.signalCount, e.body, e.leaseUntil, e.leaseUntil > 0 ? 1 : 0).lastInsertRowid),
       ),
     );
-    const due = raw.prepare("SELECT position FROM ingest_log WHERE lease_until <= ? ORDER BY position LIMIT ?");
+    const due = raw.prepare("SELECT position FROM ingest_log WHERE lease_until <= ? ORDER BY position LIMIT CAST(? AS INTEGER)");
     const lease = raw.prepare(
       "UPDATE ingest_log SET lease_until = ?, attempts = attempts + 1 WHERE position = ? RETURNING position, source, appended_at, signal_count, body, attempts",
     );
@@ -91,7 +91,7 @@ export class SqliteIngestLog implements IngestLogRepository {
       "SELECT COUNT(*) AS entries, COALESCE(SUM(signal_count), 0) AS signals, MIN(appended_at) AS oldest FROM ingest_log",
     );
     this.deadLetterRows = raw.prepare(
-      "SELECT position, source, appended_at, dead_at, signal_count, attempts, reason FROM ingest_dead_letters ORDER BY dead_at DESC, position DESC LIMIT ?",
+      "SELECT position, source, appended_at, dead_at, signal_count, attempts, reason FROM ingest_dead_letters ORDER BY dead_at DESC, position DESC LIMIT CAST(? AS INTEGER)",
     );
   }
 

@@ -18,7 +18,7 @@ export class SqliteTimers implements TimerRepository {
 
   constructor(raw: Database.Database) {
     const due = raw.prepare(
-      "SELECT id, kind, incident_id, step, due_at FROM timers WHERE status = 'pending' AND due_at <= ? AND lease_until <= ? ORDER BY due_at LIMIT ?",
+      "SELECT id, kind, incident_id, step, due_at FROM timers WHERE status = 'pending' AND due_at <= ? AND lease_until <= ? ORDER BY due_at LIMIT CAST(? AS INTEGER)",
     );
     const lease = raw.prepare("UPDATE timers SET lease_until = ? WHERE id = ?");
     this.claimTx = raw.transaction((now: number, limit: number, leaseMs: number) => {
@@ -36,7 +36,7 @@ export class SqliteTimers implements TimerRepository {
     this.withoutTimer = raw.prepare(
       `SELECT i.* FROM incidents i WHERE i.state IN ('open', 'escalated')
          AND NOT EXISTS (SELECT 1 FROM timers t WHERE t.incident_id = i.id AND t.kind = ? AND t.status = 'pending')
-       ORDER BY i.created_at LIMIT ?`,
+       ORDER BY i.created_at LIMIT CAST(? AS INTEGER)`,
     );
   }
 
