@@ -22,6 +22,20 @@ export async function inMemorySluice(document: Record<string, unknown> = {}, sta
   return { sluice, clock, memory };
 }
 
+/** One replica of a Sluice whose database file lives in `dataDir`: start two on one directory for two replicas. */
+export async function sluiceReplica(dataDir: string, start: number, document: Record<string, unknown> = {}) {
+  const { config } = parseConfig(document, {}, process.cwd(), "test");
+  const clock = new ManualClock(start);
+  const sluice: Sluice = await createSluice(config, {
+    clock,
+    dryRun: true,
+    dataDir,
+    processMetrics: false,
+    logger: pino({ level: "silent" }),
+  });
+  return { sluice, clock, memory: sluice.connectors.get("memory") as MemoryConnector };
+}
+
 let sequence = 0;
 
 /** An anomaly event as the scorer writes it. */

@@ -7,12 +7,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import pino from "pino";
-import { parseConfig } from "../config/loader.ts";
 import type { MemoryConnector } from "../connectors/memory/memory-connector.ts";
-import { ManualClock } from "../core/clock.ts";
-import { createSluice } from "../main.ts";
-import { inMemorySluice } from "../testing/in-memory-sluice.ts";
+import { inMemorySluice, sluiceReplica } from "../testing/in-memory-sluice.ts";
 import { signal } from "../testing/store-contract.ts";
 
 const T0 = Date.parse("2026-11-02T10:00:00Z");
@@ -173,18 +169,7 @@ describe("settle window, settleAction group (default): a held variant that did n
 describe("settle window, settleAction group, two replicas on one database", () => {
   it("both workers at the window's end: the variant is grouped once, pages nobody, and the open ticket is told once", async () => {
     const dir = mkdtempSync(join(tmpdir(), "sluice-settle-group-"));
-    const { config } = parseConfig({}, {}, process.cwd(), "test");
-    const replica = async () => {
-      const clock = new ManualClock(T0);
-      const sluice = await createSluice(config, {
-        clock,
-        dryRun: true,
-        dataDir: dir,
-        processMetrics: false,
-        logger: pino({ level: "silent" }),
-      });
-      return { sluice, clock, memory: sluice.connectors.get("memory") as MemoryConnector };
-    };
+    const replica = () => sluiceReplica(dir, T0);
     const a = await replica();
     const b = await replica();
     try {

@@ -8,12 +8,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import pino from "pino";
-import { parseConfig } from "../config/loader.ts";
 import type { MemoryConnector } from "../connectors/memory/memory-connector.ts";
-import { ManualClock } from "../core/clock.ts";
-import { createSluice } from "../main.ts";
-import { inMemorySluice } from "../testing/in-memory-sluice.ts";
+import { inMemorySluice, sluiceReplica } from "../testing/in-memory-sluice.ts";
 import { signal } from "../testing/store-contract.ts";
 
 const T0 = Date.parse("2026-11-02T10:00:00Z");
@@ -261,18 +257,7 @@ describe("settle window: who waits and who pages at once", () => {
   it("two replicas on one database: a sibling opened by the one that has not read the first pattern waits, and neither worker sends it once merged", async () => {
     const dir = mkdtempSync(join(tmpdir(), "sluice-settle-replicas-"));
     // Default refresh (5 s): for B's first seconds, what it knows of A's patterns comes only from its own claims.
-    const { config } = parseConfig({}, {}, process.cwd(), "test");
-    const replica = async () => {
-      const clock = new ManualClock(T0);
-      const sluice = await createSluice(config, {
-        clock,
-        dryRun: true,
-        dataDir: dir,
-        processMetrics: false,
-        logger: pino({ level: "silent" }),
-      });
-      return { sluice, clock, memory: sluice.connectors.get("memory") as MemoryConnector };
-    };
+    const replica = () => sluiceReplica(dir, T0);
     const a = await replica();
     const b = await replica();
     try {
