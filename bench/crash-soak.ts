@@ -18,6 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { signatureProblem } from "../src/connectors/webhook/signature.ts";
+import { seededRandom } from "../src/core/seeded-random.ts";
 import { type FakePlatforms, startFakePlatforms } from "../test/support/fake-platforms.ts";
 import { canPin, freePort, LOAD_CPU, pinSelf, SERVER_CPU, spawnPinned, stopProcess, waitForHttp } from "./processes.ts";
 import { REPO_ROOT } from "./sluice-server.ts";
@@ -41,17 +42,6 @@ const SECRET = "crash-soak-webhook-secret-0123456789";
 const PLATFORMS = ["webhook", "pagerduty", "opsgenie", "jira", "servicenow", "zammad", "slack", "teams"] as const;
 const SENDERS = 4;
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface SoakEvent {
   event_id: string;
   "@timestamp": string;
@@ -63,7 +53,7 @@ interface SoakEvent {
 
 /** Problem k first appears k/PROBLEMS of the way through, so incidents open (creates go out) in every cycle. */
 function buildStream(): { events: SoakEvent[]; problemOf: Map<string, number> } {
-  const random = prng(SEED);
+  const random = seededRandom(SEED);
   const events: SoakEvent[] = [];
   const problemOf = new Map<string, number>();
   for (let i = 0; i < EVENTS; i++) {
@@ -264,7 +254,7 @@ async function main(): Promise<void> {
     // This cycle's slice of the stream, in requests of 1..40 events from SENDERS senders.
     const slice = queue.splice(0, perCycle).flat();
     const units: SoakEvent[][] = [];
-    const sizes = prng(SEED + cycle);
+    const sizes = seededRandom(SEED + cycle);
     for (let i = 0; i < slice.length; ) {
       const size = 1 + Math.floor(sizes() * 40);
       units.push(slice.slice(i, i + size));
@@ -292,7 +282,7 @@ async function main(): Promise<void> {
     const until = Date.now() + 5000;
     while (recipe.stats.holdingCreates === 0 && Date.now() < until) await sleep(5);
     if (recipe.stats.holdingCreates > 0) killsWithCreateHeld++;
-    await sleep(Math.floor(prng(SEED * 7 + cycle)() * 400));
+    await sleep(Math.floor(seededRandom(SEED * 7 + cycle)() * 400));
     child.kill("SIGKILL");
     await once(child, "exit");
     child = await launch();

@@ -22,6 +22,7 @@ import { test } from "node:test";
 import Database from "better-sqlite3";
 import { findFactory } from "../src/connectors/registry.ts";
 import { signatureProblem } from "../src/connectors/webhook/signature.ts";
+import { seededRandom } from "../src/core/seeded-random.ts";
 import { maskMessage } from "../src/patterns/mask.ts";
 import { freePort, httpCall, SluiceProcess, sleep } from "./support/sluice-process.ts";
 
@@ -38,16 +39,6 @@ const SETTLE_MS = Number(process.env.SLUICE_CRASH_SETTLE_MS ?? 20_000);
 
 type Rand = () => number;
 
-function prng(seed: number): Rand {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const int = (r: Rand, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
 const hex = (r: Rand, n: number) => {
   let out = "b2";
@@ -72,7 +63,7 @@ interface Event {
 
 /** The stream: problem k first shows up at k/PROBLEMS of the way, so incidents open all along it. */
 function buildStream(seed: number): { events: Event[]; problemOf: Map<string, number> } {
-  const r = prng(seed);
+  const r = seededRandom(seed);
   const base = Date.now() - 2 * 60_000;
   const events: Event[] = [];
   const problemOf = new Map<string, number>();
@@ -97,7 +88,7 @@ function buildStream(seed: number): { events: Event[]; problemOf: Map<string, nu
 
 /** Requests as a sender makes them: one event, or a batch of 2..60. */
 function buildUnits(events: Event[], seed: number): Event[][] {
-  const r = prng(seed + 1);
+  const r = seededRandom(seed + 1);
   const units: Event[][] = [];
   for (let i = 0; i < events.length; ) {
     const size = r() < 0.3 ? 1 : int(r, 2, 60);

@@ -5,6 +5,7 @@ import { parseConfig } from "../src/config/loader.ts";
 import type { MemoryConnector } from "../src/connectors/memory/memory-connector.ts";
 import { findFactory } from "../src/connectors/registry.ts";
 import { signatureProblem } from "../src/connectors/webhook/signature.ts";
+import { seededRandom } from "../src/core/seeded-random.ts";
 import { createSluice } from "../src/main.ts";
 import { maskMessage } from "../src/patterns/mask.ts";
 import { startReceiver } from "../src/testing/http-receiver.ts";
@@ -23,18 +24,6 @@ const FIRING = 10_000;
 const GATED = 2_000;
 const BATCH = 100;
 const IN_FLIGHT = 8;
-
-/** Small seeded PRNG (mulberry32) so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SERVICES = ["checkout", "payments", "inventory", "search"] as const;
 const SEVERITY_OF: Record<(typeof SERVICES)[number], string> = {
@@ -76,7 +65,7 @@ interface Event {
 }
 
 function buildStream(seed: number): { events: Event[]; perProblem: Map<string, number> } {
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const base = Date.now() - 4 * 60_000;
   const events: Event[] = [];
   const perProblem = new Map<string, number>();

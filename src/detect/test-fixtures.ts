@@ -1,20 +1,9 @@
 // Synthetic series for the detectors' tests: seeded, so a failure can be replayed.
-
-/** Small seeded PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from "../core/seeded-random.ts";
 
 /** Standard normal draws (Box–Muller) from a seeded PRNG. */
 export function gaussian(seed: number): () => number {
-  const u = prng(seed);
+  const u = seededRandom(seed);
   return () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
 }
 

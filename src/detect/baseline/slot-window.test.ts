@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { prng } from "../test-fixtures.ts";
+import { seededRandom } from "../../core/seeded-random.ts";
 import { SlotWindow } from "./slot-window.ts";
 
 describe("SlotWindow", () => {
@@ -18,7 +18,7 @@ describe("SlotWindow", () => {
   });
 
   it("matches a sort of the last values after many random adds, with duplicates", () => {
-    const u = prng(7);
+    const u = seededRandom(7);
     const w = new SlotWindow(3, 17);
     const history: number[][] = [[], [], []];
     for (let i = 0; i < 2000; i++) {

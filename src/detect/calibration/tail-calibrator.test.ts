@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { gaussian, prng } from "../test-fixtures.ts";
+import { seededRandom } from "../../core/seeded-random.ts";
+import { gaussian } from "../test-fixtures.ts";
 import { scoreFromTail, TailCalibrator, tailOfScore } from "./tail-calibrator.ts";
 
 /** Fraction of samples (after a warm-up) whose tail probability fell below each level. */
@@ -43,14 +44,14 @@ describe("TailCalibrator", () => {
     [
       "exponential",
       (() => {
-        const u = prng(2);
+        const u = seededRandom(2);
         return () => -Math.log(1 - u());
       })(),
     ],
     [
       "heavy-tailed Pareto (α = 3)",
       (() => {
-        const u = prng(3);
+        const u = seededRandom(3);
         return () => (1 - u()) ** (-1 / 3) - 1;
       })(),
     ],

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { seededRandom } from "../../core/seeded-random.ts";
 import { tailOfScore } from "../calibration/tail-calibrator.ts";
 import type { Detection } from "../detection.ts";
-import { DAY, gaussian, MINUTE, onsets, prng, run } from "../test-fixtures.ts";
+import { DAY, gaussian, MINUTE, onsets, run } from "../test-fixtures.ts";
 import { ContextualDetector, shrunkSpread } from "./contextual.ts";
 
 const STEP = 5 * MINUTE;
@@ -78,7 +79,7 @@ describe("ContextualDetector", () => {
       onsets(run(new ContextualDetector(), flat, STEP)).some((i) => i >= 2500 && i < 2530),
       "flatline seen",
     );
-    const u = prng(38);
+    const u = seededRandom(38);
     const bursty = Array.from({ length: 4000 }, (_, i) => {
       const rate = i >= 3500 && i < 3600 ? 0.3 : 0.01;
       return 1 + 0.1 * g() + (u() < rate ? 5 : 0);

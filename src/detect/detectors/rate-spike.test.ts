@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { seededRandom } from "../../core/seeded-random.ts";
 import { FIRING_SCORE } from "../detection.ts";
-import { MINUTE, onsets, prng, T0 } from "../test-fixtures.ts";
+import { MINUTE, onsets, T0 } from "../test-fixtures.ts";
 import { RateSpikeDetector } from "./rate-spike.ts";
 
 /** Poisson draws with mean `lambda` (Knuth), from a seeded PRNG. */
 function poisson(seed: number): (lambda: number) => number {
-  const u = prng(seed);
+  const u = seededRandom(seed);
   return (lambda) => {
     const limit = Math.exp(-lambda);
     let k = 0;

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { seededRandom } from "../../core/seeded-random.ts";
 import { FIRING_SCORE } from "../detection.ts";
-import { DAY, gaussian, HOUR, MINUTE, onsets, prng, T0 } from "../test-fixtures.ts";
+import { DAY, gaussian, HOUR, MINUTE, onsets, T0 } from "../test-fixtures.ts";
 import { SeasonalDetector } from "./seasonal.ts";
 
 const STEP = 10 * MINUTE;
@@ -78,7 +79,7 @@ describe("SeasonalDetector", () => {
   it("takes any configured season length: one alert for an inverted 10 s cycle, held through it, cleared on recovery", () => {
     // What the real-Prometheus suite serves: a 10 s cycle sampled every second with noise, then 20 s in antiphase
     // (every value stays inside the usual range; only its slot says it is wrong).
-    const u = prng(26);
+    const u = seededRandom(26);
     const d = new SeasonalDetector({ period: 10_000, slots: 10 });
     const out = [];
     for (let k = 0; k < 200; k++) {

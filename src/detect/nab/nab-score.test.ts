@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { prng } from "../test-fixtures.ts";
+import { seededRandom } from "../../core/seeded-random.ts";
 import {
   type LabelledSeries,
   normalisedScore,
@@ -68,7 +68,7 @@ describe("NAB scoring", () => {
   });
 
   it("sums per-series scores at the chosen threshold to the corpus score", () => {
-    const u = prng(41);
+    const u = seededRandom(41);
     const corpus: ScoredSeries[] = [0, 1, 2].map((k) => ({
       series: { name: `s${k}`, length: 500, windows: [[200 + 10 * k, 240 + 10 * k]] },
       scores: Float64Array.from({ length: 500 }, () => Math.round(u() * 50) / 50),
