@@ -6,6 +6,7 @@ import type { Delivery } from "../core/delivery.ts";
 import type { Incident } from "../core/incident.ts";
 import type { DeliveredRecord, Store } from "../core/ports/store.ts";
 import type { Ticket } from "../core/ticket.ts";
+import { MERGE_ACTOR } from "../core/timeline.ts";
 import type { EscalationOrders } from "../lifecycle/escalation-levels.ts";
 import { type BackoffPolicy, nextDelayMs } from "./backoff.ts";
 import type { DeliveryMetrics } from "./delivery-metrics.ts";
@@ -46,9 +47,6 @@ interface Ready {
   ticket: Ticket | null;
   fresh: FrozenRequest;
 }
-
-// The actor of a merge (LifecycleService.merge): an incident resolved by it lives on in the one it merged into.
-const MERGE_ACTOR = "sluice:merge";
 
 // Longer than a round can take (timeouts × rounds of `concurrency`), so no row is sent by two rounds at once.
 const LEASE_MS = 120_000;

@@ -6,6 +6,7 @@ import type { Incident, LifecycleAction } from "../core/incident.ts";
 import { type LifecycleMetrics, noLifecycleMetrics } from "../core/lifecycle-metrics.ts";
 import { type ChangeSet, emptyChangeSet, type Store, type IncidentChange as StoredChange } from "../core/ports/store.ts";
 import { OUTCOME_ACTION, type ResolveOutcome } from "../core/resolve-outcome.ts";
+import { MERGE_ACTOR, mergedIntoDetail } from "../core/timeline.ts";
 import { writeFresh } from "../core/write-fresh.ts";
 import type { EscalationReach, EscalationTargets } from "./escalation-levels.ts";
 import { fanOut, fanOutTransition } from "./fan-out.ts";
@@ -23,8 +24,6 @@ export interface ChangeOrigin {
    */
   outcome?: { value: ResolveOutcome; source: string };
 }
-
-const MERGE_ACTOR = "sluice:merge";
 
 /** Why one incident merges into another: the rule both timelines name, and the survivor's timeline action. */
 export interface MergeKind {
@@ -141,7 +140,7 @@ export class LifecycleService {
     const root = await this.require(rootId);
     await this.writeFresh(symptomId, (incident, now) => {
       const changes = emptyChangeSet();
-      const detail = `merged into ${root.key}: ${reason}`;
+      const detail = mergedIntoDetail(root.key, reason);
       const result = fanOutTransition(changes, incident, "resolve", { actor: MERGE_ACTOR, detail, rule: why.rule, at: now });
       if (!result.ok) throw new SluiceError("INVALID_TRANSITION", result.reason);
       changes.incidentChanges.push(versionedChange(incident, now, result.set));

@@ -2,7 +2,7 @@ import type { IncidentContext } from "../../core/enrichment.ts";
 import type { SliFacts, SliIncident } from "../../core/ports/sli-reads.ts";
 import { OUTCOME_ACTION, RESOLVE_OUTCOMES, type ResolveOutcome } from "../../core/resolve-outcome.ts";
 import type { Severity } from "../../core/signal.ts";
-import type { NewTimelineEvent } from "../../core/timeline.ts";
+import { MERGE_ACTOR, type NewTimelineEvent } from "../../core/timeline.ts";
 
 /** What the SLIs' definitions leave to configuration (`sli`). */
 export interface SliOptions {
@@ -45,7 +45,6 @@ export interface SliReport {
   outcomes: Record<ResolveOutcome, number>;
 }
 
-const MERGE_ACTOR = "sluice:merge";
 const ASSIGNED = /^assigned to (.+?) in (\S+)/;
 
 /** The ticketing SLIs (docs/metrics.md, "Ticketing SLIs") of the incidents in `facts`. */

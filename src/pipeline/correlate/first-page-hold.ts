@@ -13,8 +13,8 @@ export interface FirstPageHoldOptions {
   lookbackMs: number;
 }
 
-// The actor of the timeline entry that says a page waits.
-const SETTLE_ACTOR = "sluice:settle";
+/** The timeline entry that says a first page waits (HeldPageGrouping decides only for those). */
+export const PAGE_HELD = { actor: "sluice:settle", action: "page-held" } as const;
 
 /**
  * No second page for one problem (issue 17). The miner can split a problem's first variants ("role
@@ -82,8 +82,8 @@ export class FirstPageHold {
       plan.changes.timeline.push({
         incidentId: incident.id,
         at: now,
-        actor: SETTLE_ACTOR,
-        action: "page-held",
+        actor: PAGE_HELD.actor,
+        action: PAGE_HELD.action,
         detail: `first ticket held until ${new Date(until).toISOString()}: its error pattern may yet merge with ${sibling.patternId} (the same message but for a name), whose incident ${sibling.incident} is open; if they merge, this incident joins that one and pages nobody`,
         rule: "settle window: a new pattern that differs from an open incident's only in lowercase words waits patterns.settleWindow",
       });

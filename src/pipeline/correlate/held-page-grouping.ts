@@ -2,8 +2,10 @@ import type { Logger } from "pino";
 import { SluiceError } from "../../core/errors.ts";
 import { type Incident, incidentKey } from "../../core/incident.ts";
 import type { OpenIncident, Store } from "../../core/ports/store.ts";
+import { MERGE_ACTOR, mergedIntoKey } from "../../core/timeline.ts";
 import type { MergeKind } from "../../lifecycle/lifecycle-service.ts";
 import { fingerprintOf } from "./fingerprint.ts";
+import { PAGE_HELD } from "./first-page-hold.ts";
 import type { MergeIncidents } from "./merged-pattern-incidents.ts";
 
 export interface HeldPageGroupingOptions {
@@ -21,12 +23,6 @@ export interface HeldPageGroupingOptions {
   /** Counts what happened, for metrics. */
   count?(outcome: "grouped" | "paged" | "failed"): void;
 }
-
-// The timeline entry FirstPageHold writes when it holds a first ticket.
-const HOLD_ACTOR = "sluice:settle";
-const HOLD_ACTION = "page-held";
-// The actor of LifecycleService.merge: an incident it resolved lives on in the one it merged into.
-const MERGE_ACTOR = "sluice:merge";
 
 export const SETTLE_GROUP: MergeKind = {
   rule: "settle window, patterns.settleAction group: at the end of the window, a held incident whose message is an open incident's but for a word (same tenant, service and environment) joins it instead of paging; the error patterns stay separate",
@@ -76,7 +72,7 @@ export class HeldPageGrouping {
     }
     // Only a first ticket that was held waits for this decision; any other create (retried, say) goes out.
     const timeline = await this.options.store.incidents.timeline(incident.id);
-    if (!timeline.some((event) => event.actor === HOLD_ACTOR && event.action === HOLD_ACTION)) return false;
+    if (!timeline.some((event) => event.actor === PAGE_HELD.actor && event.action === PAGE_HELD.action)) return false;
     const intoKey = incidentKey(into.number);
     const reason = `same message but for a word ("${incident.errorPattern}", error pattern ${incident.patternId} beside ${byFingerprint.get(into.fingerprint)}), same service and environment, while ${intoKey} was open: grouped at the end of the settle window instead of paging again`;
     try {
@@ -125,8 +121,7 @@ export interface GroupedVariantTarget {
  */
 export function groupedIntoOf(resolve: { actor: string; rule: string | null; detail: string } | undefined): string | null {
   if (!resolve || resolve.actor !== MERGE_ACTOR || resolve.rule !== SETTLE_GROUP.rule) return null;
-  const match = /^merged into ([^:]+):/.exec(resolve.detail);
-  return match ? (match[1] as string) : null;
+  return mergedIntoKey(resolve.detail);
 }
 
 /**
