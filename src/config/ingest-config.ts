@@ -11,6 +11,7 @@ export const INGEST_DEFAULTS = {
   maxAttempts: 10,
   pollInterval: 1_000,
   pipelineSlice: 5,
+  pipelineSliceBehind: 50,
   paused: false,
 };
 
@@ -64,8 +65,11 @@ export const ingestConfigSchema = z
       .refine((ms) => ms >= 10, "must be at least 10ms")
       .default(INGEST_DEFAULTS.pollInterval),
     pipelineSlice: durationField(
-      "acknowledge: logged: how long one batch of the pipeline may hold the event loop while requests arrive (each batch is sized to it from the measured time per signal), so an acknowledgement waits about this long behind the pipeline. Smaller answers sooner; larger costs less CPU per signal in an incident storm (a batch has a fixed cost). Once the pipeline falls more than 250 ms behind, batches are full size until it catches up, so a storm that saturates the process cannot make the lag grow without end. 0: batches of up to 2,000 signals whatever they take (default 5ms).",
+      "acknowledge: logged: how long one batch of the pipeline may hold the event loop while requests arrive (each batch is sized to it from the measured time per signal), so an acknowledgement waits about this long behind the pipeline. Smaller answers sooner; larger costs less CPU per signal (a batch has a fixed cost: its reads, its commit, the pages it dirties). 0: batches of up to 2,000 signals whatever they take (default 5ms).",
     ).default(INGEST_DEFAULTS.pipelineSlice),
+    pipelineSliceBehind: durationField(
+      "acknowledge: logged: the longest slice once the pipeline falls behind the log. The slice grows with the pipeline's lag (a tenth of the oldest waiting signal's age, never less than pipelineSlice) up to this, so a lag that comes and goes keeps short batches and a storm that saturates the process gets long ones, which apply about three times as many signals per second (measured, BENCHMARKS.md) instead of letting the lag grow without end; acknowledgements then wait up to this long. 0 or less than pipelineSlice: pipelineSlice always (default 50ms).",
+    ).default(INGEST_DEFAULTS.pipelineSliceBehind),
     paused: z
       .boolean()
       .default(INGEST_DEFAULTS.paused)

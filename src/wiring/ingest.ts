@@ -67,7 +67,11 @@ export function wireIngest(
     clock,
     // Logged: requests wait behind the pipeline's batches, not on them; each batch is held to a slice.
     ...(config.ingest.acknowledge === "logged" && config.ingest.pipelineSlice > 0
-      ? { sliceMs: config.ingest.pipelineSlice, requestsArriving: () => Date.now() - intake.lastSubmitAt < REQUESTS_RECENT_MS }
+      ? {
+          sliceMs: config.ingest.pipelineSlice,
+          sliceBehindMs: config.ingest.pipelineSliceBehind,
+          requestsArriving: () => Date.now() - intake.lastSubmitAt < REQUESTS_RECENT_MS,
+        }
       : {}),
     patterns,
     // ISSUE 17 HOOK (merged patterns): incidents of patterns that merged become one.

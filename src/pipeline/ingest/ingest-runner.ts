@@ -75,6 +75,11 @@ export interface IngestRunnerOptions {
    */
   sliceMs?: number;
   /**
+   * Longest slice, once the pipeline has fallen behind: the slice is a tenth of the lag (the oldest waiting
+   * signal's age), between sliceMs and this (default: sliceMs).
+   */
+  sliceBehindMs?: number;
+  /**
    * Whether requests are arriving, so batches are held to sliceMs now (default: always). Working
    * through a backlog with no request to answer, batches are as large as maxBatch: a batch has a fixed
    * cost (its reads, its transaction, its events), about 1.5 ms measured, that small batches pay often.
@@ -135,9 +140,11 @@ interface Pending {
 const CONFLICT_ATTEMPTS = 8;
 // Before anything is measured: a signal that opens an incident costs about this much (BENCHMARKS.md).
 const INITIAL_MS_PER_SIGNAL = 0.5;
-// Lag of the pipeline (the oldest waiting signal's age) beyond which batches are full again, whatever the
-// slice: a quarter of a second behind, catching up matters more than the next acknowledgement's wait.
-const SLICE_WHILE_LAG_UNDER_MS = 250;
+// A batch may hold the event loop for this share of the pipeline's lag (the oldest waiting signal's age),
+// between sliceMs and sliceBehindMs: the further behind, the more catching up matters next to the next
+// acknowledgement's wait. A tenth: measured at 1,000 new incidents/s and in batches of 100 (BENCHMARKS.md),
+// a lag that comes and goes keeps short batches, a storm that saturates the process gets long ones.
+const SLICE_PER_LAG = 0.1;
 // How fast the time per signal follows the batches: a storm of new incidents is felt within a few batches.
 const COST_WEIGHT = 0.3;
 
@@ -163,6 +170,11 @@ export class IngestRunner {
       options.patterns ?? new PatternCatalog({ repository: options.store.patterns, now: () => options.clock.now() });
     this.maxBatch = options.maxBatch ?? 2000;
     this.maxPending = options.maxPending ?? 50_000;
+  }
+
+  /** Signals the next batch may take: the log consumer keeps about twice this many queued. */
+  get batchCapacity(): number {
+    return this.batchLimit();
   }
 
   /** Signals submitted and not yet committed: background work (investigations) yields while there are any. */
@@ -225,18 +237,20 @@ export class IngestRunner {
   }
 
   /**
-   * Most signals in the next batch: maxBatch, or what fits in sliceMs at the measured time per signal —
-   * unless the pipeline is falling behind. Small batches pay their fixed cost often (about 1.5 ms each), so
-   * under a storm that saturates the process they apply fewer signals per second than arrive, and the lag
-   * would grow without end (measured: 2.8 s at 1,000 new incidents/s). Once the oldest waiting signal is
-   * older than SLICE_WHILE_LAG_UNDER_MS, batches are full until the pipeline has caught up.
+   * Most signals in the next batch: maxBatch, or what fits in the slice at the measured time per signal.
+   * Small batches pay their fixed cost often (about 2 ms each: reads, commit, the pages they dirty), so under
+   * a storm that saturates the process they apply fewer signals per second than arrive, and the lag would
+   * grow without end (measured: 2.8 s at 1,000 new incidents/s). So the slice grows with the lag, up to
+   * sliceBehindMs: bounded in time, not in signals, so a batch of new incidents (half a millisecond each)
+   * never holds the acknowledgements for a second.
    */
   private batchLimit(): number {
     const { sliceMs, requestsArriving } = this.options;
     if (sliceMs === undefined || (requestsArriving && !requestsArriving())) return this.maxBatch;
     const oldest = this.queue[0]?.signals[0]?.receivedAt;
-    if (oldest !== undefined && this.options.clock.now() - oldest > SLICE_WHILE_LAG_UNDER_MS) return this.maxBatch;
-    return Math.max(1, Math.min(this.maxBatch, Math.floor(sliceMs / this.msPerSignal)));
+    const lag = oldest === undefined ? 0 : this.options.clock.now() - oldest;
+    const slice = Math.min(Math.max(sliceMs, this.options.sliceBehindMs ?? sliceMs), Math.max(sliceMs, lag * SLICE_PER_LAG));
+    return Math.max(1, Math.min(this.maxBatch, Math.floor(slice / this.msPerSignal)));
   }
 
   /**

@@ -220,4 +220,37 @@ describe("ingest-log consumer", () => {
     assert.equal(consumer.waiting, 0);
     assert.equal(await storedSignals(store), 3);
   });
+
+  it("keeps two of the runner's batches waiting in it, so a pipeline behind the log never idles for a flush", async () => {
+    const real = runnerOver(store);
+    // Eight entries of 100 signals; the runner says its next batch may take 400 (a pipeline behind the log).
+    await append(store, ...Array.from({ length: 8 }, (_, e) => Array.from({ length: 100 }, (_, i) => problem(e * 100 + i))));
+    let pending = 0;
+    let most = 0;
+    const runner = {
+      batchCapacity: 400,
+      async submit(signals: Signal[], options?: SubmitOptions): Promise<IngestResult[]> {
+        pending += signals.length;
+        most = Math.max(most, pending);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        try {
+          return await real.submit(signals, options);
+        } finally {
+          pending -= signals.length;
+        }
+      },
+    };
+    const consumer = new LogConsumer({
+      log: store.ingestLog,
+      runner,
+      metrics: recordingMetrics().metrics,
+      batchEntries: 8,
+      leaseMs: 60_000,
+      maxAttempts: 3,
+      pollMs: 60_000,
+    });
+    await consumer.drain();
+    assert.equal(most, 800, "two batches of 400 handed to the runner at once, not one entry at a time");
+    assert.equal((await store.ingestLog.backlog()).entries, 0);
+  });
 });

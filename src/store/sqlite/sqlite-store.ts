@@ -1,6 +1,7 @@
 import { KyselyStore } from "../kysely-store.ts";
 import { openSqlite, type SqliteOptions } from "./open-database.ts";
 import { SqliteDialect } from "./sqlite-dialect.ts";
+import { UNLEASED } from "./sqlite-ingest-log.ts";
 
 /** The embedded store: one SQLite file in WAL mode, for a single Sluice process. */
 export class SqliteStore extends KyselyStore {
@@ -16,7 +17,7 @@ export class SqliteStore extends KyselyStore {
     // Remediation steps are taken up at once; a run left executing is then escalated, never run again.
     raw.prepare("UPDATE remediation_runs SET lease_until = 0 WHERE lease_until > 0").run();
     // Ingest-log entries claimed by the crashed run are applied again at once (issue 18).
-    raw.prepare("UPDATE ingest_log SET lease_until = 0 WHERE lease_until > 0").run();
+    raw.prepare(`UPDATE ingest_log SET lease_until = ${UNLEASED} WHERE lease_until > ${UNLEASED}`).run();
     return new SqliteStore(db, new SqliteDialect(raw, db, { walSync, checkpointer }));
   }
 }
