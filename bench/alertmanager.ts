@@ -3,6 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { startPinnedServer } from "./processes.ts";
 
 export const ALERTMANAGER = "/usr/bin/prometheus-alertmanager";
@@ -14,23 +15,14 @@ receivers:
   - name: "null"
 `;
 
-/** Installs prometheus-alertmanager when absent; runs apt-get update only if the first try fails. */
+/** Installs prometheus-alertmanager when absent, through scripts/apt-install.sh (one apt-get at a time, update if needed). */
 export function ensureAlertmanager(log: (line: string) => void): void {
   if (existsSync(ALERTMANAGER)) return;
-  const install = () =>
-    execFileSync("apt-get", ["install", "-y", "prometheus-alertmanager"], {
-      stdio: ["ignore", "ignore", "pipe"],
-      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-      timeout: 300_000,
-    });
-  log("installing prometheus-alertmanager (apt-get install -y prometheus-alertmanager)");
-  try {
-    install();
-  } catch {
-    log("install failed; running apt-get update and trying again");
-    execFileSync("apt-get", ["update"], { stdio: "ignore", timeout: 300_000 });
-    install();
-  }
+  log("installing prometheus-alertmanager (scripts/apt-install.sh prometheus-alertmanager)");
+  execFileSync(fileURLToPath(new URL("../scripts/apt-install.sh", import.meta.url)), ["prometheus-alertmanager"], {
+    stdio: ["ignore", "ignore", "inherit"],
+    timeout: 600_000,
+  });
   if (!existsSync(ALERTMANAGER)) throw new Error(`${ALERTMANAGER} is still missing after apt-get install`);
 }
 

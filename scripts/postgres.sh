@@ -33,12 +33,7 @@ if [ -z "$BIN" ]; then
     exit 1
   fi
   log "installing PostgreSQL from Debian's packages (apt-get install -y postgresql)"
-  export DEBIAN_FRONTEND=noninteractive
-  if ! apt-get install -y -q postgresql >&2; then
-    log "install failed; refreshing the package lists and trying again"
-    apt-get update -q >&2
-    apt-get install -y -q postgresql >&2
-  fi
+  "$(dirname "$0")/apt-install.sh" postgresql
   BIN=$(find_bin)
   if [ -z "$BIN" ]; then
     log "postgresql installed, but no pg_ctl under /usr/lib/postgresql/*/bin"

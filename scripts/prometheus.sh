@@ -23,15 +23,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     exit 1
   fi
   log "installing ${missing[*]} from Debian's packages"
-  export DEBIAN_FRONTEND=noninteractive
-  # Two test processes at once must not both run apt-get.
-  exec 9>/tmp/sluice-prometheus-apt.lock
-  flock 9
-  if ! apt-get install -y -q --no-install-recommends "${missing[@]}" >&2; then
-    log "install failed; refreshing the package lists and trying again"
-    apt-get update -q >&2
-    apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
-  fi
+  "$(dirname "$0")/apt-install.sh" --no-install-recommends "${missing[@]}"
 fi
 for binary in "$PROMETHEUS" "$ALERTMANAGER"; do
   [ -x "$binary" ] || { log "$binary is not an executable"; exit 1; }

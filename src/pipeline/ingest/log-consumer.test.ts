@@ -7,7 +7,7 @@ import type { Signal } from "../../core/signal.ts";
 import { SqliteStore } from "../../store/sqlite/sqlite-store.ts";
 import { signal } from "../../testing/store-contract.ts";
 import { type IngestResult, IngestRunner, type SubmitOptions } from "./ingest-runner.ts";
-import { LogConsumer } from "./log-consumer.ts";
+import { LogConsumer, type LogConsumerOptions } from "./log-consumer.ts";
 import type { LogMetrics } from "./log-metrics.ts";
 import { noMetrics } from "./pipeline-metrics.ts";
 
@@ -41,6 +41,24 @@ function recordingMetrics() {
   return { metrics, dead, lags };
 }
 
+/** A consumer of the store's log with the tests' usual settings; each test overrides what it is about. */
+function consumerOver(
+  store: SqliteStore,
+  runner: LogConsumerOptions["runner"],
+  fields: Partial<LogConsumerOptions> = {},
+): LogConsumer {
+  return new LogConsumer({
+    log: store.ingestLog,
+    runner,
+    metrics: recordingMetrics().metrics,
+    batchEntries: 10,
+    leaseMs: 60_000,
+    maxAttempts: 3,
+    pollMs: 1000,
+    ...fields,
+  });
+}
+
 async function append(store: SqliteStore, ...entries: Signal[][]): Promise<number[]> {
   const { positions, durable } = await store.ingestLog.append(
     entries.map((signals) => ({
@@ -70,15 +88,7 @@ describe("ingest-log consumer", () => {
     const { metrics, lags } = recordingMetrics();
     await append(store, [problem(1)], [problem(2), problem(2)], [problem(3)]);
     assert.deepEqual(await store.ingestLog.backlog().then((b) => [b.entries, b.signals]), [3, 4]);
-    const consumer = new LogConsumer({
-      log: store.ingestLog,
-      runner,
-      metrics,
-      batchEntries: 2,
-      leaseMs: 60_000,
-      maxAttempts: 3,
-      pollMs: 1000,
-    });
+    const consumer = consumerOver(store, runner, { metrics, batchEntries: 2 });
     await consumer.drain();
     const { items } = await store.incidents.list({ limit: 10 });
     assert.deepEqual(items.map((i) => i.signalCount).sort(), [1, 1, 2]);
@@ -114,15 +124,7 @@ describe("ingest-log consumer", () => {
     };
     const { metrics, dead } = recordingMetrics();
     await append(store, [problem(1)], [problem(2), problem(9, { title: "poison" }), problem(3)], [problem(4)]);
-    const consumer = new LogConsumer({
-      log: store.ingestLog,
-      runner,
-      metrics,
-      batchEntries: 10,
-      leaseMs: 60_000,
-      maxAttempts: 3,
-      pollMs: 1000,
-    });
+    const consumer = consumerOver(store, runner, { metrics });
     await consumer.drain();
     assert.deepEqual(await store.ingestLog.backlog().then((b) => b.entries), 0, "nothing left waiting or retried forever");
     assert.equal(await storedSignals(store), 4, "the poison's neighbours, before and after it, were applied");
@@ -145,16 +147,7 @@ describe("ingest-log consumer", () => {
     };
     const { metrics, dead } = recordingMetrics();
     await append(store, [problem(5)], [problem(6)]);
-    const consumer = new LogConsumer({
-      log: store.ingestLog,
-      runner,
-      metrics,
-      batchEntries: 10,
-      leaseMs: 60_000,
-      maxAttempts: 3,
-      pollMs: 1000,
-      now: () => now,
-    });
+    const consumer = consumerOver(store, runner, { metrics, now: () => now });
     await consumer.drain();
     assert.equal(await storedSignals(store), 1, "the entry behind the failing one was applied");
     assert.equal((await store.ingestLog.backlog()).entries, 1, "released, not dead-lettered, after one failure");
@@ -175,15 +168,7 @@ describe("ingest-log consumer", () => {
       { source: "api", appendedAt: Date.now(), signalCount: 2, body: "{not json", leaseUntil: 0 },
     ]);
     const { metrics, dead } = recordingMetrics();
-    const consumer = new LogConsumer({
-      log: store.ingestLog,
-      runner: runnerOver(store),
-      metrics,
-      batchEntries: 10,
-      leaseMs: 60_000,
-      maxAttempts: 3,
-      pollMs: 1000,
-    });
+    const consumer = consumerOver(store, runnerOver(store), { metrics });
     await consumer.drain();
     assert.deepEqual(dead, [["unreadable", 2]]);
     assert.equal((await store.ingestLog.deadLetters(1))[0]?.position, positions[0]);
@@ -202,15 +187,7 @@ describe("ingest-log consumer", () => {
         return real.submit(signals, options);
       },
     };
-    const consumer = new LogConsumer({
-      log: store.ingestLog,
-      runner,
-      metrics: recordingMetrics().metrics,
-      batchEntries: 10,
-      leaseMs: 60_000,
-      maxAttempts: 3,
-      pollMs: 60_000,
-    });
+    const consumer = consumerOver(store, runner, { pollMs: 60_000 });
     assert.equal(consumer.waiting, 0, "nothing claimed yet");
     const drained = consumer.drain();
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -240,15 +217,7 @@ describe("ingest-log consumer", () => {
         }
       },
     };
-    const consumer = new LogConsumer({
-      log: store.ingestLog,
-      runner,
-      metrics: recordingMetrics().metrics,
-      batchEntries: 8,
-      leaseMs: 60_000,
-      maxAttempts: 3,
-      pollMs: 60_000,
-    });
+    const consumer = consumerOver(store, runner, { batchEntries: 8, pollMs: 60_000 });
     await consumer.drain();
     assert.equal(most, 800, "two batches of 400 handed to the runner at once, not one entry at a time");
     assert.equal((await store.ingestLog.backlog()).entries, 0);
