@@ -15,7 +15,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import pino from "pino";
 import { bodyMaker } from "./bodies.ts";
 import { injectBodies } from "./inject-bodies.ts";
-import { profileSql } from "./sql-profile.ts";
+import { printSqlTimes, profileSql } from "./sql-profile.ts";
 
 const INCIDENTS = Number(process.env.INCIDENTS ?? 2000);
 const WARM_UP = 300;
@@ -83,8 +83,7 @@ try {
       seconds: Number(seconds.toFixed(2)),
     }),
   );
-  for (const [sql, { ms, calls }] of [...sqlTime].sort((a, b) => b[1].ms - a[1].ms).slice(0, 40))
-    console.log(`${ms.toFixed(0).padStart(7)} ms ${String(calls).padStart(7)}× ${sql.replace(/\s+/g, " ").slice(0, 200)}`);
+  printSqlTimes(sqlTime);
 } finally {
   await sluice.close();
   rmSync(dir, { recursive: true, force: true });

@@ -24,7 +24,7 @@ import { parseConfig } from "../src/config/loader.ts";
 import { createSluice } from "../src/main.ts";
 import { bodyMaker } from "./bodies.ts";
 import { injectBodies } from "./inject-bodies.ts";
-import { profileSql } from "./sql-profile.ts";
+import { printSqlTimes, profileSql } from "./sql-profile.ts";
 
 const INCIDENTS = Number(process.env.INCIDENTS ?? 3000);
 const BATCH = Number(process.env.BATCH ?? 1);
@@ -115,11 +115,7 @@ async function ingestAndTotal(part: string, startProfile: () => Promise<void>, s
     }),
   );
   for (const [where, count] of [...stacks].sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log(count, where);
-  if (sqlTime.size > 0) {
-    const rows = [...sqlTime].sort((a, b) => b[1].ms - a[1].ms).slice(0, 40);
-    for (const [sql, { ms, calls }] of rows)
-      console.log(`${ms.toFixed(0).padStart(7)} ms ${String(calls).padStart(7)}× ${sql.replace(/\s+/g, " ").slice(0, 160)}`);
-  }
+  printSqlTimes(sqlTime);
 }
 
 async function closeAll(): Promise<void> {
@@ -155,9 +151,5 @@ async function pipelineOnly(startProfile: () => Promise<void>, stopProfile: () =
       pipelineIncidentsPerSecond: Math.round(opened / seconds),
     }),
   );
-  if (sqlTime.size > 0) {
-    const rows = [...sqlTime].sort((a, b) => b[1].ms - a[1].ms).slice(0, 40);
-    for (const [sql, { ms, calls }] of rows)
-      console.log(`${ms.toFixed(0).padStart(7)} ms ${String(calls).padStart(7)}× ${sql.replace(/\s+/g, " ").slice(0, 160)}`);
-  }
+  printSqlTimes(sqlTime);
 }

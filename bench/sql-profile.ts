@@ -36,3 +36,9 @@ export function profileSql(stacksOf?: string): SqlProfile {
   }
   return profile;
 }
+
+/** Prints the statements that took the most time, slowest first: time, calls, the SQL on one line. */
+export function printSqlTimes(times: ReadonlyMap<string, { ms: number; calls: number }>, rows = 40): void {
+  for (const [sql, { ms, calls }] of [...times].sort((a, b) => b[1].ms - a[1].ms).slice(0, rows))
+    console.log(`${ms.toFixed(0).padStart(7)} ms ${String(calls).padStart(7)}× ${sql.replace(/\s+/g, " ").slice(0, 160)}`);
+}

@@ -14,10 +14,6 @@ export interface TimelineEvent {
 export type NewTimelineEvent = Omit<TimelineEvent, "id">;
 
 /**
- * Actors that resolve an incident because it went quiet (the quiet period, a gap longer than
- * lookbackWindow), not because a person or the signal's source said it was over.
- */
-/**
  * The actor of a merge (LifecycleService.merge): an incident it resolved lives on in the one it merged into,
  * which the resolve entry names (`mergedIntoDetail`).
  */
@@ -33,4 +29,8 @@ export function mergedIntoKey(detail: string): string | null {
   return /^merged into ([^:]+):/.exec(detail)?.[1] ?? null;
 }
 
+/**
+ * Actors that resolve an incident because it went quiet (the quiet period, a gap longer than
+ * lookbackWindow), not because a person or the signal's source said it was over.
+ */
 export const QUIET_RESOLVERS: ReadonlySet<string> = new Set(["sluice:auto-resolve", "sluice:correlate"]);

@@ -164,7 +164,9 @@ export class OutboxWorker {
       // Every delivery of the group finishes before the record, so one that threw does not leave the
       // others' acceptance unrecorded; the first failure is raised after it.
       const accepted: DeliveredRecord[] = [];
-      const sent = await Promise.allSettled(ready.slice(i, i + concurrency).map((item) => this.sendReady(item, accepted)));
+      const sent = await Promise.allSettled(
+        ready.slice(i, i + concurrency).map((item) => this.send(item, item.frozen, accepted)),
+      );
       await store.deliveries.deliveredAll(accepted);
       const failed = sent.find((outcome) => outcome.status === "rejected");
       if (failed) throw failed.reason;
@@ -175,13 +177,13 @@ export class OutboxWorker {
 
   /**
    * The round's deliveries side by side: their incidents read together, their requests frozen in one
-   * transaction. Per delivery that is what deliverOne did before, in the same order; a delivery whose
-   * preparation failed is left out (its lease runs out and a later round retries it) and its error
-   * is raised once the others are sent.
+   * transaction (a failure there fails the round before anything is sent). Per delivery that is what
+   * deliverOne did before, in the same order; a delivery whose preparation failed is left out (its lease
+   * runs out and a later round retries it) and its error is raised once the others are sent.
    */
   private async prepareAll(
     round: readonly Delivery[],
-  ): Promise<{ ready: (Ready & { frozen: PromiseSettledResult<FrozenRequest> })[]; failures: PromiseRejectedResult[] }> {
+  ): Promise<{ ready: (Ready & { frozen: FrozenRequest })[]; failures: PromiseRejectedResult[] }> {
     const { store } = this.options;
     if (round.length === 0) return { ready: [], failures: [] };
     const incidents = await store.incidents.getMany(round.map((delivery) => delivery.incidentId));
@@ -190,21 +192,9 @@ export class OutboxWorker {
     );
     const ready = prepared.flatMap((outcome) => (outcome.status === "fulfilled" && outcome.value ? [outcome.value] : []));
     const failures = prepared.filter((outcome): outcome is PromiseRejectedResult => outcome.status === "rejected");
-    try {
-      // Rendered once: every attempt of a delivery sends what the first one did (src/delivery/frozen-request.ts).
-      const frozen = await freezeRequests(store.deliveries, ready);
-      return {
-        ready: ready.map((item, i) => ({ ...item, frozen: { status: "fulfilled", value: frozen[i] as FrozenRequest } })),
-        failures,
-      };
-    } catch (error) {
-      return { ready: ready.map((item) => ({ ...item, frozen: { status: "rejected", reason: error } })), failures };
-    }
-  }
-
-  private sendReady(item: Ready & { frozen: PromiseSettledResult<FrozenRequest> }, accepted: DeliveredRecord[]): Promise<void> {
-    if (item.frozen.status === "rejected") return Promise.reject(item.frozen.reason);
-    return this.send(item, item.frozen.value, accepted);
+    // Rendered once: every attempt of a delivery sends what the first one did (src/delivery/frozen-request.ts).
+    const frozen = await freezeRequests(store.deliveries, ready);
+    return { ready: ready.map((item, i) => ({ ...item, frozen: frozen[i] as FrozenRequest })), failures };
   }
 
   /** What a delivery needs before its request is frozen, or null when it is settled without sending. */

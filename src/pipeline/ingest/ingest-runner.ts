@@ -249,7 +249,8 @@ export class IngestRunner {
     if (sliceMs === undefined || (requestsArriving && !requestsArriving())) return this.maxBatch;
     const oldest = this.queue[0]?.signals[0]?.receivedAt;
     const lag = oldest === undefined ? 0 : this.options.clock.now() - oldest;
-    const slice = Math.min(Math.max(sliceMs, this.options.sliceBehindMs ?? sliceMs), Math.max(sliceMs, lag * SLICE_PER_LAG));
+    const longest = Math.max(sliceMs, this.options.sliceBehindMs ?? sliceMs);
+    const slice = Math.min(longest, Math.max(sliceMs, lag * SLICE_PER_LAG));
     return Math.max(1, Math.min(this.maxBatch, Math.floor(slice / this.msPerSignal)));
   }
 
