@@ -2,6 +2,7 @@
 //   node --import tsx bench/one-figure.ts [--targets sluice,alertmanager] [--mode single|batch] [--runs N] [--prof DIR]
 // (BENCH_SLUICE_CONFIG applies, as for `npm run bench`; servers pinned as there.)
 import { parseArgs } from "node:util";
+import { ensureAlertmanager } from "./alertmanager.ts";
 import { LOAD_CPU, pinSelf } from "./processes.ts";
 import { measureThroughput, type Target } from "./throughput.ts";
 
@@ -15,8 +16,10 @@ const { values } = parseArgs({
   },
 });
 pinSelf(LOAD_CPU);
+const targets = (values.targets as string).split(",") as Target[];
+if (targets.includes("alertmanager")) ensureAlertmanager((line) => process.stderr.write(`${line}\n`));
 for (let run = 1; run <= Number(values.runs); run++) {
-  for (const target of (values.targets as string).split(",") as Target[]) {
+  for (const target of targets) {
     const batch = values.mode === "batch" ? 100 : 1;
     const r = await measureThroughput(target, {
       batch,

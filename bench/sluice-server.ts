@@ -1,4 +1,6 @@
-// Runs `node bin/sluice.js serve` as a child process on a fresh durable SQLite store.
+// Runs `node bin/sluice.js serve` as a child process on a fresh durable SQLite store. Besides
+// BENCH_SLUICE_CONFIG (JSON merged into its config), for diagnosis: BENCH_CPU_PROF_DIR=dir writes every
+// server's V8 CPU profile there, BENCH_NODE_FLAGS="--flag ..." passes flags to its node.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,7 +23,8 @@ export interface SluiceServer {
 export async function startSluice(
   options: { cpuProfDir?: string; synchronous?: "full" | "normal"; acknowledge?: "applied" | "logged" } = {},
 ): Promise<SluiceServer> {
-  const profile = options.cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", options.cpuProfDir] : [];
+  const profDir = options.cpuProfDir ?? process.env.BENCH_CPU_PROF_DIR;
+  const profile = profDir ? ["--cpu-prof", "--cpu-prof-dir", profDir] : [];
   const server = await startPinnedServer({
     dirPrefix: "benchrun-sluice-",
     command: process.execPath,
@@ -33,7 +36,8 @@ export async function startSluice(
       const ingest = { acknowledge: options.acknowledge ?? "logged" };
       const extra = JSON.parse(process.env.BENCH_SLUICE_CONFIG ?? "{}") as Record<string, unknown>;
       writeFileSync(configFile, JSON.stringify({ server: { port }, storage, ingest, log: { level: "warn" }, ...extra }));
-      return [...profile, "bin/sluice.js", "serve", "--config", configFile];
+      const flags = process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(" ") : [];
+      return [...flags, ...profile, "bin/sluice.js", "serve", "--config", configFile];
     },
     readyPath: "/readyz",
     cwd: REPO_ROOT,

@@ -12,6 +12,7 @@ export const INGEST_DEFAULTS = {
   pollInterval: 1_000,
   pipelineSlice: 5,
   pipelineSliceBehind: 50,
+  pipelineMinShare: 0.1,
   paused: false,
 };
 
@@ -68,8 +69,16 @@ export const ingestConfigSchema = z
       "acknowledge: logged: how long one batch of the pipeline may hold the event loop while requests arrive (each batch is sized to it from the measured time per signal), so an acknowledgement waits about this long behind the pipeline. Smaller answers sooner; larger costs less CPU per signal (a batch has a fixed cost: its reads, its commit, the pages it dirties). 0: batches of up to 2,000 signals whatever they take (default 5ms).",
     ).default(INGEST_DEFAULTS.pipelineSlice),
     pipelineSliceBehind: durationField(
-      "acknowledge: logged: the longest slice once the pipeline falls behind the log. The slice grows with the pipeline's lag (a tenth of the oldest waiting signal's age, never less than pipelineSlice) up to this, so a lag that comes and goes keeps short batches and a storm that saturates the process gets long ones, which apply about three times as many signals per second (measured, BENCHMARKS.md) instead of letting the lag grow without end; acknowledgements then wait up to this long. 0 or less than pipelineSlice: pipelineSlice always (default 50ms).",
+      "acknowledge: logged: the longest slice, as the log nears the bounds where ingest answers 503 (maxLogSignals, maxLogAge). The slice grows from pipelineSlice to this with that pressure (the larger of depth / maxLogSignals and lag / maxLogAge): while the log has room, acknowledgements wait behind one short batch at most; near the bounds, long batches apply about three times as many signals per second (measured, BENCHMARKS.md), and acknowledgements wait up to this long. 0 or less than pipelineSlice: pipelineSlice always (default 50ms).",
     ).default(INGEST_DEFAULTS.pipelineSliceBehind),
+    pipelineMinShare: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(INGEST_DEFAULTS.pipelineMinShare)
+      .describe(
+        "acknowledge: logged: acknowledgements first. While requests keep the process more than 90% busy, the pipeline takes only the share of the event loop they leave (pausing after each batch), never less than this, so an incident storm is absorbed by the log and its senders are answered within milliseconds; the share rises with the log's pressure (as for pipelineSliceBehind) to all of it at the bounds, so a sustained overload slows acknowledgements before ingest refuses them. 1: the pipeline never pauses for requests (default 0.1).",
+      ),
     paused: z
       .boolean()
       .default(INGEST_DEFAULTS.paused)

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { Connector, DeliveryResult, EscalationOrder } from "../connectors/connector.ts";
+import type { BackgroundShare } from "../core/background-share.ts";
 import { CircuitBreaker } from "../core/circuit-breaker.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Delivery } from "../core/delivery.ts";
@@ -32,6 +33,12 @@ export interface OutboxWorkerOptions {
   escalationOrder?: EscalationOrders;
   /** Idle poll interval; wake() cuts it short when new rows are queued. */
   pollMs?: number;
+  /**
+   * Acknowledgements first: while requests saturate the process, rounds pause for the share of the loop the
+   * requests need (src/core/background-share.ts). A round's time includes its waits on the platforms, so
+   * against real platforms it pauses longer than it held the loop: only while requests saturate it.
+   */
+  share?: Pick<BackgroundShare, "turn" | "ran">;
 }
 
 /**
@@ -102,11 +109,14 @@ export class OutboxWorker {
     const pollMs = this.options.pollMs ?? 500;
     while (this.running) {
       let worked = false;
+      await this.options.share?.turn();
+      const started = performance.now();
       try {
         worked = await this.runOnce();
       } catch (error) {
         this.options.logger.error({ err: error }, "delivery loop failed; retrying after the poll interval");
       }
+      if (worked) this.options.share?.ran(performance.now() - started);
       // Rounds without network I/O (in-memory platforms) would otherwise follow each other in one turn.
       if (worked) await new Promise<void>((resolve) => setImmediate(resolve));
       if (worked || !this.running) continue;

@@ -1,5 +1,6 @@
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { Logger } from "pino";
+import type { BackgroundShare } from "../core/background-share.ts";
 import type { EventPublisher } from "../core/events.ts";
 import type { Incident } from "../core/incident.ts";
 import type { InvestigationOutcome, InvestigationReport, InvestigationTrigger } from "../core/investigation.ts";
@@ -43,6 +44,8 @@ export interface InvestigatorOptions {
   count(outcome: InvestigationOutcome, seconds: number, firstSignalToReport: number | null): void;
   /** Whether ingest has signals waiting right now (new jobs then wait, up to MAX_DEFER_MS). */
   ingestBusy?: () => boolean;
+  /** Acknowledgements first: batches pause for the share of a saturated loop requests need (src/core/background-share.ts). */
+  share?: Pick<BackgroundShare, "turn" | "ran">;
 }
 
 /**
@@ -165,6 +168,7 @@ export class Investigator {
       await this.writeRequests();
       if (this.stopped) return;
       for (;;) {
+        if (!this.flushing) await this.options.share?.turn();
         const now = this.options.deps.now();
         const deferring = !this.flushing && (this.options.ingestBusy?.() ?? false);
         const jobs = await this.options.store.investigations.claim(
@@ -174,7 +178,9 @@ export class Investigator {
           deferring ? now - MAX_DEFER_MS : undefined,
         );
         if (jobs.length === 0) return;
+        const started = performance.now();
         await this.runBatch(jobs);
+        this.options.share?.ran(performance.now() - started);
         if (this.stopped) return;
         if (deferring) await yieldToEventLoop();
       }

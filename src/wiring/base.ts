@@ -4,6 +4,7 @@ import type { SluiceConfig } from "../config/schema.ts";
 import { DestinationCatalog } from "../connectors/catalog-destinations.ts";
 import type { ConnectorFactory, HttpClient } from "../connectors/connector.ts";
 import { connectorFactories, destinationCatalog } from "../connectors/registry.ts";
+import { BackgroundShare } from "../core/background-share.ts";
 import { type Clock, systemClock } from "../core/clock.ts";
 import { EventBus } from "../core/events.ts";
 import { IngestLoad } from "../core/ingest-load.ts";
@@ -33,6 +34,8 @@ export interface Base {
   destinations: DestinationCatalog;
   /** Ingest's backlog, for background work that yields to it (ingest reports into it once wired). */
   ingestLoad: IngestLoad;
+  /** Background work's share of a process that requests saturate (ingest says where to look once wired). */
+  backgroundShare: BackgroundShare;
   /** The store's module: declared first, so it closes last. */
   module: Module;
 }
@@ -72,6 +75,7 @@ export async function wireBase(config: SluiceConfig, options: SluiceOptions): Pr
     factories: options.connectorFactories ?? connectorFactories,
     destinations: options.connectorFactories ? new DestinationCatalog(options.connectorFactories) : destinationCatalog,
     ingestLoad: new IngestLoad(),
+    backgroundShare: new BackgroundShare(config.ingest.pipelineMinShare),
     module: { name: "store", shutdown: () => store.close() },
   };
 }

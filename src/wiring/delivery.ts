@@ -12,7 +12,17 @@ export interface DeliveryWiring {
 }
 
 /** The outbox worker and the platforms it delivers to; it wakes on DeliveriesQueued instead of waiting for its poll. */
-export function wireDelivery({ config, options, clock, store, metrics, logger, events, factories }: Base): DeliveryWiring {
+export function wireDelivery({
+  config,
+  options,
+  clock,
+  store,
+  metrics,
+  logger,
+  events,
+  factories,
+  backgroundShare,
+}: Base): DeliveryWiring {
   const connectors = buildConnectors(config, options, clock, factories);
   const worker = new OutboxWorker({
     store,
@@ -29,6 +39,7 @@ export function wireDelivery({ config, options, clock, store, metrics, logger, e
     incidentUrl: (incident) =>
       config.server.publicUrl ? new URL(`/incidents/${incident.key}`, config.server.publicUrl).toString() : null,
     escalationOrder: escalationOrders(config.escalation.policies),
+    share: backgroundShare,
   });
   events.subscribe("DeliveriesQueued", "delivery", () => worker.wake());
   return {

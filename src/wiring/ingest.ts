@@ -62,15 +62,18 @@ export function wireIngest(
   if (grouping) deps.worker?.useFirstPageCheck((incident, now) => grouping.settle(incident, now));
   // The intake is made below (it hands its signals to the runner); the runner asks it only once running.
   let intake: LogIntake;
+  const requestsArriving = () => Date.now() - intake.lastSubmitAt < REQUESTS_RECENT_MS;
   const runner = new IngestRunner({
     store,
     clock,
-    // Logged: requests wait behind the pipeline's batches, not on them; each batch is held to a slice.
+    // Logged: requests wait behind the pipeline's batches, not on them; each batch is held to a slice, and
+    // while requests saturate the process the pipeline takes only the share of it they leave.
     ...(config.ingest.acknowledge === "logged" && config.ingest.pipelineSlice > 0
       ? {
           sliceMs: config.ingest.pipelineSlice,
           sliceBehindMs: config.ingest.pipelineSliceBehind,
-          requestsArriving: () => Date.now() - intake.lastSubmitAt < REQUESTS_RECENT_MS,
+          requestsArriving,
+          share: base.backgroundShare,
         }
       : {}),
     patterns,
@@ -141,6 +144,11 @@ export function wireIngest(
     () => intake.waiting + runner.waiting + consumer.waiting,
     () => intake.lastSubmitAt,
   );
+  // Acknowledgements first: background work (this pipeline, deliveries, investigations) takes the share of a
+  // saturated process the requests leave, more as the log nears its bounds (src/core/background-share.ts).
+  if (settings.acknowledge === "logged" && settings.pipelineSlice > 0) {
+    base.backgroundShare.measure(requestsArriving, () => backlog.pressure());
+  }
   let refresher: NodeJS.Timeout | null = null;
   const refresh = () =>
     void backlog.refresh().catch((error: unknown) => base.logger.warn({ err: error }, "ingest log: could not read its backlog"));

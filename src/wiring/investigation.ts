@@ -55,7 +55,7 @@ export interface InvestigationWiring {
  * rises to a severity switched on, and on demand. Declared before ingest, so it stops after ingest drained.
  */
 export function wireInvestigation(
-  { config, store, clock, logger, metrics, events, http, redactor, ingestLoad }: Base,
+  { config, store, clock, logger, metrics, events, http, redactor, ingestLoad, backgroundShare }: Base,
   catalog: CatalogSource | null,
   similar: SimilarIncidents,
 ): InvestigationWiring {
@@ -160,6 +160,7 @@ export function wireInvestigation(
     lease: settings.lease,
     pollInterval: settings.pollInterval,
     ingestBusy: () => ingestLoad.busy(),
+    share: backgroundShare,
     deps: {
       collectors,
       batchReads: (incidents) =>

@@ -1,3 +1,4 @@
+import type { BackgroundShare } from "../../core/background-share.ts";
 import type { Clock } from "../../core/clock.ts";
 import { backoffAfterConflict } from "../../core/conflict-backoff.ts";
 import type { IncidentContext } from "../../core/enrichment.ts";
@@ -75,8 +76,8 @@ export interface IngestRunnerOptions {
    */
   sliceMs?: number;
   /**
-   * Longest slice, once the pipeline has fallen behind: the slice is a tenth of the lag (the oldest waiting
-   * signal's age), between sliceMs and this (default: sliceMs).
+   * Longest slice, as the ingest log nears the bounds where it refuses appends: the slice grows from
+   * sliceMs to this with `pressure` (default: sliceMs).
    */
   sliceBehindMs?: number;
   /**
@@ -85,6 +86,12 @@ export interface IngestRunnerOptions {
    * cost (its reads, its transaction, its events), about 1.5 ms measured, that small batches pay often.
    */
   requestsArriving?(): boolean;
+  /**
+   * Acknowledgements first: after each batch, the pipeline leaves the event loop to the requests for as long
+   * as this says, and its slice grows with the log's pressure (src/core/background-share.ts). Unset: the next
+   * batch follows at once, at sliceMs.
+   */
+  share?: Pick<BackgroundShare, "turn" | "ran" | "pressure">;
   /** Most signals waiting for a transaction; beyond it submit fails with OVERLOADED. */
   maxPending?: number;
   /** Time to resolve of the incidents batches resolve (their alerts resolved). */
@@ -140,11 +147,6 @@ interface Pending {
 const CONFLICT_ATTEMPTS = 8;
 // Before anything is measured: a signal that opens an incident costs about this much (BENCHMARKS.md).
 const INITIAL_MS_PER_SIGNAL = 0.5;
-// A batch may hold the event loop for this share of the pipeline's lag (the oldest waiting signal's age),
-// between sliceMs and sliceBehindMs: the further behind, the more catching up matters next to the next
-// acknowledgement's wait. A tenth: measured at 1,000 new incidents/s and in batches of 100 (BENCHMARKS.md),
-// a lag that comes and goes keeps short batches, a storm that saturates the process gets long ones.
-const SLICE_PER_LAG = 0.1;
 // How fast the time per signal follows the batches: a storm of new incidents is felt within a few batches.
 const COST_WEIGHT = 0.3;
 
@@ -216,6 +218,7 @@ export class IngestRunner {
     await new Promise<void>((resolve) => setImmediate(resolve));
     try {
       while (this.queue.length > 0) {
+        await this.options.share?.turn();
         const batch: Pending[] = [];
         let size = 0;
         const limit = this.batchLimit();
@@ -227,7 +230,9 @@ export class IngestRunner {
         this.pendingSignals -= size;
         const started = performance.now();
         await this.commit(batch);
-        this.measured(size, performance.now() - started);
+        const ms = performance.now() - started;
+        this.measured(size, ms);
+        this.options.share?.ran(ms);
         // Let other requests (and /healthz) in between commits, not only once the queue is empty.
         if (this.queue.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
       }
@@ -238,19 +243,19 @@ export class IngestRunner {
 
   /**
    * Most signals in the next batch: maxBatch, or what fits in the slice at the measured time per signal.
-   * Small batches pay their fixed cost often (about 2 ms each: reads, commit, the pages they dirty), so under
-   * a storm that saturates the process they apply fewer signals per second than arrive, and the lag would
-   * grow without end (measured: 2.8 s at 1,000 new incidents/s). So the slice grows with the lag, up to
-   * sliceBehindMs: bounded in time, not in signals, so a batch of new incidents (half a millisecond each)
-   * never holds the acknowledgements for a second.
+   * Small batches pay their fixed cost often (about 2 ms each: reads, commit, the pages they dirty), so they
+   * apply fewer signals per second than long ones. While the log has room that is the right trade (the
+   * acknowledgements wait behind one short batch at most); once it is half way to the bounds where ingest
+   * refuses appends, catching up matters more, so from there the slice grows with that pressure, reaching
+   * sliceBehindMs at the bound: bounded in time, not in signals, so a batch of new incidents (half a
+   * millisecond each) never holds the acknowledgements for a second.
    */
   private batchLimit(): number {
     const { sliceMs, requestsArriving } = this.options;
     if (sliceMs === undefined || (requestsArriving && !requestsArriving())) return this.maxBatch;
-    const oldest = this.queue[0]?.signals[0]?.receivedAt;
-    const lag = oldest === undefined ? 0 : this.options.clock.now() - oldest;
     const longest = Math.max(sliceMs, this.options.sliceBehindMs ?? sliceMs);
-    const slice = Math.min(longest, Math.max(sliceMs, lag * SLICE_PER_LAG));
+    const pastHalf = Math.max(0, 2 * (this.options.share?.pressure() ?? 0) - 1);
+    const slice = sliceMs + (longest - sliceMs) * pastHalf;
     return Math.max(1, Math.min(this.maxBatch, Math.floor(slice / this.msPerSignal)));
   }
 

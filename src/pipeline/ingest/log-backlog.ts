@@ -67,6 +67,15 @@ export class LogBacklogMonitor {
     return oldest === null ? 0 : Math.max(0, (this.now() - oldest) / 1000);
   }
 
+  /**
+   * How close the log is to refusing appends, 0 to 1: the larger of its depth over maxSignals and its
+   * lag over maxAgeMs (the pipeline's share of the process and its slice grow with it).
+   */
+  pressure(): number {
+    const { maxSignals, maxAgeMs } = this.bounds;
+    return Math.min(1, Math.max(this.current().signals / maxSignals, (this.ageSeconds() * 1000) / maxAgeMs));
+  }
+
   /** Refuses an append past the bounds: a retryable 503 that says which bound and by how much. */
   admit(signals: number): void {
     const { maxSignals, maxAgeMs, retryAfterMs, refreshMs } = this.bounds;

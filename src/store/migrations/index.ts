@@ -16,6 +16,7 @@ import * as sli from "./0014-sli.ts";
 import * as ingestDeadLetters from "./0016-ingest-dead-letters.ts";
 import * as deliveryInvestigation from "./0017-delivery-investigation.ts";
 import * as deliveriesDueOrder from "./0019-deliveries-due-order.ts";
+import * as ingestLogTotals from "./0020-ingest-log-totals.ts";
 
 /** Migrations in order; names are stored in the database, so never rename one that shipped. */
 export const migrationProvider: MigrationProvider = {
@@ -38,6 +39,7 @@ export const migrationProvider: MigrationProvider = {
       "0016-ingest-dead-letters": ingestDeadLetters,
       "0017-delivery-investigation": deliveryInvestigation,
       "0019-deliveries-due-order": deliveriesDueOrder,
+      "0020-ingest-log-totals": ingestLogTotals,
     };
   },
 };

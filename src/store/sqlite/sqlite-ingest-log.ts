@@ -104,8 +104,9 @@ export class SqliteIngestLog implements IngestLogRepository {
     });
     this.releaseEntry = raw.prepare("UPDATE ingest_log SET lease_until = ?, last_error = ? WHERE position = ?");
     this.pendingEntry = raw.prepare("SELECT 1 FROM ingest_log WHERE position = ?").pluck();
+    // Counts kept by triggers and the oldest append from its index (migration 0020): no scan of the backlog.
     this.backlogRow = raw.prepare(
-      "SELECT COUNT(*) AS entries, COALESCE(SUM(signal_count), 0) AS signals, MIN(appended_at) AS oldest FROM ingest_log",
+      "SELECT entries, signals, (SELECT MIN(appended_at) FROM ingest_log) AS oldest FROM ingest_log_totals WHERE id = 1",
     );
     this.deadLetterRows = raw.prepare(
       "SELECT position, source, appended_at, dead_at, signal_count, attempts, reason FROM ingest_dead_letters ORDER BY dead_at DESC, position DESC LIMIT CAST(? AS INTEGER)",
