@@ -187,6 +187,13 @@ export class SluiceMetrics {
     registers: [this.registry],
     collect: (): void => this.logAge.set(this.ingestBacklog?.ageSeconds() ?? 0),
   });
+  private backgroundShare: { readonly current: number } | null = null;
+  private readonly shareGauge: Gauge = new Gauge({
+    name: "sluice_background_share",
+    help: "Share of the event loop background work (the pipeline behind the ingest log, deliveries, investigations) may take while requests arrive (acknowledge: logged; 1: it never pauses); below 1, acknowledgements come first and the log absorbs the rest",
+    registers: [this.registry],
+    collect: (): void => this.shareGauge.set(this.backgroundShare?.current ?? 1),
+  });
   private readonly logLag = new Histogram({
     name: "sluice_ingest_log_lag_seconds",
     help: "Pipeline lag: from an entry's append to the ingest log to the commit of its effects, per entry this replica applied",
@@ -202,6 +209,11 @@ export class SluiceMetrics {
 
   watchIngestLog(monitor: Pick<LogBacklogMonitor, "current" | "ageSeconds">): void {
     this.ingestBacklog = monitor;
+  }
+
+  /** The background share (src/core/background-share.ts), for its gauge. */
+  watchBackgroundShare(share: { readonly current: number }): void {
+    this.backgroundShare = share;
   }
 
   readonly ingestLog: LogMetrics = {

@@ -148,6 +148,7 @@ export function wireIngest(
   // saturated process the requests leave, more as the log nears its bounds (src/core/background-share.ts).
   if (settings.acknowledge === "logged" && settings.pipelineSlice > 0) {
     base.backgroundShare.measure(requestsArriving, () => backlog.pressure());
+    metrics.watchBackgroundShare(base.backgroundShare);
   }
   let refresher: NodeJS.Timeout | null = null;
   const refresh = () =>
