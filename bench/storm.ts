@@ -4,7 +4,9 @@
 // server pinned to the server CPU, rates rising until one is not held. "Held" means: at least 97% of
 // the paced rate answered 202, no more than 0.1% refused, and the ack p99 at or under the bound.
 // Run: `npm run bench -- --storm` (30 s per rate) or `node --import tsx bench/storm.ts [--seconds N]
-// [--rates 1000,2000,...]`; BENCH_SLUICE_CONFIG as for the rest of the bench.
+// [--rates 1000,2000,...] [--scrape-every S]`; BENCH_SLUICE_CONFIG as for the rest of the bench. --scrape-every
+// scrapes /metrics every S seconds during the phase (from 5 s into it), as a Prometheus would; the scrapes'
+// durations are logged.
 import { parseArgs } from "node:util";
 import { runPaced } from "./paced.ts";
 import { LOAD_CPU, pinSelf } from "./processes.ts";
@@ -30,11 +32,55 @@ export interface StormStep {
    */
   logDepthAtEnd: number;
   appliedAtEnd: number;
+  /** With scrapeEverySeconds: how long each scrape of /metrics during the phase took, in ms (NaN: failed). */
+  scrapes?: number[];
+}
+
+/** Scrapes /metrics every `everySeconds` (the first 5 s in) until stopped; resolves with each one's duration. */
+function scrapeWhile(url: string, everySeconds: number): { stop(): Promise<number[]> } {
+  const durations: number[] = [];
+  let stopped = false;
+  let wake = () => {};
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  const loop = (async () => {
+    await pause(5_000);
+    while (!stopped) {
+      const started = performance.now();
+      try {
+        await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(30_000) })).text();
+        durations.push(Math.round(performance.now() - started));
+      } catch {
+        durations.push(Number.NaN);
+      }
+      await pause(everySeconds * 1000);
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      wake();
+      await loop;
+      return durations;
+    },
+  };
 }
 
 /** One rate on a fresh server. */
-export async function stormStep(rate: number, seconds: number, warmupSeconds: number): Promise<StormStep> {
+export async function stormStep(
+  rate: number,
+  seconds: number,
+  warmupSeconds: number,
+  scrapeEverySeconds?: number,
+): Promise<StormStep> {
   const server = await startSluice();
+  const scraping = scrapeEverySeconds ? scrapeWhile(server.url, scrapeEverySeconds) : null;
   try {
     const result = await runPaced({
       url: server.url,
@@ -48,6 +94,7 @@ export async function stormStep(rate: number, seconds: number, warmupSeconds: nu
       tag: `storm${rate}`,
       seed: 3000 + rate,
     });
+    const scrapes = await scraping?.stop();
     const [logDepthAtEnd, appliedAtEnd] = [
       await scrape(server.url, "sluice_ingest_log_signals"),
       await scrape(server.url, 'sluice_signals_total{outcome="accepted"}'),
@@ -66,8 +113,10 @@ export async function stormStep(rate: number, seconds: number, warmupSeconds: nu
       held,
       logDepthAtEnd,
       appliedAtEnd,
+      ...(scrapes ? { scrapes } : {}),
     };
   } finally {
+    await scraping?.stop();
     await server.stop().catch(() => undefined);
     server.cleanup();
   }
@@ -79,14 +128,15 @@ export async function measureStorm(options: {
   seconds: number;
   warmupSeconds: number;
   log(line: string): void;
+  scrapeEverySeconds?: number;
 }): Promise<{ steps: StormStep[]; held: number | null }> {
   const steps: StormStep[] = [];
   let held: number | null = null;
   for (const rate of options.rates ?? DEFAULT_RATES) {
-    const step = await stormStep(rate, options.seconds, options.warmupSeconds);
+    const step = await stormStep(rate, options.seconds, options.warmupSeconds, options.scrapeEverySeconds);
     steps.push(step);
     options.log(
-      `storm ${rate} new incidents/s: ${Math.round(step.acknowledged)}/s acknowledged, ${step.refused} refused, ack p50 ${step.ackP50.toFixed(1)} / p99 ${step.ackP99.toFixed(1)} ms, ${step.logDepthAtEnd} signals in the log at the end (${step.appliedAtEnd} applied): ${step.held ? "held" : "not held"}`,
+      `storm ${rate} new incidents/s: ${Math.round(step.acknowledged)}/s acknowledged, ${step.refused} refused, ack p50 ${step.ackP50.toFixed(1)} / p99 ${step.ackP99.toFixed(1)} ms, ${step.logDepthAtEnd} signals in the log at the end (${step.appliedAtEnd} applied)${step.scrapes ? `, scrapes ${step.scrapes.join(", ")} ms` : ""}: ${step.held ? "held" : "not held"}`,
     );
     if (!step.held) break;
     held = rate;
@@ -110,7 +160,12 @@ export function stormTable(result: { steps: StormStep[]; held: number | null }, 
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { seconds: { type: "string" }, rates: { type: "string" } } });
+  const { values } = parseArgs({
+    options: { seconds: { type: "string" }, rates: { type: "string" }, "scrape-every": { type: "string" } },
+  });
+  const scrapeEverySeconds = values["scrape-every"] === undefined ? undefined : Number(values["scrape-every"]);
+  if (scrapeEverySeconds !== undefined && !(scrapeEverySeconds > 0))
+    throw new Error(`--scrape-every must be a positive number of seconds, not ${values["scrape-every"]}`);
   const seconds = Number(values.seconds ?? 30);
   const rates = values.rates?.split(",").map(Number);
   if (!Number.isFinite(seconds) || seconds <= 0) throw new Error(`--seconds must be a positive number, not ${values.seconds}`);
@@ -120,7 +175,13 @@ async function main(): Promise<void> {
   const started = Date.now();
   const log = (line: string) =>
     process.stderr.write(`[storm ${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${line}\n`);
-  const result = await measureStorm({ ...(rates ? { rates } : {}), seconds, warmupSeconds: 3, log });
+  const result = await measureStorm({
+    ...(rates ? { rates } : {}),
+    ...(scrapeEverySeconds ? { scrapeEverySeconds } : {}),
+    seconds,
+    warmupSeconds: 3,
+    log,
+  });
   process.stdout.write(`${stormTable(result, seconds)}\n`);
 }
 

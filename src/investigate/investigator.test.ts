@@ -155,3 +155,45 @@ describe("investigations yield to a busy ingest", () => {
     }
   });
 });
+
+describe("investigation requests from a storm", () => {
+  const dir = mkdtempSync(join(tmpdir(), "sluice-investigate-requests-"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("are written a hundred to a transaction, and those a failed write left out are written at the next tick", async () => {
+    const { config } = parseConfig({}, {}, process.cwd(), "test");
+    const clock = new ManualClock(Date.parse("2026-11-02T10:00:00Z"));
+    const sluice = await createSluice(config, {
+      clock,
+      dryRun: true,
+      dataDir: dir,
+      processMetrics: false,
+      logger: pino({ level: "silent" }),
+    });
+    const writes: number[] = [];
+    const requestAll = sluice.store.investigations.requestAll.bind(sluice.store.investigations);
+    // The second write fails: the 150 requests it and the third would have written are heard again at the next tick.
+    sluice.store.investigations.requestAll = async (requests, now) => {
+      writes.push(requests.length);
+      if (writes.length === 2) throw new Error("the store is unreachable");
+      return requestAll(requests, now);
+    };
+    try {
+      const storm = Array.from({ length: 250 }, (_, i) => anomalyEvent({ service: `storm-${i}` }));
+      const accepted = await sluice.server.inject({ method: "POST", url: "/api/v1/signals", payload: storm });
+      assert.equal(accepted.statusCode, 202, accepted.body);
+      await sluice.investigator?.flush().catch(() => undefined);
+      await sluice.investigator?.flush();
+      assert.deepEqual(writes, [100, 100, 100, 50]);
+      const incidents = await sluice.store.incidents.list({ limit: 500 });
+      assert.equal(incidents.items.length, 250);
+      const statuses = await Promise.all(incidents.items.map((incident) => sluice.store.investigations.status(incident.id)));
+      assert.ok(
+        statuses.every((status) => status !== null),
+        "every incident's request written once the store answers",
+      );
+    } finally {
+      await sluice.close();
+    }
+  });
+});

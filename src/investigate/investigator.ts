@@ -25,6 +25,8 @@ const BACKLOG_LIMIT = 100;
  * investigation in batches against a fraction of that per signal). The bound keeps every report within a minute of its incident opening.
  */
 export const MAX_DEFER_MS = 20_000;
+// Investigation requests written per transaction (writeRequests): about 5 ms of the event loop each.
+const REQUESTS_PER_WRITE = 100;
 /**
  * Jobs claimed at a time while ingest is busy (those past MAX_DEFER_MS): a batch is one stretch of the
  * event loop (SQLite calls block), so during a storm batches stay small and the loop yields between them;
@@ -148,18 +150,32 @@ export class Investigator {
     });
   }
 
-  /** Writes the requests heard since the last tick, in one transaction however many a storm opened. */
+  /**
+   * Writes the requests heard since the last tick, REQUESTS_PER_WRITE to a transaction: a storm opens
+   * thousands of incidents a second, and writing all their requests at once held the event loop for tens of
+   * milliseconds (building and running the statements), every acknowledgement waiting behind it. Between
+   * transactions the loop is yielded (and, while requests saturate it, left to them: `share`).
+   */
   private async writeRequests(): Promise<void> {
     if (this.requested.size === 0) return;
     const now = this.options.deps.now();
     const batch = [...this.requested].map(([incidentId, trigger]) => ({ incidentId, trigger }));
     this.requested.clear();
-    try {
-      await this.options.store.investigations.requestAll(batch, now);
-    } catch (error) {
-      // Heard again at the next tick; a request made meanwhile keeps its own trigger.
-      for (const { incidentId, trigger } of batch) if (!this.requested.has(incidentId)) this.requested.set(incidentId, trigger);
-      throw error;
+    for (let from = 0; from < batch.length; from += REQUESTS_PER_WRITE) {
+      if (from > 0) {
+        await yieldToEventLoop();
+        await this.options.share?.turn();
+      }
+      const started = performance.now();
+      try {
+        await this.options.store.investigations.requestAll(batch.slice(from, from + REQUESTS_PER_WRITE), now);
+      } catch (error) {
+        // Heard again at the next tick (those not written yet); a request made meanwhile keeps its own trigger.
+        for (const { incidentId, trigger } of batch.slice(from))
+          if (!this.requested.has(incidentId)) this.requested.set(incidentId, trigger);
+        throw error;
+      }
+      this.options.share?.ran(performance.now() - started);
     }
   }
 

@@ -1,10 +1,14 @@
 import type { FastifyInstance } from "fastify";
 import { automationSuccess } from "../api/stats/automation-success.ts";
+import { RefreshWhileBusy } from "../api/stats/refresh-while-busy.ts";
 import { computeSlis } from "../api/stats/sli.ts";
 import { registerSliMetrics } from "../api/stats/sli-metrics.ts";
 import { statsRoutes } from "../api/stats/stats-routes.ts";
 import type { Authenticator } from "../sources/http/auth.ts";
 import type { Base } from "./base.ts";
+
+// How old the SLI gauges may get while ingest is busy (they cover a day: a minute changes little).
+const BUSY_MAX_AGE_MS = 60_000;
 
 /**
  * The ticketing SLIs (M1–M9): computed from the store over a time range, for GET /api/stats and, over
@@ -21,7 +25,14 @@ export function wireSlis(base: Base): { routes: (app: FastifyInstance, auth: Aut
     const now = clock.now();
     return report(now - settings.window, now);
   });
-  metrics.beforeScrape.push(() => exported.refresh());
+  // While ingest is busy (a storm), scrapes serve figures up to a minute old instead of recomputing a day of
+  // incidents each time in the loop the acknowledgements need.
+  const refresher = new RefreshWhileBusy(() => exported.refresh(), {
+    busy: () => base.ingestLoad.busy(),
+    maxAgeMs: BUSY_MAX_AGE_MS,
+    now: () => Date.now(),
+  });
+  metrics.beforeScrape.push(() => refresher.beforeScrape());
   return {
     routes: (app, auth) => statsRoutes(app, { auth, windowMs: settings.window, now: () => clock.now(), report }),
   };
