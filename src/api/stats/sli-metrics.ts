@@ -6,7 +6,7 @@ type Labels = Record<string, string>;
 /**
  * The ticketing SLIs at /metrics: gauges over the incidents created within `sli.window` before the scrape,
  * computed from the store at each scrape (so every replica reports the same figures: take one, not their
- * sum). Latencies are exported like a Prometheus summary: `{quantile}` plus `_sum` and `_count`. A ratio
+ * sum; while ingest is busy, at most once a minute: src/wiring/slis.ts). Latencies are exported like a Prometheus summary: `{quantile}` plus `_sum` and `_count`. A ratio
  * without a denominator yet is NaN.
  */
 export function registerSliMetrics(
@@ -21,9 +21,10 @@ export function registerSliMetrics(
     sum: gauge(`${name}_sum`, `${help}: sum`, labelNames),
     count: gauge(`${name}_count`, `${help}: count`, labelNames),
   });
-  gauge("sluice_sli_window_seconds", "The time range before the scrape the sluice_sli_* gauges cover (sli.window)").set(
-    windowMs / 1000,
-  );
+  gauge(
+    "sluice_sli_window_seconds",
+    "The time range the sluice_sli_* gauges cover (sli.window), ending when they were computed: at the scrape, or while ingest is busy (a storm) up to a minute before it",
+  ).set(windowMs / 1000);
   const created = gauge(
     "sluice_sli_incidents_created",
     "Incidents created within sli.window: the denominator of the duplicate (M3) and escalation (M8) rates",
