@@ -10,16 +10,19 @@ import { createSluice, type Sluice } from "../main.ts";
 import { anomalyEvent } from "../testing/in-memory-sluice.ts";
 import { MAX_DEFER_MS } from "./investigator.ts";
 
+/** A Sluice on a SQLite file in `dir`, with the default configuration, on `clock`, sending nowhere (dry run). */
+async function sluiceIn(dir: string, clock: ManualClock): Promise<Sluice> {
+  const { config } = parseConfig({}, {}, process.cwd(), "test");
+  return createSluice(config, { clock, dryRun: true, dataDir: dir, processMetrics: false, logger: pino({ level: "silent" }) });
+}
+
 // Durability of investigation jobs on a real SQLite file: a process that dies mid-investigation leaves a
 // claimed job behind; the next process finishes it, once.
 describe("investigation jobs across a restart", () => {
   const dir = mkdtempSync(join(tmpdir(), "sluice-investigate-"));
   after(() => rmSync(dir, { recursive: true, force: true }));
   const clock = new ManualClock(Date.parse("2026-11-02T10:00:00Z"));
-  const open = async (): Promise<Sluice> => {
-    const { config } = parseConfig({}, {}, process.cwd(), "test");
-    return createSluice(config, { clock, dryRun: true, dataDir: dir, processMetrics: false, logger: pino({ level: "silent" }) });
-  };
+  const open = (): Promise<Sluice> => sluiceIn(dir, clock);
 
   it("finishes a job whose process died after claiming it, exactly once, after the restart", async () => {
     const first = await open();
@@ -123,14 +126,7 @@ describe("investigations yield to a busy ingest", () => {
   };
 
   it("runs a new job at once when ingest is idle, and makes it wait while signals wait, at most MAX_DEFER_MS", async () => {
-    const { config } = parseConfig({}, {}, process.cwd(), "test");
-    const sluice = await createSluice(config, {
-      clock,
-      dryRun: true,
-      dataDir: dir,
-      processMetrics: false,
-      logger: pino({ level: "silent" }),
-    });
+    const sluice = await sluiceIn(dir, clock);
     let waiting = 0;
     // What ingest reports to the base's IngestLoad: its count of signals submitted and not yet committed.
     Object.defineProperty(sluice.runner, "waiting", { get: () => waiting });
@@ -161,15 +157,7 @@ describe("investigation requests from a storm", () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it("are written a hundred to a transaction, and those a failed write left out are written at the next tick", async () => {
-    const { config } = parseConfig({}, {}, process.cwd(), "test");
-    const clock = new ManualClock(Date.parse("2026-11-02T10:00:00Z"));
-    const sluice = await createSluice(config, {
-      clock,
-      dryRun: true,
-      dataDir: dir,
-      processMetrics: false,
-      logger: pino({ level: "silent" }),
-    });
+    const sluice = await sluiceIn(dir, new ManualClock(Date.parse("2026-11-02T10:00:00Z")));
     const writes: number[] = [];
     const requestAll = sluice.store.investigations.requestAll.bind(sluice.store.investigations);
     // The second write fails: the 150 requests it and the third would have written are heard again at the next tick.
