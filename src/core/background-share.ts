@@ -16,8 +16,11 @@ const GROW = 1.4;
  * on disk; applying it, delivering its tickets and investigating it can wait, answering its sender
  * cannot. So while requests arrive and the event loop is saturated, background work (the pipeline's
  * batches, delivery rounds, investigations) takes only the share of the loop the acknowledgements leave:
- * after each unit of work it pauses for as long as the unit took, times (1 / share - 1), and an incident
- * storm is absorbed by the log instead of queueing every request behind the work it causes. The share
+ * after each of the pipeline's batches (`ran`: one synchronous stretch on SQLite) background work pauses for
+ * as long as the batch took, times (1 / share - 1), delivery rounds and investigations waiting for their turn
+ * too (`turn`; their own time is mostly waits on other services, so it is not counted, and the utilization
+ * below counts what they take of the loop), and an incident storm is absorbed by the log instead of queueing
+ * every request behind the work it causes. The share
  * is corrected every WINDOW_MS, down while the loop is saturated and up while it is not, so at a rate
  * the process can apply in full nothing is held back. As the log nears the bounds where ingest answers
  * 503 (its `pressure`), the share rises with that pressure to all of the loop: a burst is absorbed, a

@@ -34,11 +34,12 @@ export interface OutboxWorkerOptions {
   /** Idle poll interval; wake() cuts it short when new rows are queued. */
   pollMs?: number;
   /**
-   * Acknowledgements first: while requests saturate the process, rounds pause for the share of the loop the
-   * requests need (src/core/background-share.ts). A round's time includes its waits on the platforms, so
-   * against real platforms it pauses longer than it held the loop: only while requests saturate it.
+   * Acknowledgements first: while requests saturate the process, a round waits for background work's turn
+   * (src/core/background-share.ts). It does not lengthen the pause itself: a round's time is mostly its
+   * waits on the platforms, not the event loop's, and the share follows the loop's measured utilization,
+   * which counts what the rounds take of it.
    */
-  share?: Pick<BackgroundShare, "turn" | "ran">;
+  share?: Pick<BackgroundShare, "turn">;
 }
 
 /**
@@ -110,13 +111,11 @@ export class OutboxWorker {
     while (this.running) {
       let worked = false;
       await this.options.share?.turn();
-      const started = performance.now();
       try {
         worked = await this.runOnce();
       } catch (error) {
         this.options.logger.error({ err: error }, "delivery loop failed; retrying after the poll interval");
       }
-      if (worked) this.options.share?.ran(performance.now() - started);
       // Rounds without network I/O (in-memory platforms) would otherwise follow each other in one turn.
       if (worked) await new Promise<void>((resolve) => setImmediate(resolve));
       if (worked || !this.running) continue;

@@ -46,8 +46,12 @@ export interface InvestigatorOptions {
   count(outcome: InvestigationOutcome, seconds: number, firstSignalToReport: number | null): void;
   /** Whether ingest has signals waiting right now (new jobs then wait, up to MAX_DEFER_MS). */
   ingestBusy?: () => boolean;
-  /** Acknowledgements first: batches pause for the share of a saturated loop requests need (src/core/background-share.ts). */
-  share?: Pick<BackgroundShare, "turn" | "ran">;
+  /**
+   * Acknowledgements first: while requests saturate the process, a batch waits for background work's turn
+   * (src/core/background-share.ts). It does not lengthen the pause: an investigation's time is mostly its
+   * collectors' waits on Prometheus, Loki or Kubernetes, and the share follows the loop's measured utilization.
+   */
+  share?: Pick<BackgroundShare, "turn">;
 }
 
 /**
@@ -166,7 +170,6 @@ export class Investigator {
         await yieldToEventLoop();
         await this.options.share?.turn();
       }
-      const started = performance.now();
       try {
         await this.options.store.investigations.requestAll(batch.slice(from, from + REQUESTS_PER_WRITE), now);
       } catch (error) {
@@ -175,7 +178,6 @@ export class Investigator {
           if (!this.requested.has(incidentId)) this.requested.set(incidentId, trigger);
         throw error;
       }
-      this.options.share?.ran(performance.now() - started);
     }
   }
 
@@ -194,9 +196,7 @@ export class Investigator {
           deferring ? now - MAX_DEFER_MS : undefined,
         );
         if (jobs.length === 0) return;
-        const started = performance.now();
         await this.runBatch(jobs);
-        this.options.share?.ran(performance.now() - started);
         if (this.stopped) return;
         if (deferring) await yieldToEventLoop();
       }
