@@ -16,10 +16,10 @@ function shareOver(minShare: number) {
     () => state.arriving,
     () => state.pressure,
   );
-  /** One unit of background work of `ms`, at the next correction window. */
-  const unit = (ms: number) => {
+  /** One pipeline batch of `ms` behind the log (its oldest signal a second old), at the next correction window. */
+  const unit = (ms: number, lagMs = 1_000) => {
     state.now += 100;
-    share.ran(ms);
+    share.ran(ms, lagMs);
   };
   return { state, share, unit };
 }
@@ -28,7 +28,7 @@ describe("background share (acknowledgements first)", () => {
   it("never pauses before ingest says where to look (acknowledge: applied)", async () => {
     const slept: number[] = [];
     const share = new BackgroundShare(0.1, { now: () => 0, utilization: () => 1, sleep: async (ms) => void slept.push(ms) });
-    share.ran(50);
+    share.ran(50, 1_000);
     await share.turn();
     assert.equal(share.current, 1);
     assert.deepEqual(slept, []);
@@ -53,6 +53,18 @@ describe("background share (acknowledgements first)", () => {
     state.now += 40;
     await share.turn();
     assert.deepEqual(state.slept, [40], "past the pause: no wait");
+  });
+
+  it("does not pause a pipeline that keeps up, saturated or not: that would only delay work it must do anyway", async () => {
+    const { state, share, unit } = shareOver(0.1);
+    for (let i = 0; i < 20; i++) unit(5, 20);
+    assert.equal(share.current, 0.1, "the loop is saturated");
+    await share.turn();
+    assert.deepEqual(state.slept, []);
+    unit(5, 150);
+    state.now += 5;
+    await share.turn();
+    assert.deepEqual(state.slept, [40], "fallen behind: it pauses");
   });
 
   it("does not pause while the loop has room (a rate the process applies in full is never held back)", async () => {

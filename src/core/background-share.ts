@@ -7,6 +7,10 @@ const SATURATED = 0.9;
 // How often the share is corrected from the loop's utilization: long enough to average over many
 // batches and requests, short enough that a storm's first second is felt.
 const WINDOW_MS = 100;
+// The pipeline keeps up while its oldest waiting signal is younger than this (at 1,000 new incidents/s a
+// signal waits a few milliseconds): holding it back then only delays work that must be done anyway, adding
+// to every ticket's latency and freeing nothing, so it pauses only once it has fallen behind.
+const KEEPING_UP_MS = 100;
 // Multiplicative steps: the share halves within two windows of saturation and recovers as fast.
 const SHRINK = 0.7;
 const GROW = 1.4;
@@ -20,8 +24,9 @@ const GROW = 1.4;
  * as long as the batch took, times (1 / share - 1), delivery rounds and investigations waiting for their turn
  * too (`turn`; their own time is mostly waits on other services, so it is not counted, and the utilization
  * below counts what they take of the loop), and an incident storm is absorbed by the log instead of queueing
- * every request behind the work it causes. The share
- * is corrected every WINDOW_MS, down while the loop is saturated and up while it is not, so at a rate
+ * every request behind the work it causes. A pipeline that keeps up (its oldest waiting signal younger
+ * than KEEPING_UP_MS) never pauses: holding it back would only delay work that must be done anyway. The
+ * share is corrected every WINDOW_MS, down while the loop is saturated and up while it is not, so at a rate
  * the process can apply in full nothing is held back. As the log nears the bounds where ingest answers
  * 503 (its `pressure`), the share rises with that pressure to all of the loop: a burst is absorbed, a
  * sustained overload slows acknowledgements before it refuses them.
@@ -83,8 +88,11 @@ export class BackgroundShare {
     if (wait >= 1) await this.sleep(wait);
   }
 
-  /** After a unit of background work that held the loop for `ms`: when the next one may start. */
-  ran(ms: number): void {
+  /**
+   * After a pipeline batch that held the loop for `ms`, its oldest signal having waited `lagMs`: when the next
+   * unit of background work may start.
+   */
+  ran(ms: number, lagMs: number): void {
     const now = this.now();
     this.correct(now);
     if (!this.requestsArriving()) {
@@ -93,7 +101,7 @@ export class BackgroundShare {
       return;
     }
     const share = this.current;
-    if (share < 1) this.resumeAt = Math.max(this.resumeAt, now + ms * (1 / share - 1));
+    if (share < 1 && lagMs >= KEEPING_UP_MS) this.resumeAt = Math.max(this.resumeAt, now + ms * (1 / share - 1));
   }
 
   private correct(now: number): void {

@@ -228,11 +228,13 @@ export class IngestRunner {
           size += next.signals.length;
         }
         this.pendingSignals -= size;
+        // How long the batch's oldest signal waited: whether the pipeline is keeping up.
+        const lagMs = this.options.clock.now() - (batch[0]?.signals[0]?.receivedAt ?? this.options.clock.now());
         const started = performance.now();
         await this.commit(batch);
         const ms = performance.now() - started;
         this.measured(size, ms);
-        this.options.share?.ran(ms);
+        this.options.share?.ran(ms, lagMs);
         // Let other requests (and /healthz) in between commits, not only once the queue is empty.
         if (this.queue.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
       }
