@@ -1,4 +1,5 @@
 import { performance } from "node:perf_hooks";
+import { setTimeout as delay } from "node:timers/promises";
 
 // The loop is saturated past this busy share: a tenth kept free, so a request that arrives finds the
 // loop within one batch of background work instead of behind a queue of them (in a loop busy all the
@@ -50,7 +51,7 @@ export class BackgroundShare {
     options: { utilization?: () => number; now?: () => number; sleep?: (ms: number) => Promise<void> } = {},
   ) {
     this.now = options.now ?? (() => performance.now());
-    this.sleep = options.sleep ?? ((ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+    this.sleep = options.sleep ?? ((ms) => delay(ms));
     this.windowStart = this.now();
     let last = performance.eventLoopUtilization();
     this.utilization =

@@ -6,8 +6,8 @@ type Labels = Record<string, string>;
 /**
  * The ticketing SLIs at /metrics: gauges over the incidents created within `sli.window` before the scrape,
  * computed from the store at each scrape (so every replica reports the same figures: take one, not their
- * sum; while ingest is busy, at most once a minute: src/wiring/slis.ts). Latencies are exported like a Prometheus summary: `{quantile}` plus `_sum` and `_count`. A ratio
- * without a denominator yet is NaN.
+ * sum; while ingest is busy, at most once a minute: src/wiring/slis.ts). Latencies are exported like a
+ * Prometheus summary: `{quantile}` plus `_sum` and `_count`. A ratio without a denominator yet is NaN.
  */
 export function registerSliMetrics(
   registry: Registry,
